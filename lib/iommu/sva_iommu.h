@@ -1,0 +1,263 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef SVA_IOMMU_H
+#define SVA_IOMMU_H
+
+/**
+ * @file
+ * iommu and dev objects: one IOMMU instance with its driver, capabilities and queues,
+ * and the endpoints (devs) behind it.
+ *
+ * Model and call order:
+ *  1. sva_iommu_create("emu,model=vtd,pasid_bits=20") picks a registered driver by the
+ *     name before the first comma and hands it the rest, parsed with rte_kvargs. Unknown
+ *     keys and bad values are refused with a log line naming the key and what is accepted.
+ *  2. sva_iommu_info_get() says what it can do: applications (and VMMs matching a host
+ *     IOMMU to a guest) decide from it.
+ *  3. sva_dev_open(iommu, "rid=0x10") opens an endpoint behind it.
+ *  4. Attach a page table (today: the calling process's address space) to the RID, to
+ *     one PASID, or to the RID and all PASIDs: three distinct calls. Detach never fails.
+ *  5. The poll path reads the page request and event queues in bursts of generic fault
+ *     records (sva_fault.h) and answers many groups with one doorbell.
+ *  6. sva_dev_close(), sva_iommu_destroy().
+ *
+ * Control-path calls check every argument and log why they refuse. Poll-path calls
+ * (sva_iommu_prq_read, sva_iommu_evtq_read, sva_iommu_page_response) check arguments
+ * only in builds with -Ddebug_checks=true.
+ */
+
+#include <stdint.h>
+
+#include "sva_fault.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct sva_iommu;
+struct sva_dev;
+
+#define SVA_IOMMU_NAME_LEN 64
+
+/** IOMMU models. */
+enum sva_iommu_model {
+	SVA_IOMMU_MODEL_VTD = 1,  /**< Intel VT-d, scalable mode */
+	SVA_IOMMU_MODEL_SMMUV3,   /**< Arm SMMUv3 */
+	SVA_IOMMU_MODEL_IOMMUFD,  /**< Linux iommufd (whatever hardware is behind it) */
+};
+
+/** PASID table formats, for sva_dev_pasid_table_bind(). */
+enum sva_pasid_table_format {
+	SVA_PASID_TABLE_NONE = 0,
+	SVA_PASID_TABLE_VTD_SM,   /**< VT-d scalable-mode PASID directory (8 B) + tables (64 x 64 B) */
+	SVA_PASID_TABLE_SMMUV3_CD,/**< SMMUv3 context descriptor table (64 B per CD) */
+};
+
+/** @name Capabilities (sva_iommu_info.caps) */
+/** @{ */
+#define SVA_IOMMU_CAP_PRI (1ull << 0)           /**< page requests (PCIe PRI) */
+#define SVA_IOMMU_CAP_STALL (1ull << 1)         /**< stall model faults (SMMUv3) */
+#define SVA_IOMMU_CAP_EXEC (1ull << 2)          /**< execute-requested page requests */
+#define SVA_IOMMU_CAP_PRIV (1ull << 3)          /**< privileged-mode page requests */
+#define SVA_IOMMU_CAP_PASID_PER_DEV (1ull << 4) /**< PASID space per device (else global) */
+#define SVA_IOMMU_CAP_ATTACH_RID (1ull << 5)    /**< page table on the RID */
+#define SVA_IOMMU_CAP_ATTACH_PASID (1ull << 6)  /**< page table on a PASID */
+#define SVA_IOMMU_CAP_PASID_TABLE (1ull << 7)   /**< guest-owned PASID table bind */
+/** @} */
+
+/** What an iommu can do. */
+struct sva_iommu_info {
+	char name[SVA_IOMMU_NAME_LEN]; /**< instance name, unique in the process */
+	char driver[16];               /**< "emu", "iommufd" */
+	enum sva_iommu_model model;
+	uint32_t pasid_bits;           /**< 0: no PASID support */
+	uint64_t caps;                 /**< SVA_IOMMU_CAP_* */
+	uint32_t prq_depth;            /**< page request queue entries */
+	uint32_t evtq_depth;           /**< event queue entries */
+	enum sva_pasid_table_format pasid_table_format;
+	uint32_t pasid_table_align;    /**< required base alignment in bytes */
+	uint64_t pasid_table_max_size; /**< largest table in bytes */
+	uint64_t page_sizes;           /**< bitmap of supported page sizes (bit n: 2^n bytes) */
+	int numa_node;                 /**< where the queues live; -1 if unknown */
+};
+
+/** A page table to attach. Today svapoll attaches the calling process's address space. */
+enum sva_pgtable_type {
+	SVA_PGTABLE_PROCESS_MM = 1, /**< the calling process's CPU page table (SVA) */
+};
+
+struct sva_pgtable {
+	enum sva_pgtable_type type;
+};
+
+/** A guest-owned PASID table (for sva_dev_pasid_table_bind()). */
+struct sva_pasid_table_cfg {
+	enum sva_pasid_table_format format;
+	uint64_t base;       /**< table base address (guest physical or IOVA) */
+	uint32_t pasid_bits; /**< PASIDs the table covers: 1 << pasid_bits entries */
+};
+
+/**
+ * Create an iommu from a devargs string: "DRIVER[,key=value...]".
+ *
+ * @param devargs
+ *   e.g. "emu,model=vtd,pasid_bits=20,prq_depth=2048,evtq_depth=512,numa=0".
+ *   A "name=..." key (accepted by every driver) names the instance; otherwise a name
+ *   is made from the driver and a counter.
+ * @return
+ *   The iommu, or NULL with rte_errno set:
+ *   - EINVAL: devargs NULL or malformed, unknown key, bad value (logged with the key)
+ *   - ENODEV: no driver registered under that name
+ *   - EEXIST: an iommu with that name exists
+ *   - ENOMEM: out of memory
+ *   - other: the driver's own errno (logged), e.g. ENOENT when a device node is missing
+ */
+struct sva_iommu *sva_iommu_create(const char *devargs);
+
+/**
+ * Destroy an iommu. Its devs must be closed first.
+ *
+ * @return
+ *   0, or -EINVAL (iommu NULL), -EBUSY (devs still open).
+ */
+int sva_iommu_destroy(struct sva_iommu *iommu);
+
+/**
+ * Capabilities of an iommu.
+ *
+ * @return 0, or -EINVAL (iommu or info NULL).
+ */
+int sva_iommu_info_get(const struct sva_iommu *iommu, struct sva_iommu_info *info);
+
+/** The instance name (never NULL for a valid iommu). */
+const char *sva_iommu_name(const struct sva_iommu *iommu);
+
+/**
+ * Look an iommu up by name.
+ *
+ * @return The iommu, or NULL with rte_errno EINVAL (name NULL) or ENOENT.
+ */
+struct sva_iommu *sva_iommu_find(const char *name);
+
+/**
+ * Call fn for every iommu, in creation order, until it returns non-zero.
+ *
+ * @return The first non-zero value fn returned, or 0.
+ */
+int sva_iommu_foreach(int (*fn)(struct sva_iommu *iommu, void *arg), void *arg);
+
+/**
+ * Open an endpoint behind an iommu.
+ *
+ * @param devargs
+ *   Driver-specific, "key=value,..." (may be NULL or "" for defaults). emu: see sva_emu.h.
+ * @return
+ *   The dev, or NULL with rte_errno EINVAL (bad arguments, logged), EEXIST (that
+ *   requester ID is open), ENOMEM, or a driver errno (logged).
+ */
+struct sva_dev *sva_dev_open(struct sva_iommu *iommu, const char *devargs);
+
+/** Close a dev: detaches everything still attached. dev may be NULL. */
+void sva_dev_close(struct sva_dev *dev);
+
+/** The iommu a dev sits behind. */
+struct sva_iommu *sva_dev_iommu(const struct sva_dev *dev);
+
+/** The dev's requester ID (VT-d), stream ID (SMMUv3) or iommufd dev id. */
+uint32_t sva_dev_id(const struct sva_dev *dev);
+
+/**
+ * Attach a page table to the dev's RID (requests without PASID).
+ *
+ * @return 0, or -EINVAL (NULL argument, unknown page table type), -EOPNOTSUPP (the
+ *   dev or model cannot), -EBUSY (the RID already has a page table).
+ */
+int sva_dev_attach_rid(struct sva_dev *dev, const struct sva_pgtable *pt);
+
+/**
+ * Attach a page table to one PASID of the dev.
+ *
+ * @return 0, or -EINVAL (NULL argument, PASID beyond the iommu's pasid_bits, or PASID 0
+ *   where the model reserves it), -EOPNOTSUPP (no PASID support), -EBUSY (that PASID
+ *   already has a page table).
+ */
+int sva_dev_attach_pasid(struct sva_dev *dev, uint32_t pasid, const struct sva_pgtable *pt);
+
+/**
+ * Attach a page table to the RID and to every PASID of the dev.
+ *
+ * @return 0, or -EINVAL, -EOPNOTSUPP (e.g. a dev opened PASID-only), -EBUSY.
+ */
+int sva_dev_attach_rid_all_pasids(struct sva_dev *dev, const struct sva_pgtable *pt);
+
+/** Detach the RID's page table. Never fails; detaching what is not attached is a no-op. */
+void sva_dev_detach_rid(struct sva_dev *dev);
+/** Detach one PASID's page table. Never fails. */
+void sva_dev_detach_pasid(struct sva_dev *dev, uint32_t pasid);
+/** Undo sva_dev_attach_rid_all_pasids(). Never fails. */
+void sva_dev_detach_rid_all_pasids(struct sva_dev *dev);
+
+/**
+ * Bind a guest-owned PASID table.
+ *
+ * @return 0, or -EINVAL (format not the model's, base misaligned for the model — VT-d
+ *   4 KiB, SMMUv3 64 bytes —, pasid_bits beyond the iommu's; each logged with the rule
+ *   broken), -EOPNOTSUPP (no PASID table support), -EBUSY (a table is bound).
+ */
+int sva_dev_pasid_table_bind(struct sva_dev *dev, const struct sva_pasid_table_cfg *cfg);
+/** Unbind the PASID table. Never fails. */
+void sva_dev_pasid_table_unbind(struct sva_dev *dev);
+
+/*
+ * Poll path. One poller per iommu at a time (the poll service is not multi-thread safe).
+ */
+
+/**
+ * Read up to n records from the page request queue: page requests (including stop
+ * markers), and SVA_FAULT_OVERFLOW where the queue overflowed. Malformed entries are
+ * counted by the driver and not returned.
+ *
+ * @return Records written to faults (0 when the queue is empty).
+ */
+uint16_t sva_iommu_prq_read(struct sva_iommu *iommu, struct sva_fault *faults, uint16_t n);
+
+/**
+ * Read up to n unrecoverable fault records from the event queue.
+ *
+ * @return Records written (0 when empty).
+ */
+uint16_t sva_iommu_evtq_read(struct sva_iommu *iommu, struct sva_fault *faults, uint16_t n);
+
+/**
+ * Write n page group responses, then ring one doorbell for all of them.
+ *
+ * @return The number of responses written (n unless the response queue is full), or
+ *   -EINVAL (bad argsz or code, debug builds), -EIO (the iommu is gone).
+ */
+int sva_iommu_page_response(struct sva_iommu *iommu, const struct sva_page_response *resp,
+		uint16_t n);
+
+/**
+ * Invalidate cached translations of [addr, addr + size) for a PASID (size 0: all).
+ *
+ * @return 0, or -EINVAL (iommu NULL).
+ */
+int sva_iommu_iotlb_inval(struct sva_iommu *iommu, uint32_t pasid, uint64_t addr, uint64_t size);
+
+/**
+ * Tell the driver a range is now present for a PASID with the given permissions
+ * (SVA_FAULT_PERM_*). The fault path calls it after populating, before responding:
+ * iommufd maps the range into the IOAS at IOVA == VA; emu does nothing.
+ *
+ * @return 0, or a negative errno from the driver (-ENOMEM, -EIO, ...).
+ */
+int sva_iommu_range_resolved(struct sva_iommu *iommu, struct sva_dev *dev, uint32_t pasid,
+		uint64_t addr, uint64_t len, uint32_t perm);
+
+/** rte_log type of lib/iommu ("lib.sva.iommu"). */
+extern int sva_iommu_logtype;
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* SVA_IOMMU_H */

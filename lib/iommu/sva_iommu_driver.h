@@ -1,0 +1,94 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef SVA_IOMMU_DRIVER_H
+#define SVA_IOMMU_DRIVER_H
+
+/**
+ * @file
+ * The iommu driver interface: an ops table registered by a constructor. The core
+ * (lib/iommu) never names a driver; it parses devargs with rte_kvargs, checks the keys
+ * against the driver's list, allocates the objects with room for the driver's private
+ * data, and calls these ops. Only drivers include this header.
+ */
+
+#include <rte_common.h>
+#include <rte_kvargs.h>
+
+#include "sva_iommu.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct sva_iommu_driver {
+	const char *name;               /**< "emu", "iommufd": the devargs prefix */
+	const char *const *iommu_keys;  /**< keys sva_iommu_create accepts, NULL-terminated */
+	const char *const *dev_keys;    /**< keys sva_dev_open accepts, NULL-terminated */
+	size_t iommu_priv_size;         /**< bytes of private data per iommu */
+	size_t dev_priv_size;           /**< bytes of private data per dev */
+
+	/** Set up an iommu from parsed devargs; 0 or a negative errno (log why). */
+	int (*iommu_create)(struct sva_iommu *iommu, const struct rte_kvargs *kv);
+	/** Release everything iommu_create took. Devs are closed already. */
+	void (*iommu_destroy)(struct sva_iommu *iommu);
+	/** Fill info (name and driver are filled by the core). */
+	void (*info_get)(const struct sva_iommu *iommu, struct sva_iommu_info *info);
+
+	int (*dev_open)(struct sva_dev *dev, const struct rte_kvargs *kv);
+	void (*dev_close)(struct sva_dev *dev);
+
+	/** Attach; the core has checked pt, pasid range and the busy rules. */
+	int (*attach_rid)(struct sva_dev *dev, const struct sva_pgtable *pt);
+	int (*attach_pasid)(struct sva_dev *dev, uint32_t pasid, const struct sva_pgtable *pt);
+	int (*attach_rid_all_pasids)(struct sva_dev *dev, const struct sva_pgtable *pt);
+	void (*detach_rid)(struct sva_dev *dev);
+	void (*detach_pasid)(struct sva_dev *dev, uint32_t pasid);
+	void (*detach_rid_all_pasids)(struct sva_dev *dev);
+
+	/** NULL when the model has no PASID table bind; the core checks alignment first. */
+	int (*pasid_table_bind)(struct sva_dev *dev, const struct sva_pasid_table_cfg *cfg);
+	void (*pasid_table_unbind)(struct sva_dev *dev);
+
+	/* Poll path: no locks, no allocation, no system calls (iommufd: one read/write). */
+	uint16_t (*prq_read)(struct sva_iommu *iommu, struct sva_fault *faults, uint16_t n);
+	uint16_t (*evtq_read)(struct sva_iommu *iommu, struct sva_fault *faults, uint16_t n);
+	int (*page_response)(struct sva_iommu *iommu, const struct sva_page_response *resp,
+			uint16_t n);
+	int (*iotlb_inval)(struct sva_iommu *iommu, uint32_t pasid, uint64_t addr, uint64_t size);
+	/** Optional (NULL: nothing to do). */
+	int (*range_resolved)(struct sva_iommu *iommu, struct sva_dev *dev, uint32_t pasid,
+			uint64_t addr, uint64_t len, uint32_t perm);
+};
+
+/** Register a driver; called from a constructor (SVA_IOMMU_DRIVER_REGISTER). */
+void sva_iommu_driver_register(const struct sva_iommu_driver *drv);
+
+#define SVA_IOMMU_DRIVER_REGISTER(drv) \
+	RTE_INIT(sva_iommu_driver_register_##drv) \
+	{ \
+		sva_iommu_driver_register(&(drv)); \
+	}
+
+/** The driver's private data of an iommu / a dev (iommu_priv_size / dev_priv_size bytes). */
+void *sva_iommu_priv(const struct sva_iommu *iommu);
+void *sva_dev_priv(const struct sva_dev *dev);
+
+/** The driver of an iommu. */
+const struct sva_iommu_driver *sva_iommu_driver_of(const struct sva_iommu *iommu);
+
+/**
+ * Helpers for drivers' devargs: parse "key" as an unsigned number in [min, max]
+ * (decimal or 0x hex) or as one of a list of words. Absent keys leave *out unchanged.
+ * Each refusal is logged naming the key and what is accepted.
+ *
+ * @return 0, or -EINVAL.
+ */
+int sva_kvargs_u64(const struct rte_kvargs *kv, const char *key, uint64_t min, uint64_t max,
+		uint64_t *out);
+int sva_kvargs_choice(const struct rte_kvargs *kv, const char *key,
+		const char *const *choices, unsigned int *out);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* SVA_IOMMU_DRIVER_H */

@@ -1,0 +1,149 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef SVA_FAULT_H
+#define SVA_FAULT_H
+
+/**
+ * @file
+ * The generic fault record and page response: svapoll's own ABI between iommu
+ * drivers and the fault path. Plain types only, no functions, so lib/iommu and every
+ * driver can use them without linking lib/iopf.
+ *
+ * A record is 128 bytes so that fields can be added behind flags without a new ABI
+ * version: a 4 KiB ring holds 32 records, a 64 KiB ring 512. Drivers decode their
+ * hardware entries (VT-d 32-byte page request descriptors, SMMUv3 16-byte PRI queue
+ * entries and 32-byte event entries, iommufd 40-byte pgfault records) into these.
+ */
+
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** What a record holds. */
+enum sva_fault_type {
+	SVA_FAULT_PAGE_REQ = 1, /**< a page request (recoverable, PRI) */
+	SVA_FAULT_UNRECOV = 2,  /**< an unrecoverable fault, from the event queue */
+	SVA_FAULT_OVERFLOW = 3, /**< the queue overflowed before this point: requests were lost */
+};
+
+/** @name Page request flags (sva_fault_page_req.flags) */
+/** @{ */
+#define SVA_FAULT_PR_PASID_VALID (1u << 0) /**< pasid is valid (request had a PASID prefix) */
+#define SVA_FAULT_PR_LAST_PAGE (1u << 1)   /**< last request of its page-request group */
+#define SVA_FAULT_PR_PRIV_DATA (1u << 2)   /**< private_data is valid (VT-d qwords 2-3) */
+#define SVA_FAULT_PR_TIMESTAMP (1u << 3)   /**< timestamp is valid */
+#define SVA_FAULT_PR_COOKIE (1u << 4)      /**< cookie is valid (iommufd group cookie) */
+/** @} */
+
+/** @name Access permissions (page requests and unrecoverable faults) */
+/** @{ */
+#define SVA_FAULT_PERM_READ (1u << 0)
+#define SVA_FAULT_PERM_WRITE (1u << 1)
+#define SVA_FAULT_PERM_EXEC (1u << 2)
+#define SVA_FAULT_PERM_PRIV (1u << 3)
+/** @} */
+
+/**
+ * A page request. The first 40 bytes follow the layout agreed for the generic record
+ * (flags, pasid, grpid, perm, addr, private_data); the rest are svapoll additions.
+ * L=1 with neither READ nor WRITE is a Stop Marker: drivers pass it through and the
+ * fault path drops it without a response.
+ */
+struct sva_fault_page_req {
+	uint32_t flags;           /**< SVA_FAULT_PR_* */
+	uint32_t pasid;           /**< valid with SVA_FAULT_PR_PASID_VALID */
+	uint32_t grpid;           /**< page request group index (PRG index, 9 bits on PCIe) */
+	uint32_t perm;            /**< SVA_FAULT_PERM_* requested */
+	uint64_t addr;            /**< page address (low 12 bits zero) */
+	uint64_t private_data[2]; /**< valid with SVA_FAULT_PR_PRIV_DATA */
+	uint32_t dev_id;          /**< requester ID (VT-d) or stream ID (SMMUv3), iommufd dev id */
+	uint32_t cookie;          /**< iommufd group cookie, valid with SVA_FAULT_PR_COOKIE */
+	uint64_t timestamp;       /**< TSC cycles when the device wrote the request */
+};
+
+/** Why an unrecoverable fault happened (sva_fault_unrecov.reason). */
+enum sva_fault_reason {
+	SVA_FAULT_REASON_UNKNOWN = 0,
+	SVA_FAULT_REASON_TRANSLATION,  /**< no translation (outside every mapping); SMMUv3 0x10 */
+	SVA_FAULT_REASON_ADDR_SIZE,    /**< address out of the input range; SMMUv3 0x11 */
+	SVA_FAULT_REASON_ACCESS,       /**< access flag fault; SMMUv3 0x12 */
+	SVA_FAULT_REASON_PERMISSION,   /**< permission the mapping lacks; SMMUv3 0x13 */
+	SVA_FAULT_REASON_PASID_INVALID,/**< PASID not attached / not in the table */
+	SVA_FAULT_REASON_PRI_INVALID,  /**< a page request answered Invalid (auto-invalid binds) */
+};
+
+/** @name Unrecoverable fault flags (sva_fault_unrecov.flags) */
+/** @{ */
+#define SVA_FAULT_UNRECOV_PASID_VALID (1u << 0)
+#define SVA_FAULT_UNRECOV_ADDR_VALID (1u << 1)
+#define SVA_FAULT_UNRECOV_FETCH_ADDR_VALID (1u << 2)
+/** @} */
+
+/** An unrecoverable fault (event queue). */
+struct sva_fault_unrecov {
+	uint32_t reason;     /**< enum sva_fault_reason */
+	uint32_t flags;      /**< SVA_FAULT_UNRECOV_* */
+	uint32_t pasid;
+	uint32_t perm;       /**< SVA_FAULT_PERM_* of the access */
+	uint64_t addr;       /**< faulting address */
+	uint64_t fetch_addr; /**< address of the table entry that faulted, if known */
+	uint32_t dev_id;
+	uint32_t hw_event;   /**< the model's own event code (e.g. SMMUv3 event ID) */
+	uint64_t timestamp;  /**< TSC cycles when the device reported it */
+};
+
+/** The queue overflowed: everything between the previous record and this one is lost. */
+struct sva_fault_overflow {
+	uint32_t queue; /**< 0 page request queue, 1 event queue */
+	uint32_t lost;  /**< requests known to be lost, 0 if the model cannot tell */
+};
+
+/** One 128-byte generic fault record. */
+struct sva_fault {
+	uint32_t type; /**< enum sva_fault_type */
+	uint32_t padding;
+	union {
+		struct sva_fault_page_req prm;
+		struct sva_fault_unrecov event;
+		struct sva_fault_overflow overflow;
+		uint8_t pad[120];
+	};
+};
+
+_Static_assert(sizeof(struct sva_fault) == 128, "the generic fault record is 128 bytes");
+_Static_assert(sizeof(struct sva_fault_page_req) <= 120, "page request fits the record");
+
+/** Page group response codes (PCIe PRG response codes). */
+enum sva_page_resp_code {
+	SVA_PAGE_RESP_SUCCESS = 0x0, /**< the pages are present: retry the walk */
+	SVA_PAGE_RESP_INVALID = 0x1, /**< Invalid Request: the access will not be satisfied */
+	SVA_PAGE_RESP_FAILURE = 0xF, /**< Response Failure: disables PRI on the device until reset */
+};
+
+/** Page response flags. */
+#define SVA_PAGE_RESP_PASID_VALID (1u << 0)
+
+/**
+ * The one answer a page-request group gets. argsz is sizeof(struct sva_page_response)
+ * as the caller was built: it declares which version of this struct the caller speaks.
+ */
+struct sva_page_response {
+	uint32_t argsz;  /**< sizeof(struct sva_page_response) */
+	uint32_t flags;  /**< SVA_PAGE_RESP_PASID_VALID */
+	uint32_t dev_id; /**< from the request */
+	uint32_t pasid;  /**< from the request */
+	uint32_t grpid;  /**< from the request */
+	uint32_t code;   /**< enum sva_page_resp_code */
+	uint32_t cookie; /**< from the request (iommufd) */
+	uint32_t reserved;
+	uint64_t private_data[2]; /**< echoed where the model carries private data */
+};
+
+_Static_assert(sizeof(struct sva_page_response) == 48, "page response v1 is 48 bytes");
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* SVA_FAULT_H */
