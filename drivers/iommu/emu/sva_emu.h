@@ -238,7 +238,6 @@ int sva_emu_wait(struct sva_dev *dev, struct sva_emu_comp *comp, uint64_t timeou
 
 /**
  * Reset the dev's PRI state: re-enable page requests after a Failure response.
- * Outstanding groups are forgotten (their late responses count as resp_late).
  *
  * @return 0, or -EINVAL (dev NULL or not an emu dev).
  */
