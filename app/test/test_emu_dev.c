@@ -616,6 +616,8 @@ unmap_mid_job_one(void)
 		"address");
 	TEST_ASSERT_EQUAL(ev[0].event.pasid, 5, "PASID");
 	TEST_ASSERT_EQUAL(ev[0].event.dev_id, 0x10, "dev");
+	TEST_ASSERT_EQUAL(ev[0].event.hw_event, strcmp(cur_model, "vtd") == 0 ? 0x71 : 0x10,
+		"VT-d first-level entry not present / SMMUv3 F_TRANSLATION");
 	k = counters();
 	TEST_ASSERT_EQUAL(k.events, 1, "counted");
 	TEST_ASSERT_EQUAL(k.groups_outstanding, 0, "outstanding");

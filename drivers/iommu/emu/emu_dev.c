@@ -278,19 +278,8 @@ emu_resp_pump(struct emu_iommu *e)
 			dispatch(e, &r[i]);
 }
 
-/* ---- events ---- */
-
-static uint32_t
-hw_event_code(const struct emu_iommu *e, enum sva_fault_reason reason, bool pv)
-{
-	if (e->ops->model == SVA_IOMMU_MODEL_VTD)
-		/* scalable-mode fault reasons: first-level entry / PASID entry not present */
-		return reason == SVA_FAULT_REASON_TRANSLATION ? 0x71 : 0x59;
-	/* SMMUv3 event IDs: F_TRANSLATION, C_BAD_SUBSTREAMID, C_BAD_STE */
-	if (reason == SVA_FAULT_REASON_TRANSLATION)
-		return 0x10;
-	return pv ? 0x08 : 0x04;
-}
+/* ---- events (VT-d fault records, SMMUv3 event entries: the model encodes them,
+ * e.g. TRANSLATION is VT-d reason 0x71 and SMMUv3 F_TRANSLATION 0x10) ---- */
 
 static void
 write_event(struct emu_dev *d, enum sva_fault_reason reason, bool pv, uint32_t pasid,
@@ -304,7 +293,7 @@ write_event(struct emu_dev *d, enum sva_fault_reason reason, bool pv, uint32_t p
 		.perm = perm,
 		.addr = addr,
 		.dev_id = d->rid,
-		.hw_event = hw_event_code(e, reason, pv),
+		.hw_event = 0,   /* the model encodes the reason in its own codes */
 		.timestamp = rte_rdtsc(),
 	};
 	int ret;
