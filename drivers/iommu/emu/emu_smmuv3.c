@@ -1,0 +1,844 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The emu's SMMUv3 model: codecs for the PRI queue entry, the event queue entry,
+ * CMD_PRI_RESP and CMD_RESUME, and the three queues of emu_model_smmuv3. Formats and
+ * rules are described in emu_smmuv3.h.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <string.h>
+
+#include <rte_common.h>
+
+#include "emu_codec_pvt.h"
+#include "emu_model.h"
+#include "emu_smmuv3.h"
+
+#define SSID_MAX 0xfffffu
+#define PRG_MAX 0x1ffu
+
+/* ------------------------------------------------------------------ codecs */
+
+void
+emu_smmuv3_pri_encode(const struct emu_smmuv3_pri *r, uint64_t ent[2])
+{
+	ent[0] = (uint64_t)r->sid |
+		((uint64_t)(r->ssid & SSID_MAX) << EMU_SMMUV3_PRI0_SSID_SHIFT) |
+		(r->priv ? EMU_SMMUV3_PRI0_PRIV : 0) |
+		(r->exec ? EMU_SMMUV3_PRI0_EXEC : 0) |
+		(r->read ? EMU_SMMUV3_PRI0_READ : 0) |
+		(r->write ? EMU_SMMUV3_PRI0_WRITE : 0) |
+		(r->last ? EMU_SMMUV3_PRI0_LAST : 0) |
+		(r->ssv ? EMU_SMMUV3_PRI0_SSV : 0);
+	ent[1] = (r->prg_index & PRG_MAX) | (r->addr & EMU_SMMUV3_PRI1_ADDR);
+}
+
+int
+emu_smmuv3_pri_decode(const uint64_t ent[2], struct emu_smmuv3_pri *r)
+{
+	uint64_t d0 = ent[0], d1 = ent[1];
+
+	if (unlikely((d0 & EMU_SMMUV3_PRI0_RSVD) != 0 || (d1 & EMU_SMMUV3_PRI1_RSVD) != 0))
+		return -EINVAL;
+	if (unlikely(!(d0 & EMU_SMMUV3_PRI0_SSV) &&
+			(d0 & (((uint64_t)SSID_MAX << EMU_SMMUV3_PRI0_SSID_SHIFT) |
+				EMU_SMMUV3_PRI0_PRIV | EMU_SMMUV3_PRI0_EXEC)) != 0))
+		return -EINVAL;
+	r->sid = (uint32_t)(d0 & EMU_SMMUV3_PRI0_SID);
+	r->ssid = (uint32_t)(d0 >> EMU_SMMUV3_PRI0_SSID_SHIFT) & SSID_MAX;
+	r->ssv = (d0 & EMU_SMMUV3_PRI0_SSV) != 0;
+	r->priv = (d0 & EMU_SMMUV3_PRI0_PRIV) != 0;
+	r->exec = (d0 & EMU_SMMUV3_PRI0_EXEC) != 0;
+	r->read = (d0 & EMU_SMMUV3_PRI0_READ) != 0;
+	r->write = (d0 & EMU_SMMUV3_PRI0_WRITE) != 0;
+	r->last = (d0 & EMU_SMMUV3_PRI0_LAST) != 0;
+	r->prg_index = (uint16_t)(d1 & EMU_SMMUV3_PRI1_PRG);
+	r->addr = d1 & EMU_SMMUV3_PRI1_ADDR;
+	return 0;
+}
+
+int
+emu_smmuv3_pri_from_generic(const struct sva_fault_page_req *pr, struct emu_smmuv3_pri *r)
+{
+	bool ssv = (pr->flags & SVA_FAULT_PR_PASID_VALID) != 0;
+
+	if (unlikely(pr->grpid > PRG_MAX || (ssv && pr->pasid > SSID_MAX) ||
+			(!ssv && (pr->perm & (SVA_FAULT_PERM_EXEC | SVA_FAULT_PERM_PRIV)))))
+		return -EINVAL;
+	r->sid = pr->dev_id;
+	r->ssid = ssv ? pr->pasid : 0;
+	r->ssv = ssv;
+	r->priv = (pr->perm & SVA_FAULT_PERM_PRIV) != 0;
+	r->exec = (pr->perm & SVA_FAULT_PERM_EXEC) != 0;
+	r->read = (pr->perm & SVA_FAULT_PERM_READ) != 0;
+	r->write = (pr->perm & SVA_FAULT_PERM_WRITE) != 0;
+	r->last = (pr->flags & SVA_FAULT_PR_LAST_PAGE) != 0;
+	r->prg_index = (uint16_t)pr->grpid;
+	r->addr = pr->addr & EMU_SMMUV3_PRI1_ADDR;
+	return 0;
+}
+
+void
+emu_smmuv3_pri_to_generic(const struct emu_smmuv3_pri *r, struct sva_fault_page_req *pr)
+{
+	pr->flags = (r->ssv ? SVA_FAULT_PR_PASID_VALID : 0) | (r->last ? SVA_FAULT_PR_LAST_PAGE : 0);
+	pr->pasid = r->ssid;
+	pr->grpid = r->prg_index;
+	pr->perm = (r->read ? SVA_FAULT_PERM_READ : 0) |
+		(r->write ? SVA_FAULT_PERM_WRITE : 0) |
+		(r->exec ? SVA_FAULT_PERM_EXEC : 0) |
+		(r->priv ? SVA_FAULT_PERM_PRIV : 0);
+	pr->addr = r->addr;
+	pr->private_data[0] = 0;
+	pr->private_data[1] = 0;
+	pr->dev_id = r->sid;
+	pr->cookie = 0;
+	pr->timestamp = 0;
+}
+
+static bool
+evt_is_c_bad(uint8_t id)
+{
+	return id == EMU_SMMUV3_EVT_BAD_SUBSTREAMID || id == EMU_SMMUV3_EVT_BAD_CD;
+}
+
+static bool
+evt_is_fault(uint8_t id)
+{
+	return id >= EMU_SMMUV3_EVT_TRANSLATION && id <= EMU_SMMUV3_EVT_PERMISSION;
+}
+
+void
+emu_smmuv3_evt_encode(const struct emu_smmuv3_evt *r, uint64_t ent[4])
+{
+	ent[0] = (uint64_t)r->id |
+		(r->ssv ? EMU_SMMUV3_EVT0_SSV : 0) |
+		((uint64_t)(r->ssid & SSID_MAX) << EMU_SMMUV3_EVT0_SSID_SHIFT) |
+		((uint64_t)r->sid << EMU_SMMUV3_EVT0_SID_SHIFT);
+	ent[1] = (uint64_t)r->stag |
+		(r->stall ? EMU_SMMUV3_EVT1_STALL : 0) |
+		(r->pnu ? EMU_SMMUV3_EVT1_PNU : 0) |
+		(r->ind ? EMU_SMMUV3_EVT1_IND : 0) |
+		(r->rnw ? EMU_SMMUV3_EVT1_RNW : 0) |
+		(r->s2 ? EMU_SMMUV3_EVT1_S2 : 0) |
+		((uint64_t)(r->cls & 0x3) << EMU_SMMUV3_EVT1_CLASS_SHIFT);
+	ent[2] = r->addr;
+	ent[3] = r->ipa & EMU_SMMUV3_EVT3_IPA;
+}
+
+int
+emu_smmuv3_evt_decode(const uint64_t ent[4], struct emu_smmuv3_evt *r)
+{
+	uint64_t d0 = ent[0], d1 = ent[1];
+	uint8_t id = (uint8_t)(d0 & EMU_SMMUV3_EVT0_ID);
+
+	if (unlikely((d0 & EMU_SMMUV3_EVT0_RSVD) != 0))
+		return -EINVAL;
+	if (unlikely(!(d0 & EMU_SMMUV3_EVT0_SSV) &&
+			(d0 & ((uint64_t)SSID_MAX << EMU_SMMUV3_EVT0_SSID_SHIFT)) != 0))
+		return -EINVAL;
+	if (evt_is_c_bad(id)) {
+		if (unlikely((d1 | ent[2] | ent[3]) != 0))
+			return -EINVAL;
+	} else if (likely(evt_is_fault(id))) {
+		if (unlikely((d1 & EMU_SMMUV3_EVT1_RSVD) != 0 ||
+				((d1 >> EMU_SMMUV3_EVT1_CLASS_SHIFT) & 0x3) == 0x3 ||
+				(!(d1 & EMU_SMMUV3_EVT1_STALL) && (d1 & EMU_SMMUV3_EVT1_STAG) != 0) ||
+				(ent[3] & ~EMU_SMMUV3_EVT3_IPA) != 0))
+			return -EINVAL;
+	} else {
+		return -EINVAL;
+	}
+	r->id = id;
+	r->ssv = (d0 & EMU_SMMUV3_EVT0_SSV) != 0;
+	r->ssid = (uint32_t)(d0 >> EMU_SMMUV3_EVT0_SSID_SHIFT) & SSID_MAX;
+	r->sid = (uint32_t)(d0 >> EMU_SMMUV3_EVT0_SID_SHIFT);
+	r->stag = (uint16_t)(d1 & EMU_SMMUV3_EVT1_STAG);
+	r->stall = (d1 & EMU_SMMUV3_EVT1_STALL) != 0;
+	r->pnu = (d1 & EMU_SMMUV3_EVT1_PNU) != 0;
+	r->ind = (d1 & EMU_SMMUV3_EVT1_IND) != 0;
+	r->rnw = (d1 & EMU_SMMUV3_EVT1_RNW) != 0;
+	r->s2 = (d1 & EMU_SMMUV3_EVT1_S2) != 0;
+	r->cls = (uint8_t)((d1 >> EMU_SMMUV3_EVT1_CLASS_SHIFT) & 0x3);
+	r->addr = ent[2];
+	r->ipa = ent[3];
+	return 0;
+}
+
+int
+emu_smmuv3_evt_from_generic(const struct sva_fault_unrecov *ev, struct emu_smmuv3_evt *r)
+{
+	bool ssv = (ev->flags & SVA_FAULT_UNRECOV_PASID_VALID) != 0;
+	uint32_t id = ev->hw_event;
+
+	if (id == 0) {
+		switch (ev->reason) {
+		case SVA_FAULT_REASON_TRANSLATION: id = EMU_SMMUV3_EVT_TRANSLATION; break;
+		case SVA_FAULT_REASON_ADDR_SIZE: id = EMU_SMMUV3_EVT_ADDR_SIZE; break;
+		case SVA_FAULT_REASON_ACCESS: id = EMU_SMMUV3_EVT_ACCESS; break;
+		case SVA_FAULT_REASON_PERMISSION: id = EMU_SMMUV3_EVT_PERMISSION; break;
+		case SVA_FAULT_REASON_PASID_INVALID: id = EMU_SMMUV3_EVT_BAD_CD; break;
+		default: return -EINVAL; /* no SMMUv3 event for it */
+		}
+	}
+	if (unlikely(id > 0xff || !(evt_is_fault((uint8_t)id) || evt_is_c_bad((uint8_t)id)) ||
+			(ssv && ev->pasid > SSID_MAX)))
+		return -EINVAL;
+	memset(r, 0, sizeof(*r));
+	r->id = (uint8_t)id;
+	r->ssv = ssv;
+	r->ssid = ssv ? ev->pasid : 0;
+	r->sid = ev->dev_id;
+	if (evt_is_fault(r->id)) {
+		r->pnu = (ev->perm & SVA_FAULT_PERM_PRIV) != 0;
+		r->ind = (ev->perm & SVA_FAULT_PERM_EXEC) != 0;
+		/* RnW: a write is 0; reads and read+write (atomics) are reported as reads. */
+		r->rnw = !((ev->perm & SVA_FAULT_PERM_WRITE) && !(ev->perm & SVA_FAULT_PERM_READ));
+		r->cls = EMU_SMMUV3_CLASS_IN;
+		r->addr = (ev->flags & SVA_FAULT_UNRECOV_ADDR_VALID) ? ev->addr : 0;
+	}
+	return 0;
+}
+
+void
+emu_smmuv3_evt_to_generic(const struct emu_smmuv3_evt *r, struct sva_fault_unrecov *ev)
+{
+	switch (r->id) {
+	case EMU_SMMUV3_EVT_TRANSLATION: ev->reason = SVA_FAULT_REASON_TRANSLATION; break;
+	case EMU_SMMUV3_EVT_ADDR_SIZE: ev->reason = SVA_FAULT_REASON_ADDR_SIZE; break;
+	case EMU_SMMUV3_EVT_ACCESS: ev->reason = SVA_FAULT_REASON_ACCESS; break;
+	case EMU_SMMUV3_EVT_PERMISSION: ev->reason = SVA_FAULT_REASON_PERMISSION; break;
+	case EMU_SMMUV3_EVT_BAD_SUBSTREAMID:
+	case EMU_SMMUV3_EVT_BAD_CD: ev->reason = SVA_FAULT_REASON_PASID_INVALID; break;
+	default: ev->reason = SVA_FAULT_REASON_UNKNOWN; break;
+	}
+	ev->flags = r->ssv ? SVA_FAULT_UNRECOV_PASID_VALID : 0;
+	ev->perm = 0;
+	ev->addr = 0;
+	if (evt_is_fault(r->id)) {
+		ev->flags |= SVA_FAULT_UNRECOV_ADDR_VALID;
+		ev->perm = (r->rnw ? SVA_FAULT_PERM_READ : SVA_FAULT_PERM_WRITE) |
+			(r->ind ? SVA_FAULT_PERM_EXEC : 0) | (r->pnu ? SVA_FAULT_PERM_PRIV : 0);
+		ev->addr = r->addr;
+	}
+	ev->pasid = r->ssid;
+	ev->fetch_addr = 0;
+	ev->dev_id = r->sid;
+	ev->hw_event = r->id;
+	ev->timestamp = 0;
+}
+
+void
+emu_smmuv3_pri_resp_encode(const struct emu_smmuv3_pri_resp *r, uint64_t cmd[2])
+{
+	cmd[0] = EMU_SMMUV3_CMD_PRI_RESP |
+		(r->ssv ? EMU_SMMUV3_CMD0_SSV : 0) |
+		((uint64_t)(r->ssid & SSID_MAX) << EMU_SMMUV3_CMD0_SSID_SHIFT) |
+		((uint64_t)r->sid << EMU_SMMUV3_CMD0_SID_SHIFT);
+	cmd[1] = (r->prg_index & PRG_MAX) |
+		((uint64_t)(r->resp & 0x3) << EMU_SMMUV3_PRIRESP1_RESP_SHIFT);
+}
+
+int
+emu_smmuv3_pri_resp_decode(const uint64_t cmd[2], struct emu_smmuv3_pri_resp *r)
+{
+	uint64_t d0 = cmd[0], d1 = cmd[1];
+	uint8_t resp = (uint8_t)((d1 >> EMU_SMMUV3_PRIRESP1_RESP_SHIFT) & 0x3);
+
+	if (unlikely((d0 & EMU_SMMUV3_CMD0_OP) != EMU_SMMUV3_CMD_PRI_RESP ||
+			(d0 & EMU_SMMUV3_PRIRESP0_RSVD) != 0 ||
+			(d1 & EMU_SMMUV3_PRIRESP1_RSVD) != 0 || resp == 0x3))
+		return -EINVAL;
+	if (unlikely(!(d0 & EMU_SMMUV3_CMD0_SSV) &&
+			(d0 & ((uint64_t)SSID_MAX << EMU_SMMUV3_CMD0_SSID_SHIFT)) != 0))
+		return -EINVAL;
+	r->ssv = (d0 & EMU_SMMUV3_CMD0_SSV) != 0;
+	r->ssid = (uint32_t)(d0 >> EMU_SMMUV3_CMD0_SSID_SHIFT) & SSID_MAX;
+	r->sid = (uint32_t)(d0 >> EMU_SMMUV3_CMD0_SID_SHIFT);
+	r->prg_index = (uint16_t)(d1 & EMU_SMMUV3_PRIRESP1_PRG);
+	r->resp = resp;
+	return 0;
+}
+
+void
+emu_smmuv3_resume_encode(const struct emu_smmuv3_resume *r, uint64_t cmd[2])
+{
+	cmd[0] = EMU_SMMUV3_CMD_RESUME |
+		((uint64_t)(r->resp & 0x3) << EMU_SMMUV3_RESUME0_RESP_SHIFT) |
+		((uint64_t)r->sid << EMU_SMMUV3_CMD0_SID_SHIFT);
+	cmd[1] = r->stag;
+}
+
+int
+emu_smmuv3_resume_decode(const uint64_t cmd[2], struct emu_smmuv3_resume *r)
+{
+	uint64_t d0 = cmd[0], d1 = cmd[1];
+	uint8_t resp = (uint8_t)((d0 >> EMU_SMMUV3_RESUME0_RESP_SHIFT) & 0x3);
+
+	if (unlikely((d0 & EMU_SMMUV3_CMD0_OP) != EMU_SMMUV3_CMD_RESUME ||
+			(d0 & EMU_SMMUV3_RESUME0_RSVD) != 0 ||
+			(d1 & ~EMU_SMMUV3_RESUME1_STAG) != 0 || resp == 0x3))
+		return -EINVAL;
+	r->sid = (uint32_t)(d0 >> EMU_SMMUV3_CMD0_SID_SHIFT);
+	r->stag = (uint16_t)(d1 & EMU_SMMUV3_RESUME1_STAG);
+	r->resp = resp;
+	return 0;
+}
+
+uint8_t
+emu_smmuv3_resp_from_pcie(uint32_t code)
+{
+	switch (code) {
+	case SVA_PAGE_RESP_SUCCESS: return EMU_SMMUV3_PRI_RESP_SUCC;
+	case SVA_PAGE_RESP_INVALID: return EMU_SMMUV3_PRI_RESP_DENY;
+	case SVA_PAGE_RESP_FAILURE: return EMU_SMMUV3_PRI_RESP_FAIL;
+	default: return 0x3;
+	}
+}
+
+int
+emu_smmuv3_resp_to_pcie(uint8_t resp)
+{
+	switch (resp) {
+	case EMU_SMMUV3_PRI_RESP_SUCC: return SVA_PAGE_RESP_SUCCESS;
+	case EMU_SMMUV3_PRI_RESP_DENY: return SVA_PAGE_RESP_INVALID;
+	case EMU_SMMUV3_PRI_RESP_FAIL: return SVA_PAGE_RESP_FAILURE;
+	default: return -EINVAL;
+	}
+}
+
+void
+emu_smmuv3_pri_resp_from_generic(const struct sva_page_response *resp, struct emu_smmuv3_pri_resp *r)
+{
+	r->ssv = (resp->flags & SVA_PAGE_RESP_PASID_VALID) != 0;
+	r->ssid = r->ssv ? resp->pasid : 0;
+	r->sid = resp->dev_id;
+	r->prg_index = (uint16_t)resp->grpid;
+	r->resp = emu_smmuv3_resp_from_pcie(resp->code);
+}
+
+int
+emu_smmuv3_pri_resp_to_generic(const struct emu_smmuv3_pri_resp *r, struct sva_page_response *resp)
+{
+	int code = emu_smmuv3_resp_to_pcie(r->resp);
+
+	if (code < 0)
+		return code;
+	resp->argsz = sizeof(*resp);
+	resp->flags = r->ssv ? SVA_PAGE_RESP_PASID_VALID : 0;
+	resp->dev_id = r->sid;
+	resp->pasid = r->ssid;
+	resp->grpid = r->prg_index;
+	resp->code = (uint32_t)code;
+	resp->cookie = 0;
+	resp->reserved = 0;
+	resp->private_data[0] = 0;
+	resp->private_data[1] = 0;
+	return 0;
+}
+
+/* ------------------------------------------------------------------ the queue model */
+
+/* A queue the device produces into (PRIQ, EVTQ). */
+struct smmu_inq {
+	struct {
+		uint32_t shift;     /* log2(depth) */
+		uint32_t dwords;    /* entry size in dwords */
+		uint32_t off_ring, off_ts;
+	} cfg __rte_cache_aligned;
+	struct { /* device side */
+		uint32_t prod;       /* PROD: index, wrap, OVFLG */
+		uint32_t cons_cache; /* last CONS seen */
+		uint64_t written, dropped, overflows;
+	} dev __rte_cache_aligned;
+	struct { /* poll side */
+		uint32_t cons;       /* CONS: index, wrap, OVACKFLG */
+		uint64_t read, malformed;
+	} poll __rte_cache_aligned;
+	/*
+	 * Where the outstanding overflow happened (emu bookkeeping, not a register):
+	 * bit 63 pending, bits 62:32 the producer's wrap+index at the last drop, bits 31:0
+	 * entries dropped. The device sets it; the poll side clears it when it reports the
+	 * overflow, by compare-and-swap so a drop racing with the report is never lost.
+	 */
+	uint64_t ovf __rte_cache_aligned;
+};
+
+#define OVF_PENDING (1ull << 63)
+#define OVF_POS(o) ((uint32_t)((o) >> 32) & 0x7fffffffu)
+#define OVF_LOST(o) ((uint32_t)(o))
+
+/* The command queue: the poll side produces, the device consumes. */
+struct smmu_cmdq {
+	struct {
+		uint32_t shift;
+		uint32_t off_ring;
+	} cfg __rte_cache_aligned;
+	struct { /* device side */
+		uint32_t cons;
+		uint64_t read, malformed;
+	} dev __rte_cache_aligned;
+	struct { /* poll side */
+		uint32_t prod;
+		uint32_t cons_cache;
+		uint64_t written, doorbells;
+	} poll __rte_cache_aligned;
+};
+
+struct smmu_q {
+	struct smmu_inq priq;
+	struct smmu_inq evtq;
+	struct smmu_cmdq cmdq;
+};
+
+static inline uint32_t
+q_wimask(uint32_t shift)
+{
+	return (2u << shift) - 1;
+}
+
+static inline bool
+q_full(uint32_t prod, uint32_t cons, uint32_t shift)
+{
+	return ((prod ^ cons) & q_wimask(shift)) == (1u << shift);
+}
+
+static inline bool
+q_empty(uint32_t prod, uint32_t cons, uint32_t shift)
+{
+	return ((prod ^ cons) & q_wimask(shift)) == 0;
+}
+
+static inline uint32_t
+q_inc(uint32_t v, uint32_t shift)
+{
+	return (v & ~q_wimask(shift)) | ((v + 1) & q_wimask(shift));
+}
+
+static inline uint64_t *
+q_slot(void *base, uint32_t off_ring, uint32_t dwords, uint32_t v, uint32_t shift)
+{
+	return (uint64_t *)((uint8_t *)base + off_ring) + (size_t)(v & ((1u << shift) - 1)) * dwords;
+}
+
+static inline uint64_t *
+q_ts(void *base, const struct smmu_inq *iq)
+{
+	return (uint64_t *)((uint8_t *)base + iq->cfg.off_ts);
+}
+
+static bool
+smmu_cfg_ok(const struct emu_queue_cfg *cfg)
+{
+	return cfg != NULL &&
+		rte_is_power_of_2(cfg->prq_depth) && cfg->prq_depth <= EMU_SMMUV3_DEPTH_MAX &&
+		rte_is_power_of_2(cfg->evtq_depth) && cfg->evtq_depth <= EMU_SMMUV3_DEPTH_MAX &&
+		rte_is_power_of_2(cfg->respq_depth) && cfg->respq_depth <= EMU_SMMUV3_DEPTH_MAX;
+}
+
+#define RING_ALIGN 4096u
+
+static size_t
+smmu_layout(const struct emu_queue_cfg *cfg, struct smmu_q *q)
+{
+	size_t priq = RTE_ALIGN_CEIL(sizeof(struct smmu_q), RING_ALIGN);
+	size_t priq_ts = RTE_ALIGN_CEIL(priq + (size_t)cfg->prq_depth * EMU_SMMUV3_PRIQ_ENT_SIZE, RING_ALIGN);
+	size_t evtq = RTE_ALIGN_CEIL(priq_ts + (size_t)cfg->prq_depth * sizeof(uint64_t), RING_ALIGN);
+	size_t evtq_ts = RTE_ALIGN_CEIL(evtq + (size_t)cfg->evtq_depth * EMU_SMMUV3_EVTQ_ENT_SIZE, RING_ALIGN);
+	size_t cmdq = RTE_ALIGN_CEIL(evtq_ts + (size_t)cfg->evtq_depth * sizeof(uint64_t), RING_ALIGN);
+	size_t end = RTE_ALIGN_CEIL(cmdq + (size_t)cfg->respq_depth * EMU_SMMUV3_CMDQ_ENT_SIZE, RING_ALIGN);
+
+	if (q != NULL) {
+		q->priq.cfg.off_ring = (uint32_t)priq;
+		q->priq.cfg.off_ts = (uint32_t)priq_ts;
+		q->evtq.cfg.off_ring = (uint32_t)evtq;
+		q->evtq.cfg.off_ts = (uint32_t)evtq_ts;
+		q->cmdq.cfg.off_ring = (uint32_t)cmdq;
+	}
+	return end;
+}
+
+static size_t
+smmu_mem_size(const struct emu_queue_cfg *cfg)
+{
+	return smmu_cfg_ok(cfg) ? smmu_layout(cfg, NULL) : 0;
+}
+
+static int
+smmu_init(void *qv, const struct emu_queue_cfg *cfg)
+{
+	struct smmu_q *q = qv;
+
+	if (q == NULL || !smmu_cfg_ok(cfg))
+		return -EINVAL;
+	memset(q, 0, sizeof(*q));
+	q->priq.cfg.shift = rte_log2_u32(cfg->prq_depth);
+	q->priq.cfg.dwords = EMU_SMMUV3_PRIQ_ENT_SIZE / 8;
+	q->evtq.cfg.shift = rte_log2_u32(cfg->evtq_depth);
+	q->evtq.cfg.dwords = EMU_SMMUV3_EVTQ_ENT_SIZE / 8;
+	q->cmdq.cfg.shift = rte_log2_u32(cfg->respq_depth);
+	smmu_layout(cfg, q);
+	return 0;
+}
+
+/* ---- device side of PRIQ and EVTQ ---- */
+
+/*
+ * The queue was found full (drop) or fault injection raises the condition (no drop).
+ * A new overflow toggles PROD.OVFLG before publishing its position, so a poll side
+ * that sees it pending also sees the toggled flag it must acknowledge.
+ */
+static int
+inq_overflow(struct smmu_inq *iq, bool drop)
+{
+	uint32_t pos = iq->dev.prod & q_wimask(iq->cfg.shift);
+	uint64_t o = EMU_LOAD_ACQ(&iq->ovf);
+
+	while (o & OVF_PENDING) {
+		uint32_t lost = OVF_LOST(o);
+		uint64_t no;
+
+		if (drop && lost != UINT32_MAX)
+			lost++;
+		no = OVF_PENDING | ((uint64_t)pos << 32) | lost;
+		/* Fails only when the poll side just reported the overflow: start anew. */
+		if (__atomic_compare_exchange_n(&iq->ovf, &o, no, false, __ATOMIC_ACQ_REL,
+				__ATOMIC_ACQUIRE)) {
+			if (drop)
+				EMU_CNT_ADD(&iq->dev.dropped, 1);
+			return -ENOSPC;
+		}
+	}
+	EMU_STORE_REL(&iq->dev.prod, iq->dev.prod ^ EMU_SMMUV3_Q_OVF);
+	EMU_STORE_REL(&iq->ovf, OVF_PENDING | ((uint64_t)pos << 32) | (drop ? 1u : 0u));
+	EMU_CNT_ADD(&iq->dev.overflows, 1);
+	if (drop)
+		EMU_CNT_ADD(&iq->dev.dropped, 1);
+	return -ENOSPC;
+}
+
+static inline int
+inq_put(void *base, struct smmu_inq *iq, const uint64_t *ent, uint64_t ts)
+{
+	const uint32_t shift = iq->cfg.shift, dw = iq->cfg.dwords;
+	uint32_t prod = iq->dev.prod;
+	uint64_t *slot;
+	uint32_t i;
+
+	if (unlikely(q_full(prod, iq->dev.cons_cache, shift))) {
+		iq->dev.cons_cache = EMU_LOAD_ACQ(&iq->poll.cons);
+		if (q_full(prod, iq->dev.cons_cache, shift))
+			return inq_overflow(iq, true);
+	}
+	slot = q_slot(base, iq->cfg.off_ring, dw, prod, shift);
+	for (i = 0; i < dw; i++)
+		slot[i] = ent[i];
+	q_ts(base, iq)[prod & ((1u << shift) - 1)] = ts;
+	EMU_STORE_REL(&iq->dev.prod, q_inc(prod, shift));
+	EMU_CNT_ADD(&iq->dev.written, 1);
+	return 0;
+}
+
+static int
+smmu_prq_write(void *qv, const struct sva_fault_page_req *pr)
+{
+	struct smmu_q *q = qv;
+	struct emu_smmuv3_pri r;
+	uint64_t ent[2];
+
+	if (unlikely(emu_smmuv3_pri_from_generic(pr, &r) != 0))
+		return -EINVAL;
+	emu_smmuv3_pri_encode(&r, ent);
+	return inq_put(q, &q->priq, ent, pr->timestamp);
+}
+
+static int
+smmu_prq_write_raw(void *qv, const void *entry)
+{
+	struct smmu_q *q = qv;
+	uint64_t ent[2];
+
+	memcpy(ent, entry, sizeof(ent));
+	return inq_put(q, &q->priq, ent, 0);
+}
+
+static void
+smmu_prq_force_overflow(void *qv)
+{
+	struct smmu_q *q = qv;
+
+	inq_overflow(&q->priq, false);
+}
+
+static int
+smmu_evtq_write(void *qv, const struct sva_fault_unrecov *ev)
+{
+	struct smmu_q *q = qv;
+	struct emu_smmuv3_evt r;
+	uint64_t ent[4];
+
+	if (unlikely(emu_smmuv3_evt_from_generic(ev, &r) != 0))
+		return -EINVAL;
+	emu_smmuv3_evt_encode(&r, ent);
+	return inq_put(q, &q->evtq, ent, ev->timestamp);
+}
+
+int
+emu_smmuv3_evtq_write_raw(void *qv, const void *evt)
+{
+	struct smmu_q *q = qv;
+	uint64_t ent[4];
+
+	memcpy(ent, evt, sizeof(ent));
+	return inq_put(q, &q->evtq, ent, 0);
+}
+
+/* ---- poll side of PRIQ and EVTQ ---- */
+
+static inline int
+pri_slot_decode(const uint64_t *slot, uint64_t ts, struct sva_fault *f)
+{
+	struct emu_smmuv3_pri r;
+
+	if (unlikely(emu_smmuv3_pri_decode(slot, &r) != 0))
+		return -EINVAL;
+	f->type = SVA_FAULT_PAGE_REQ;
+	f->padding = 0;
+	emu_smmuv3_pri_to_generic(&r, &f->prm);
+	f->prm.timestamp = ts;
+	if (ts != 0)
+		f->prm.flags |= SVA_FAULT_PR_TIMESTAMP;
+	return 0;
+}
+
+static inline int
+evt_slot_decode(const uint64_t *slot, uint64_t ts, struct sva_fault *f)
+{
+	struct emu_smmuv3_evt r;
+
+	if (unlikely(emu_smmuv3_evt_decode(slot, &r) != 0))
+		return -EINVAL;
+	f->type = SVA_FAULT_UNRECOV;
+	f->padding = 0;
+	emu_smmuv3_evt_to_generic(&r, &f->event);
+	f->event.timestamp = ts;
+	return 0;
+}
+
+static inline uint16_t
+inq_read(void *base, struct smmu_inq *iq, struct sva_fault *out, uint16_t n, uint32_t queue,
+	int (*decode)(const uint64_t *slot, uint64_t ts, struct sva_fault *f))
+{
+	const uint32_t shift = iq->cfg.shift, wimask = q_wimask(shift);
+	const uint64_t *ts = q_ts(base, iq);
+	uint32_t cons = iq->poll.cons;
+	/* ovf before PROD: a pending loss point is then never beyond the PROD read. */
+	uint64_t o = EMU_LOAD_ACQ(&iq->ovf);
+	uint32_t prod = EMU_LOAD_ACQ(&iq->dev.prod);
+	uint32_t limit = (o & OVF_PENDING) ? OVF_POS(o) : (prod & wimask);
+	uint16_t k = 0, bad = 0, seen = 0;
+
+	while (k < n) {
+		const uint64_t *slot;
+
+		if ((cons & wimask) == limit) {
+			if (!(o & OVF_PENDING))
+				break;
+			/* Everything queued before the loss is read: report it, acknowledge. */
+			if (__atomic_compare_exchange_n(&iq->ovf, &o, 0, false, __ATOMIC_ACQ_REL,
+					__ATOMIC_ACQUIRE)) {
+				struct sva_fault *f = &out[k++];
+
+				f->type = SVA_FAULT_OVERFLOW;
+				f->padding = 0;
+				f->overflow.queue = queue;
+				f->overflow.lost = OVF_LOST(o);
+				cons = (prod & EMU_SMMUV3_Q_OVF) | (cons & wimask);
+				o = 0;
+				limit = prod & wimask;
+				continue;
+			}
+			/* The device dropped again further on: read up to the new point. */
+			prod = EMU_LOAD_ACQ(&iq->dev.prod);
+			limit = OVF_POS(o);
+			continue;
+		}
+		slot = q_slot(base, iq->cfg.off_ring, iq->cfg.dwords, cons, shift);
+		if (likely(decode(slot, ts[cons & ((1u << shift) - 1)], &out[k]) == 0)) {
+			k++;
+		} else {
+			bad++;
+			if (emu_log_worthy(iq->poll.malformed + bad))
+				EMU_MODEL_LOG(WARNING, "smmuv3: malformed %s entry at index %u: %016"
+					PRIx64 " %016" PRIx64 " (dropped; %" PRIu64 " so far)",
+					queue == 0 ? "PRI queue" : "event queue", cons & wimask,
+					slot[0], slot[1], iq->poll.malformed + bad);
+		}
+		seen++;
+		cons = q_inc(cons, shift);
+	}
+	if (cons != iq->poll.cons)
+		EMU_STORE_REL(&iq->poll.cons, cons);
+	if (seen) {
+		EMU_CNT_ADD(&iq->poll.read, seen - bad);
+		if (bad)
+			EMU_CNT_ADD(&iq->poll.malformed, bad);
+	}
+	return k;
+}
+
+static uint16_t
+smmu_prq_read(void *qv, struct sva_fault *out, uint16_t n)
+{
+	struct smmu_q *q = qv;
+
+	return inq_read(q, &q->priq, out, n, 0, pri_slot_decode);
+}
+
+static uint16_t
+smmu_evtq_read(void *qv, struct sva_fault *out, uint16_t n)
+{
+	struct smmu_q *q = qv;
+
+	return inq_read(q, &q->evtq, out, n, 1, evt_slot_decode);
+}
+
+/* ---- command queue ---- */
+
+static int
+smmu_resp_write(void *qv, const struct sva_page_response *resp, uint16_t n)
+{
+	struct smmu_q *q = qv;
+	struct smmu_cmdq *cq = &q->cmdq;
+	const uint32_t shift = cq->cfg.shift;
+	uint32_t prod = cq->poll.prod;
+	uint16_t i;
+
+	for (i = 0; i < n; i++) {
+		struct emu_smmuv3_pri_resp r;
+
+		if (unlikely(q_full(prod, cq->poll.cons_cache, shift))) {
+			cq->poll.cons_cache = EMU_LOAD_ACQ(&cq->dev.cons);
+			if (q_full(prod, cq->poll.cons_cache, shift))
+				break;
+		}
+		emu_smmuv3_pri_resp_from_generic(&resp[i], &r);
+		emu_smmuv3_pri_resp_encode(&r, q_slot(q, cq->cfg.off_ring, 2, prod, shift));
+		prod = q_inc(prod, shift);
+	}
+	if (i > 0) {
+		EMU_STORE_REL(&cq->poll.prod, prod); /* the doorbell: one PROD write per batch */
+		EMU_CNT_ADD(&cq->poll.written, i);
+		EMU_CNT_ADD(&cq->poll.doorbells, 1);
+	}
+	return i;
+}
+
+int
+emu_smmuv3_cmdq_write_raw(void *qv, const void *cmd)
+{
+	struct smmu_q *q = qv;
+	struct smmu_cmdq *cq = &q->cmdq;
+	const uint32_t shift = cq->cfg.shift;
+	uint32_t prod = cq->poll.prod;
+
+	if (q_full(prod, cq->poll.cons_cache, shift)) {
+		cq->poll.cons_cache = EMU_LOAD_ACQ(&cq->dev.cons);
+		if (q_full(prod, cq->poll.cons_cache, shift))
+			return -ENOSPC;
+	}
+	memcpy(q_slot(q, cq->cfg.off_ring, 2, prod, shift), cmd, EMU_SMMUV3_CMDQ_ENT_SIZE);
+	EMU_STORE_REL(&cq->poll.prod, q_inc(prod, shift));
+	EMU_CNT_ADD(&cq->poll.written, 1);
+	EMU_CNT_ADD(&cq->poll.doorbells, 1);
+	return 0;
+}
+
+static uint16_t
+smmu_resp_read(void *qv, struct sva_page_response *out, uint16_t n)
+{
+	struct smmu_q *q = qv;
+	struct smmu_cmdq *cq = &q->cmdq;
+	const uint32_t shift = cq->cfg.shift;
+	uint32_t cons = cq->dev.cons;
+	uint32_t prod = EMU_LOAD_ACQ(&cq->poll.prod);
+	uint16_t k = 0, bad = 0;
+
+	while (k < n && !q_empty(prod, cons, shift)) {
+		const uint64_t *slot = q_slot(q, cq->cfg.off_ring, 2, cons, shift);
+		struct emu_smmuv3_pri_resp r;
+
+		if (likely(emu_smmuv3_pri_resp_decode(slot, &r) == 0 &&
+				emu_smmuv3_pri_resp_to_generic(&r, &out[k]) == 0)) {
+			k++;
+		} else {
+			bad++;
+			if (emu_log_worthy(cq->dev.malformed + bad))
+				EMU_MODEL_LOG(WARNING, "smmuv3: command at CMDQ index %u is not a valid "
+					"CMD_PRI_RESP: %016" PRIx64 " %016" PRIx64 " (skipped; %" PRIu64
+					" so far)", cons & q_wimask(shift), slot[0], slot[1],
+					cq->dev.malformed + bad);
+		}
+		cons = q_inc(cons, shift);
+	}
+	if (cons != cq->dev.cons) {
+		EMU_STORE_REL(&cq->dev.cons, cons);
+		EMU_CNT_ADD(&cq->dev.read, k);
+		if (bad)
+			EMU_CNT_ADD(&cq->dev.malformed, bad);
+	}
+	return k;
+}
+
+/* ---- control ---- */
+
+static void
+smmu_counters_get(const void *qv, struct emu_model_counters *c)
+{
+	const struct smmu_q *q = qv;
+
+	c->prq_written = EMU_LOAD(&q->priq.dev.written);
+	c->prq_dropped = EMU_LOAD(&q->priq.dev.dropped);
+	c->prq_overflows = EMU_LOAD(&q->priq.dev.overflows);
+	c->prq_read = EMU_LOAD(&q->priq.poll.read);
+	c->prq_malformed = EMU_LOAD(&q->priq.poll.malformed);
+	c->evtq_written = EMU_LOAD(&q->evtq.dev.written);
+	c->evtq_dropped = EMU_LOAD(&q->evtq.dev.dropped);
+	c->evtq_overflows = EMU_LOAD(&q->evtq.dev.overflows);
+	c->evtq_read = EMU_LOAD(&q->evtq.poll.read);
+	c->evtq_malformed = EMU_LOAD(&q->evtq.poll.malformed);
+	c->resp_written = EMU_LOAD(&q->cmdq.poll.written);
+	c->resp_doorbells = EMU_LOAD(&q->cmdq.poll.doorbells);
+	c->resp_read = EMU_LOAD(&q->cmdq.dev.read);
+	c->resp_malformed = EMU_LOAD(&q->cmdq.dev.malformed);
+}
+
+void
+emu_smmuv3_regs_get(const void *qv, struct emu_smmuv3_regs *regs)
+{
+	const struct smmu_q *q = qv;
+
+	regs->priq_prod = EMU_LOAD_ACQ(&q->priq.dev.prod);
+	regs->priq_cons = EMU_LOAD_ACQ(&q->priq.poll.cons);
+	regs->evtq_prod = EMU_LOAD_ACQ(&q->evtq.dev.prod);
+	regs->evtq_cons = EMU_LOAD_ACQ(&q->evtq.poll.cons);
+	regs->cmdq_prod = EMU_LOAD_ACQ(&q->cmdq.poll.prod);
+	regs->cmdq_cons = EMU_LOAD_ACQ(&q->cmdq.dev.cons);
+}
+
+const struct emu_model_ops emu_model_smmuv3 = {
+	.name = "smmuv3",
+	.model = SVA_IOMMU_MODEL_SMMUV3,
+	.prq_entry_size = EMU_SMMUV3_PRIQ_ENT_SIZE,
+	.mem_size = smmu_mem_size,
+	.init = smmu_init,
+	.prq_write = smmu_prq_write,
+	.prq_write_raw = smmu_prq_write_raw,
+	.prq_force_overflow = smmu_prq_force_overflow,
+	.evtq_write = smmu_evtq_write,
+	.resp_read = smmu_resp_read,
+	.prq_read = smmu_prq_read,
+	.evtq_read = smmu_evtq_read,
+	.resp_write = smmu_resp_write,
+	.counters_get = smmu_counters_get,
+};

@@ -1,0 +1,238 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef EMU_SMMUV3_H
+#define EMU_SMMUV3_H
+
+/*
+ * Arm SMMUv3 formats and the emu's SMMUv3 queue model.
+ *
+ * Codecs are pure functions between hardware words (little-endian 64-bit dwords) and a
+ * plain struct with one member per field; decoders refuse structurally corrupt entries
+ * with -EINVAL (semantic checks belong to the fault path, as for VT-d: see emu_vtd.h).
+ * Bit positions follow the SMMUv3 architecture as Linux arm-smmu-v3.h spells them.
+ *
+ * PRI queue entry, 16 bytes:
+ *   dw0  31:0  StreamID                      dw1  8:0   PRG index
+ *        51:32 SubstreamID                        11:9  reserved
+ *        57:52 reserved                           63:12 page address
+ *        58 Priv  59 Exec  60 Read  61 Write  62 Last  63 SSV
+ *   Forbidden: SubstreamID, Priv or Exec without SSV (they only exist in a PASID
+ *   prefix).
+ *
+ * Event queue entry, 32 bytes. The model writes and accepts these event IDs:
+ *   0x10 F_TRANSLATION, 0x11 F_ADDR_SIZE, 0x12 F_ACCESS, 0x13 F_PERMISSION:
+ *   dw0  7:0 event ID, 10:8 reserved, 11 SSV, 31:12 SubstreamID, 63:32 StreamID
+ *   dw1  15:0 STAG, 30:16 reserved, 31 Stall, 32 reserved, 33 PnU, 34 InD, 35 RnW,
+ *        38:36 reserved, 39 S2, 41:40 CLASS (0 CD, 1 TT, 2 IN; 3 reserved),
+ *        63:42 reserved (architected bits the emu does not model, e.g. NSIPA, TT_READ,
+ *        must be zero here)
+ *   dw2  input address 63:0
+ *   dw3  51:12 IPA, other bits reserved
+ *   0x08 C_BAD_SUBSTREAMID, 0x0A C_BAD_CD (PASID not attached): dw0 as above, dw1-3
+ *   zero.
+ *   Forbidden: any other event ID, SubstreamID without SSV, a STAG without Stall.
+ *
+ * CMD_PRI_RESP, 16 bytes: dw0 7:0 opcode 0x41, 10:8 reserved, 11 SSV, 31:12
+ * SubstreamID, 63:32 StreamID; dw1 8:0 PRG index, 11:9 reserved, 13:12 response,
+ * 63:14 reserved. Response encodings (SMMU): 0 DENY, 1 FAIL, 2 SUCCESS, 3 reserved.
+ * Mapping to and from the PCIe codes the runtime speaks (as Linux's
+ * arm_smmu_page_response did): Success 0x0 <-> SUCCESS 2, Invalid Request 0x1 <->
+ * DENY 0, Response Failure 0xF <-> FAIL 1. A code with no mapping is encoded as the
+ * reserved value 3, which the device refuses (counted as resp_malformed).
+ *
+ * CMD_RESUME, 16 bytes (stall model; codec only, the queue model does not use it):
+ * dw0 7:0 opcode 0x44, 13:12 response (0 TERMINATE, 1 RETRY, 2 ABORT), 63:32
+ * StreamID, other bits reserved; dw1 15:0 STAG, other bits reserved.
+ *
+ * Queue model (emu_model_smmuv3, the ops of emu_model.h): PRIQ and EVTQ are produced
+ * by the device, CMDQ by the poll side. Each has PROD and CONS registers: the low
+ * log2(depth) bits are the index, the next bit the wrap bit, bit 31 (PRIQ/EVTQ) the
+ * overflow flag (PROD.OVFLG / CONS.OVACKFLG). Empty: index and wrap equal. Full:
+ * index equal, wrap different; a queue holds depth entries. Overflow: an entry that
+ * finds its queue full is dropped; if no overflow is outstanding the device toggles
+ * PROD.OVFLG. The poll side sees the overflow as PROD's flag differing from its own
+ * CONS flag and acknowledges it by copying PROD's flag into CONS. The model also
+ * remembers where the last loss happened (the producer index at the drop, emu
+ * bookkeeping): the poll side returns the entries queued before that point, then one
+ * SVA_FAULT_OVERFLOW record (lost = entries dropped), then acknowledges, then goes on
+ * with the entries written after. Unlike VT-d the device keeps writing while an
+ * overflow is outstanding. A command the device cannot decode (anything but a valid
+ * CMD_PRI_RESP) is counted and skipped; hardware would stop the queue with
+ * CONS.ERR = CERROR_ILL and raise GERROR.CMDQ_ERR instead.
+ *
+ * Timestamps: as for VT-d, a side array indexed by queue slot keeps the TSC value
+ * given to prq_write / evtq_write (an emu-only convenience for latency measurement).
+ */
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "sva_fault.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define EMU_SMMUV3_PRIQ_ENT_SIZE 16u
+#define EMU_SMMUV3_EVTQ_ENT_SIZE 32u
+#define EMU_SMMUV3_CMDQ_ENT_SIZE 16u
+
+/* Queue depths the model accepts: powers of two up to 2^19 (the largest LOG2SIZE
+ * SMMU_IDR1 can report). */
+#define EMU_SMMUV3_DEPTH_MIN 1u
+#define EMU_SMMUV3_DEPTH_MAX (1u << 19)
+
+/* Queue pointer fields. */
+#define EMU_SMMUV3_Q_OVF (1u << 31)
+
+/* ---- PRI queue entry ---- */
+#define EMU_SMMUV3_PRI0_SID 0xffffffffull
+#define EMU_SMMUV3_PRI0_SSID_SHIFT 32
+#define EMU_SMMUV3_PRI0_RSVD (0x3full << 52)
+#define EMU_SMMUV3_PRI0_PRIV (1ull << 58)
+#define EMU_SMMUV3_PRI0_EXEC (1ull << 59)
+#define EMU_SMMUV3_PRI0_READ (1ull << 60)
+#define EMU_SMMUV3_PRI0_WRITE (1ull << 61)
+#define EMU_SMMUV3_PRI0_LAST (1ull << 62)
+#define EMU_SMMUV3_PRI0_SSV (1ull << 63)
+#define EMU_SMMUV3_PRI1_PRG 0x1ffull
+#define EMU_SMMUV3_PRI1_RSVD (0x7ull << 9)
+#define EMU_SMMUV3_PRI1_ADDR 0xfffffffffffff000ull
+
+struct emu_smmuv3_pri {
+	uint32_t sid;
+	uint32_t ssid;        /* 20 bits */
+	bool ssv, priv, exec, read, write, last;
+	uint16_t prg_index;   /* 9 bits */
+	uint64_t addr;        /* page address, bits 63:12 */
+};
+
+void emu_smmuv3_pri_encode(const struct emu_smmuv3_pri *r, uint64_t ent[2]);
+/* 0, or -EINVAL (reserved bit set; SubstreamID, Priv or Exec without SSV). */
+int emu_smmuv3_pri_decode(const uint64_t ent[2], struct emu_smmuv3_pri *r);
+/* 0, or -EINVAL (pasid > 0xfffff, grpid > 511, exec/priv without a PASID). */
+int emu_smmuv3_pri_from_generic(const struct sva_fault_page_req *pr, struct emu_smmuv3_pri *r);
+/* Every page-request field but the timestamp (the model restores it). */
+void emu_smmuv3_pri_to_generic(const struct emu_smmuv3_pri *r, struct sva_fault_page_req *pr);
+
+/* ---- event queue entry ---- */
+#define EMU_SMMUV3_EVT_BAD_SUBSTREAMID 0x08u
+#define EMU_SMMUV3_EVT_BAD_CD 0x0au
+#define EMU_SMMUV3_EVT_TRANSLATION 0x10u
+#define EMU_SMMUV3_EVT_ADDR_SIZE 0x11u
+#define EMU_SMMUV3_EVT_ACCESS 0x12u
+#define EMU_SMMUV3_EVT_PERMISSION 0x13u
+
+#define EMU_SMMUV3_EVT0_ID 0xffull
+#define EMU_SMMUV3_EVT0_RSVD (0x7ull << 8)
+#define EMU_SMMUV3_EVT0_SSV (1ull << 11)
+#define EMU_SMMUV3_EVT0_SSID_SHIFT 12
+#define EMU_SMMUV3_EVT0_SID_SHIFT 32
+#define EMU_SMMUV3_EVT1_STAG 0xffffull
+#define EMU_SMMUV3_EVT1_STALL (1ull << 31)
+#define EMU_SMMUV3_EVT1_PNU (1ull << 33)
+#define EMU_SMMUV3_EVT1_IND (1ull << 34)
+#define EMU_SMMUV3_EVT1_RNW (1ull << 35)
+#define EMU_SMMUV3_EVT1_S2 (1ull << 39)
+#define EMU_SMMUV3_EVT1_CLASS_SHIFT 40
+#define EMU_SMMUV3_EVT1_RSVD ((0x7fffull << 16) | (1ull << 32) | (0x7ull << 36) | \
+		(~0ull << 42))
+#define EMU_SMMUV3_EVT3_IPA 0x000ffffffffff000ull
+
+#define EMU_SMMUV3_CLASS_CD 0u
+#define EMU_SMMUV3_CLASS_TT 1u
+#define EMU_SMMUV3_CLASS_IN 2u
+
+struct emu_smmuv3_evt {
+	uint8_t id;
+	bool ssv;
+	uint32_t ssid;
+	uint32_t sid;
+	uint16_t stag;
+	bool stall, pnu, ind, rnw, s2;
+	uint8_t cls;      /* CLASS */
+	uint64_t addr;    /* input address */
+	uint64_t ipa;     /* bits 51:12 */
+};
+
+void emu_smmuv3_evt_encode(const struct emu_smmuv3_evt *r, uint64_t ent[4]);
+/* 0, or -EINVAL (unknown event ID, reserved bit, CLASS 3, SSID without SSV, STAG without
+ * Stall, non-zero dw1-3 in a C_BAD_* event). */
+int emu_smmuv3_evt_decode(const uint64_t ent[4], struct emu_smmuv3_evt *r);
+/* 0, or -EINVAL (no event for the reason and no usable hw_event, pasid > 0xfffff). A
+ * non-zero hw_event is used as the event ID (it must be one the model knows). */
+int emu_smmuv3_evt_from_generic(const struct sva_fault_unrecov *ev, struct emu_smmuv3_evt *r);
+void emu_smmuv3_evt_to_generic(const struct emu_smmuv3_evt *r, struct sva_fault_unrecov *ev);
+
+/* ---- commands ---- */
+#define EMU_SMMUV3_CMD_PRI_RESP 0x41u
+#define EMU_SMMUV3_CMD_RESUME 0x44u
+#define EMU_SMMUV3_CMD0_OP 0xffull
+#define EMU_SMMUV3_CMD0_SSV (1ull << 11)
+#define EMU_SMMUV3_CMD0_SSID_SHIFT 12
+#define EMU_SMMUV3_CMD0_SID_SHIFT 32
+#define EMU_SMMUV3_PRIRESP0_RSVD (0x7ull << 8)
+#define EMU_SMMUV3_PRIRESP1_PRG 0x1ffull
+#define EMU_SMMUV3_PRIRESP1_RESP_SHIFT 12
+#define EMU_SMMUV3_PRIRESP1_RSVD ((0x7ull << 9) | (~0ull << 14))
+#define EMU_SMMUV3_RESUME0_RESP_SHIFT 12
+#define EMU_SMMUV3_RESUME0_RSVD ((0xfull << 8) | (0x3ffffull << 14))
+#define EMU_SMMUV3_RESUME1_STAG 0xffffull
+
+/* CMD_PRI_RESP response field */
+#define EMU_SMMUV3_PRI_RESP_DENY 0u
+#define EMU_SMMUV3_PRI_RESP_FAIL 1u
+#define EMU_SMMUV3_PRI_RESP_SUCC 2u
+/* CMD_RESUME response field */
+#define EMU_SMMUV3_RESUME_TERM 0u
+#define EMU_SMMUV3_RESUME_RETRY 1u
+#define EMU_SMMUV3_RESUME_ABORT 2u
+
+struct emu_smmuv3_pri_resp {
+	bool ssv;
+	uint32_t ssid;
+	uint32_t sid;
+	uint16_t prg_index;
+	uint8_t resp;     /* EMU_SMMUV3_PRI_RESP_* */
+};
+
+struct emu_smmuv3_resume {
+	uint32_t sid;
+	uint16_t stag;
+	uint8_t resp;     /* EMU_SMMUV3_RESUME_* */
+};
+
+void emu_smmuv3_pri_resp_encode(const struct emu_smmuv3_pri_resp *r, uint64_t cmd[2]);
+/* 0, or -EINVAL (not opcode 0x41, reserved bit, response 3, SSID without SSV). */
+int emu_smmuv3_pri_resp_decode(const uint64_t cmd[2], struct emu_smmuv3_pri_resp *r);
+void emu_smmuv3_resume_encode(const struct emu_smmuv3_resume *r, uint64_t cmd[2]);
+/* 0, or -EINVAL (not opcode 0x44, reserved bit, response 3). */
+int emu_smmuv3_resume_decode(const uint64_t cmd[2], struct emu_smmuv3_resume *r);
+
+/* PCIe response code (enum sva_page_resp_code) -> SMMU encoding; 3 (reserved) when the
+ * code has none. */
+uint8_t emu_smmuv3_resp_from_pcie(uint32_t code);
+/* SMMU encoding -> PCIe code; -EINVAL for 3. */
+int emu_smmuv3_resp_to_pcie(uint8_t resp);
+
+void emu_smmuv3_pri_resp_from_generic(const struct sva_page_response *resp, struct emu_smmuv3_pri_resp *r);
+/* 0, or -EINVAL when the response field has no PCIe code. */
+int emu_smmuv3_pri_resp_to_generic(const struct emu_smmuv3_pri_resp *r, struct sva_page_response *resp);
+
+/* ---- model inspection and raw access (tests, fault injection) ---- */
+struct emu_smmuv3_regs {
+	uint32_t priq_prod, priq_cons;
+	uint32_t evtq_prod, evtq_cons;
+	uint32_t cmdq_prod, cmdq_cons;
+};
+
+void emu_smmuv3_regs_get(const void *q, struct emu_smmuv3_regs *regs);
+/* Poll side: one raw 16-byte command, then the doorbell. 0, or -ENOSPC when full. */
+int emu_smmuv3_cmdq_write_raw(void *q, const void *cmd);
+/* Device side: one raw 32-byte event. 0, or -ENOSPC (dropped, overflow raised). */
+int emu_smmuv3_evtq_write_raw(void *q, const void *evt);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* EMU_SMMUV3_H */
