@@ -254,6 +254,20 @@ sva_iopf_poll(struct sva_iommu *iommu, unsigned int budget)
 }
 
 int
+sva_iopf_drain_all(unsigned int max_reads)
+{
+	int ret = 0;
+
+	/* the registry lock keeps every iopf alive while it is drained */
+	pthread_mutex_lock(&registry_lock);
+	for (int i = 0; i < IOPF_MAX_IOPFS; i++)
+		if (registry[i].iopf != NULL && sva_iopf_drain(registry[i].iopf, max_reads) == -EAGAIN)
+			ret = -EAGAIN;
+	pthread_mutex_unlock(&registry_lock);
+	return ret;
+}
+
+int
 sva_iopf_deadlines_set(struct sva_iopf *f, uint64_t group_timeout_us, uint64_t resolve_budget_us,
 		uint32_t budget_code)
 {

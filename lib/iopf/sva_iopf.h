@@ -337,6 +337,14 @@ int sva_iopf_flush(struct sva_iopf *iopf, unsigned int max_reads);
 int sva_iopf_drain(struct sva_iopf *iopf, unsigned int max_reads);
 
 /**
+ * sva_iopf_drain() on every iopf: what a PASID allocator's drain hook calls before a
+ * freed PASID number is reused.
+ *
+ * @return 0, or -EAGAIN (some queue still not empty after max_reads bursts).
+ */
+int sva_iopf_drain_all(unsigned int max_reads);
+
+/**
  * Statistics of a bond (bond non-NULL) or of the whole iopf (bond NULL).
  *
  * @return 0, or -EINVAL (iopf and bond NULL, stats NULL, bond of another iopf).
