@@ -21,6 +21,7 @@
 
 #include "sva_test.h"
 #include "test_iopf_syn.h"
+#include "test_iopf_emu.h"
 
 #define PG 4096ul
 #define PASID 5
@@ -709,7 +710,10 @@ static struct sva_test_suite iopf_suite = {
 static int
 test_iopf(void)
 {
-	return sva_test_suite_run(&iopf_suite);
+	int a = sva_test_suite_run(&iopf_suite);
+	int b = test_iopf_emu();
+
+	return a != TEST_SUCCESS ? a : b;
 }
 
 SVA_TEST_REGISTER(iopf_autotest, test_iopf);
