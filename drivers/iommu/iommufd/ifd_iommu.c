@@ -24,7 +24,6 @@ RTE_LOG_REGISTER(ifd_logtype, drv.iommu.iommufd, NOTICE);
 #define IFD_MAX_MAPS_DEFAULT 65536
 #define IFD_MAX_MAPS_MAX (16u << 20)
 
-enum { IFD_PASID_AUTO, IFD_PASID_ON, IFD_PASID_OFF };
 static const char *const ifd_pasid_choices[] = { "auto", "on", "off", NULL };
 
 static const char *const ifd_iommu_keys[] = { "dev", "pasid", "burst", "max_maps", NULL };
@@ -171,13 +170,10 @@ ifd_alloc_objects(struct ifd_iommu *p, unsigned int pasid_mode)
 	struct iommu_hwpt_alloc hwpt = { .size = sizeof(hwpt) };
 	int ret;
 
-	if (pasid_mode == IFD_PASID_ON && p->hw_pasid_bits == 0) {
-		IFD_LOG(ERR, "%s: no PASID support for %s: the IOMMU reports 0 PASID bits "
-			"(kernel older than 6.15, PASID off in firmware, or the device lacks the "
-			"PASID capability); pasid=off attaches the RID only", p->name, p->cdev);
-		return -EOPNOTSUPP;
-	}
-	p->pasid = pasid_mode != IFD_PASID_OFF && p->hw_pasid_bits > 0;
+	ret = ifd_pasid_decide(p->name, p->cdev, (enum ifd_pasid_mode)pasid_mode,
+		p->hw_pasid_bits, &p->pasid);
+	if (ret != 0)
+		return ret;
 
 	ret = ifd_ioctl(p->iommufd, IOMMU_IOAS_ALLOC, &ioas, p->name);
 	if (ret != 0) {

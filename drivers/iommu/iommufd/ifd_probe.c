@@ -268,3 +268,20 @@ ifd_pci_numa_node(const struct ifd_paths *p, const char *bdf)
 	fclose(f);
 	return node;
 }
+
+int
+ifd_pasid_decide(const char *name, const char *cdev, enum ifd_pasid_mode mode,
+		uint32_t hw_pasid_bits, bool *use)
+{
+	*use = false;
+	if (mode == IFD_PASID_ON && hw_pasid_bits == 0) {
+		IFD_LOG(ERR, "%s: no PASID support for %s: the IOMMU reports 0 PASID bits (kernel "
+			"older than 6.15, PASID off in firmware, or the device lacks the PASID "
+			"capability); pasid=off attaches the RID only", name, cdev);
+		return -EOPNOTSUPP;
+	}
+	*use = mode != IFD_PASID_OFF && hw_pasid_bits > 0;
+	if (mode == IFD_PASID_AUTO && hw_pasid_bits == 0)
+		IFD_LOG(INFO, "%s: %s: no PASID support reported: RID attach only", name, cdev);
+	return 0;
+}

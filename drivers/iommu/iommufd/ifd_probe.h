@@ -10,7 +10,9 @@
  * The roots are parameters so that the tests can point them at a fake tree.
  */
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 struct ifd_paths {
 	const char *dev_iommu; /**< "/dev/iommu" */
@@ -67,6 +69,21 @@ const char *ifd_ioctl_feature(unsigned long req, const char **version);
 
 /** The ioctl's name ("IOMMU_FAULT_QUEUE_ALLOC"), or "ioctl". */
 const char *ifd_ioctl_name(unsigned long req);
+
+/** PASID use asked for with pasid=. */
+enum ifd_pasid_mode { IFD_PASID_AUTO, IFD_PASID_ON, IFD_PASID_OFF };
+
+/**
+ * Decide whether the page table is allocated PASID-capable, from pasid= and the PASID
+ * width the IOMMU reports for the device (0 before Linux 6.15 or without PASID).
+ *
+ * @param use
+ *   Set to true when PASIDs are used.
+ * @return 0, or -EOPNOTSUPP (pasid=on and no PASID support; logged with why and the
+ *   way out).
+ */
+int ifd_pasid_decide(const char *name, const char *cdev, enum ifd_pasid_mode mode,
+		uint32_t hw_pasid_bits, bool *use);
 
 /** The NUMA node of a PCI device from sysfs, -1 if unknown. */
 int ifd_pci_numa_node(const struct ifd_paths *p, const char *bdf);
