@@ -84,7 +84,7 @@ detach(struct ifd_iommu *p, bool with_pasid, uint32_t pasid)
 			"closed)", p->name, with_pasid ? "PASID " : "RID", with_pasid ? pasid : 0,
 			strerror(-ret));
 	else
-		IFD_LOG(INFO, "%s: %s%.0u detached: the kernel answered Invalid any page request "
+		IFD_LOG(NOTICE, "%s: %s%.0u detached: the kernel answered Invalid any page request "
 			"of it still pending", p->name, with_pasid ? "PASID " : "RID",
 			with_pasid ? pasid : 0);
 	if (p->attached > 0)

@@ -48,6 +48,12 @@ ifd_ioas_map(void *ctx, uint64_t va, uint64_t len, uint32_t perm)
 	};
 	int ret = ifd_ioctl(p->iommufd, IOMMU_IOAS_MAP, &m, p->name);
 
+	/* On the poll path: log the 1st, 2nd, 4th, 8th... failure, not every one. */
+	if (ret != 0) {
+		p->map_failures++;
+		if ((p->map_failures & (p->map_failures - 1)) != 0)
+			return ret;
+	}
 	if (ret == -ENOMEM)
 		IFD_LOG(WARNING, "%s: IOMMU_IOAS_MAP of %" PRIu64 " bytes at 0x%" PRIx64 " hit the "
 			"pinned-memory limit: raise RLIMIT_MEMLOCK (ulimit -l)", p->name, len, va);
@@ -95,7 +101,7 @@ ifd_release(struct ifd_iommu *p)
 	}
 	ifd_fq_fini(&p->fq);
 	if (p->hwpt_id != 0 || p->fault_fd >= 0)
-		IFD_LOG(INFO, "%s: teardown: the kernel answers Invalid every page request still "
+		IFD_LOG(NOTICE, "%s: teardown: the kernel answers Invalid every page request still "
 			"pending on the fault queue (auto-response); svapoll writes none for them",
 			p->name);
 	ifd_destroy_obj(p, p->hwpt_id, "hwpt");

@@ -26,6 +26,7 @@ struct ifd_iommu {
 	uint32_t hw_type;         /* out_data_type */
 	int numa_node;
 	uint16_t burst;
+	uint64_t map_failures;    /* IOMMU_IOAS_MAP failures (for log rate limiting) */
 	char cdev[PATH_MAX];
 	char bdf[32];
 	struct ifd_fq fq;
