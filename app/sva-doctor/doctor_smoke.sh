@@ -68,6 +68,50 @@ fi
 expect '^\[ OK \] numa: [0-9]+ node\(s\) online' "NUMA line"
 expect 'the emu default can run here: yes' "summary: emu can run"
 
+# The config-space parser on a fake PCI tree (this machine has no PASID/PRI device):
+# an SVA endpoint (ATS -> PRI -> PASID 20 bits +exec +priv), a device whose capability
+# list loops on itself (must stop), and a conventional 256-byte one.
+fake=$(mktemp -d)
+trap 'rm -f "$out"; rm -rf "$fake"' EXIT
+python3 - "$fake" <<'PY' || fail "could not build the fake PCI tree"
+import os, struct, sys
+root = sys.argv[1]
+def dev(bdf, cfg, vendor, device, cls, node, driver):
+    d = os.path.join(root, bdf)
+    os.makedirs(d)
+    for name, val in (("vendor", vendor), ("device", device), ("class", cls), ("numa_node", node)):
+        open(os.path.join(d, name), "w").write(val + "\n")
+    open(os.path.join(d, "config"), "wb").write(bytes(cfg))
+    if driver:
+        os.makedirs(os.path.join(root, "drivers", driver), exist_ok=True)
+        os.symlink(os.path.join(root, "drivers", driver), os.path.join(d, "driver"))
+def hdr(cap_id, nxt):
+    return struct.pack("<I", cap_id | 1 << 16 | nxt << 20)
+sva = bytearray(4096)
+sva[0x100:0x104] = hdr(0x0f, 0x140)                  # ATS
+sva[0x140:0x144] = hdr(0x13, 0x180)                  # PRI
+sva[0x148:0x14c] = struct.pack("<I", 512)            # outstanding request capacity
+sva[0x180:0x184] = hdr(0x1b, 0)                      # PASID
+sva[0x184:0x186] = struct.pack("<H", 20 << 8 | 0x6)  # 20 bits, exec, priv
+dev("0000:3b:00.0", sva, "0x8086", "0x0b25", "0x080700", "1", "vfio-pci")
+loop = bytearray(4096)
+loop[0x100:0x104] = hdr(0x0f, 0x100)                 # ATS pointing at itself
+dev("0000:5e:00.0", loop, "0x15b3", "0x101d", "0x020000", "-1", None)
+dev("0000:00:03.0", bytearray(256), "0x1af4", "0x1041", "0x020000", "-1", "virtio-pci")
+PY
+fout=$(SVA_DOCTOR_PCI_ROOT="$fake" "$doctor")
+echo "$fout" | grep -E '^\[( OK |WARN|INFO)\] (pci|SVA endpoints|summary):'
+echo "$fout" | grep -Fqx '[ OK ] pci: 0000:3b:00.0 [8086:0b25 class 080700] driver vfio-pci, NUMA node 1: PASID 20 bits +exec +priv, PRI (512 outstanding requests), ATS yes: an SVA endpoint' ||
+	fail "fake SVA endpoint not parsed as PASID 20 bits +exec +priv, PRI 512, ATS"
+echo "$fout" | grep -Fqx '[INFO] pci: 0000:5e:00.0 [15b3:101d class 020000] driver none, NUMA node -: PASID no, PRI no, ATS yes' ||
+	fail "looping capability list not handled"
+echo "$fout" | grep -Fqx '[INFO] pci: 0000:00:03.0 [1af4:1041 class 020000] driver virtio-pci, NUMA node -: PASID no, PRI no, ATS no (config space 256 bytes: no PCIe extended capabilities)' ||
+	fail "256-byte config space not reported"
+echo "$fout" | grep -Fqx '[ OK ] SVA endpoints: 1 PCI device(s) with PASID and PRI' ||
+	fail "SVA endpoint count"
+echo "$fout" | grep -q 'summary: .*no PCI device with PASID and PRI' &&
+	fail "summary still says no PASID+PRI device"
+
 "$doctor" --help >/dev/null || fail "--help exits non-zero"
 "$doctor" --bogus >/dev/null 2>&1
 [ $? -eq 2 ] || fail "an unknown option must exit 2"

@@ -345,7 +345,9 @@ usage(void)
 		"  [ OK ] fine   [WARN] real hardware (iommufd) cannot be used, with a fix\n"
 		"  [FAIL] the emu default cannot run, with a fix   [INFO] for reference\n"
 		"Exit status 0 when the emu default (software IOMMU) can run here.\n"
-		"Run as root for complete PCI config space and device access findings.\n");
+		"Run as root for complete PCI config space and device access findings.\n"
+		"SVA_DOCTOR_PCI_ROOT=<dir> reads PCI devices from <dir> instead of\n"
+		"/sys/bus/pci/devices (for tests).\n");
 }
 
 int
