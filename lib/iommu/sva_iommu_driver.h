@@ -72,6 +72,9 @@ void sva_iommu_driver_register(const struct sva_iommu_driver *drv);
 void *sva_iommu_priv(const struct sva_iommu *iommu);
 void *sva_dev_priv(const struct sva_dev *dev);
 
+/** dev_open sets the dev's requester/stream ID; the core refuses duplicates (EEXIST). */
+void sva_dev_id_set(struct sva_dev *dev, uint32_t id);
+
 /** The driver of an iommu. */
 const struct sva_iommu_driver *sva_iommu_driver_of(const struct sva_iommu *iommu);
 

@@ -1,0 +1,88 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef EMU_MODEL_H
+#define EMU_MODEL_H
+
+/*
+ * The hardware queues of one emulated IOMMU model, in the model's real bit layouts
+ * (facts: shared/reference/iommu-formats.md). A model owns three rings:
+ *  - the page request queue (VT-d: 32-byte page request descriptors, byte-offset
+ *    head/tail and the PRO overflow bit; SMMUv3: 16-byte PRI queue entries, PROD/CONS
+ *    with wrap and overflow flags),
+ *  - the event queue (VT-d: fault records; SMMUv3: 32-byte event entries),
+ *  - the response queue (VT-d: page group response descriptors in the invalidation
+ *    queue; SMMUv3: CMD_PRI_RESP in the command queue).
+ *
+ * Concurrency, as on hardware: the device side is the only producer of the PRQ and the
+ * event queue and the only consumer of the response queue (the emu driver serialises
+ * its device threads); the poll side is the only consumer of the PRQ and event queue
+ * and the only producer of the response queue. Index updates use acquire/release.
+ *
+ * Queue memory is given by the caller: mem_size() bytes, zeroed, 4 KiB aligned
+ * (the emu driver allocates it NUMA-local, on hugepages when available).
+ */
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sva_fault.h"
+#include "sva_iommu.h"
+
+struct emu_queue_cfg {
+	uint32_t prq_depth;   /* entries, power of two */
+	uint32_t evtq_depth;  /* entries, power of two */
+	uint32_t respq_depth; /* entries, power of two */
+};
+
+/* What the model itself counted. */
+struct emu_model_counters {
+	uint64_t prq_written;     /* entries the device wrote */
+	uint64_t prq_dropped;     /* entries dropped because the queue was full */
+	uint64_t prq_overflows;   /* overflow conditions raised (PRO set / overflow flag toggled) */
+	uint64_t prq_read;        /* entries the poll side consumed */
+	uint64_t prq_malformed;   /* entries the decoder rejected (not returned) */
+	uint64_t evtq_written, evtq_dropped, evtq_overflows, evtq_read, evtq_malformed;
+	uint64_t resp_written;    /* responses the poll side wrote */
+	uint64_t resp_doorbells;  /* tail updates (one per resp_write batch) */
+	uint64_t resp_read;       /* responses the device side consumed */
+	uint64_t resp_malformed;  /* response descriptors the device could not decode */
+};
+
+struct emu_model_ops {
+	const char *name;            /* "vtd", "smmuv3" */
+	enum sva_iommu_model model;
+	uint32_t prq_entry_size;     /* 32 (VT-d), 16 (SMMUv3) */
+
+	size_t (*mem_size)(const struct emu_queue_cfg *cfg);
+	/* 0, or -EINVAL (depth not a power of two, or out of the model's range) */
+	int (*init)(void *q, const struct emu_queue_cfg *cfg);
+
+	/* ---- device side ---- */
+	/* Encode and write one page request; 0, or -ENOSPC when full (the entry is
+	 * dropped and the overflow condition raised by the model's rule). */
+	int (*prq_write)(void *q, const struct sva_fault_page_req *pr);
+	/* Write one already-encoded entry of prq_entry_size bytes (fault injection). */
+	int (*prq_write_raw)(void *q, const void *entry);
+	/* Raise the overflow condition as if the queue had filled (fault injection). */
+	void (*prq_force_overflow)(void *q);
+	int (*evtq_write)(void *q, const struct sva_fault_unrecov *ev);
+	/* Read and decode up to n responses. */
+	uint16_t (*resp_read)(void *q, struct sva_page_response *out, uint16_t n);
+
+	/* ---- poll side ---- */
+	/* Read up to n records: page requests (stop markers included) and, where the
+	 * model says entries were lost, one SVA_FAULT_OVERFLOW record at that point.
+	 * The overflow is cleared by the model's rule (VT-d: PRO cleared once head ==
+	 * tail; SMMUv3: CONS takes PROD's overflow flag). */
+	uint16_t (*prq_read)(void *q, struct sva_fault *out, uint16_t n);
+	uint16_t (*evtq_read)(void *q, struct sva_fault *out, uint16_t n);
+	/* Encode and write n responses, then one doorbell (tail update) for the batch.
+	 * Returns how many were written (fewer when the response queue is full). */
+	int (*resp_write)(void *q, const struct sva_page_response *resp, uint16_t n);
+
+	void (*counters_get)(const void *q, struct emu_model_counters *c);
+};
+
+extern const struct emu_model_ops emu_model_vtd;
+extern const struct emu_model_ops emu_model_smmuv3;
+
+#endif /* EMU_MODEL_H */
