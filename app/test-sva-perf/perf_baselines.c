@@ -23,6 +23,7 @@
 #include <rte_cycles.h>
 
 #include "perf_baselines.h"
+#include "sva_perf.h"
 
 #ifndef MADV_POPULATE_WRITE
 #define MADV_POPULATE_WRITE 23
@@ -229,3 +230,87 @@ out:
 	close(h.uffd);
 	return ret;
 }
+
+/* ---- the baseline cases ---- */
+
+/* The page count every cold-page case uses: --quick keeps the harness smoke test short. */
+size_t
+perf_cold_pages(const struct sva_perf_ctx *ctx)
+{
+	return sva_perf_quick(ctx) ? 4096 : PERF_COLD_MIB * 256;
+}
+
+static int
+perf_floor(struct sva_perf_ctx *ctx)
+{
+	size_t pages = perf_cold_pages(ctx);
+	double whole, per_range;
+	int ret;
+
+	/* The first populate of a process is slower (page allocator warm-up): discard one. */
+	ret = perf_baseline_floor(pages, 0, &whole);
+	if (ret == 0)
+		ret = perf_baseline_floor(pages, 0, &whole);
+	if (ret == 0)
+		ret = perf_baseline_floor(pages, PERF_FLOOR_RANGE_PAGES, &per_range);
+	if (ret != 0)
+		return ret;
+	sva_perf_metric(ctx, "pages_per_s", whole, "pages/s");
+	sva_perf_metric(ctx, "pages_per_s_64k_ranges", per_range, "pages/s");
+	sva_perf_metric(ctx, "ns_per_page", 1e9 / whole, "ns");
+	return 0;
+}
+
+static int
+perf_touch(struct sva_perf_ctx *ctx)
+{
+	struct perf_latency lat;
+	double rate;
+	int ret = perf_baseline_touch(perf_cold_pages(ctx), &rate, &lat);
+
+	if (ret != 0)
+		return ret;
+	sva_perf_metric(ctx, "pages_per_s", rate, "pages/s");
+	sva_perf_metric(ctx, "fault_p50_ns", lat.p50_ns, "ns");
+	sva_perf_metric(ctx, "fault_p99_ns", lat.p99_ns, "ns");
+	return 0;
+}
+
+static int
+perf_uffd(struct sva_perf_ctx *ctx)
+{
+	struct perf_latency lat;
+	double rate;
+	/* A round trip costs tens of microseconds: a quarter of the pages is enough. */
+	int ret = perf_baseline_uffd(perf_cold_pages(ctx) / 4, &rate, &lat);
+
+	if (ret == -EPERM || ret == -ENOSYS)
+		return sva_perf_skip(ctx, "userfaultfd is not available here (%s)", strerror(-ret));
+	if (ret != 0)
+		return ret;
+	sva_perf_metric(ctx, "faults_per_s", rate, "faults/s");
+	sva_perf_metric(ctx, "fault_p50_ns", lat.p50_ns, "ns");
+	sva_perf_metric(ctx, "fault_p99_ns", lat.p99_ns, "ns");
+	sva_perf_metric(ctx, "fault_p999_ns", lat.p999_ns, "ns");
+	return 0;
+}
+
+static struct sva_perf_case floor_case = {
+	.name = "floor",
+	.description = "baseline: the kernel populating fresh 4 KiB pages with MADV_POPULATE_WRITE",
+	.run = perf_floor,
+};
+static struct sva_perf_case touch_case = {
+	.name = "touch",
+	.description = "baseline: a CPU loop writing one byte per fresh page (first-touch faults)",
+	.run = perf_touch,
+};
+static struct sva_perf_case uffd_case = {
+	.name = "uffd",
+	.description = "baseline: a userfaultfd handler thread resolving missing-page faults",
+	.run = perf_uffd,
+};
+
+SVA_PERF_REGISTER(floor_case);
+SVA_PERF_REGISTER(touch_case);
+SVA_PERF_REGISTER(uffd_case);
