@@ -518,6 +518,8 @@ untouched_copy(const char *walk)
 	TEST_ASSERT_SUCCESS(fixture_open(extra, "prg_window=32"), "open");
 	TEST_ASSERT_EQUAL(posix_memalign((void **)&src, PG, len), 0, "malloc");
 	madvise(src, len, MADV_NOHUGEPAGE);
+	/* malloc may hand back memory touched before: drop it, so it is untouched now */
+	TEST_ASSERT_EQUAL(madvise(src, len, MADV_DONTNEED), 0, "MADV_DONTNEED");
 	dst = map_untouched(len);
 	TEST_ASSERT_NOT_NULL(dst, "mmap");
 	/* every other page of the source has data; the rest was never touched */
@@ -547,6 +549,15 @@ untouched_copy(const char *walk)
 	TEST_ASSERT_EQUAL(k.model.prq_read, k.page_reqs, "model: read");
 	TEST_ASSERT_EQUAL(k.model.resp_read, k.groups, "model: responses read");
 	TEST_ASSERT_EQUAL(k.jobs_ok, 1, "job");
+	{
+		uint64_t sum = 0;
+
+		for (unsigned int b = 0; b < SVA_EMU_WAIT_HIST_BUCKETS; b++)
+			sum += k.group_wait_hist[b];
+		TEST_ASSERT_EQUAL(sum, k.groups, "every answered group in the latency histogram");
+		TEST_ASSERT_GREATER(k.group_wait_ns_total, 0, "latency total");
+		TEST_ASSERT_LESS_EQ(k.group_wait_ns_max, k.group_wait_ns_total, "max <= total");
+	}
 	free(src);
 	munmap(dst, len);
 	return TEST_SUCCESS;
