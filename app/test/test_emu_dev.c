@@ -313,9 +313,10 @@ info_one(void)
 		"table size");
 	TEST_ASSERT(info.numa_node >= -1, "node");
 	fixture_close();
-	TEST_ASSERT_SUCCESS(fixture_open("pasid_table=no", ""), "open");
+	TEST_ASSERT_SUCCESS(fixture_open("pasid_table=no,numa=0", ""), "open");
 	TEST_ASSERT_SUCCESS(sva_iommu_info_get(iommu, &info), "info");
 	TEST_ASSERT_EQUAL(info.caps & SVA_IOMMU_CAP_PASID_TABLE, 0, "no PASID table");
+	TEST_ASSERT_EQUAL(info.numa_node, 0, "numa=0");
 	return TEST_SUCCESS;
 }
 BOTH(info)
@@ -598,6 +599,39 @@ readonly_dst_one(void)
 }
 BOTH(readonly_dst)
 
+/* Present and not the zero page, but the mapping is read-only: the walk cannot see
+ * the VMA's permission, process_vm_writev refuses, and that becomes a write request. */
+static int
+readonly_present_dst_one(void)
+{
+	uint8_t *src = malloc(2 * PG), *dst = map_untouched(2 * PG);
+	struct sva_emu_comp c;
+	struct sva_emu_counters k;
+
+	TEST_ASSERT_SUCCESS(fixture_open("", ""), "open");
+	TEST_ASSERT(src != NULL && dst != NULL, "memory");
+	memset(src, 0x11, 2 * PG);
+	memset(dst, 0x22, 2 * PG);
+	TEST_ASSERT_EQUAL(mprotect(dst + PG, PG, PROT_READ), 0, "mprotect");
+	TEST_ASSERT_SUCCESS(responder_start(iommu, RESP_POPULATE), "responder");
+	TEST_ASSERT_RET(run_job(SVA_EMU_OP_COPY, (uintptr_t)src, (uintptr_t)dst, 2 * PG, 0, &c), 0);
+	responder_stop();
+	TEST_ASSERT_EQUAL(c.status, SVA_EMU_STATUS_PAGE_FAULT, "Invalid");
+	TEST_ASSERT_EQUAL(c.fault_addr, (uintptr_t)dst + PG, "the read-only page");
+	TEST_ASSERT_EQUAL(c.fault_perm, SVA_FAULT_PERM_WRITE, "a write");
+	TEST_ASSERT_EQUAL(c.bytes_done, PG, "the first page was done");
+	TEST_ASSERT_EQUAL(dst[0], 0x11, "copied");
+	TEST_ASSERT_EQUAL(dst[PG], 0x22, "untouched");
+	k = counters();
+	TEST_ASSERT_GREATER_EQ(k.access_faults, 1, "the refused access");
+	TEST_ASSERT_EQUAL(k.page_reqs, 1, "one write request for it");
+	TEST_ASSERT_EQUAL(k.resp_invalid, 1, "answered Invalid");
+	free(src);
+	munmap(dst, 2 * PG);
+	return TEST_SUCCESS;
+}
+BOTH(readonly_present_dst)
+
 static int
 unmap_mid_job_one(void)
 {
@@ -778,6 +812,16 @@ inject_drop_one(void)
 	TEST_ASSERT_EQUAL(k.resp_success, 1, "answered");
 	TEST_ASSERT_EQUAL(k.model.prq_written, 1, "only one reached the queue");
 	TEST_ASSERT_EQUAL(k.groups_outstanding, 0, "outstanding");
+	fixture_close();
+
+	/* a rate of one million per million drops every entry */
+	TEST_ASSERT_SUCCESS(fixture_open("inject_drop_ppm=1000000,inject_seed=7",
+		"prg_window=1,timeout_ms=20"), "open");
+	TEST_ASSERT_RET(run_job(SVA_EMU_OP_FILL, 0, (uintptr_t)buf + 2 * PG, PG, 1, &c), 0);
+	TEST_ASSERT_EQUAL(c.status, SVA_EMU_STATUS_TIMEOUT, "dropped");
+	k = counters();
+	TEST_ASSERT_EQUAL(k.inj_drops, 1, "dropped by rate");
+	TEST_ASSERT_EQUAL(k.model.prq_written, 0, "nothing reached the queue");
 	munmap(buf, 4 * PG);
 	return TEST_SUCCESS;
 }
@@ -861,7 +905,7 @@ inject_stop_marker_one(void)
 	struct sva_emu_comp c;
 	struct sva_emu_counters k;
 
-	TEST_ASSERT_SUCCESS(fixture_open("inject_stop_every=1", "prg_window=1"), "open");
+	TEST_ASSERT_SUCCESS(fixture_open("inject_stop_every=1,dev_delay_us=500", "prg_window=1"), "open");
 	TEST_ASSERT_NOT_NULL(buf, "map");
 	TEST_ASSERT_SUCCESS(responder_start(iommu, RESP_POPULATE), "responder");
 	TEST_ASSERT_RET(run_job(SVA_EMU_OP_FILL, 0, (uintptr_t)buf, 2 * PG, 1, &c), 0);
@@ -927,6 +971,7 @@ static struct sva_test_suite emu_dev_suite = {
 		SVA_TEST_CASE(untouched_copy_scan),
 		SVA_TEST_CASE(untouched_copy_pagemap),
 		SVA_TEST_CASE(readonly_dst),
+		SVA_TEST_CASE(readonly_present_dst),
 		SVA_TEST_CASE(unmap_mid_job),
 		SVA_TEST_CASE(unattached_pasid),
 		SVA_TEST_CASE(failure_disables_pri),
