@@ -6,9 +6,13 @@
  * the queue model is driven from one thread and its PROD/CONS registers (index, wrap,
  * overflow flags) and counters are checked after each step.
  */
+#include <pthread.h>
+#include <sched.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <rte_common.h>
+#include <rte_cycles.h>
 
 #include "emu_model.h"
 #include "emu_smmuv3.h"
@@ -728,6 +732,208 @@ test_smmu_evtq(void)
 	TEST_ASSERT_RET(ops->evtq_write(q, &ev), -EINVAL);
 	return TEST_SUCCESS;
 }
+/*
+ * Device and poll side on two threads, the queue small enough to fill and empty many
+ * times. The assertions do not depend on timing: every request is either read, intact
+ * and in order, or lost; the requests missing between two OVERFLOW records add up to
+ * the second one's lost count (a record comes at or after every loss); there is one
+ * record per overflow condition; the same for responses in the other direction.
+ */
+#define CONC_N 200000u
+
+struct conc_ctx {
+	void *q;
+	uint32_t n;
+	int enospc;
+	int other_err;
+};
+
+/*
+ * A plain thread for the other side. EAL pinned the main thread to one core and a new
+ * thread would inherit that: put it on the other cores where there are any, so both
+ * sides really run at once (on one core, both sides yield when they wait).
+ */
+static int
+conc_thread_start(pthread_t *th, void *(*fn)(void *), void *arg)
+{
+	int ncpu = (int)sysconf(_SC_NPROCESSORS_ONLN), self = sched_getcpu();
+	pthread_attr_t attr;
+	cpu_set_t set;
+	int rc;
+
+	CPU_ZERO(&set);
+	for (int cpu = 0; cpu < ncpu && cpu < CPU_SETSIZE; cpu++)
+		if (cpu != self || ncpu == 1)
+			CPU_SET(cpu, &set);
+	if (pthread_attr_init(&attr) != 0)
+		return -1;
+	pthread_attr_setaffinity_np(&attr, sizeof(set), &set);
+	rc = pthread_create(th, &attr, fn, arg);
+	pthread_attr_destroy(&attr);
+	return rc;
+}
+
+static void *
+conc_device(void *arg)
+{
+	struct conc_ctx *ctx = arg;
+
+	for (uint32_t i = 0; i < ctx->n; i++) {
+		struct sva_fault_page_req pr = mk_req(i);
+		int rc = ops->prq_write(ctx->q, &pr);
+
+		if (rc == -ENOSPC)
+			ctx->enospc++;
+		else if (rc != 0)
+			ctx->other_err++;
+		if (i % 5000 == 2500)
+			ops->prq_force_overflow(ctx->q); /* an overflow however fast the reader */
+		if ((i & 0x3ff) == 0)
+			sched_yield(); /* let the queue drain now and then */
+	}
+	return NULL;
+}
+
+static int
+test_smmu_concurrent_accounting(void)
+{
+	void *q = smmu_q_new(64, 16, 64);
+	struct conc_ctx ctx = { .q = q, .n = CONC_N };
+	struct sva_fault out[32];
+	struct emu_model_counters c;
+	uint64_t next = 0, gaps = 0, owed = 0, lost_total = 0, records = 0, read = 0;
+	bool after_record = false;
+	uint64_t deadline;
+	pthread_t th;
+
+	TEST_ASSERT_NOT_NULL(q, "queue");
+	TEST_ASSERT_SUCCESS(conc_thread_start(&th, conc_device, &ctx), "device thread");
+	deadline = rte_get_timer_cycles() + 120 * rte_get_timer_hz();
+	while (read + lost_total < CONC_N) {
+		uint16_t k = ops->prq_read(q, out, RTE_DIM(out));
+
+		for (uint16_t j = 0; j < k; j++) {
+			uint32_t id;
+
+			if (out[j].type == SVA_FAULT_OVERFLOW) {
+				owed += out[j].overflow.lost;
+				lost_total += out[j].overflow.lost;
+				records++;
+				after_record = true;
+				continue;
+			}
+			id = (uint32_t)((out[j].prm.addr - 0x550000000000ull) >> 12);
+			if (id < next || check_req(&out[j], id) != TEST_SUCCESS) {
+				pthread_join(th, NULL);
+				TEST_ASSERT(0, "request %u out of order or torn (expected >= %" PRIu64 ")",
+					id, next);
+			}
+			/* SMMUv3 keeps queueing while an overflow is outstanding, and further
+			 * drops join it: gaps may show before the record, which comes after the
+			 * last of them. What is missing up to the first request after a record
+			 * is exactly what the records since the previous check reported lost. */
+			gaps += id - next;
+			if (after_record && gaps != owed) {
+				pthread_join(th, NULL);
+				TEST_ASSERT(0, "request %u: %" PRIu64 " missing, %" PRIu64 " reported lost",
+					id, gaps, owed);
+			}
+			if (after_record)
+				gaps = owed = 0;
+			after_record = false;
+			next = id + 1;
+			read++;
+		}
+		if (k == 0)
+			sched_yield();
+		if (k == 0 && rte_get_timer_cycles() > deadline) {
+			pthread_join(th, NULL);
+			TEST_ASSERT(0, "stuck: %" PRIu64 " read, %" PRIu64 " lost of %u",
+				read, lost_total, CONC_N);
+		}
+	}
+	pthread_join(th, NULL);
+	TEST_ASSERT_EQUAL(ops->prq_read(q, out, RTE_DIM(out)), 0, "nothing more");
+	ops->counters_get(q, &c);
+	TEST_ASSERT_EQUAL(ctx.other_err, 0, "only -ENOSPC refusals");
+	TEST_ASSERT_EQUAL(gaps + (CONC_N - next), owed, "losses at the end were reported");
+	TEST_ASSERT_EQUAL(lost_total, c.prq_dropped, "lost counts add up to the drops");
+	TEST_ASSERT_EQUAL((uint64_t)ctx.enospc, c.prq_dropped, "-ENOSPC for each drop");
+	TEST_ASSERT_EQUAL(records, c.prq_overflows, "one record per overflow condition");
+	TEST_ASSERT(records >= 1, "the forced overflows were reported");
+	printf("    %" PRIu64 " requests read, %" PRIu64 " lost in %" PRIu64 " overflows\n",
+		read, lost_total, records);
+	TEST_ASSERT_EQUAL(read, c.prq_read, "read counter");
+	TEST_ASSERT_EQUAL(c.prq_written + c.prq_dropped, CONC_N, "every write accounted");
+	return TEST_SUCCESS;
+}
+
+static void *
+conc_responder(void *arg)
+{
+	struct conc_ctx *ctx = arg;
+	struct sva_page_response resp[16];
+	uint32_t i = 0;
+
+	while (i < ctx->n) {
+		uint16_t n = (uint16_t)RTE_MIN(ctx->n - i, 1 + i % 16);
+		int w;
+
+		for (uint16_t j = 0; j < n; j++)
+			resp[j] = (struct sva_page_response){ .argsz = sizeof(resp[j]),
+				.flags = SVA_PAGE_RESP_PASID_VALID, .dev_id = i + j,
+				.pasid = (i + j) & 0xfffff, .grpid = (i + j) & 511,
+				.code = SVA_PAGE_RESP_SUCCESS };
+		w = ops->resp_write(ctx->q, resp, n);
+		if (w < 0 || w > n) {
+			ctx->other_err++;
+			return NULL;
+		}
+		i += (uint32_t)w;
+		if (w < n)
+			sched_yield();
+	}
+	return NULL;
+}
+
+static int
+test_smmu_concurrent_responses(void)
+{
+	void *q = smmu_q_new(64, 16, 64);
+	struct conc_ctx ctx = { .q = q, .n = CONC_N };
+	struct sva_page_response got[32];
+	struct emu_model_counters c;
+	uint64_t deadline;
+	uint32_t seen = 0;
+	pthread_t th;
+
+	TEST_ASSERT_NOT_NULL(q, "queue");
+	TEST_ASSERT_SUCCESS(conc_thread_start(&th, conc_responder, &ctx), "poll thread");
+	deadline = rte_get_timer_cycles() + 120 * rte_get_timer_hz();
+	while (seen < CONC_N) {
+		uint16_t k = ops->resp_read(q, got, RTE_DIM(got));
+
+		for (uint16_t j = 0; j < k; j++, seen++) {
+			if (got[j].dev_id != seen || got[j].pasid != (seen & 0xfffff) ||
+					got[j].grpid != (seen & 511) || got[j].code != 0) {
+				pthread_join(th, NULL);
+				TEST_ASSERT(0, "response %u out of order or torn", seen);
+			}
+		}
+		if (k == 0)
+			sched_yield();
+		if (k == 0 && rte_get_timer_cycles() > deadline)
+			break;
+	}
+	pthread_join(th, NULL);
+	ops->counters_get(q, &c);
+	TEST_ASSERT_EQUAL(ctx.other_err, 0, "resp_write never failed");
+	TEST_ASSERT_EQUAL(seen, CONC_N, "every response arrived");
+	TEST_ASSERT_EQUAL(c.resp_read, CONC_N, "read counter");
+	TEST_ASSERT_EQUAL(c.resp_malformed, 0, "none malformed");
+	TEST_ASSERT(c.resp_doorbells <= c.resp_written, "at most one doorbell per response");
+	return TEST_SUCCESS;
+}
 
 static struct sva_test_suite emu_smmuv3_suite = {
 	.name = "emu SMMUv3 model",
@@ -744,6 +950,8 @@ static struct sva_test_suite emu_smmuv3_suite = {
 		SVA_TEST_CASE(test_smmu_priq_malformed_and_stop),
 		SVA_TEST_CASE(test_smmu_cmdq_batch),
 		SVA_TEST_CASE(test_smmu_evtq),
+		SVA_TEST_CASE(test_smmu_concurrent_accounting),
+		SVA_TEST_CASE(test_smmu_concurrent_responses),
 		SVA_TEST_CASES_END(),
 	},
 };
