@@ -1056,6 +1056,91 @@ hugetlb_dst_one(void)
 }
 BOTH(hugetlb_dst)
 
+/* SVA_EMU_OP_PAGE_REQUEST: every page asked for, present or not, no walk; PASIDs in
+ * rotation; the first group in order that is not a Success ends the job. */
+static int
+page_request_one(void)
+{
+	const size_t len = 16 * PG;
+	uint8_t *buf = map_untouched(len);
+	struct sva_emu_desc d = { .op = SVA_EMU_OP_PAGE_REQUEST,
+		.flags = SVA_EMU_DESC_PASID_VALID, .pasid = 5 };
+	struct sva_emu_counters k0, k;
+	struct sva_emu_comp c;
+	struct sva_fault ev[2];
+
+	TEST_ASSERT_NOT_NULL(buf, "map");
+	memset(buf, 1, len);   /* present: the device asks all the same */
+	TEST_ASSERT_SUCCESS(fixture_open("", "prg_window=4"), "open");
+	TEST_ASSERT_RET(sva_dev_attach_pasid(dev, 6, &mm), 0);
+	/* refusals */
+	d.dst = (uintptr_t)buf;
+	d.len = len;
+	d.pr_inflight = 513;
+	TEST_ASSERT_RET(sva_emu_submit(dev, &d, &c), -EINVAL);
+	d.pr_inflight = 0;
+	d.flags = 0;
+	d.pr_pasids = 2;
+	TEST_ASSERT_RET(sva_emu_submit(dev, &d, &c), -EINVAL);
+	d.flags = SVA_EMU_DESC_PASID_VALID;
+	d.pasid = 0xffff;
+	TEST_ASSERT_RET(sva_emu_submit(dev, &d, &c), -EINVAL);
+	d.pasid = 5;
+
+	TEST_ASSERT_SUCCESS(responder_start(iommu, RESP_POPULATE), "responder");
+	k0 = counters();
+	/* 16 pages (the last one partly covered), groups of 4 alternating PASIDs 5 and 6 */
+	d.len = len - 100;
+	TEST_ASSERT_RET(sva_emu_submit(dev, &d, &c), 0);
+	TEST_ASSERT_RET(sva_emu_wait(dev, &c, WAIT_US), 0);
+	TEST_ASSERT_EQUAL(c.status, SVA_EMU_STATUS_SUCCESS, "every group Success");
+	TEST_ASSERT_EQUAL(c.page_reqs, 16, "every page asked for");
+	TEST_ASSERT_EQUAL(c.bytes_done, len - 100, "bytes");
+	TEST_ASSERT(wait_for(&rsp.groups, 4), "responder saw 4 groups");
+	k = counters();
+	TEST_ASSERT_EQUAL(k.page_reqs - k0.page_reqs, 16, "page requests");
+	TEST_ASSERT_EQUAL(k.groups - k0.groups, 4, "groups of prg_window pages");
+	TEST_ASSERT_EQUAL(k.resp_success - k0.resp_success, 4, "answered");
+	TEST_ASSERT_EQUAL(k.walks, k0.walks, "no walk");
+	TEST_ASSERT_EQUAL(k.groups_outstanding, 0, "none outstanding");
+	TEST_ASSERT_EQUAL(rsp.reqs, 16, "the responder saw every request");
+
+	/* one at a time: the same requests */
+	d.pr_inflight = 1;
+	TEST_ASSERT_RET(sva_emu_submit(dev, &d, &c), 0);
+	TEST_ASSERT_RET(sva_emu_wait(dev, &c, WAIT_US), 0);
+	TEST_ASSERT_EQUAL(c.status, SVA_EMU_STATUS_SUCCESS, "in flight 1");
+	TEST_ASSERT_EQUAL(c.page_reqs, 16, "every page");
+
+	/* PASID 7 in the rotation is not attached: nothing is sent, an event says why */
+	d.pr_pasids = 3;
+	TEST_ASSERT_RET(sva_emu_submit(dev, &d, &c), 0);
+	TEST_ASSERT_RET(sva_emu_wait(dev, &c, WAIT_US), 0);
+	TEST_ASSERT_EQUAL(c.status, SVA_EMU_STATUS_UNRECOVERABLE, "PASID 7 unattached");
+	TEST_ASSERT_EQUAL(c.page_reqs, 0, "nothing sent");
+	TEST_ASSERT_EQUAL(sva_iommu_evtq_read(iommu, ev, RTE_DIM(ev)), 1, "one event");
+	TEST_ASSERT_EQUAL(ev[0].event.pasid, 7, "for PASID 7");
+	TEST_ASSERT_EQUAL(ev[0].event.reason, SVA_FAULT_REASON_PASID_INVALID, "reason");
+
+	/* the second group cannot be made writable: Invalid ends the job there */
+	TEST_ASSERT_SUCCESS(mprotect(buf + 4 * PG, 4 * PG, PROT_READ), "mprotect");
+	d.pr_pasids = 0;
+	d.pr_inflight = 1;
+	d.len = 12 * PG;
+	TEST_ASSERT_RET(sva_emu_submit(dev, &d, &c), 0);
+	TEST_ASSERT_RET(sva_emu_wait(dev, &c, WAIT_US), 0);
+	TEST_ASSERT_EQUAL(c.status, SVA_EMU_STATUS_PAGE_FAULT, "Invalid");
+	TEST_ASSERT_EQUAL(c.fault_addr, (uintptr_t)buf + 4 * PG, "the group's first page");
+	TEST_ASSERT_EQUAL(c.fault_perm, SVA_FAULT_PERM_WRITE, "write");
+	TEST_ASSERT_EQUAL(c.bytes_done, 4 * PG, "the group before it");
+	TEST_ASSERT_EQUAL(c.page_reqs, 8, "no group after it");
+	responder_stop();
+	TEST_ASSERT_EQUAL(counters().groups_outstanding, 0, "none outstanding");
+	munmap(buf, len);
+	return TEST_SUCCESS;
+}
+BOTH(page_request)
+
 static int
 emu_dev_setup(void)
 {
@@ -1091,6 +1176,7 @@ static struct sva_test_suite emu_dev_suite = {
 		SVA_TEST_CASE(inject_overflow),
 		SVA_TEST_CASE(inject_stop_marker),
 		SVA_TEST_CASE(hugetlb_dst),
+		SVA_TEST_CASE(page_request),
 		SVA_TEST_CASES_END(),
 	},
 };

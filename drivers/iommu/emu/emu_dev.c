@@ -747,6 +747,226 @@ run_job(struct emu_dev *d, const struct emu_job *job)
 	complete(d, job, &res);
 }
 
+/* ---- SVA_EMU_OP_PAGE_REQUEST: page requests without a walk, pipelined ---- */
+
+struct pr_flight {
+	uint64_t addr;   /* first page of the group */
+	uint64_t t0;     /* when its last request was written (ns) */
+	uint32_t idx;    /* PRG index */
+	uint32_t pasid;
+};
+
+/* A PRG index that is neither outstanding nor still held by this job (inuse). */
+static int
+pr_alloc(struct emu_dev *d, const uint64_t *inuse)
+{
+	for (unsigned int k = 0; k < EMU_PRG_COUNT; k++) {
+		unsigned int i = (d->prg_next + k) % EMU_PRG_COUNT;
+		uint32_t st = __atomic_load_n(&d->prg[i].state, __ATOMIC_ACQUIRE);
+
+		if ((st == EMU_PRG_FREE || st == EMU_PRG_ANSWERED) &&
+				!(inuse[i / 64] & (UINT64_C(1) << (i % 64)))) {
+			d->prg_next = i + 1;
+			return (int)i;
+		}
+	}
+	return -1;
+}
+
+static void
+pr_send(struct emu_dev *d, unsigned int idx, bool pv, uint32_t pasid, uint64_t addr,
+		unsigned int n)
+{
+	struct emu_iommu *e = d->e;
+
+	if (e->inj.delay_us != 0)
+		sleep_ns(e->inj.delay_us * 1000);
+	pthread_mutex_lock(&e->devlock);
+	d->prg[idx].pasid = pv ? pasid : 0;
+	d->prg[idx].pasid_valid = pv;
+	d->prg[idx].code = 0;
+	__atomic_store_n(&d->prg[idx].state, EMU_PRG_OUTSTANDING, __ATOMIC_RELEASE);
+	for (unsigned int i = 0; i < n; i++) {
+		struct sva_fault_page_req pr = {
+			.addr = addr + (uint64_t)i * EMU_PAGE_SIZE,
+			.perm = SVA_FAULT_PERM_WRITE,
+			.flags = (pv ? SVA_FAULT_PR_PASID_VALID : 0) |
+				(i == n - 1 ? SVA_FAULT_PR_LAST_PAGE : 0),
+			.pasid = pv ? pasid : 0,
+			.grpid = idx,
+			.dev_id = d->rid,
+			.timestamp = rte_rdtsc(),
+		};
+
+		emu_prq_send(e, &pr);
+		if (i == n - 1)
+			d->reqs[0] = pr;   /* for a stop marker after the answer */
+	}
+	pthread_mutex_unlock(&e->devlock);
+	EMU_ADD(e, page_reqs, n);
+	EMU_INC(e, groups);
+	EMU_INC(e, groups_outstanding);
+}
+
+/*
+ * The answer of one group in flight: 1 (answered, *code set), 0 (not yet, and block is
+ * false), -ETIMEDOUT or -ESHUTDOWN (given up: the group is marked timed out). Waits like
+ * group_roundtrip(): spin, then sleep with a growing interval.
+ */
+static int
+pr_collect(struct emu_dev *d, const struct pr_flight *f, bool block, uint32_t *code)
+{
+	struct emu_iommu *e = d->e;
+	struct emu_prg *p = &d->prg[f->idx];
+	uint64_t deadline = f->t0 + (uint64_t)d->timeout_ms * 1000000u;
+	uint64_t spin_end = 0, nap = EMU_SLEEP_MIN_NS;
+
+	for (;;) {
+		uint64_t t;
+
+		if (__atomic_load_n(&p->state, __ATOMIC_ACQUIRE) == EMU_PRG_ANSWERED) {
+			*code = p->code;
+			wait_account(e, now_ns() - f->t0);
+			if (e->inj.stop_every != 0) {
+				struct sva_fault_page_req last = d->reqs[0];
+
+				last.pasid = f->pasid;
+				last.grpid = f->idx;
+				pthread_mutex_lock(&e->devlock);
+				emu_prq_stop_marker(e, &last);
+				pthread_mutex_unlock(&e->devlock);
+			}
+			return 1;
+		}
+		if (pthread_mutex_trylock(&e->devlock) == 0) {
+			emu_resp_pump(e);
+			pthread_mutex_unlock(&e->devlock);
+			if (__atomic_load_n(&p->state, __ATOMIC_ACQUIRE) == EMU_PRG_ANSWERED)
+				continue;
+		}
+		t = now_ns();
+		if (t >= deadline || __atomic_load_n(&d->stop, __ATOMIC_ACQUIRE)) {
+			bool timed_out = false;
+
+			pthread_mutex_lock(&e->devlock);
+			emu_resp_pump(e);
+			if (__atomic_load_n(&p->state, __ATOMIC_ACQUIRE) == EMU_PRG_OUTSTANDING) {
+				__atomic_store_n(&p->state, EMU_PRG_TIMED_OUT, __ATOMIC_RELEASE);
+				__atomic_fetch_sub(&e->cnt.groups_outstanding, 1, __ATOMIC_RELAXED);
+				timed_out = true;
+			}
+			pthread_mutex_unlock(&e->devlock);
+			if (!timed_out)
+				continue;
+			if (t < deadline)
+				return -ESHUTDOWN;
+			EMU_INC(e, group_timeouts);
+			return -ETIMEDOUT;
+		}
+		if (!block)
+			return 0;
+		if (spin_end == 0)
+			spin_end = t + EMU_SPIN_NS;
+		if (t < spin_end) {
+			for (int i = 0; i < 16; i++)
+				rte_pause();
+		} else {
+			sleep_ns(nap);
+			nap = RTE_MIN(nap * 2, (uint64_t)EMU_SLEEP_MAX_NS);
+		}
+	}
+}
+
+static void
+run_page_requests(struct emu_dev *d, const struct emu_job *job)
+{
+	const struct sva_emu_desc *desc = &job->desc;
+	struct emu_iommu *e = d->e;
+	bool pv = desc->flags & SVA_EMU_DESC_PASID_VALID;
+	uint64_t first = desc->dst & ~(EMU_PAGE_SIZE - 1);
+	uint64_t npages = (desc->dst + desc->len - first + EMU_PAGE_SIZE - 1) >> EMU_PAGE_SHIFT;
+	uint32_t npasids = desc->pr_pasids > 1 ? (uint32_t)desc->pr_pasids : 1;
+	uint32_t window = d->prg_window;
+	uint64_t max_inflight = desc->pr_inflight != 0 ? desc->pr_inflight : EMU_PRG_COUNT;
+	struct emu_result res = { .status = SVA_EMU_STATUS_SUCCESS };
+	struct pr_flight fl[EMU_PRG_COUNT];
+	uint64_t inuse[EMU_PRG_COUNT / 64] = { 0 };
+	uint64_t sent = 0, groups = 0, head = 0, tail = 0, qcap;
+	bool halt = false;
+
+	/* never more requests in flight than the queue holds */
+	qcap = e->qcfg.prq_depth / window;
+	if (qcap == 0)
+		qcap = 1;
+	if (max_inflight > qcap)
+		max_inflight = qcap;
+	for (uint32_t i = 0; i < npasids; i++) {
+		if (!attached(d, pv, desc->pasid + i)) {
+			write_event(d, SVA_FAULT_REASON_PASID_INVALID, pv, desc->pasid + i, first,
+				SVA_FAULT_PERM_WRITE);
+			fail_at(&res, SVA_EMU_STATUS_UNRECOVERABLE, first, SVA_FAULT_PERM_WRITE, 0);
+			complete(d, job, &res);
+			return;
+		}
+	}
+	if (__atomic_load_n(&d->pri_disabled, __ATOMIC_ACQUIRE)) {
+		fail_at(&res, SVA_EMU_STATUS_PRI_DISABLED, first, SVA_FAULT_PERM_WRITE, 0);
+		complete(d, job, &res);
+		return;
+	}
+	while (head != tail || (sent < npages && !halt)) {
+		const struct pr_flight *f;
+		bool block = true;
+		uint32_t code = 0;
+		int idx = -1, r;
+
+		if (sent < npages && !halt && tail - head < max_inflight)
+			idx = pr_alloc(d, inuse);
+		if (idx >= 0) {
+			struct pr_flight *n = &fl[tail++ % EMU_PRG_COUNT];
+			unsigned int cnt = (unsigned int)RTE_MIN((uint64_t)window, npages - sent);
+
+			n->addr = first + sent * EMU_PAGE_SIZE;
+			n->idx = (uint32_t)idx;
+			n->pasid = desc->pasid + (uint32_t)(groups++ % npasids);
+			inuse[idx / 64] |= UINT64_C(1) << (idx % 64);
+			pr_send(d, n->idx, pv, n->pasid, n->addr, cnt);
+			n->t0 = now_ns();
+			sent += cnt;
+			res.page_reqs += cnt;
+			block = false;   /* keep sending while there is room */
+		}
+		if (head == tail)
+			continue;
+		f = &fl[head % EMU_PRG_COUNT];
+		r = pr_collect(d, f, block, &code);
+		if (r == 0)
+			continue;
+		head++;
+		inuse[f->idx / 64] &= ~(UINT64_C(1) << (f->idx % 64));
+		if (halt || (r > 0 && code == SVA_PAGE_RESP_SUCCESS))
+			continue;
+		halt = true;   /* the first group in order that was not a Success */
+		if (r == -ESHUTDOWN) {
+			fail_at(&res, SVA_EMU_STATUS_ABORTED, f->addr, SVA_FAULT_PERM_WRITE, 0);
+		} else if (r < 0) {
+			fail_at(&res, SVA_EMU_STATUS_TIMEOUT, f->addr, SVA_FAULT_PERM_WRITE, 0);
+		} else if (code == SVA_PAGE_RESP_INVALID) {
+			fail_at(&res, SVA_EMU_STATUS_PAGE_FAULT, f->addr, SVA_FAULT_PERM_WRITE, 0);
+		} else {
+			__atomic_store_n(&d->pri_disabled, 1, __ATOMIC_RELEASE);
+			EMU_INC(e, pri_failures);
+			EMU_LOG(NOTICE, "dev 0x%x: Response Failure (code 0x%x) for a group: PRI "
+				"disabled until sva_emu_dev_reset()", d->rid, code);
+			fail_at(&res, SVA_EMU_STATUS_PRI_FAILURE, f->addr, SVA_FAULT_PERM_WRITE, 0);
+		}
+		res.bytes_done = f->addr > desc->dst ? f->addr - desc->dst : 0;
+	}
+	if (res.status == SVA_EMU_STATUS_SUCCESS)
+		res.bytes_done = desc->len;
+	complete(d, job, &res);
+}
+
 static void *
 dev_thread(void *arg)
 {
@@ -766,7 +986,10 @@ dev_thread(void *arg)
 		d->wq_count--;
 		d->wq_busy = 1;
 		pthread_mutex_unlock(&d->wq_lock);
-		run_job(d, &job);
+		if (job.desc.op == SVA_EMU_OP_PAGE_REQUEST)
+			run_page_requests(d, &job);
+		else
+			run_job(d, &job);
 		pthread_mutex_lock(&d->wq_lock);
 		d->wq_busy = 0;
 	}
@@ -798,9 +1021,10 @@ sva_emu_submit(struct sva_dev *dev, const struct sva_emu_desc *desc, struct sva_
 	}
 	d = emu_of_dev(dev);
 	pasid_bits = d->e->pasid_bits;
-	if (desc->op < SVA_EMU_OP_COPY || desc->op > SVA_EMU_OP_COMPARE ||
+	if (desc->op < SVA_EMU_OP_COPY || desc->op > SVA_EMU_OP_PAGE_REQUEST ||
 			(desc->flags & ~SVA_EMU_DESC_PASID_VALID) != 0 || desc->reserved != 0) {
-		EMU_LOG(ERR, "dev 0x%x: bad descriptor: op %u (copy 1, fill 2, compare 3), flags "
+		EMU_LOG(ERR, "dev 0x%x: bad descriptor: op %u (copy 1, fill 2, compare 3, "
+			"page_request 4), flags "
 			"0x%x (only SVA_EMU_DESC_PASID_VALID), reserved %u (must be 0)", d->rid,
 			desc->op, desc->flags, desc->reserved);
 		return -EINVAL;
@@ -814,6 +1038,21 @@ sva_emu_submit(struct sva_dev *dev, const struct sva_emu_desc *desc, struct sva_
 		EMU_LOG(ERR, "dev 0x%x: PASID %u beyond the iommu's %u PASID bits", d->rid,
 			desc->pasid, pasid_bits);
 		return -EINVAL;
+	}
+	if (desc->op == SVA_EMU_OP_PAGE_REQUEST) {
+		bool pv = desc->flags & SVA_EMU_DESC_PASID_VALID;
+
+		if (desc->pr_inflight > EMU_PRG_COUNT || (!pv && desc->pr_pasids > 1) ||
+				(pv && desc->pr_pasids > 1 &&
+				 (desc->pr_pasids > (UINT64_C(1) << pasid_bits) ||
+				  (desc->pasid + desc->pr_pasids - 1) >> pasid_bits != 0))) {
+			EMU_LOG(ERR, "dev 0x%x: page_request: pr_inflight %" PRIu64 " (at most %u), "
+				"pr_pasids %" PRIu64 " from PASID %u (more than one needs "
+				"SVA_EMU_DESC_PASID_VALID, the last within %u PASID bits)", d->rid,
+				desc->pr_inflight, EMU_PRG_COUNT, desc->pr_pasids, desc->pasid,
+				pasid_bits);
+			return -EINVAL;
+		}
 	}
 	pthread_mutex_lock(&d->wq_lock);
 	if (d->stop) {

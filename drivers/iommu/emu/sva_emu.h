@@ -109,6 +109,22 @@ enum sva_emu_op {
 	SVA_EMU_OP_COPY = 1,    /**< copy len bytes from src to dst */
 	SVA_EMU_OP_FILL = 2,    /**< fill len bytes at dst with the 8-byte pattern */
 	SVA_EMU_OP_COMPARE = 3, /**< compare len bytes at src and dst */
+	/**
+	 * Benchmark and test op: send a write page request for every 4 KiB page of
+	 * [dst, dst + len), in order, without walking and without accessing memory — so
+	 * pages already present are asked for too (what a device whose ATS cache was
+	 * invalidated does). Groups are prg_window pages; group i goes to PASID
+	 * pasid + i % pr_pasids (round robin over pr_pasids PASIDs, each must be attached);
+	 * up to pr_inflight groups are outstanding at once (also at most 512, the PRG
+	 * indices, and at most prq_depth / prg_window, so the device never overfills the
+	 * queue). Completion: SUCCESS when every group was answered Success; otherwise the
+	 * first group in send order that was not: PAGE_FAULT (Invalid), PRI_FAILURE
+	 * (Failure: PRI disabled), TIMEOUT or ABORTED, with fault_addr its first page and
+	 * bytes_done the bytes of the range before it; no more groups are sent after it.
+	 * page_reqs counts the requests sent. An unattached PASID in the rotation fails
+	 * the job UNRECOVERABLE before anything is sent (with an event record).
+	 */
+	SVA_EMU_OP_PAGE_REQUEST = 4,
 };
 
 /** Descriptor flags. */
@@ -120,10 +136,17 @@ struct sva_emu_desc {
 	uint32_t flags;   /**< SVA_EMU_DESC_* */
 	uint32_t pasid;   /**< with SVA_EMU_DESC_PASID_VALID */
 	uint32_t reserved;/**< must be 0 */
-	uint64_t src;     /**< copy, compare: source address (read) */
-	uint64_t dst;     /**< copy, fill: destination (written); compare: second source (read) */
+	union {
+		uint64_t src;       /**< copy, compare: source address (read) */
+		uint64_t pr_pasids; /**< page_request: PASIDs to rotate over (0 or 1: pasid only) */
+	};
+	uint64_t dst;     /**< copy, fill: destination (written); compare: second source (read);
+			       page_request: the first page asked for */
 	uint64_t len;     /**< bytes, 1 .. SVA_EMU_MAX_LEN */
-	uint64_t pattern; /**< fill: repeated 8-byte pattern (little-endian byte order) */
+	union {
+		uint64_t pattern;     /**< fill: repeated 8-byte pattern (little-endian byte order) */
+		uint64_t pr_inflight; /**< page_request: most groups outstanding, 0..512 (0: 512) */
+	};
 };
 
 /** Largest descriptor length. */
@@ -229,7 +252,8 @@ struct sva_emu_counters {
  * @return 0, or
  *   - -EINVAL: dev, desc or comp NULL; dev not an emu dev; unknown op or flags;
  *     reserved not 0; len 0 or above SVA_EMU_MAX_LEN; pasid beyond the iommu's
- *     pasid_bits (each logged)
+ *     pasid_bits; page_request: pr_inflight above 512, pr_pasids above 1 without
+ *     SVA_EMU_DESC_PASID_VALID, or pasid + pr_pasids - 1 beyond pasid_bits (each logged)
  *   - -EAGAIN: the work queue is full (wq_depth jobs queued or running)
  *   - -ESHUTDOWN: the dev is closing
  */
