@@ -52,7 +52,7 @@ cold_copy(struct sva_perf_ctx *ctx, const char *dev_args, void *src, void *dst, 
 	uint64_t t0, t1;
 	int ret;
 
-	ret = perf_sva_open(ctx, &s, COLD_IOMMU, dev_args, 1);
+	ret = perf_sva_open(ctx, &s, COLD_IOMMU, dev_args, 1, NULL);
 	if (ret != 0)
 		return ret;
 	ret = perf_sva_bind(&s, 1, NULL);   /* after the buffers: in the mappings snapshot */

@@ -20,7 +20,7 @@ static unsigned int instance;
 
 int
 perf_sva_open(struct sva_perf_ctx *ctx, struct perf_sva *s, const char *iommu_args,
-		const char *dev_args, unsigned int ndev)
+		const char *dev_args, unsigned int ndev, const struct sva_iopf_conf *conf)
 {
 	struct sva_iommu_info info;
 	char args[256], name[32];
@@ -60,6 +60,14 @@ perf_sva_open(struct sva_perf_ctx *ctx, struct perf_sva *s, const char *iommu_ar
 	if (sva_iommu_info_get(s->iommu, &info) != 0 || info.pasid_bits == 0) {
 		perf_sva_close(s);
 		return -EOPNOTSUPP;
+	}
+	if (conf != NULL) {
+		int ret = sva_poll_configure(s->iommu, conf);
+
+		if (ret != 0) {
+			perf_sva_close(s);
+			return ret;
+		}
 	}
 	s->space = sva_pasid_space_create(name, info.pasid_bits, 0);
 	if (s->space != NULL)

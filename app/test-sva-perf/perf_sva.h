@@ -46,11 +46,11 @@ struct perf_sva {
 
 /*
  * iommu_args: after "emu,name=...,"; dev_args for every dev (the dev i gets rid=0x10+i
- * unless dev_args names one). Returns 0, a negative errno, or SVA_PERF_SKIPPED (no
- * worker lcore: the reason is set).
+ * unless dev_args names one); conf: the fault path's (NULL: svapoll's defaults).
+ * Returns 0, a negative errno, or SVA_PERF_SKIPPED (no worker lcore: the reason is set).
  */
 int perf_sva_open(struct sva_perf_ctx *ctx, struct perf_sva *s, const char *iommu_args,
-		const char *dev_args, unsigned int ndev);
+		const char *dev_args, unsigned int ndev, const struct sva_iopf_conf *conf);
 /* nbonds bonds, bond i on dev i % ndev. Takes a mappings snapshot once at the end. */
 int perf_sva_bind(struct perf_sva *s, unsigned int nbonds, const struct sva_bind_params *p);
 int perf_sva_poll_start(struct perf_sva *s, enum perf_poll_mode mode);

@@ -894,8 +894,9 @@ run_page_requests(struct emu_dev *d, const struct emu_job *job)
 	uint64_t sent = 0, groups = 0, head = 0, tail = 0, qcap;
 	bool halt = false;
 
-	/* never more requests in flight than the queue holds */
-	qcap = e->qcfg.prq_depth / window;
+	/* never more requests in flight than half the queue: the queue stays open to the
+	 * other devs behind the iommu */
+	qcap = e->qcfg.prq_depth / 2 / window;
 	if (qcap == 0)
 		qcap = 1;
 	if (max_inflight > qcap)

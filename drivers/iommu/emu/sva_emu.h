@@ -116,8 +116,8 @@ enum sva_emu_op {
 	 * invalidated does). Groups are prg_window pages; group i goes to PASID
 	 * pasid + i % pr_pasids (round robin over pr_pasids PASIDs, each must be attached);
 	 * up to pr_inflight groups are outstanding at once (also at most 512, the PRG
-	 * indices, and at most prq_depth / prg_window, so the device never overfills the
-	 * queue). Completion: SUCCESS when every group was answered Success; otherwise the
+	 * indices, and at most prq_depth / 2 / prg_window groups, so one dev never fills
+	 * the queue the others share). Completion: SUCCESS when every group was answered Success; otherwise the
 	 * first group in send order that was not: PAGE_FAULT (Invalid), PRI_FAILURE
 	 * (Failure: PRI disabled), TIMEOUT or ABORTED, with fault_addr its first page and
 	 * bytes_done the bytes of the range before it; no more groups are sent after it.
