@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: BSD-3-Clause
-"""perf_smoke: sva-test-perf --case pasid --quick exits 0 and writes the JSON it promises.
+"""perf_smoke: sva-test-perf --quick (every case) exits 0 and writes the JSON it promises:
+the host, the commit, every case's metrics and every ratio the issue names.
 
 usage: perf_smoke.py SVA_TEST_PERF JSON_OUT [EAL args...]
 """
@@ -8,6 +9,33 @@ import json
 import os
 import subprocess
 import sys
+
+# ratio key -> (case that records it, cases whose skip excuses its absence)
+RATIOS = {
+    "cold4k.cold4k_vs_floor": ("cold4k", ()),
+    "cold4k.uffd_over_cold4k_p50": ("cold4k", ("uffd",)),
+    "warm.warm_req_per_s": ("warm", ()),
+    "bonds.bonds_4096_vs_1": ("bonds", ()),
+    "storm.storm_p99_ratio": ("storm", ()),
+    "huge2m.huge2m_requests_per_mib": ("huge2m", ()),
+    "pasid.find_vs_rte_hash": ("pasid", ()),
+    "pasid.alloc_free_65536_vs_empty": ("pasid", ()),
+}
+# metrics every fault-path case must report (positive numbers)
+CASE_METRICS = {
+    "cold4k": ["pages_per_s", "page_requests_per_s", "groups_per_s", "mean_batch",
+               "fault_p50_ns", "fault_p99_ns", "fault_p999_ns", "floor_pages_per_s"],
+    "huge2m": ["pages_per_s", "requests_per_mib"],
+    "warm": ["requests_per_s", "requests_per_busy_s", "latency_p50_ns", "latency_p99_ns"],
+    "bonds": ["warm_req_per_s_1", "warm_req_per_s_64", "warm_req_per_s_1024",
+              "warm_req_per_s_4096", "cold_pages_per_s_1", "cold_pages_per_s_4096"],
+    "storm": ["quiet_p99_alone_ns", "quiet_p99_storm_ns", "storm_req_per_s"],
+    "floor": ["pages_per_s"],
+    "touch": ["pages_per_s"],
+    "uffd": ["faults_per_s", "fault_p50_ns"],
+}
+# only these may skip, and only with a reason (the machine lacks hugepages / userfaultfd)
+MAY_SKIP = ("huge2m", "uffd")
 
 PASID_METRICS = ["memory_empty_kib", "memory_65536_kib", "bytes_per_pasid", "find_ns_median",
                  "find_ns_p99", "find_global_ns_median", "find_cold_ns_median",
@@ -23,7 +51,7 @@ def main(argv):
     binary, out, eal = argv[1], argv[2], argv[3:]
     if os.path.exists(out):
         os.unlink(out)
-    cmd = [binary] + eal + ["--", "--case", "pasid", "--quick", "--json", out]
+    cmd = [binary] + eal + ["--", "--quick", "--json", out]
     print("running:", " ".join(cmd))
     proc = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                           timeout=240, check=False)
@@ -56,9 +84,31 @@ def main(argv):
             fail(f"results.pasid.{m} is {v!r}, expected a positive number")
         if m not in report["units"]["pasid"]:
             fail(f"units.pasid.{m} missing")
-    for r in ("pasid.find_vs_rte_hash", "pasid.alloc_free_65536_vs_empty"):
-        if not isinstance(report["ratios"].get(r), (int, float)):
-            fail(f"ratios.{r} missing")
+    if report["failed"]:
+        fail(f"cases failed: {report['failed']}")
+    skipped = report["skipped"]
+    for case, why in skipped.items():
+        if case not in MAY_SKIP:
+            fail(f"case {case} skipped ({why}); only {MAY_SKIP} may skip")
+        if not why:
+            fail(f"case {case} skipped without a reason")
+        print(f"note: {case} skipped: {why}")
+    for case, metrics in CASE_METRICS.items():
+        if case in skipped:
+            continue
+        res = report["results"].get(case)
+        if res is None:
+            fail(f"results.{case} missing")
+        for m in metrics:
+            v = res.get(m)
+            if not isinstance(v, (int, float)) or v <= 0:
+                fail(f"results.{case}.{m} is {v!r}, expected a positive number")
+    for r, (case, excuses) in RATIOS.items():
+        if case in skipped or any(e in skipped for e in excuses):
+            continue
+        v = report["ratios"].get(r)
+        if not isinstance(v, (int, float)) or v <= 0:
+            fail(f"ratios.{r} is {v!r}, expected a positive number")
     # The table names every metric too.
     for m in PASID_METRICS:
         if m not in proc.stdout:

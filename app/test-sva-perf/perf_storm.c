@@ -1,0 +1,193 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * storm: the latency of a quiet bond while another bond on the same iommu faults as
+ * fast as it can, against the quiet bond alone; the poller is a loop calling
+ * sva_iopf_poll() on the worker lcore (so its busy share is known).
+ *  - quiet bond: its own dev, one page per group, one request at a time, for pages
+ *    already present (so its latency is the fault path's queueing and overhead, not
+ *    its own populate);
+ *  - storm bond: another dev, groups of 32 pages, as many in flight as the emu device
+ *    allows (half the queue), for pages never touched (each one a real populate),
+ *    the range made fresh again (MADV_DONTNEED) after every pass.
+ * Latency is the fault path's per-bond histogram: request written (the device's
+ * timestamp) to response written.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include <rte_cycles.h>
+
+#include "perf_sva.h"
+#include "sva_perf.h"
+
+#define STORM_IOMMU "model=vtd,prq_depth=4096"
+#define STORM_LEN (64u << 20)        /* fresh memory the storm asks for, per pass */
+#define QUIET_LEN (1u << 20)         /* present memory the quiet bond asks for */
+#define QUIET_REQS 20000u
+
+struct storm {
+	struct perf_sva *s;
+	uint8_t *buf;
+	size_t len;
+	volatile int stop;
+	uint64_t reqs;
+	double seconds;
+	int error;
+};
+
+static void *
+storm_main(void *arg)
+{
+	struct storm *st = arg;
+	struct sva_emu_desc d = { .op = SVA_EMU_OP_PAGE_REQUEST,
+		.flags = SVA_EMU_DESC_PASID_VALID, .pasid = sva_bond_pasid(st->s->bonds[1]),
+		.dst = (uintptr_t)st->buf, .len = st->len };
+	uint64_t t0 = rte_rdtsc();
+	struct sva_emu_comp c;
+
+	while (!st->stop) {
+		int ret = perf_sva_job(st->s->dev[1], &d, &c);
+
+		if (ret == 0 && c.status != SVA_EMU_STATUS_SUCCESS)
+			ret = -EIO;
+		if (ret != 0) {
+			st->error = ret;
+			break;
+		}
+		st->reqs += c.page_reqs;
+		/* fresh again: the next pass populates every page anew */
+		madvise(st->buf, st->len, MADV_DONTNEED);
+	}
+	st->seconds = (double)(rte_rdtsc() - t0) / (double)rte_get_tsc_hz();
+	return NULL;
+}
+
+/* nreqs one-at-a-time requests of the quiet bond; its latency percentiles. */
+static int
+quiet_run(struct perf_sva *s, void *buf, uint64_t nreqs, struct sva_iopf_stats *st,
+		double *req_per_s)
+{
+	struct sva_emu_desc d = { .op = SVA_EMU_OP_PAGE_REQUEST,
+		.flags = SVA_EMU_DESC_PASID_VALID, .pasid = sva_bond_pasid(s->bonds[0]),
+		.dst = (uintptr_t)buf, .len = QUIET_LEN, .pr_inflight = 1 };
+	struct sva_emu_comp c;
+	uint64_t sent = 0, t0;
+	int ret = 0;
+
+	sva_stats_reset(NULL, s->bonds[0]);
+	t0 = rte_rdtsc();
+	while (sent < nreqs && ret == 0) {
+		ret = perf_sva_job(s->dev[0], &d, &c);
+		if (ret == 0 && c.status != SVA_EMU_STATUS_SUCCESS)
+			ret = -EIO;
+		sent += c.page_reqs;
+	}
+	*req_per_s = (double)sent * (double)rte_get_tsc_hz() / (double)(rte_rdtsc() - t0);
+	if (ret == 0)
+		ret = sva_stats_get(NULL, s->bonds[0], st);
+	return ret;
+}
+
+static int
+perf_storm(struct sva_perf_ctx *ctx)
+{
+	bool quick = sva_perf_quick(ctx);
+	uint64_t nreqs = quick ? 2000 : QUIET_REQS;
+	struct storm storm = { .len = quick ? (4u << 20) : STORM_LEN };
+	struct sva_iopf_stats alone, during, all;
+	double rate_alone, rate_during;
+	uint8_t *quiet = NULL;
+	struct perf_sva s;
+	pthread_t tid;
+	int ret;
+
+	quiet = perf_map_fresh(QUIET_LEN);
+	storm.buf = perf_map_fresh(storm.len);
+	if (quiet == NULL || storm.buf == NULL) {
+		ret = -ENOMEM;
+		goto out_mem;
+	}
+	perf_touch_all(quiet, QUIET_LEN);
+	/* dev 0x10: the quiet bond, one page per group; dev 0x11: the storm */
+	ret = perf_sva_open(ctx, &s, STORM_IOMMU, "prg_window=1", 1, NULL);
+	if (ret != 0)
+		goto out_mem;
+	s.dev[1] = sva_dev_open(s.iommu, "rid=0x11,prg_window=32");
+	if (s.dev[1] == NULL) {
+		ret = -ENODEV;
+		goto out;
+	}
+	s.ndev = 2;
+	ret = perf_sva_bind(&s, 2, NULL);
+	if (ret == 0)
+		ret = perf_sva_poll_start(&s, PERF_POLL_LOOP);
+	if (ret != 0)
+		goto out;
+
+	ret = quiet_run(&s, quiet, nreqs, &alone, &rate_alone);
+	if (ret != 0)
+		goto out;
+	sva_perf_progress(ctx, 0.4);
+	storm.s = &s;
+	if (pthread_create(&tid, NULL, storm_main, &storm) != 0) {
+		ret = -EAGAIN;
+		goto out;
+	}
+	/* let the storm fill the queue first */
+	while (storm.reqs == 0 && storm.error == 0 && !storm.stop) {
+		struct sva_iopf_stats b;
+
+		if (sva_stats_get(NULL, s.bonds[1], &b) == 0 && b.page_reqs > 10000)
+			break;
+		rte_delay_us_sleep(1000);
+	}
+	ret = quiet_run(&s, quiet, nreqs, &during, &rate_during);
+	storm.stop = 1;
+	pthread_join(tid, NULL);
+	perf_sva_poll_stop(&s);   /* the busy share covers quiet alone + the storm */
+	if (ret == 0)
+		ret = storm.error;
+	if (ret != 0)
+		goto out;
+	sva_stats_get(NULL, s.bonds[1], &all);
+
+	sva_perf_metric(ctx, "quiet_p50_alone_ns", (double)alone.lat_p50_ns, "ns");
+	sva_perf_metric(ctx, "quiet_p99_alone_ns", (double)alone.lat_p99_ns, "ns");
+	sva_perf_metric(ctx, "quiet_p50_storm_ns", (double)during.lat_p50_ns, "ns");
+	sva_perf_metric(ctx, "quiet_p99_storm_ns", (double)during.lat_p99_ns, "ns");
+	sva_perf_metric(ctx, "quiet_p999_storm_ns", (double)during.lat_p999_ns, "ns");
+	sva_perf_metric(ctx, "quiet_req_per_s_alone", rate_alone, "req/s");
+	sva_perf_metric(ctx, "quiet_req_per_s_storm", rate_during, "req/s");
+	sva_perf_metric(ctx, "storm_req_per_s", storm.seconds > 0 ?
+		(double)storm.reqs / storm.seconds : 0, "req/s");
+	sva_perf_metric(ctx, "storm_groups_deferred", (double)all.deferred, "groups");
+	sva_perf_metric(ctx, "poll_lcore_busy", s.loop_cycles ?
+		(double)s.busy_cycles / (double)s.loop_cycles : 0, "fraction");
+	if (alone.lat_p99_ns > 0) {
+		double q = (double)during.lat_p99_ns / (double)alone.lat_p99_ns;
+
+		sva_perf_metric(ctx, "storm_p99_ratio", q, "x");
+		sva_perf_target(ctx, "storm_p99_ratio", SVA_PERF_AT_MOST, 2);
+		sva_perf_ratio(ctx, "storm_p99_ratio", q);
+	}
+out:
+	perf_sva_close(&s);
+out_mem:
+	if (quiet != NULL)
+		munmap(quiet, QUIET_LEN);
+	if (storm.buf != NULL)
+		munmap(storm.buf, storm.len);
+	return ret;
+}
+
+static struct sva_perf_case storm_case = {
+	.name = "storm",
+	.description = "p99 latency of a quiet bond while another bond faults flat out, vs alone",
+	.run = perf_storm,
+};
+
+SVA_PERF_REGISTER(storm_case);
