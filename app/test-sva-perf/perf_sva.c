@@ -198,13 +198,16 @@ perf_touch_all(void *p, size_t len)
 		((volatile uint8_t *)p)[off] = 1;
 }
 
-void
-perf_iopf_latency(const struct sva_iopf_stats *st, struct perf_latency *lat)
+double
+perf_iopf_mean_ns(const struct sva_iopf_stats *st)
 {
-	lat->p50_ns = (double)st->lat_p50_ns;
-	lat->p99_ns = (double)st->lat_p99_ns;
-	lat->p999_ns = (double)st->lat_p999_ns;
-	lat->samples = st->lat_count;
+	double sum = 0, ns_per_cycle = 1e9 / (double)rte_get_tsc_hz();
+
+	if (st->lat_count == 0)
+		return 0;
+	for (unsigned int b = 0; b < SVA_IOPF_LAT_BUCKETS; b++)
+		sum += (double)st->lat_hist[b] * (double)sva_iopf_lat_bucket_cycles(b);
+	return sum * ns_per_cycle / (double)st->lat_count;
 }
 
 double

@@ -18,7 +18,6 @@
 #include <sva_emu.h>
 
 struct sva_perf_ctx;
-struct perf_latency;
 
 #define PERF_SVA_DEVS_MAX 32   /* an emu iommu has at most 32 devs */
 #define PERF_SVA_WAIT_US 120000000u
@@ -65,8 +64,8 @@ void *perf_map_fresh(size_t len);
 /* Every page written once (present, not the zero page). */
 void perf_touch_all(void *p, size_t len);
 
-/* Percentiles of an iopf latency histogram (bucket upper bounds, ns). */
-void perf_iopf_latency(const struct sva_iopf_stats *st, struct perf_latency *lat);
+/* Mean of an iopf latency histogram (bucket upper bounds, so at most 12.5% high), ns. */
+double perf_iopf_mean_ns(const struct sva_iopf_stats *st);
 /* The device's own mean group wait (request written to response seen), ns; 0 if none. */
 double perf_emu_wait_mean_ns(const struct sva_emu_counters *before,
 		const struct sva_emu_counters *after);
