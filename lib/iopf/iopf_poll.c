@@ -233,6 +233,34 @@ expire_groups(struct sva_iopf *f, uint64_t now)
 	}
 }
 
+/* A group that lost a request because the open-group table was full is remembered
+ * (in a small ring, the oldest forgotten first) so that its LAST is answered Invalid,
+ * never as if whole. */
+static void
+lost_add(struct sva_iopf *f, uint64_t key)
+{
+	uint64_t *slot = &f->lost[f->lost_next++ % IOPF_LOST_KEYS];
+
+	if (*slot == 0)
+		f->nlost++;
+	*slot = key;
+}
+
+static bool
+lost_take(struct sva_iopf *f, uint64_t key, bool clear)
+{
+	for (uint32_t i = 0; i < IOPF_LOST_KEYS; i++) {
+		if (f->lost[i] == key) {
+			if (clear) {
+				f->lost[i] = 0;
+				f->nlost--;
+			}
+			return true;
+		}
+	}
+	return false;
+}
+
 static void
 close_group(struct sva_iopf *f, const struct sva_fault_page_req *pr, uint32_t pasid,
 		struct iopf_group *g, uint64_t ts)
@@ -274,6 +302,8 @@ close_group(struct sva_iopf *f, const struct sva_fault_page_req *pr, uint32_t pa
 			iopf_refuse(cg, SVA_PAGE_RESP_INVALID, SVA_IOPF_R_INCOMPLETE);
 		take_pages(f, cg, g->head);
 		iopf_group_close(f, g);
+	} else if (unlikely(f->nlost != 0) && lost_take(f, key, true)) {
+		iopf_refuse(cg, SVA_PAGE_RESP_INVALID, SVA_IOPF_R_INCOMPLETE);
 	}
 	f->pg[f->npg].addr = pr->addr;
 	f->pg[f->npg].perm = pr->perm;
@@ -322,11 +352,17 @@ decode(struct sva_iopf *f, const struct sva_fault *rec, uint64_t now)
 		return;
 	}
 	if (g == NULL) {
-		g = iopf_group_open(f, iopf_key(pr->dev_id, pr->flags, pasid, pr->grpid), ts, now);
+		key = iopf_key(pr->dev_id, pr->flags, pasid, pr->grpid);
+		if (unlikely(f->nlost != 0) && lost_take(f, key, false)) {
+			f->st.page_reqs++; /* its group lost a request already */
+			return;
+		}
+		g = iopf_group_open(f, key, ts, now);
 		if (g == NULL) {
-			/* no slot: the request is lost (documented limit: size max_open_groups) */
+			/* no slot: the request is lost, its LAST will be answered Invalid */
 			f->st.incomplete_groups++;
 			f->st.page_reqs++;
+			lost_add(f, key);
 			return;
 		}
 	}

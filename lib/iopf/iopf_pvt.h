@@ -19,6 +19,7 @@
 #define IOPF_MAX_BONDS 4096
 #define IOPF_MAX_RID_BONDS 64
 #define IOPF_NONE UINT32_MAX
+#define IOPF_LOST_KEYS 256 /* groups that lost a request because the table was full */
 
 /* PASID -> bond: a two-level table, 1024 leaves of 1024 slots (20-bit PASIDs). */
 #define IOPF_LEAF_BITS 10
@@ -170,6 +171,8 @@ struct sva_iopf {
 	uint32_t max_groups, ngroups;
 	uint32_t gfree;           /* free group slots, linked by next */
 	uint32_t age_head, age_tail;
+	uint64_t lost[IOPF_LOST_KEYS]; /* keys of groups that could not be stored (0: free) */
+	uint32_t lost_next, nlost;
 	struct iopf_page *pool;
 	uint32_t pool_size, pool_free, pool_used;
 	/* deferred ring of closed groups */

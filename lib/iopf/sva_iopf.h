@@ -47,7 +47,10 @@
  * that were never asked for. A LAST lost to the overflow is answered by the hardware
  * (VT-d auto-responds to dropped LAST requests); an incomplete group whose LAST never
  * comes expires at the open-group deadline, counted. A group that cannot be stored
- * because the table or page pool is full is marked incomplete in the same way.
+ * because the page pool is full is marked incomplete in the same way; a request that
+ * finds the open-group table full is dropped and its group key remembered (the last
+ * 256 such keys), so that its LAST is answered Invalid too (R_INCOMPLETE). Size
+ * max_open_groups for 512 groups (the 9-bit PRG index) per dev.
  *
  * Validation (every page of a closed group, before anything touches memory):
  *  - bond found for (dev, PASID) or, without PASID, the dev's RID bond; else Invalid
