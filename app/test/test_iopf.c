@@ -216,6 +216,8 @@ test_iopf_resolve_one_doorbell(void)
 	TEST_ASSERT_EQUAL(S.bytes_populated, 3 * PG, "bytes");
 	TEST_ASSERT_EQUAL(S.populate_calls, 3, "calls: not adjacent");
 	TEST_ASSERT_EQUAL(S.lat_count, 3, "latency samples");
+	TEST_ASSERT_EQUAL(S.batches, 1, "the bond's responses went in one batch");
+	TEST_ASSERT_EQUAL(S.batch_responses, 3, "three of them");
 	TEST_ASSERT_SUCCESS(iommu_stats(), "iommu stats");
 	TEST_ASSERT_EQUAL(S.batches, 1, "one batch");
 	TEST_ASSERT_EQUAL(S.batch_responses, 3, "mean batch 3");

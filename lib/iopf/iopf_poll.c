@@ -382,16 +382,28 @@ decode(struct sva_iopf *f, const struct sva_fault *rec, uint64_t now)
 static void
 write_responses(struct sva_iopf *f, struct sva_page_response *resp, uint32_t n)
 {
-	int r = sva_iommu_page_response(f->iommu, resp, (uint16_t)n);
+	uint32_t done = 0;
 
-	if (r < 0)
-		r = 0;
-	if ((uint32_t)r < n) {
-		/* the response queue is full: keep the rest for the next poll call */
-		memmove(f->resp_pending + f->nresp_pending, resp + r,
-			(n - r) * sizeof(*resp));
-		f->nresp_pending += n - r;
-		f->st.resp_queue_full += n - r;
+	for (unsigned int tries = 0; done < n; tries++) {
+		int r = sva_iommu_page_response(f->iommu, resp + done, (uint16_t)(n - done));
+
+		if (r > 0)
+			done += (uint32_t)r;
+		if (done == n)
+			return;
+		if (f->nresp_pending + (n - done) <= f->resp_pending_cap) {
+			/* the response queue is full: keep the rest for the next poll call */
+			memcpy(f->resp_pending + f->nresp_pending, resp + done,
+				(n - done) * sizeof(*resp));
+			f->nresp_pending += n - done;
+			f->st.resp_queue_full += n - done;
+			return;
+		}
+		if (tries == 1000) {
+			f->st.resp_dropped += n - done;
+			return;
+		}
+		rte_pause();
 	}
 }
 
@@ -440,6 +452,14 @@ respond(struct sva_iopf *f)
 
 		st->groups++;
 		st->page_reqs += cg->n;
+		if (cg->bond != NULL) {
+			/* f->st.batches is about to count this batch */
+			if (cg->bond->last_batch != f->st.batches + 1) {
+				cg->bond->last_batch = f->st.batches + 1;
+				st->batches++;
+			}
+			st->batch_responses++;
+		}
 		if (cg->code == SVA_PAGE_RESP_SUCCESS) {
 			st->resp_success++;
 		} else {

@@ -90,6 +90,7 @@ struct sva_iopf_bond {
 	uint16_t fa_before, fa_after;  /* written by the control path, read per burst */
 	uint32_t state;
 	uint64_t burst_epoch; /* fairness: burst_pages counts for this burst */
+	uint64_t last_batch;  /* batch number of its last response (per-bond batch count) */
 	uint32_t burst_pages;
 	uint32_t pad;
 	sva_iopf_event_cb_t event_cb;
@@ -188,6 +189,7 @@ struct sva_iopf {
 	uint32_t items_cap, nitems;
 	struct sva_page_response *resp;
 	uint32_t nresp_pending;   /* refused by the queue, written first next time */
+	uint32_t resp_pending_cap;
 	struct sva_page_response *resp_pending;
 	/* statistics of what belongs to no bond, and of removed bonds */
 	struct sva_iopf_stats st;

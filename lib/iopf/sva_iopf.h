@@ -183,9 +183,12 @@ struct sva_iopf_stats {
 	uint64_t timeouts;         /**< open groups discarded at the deadline */
 	uint64_t budget_overruns;  /**< bursts whose resolve ran out of budget */
 	uint64_t deferred;         /**< groups put off to a later burst (fairness) */
-	uint64_t batches;          /**< response batches written (doorbells) */
+	uint64_t batches;          /**< response batches written (doorbells); of a bond: the
+				        batches that carried its responses */
 	uint64_t batch_responses;  /**< responses in those batches: mean = this / batches */
 	uint64_t resp_queue_full;  /**< responses the queue refused at first (kept, retried) */
+	uint64_t resp_dropped;     /**< responses still refused after retrying with the
+				        kept ones full (the device's group times out) */
 	uint64_t events;           /**< unrecoverable records delivered */
 	uint64_t events_dropped;   /**< unrecoverable records not delivered (ring full, no bond) */
 	uint64_t maps_misses;      /**< pages not found in the mappings snapshot */
