@@ -403,8 +403,10 @@ overflow_one(void)
 	E.running = false;
 	TEST_ASSERT_SUCCESS(sva_iopf_stats_get(E.iopf, NULL, &st), "stats");
 	k = counters();
-	TEST_ASSERT_EQUAL(st.overflows, k.model.prq_overflows, "every overflow seen");
-	TEST_ASSERT_GREATER(st.overflows, 0, "some");
+	/* an overflow raised after the last entry is reported by a later read; raises
+	 * between two reads can show as one record */
+	TEST_ASSERT_LESS_EQ(st.overflows, k.model.prq_overflows, "no overflow invented");
+	TEST_ASSERT_GREATER(st.overflows, 0, "overflows seen and counted");
 	TEST_ASSERT_EQUAL(st.invalid[SVA_IOPF_R_INCOMPLETE], k.resp_invalid,
 		"the only Invalid answers are for incomplete groups");
 	TEST_ASSERT_EQUAL(k.success_not_present, 0, "no incomplete group answered Success");
