@@ -1,10 +1,11 @@
 #!/bin/sh
 # Installs the build into a temporary prefix, then builds and runs a program that
 # knows svapoll only through pkg-config, as an application outside the tree would.
-# usage: out_of_tree_build.sh MESON BUILD_DIR SOURCE VERSION [extra cflags...]
+# usage: out_of_tree_build.sh MESON BUILD_DIR SOURCE VERSION DRIVERS [extra cflags...]
+#   DRIVERS: comma-separated iommu drivers the program must find registered
 set -eu
-meson=$1 build=$2 src=$3 version=$4
-shift 4
+meson=$1 build=$2 src=$3 version=$4 drivers=$5
+shift 5
 tmp=$(mktemp -d /tmp/svapoll-pc.XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
 
@@ -27,5 +28,6 @@ echo "cflags: $cflags"
 echo "libs: $libs"
 cc "$@" $cflags -o "$tmp/hello" "$src" $libs
 libdir=$(pkg-config $flags --variable=libdir libsvapoll)
-LD_LIBRARY_PATH="$libdir" "$tmp/hello" "$version"
+# shellcheck disable=SC2086
+LD_LIBRARY_PATH="$libdir" "$tmp/hello" "$version" $(echo "$drivers" | tr ',' ' ')
 echo "PASS: out-of-tree program built with pkg-config libsvapoll and ran"

@@ -1,0 +1,147 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The dev of an iommufd iommu (the one bound device) and the attach modes: the RID or
+ * one PASID gets the fault-capable HWPT on the IOAS that mirrors this process at
+ * IOVA == VA. When the last attachment goes, the mirror is unmapped.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "ifd_log.h"
+#include "ifd_probe.h"
+#include "ifd_pvt.h"
+#include "ifd_uapi.h"
+
+static struct ifd_iommu *
+dev_ifd(const struct sva_dev *dev)
+{
+	return sva_iommu_priv(sva_dev_iommu(dev));
+}
+
+int
+ifd_dev_open(struct sva_dev *dev, const struct rte_kvargs *kv)
+{
+	struct ifd_iommu *p = dev_ifd(dev);
+
+	RTE_SET_USED(kv);
+	if (p->dev_open) {
+		IFD_LOG(ERR, "%s: its device (%s) is open already: an iommufd iommu drives one "
+			"device; create another iommu for another device", p->name, p->cdev);
+		return -EEXIST;
+	}
+	p->dev_open = true;
+	sva_dev_id_set(dev, p->dev_id);
+	return 0;
+}
+
+void
+ifd_dev_close(struct sva_dev *dev)
+{
+	dev_ifd(dev)->dev_open = false;
+}
+
+static int
+attach(struct ifd_iommu *p, bool with_pasid, uint32_t pasid)
+{
+	struct vfio_device_attach_iommufd_pt at = {
+		.argsz = sizeof(at),
+		.flags = with_pasid ? VFIO_DEVICE_ATTACH_PASID : 0,
+		.pt_id = p->hwpt_id,
+		.pasid = with_pasid ? pasid : 0,
+	};
+	int ret = ifd_ioctl(p->devfd, VFIO_DEVICE_ATTACH_IOMMUFD_PT, &at, p->name);
+
+	if (ret == 0) {
+		p->attached++;
+		IFD_LOG(INFO, "%s: %s%.0u attached to hwpt %u (IOVA == VA)", p->name,
+			with_pasid ? "PASID " : "RID", with_pasid ? pasid : 0, p->hwpt_id);
+		return 0;
+	}
+	if (ret == -ENOTTY)
+		return ret;
+	if (with_pasid && ret == -EINVAL)
+		IFD_LOG(ERR, "%s: attaching PASID %u was refused (EINVAL): PASID attach through "
+			"VFIO needs Linux 6.15 or later and a device with PASID enabled", p->name, pasid);
+	else
+		IFD_LOG(ERR, "%s: attaching the %s%.0u to hwpt %u failed: %s", p->name,
+			with_pasid ? "PASID " : "RID", with_pasid ? pasid : 0, p->hwpt_id,
+			strerror(-ret));
+	return ret;
+}
+
+static void
+detach(struct ifd_iommu *p, bool with_pasid, uint32_t pasid)
+{
+	struct vfio_device_detach_iommufd_pt de = {
+		.argsz = sizeof(de),
+		.flags = with_pasid ? VFIO_DEVICE_DETACH_PASID : 0,
+		.pasid = with_pasid ? pasid : 0,
+	};
+	int ret = ifd_ioctl(p->devfd, VFIO_DEVICE_DETACH_IOMMUFD_PT, &de, p->name);
+
+	if (ret != 0 && ret != -ENOTTY)
+		IFD_LOG(WARNING, "%s: detaching the %s%.0u failed: %s (it goes when the device is "
+			"closed)", p->name, with_pasid ? "PASID " : "RID", with_pasid ? pasid : 0,
+			strerror(-ret));
+	else
+		IFD_LOG(NOTICE, "%s: %s%.0u detached: the kernel answered Invalid any page request "
+			"of it still pending", p->name, with_pasid ? "PASID " : "RID",
+			with_pasid ? pasid : 0);
+	if (p->attached > 0)
+		p->attached--;
+	if (p->attached == 0) {
+		unsigned int n = ifd_maptab_drop(&p->maps, 0, 0);
+
+		IFD_LOG(INFO, "%s: last attachment gone: %u IOVA == VA map(s) unmapped", p->name, n);
+	}
+}
+
+int
+ifd_attach_rid(struct sva_dev *dev, const struct sva_pgtable *pt)
+{
+	RTE_SET_USED(pt);
+	return attach(dev_ifd(dev), false, 0);
+}
+
+int
+ifd_attach_pasid(struct sva_dev *dev, uint32_t pasid, const struct sva_pgtable *pt)
+{
+	struct ifd_iommu *p = dev_ifd(dev);
+
+	RTE_SET_USED(pt);
+	if (!p->pasid) {
+		IFD_LOG(ERR, "%s: PASID %u: this iommu's page table was allocated without PASID "
+			"support (pasid=off, or the IOMMU reports none)", p->name, pasid);
+		return -EOPNOTSUPP;
+	}
+	return attach(p, true, pasid);
+}
+
+int
+ifd_attach_rid_all_pasids(struct sva_dev *dev, const struct sva_pgtable *pt)
+{
+	struct ifd_iommu *p = dev_ifd(dev);
+
+	RTE_SET_USED(pt);
+	IFD_LOG(ERR, "%s: RID + all PASIDs: iommufd has no uAPI to attach every PASID at "
+		"once; attach the RID and each PASID used (sva_dev_attach_rid/_pasid)", p->name);
+	return -EOPNOTSUPP;
+}
+
+void
+ifd_detach_rid(struct sva_dev *dev)
+{
+	detach(dev_ifd(dev), false, 0);
+}
+
+void
+ifd_detach_pasid(struct sva_dev *dev, uint32_t pasid)
+{
+	detach(dev_ifd(dev), true, pasid);
+}
+
+void
+ifd_detach_rid_all_pasids(struct sva_dev *dev)
+{
+	RTE_SET_USED(dev); /* never attached: attach_rid_all_pasids always refuses */
+}

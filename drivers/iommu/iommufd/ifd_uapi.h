@@ -1,0 +1,245 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef IFD_UAPI_H
+#define IFD_UAPI_H
+
+/*
+ * The iommufd and VFIO device cdev uAPI this driver speaks: the system headers when
+ * they are new enough (meson defines IFD_SYSTEM_UAPI when <linux/iommufd.h> has the
+ * PASID HWPT flag and <linux/vfio.h> has VFIO_DEVICE_ATTACH_PASID, i.e. Linux 6.15
+ * headers), otherwise our own definitions of exactly the part we use, with the kernel's
+ * names and layouts (Debian 12 ships 6.1 headers: no iommufd.h at all).
+ *
+ * Whichever is used, every size and the offsets the driver depends on are pinned below:
+ * a wrong layout fails the build, not a DMA.
+ *
+ * Kernel versions (for the "ioctl not known" messages): iommufd 6.2; HWPT_ALLOC,
+ * GET_HW_INFO and the VFIO device cdev 6.6; the fault queue 6.11 (nested page tables
+ * only); fault-capable page tables on an IOAS 6.13; PASID attach through VFIO and
+ * PASID width in GET_HW_INFO 6.15.
+ */
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/ioctl.h>
+
+#ifdef IFD_SYSTEM_UAPI
+
+#include <linux/iommufd.h>
+#include <linux/vfio.h>
+
+#else /* own definitions */
+
+#include <linux/types.h>
+
+#define IOMMUFD_TYPE (';')
+
+enum {
+	IOMMUFD_CMD_DESTROY = 0x80,
+	IOMMUFD_CMD_IOAS_ALLOC = 0x81,
+	IOMMUFD_CMD_IOAS_MAP = 0x85,
+	IOMMUFD_CMD_IOAS_UNMAP = 0x86,
+	IOMMUFD_CMD_HWPT_ALLOC = 0x89,
+	IOMMUFD_CMD_GET_HW_INFO = 0x8a,
+	IOMMUFD_CMD_FAULT_QUEUE_ALLOC = 0x8e,
+};
+
+struct iommu_destroy {
+	__u32 size;
+	__u32 id;
+};
+#define IOMMU_DESTROY _IO(IOMMUFD_TYPE, IOMMUFD_CMD_DESTROY)
+
+struct iommu_ioas_alloc {
+	__u32 size;
+	__u32 flags;
+	__u32 out_ioas_id;
+};
+#define IOMMU_IOAS_ALLOC _IO(IOMMUFD_TYPE, IOMMUFD_CMD_IOAS_ALLOC)
+
+enum iommufd_ioas_map_flags {
+	IOMMU_IOAS_MAP_FIXED_IOVA = 1 << 0,
+	IOMMU_IOAS_MAP_WRITEABLE = 1 << 1,
+	IOMMU_IOAS_MAP_READABLE = 1 << 2,
+};
+
+struct iommu_ioas_map {
+	__u32 size;
+	__u32 flags;
+	__u32 ioas_id;
+	__u32 __reserved;
+	__aligned_u64 user_va;
+	__aligned_u64 length;
+	__aligned_u64 iova;
+};
+#define IOMMU_IOAS_MAP _IO(IOMMUFD_TYPE, IOMMUFD_CMD_IOAS_MAP)
+
+struct iommu_ioas_unmap {
+	__u32 size;
+	__u32 ioas_id;
+	__aligned_u64 iova;
+	__aligned_u64 length;
+};
+#define IOMMU_IOAS_UNMAP _IO(IOMMUFD_TYPE, IOMMUFD_CMD_IOAS_UNMAP)
+
+enum iommufd_hwpt_alloc_flags {
+	IOMMU_HWPT_ALLOC_NEST_PARENT = 1 << 0,
+	IOMMU_HWPT_ALLOC_DIRTY_TRACKING = 1 << 1,
+	IOMMU_HWPT_FAULT_ID_VALID = 1 << 2,
+	IOMMU_HWPT_ALLOC_PASID = 1 << 3,
+};
+
+enum iommu_hwpt_data_type {
+	IOMMU_HWPT_DATA_NONE = 0,
+};
+
+struct iommu_hwpt_alloc {
+	__u32 size;
+	__u32 flags;
+	__u32 dev_id;
+	__u32 pt_id;
+	__u32 out_hwpt_id;
+	__u32 __reserved;
+	__u32 data_type;
+	__u32 data_len;
+	__aligned_u64 data_uptr;
+	__u32 fault_id;
+	__u32 __reserved2;
+};
+#define IOMMU_HWPT_ALLOC _IO(IOMMUFD_TYPE, IOMMUFD_CMD_HWPT_ALLOC)
+
+enum iommufd_hw_capabilities {
+	IOMMU_HW_CAP_DIRTY_TRACKING = 1 << 0,
+	IOMMU_HW_CAP_PCI_PASID_EXEC = 1 << 1,
+	IOMMU_HW_CAP_PCI_PASID_PRIV = 1 << 2,
+};
+
+enum iommu_hw_info_type {
+	IOMMU_HW_INFO_TYPE_NONE = 0,
+	IOMMU_HW_INFO_TYPE_INTEL_VTD = 1,
+	IOMMU_HW_INFO_TYPE_ARM_SMMUV3 = 2,
+};
+
+/* 6.15 layout: out_max_pasid_log2 took the first byte of what 6.6 called __reserved. */
+struct iommu_hw_info {
+	__u32 size;
+	__u32 flags;
+	__u32 dev_id;
+	__u32 data_len;
+	__aligned_u64 data_uptr;
+	__u32 out_data_type;
+	__u8 out_max_pasid_log2;
+	__u8 __reserved[3];
+	__aligned_u64 out_capabilities;
+};
+#define IOMMU_GET_HW_INFO _IO(IOMMUFD_TYPE, IOMMUFD_CMD_GET_HW_INFO)
+
+enum iommu_hwpt_pgfault_flags {
+	IOMMU_PGFAULT_FLAGS_PASID_VALID = (1 << 0),
+	IOMMU_PGFAULT_FLAGS_LAST_PAGE = (1 << 1),
+};
+
+enum iommu_hwpt_pgfault_perm {
+	IOMMU_PGFAULT_PERM_READ = (1 << 0),
+	IOMMU_PGFAULT_PERM_WRITE = (1 << 1),
+	IOMMU_PGFAULT_PERM_EXEC = (1 << 2),
+	IOMMU_PGFAULT_PERM_PRIV = (1 << 3),
+};
+
+struct iommu_hwpt_pgfault {
+	__u32 flags;
+	__u32 dev_id;
+	__u32 pasid;
+	__u32 grpid;
+	__u32 perm;
+	__u32 __reserved;
+	__aligned_u64 addr;
+	__u32 length;
+	__u32 cookie;
+};
+
+/* The uAPI has no Response Failure: it would disable PRI for every function sharing it. */
+enum iommufd_page_response_code {
+	IOMMUFD_PAGE_RESP_SUCCESS = 0,
+	IOMMUFD_PAGE_RESP_INVALID = 1,
+};
+
+struct iommu_hwpt_page_response {
+	__u32 cookie;
+	__u32 code;
+};
+
+struct iommu_fault_alloc {
+	__u32 size;
+	__u32 flags;
+	__u32 out_fault_id;
+	__u32 out_fault_fd;
+};
+#define IOMMU_FAULT_QUEUE_ALLOC _IO(IOMMUFD_TYPE, IOMMUFD_CMD_FAULT_QUEUE_ALLOC)
+
+/* VFIO device cdev (a 6.1 <linux/vfio.h> may be included elsewhere: same tokens). */
+#ifndef VFIO_TYPE
+#define VFIO_TYPE (';')
+#endif
+#ifndef VFIO_BASE
+#define VFIO_BASE 100
+#endif
+
+struct vfio_device_bind_iommufd {
+	__u32 argsz;
+	__u32 flags;
+	__s32 iommufd;
+	__u32 out_devid;
+};
+#define VFIO_DEVICE_BIND_IOMMUFD _IO(VFIO_TYPE, VFIO_BASE + 18)
+
+struct vfio_device_attach_iommufd_pt {
+	__u32 argsz;
+	__u32 flags;
+#define VFIO_DEVICE_ATTACH_PASID (1 << 0)
+	__u32 pt_id;
+	__u32 pasid;
+};
+#define VFIO_DEVICE_ATTACH_IOMMUFD_PT _IO(VFIO_TYPE, VFIO_BASE + 19)
+
+struct vfio_device_detach_iommufd_pt {
+	__u32 argsz;
+	__u32 flags;
+#define VFIO_DEVICE_DETACH_PASID (1 << 0)
+	__u32 pasid;
+};
+#define VFIO_DEVICE_DETACH_IOMMUFD_PT _IO(VFIO_TYPE, VFIO_BASE + 20)
+
+#endif /* IFD_SYSTEM_UAPI */
+
+/* ---- layouts pinned (fails the build on a wrong definition or an unexpected header) ---- */
+_Static_assert(sizeof(struct iommu_hwpt_pgfault) == 40, "iommu_hwpt_pgfault is 40 bytes");
+_Static_assert(offsetof(struct iommu_hwpt_pgfault, addr) == 24, "pgfault addr at 24");
+_Static_assert(offsetof(struct iommu_hwpt_pgfault, length) == 32, "pgfault length at 32");
+_Static_assert(offsetof(struct iommu_hwpt_pgfault, cookie) == 36, "pgfault cookie at 36");
+_Static_assert(sizeof(struct iommu_hwpt_page_response) == 8, "page response is 8 bytes");
+_Static_assert(offsetof(struct iommu_hwpt_page_response, code) == 4, "response code at 4");
+_Static_assert(sizeof(struct iommu_destroy) == 8, "iommu_destroy is 8 bytes");
+_Static_assert(sizeof(struct iommu_ioas_alloc) == 12, "iommu_ioas_alloc is 12 bytes");
+_Static_assert(sizeof(struct iommu_ioas_map) == 40, "iommu_ioas_map is 40 bytes");
+_Static_assert(sizeof(struct iommu_ioas_unmap) == 24, "iommu_ioas_unmap is 24 bytes");
+_Static_assert(sizeof(struct iommu_hwpt_alloc) == 48, "iommu_hwpt_alloc (6.11+) is 48 bytes");
+_Static_assert(offsetof(struct iommu_hwpt_alloc, fault_id) == 40, "hwpt_alloc fault_id at 40");
+_Static_assert(sizeof(struct iommu_hw_info) == 40, "iommu_hw_info is 40 bytes");
+_Static_assert(offsetof(struct iommu_hw_info, out_max_pasid_log2) == 28,
+	"hw_info out_max_pasid_log2 at 28");
+_Static_assert(offsetof(struct iommu_hw_info, out_capabilities) == 32,
+	"hw_info out_capabilities at 32");
+_Static_assert(sizeof(struct iommu_fault_alloc) == 16, "iommu_fault_alloc is 16 bytes");
+_Static_assert(sizeof(struct vfio_device_bind_iommufd) >= 16, "vfio bind is at least 16 bytes");
+_Static_assert(offsetof(struct vfio_device_bind_iommufd, out_devid) == 12, "bind out_devid at 12");
+_Static_assert(sizeof(struct vfio_device_attach_iommufd_pt) == 16, "vfio attach (6.15) is 16 bytes");
+_Static_assert(sizeof(struct vfio_device_detach_iommufd_pt) == 12, "vfio detach (6.15) is 12 bytes");
+_Static_assert(IOMMU_IOAS_MAP == 0x3b85 && IOMMU_FAULT_QUEUE_ALLOC == 0x3b8e &&
+	VFIO_DEVICE_BIND_IOMMUFD == 0x3b76 && VFIO_DEVICE_ATTACH_IOMMUFD_PT == 0x3b77,
+	"ioctl numbers: type ';' (0x3b), iommufd 0x80+n, VFIO 100+n");
+
+/** Bytes of one fault record and one response on the fault fd. */
+#define IFD_PGFAULT_SIZE ((size_t)sizeof(struct iommu_hwpt_pgfault))
+#define IFD_RESPONSE_SIZE ((size_t)sizeof(struct iommu_hwpt_page_response))
+
+#endif /* IFD_UAPI_H */

@@ -1,0 +1,97 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef SVA_IOMMUFD_H
+#define SVA_IOMMUFD_H
+
+/**
+ * @file
+ * The iommufd iommu driver: real hardware through Linux iommufd, the VFIO device cdev
+ * and the kernel's I/O page fault queue (Linux 6.13 or later; PASIDs 6.15).
+ *
+ * There is no uAPI to share the process's CPU page table with a PASID, so here SVA is
+ * IOVA == VA: the driver allocates an IOAS and a fault-capable page table (HWPT) on it;
+ * every page request the runtime resolves is then mapped into the IOAS at its own
+ * address (IOMMU_IOAS_MAP with FIXED_IOVA and the permissions asked for) before the
+ * response goes out. Mapped ranges are tracked and unmapped when the last attachment
+ * goes, on sva_iommu_iotlb_inval() of a range (e.g. after a munmap: a map pins its
+ * pages), and at destroy.
+ *
+ * Devargs of sva_iommu_create():
+ *   iommufd,dev=0000:3b:00.0          a PCI device bound to vfio-pci, or
+ *   iommufd,dev=/dev/vfio/devices/vfio3
+ *   [,pasid=auto|on|off]   PASID-capable page table: auto (default) when the IOMMU
+ *                          reports PASID bits, on (refuse if it does not), off (RID only)
+ *   [,burst=256]           fault records per read() (1..4096); also the largest page
+ *                          request group that can be read: the kernel hands out whole
+ *                          groups only
+ *   [,max_maps=65536]      IOVA == VA ranges tracked (1..16M)
+ *   [,name=...]
+ * One iommu drives one device: sva_dev_open(iommu, NULL) opens it (no keys); its
+ * sva_dev_id() is the iommufd device ID that fault records carry.
+ *
+ * Attach: RID and PASID (the latter needs pasid=on/auto with PASID support). RID + all
+ * PASIDs has no iommufd uAPI and is refused with -EOPNOTSUPP.
+ *
+ * Responses: iommufd has Success and Invalid only; a Response Failure is written as
+ * Invalid and counted (failure_as_invalid). The fault queue delivers page requests
+ * only: sva_iommu_evtq_read() returns 0.
+ *
+ * Teardown: the kernel answers Invalid every page request still pending when a page
+ * table is detached or the fault queue is destroyed; the driver writes nothing for them
+ * and says so in the log.
+ *
+ * Threading: prq_read, page_response, range_resolved and iotlb_inval run on the one
+ * poll lcore of this iommu; attach/detach and destroy on the control path while the
+ * poller does not use this iommu.
+ */
+
+#include <stdint.h>
+
+#include "sva_iommu.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** Counters of an iommufd iommu. */
+struct sva_iommufd_stats {
+	/* fault fd */
+	uint64_t reads;          /**< read() calls that returned records */
+	uint64_t empty_reads;    /**< read() calls that found nothing */
+	uint64_t read_errors;    /**< read() failures other than EAGAIN/EINTR */
+	uint64_t records;        /**< page requests handed to the fault path */
+	uint64_t groups;         /**< page request groups (cookies) read */
+	uint64_t partial_bytes;  /**< bytes of torn records dropped (never from a kernel) */
+	uint64_t group_fixups;   /**< groups whose LAST flag had to be put right */
+	uint64_t unknown_bits;   /**< records with flag/perm bits this build does not know */
+	uint64_t writes;         /**< write() calls */
+	uint64_t responses;      /**< responses the kernel took */
+	uint64_t short_writes;   /**< write() took fewer than offered */
+	uint64_t write_again;    /**< write() said EAGAIN */
+	uint64_t refused;        /**< responses refused by the kernel (unknown cookie) */
+	uint64_t failure_as_invalid; /**< Response Failure written as Invalid */
+	uint64_t bad_code;       /**< unknown response codes written as Invalid */
+	uint64_t write_errors;   /**< write() failures */
+	/* IOVA == VA mirror */
+	uint64_t maps;           /**< IOMMU_IOAS_MAP calls that succeeded */
+	uint64_t unmaps;         /**< IOMMU_IOAS_UNMAP calls that succeeded */
+	uint64_t map_errors;
+	uint64_t unmap_errors;
+	uint64_t map_upgrades;   /**< maps remade with more permissions */
+	uint64_t map_hits;       /**< resolved ranges that were mapped already */
+	uint64_t map_full;       /**< ranges refused: max_maps reached */
+	uint64_t mapped_bytes;   /**< bytes mapped now */
+	uint64_t mapped_ranges;  /**< maps held now */
+};
+
+/**
+ * Read the counters of an iommufd iommu.
+ *
+ * @return 0, -EINVAL (NULL argument), -ENODEV (not an iommufd iommu).
+ */
+int sva_iommufd_stats_get(const struct sva_iommu *iommu, struct sva_iommufd_stats *stats);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* SVA_IOMMUFD_H */
