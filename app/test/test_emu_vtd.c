@@ -390,6 +390,17 @@ test_vtd_init_refuses(void)
 	TEST_ASSERT_EQUAL(ops->mem_size(&good) % 4096, 0, "whole pages");
 	TEST_ASSERT_NOT_NULL(vtd_q_new(128, 2, 128), "the smallest rings");
 	TEST_ASSERT_NOT_NULL(vtd_q_new(16384, 2, 128), "the largest PRQ");
+	/* Memory reused without zeroing: init leaves no phantom entries behind. */
+	{
+		struct sva_fault f[4];
+		struct sva_page_response r[4];
+
+		memset(qmem, 0xff, ops->mem_size(&good));
+		TEST_ASSERT_SUCCESS(ops->init(qmem, &good), "init over garbage");
+		TEST_ASSERT_EQUAL(ops->prq_read(qmem, f, 4), 0, "no page request");
+		TEST_ASSERT_EQUAL(ops->evtq_read(qmem, f, 4), 0, "no event");
+		TEST_ASSERT_EQUAL(ops->resp_read(qmem, r, 4), 0, "no response");
+	}
 	TEST_ASSERT_EQUAL(ops->model, SVA_IOMMU_MODEL_VTD, "model");
 	TEST_ASSERT_EQUAL(ops->prq_entry_size, 32, "32-byte page request descriptors");
 	return TEST_SUCCESS;

@@ -443,15 +443,17 @@ struct smmu_inq {
 	} poll __rte_cache_aligned;
 	/*
 	 * Where the outstanding overflow happened (emu bookkeeping, not a register):
-	 * bit 63 pending, bits 62:32 the producer's wrap+index at the last drop, bits 31:0
-	 * entries dropped. The device sets it; the poll side clears it when it reports the
-	 * overflow, by compare-and-swap so a drop racing with the report is never lost.
+	 * bit 63 pending, bit 62 the value PROD.OVFLG took for it (what CONS acknowledges),
+	 * bits 61:32 the producer's wrap+index at the last drop, bits 31:0 entries dropped.
+	 * The device sets it; the poll side clears it when it reports the overflow, by
+	 * compare-and-swap so a drop racing with the report is never lost.
 	 */
 	uint64_t ovf __rte_cache_aligned;
 };
 
 #define OVF_PENDING (1ull << 63)
-#define OVF_POS(o) ((uint32_t)((o) >> 32) & 0x7fffffffu)
+#define OVF_FLAG (1ull << 62)
+#define OVF_POS(o) ((uint32_t)((o) >> 32) & 0x3fffffffu)
 #define OVF_LOST(o) ((uint32_t)(o))
 
 /* The command queue: the poll side produces, the device consumes. */
@@ -563,7 +565,9 @@ smmu_init(void *qv, const struct emu_queue_cfg *cfg)
 	q->evtq.cfg.shift = rte_log2_u32(cfg->evtq_depth);
 	q->evtq.cfg.dwords = EMU_SMMUV3_EVTQ_ENT_SIZE / 8;
 	q->cmdq.cfg.shift = rte_log2_u32(cfg->respq_depth);
-	smmu_layout(cfg, q);
+	/* Zero the queues too (the caller's memory may be reused); this also faults the
+	 * pages in before use. */
+	memset((uint8_t *)q + sizeof(*q), 0, smmu_layout(cfg, q) - sizeof(*q));
 	return 0;
 }
 
@@ -586,7 +590,7 @@ inq_overflow(struct smmu_inq *iq, bool drop)
 
 		if (drop && lost != UINT32_MAX)
 			lost++;
-		no = OVF_PENDING | ((uint64_t)pos << 32) | lost;
+		no = (o & (OVF_PENDING | OVF_FLAG)) | ((uint64_t)pos << 32) | lost;
 		/* Fails only when the poll side just reported the overflow: start anew. */
 		if (__atomic_compare_exchange_n(&iq->ovf, &o, no, false, __ATOMIC_ACQ_REL,
 				__ATOMIC_ACQUIRE)) {
@@ -596,7 +600,8 @@ inq_overflow(struct smmu_inq *iq, bool drop)
 		}
 	}
 	EMU_STORE_REL(&iq->dev.prod, iq->dev.prod ^ EMU_SMMUV3_Q_OVF);
-	EMU_STORE_REL(&iq->ovf, OVF_PENDING | ((uint64_t)pos << 32) | (drop ? 1u : 0u));
+	EMU_STORE_REL(&iq->ovf, OVF_PENDING | ((iq->dev.prod & EMU_SMMUV3_Q_OVF) ? OVF_FLAG : 0) |
+		((uint64_t)pos << 32) | (drop ? 1u : 0u));
 	EMU_CNT_ADD(&iq->dev.overflows, 1);
 	if (drop)
 		EMU_CNT_ADD(&iq->dev.dropped, 1);
@@ -718,17 +723,32 @@ inq_read(void *base, struct smmu_inq *iq, struct sva_fault *out, uint16_t n, uin
 	const uint32_t shift = iq->cfg.shift, wimask = q_wimask(shift);
 	const uint64_t *ts = q_ts(base, iq);
 	uint32_t cons = iq->poll.cons;
-	/* ovf before PROD: a pending loss point is then never beyond the PROD read. */
-	uint64_t o = EMU_LOAD_ACQ(&iq->ovf);
-	uint32_t prod = EMU_LOAD_ACQ(&iq->dev.prod);
-	uint32_t limit = (o & OVF_PENDING) ? OVF_POS(o) : (prod & wimask);
+	uint32_t prod, limit;
+	uint64_t o;
 	uint16_t k = 0, bad = 0, seen = 0;
+
+#ifdef SVA_DEBUG_CHECKS
+	if (out == NULL && n > 0)
+		return 0;
+#endif
+	/*
+	 * PROD before ovf: an overflow raised after the PROD read lies at or beyond it,
+	 * so reading up to PROD never steps over a loss point. A loss point seen here may
+	 * be beyond the PROD read (raised after it): then this call stops at PROD.
+	 */
+	prod = EMU_LOAD_ACQ(&iq->dev.prod);
+	o = EMU_LOAD_ACQ(&iq->ovf);
+	limit = prod & wimask;
+	if ((o & OVF_PENDING) &&
+			((OVF_POS(o) - cons) & wimask) <= ((limit - cons) & wimask))
+		limit = OVF_POS(o);
 
 	while (k < n) {
 		const uint64_t *slot;
 
 		if ((cons & wimask) == limit) {
-			if (!(o & OVF_PENDING))
+			/* At PROD, or at a loss point not reached yet: done for this call. */
+			if (!(o & OVF_PENDING) || limit != OVF_POS(o))
 				break;
 			/* Everything queued before the loss is read: report it, acknowledge. */
 			if (__atomic_compare_exchange_n(&iq->ovf, &o, 0, false, __ATOMIC_ACQ_REL,
@@ -739,12 +759,15 @@ inq_read(void *base, struct smmu_inq *iq, struct sva_fault *out, uint16_t n, uin
 				f->padding = 0;
 				f->overflow.queue = queue;
 				f->overflow.lost = OVF_LOST(o);
-				cons = (prod & EMU_SMMUV3_Q_OVF) | (cons & wimask);
+				/* Acknowledge: CONS takes the flag PROD took for this overflow. */
+				cons = ((o & OVF_FLAG) ? EMU_SMMUV3_Q_OVF : 0) | (cons & wimask);
 				o = 0;
 				limit = prod & wimask;
 				continue;
 			}
-			/* The device dropped again further on: read up to the new point. */
+			/* The device dropped again further on (it only moves the point forward,
+			 * and publishes PROD before it): read up to the new point. PROD is read
+			 * again, after it, for the reading that follows the report. */
 			prod = EMU_LOAD_ACQ(&iq->dev.prod);
 			limit = OVF_POS(o);
 			continue;
@@ -778,6 +801,10 @@ smmu_prq_read(void *qv, struct sva_fault *out, uint16_t n)
 {
 	struct smmu_q *q = qv;
 
+#ifdef SVA_DEBUG_CHECKS
+	if (q == NULL)
+		return 0;
+#endif
 	return inq_read(q, &q->priq, out, n, 0, pri_slot_decode);
 }
 
@@ -786,6 +813,10 @@ smmu_evtq_read(void *qv, struct sva_fault *out, uint16_t n)
 {
 	struct smmu_q *q = qv;
 
+#ifdef SVA_DEBUG_CHECKS
+	if (q == NULL)
+		return 0;
+#endif
 	return inq_read(q, &q->evtq, out, n, 1, evt_slot_decode);
 }
 
@@ -795,6 +826,10 @@ static int
 smmu_resp_write(void *qv, const struct sva_page_response *resp, uint16_t n)
 {
 	struct smmu_q *q = qv;
+#ifdef SVA_DEBUG_CHECKS
+	if (q == NULL || (resp == NULL && n > 0))
+		return -EINVAL;
+#endif
 	struct smmu_cmdq *cq = &q->cmdq;
 	const uint32_t shift = cq->cfg.shift;
 	uint32_t prod = cq->poll.prod;

@@ -55,7 +55,10 @@
  * bookkeeping): the poll side returns the entries queued before that point, then one
  * SVA_FAULT_OVERFLOW record (lost = entries dropped), then acknowledges, then goes on
  * with the entries written after. Unlike VT-d the device keeps writing while an
- * overflow is outstanding. A command the device cannot decode (anything but a valid
+ * overflow is outstanding, and drops while one is outstanding join it: the record
+ * comes at the last of them, so some losses may show before it — never after a record
+ * that claims them. A drop racing with a report (the poll side has cleared the
+ * overflow but not yet moved CONS) starts the next overflow. A command the device cannot decode (anything but a valid
  * CMD_PRI_RESP) is counted and skipped; hardware would stop the queue with
  * CONS.ERR = CERROR_ILL and raise GERROR.CMDQ_ERR instead.
  *

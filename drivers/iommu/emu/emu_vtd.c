@@ -534,9 +534,9 @@ vtd_init(void *qv, const struct emu_queue_cfg *cfg)
 	q->cfg.iq_depth = cfg->respq_depth;
 	q->cfg.prq_mask = cfg->prq_depth * EMU_VTD_PRQ_DESC_SIZE - EMU_VTD_PRQ_DESC_SIZE;
 	q->cfg.iq_mask = cfg->respq_depth * EMU_VTD_INV_DESC_SIZE - EMU_VTD_INV_DESC_SIZE;
-	vtd_layout(cfg, q);
-	/* The rings are the caller's zeroed memory: every fault record slot starts with F
-	 * clear (free), every timestamp 0. */
+	/* Zero the rings too (the caller's memory may be reused): every fault record slot
+	 * must start with F clear (free). This also faults the pages in before use. */
+	memset((uint8_t *)q + sizeof(*q), 0, vtd_layout(cfg, q) - sizeof(*q));
 	return 0;
 }
 
@@ -638,6 +638,10 @@ static uint16_t
 vtd_prq_read(void *qv, struct sva_fault *out, uint16_t n)
 {
 	struct vtd_q *q = qv;
+#ifdef SVA_DEBUG_CHECKS
+	if (q == NULL || (out == NULL && n > 0))
+		return 0;
+#endif
 	uint64_t head = q->poll.pqh;
 	uint64_t tail, s;
 	uint64_t *ts = vtd_prq_ts(q);
@@ -756,6 +760,10 @@ static uint16_t
 vtd_evtq_read(void *qv, struct sva_fault *out, uint16_t n)
 {
 	struct vtd_q *q = qv;
+#ifdef SVA_DEBUG_CHECKS
+	if (q == NULL || (out == NULL && n > 0))
+		return 0;
+#endif
 	uint32_t ci = q->poll.frq_ci, mask = q->cfg.frq_depth - 1;
 	uint64_t *ts = vtd_frq_ts(q);
 	uint64_t s = EMU_LOAD_ACQ(&q->fsts);
@@ -815,6 +823,10 @@ static int
 vtd_resp_write(void *qv, const struct sva_page_response *resp, uint16_t n)
 {
 	struct vtd_q *q = qv;
+#ifdef SVA_DEBUG_CHECKS
+	if (q == NULL || (resp == NULL && n > 0))
+		return -EINVAL;
+#endif
 	uint64_t tail = q->poll.iqt;
 	uint16_t i;
 
