@@ -583,7 +583,7 @@ print_results(const struct phase *f, const struct phase *c)
 	const struct sva_iopf_stats *a = &f->st, *b = &c->st;
 	char x[32], y[32];
 
-	printf("\nFault path (svapoll's statistics for the bond)  %14s %14s\n", "fill", "copy");
+	printf("\nFault path (svapoll's statistics)              %14s %14s\n", "fill", "copy");
 	snprintf(x, sizeof(x), "%.3f s", f->seconds);
 	snprintf(y, sizeof(y), "%.3f s", c->seconds);
 	row_str("elapsed", x, y);
