@@ -104,7 +104,7 @@ extern "C" {
 #define EMU_VTD_PRQ_DEPTH_MAX 16384u
 #define EMU_VTD_IQ_DEPTH_MIN 128u
 #define EMU_VTD_IQ_DEPTH_MAX 16384u
-#define EMU_VTD_FRQ_DEPTH_MIN 2u
+#define EMU_VTD_FRQ_DEPTH_MIN 1u /* CAP.NFR 0: one fault recording register */
 #define EMU_VTD_FRQ_DEPTH_MAX 65536u
 
 /* ---- page request descriptor ---- */
