@@ -59,10 +59,13 @@
  * bookkeeping): the poll side returns the entries queued before that point, then one
  * SVA_FAULT_OVERFLOW record (lost = entries dropped), then acknowledges, then goes on
  * with the entries written after. Unlike VT-d the device keeps writing while an
- * overflow is outstanding, and drops while one is outstanding join it: the record
+ * overflow is outstanding ("a queue in an unacknowledged overflow state does not
+ * behave any differently", SMMUv3 7.4), and drops while one is outstanding join it: the record
  * comes at the last of them, so some losses may show before it — never after a record
  * that claims them. A drop racing with a report (the poll side has cleared the
- * overflow but not yet moved CONS) starts the next overflow. A command the device cannot decode (anything but a valid
+ * overflow but not yet moved CONS) starts the next overflow and toggles OVFLG again,
+ * where hardware, seeing the condition still unacknowledged, would lose it silently.
+ * Stall-model events (never discarded) are not modelled. A command the device cannot decode (anything but a valid
  * CMD_PRI_RESP) is counted and skipped; hardware would stop the queue with
  * CONS.ERR = CERROR_ILL and raise GERROR.CMDQ_ERR instead.
  *
