@@ -1,0 +1,888 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The software SVA endpoint: a DMA engine with a work queue and a device thread.
+ *
+ * The device thread runs one descriptor at a time, a chunk (up to EMU_CHUNK bytes) at a
+ * time: translate every stream of the chunk (IOTLB, then the page walk), move the bytes
+ * that are accessible through process_vm_readv/writev and a device-private bounce
+ * buffer, and when the head of a stream is missing send the missing pages of a window
+ * (up to prg_window) as one page-request group, wait for its one response, and walk
+ * again. It never touches the process's memory directly, so memory that vanishes under
+ * a job is an EFAULT (a translation fault: a page request), never a SIGSEGV.
+ *
+ * Waiting: completion waiters sleep on a futex (sva_emu_wait); the idle device sleeps
+ * on a condition variable; a device waiting for a group response spins for
+ * EMU_SPIN_NS (the poll lcore on the other core usually answers within that), then
+ * sleeps with a doubling interval capped at EMU_SLEEP_MAX_NS: on a two-core machine
+ * the device shares its core with the application, which must keep running.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <linux/futex.h>
+#include <sched.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <rte_cycles.h>
+#include <rte_errno.h>
+#include <rte_lcore.h>
+#include <rte_pause.h>
+
+#include "emu_pvt.h"
+
+#define EMU_SPIN_NS 50000          /* spin this long for a group response */
+#define EMU_SLEEP_MIN_NS 2000
+#define EMU_SLEEP_MAX_NS 200000
+
+static const char *const emu_modes[] = { "full", "pasid_only", NULL };
+
+static uint64_t
+now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static void
+sleep_ns(uint64_t ns)
+{
+	struct timespec ts = { .tv_sec = ns / 1000000000u, .tv_nsec = ns % 1000000000u };
+
+	nanosleep(&ts, NULL);
+}
+
+static long
+futex(volatile uint32_t *addr, int op, uint32_t val, const struct timespec *ts)
+{
+	return syscall(SYS_futex, (uint32_t *)(uintptr_t)addr, op, val, ts, NULL, 0);
+}
+
+static bool
+is_emu_dev(const struct sva_dev *dev)
+{
+	return dev != NULL && sva_iommu_driver_of(sva_dev_iommu(dev)) == &emu_driver;
+}
+
+/* ---- open / close ---- */
+
+static int
+main_lcore_cpu(void)
+{
+	rte_cpuset_t set = rte_lcore_cpuset(rte_get_main_lcore());
+
+	for (int c = 0; c < CPU_SETSIZE; c++)
+		if (CPU_ISSET(c, &set))
+			return c;
+	return sched_getcpu();
+}
+
+static void *dev_thread(void *arg);
+
+int
+emu_dev_open(struct sva_dev *dev, const struct rte_kvargs *kv)
+{
+	struct emu_iommu *e = emu_of_iommu(sva_dev_iommu(dev));
+	struct emu_dev *d = emu_of_dev(dev);
+	uint64_t rid = 0x10, cpu, wq = 64, win = 32, tmo = 1000;
+	long ncpu = sysconf(_SC_NPROCESSORS_CONF);
+	unsigned int mode = EMU_DEV_FULL, slot;
+	pthread_attr_t attr;
+	cpu_set_t set;
+	char name[16];
+	int ret;
+
+	cpu = (uint64_t)RTE_MAX(main_lcore_cpu(), 0);
+	if (sva_kvargs_u64(kv, "rid", 0, 0xffff, &rid) != 0 ||
+			sva_kvargs_choice(kv, "mode", emu_modes, &mode) != 0 ||
+			sva_kvargs_u64(kv, "cpu", 0, (uint64_t)RTE_MAX(ncpu - 1, 0L), &cpu) != 0 ||
+			sva_kvargs_u64(kv, "wq_depth", 1, 4096, &wq) != 0 ||
+			sva_kvargs_u64(kv, "prg_window", 1, EMU_PRG_COUNT, &win) != 0 ||
+			sva_kvargs_u64(kv, "timeout_ms", 1, 600000, &tmo) != 0)
+		return -EINVAL;
+	if ((wq & (wq - 1)) != 0) {
+		EMU_LOG(ERR, "bad value '%" PRIu64 "' for key 'wq_depth': a power of two from 1 to "
+			"4096", wq);
+		return -EINVAL;
+	}
+	memset(d, 0, sizeof(*d));
+	d->dev = dev;
+	d->e = e;
+	d->rid = rid;
+	d->mode = mode;
+	d->cpu = (int)cpu;
+	d->wq_depth = wq;
+	d->prg_window = win;
+	d->timeout_ms = tmo;
+	d->pasid_words = RTE_MAX((UINT32_C(1) << e->pasid_bits) / 64, UINT32_C(1));
+	d->pasid_map = calloc(d->pasid_words, sizeof(uint64_t));
+	d->wq = calloc(wq, sizeof(*d->wq));
+	d->bounce = aligned_alloc(64, 2 * EMU_CHUNK + 64);
+	if (d->pasid_map == NULL || d->wq == NULL || d->bounce == NULL) {
+		ret = -ENOMEM;
+		goto fail;
+	}
+	pthread_mutex_init(&d->wq_lock, NULL);
+	pthread_cond_init(&d->wq_cond, NULL);
+
+	pthread_mutex_lock(&e->devlock);
+	for (slot = 0; slot < EMU_MAX_DEVS && e->devs[slot] != NULL; slot++)
+		;
+	if (slot == EMU_MAX_DEVS) {
+		pthread_mutex_unlock(&e->devlock);
+		EMU_LOG(ERR, "%s: %d devs are open already, the most one emu iommu has",
+			sva_iommu_name(e->iommu), EMU_MAX_DEVS);
+		ret = -ENOSPC;
+		goto fail_sync;
+	}
+	d->slot = slot;
+	emu_iotlb_inval(&e->iotlb[slot], 0, true, 0, 0);
+	e->devs[slot] = d;
+	pthread_mutex_unlock(&e->devlock);
+	sva_dev_id_set(dev, rid);
+
+	pthread_attr_init(&attr);
+	CPU_ZERO(&set);
+	CPU_SET(d->cpu, &set);
+	pthread_attr_setaffinity_np(&attr, sizeof(set), &set);
+	ret = -pthread_create(&d->thread, &attr, dev_thread, d);
+	pthread_attr_destroy(&attr);
+	if (ret != 0) {
+		EMU_LOG(ERR, "dev 0x%x: cannot start the device thread on CPU %d: %s", d->rid,
+			d->cpu, strerror(-ret));
+		pthread_mutex_lock(&e->devlock);
+		e->devs[slot] = NULL;
+		pthread_mutex_unlock(&e->devlock);
+		goto fail_sync;
+	}
+	d->thread_started = true;
+	snprintf(name, sizeof(name), "emu-dev-%x", d->rid);
+	pthread_setname_np(d->thread, name);
+	EMU_LOG(INFO, "%s: dev 0x%x open (%s), device thread on CPU %d, wq %u, PRG window %u, "
+		"group timeout %u ms", sva_iommu_name(e->iommu), d->rid, emu_modes[mode], d->cpu,
+		d->wq_depth, d->prg_window, d->timeout_ms);
+	return 0;
+
+fail_sync:
+	pthread_cond_destroy(&d->wq_cond);
+	pthread_mutex_destroy(&d->wq_lock);
+fail:
+	free(d->pasid_map);
+	free(d->wq);
+	free(d->bounce);
+	memset(d, 0, sizeof(*d));
+	return ret;
+}
+
+void
+emu_dev_close(struct sva_dev *dev)
+{
+	struct emu_dev *d = emu_of_dev(dev);
+	struct emu_iommu *e = d->e;
+
+	pthread_mutex_lock(&d->wq_lock);
+	__atomic_store_n(&d->stop, true, __ATOMIC_RELEASE);
+	pthread_cond_broadcast(&d->wq_cond);
+	pthread_mutex_unlock(&d->wq_lock);
+	if (d->thread_started)
+		pthread_join(d->thread, NULL);
+	pthread_mutex_lock(&e->devlock);
+	e->devs[d->slot] = NULL;
+	pthread_mutex_unlock(&e->devlock);
+	emu_iotlb_inval(&e->iotlb[d->slot], 0, true, 0, 0);
+	pthread_cond_destroy(&d->wq_cond);
+	pthread_mutex_destroy(&d->wq_lock);
+	free(d->pasid_map);
+	free(d->wq);
+	free(d->bounce);
+	EMU_LOG(INFO, "%s: dev 0x%x closed", sva_iommu_name(e->iommu), d->rid);
+}
+
+/* ---- responses: whichever device thread holds devlock dispatches them all ---- */
+
+static struct emu_dev *
+dev_by_rid(struct emu_iommu *e, uint32_t rid)
+{
+	for (unsigned int i = 0; i < EMU_MAX_DEVS; i++)
+		if (e->devs[i] != NULL && e->devs[i]->rid == rid)
+			return e->devs[i];
+	return NULL;
+}
+
+static void
+dispatch(struct emu_iommu *e, const struct sva_page_response *r)
+{
+	struct emu_dev *d = dev_by_rid(e, r->dev_id);
+	bool pv = r->flags & SVA_PAGE_RESP_PASID_VALID;
+	struct emu_prg *p;
+	uint32_t st;
+
+	if (d == NULL || r->grpid >= EMU_PRG_COUNT) {
+		EMU_INC(e, resp_unknown_group);
+		EMU_LOG(DEBUG, "response for dev 0x%x group %u: no such dev or group", r->dev_id,
+			r->grpid);
+		return;
+	}
+	p = &d->prg[r->grpid];
+	st = __atomic_load_n(&p->state, __ATOMIC_ACQUIRE);
+	if (st == EMU_PRG_FREE || pv != (bool)p->pasid_valid || (pv && r->pasid != p->pasid)) {
+		EMU_INC(e, resp_unknown_group);
+		EMU_LOG(DEBUG, "dev 0x%x: response for group %u (PASID %s%u) it did not send",
+			d->rid, r->grpid, pv ? "" : "none/", r->pasid);
+		return;
+	}
+	if (st == EMU_PRG_ANSWERED) {
+		EMU_INC(e, resp_duplicate);
+		EMU_LOG(DEBUG, "dev 0x%x: duplicate response for group %u", d->rid, r->grpid);
+		return;
+	}
+	if (st == EMU_PRG_TIMED_OUT) {
+		EMU_INC(e, resp_late);
+		__atomic_store_n(&p->state, EMU_PRG_ANSWERED, __ATOMIC_RELEASE);
+		return;
+	}
+	switch (r->code) {
+	case SVA_PAGE_RESP_SUCCESS:
+		EMU_INC(e, resp_success);
+		break;
+	case SVA_PAGE_RESP_INVALID:
+		EMU_INC(e, resp_invalid);
+		break;
+	case SVA_PAGE_RESP_FAILURE:
+		EMU_INC(e, resp_failure);
+		break;
+	default:
+		EMU_INC(e, resp_bad_code);
+		break;
+	}
+	p->code = r->code;
+	__atomic_store_n(&p->state, EMU_PRG_ANSWERED, __ATOMIC_RELEASE);
+	__atomic_fetch_sub(&e->cnt.groups_outstanding, 1, __ATOMIC_RELAXED);
+}
+
+void
+emu_resp_pump(struct emu_iommu *e)
+{
+	struct sva_page_response r[32];
+	uint16_t n;
+
+	while ((n = e->ops->resp_read(e->q, r, RTE_DIM(r))) > 0)
+		for (uint16_t i = 0; i < n; i++)
+			dispatch(e, &r[i]);
+}
+
+/* ---- events (VT-d fault records, SMMUv3 event entries: the model encodes them,
+ * e.g. TRANSLATION is VT-d reason 0x71 and SMMUv3 F_TRANSLATION 0x10) ---- */
+
+static void
+write_event(struct emu_dev *d, enum sva_fault_reason reason, bool pv, uint32_t pasid,
+		uint64_t addr, uint32_t perm)
+{
+	struct emu_iommu *e = d->e;
+	struct sva_fault_unrecov ev = {
+		.reason = reason,
+		.flags = (pv ? SVA_FAULT_UNRECOV_PASID_VALID : 0) | SVA_FAULT_UNRECOV_ADDR_VALID,
+		.pasid = pv ? pasid : 0,
+		.perm = perm,
+		.addr = addr,
+		.dev_id = d->rid,
+		.hw_event = 0,   /* the model encodes the reason in its own codes */
+		.timestamp = rte_rdtsc(),
+	};
+	int ret;
+
+	pthread_mutex_lock(&e->devlock);
+	ret = e->ops->evtq_write(e->q, &ev);
+	pthread_mutex_unlock(&e->devlock);
+	if (ret == 0)
+		EMU_INC(e, events);
+	else
+		EMU_INC(e, events_dropped);
+}
+
+/* ---- page-request groups ---- */
+
+static int
+prg_alloc(struct emu_dev *d)
+{
+	int fallback = -1;
+
+	/* round robin: a late duplicate then rarely lands on a group in use */
+	for (unsigned int k = 0; k < EMU_PRG_COUNT; k++) {
+		unsigned int i = (d->prg_next + k) % EMU_PRG_COUNT;
+		uint32_t st = __atomic_load_n(&d->prg[i].state, __ATOMIC_ACQUIRE);
+
+		if (st == EMU_PRG_FREE || st == EMU_PRG_ANSWERED) {
+			d->prg_next = i + 1;
+			return (int)i;
+		}
+		if (st == EMU_PRG_TIMED_OUT && fallback < 0)
+			fallback = (int)i;
+	}
+	if (fallback >= 0)
+		d->prg_next = fallback + 1;
+	return fallback;
+}
+
+/* The device-observed latency of one answered group. */
+static void
+wait_account(struct emu_iommu *e, uint64_t ns)
+{
+	uint64_t max = __atomic_load_n(&e->cnt.group_wait_ns_max, __ATOMIC_RELAXED);
+	unsigned int b = ns < 512 ? 0 : 63 - __builtin_clzll(ns >> 8);
+
+	EMU_ADD(e, group_wait_ns_total, ns);
+	while (ns > max && !__atomic_compare_exchange_n(&e->cnt.group_wait_ns_max, &max, ns,
+			false, __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+		;
+	EMU_INC(e, group_wait_hist[RTE_MIN(b, SVA_EMU_WAIT_HIST_BUCKETS - 1u)]);
+}
+
+/* Send d->reqs[0 .. nreqs) as one group and wait for its response. */
+static int
+group_roundtrip(struct emu_dev *d, bool pv, uint32_t pasid, uint32_t *code)
+{
+	struct emu_iommu *e = d->e;
+	uint64_t t0, deadline, spin_end, nap = EMU_SLEEP_MIN_NS;
+	int idx;
+
+	if (e->inj.delay_us != 0)
+		sleep_ns(e->inj.delay_us * 1000);
+	idx = prg_alloc(d);
+	if (idx < 0)
+		return -EBUSY;
+	pthread_mutex_lock(&e->devlock);
+	d->prg[idx].pasid = pv ? pasid : 0;
+	d->prg[idx].pasid_valid = pv;
+	d->prg[idx].code = 0;
+	__atomic_store_n(&d->prg[idx].state, EMU_PRG_OUTSTANDING, __ATOMIC_RELEASE);
+	for (unsigned int i = 0; i < d->nreqs; i++) {
+		struct sva_fault_page_req *pr = &d->reqs[i];
+
+		pr->flags = (pv ? SVA_FAULT_PR_PASID_VALID : 0) |
+			(i == d->nreqs - 1 ? SVA_FAULT_PR_LAST_PAGE : 0);
+		pr->pasid = pv ? pasid : 0;
+		pr->grpid = idx;
+		pr->dev_id = d->rid;
+		pr->timestamp = rte_rdtsc();
+		emu_prq_send(e, pr);
+	}
+	pthread_mutex_unlock(&e->devlock);
+	EMU_ADD(e, page_reqs, d->nreqs);
+	EMU_INC(e, groups);
+	EMU_INC(e, groups_outstanding);
+
+	t0 = now_ns();
+	deadline = t0 + (uint64_t)d->timeout_ms * 1000000u;
+	spin_end = t0 + EMU_SPIN_NS;
+	for (;;) {
+		struct emu_prg *p = &d->prg[idx];
+		uint64_t t;
+
+		if (__atomic_load_n(&p->state, __ATOMIC_ACQUIRE) == EMU_PRG_ANSWERED) {
+			*code = p->code;
+			wait_account(e, now_ns() - t0);
+			if (e->inj.stop_every != 0) {
+				pthread_mutex_lock(&e->devlock);
+				emu_prq_stop_marker(e, &d->reqs[d->nreqs - 1]);
+				pthread_mutex_unlock(&e->devlock);
+			}
+			return 0;
+		}
+		if (pthread_mutex_trylock(&e->devlock) == 0) {
+			emu_resp_pump(e);
+			pthread_mutex_unlock(&e->devlock);
+			if (__atomic_load_n(&p->state, __ATOMIC_ACQUIRE) == EMU_PRG_ANSWERED)
+				continue;
+		}
+		t = now_ns();
+		if (t >= deadline || __atomic_load_n(&d->stop, __ATOMIC_ACQUIRE)) {
+			bool timed_out = false;
+
+			pthread_mutex_lock(&e->devlock);
+			emu_resp_pump(e);
+			if (__atomic_load_n(&p->state, __ATOMIC_ACQUIRE) == EMU_PRG_OUTSTANDING) {
+				__atomic_store_n(&p->state, EMU_PRG_TIMED_OUT, __ATOMIC_RELEASE);
+				__atomic_fetch_sub(&e->cnt.groups_outstanding, 1, __ATOMIC_RELAXED);
+				timed_out = true;
+			}
+			pthread_mutex_unlock(&e->devlock);
+			if (!timed_out)
+				continue;
+			if (t < deadline)
+				return -ESHUTDOWN;
+			EMU_INC(e, group_timeouts);
+			EMU_LOG(DEBUG, "dev 0x%x: group %d (%u pages) not answered in %u ms", d->rid,
+				idx, d->nreqs, d->timeout_ms);
+			return -ETIMEDOUT;
+		}
+		if (t < spin_end) {
+			for (int i = 0; i < 16; i++)
+				rte_pause();
+		} else {
+			sleep_ns(nap);
+			nap = RTE_MIN(nap * 2, (uint64_t)EMU_SLEEP_MAX_NS);
+		}
+	}
+}
+
+/* ---- jobs ---- */
+
+struct emu_stream {
+	uint64_t base;
+	uint32_t perm;
+};
+
+struct emu_result {
+	uint32_t status;
+	uint32_t fault_perm;
+	uint64_t fault_addr;
+	uint64_t bytes_done;
+	uint64_t result;
+	uint64_t page_reqs;
+};
+
+static bool
+attached(const struct emu_dev *d, bool pv, uint32_t pasid)
+{
+	if (__atomic_load_n(&d->all_attached, __ATOMIC_ACQUIRE))
+		return true;
+	if (!pv)
+		return __atomic_load_n(&d->rid_attached, __ATOMIC_ACQUIRE);
+	if (pasid / 64 >= d->pasid_words)
+		return false;
+	return __atomic_load_n(&d->pasid_map[pasid / 64], __ATOMIC_ACQUIRE) &
+		(UINT64_C(1) << (pasid % 64));
+}
+
+/* process_vm_readv/writev on our own pid: EFAULT instead of SIGSEGV. */
+static uint64_t
+vm_rw(struct emu_dev *d, bool write, void *local, uint64_t remote, uint64_t n)
+{
+	struct iovec l = { .iov_base = local, .iov_len = n };
+	struct iovec r = { .iov_base = (void *)(uintptr_t)remote, .iov_len = n };
+	ssize_t x;
+
+	x = write ? process_vm_writev(d->e->pid, &l, 1, &r, 1, 0) :
+		process_vm_readv(d->e->pid, &l, 1, &r, 1, 0);
+	if (x < 0)
+		x = 0;
+	if ((uint64_t)x < n)
+		EMU_INC(d->e, access_faults);
+	return (uint64_t)x;
+}
+
+/*
+ * Move n accessible bytes at offset off. Returns the bytes done; when fewer than n,
+ * *fail is the stream whose access was refused. Compare: *diff set when a difference
+ * was found (bytes done then counts up to it).
+ */
+static uint64_t
+do_access(struct emu_dev *d, const struct sva_emu_desc *desc, const struct emu_stream *s,
+		uint64_t off, uint64_t n, int *fail, bool *diff)
+{
+	uint8_t *b0 = d->bounce, *b1 = d->bounce + EMU_CHUNK;
+	uint64_t r, w, m;
+
+	switch (desc->op) {
+	case SVA_EMU_OP_COPY:
+		r = vm_rw(d, false, b0, s[0].base + off, n);
+		w = r > 0 ? vm_rw(d, true, b0, s[1].base + off, r) : 0;
+		*fail = w < r ? 1 : 0;
+		return w;
+	case SVA_EMU_OP_FILL:
+		/* b1 holds the pattern from byte 0 of the job: start at this offset's phase */
+		*fail = 0;
+		return vm_rw(d, true, b1 + off % 8, s[0].base + off, n);
+	default: /* compare */
+		r = vm_rw(d, false, b0, s[0].base + off, n);
+		w = vm_rw(d, false, b1, s[1].base + off, n);
+		m = RTE_MIN(r, w);
+		*fail = r < n ? 0 : 1;
+		if (memcmp(b0, b1, m) != 0) {
+			uint64_t i = 0;
+
+			while (b0[i] == b1[i])
+				i++;
+			*diff = true;
+			return i;
+		}
+		return m;
+	}
+}
+
+static void
+complete(struct emu_dev *d, const struct emu_job *job, const struct emu_result *res)
+{
+	struct emu_iommu *e = d->e;
+	struct sva_emu_comp *c = job->comp;
+
+	/* counted before the status is published: a waiter reads them right after */
+	EMU_INC(e, jobs);
+	EMU_ADD(e, bytes, res->bytes_done);
+	if (res->status == SVA_EMU_STATUS_SUCCESS) {
+		EMU_INC(e, jobs_ok);
+	} else {
+		EMU_INC(e, jobs_failed);
+		if (res->bytes_done > 0 && res->bytes_done < job->desc.len)
+			EMU_INC(e, jobs_partial);
+	}
+	c->fault_perm = res->fault_perm;
+	c->fault_addr = res->fault_addr;
+	c->bytes_done = res->bytes_done;
+	c->result = res->result;
+	c->page_reqs = res->page_reqs;
+	__atomic_store_n(&c->status, res->status, __ATOMIC_SEQ_CST);
+	/* waiters sleep on the status word; skip the system call when nobody does */
+	if (__atomic_load_n(&d->waiters, __ATOMIC_SEQ_CST) > 0)
+		futex(&c->status, FUTEX_WAKE_PRIVATE, INT_MAX, NULL);
+}
+
+static void
+fail_at(struct emu_result *res, uint32_t status, uint64_t addr, uint32_t perm, uint64_t off)
+{
+	res->status = status;
+	res->fault_addr = addr;
+	res->fault_perm = perm;
+	res->bytes_done = off;
+}
+
+/* Gather the missing pages of the window at off into d->reqs, head stream first. */
+static void
+build_group(struct emu_dev *d, const struct emu_stream *s, unsigned int ns, unsigned int head,
+		uint64_t off, uint64_t len, bool single)
+{
+	uint64_t pages[EMU_PRG_COUNT];
+	uint64_t wlen = RTE_MIN(len - off, (uint64_t)d->prg_window * EMU_PAGE_SIZE);
+	unsigned int order[2] = { head, head ^ 1 };
+	enum emu_miss stop;
+
+	d->nreqs = 0;
+	for (unsigned int k = 0; k < ns; k++) {
+		const struct emu_stream *st = &s[order[k]];
+		unsigned int room = d->prg_window - d->nreqs, got;
+
+		if (single)
+			room = d->nreqs == 0 ? 1 : 0;
+		else if (k == 0 && ns == 2 && d->prg_window > 1)
+			room = d->prg_window / 2;   /* leave room for the other stream */
+		if (room == 0)
+			break;
+		got = emu_walk_missing(d, st->base + off, wlen, st->perm, pages, room, &stop);
+		for (unsigned int i = 0; i < got; i++) {
+			d->reqs[d->nreqs].addr = pages[i];
+			d->reqs[d->nreqs].perm = st->perm;
+			d->nreqs++;
+		}
+	}
+}
+
+static void
+run_job(struct emu_dev *d, const struct emu_job *job)
+{
+	const struct sva_emu_desc *desc = &job->desc;
+	struct emu_iommu *e = d->e;
+	bool pv = desc->flags & SVA_EMU_DESC_PASID_VALID;
+	uint32_t key = pv ? desc->pasid : 0;
+	struct emu_result res = { .status = SVA_EMU_STATUS_SUCCESS };
+	struct emu_stream s[2];
+	unsigned int ns;
+	uint64_t off = 0, len = desc->len;
+	uint64_t snp_off = UINT64_MAX, snp_addr = 0;  /* head of the last Success */
+	unsigned int snp_retries = 0;
+	int forced = -1;          /* stream whose access was refused at off */
+	bool narrow = false;      /* after Invalid on a group of many: ask page by page */
+
+	switch (desc->op) {
+	case SVA_EMU_OP_COPY:
+		s[0] = (struct emu_stream){ desc->src, SVA_FAULT_PERM_READ };
+		s[1] = (struct emu_stream){ desc->dst, SVA_FAULT_PERM_WRITE };
+		ns = 2;
+		break;
+	case SVA_EMU_OP_FILL:
+		s[0] = (struct emu_stream){ desc->dst, SVA_FAULT_PERM_WRITE };
+		ns = 1;
+		for (unsigned int i = 0; i < EMU_CHUNK + 8; i++)
+			d->bounce[EMU_CHUNK + i] = (uint8_t)(desc->pattern >> (8 * (i % 8)));
+		break;
+	default:
+		s[0] = (struct emu_stream){ desc->src, SVA_FAULT_PERM_READ };
+		s[1] = (struct emu_stream){ desc->dst, SVA_FAULT_PERM_READ };
+		ns = 2;
+		break;
+	}
+
+	while (off < len) {
+		uint64_t n = RTE_MIN(len - off, EMU_CHUNK), ok = n, head_addr;
+		enum emu_miss kind = EMU_MISS_NONE;
+		unsigned int head = 0;
+		uint32_t code;
+		int ret;
+
+		if (!attached(d, pv, desc->pasid)) {
+			write_event(d, SVA_FAULT_REASON_PASID_INVALID, pv, desc->pasid,
+				s[0].base + off, s[0].perm);
+			fail_at(&res, SVA_EMU_STATUS_UNRECOVERABLE, s[0].base + off, s[0].perm, off);
+			break;
+		}
+		if (forced < 0) {
+			for (unsigned int i = 0; i < ns && ok > 0; i++) {
+				enum emu_miss m;
+				uint64_t r = emu_translate(d, key, s[i].base + off, ok, s[i].perm, &m);
+
+				if (r < ok || (r == 0 && m != EMU_MISS_NONE)) {
+					ok = r;
+					kind = m;
+					head = i;
+				}
+			}
+			if (ok > 0) {
+				int fail = -1;
+				bool diff = false;
+				uint64_t done = do_access(d, desc, s, off, ok, &fail, &diff);
+
+				off += done;
+				if (diff) {
+					res.result = 1;
+					break;
+				}
+				if (done < ok) {
+					/* refused after a walk said yes: it vanished, or the VMA
+					 * forbids the access: a translation fault */
+					forced = fail;
+					emu_iotlb_inval(&e->iotlb[d->slot], key, false,
+						s[fail].base + off, EMU_PAGE_SIZE);
+				}
+				continue;
+			}
+			if (kind == EMU_MISS_UNMAPPED) {
+				write_event(d, SVA_FAULT_REASON_TRANSLATION, pv, desc->pasid,
+					s[head].base + off, s[head].perm);
+				fail_at(&res, SVA_EMU_STATUS_UNRECOVERABLE, s[head].base + off,
+					s[head].perm, off);
+				break;
+			}
+		} else {
+			head = forced;
+		}
+		head_addr = s[head].base + off;
+
+		/* a Success answered for this very page, and it is still missing */
+		if (off == snp_off && (head_addr & ~(EMU_PAGE_SIZE - 1)) == snp_addr) {
+			EMU_INC(e, success_not_present);
+			if (++snp_retries > EMU_SNP_RETRIES) {
+				EMU_LOG(NOTICE, "dev 0x%x: page 0x%" PRIx64 " still not present after %u "
+					"Success responses: failing the job", d->rid, snp_addr,
+					snp_retries);
+				fail_at(&res, SVA_EMU_STATUS_PROTOCOL, head_addr, s[head].perm, off);
+				break;
+			}
+		} else if (off != snp_off) {
+			snp_retries = 0;
+		}
+		if (__atomic_load_n(&d->pri_disabled, __ATOMIC_ACQUIRE)) {
+			fail_at(&res, SVA_EMU_STATUS_PRI_DISABLED, head_addr, s[head].perm, off);
+			break;
+		}
+		if (forced >= 0) {
+			d->reqs[0].addr = head_addr & ~(EMU_PAGE_SIZE - 1);
+			d->reqs[0].perm = s[head].perm;
+			d->nreqs = 1;
+		} else {
+			build_group(d, s, ns, head, off, len, narrow);
+			if (d->nreqs == 0) {
+				/* the walks disagree (the page changed in between): ask for
+				 * the head alone rather than walk in circles */
+				d->reqs[0].addr = head_addr & ~(EMU_PAGE_SIZE - 1);
+				d->reqs[0].perm = s[head].perm;
+				d->nreqs = 1;
+			}
+		}
+		forced = -1;
+		res.page_reqs += d->nreqs;
+		ret = group_roundtrip(d, pv, desc->pasid, &code);
+		if (ret == -ESHUTDOWN) {
+			fail_at(&res, SVA_EMU_STATUS_ABORTED, head_addr, s[head].perm, off);
+			break;
+		}
+		if (ret != 0) {
+			fail_at(&res, SVA_EMU_STATUS_TIMEOUT, head_addr, s[head].perm, off);
+			break;
+		}
+		if (code == SVA_PAGE_RESP_SUCCESS) {
+			snp_off = off;
+			snp_addr = head_addr & ~(EMU_PAGE_SIZE - 1);
+			if (d->nreqs == 1)
+				narrow = false;
+			continue;
+		}
+		if (code == SVA_PAGE_RESP_INVALID) {
+			if (d->nreqs > 1) {
+				/* which page was it? proceed over what became present, then ask
+				 * for the first missing page alone */
+				narrow = true;
+				snp_off = UINT64_MAX;
+				continue;
+			}
+			fail_at(&res, SVA_EMU_STATUS_PAGE_FAULT, head_addr, s[head].perm, off);
+			break;
+		}
+		/* Failure, or a reserved code (PCIe treats those as Failure) */
+		__atomic_store_n(&d->pri_disabled, 1, __ATOMIC_RELEASE);
+		EMU_INC(e, pri_failures);
+		EMU_LOG(NOTICE, "dev 0x%x: Response Failure (code 0x%x) for a group: PRI disabled "
+			"until sva_emu_dev_reset()", d->rid, code);
+		fail_at(&res, SVA_EMU_STATUS_PRI_FAILURE, head_addr, s[head].perm, off);
+		break;
+	}
+	if (res.status == SVA_EMU_STATUS_SUCCESS)
+		res.bytes_done = desc->op == SVA_EMU_OP_COMPARE && res.result ? off : len;
+	complete(d, job, &res);
+}
+
+static void *
+dev_thread(void *arg)
+{
+	struct emu_dev *d = arg;
+	struct emu_job job;
+
+	/* sleeps of a few microseconds while waiting for a response must be that short */
+	prctl(PR_SET_TIMERSLACK, 1000UL, 0, 0, 0);
+	pthread_mutex_lock(&d->wq_lock);
+	for (;;) {
+		while (d->wq_count == 0 && !d->stop)
+			pthread_cond_wait(&d->wq_cond, &d->wq_lock);
+		if (d->stop)
+			break;
+		job = d->wq[d->wq_head];
+		d->wq_head = (d->wq_head + 1) & (d->wq_depth - 1);
+		d->wq_count--;
+		d->wq_busy = 1;
+		pthread_mutex_unlock(&d->wq_lock);
+		run_job(d, &job);
+		pthread_mutex_lock(&d->wq_lock);
+		d->wq_busy = 0;
+	}
+	/* closing: whatever is still queued never ran */
+	while (d->wq_count > 0) {
+		struct emu_result res = { .status = SVA_EMU_STATUS_ABORTED };
+
+		job = d->wq[d->wq_head];
+		d->wq_head = (d->wq_head + 1) & (d->wq_depth - 1);
+		d->wq_count--;
+		complete(d, &job, &res);
+	}
+	pthread_mutex_unlock(&d->wq_lock);
+	return NULL;
+}
+
+/* ---- public API ---- */
+
+int
+sva_emu_submit(struct sva_dev *dev, const struct sva_emu_desc *desc, struct sva_emu_comp *comp)
+{
+	struct emu_dev *d;
+	uint32_t pasid_bits;
+
+	if (desc == NULL || comp == NULL || !is_emu_dev(dev)) {
+		EMU_LOG(ERR, "sva_emu_submit: %s", !is_emu_dev(dev) ? "dev is NULL or not an emu dev" :
+			desc == NULL ? "descriptor is NULL" : "completion record is NULL");
+		return -EINVAL;
+	}
+	d = emu_of_dev(dev);
+	pasid_bits = d->e->pasid_bits;
+	if (desc->op < SVA_EMU_OP_COPY || desc->op > SVA_EMU_OP_COMPARE ||
+			(desc->flags & ~SVA_EMU_DESC_PASID_VALID) != 0 || desc->reserved != 0) {
+		EMU_LOG(ERR, "dev 0x%x: bad descriptor: op %u (copy 1, fill 2, compare 3), flags "
+			"0x%x (only SVA_EMU_DESC_PASID_VALID), reserved %u (must be 0)", d->rid,
+			desc->op, desc->flags, desc->reserved);
+		return -EINVAL;
+	}
+	if (desc->len == 0 || desc->len > SVA_EMU_MAX_LEN) {
+		EMU_LOG(ERR, "dev 0x%x: descriptor length %" PRIu64 ": 1 to %" PRIu64 " bytes",
+			d->rid, desc->len, SVA_EMU_MAX_LEN);
+		return -EINVAL;
+	}
+	if ((desc->flags & SVA_EMU_DESC_PASID_VALID) && desc->pasid >> pasid_bits != 0) {
+		EMU_LOG(ERR, "dev 0x%x: PASID %u beyond the iommu's %u PASID bits", d->rid,
+			desc->pasid, pasid_bits);
+		return -EINVAL;
+	}
+	pthread_mutex_lock(&d->wq_lock);
+	if (d->stop) {
+		pthread_mutex_unlock(&d->wq_lock);
+		return -ESHUTDOWN;
+	}
+	if (d->wq_count + d->wq_busy >= d->wq_depth) {
+		pthread_mutex_unlock(&d->wq_lock);
+		return -EAGAIN;
+	}
+	comp->status = SVA_EMU_STATUS_PENDING;
+	d->wq[(d->wq_head + d->wq_count) & (d->wq_depth - 1)] =
+		(struct emu_job){ .desc = *desc, .comp = comp };
+	d->wq_count++;
+	pthread_cond_signal(&d->wq_cond);
+	pthread_mutex_unlock(&d->wq_lock);
+	return 0;
+}
+
+int
+sva_emu_wait(struct sva_dev *dev, struct sva_emu_comp *comp, uint64_t timeout_us)
+{
+	struct emu_dev *d;
+	uint64_t deadline;
+
+	if (comp == NULL || !is_emu_dev(dev)) {
+		EMU_LOG(ERR, "sva_emu_wait: %s", comp == NULL ? "completion record is NULL" :
+			"dev is NULL or not an emu dev");
+		return -EINVAL;
+	}
+	d = emu_of_dev(dev);
+	deadline = now_ns() + RTE_MIN(timeout_us, UINT64_MAX / 4000) * 1000;
+	for (;;) {
+		uint64_t t;
+		struct timespec ts;
+
+		if (__atomic_load_n(&comp->status, __ATOMIC_ACQUIRE) != SVA_EMU_STATUS_PENDING)
+			return 0;
+		t = now_ns();
+		if (t >= deadline)
+			return -ETIMEDOUT;
+		ts.tv_sec = (deadline - t) / 1000000000u;
+		ts.tv_nsec = (deadline - t) % 1000000000u;
+		__atomic_fetch_add(&d->waiters, 1, __ATOMIC_SEQ_CST);
+		if (__atomic_load_n(&comp->status, __ATOMIC_SEQ_CST) == SVA_EMU_STATUS_PENDING)
+			futex(&comp->status, FUTEX_WAIT_PRIVATE, SVA_EMU_STATUS_PENDING, &ts);
+		__atomic_fetch_sub(&d->waiters, 1, __ATOMIC_SEQ_CST);
+	}
+}
+
+int
+sva_emu_dev_reset(struct sva_dev *dev)
+{
+	struct emu_dev *d;
+
+	if (!is_emu_dev(dev)) {
+		EMU_LOG(ERR, "sva_emu_dev_reset: dev is NULL or not an emu dev");
+		return -EINVAL;
+	}
+	d = emu_of_dev(dev);
+	if (__atomic_exchange_n(&d->pri_disabled, 0, __ATOMIC_ACQ_REL))
+		EMU_LOG(INFO, "dev 0x%x: reset: PRI enabled again", d->rid);
+	return 0;
+}
+
+int
+sva_emu_dev_pri_enabled(const struct sva_dev *dev)
+{
+	if (!is_emu_dev(dev))
+		return -EINVAL;
+	return !__atomic_load_n(&emu_of_dev(dev)->pri_disabled, __ATOMIC_ACQUIRE);
+}
