@@ -1,0 +1,789 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * iopf_autotest: lib/iopf on synthetic records (the "syn" driver), so every rule of
+ * the fault path is checked exactly: resolve and respond, one doorbell per burst,
+ * group assembly, duplicates, validation refusals by reason, stop markers, overflow,
+ * deadlines, budget, fairness, auto-invalid and events, bond removal and flush,
+ * response back-pressure, hugetlbfs and fault-around page sizes, latency, stats.
+ * Page presence is read from /proc/self/pagemap (present bit, exclusively-mapped bit
+ * for pages populated for write).
+ */
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <rte_cycles.h>
+#include <rte_errno.h>
+#include <rte_ring.h>
+#include <rte_ring_elem.h>
+
+#include <sva_iopf.h>
+
+#include "sva_test.h"
+#include "test_iopf_syn.h"
+#include "test_iopf_emu.h"
+
+#define PG 4096ul
+#define PASID 5
+#define RID 0x10
+#define RW (SVA_FAULT_PERM_READ | SVA_FAULT_PERM_WRITE)
+#define RD SVA_FAULT_PERM_READ
+
+static struct {
+	struct sva_iommu *iommu;
+	struct sva_dev *dev, *dev2;
+	struct sva_iopf *iopf;
+	struct sva_iopf_bond *bond;
+	struct syn_iommu *syn;
+	uint8_t *buf;       /* 64 pages, read-write, untouched */
+	size_t len;
+	unsigned int events;
+	struct sva_fault last_event;
+} T;
+
+static unsigned int iommu_counter;
+
+/* 1: present and written (exclusively mapped), 2: present (read, e.g. zero page), 0 */
+static int
+page_state(const void *addr)
+{
+	uint64_t e = 0;
+	int fd = open("/proc/self/pagemap", O_RDONLY);
+
+	if (fd < 0)
+		return -1;
+	if (pread(fd, &e, sizeof(e), ((uintptr_t)addr / PG) * sizeof(e)) != sizeof(e))
+		e = 0;
+	close(fd);
+	if (!(e & (UINT64_C(1) << 63)))
+		return 0;
+	return (e & (UINT64_C(1) << 56)) ? 1 : 2;
+}
+
+static int
+setup_conf(const struct sva_iopf_conf *conf, uint32_t bond_flags)
+{
+	struct sva_iopf_bond_conf bc = { .flags = bond_flags };
+	char name[32];
+
+	memset(&T, 0, sizeof(T));
+	snprintf(name, sizeof(name), "iopf%u", iommu_counter++);
+	T.iommu = syn_create(name);
+	TEST_ASSERT_NOT_NULL(T.iommu, "syn iommu");
+	T.syn = syn_of(T.iommu);
+	T.dev = sva_dev_open(T.iommu, "rid=0x10");
+	T.dev2 = sva_dev_open(T.iommu, "rid=0x20");
+	TEST_ASSERT_NOT_NULL(T.dev, "dev");
+	TEST_ASSERT_NOT_NULL(T.dev2, "dev2");
+	T.len = 64 * PG;
+	T.buf = mmap(NULL, T.len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	TEST_ASSERT(T.buf != MAP_FAILED, "mmap");
+	madvise(T.buf, T.len, MADV_NOHUGEPAGE);
+	TEST_ASSERT_SUCCESS(sva_iopf_maps_refresh(), "maps refresh");
+	T.iopf = sva_iopf_create(T.iommu, conf);
+	TEST_ASSERT_NOT_NULL(T.iopf, "iopf");
+	T.bond = sva_iopf_bond_add(T.iopf, T.dev, PASID, &bc);
+	TEST_ASSERT_NOT_NULL(T.bond, "bond");
+	return TEST_SUCCESS;
+}
+
+static int
+setup(void)
+{
+	return setup_conf(NULL, 0);
+}
+
+static void
+teardown(void)
+{
+	sva_iopf_bond_remove(T.bond);
+	if (T.iopf != NULL && sva_iopf_destroy(T.iopf) != 0)
+		printf("    teardown: iopf destroy failed\n");
+	sva_dev_close(T.dev);
+	sva_dev_close(T.dev2);
+	sva_iommu_destroy(T.iommu);
+	if (T.buf != NULL && T.buf != MAP_FAILED)
+		munmap(T.buf, T.len);
+	memset(&T, 0, sizeof(T));
+}
+
+static uint64_t
+A(unsigned int page)
+{
+	return (uintptr_t)T.buf + page * PG;
+}
+
+static int
+poll_all(void)
+{
+	int total = 0, r;
+
+	while ((r = sva_iopf_poll(T.iommu, 1024)) > 0)
+		total += r;
+	return r < 0 ? r : total;
+}
+
+static struct sva_iopf_stats S;
+
+static int
+bond_stats(void)
+{
+	return sva_iopf_stats_get(T.iopf, T.bond, &S);
+}
+
+static int
+iommu_stats(void)
+{
+	return sva_iopf_stats_get(T.iopf, NULL, &S);
+}
+
+/* ---- cases ---- */
+
+static int
+test_iopf_create_refused(void)
+{
+	struct sva_iopf_conf c;
+	struct sva_iopf_bond_conf bc = { 0 };
+	struct rte_ring *r;
+
+	TEST_ASSERT_NULL_ERRNO(sva_iopf_create(NULL, NULL), EINVAL);
+	TEST_ASSERT_NULL_ERRNO(sva_iopf_create(T.iommu, NULL), EEXIST);
+	sva_iopf_conf_default(&c);
+	c.burst = 0;
+	TEST_ASSERT_NULL_ERRNO(sva_iopf_create(T.iommu, &c), EINVAL);
+	sva_iopf_conf_default(&c);
+	c.max_deferred = 100;
+	TEST_ASSERT_NULL_ERRNO(sva_iopf_create(T.iommu, &c), EINVAL);
+	sva_iopf_conf_default(&c);
+	c.budget_code = SVA_PAGE_RESP_SUCCESS;
+	TEST_ASSERT_NULL_ERRNO(sva_iopf_create(T.iommu, &c), EINVAL);
+	TEST_ASSERT_RET(sva_iopf_destroy(NULL), -EINVAL);
+	TEST_ASSERT_RET(sva_iopf_destroy(T.iopf), -EBUSY);
+	TEST_ASSERT(sva_iopf_get(T.iommu) == T.iopf, "get");
+	TEST_ASSERT_NULL_ERRNO(sva_iopf_get(NULL), EINVAL);
+
+	TEST_ASSERT_NULL_ERRNO(sva_iopf_bond_add(NULL, T.dev, 1, &bc), EINVAL);
+	TEST_ASSERT_NULL_ERRNO(sva_iopf_bond_add(T.iopf, NULL, 1, &bc), EINVAL);
+	TEST_ASSERT_NULL_ERRNO(sva_iopf_bond_add(T.iopf, T.dev, 1, NULL), EINVAL);
+	TEST_ASSERT_NULL_ERRNO(sva_iopf_bond_add(T.iopf, T.dev, 1 << 16, &bc), EINVAL);
+	TEST_ASSERT_NULL_ERRNO(sva_iopf_bond_add(T.iopf, T.dev, PASID, &bc), EEXIST);
+	bc.flags = 1u << 20;
+	TEST_ASSERT_NULL_ERRNO(sva_iopf_bond_add(T.iopf, T.dev, 1, &bc), EINVAL);
+	bc.flags = 0;
+	bc.fault_around_after = SVA_IOPF_FAULT_AROUND_MAX + 1;
+	TEST_ASSERT_NULL_ERRNO(sva_iopf_bond_add(T.iopf, T.dev, 1, &bc), EINVAL);
+	bc.fault_around_after = 0;
+	r = rte_ring_create_elem("iopf_t_ring", sizeof(struct sva_fault), 64, SOCKET_ID_ANY, 0);
+	TEST_ASSERT_NOT_NULL(r, "ring");
+	bc.event_ring = r;
+	bc.event_cb = (sva_iopf_event_cb_t)(uintptr_t)1;
+	TEST_ASSERT_NULL_ERRNO(sva_iopf_bond_add(T.iopf, T.dev, 1, &bc), EINVAL);
+	rte_ring_free(r);
+	TEST_ASSERT_RET(sva_iopf_bond_fault_around_set(NULL, 1, 1), -EINVAL);
+	TEST_ASSERT_RET(sva_iopf_bond_fault_around_set(T.bond, 513, 1), -EINVAL);
+	TEST_ASSERT_RET(sva_iopf_deadlines_set(T.iopf, 0, 0, 7), -EINVAL);
+	TEST_ASSERT_RET(sva_iopf_stats_get(NULL, NULL, &S), -EINVAL);
+	TEST_ASSERT_RET(sva_iopf_stats_get(T.iopf, NULL, NULL), -EINVAL);
+	TEST_ASSERT_RET(sva_iopf_poll(NULL, 32), -ENODEV);
+	return TEST_SUCCESS;
+}
+
+static int
+test_iopf_resolve_one_doorbell(void)
+{
+	uint32_t code = 99;
+
+	syn_pr(T.iommu, RID, PASID, 1, A(0), RD, 1);
+	syn_pr(T.iommu, RID, PASID, 2, A(2), RW, 1);
+	syn_pr(T.iommu, RID, PASID, 3, A(4) + 123, SVA_FAULT_PERM_WRITE, 1);
+	TEST_ASSERT_EQUAL(poll_all(), 3, "three records");
+	TEST_ASSERT_EQUAL(T.syn->nresp, 3, "three responses");
+	TEST_ASSERT_EQUAL(T.syn->doorbells, 1, "one doorbell for the burst");
+	TEST_ASSERT_EQUAL(syn_responses_for(T.iommu, PASID, 2, &code), 1, "grp 2 once");
+	TEST_ASSERT_EQUAL(code, SVA_PAGE_RESP_SUCCESS, "success");
+	TEST_ASSERT_EQUAL(T.syn->resp[0].dev_id, RID, "dev echoed");
+	TEST_ASSERT_EQUAL(T.syn->resp[0].flags, SVA_PAGE_RESP_PASID_VALID, "pasid valid");
+	TEST_ASSERT_EQUAL(page_state(T.buf), 2, "read: present, not written");
+	TEST_ASSERT_EQUAL(page_state(T.buf + 2 * PG), 1, "write: present writable");
+	TEST_ASSERT_EQUAL(page_state(T.buf + 4 * PG), 1, "write at an offset");
+	TEST_ASSERT_EQUAL(page_state(T.buf + 1 * PG), 0, "neighbour untouched");
+	TEST_ASSERT_EQUAL(T.syn->resolved_calls, 3, "range_resolved per range");
+	TEST_ASSERT_SUCCESS(bond_stats(), "stats");
+	TEST_ASSERT_EQUAL(S.page_reqs, 3, "page reqs");
+	TEST_ASSERT_EQUAL(S.groups, 3, "groups");
+	TEST_ASSERT_EQUAL(S.resp_success, 3, "success");
+	TEST_ASSERT_EQUAL(S.pages_populated, 3, "pages");
+	TEST_ASSERT_EQUAL(S.bytes_populated, 3 * PG, "bytes");
+	TEST_ASSERT_EQUAL(S.populate_calls, 3, "calls: not adjacent");
+	TEST_ASSERT_EQUAL(S.lat_count, 3, "latency samples");
+	TEST_ASSERT_EQUAL(S.batches, 1, "the bond's responses went in one batch");
+	TEST_ASSERT_EQUAL(S.batch_responses, 3, "three of them");
+	TEST_ASSERT_SUCCESS(iommu_stats(), "iommu stats");
+	TEST_ASSERT_EQUAL(S.batches, 1, "one batch");
+	TEST_ASSERT_EQUAL(S.batch_responses, 3, "mean batch 3");
+	TEST_ASSERT_EQUAL(S.groups, 3, "iommu sums bonds");
+	return TEST_SUCCESS;
+}
+
+static int
+test_iopf_groups_dedupe_coalesce(void)
+{
+	uint32_t code = 99;
+
+	/* group 7: pages 10..17, page 12 asked twice (read then write), interleaved with
+	 * group 8 (page 30); 8's LAST comes first */
+	for (unsigned int p = 10; p < 17; p++)
+		syn_pr(T.iommu, RID, PASID, 7, A(p), p == 12 ? RD : RW, 0);
+	syn_pr(T.iommu, RID, PASID, 8, A(30), RD, 0);
+	syn_pr(T.iommu, RID, PASID, 7, A(12), RW, 0);
+	syn_pr(T.iommu, RID, PASID, 8, A(30), RD, 1);
+	syn_pr(T.iommu, RID, PASID, 7, A(17), RW, 1);
+	TEST_ASSERT_EQUAL(poll_all(), 11, "records");
+	TEST_ASSERT_EQUAL(T.syn->nresp, 2, "two groups");
+	TEST_ASSERT_EQUAL(T.syn->resp[0].grpid, 8, "8 closed first");
+	TEST_ASSERT_EQUAL(syn_responses_for(T.iommu, PASID, 7, &code), 1, "7 once");
+	TEST_ASSERT_EQUAL(code, SVA_PAGE_RESP_SUCCESS, "7 success");
+	for (unsigned int p = 10; p < 18; p++)
+		TEST_ASSERT_EQUAL(page_state(T.buf + p * PG), 1, "page %u written (write wins)", p);
+	TEST_ASSERT_SUCCESS(bond_stats(), "stats");
+	TEST_ASSERT_EQUAL(S.page_reqs, 11, "page reqs");
+	TEST_ASSERT_EQUAL(S.dup_pages, 2, "12 and 30 merged");
+	TEST_ASSERT_EQUAL(S.pages_populated, 9, "8 + 1 pages");
+	TEST_ASSERT_EQUAL(S.populate_calls, 2, "one range of 8, one of 1");
+	return TEST_SUCCESS;
+}
+
+static int
+test_iopf_refusals(void)
+{
+	uint8_t *ro = mmap(NULL, 2 * PG, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	uint8_t *gone = mmap(NULL, PG, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	struct {
+		uint32_t dev, pasid;
+		uint64_t addr;
+		uint32_t perm;
+		unsigned int reason;
+	} c[] = {
+		{ RID, 77, A(0), RD, SVA_IOPF_R_UNKNOWN_PASID },
+		{ 0x20, PASID, A(0), RD, SVA_IOPF_R_WRONG_DEV },
+		{ RID, PASID, UINT64_C(0xffff888000000000), RD, SVA_IOPF_R_KERNEL_ADDR },
+		{ RID, PASID, UINT64_C(0x0000900000000000), RD, SVA_IOPF_R_NON_CANONICAL },
+		{ RID, PASID, 0, RW, SVA_IOPF_R_NOMEM }, /* replaced below: ro */
+		{ RID, PASID, A(5), RD | SVA_FAULT_PERM_EXEC, SVA_IOPF_R_EXEC },
+		{ RID, PASID, A(5), RD | SVA_FAULT_PERM_PRIV, SVA_IOPF_R_PRIV },
+		{ RID, PASID, 0, RW, SVA_IOPF_R_NOMEM },  /* replaced below: unmapped */
+		{ RID, PASID, 4096, RD, SVA_IOPF_R_NO_MAPPING },
+	};
+
+	TEST_ASSERT(ro != MAP_FAILED && gone != MAP_FAILED, "mmap");
+	TEST_ASSERT_SUCCESS(sva_iopf_maps_refresh(), "refresh");
+	munmap(gone, PG); /* the snapshot still has it: the kernel's ENOMEM decides */
+	c[4].addr = (uintptr_t)ro;
+	c[4].reason = SVA_IOPF_R_PERM;
+	c[7].addr = (uintptr_t)gone;
+	for (unsigned int i = 0; i < RTE_DIM(c); i++)
+		syn_pr(T.iommu, c[i].dev, c[i].pasid, 100 + i, c[i].addr, c[i].perm, 1);
+	TEST_ASSERT_EQUAL(poll_all(), (int)RTE_DIM(c), "records");
+	TEST_ASSERT_EQUAL(T.syn->nresp, RTE_DIM(c), "each answered");
+	for (unsigned int i = 0; i < RTE_DIM(c); i++) {
+		TEST_ASSERT_EQUAL(T.syn->resp[i].grpid, 100 + i, "order kept");
+		TEST_ASSERT_EQUAL(T.syn->resp[i].code, SVA_PAGE_RESP_INVALID, "case %u Invalid", i);
+	}
+	TEST_ASSERT_EQUAL(page_state(ro), 0, "read-only page never touched");
+	TEST_ASSERT_EQUAL(page_state(T.buf + 5 * PG), 0, "exec/priv page never touched");
+	TEST_ASSERT_SUCCESS(iommu_stats(), "stats");
+	for (unsigned int i = 0; i < RTE_DIM(c); i++)
+		TEST_ASSERT_EQUAL(S.invalid[c[i].reason], 1, "reason %s",
+			sva_iopf_reason_name(c[i].reason));
+	TEST_ASSERT_EQUAL(S.resp_invalid, RTE_DIM(c), "invalid total");
+	TEST_ASSERT_EQUAL(S.resp_success, 0, "no success");
+	TEST_ASSERT_SUCCESS(bond_stats(), "bond stats");
+	TEST_ASSERT_EQUAL(S.resp_invalid, RTE_DIM(c) - 2, "two belong to no bond");
+	munmap(ro, 2 * PG);
+	return TEST_SUCCESS;
+}
+
+static int
+test_iopf_group_worst_page(void)
+{
+	uint8_t *ro = mmap(NULL, PG, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	uint32_t code = 0;
+
+	TEST_ASSERT(ro != MAP_FAILED, "mmap");
+	TEST_ASSERT_SUCCESS(sva_iopf_maps_refresh(), "refresh");
+	syn_pr(T.iommu, RID, PASID, 9, A(20), RW, 0);
+	syn_pr(T.iommu, RID, PASID, 9, (uintptr_t)ro, RW, 1);
+	poll_all();
+	TEST_ASSERT_EQUAL(syn_responses_for(T.iommu, PASID, 9, &code), 1, "once");
+	TEST_ASSERT_EQUAL(code, SVA_PAGE_RESP_INVALID, "worst page wins");
+	TEST_ASSERT_EQUAL(page_state(T.buf + 20 * PG), 1, "the valid page still populated");
+	munmap(ro, PG);
+	return TEST_SUCCESS;
+}
+
+static int
+test_iopf_stop_marker_dup_last(void)
+{
+	syn_pr(T.iommu, RID, PASID, 3, 0, 0, 1);          /* stop marker */
+	syn_pr(T.iommu, RID, PASID, 4, A(1), RD, 1);
+	syn_pr(T.iommu, RID, PASID, 4, A(1), RD, 1);      /* the queue duplicated it */
+	TEST_ASSERT_EQUAL(poll_all(), 3, "records");
+	TEST_ASSERT_EQUAL(T.syn->nresp, 1, "no answer to the marker, one to the group");
+	TEST_ASSERT_SUCCESS(iommu_stats(), "stats");
+	TEST_ASSERT_EQUAL(S.stop_markers, 1, "marker");
+	TEST_ASSERT_EQUAL(S.dup_groups, 1, "dup group");
+	TEST_ASSERT_EQUAL(S.page_reqs, 2, "page reqs (marker not counted)");
+	return TEST_SUCCESS;
+}
+
+static int
+test_iopf_overflow_incomplete(void)
+{
+	uint32_t code = 0;
+
+	syn_pr(T.iommu, RID, PASID, 11, A(0), RD, 0);
+	syn_pr(T.iommu, RID, PASID, 12, A(1), RD, 0);
+	TEST_ASSERT_EQUAL(poll_all(), 2, "two open");
+	syn_overflow(T.iommu);
+	syn_pr(T.iommu, RID, PASID, 11, A(2), RD, 1);   /* 11's first page was discarded */
+	syn_pr(T.iommu, RID, PASID, 13, A(3), RD, 1);   /* a whole new group */
+	TEST_ASSERT_EQUAL(poll_all(), 3, "records");
+	TEST_ASSERT_EQUAL(syn_responses_for(T.iommu, PASID, 11, &code), 1, "11 once");
+	TEST_ASSERT_EQUAL(code, SVA_PAGE_RESP_INVALID, "11 is incomplete: never Success");
+	TEST_ASSERT_EQUAL(syn_responses_for(T.iommu, PASID, 13, &code), 1, "13 once");
+	TEST_ASSERT_EQUAL(code, SVA_PAGE_RESP_SUCCESS, "13 fine");
+	TEST_ASSERT_EQUAL(syn_responses_for(T.iommu, PASID, 12, NULL), 0, "12 never closed");
+	TEST_ASSERT_EQUAL(page_state(T.buf + 2 * PG), 0, "nothing of 11 resolved");
+	TEST_ASSERT_SUCCESS(iommu_stats(), "stats");
+	TEST_ASSERT_EQUAL(S.overflows, 1, "overflow");
+	TEST_ASSERT_EQUAL(S.overflow_groups, 2, "two discarded");
+	TEST_ASSERT_EQUAL(S.invalid[SVA_IOPF_R_INCOMPLETE], 1, "reason");
+	TEST_ASSERT_EQUAL(S.page_reqs, 4, "all requests counted once");
+	return TEST_SUCCESS;
+}
+
+static int
+test_iopf_group_deadline(void)
+{
+	syn_pr(T.iommu, RID, PASID, 21, A(0), RD, 0);
+	TEST_ASSERT_EQUAL(poll_all(), 1, "open");
+	TEST_ASSERT_SUCCESS(sva_iopf_deadlines_set(T.iopf, 1000, 0, SVA_PAGE_RESP_INVALID), "set");
+	rte_delay_us_sleep(5000);
+	TEST_ASSERT_EQUAL(poll_all(), 0, "nothing read");
+	TEST_ASSERT_SUCCESS(bond_stats(), "stats");
+	TEST_ASSERT_EQUAL(S.timeouts, 1, "discarded at the deadline");
+	TEST_ASSERT_EQUAL(T.syn->nresp, 0, "a group without LAST gets no response");
+	syn_pr(T.iommu, RID, PASID, 21, A(1), RD, 1);
+	poll_all();
+	TEST_ASSERT_EQUAL(T.syn->nresp, 1, "a later LAST is a new group");
+	return TEST_SUCCESS;
+}
+
+static int
+test_iopf_budget(void)
+{
+	uint32_t code = 0;
+
+	TEST_ASSERT_SUCCESS(sva_iopf_deadlines_set(T.iopf, 0, 1, SVA_PAGE_RESP_FAILURE), "set");
+	/* first range: 24 pages (tens of us at least), then two more ranges, one burst */
+	for (unsigned int p = 0; p < 23; p++)
+		syn_pr(T.iommu, RID, PASID, 1, A(p), RW, 0);
+	syn_pr(T.iommu, RID, PASID, 1, A(23), RW, 1);
+	syn_pr(T.iommu, RID, PASID, 2, A(40), RW, 1);
+	syn_pr(T.iommu, RID, PASID, 3, A(50), RW, 1);
+	TEST_ASSERT_SUCCESS(sva_iopf_bond_fault_around_set(T.bond, 0, 0), "fa");
+	poll_all();
+	TEST_ASSERT_EQUAL(syn_responses_for(T.iommu, PASID, 1, &code), 1, "1");
+	TEST_ASSERT_EQUAL(code, SVA_PAGE_RESP_SUCCESS, "first range always done");
+	TEST_ASSERT_EQUAL(syn_responses_for(T.iommu, PASID, 2, &code), 1, "2");
+	TEST_ASSERT_EQUAL(code, SVA_PAGE_RESP_FAILURE, "over budget: Failure by rule");
+	TEST_ASSERT_EQUAL(syn_responses_for(T.iommu, PASID, 3, &code), 1, "3");
+	TEST_ASSERT_EQUAL(code, SVA_PAGE_RESP_FAILURE, "over budget");
+	TEST_ASSERT_EQUAL(page_state(T.buf + 40 * PG), 0, "not populated");
+	TEST_ASSERT_SUCCESS(bond_stats(), "stats");
+	TEST_ASSERT_EQUAL(S.budget_overruns, 1, "one burst overran");
+	TEST_ASSERT_EQUAL(S.failure[SVA_IOPF_R_BUDGET], 2, "two groups");
+	return TEST_SUCCESS;
+}
+
+static int
+setup_fair(void)
+{
+	struct sva_iopf_conf c;
+
+	sva_iopf_conf_default(&c);
+	c.bond_burst_pages = 8;
+	return setup_conf(&c, 0);
+}
+
+static int
+test_iopf_fairness(void)
+{
+	struct sva_iopf_bond_conf bc = { 0 };
+	struct sva_iopf_bond *quiet = sva_iopf_bond_add(T.iopf, T.dev, 6, &bc);
+	uint32_t quiet_at = 0, last_storm_at = 0;
+
+	TEST_ASSERT_NOT_NULL(quiet, "quiet bond");
+	for (unsigned int g = 0; g < 60; g++)
+		syn_pr(T.iommu, RID, PASID, g, A(g), RD, 1);
+	syn_pr(T.iommu, RID, 6, 0, A(63), RD, 1);
+	TEST_ASSERT_EQUAL(sva_iopf_poll(T.iommu, 32), 32, "first call reads 32");
+	TEST_ASSERT_EQUAL(T.syn->nresp, 8, "8 pages of the storm per burst");
+	TEST_ASSERT_SUCCESS(bond_stats(), "stats");
+	TEST_ASSERT_EQUAL(S.deferred, 24, "24 deferred");
+	/* 8 deferred + 29 read (the quiet one among them) + 8 + 8 + 8 + 8 deferred */
+	TEST_ASSERT_EQUAL(sva_iopf_poll(T.iommu, 64), 69, "bursts until the budget is used");
+	TEST_ASSERT_EQUAL(syn_responses_for(T.iommu, 6, 0, NULL), 1, "quiet bond answered");
+	TEST_ASSERT_EQUAL(T.syn->nresp, 8 + 9 + 8 + 8 + 8 + 8, "the storm still waits");
+	poll_all();
+	TEST_ASSERT_EQUAL(T.syn->nresp, 61, "every group answered");
+	for (uint32_t i = 0; i < T.syn->nresp; i++) {
+		if (T.syn->resp[i].pasid == 6)
+			quiet_at = i;
+		else
+			last_storm_at = i;
+		TEST_ASSERT_EQUAL(T.syn->resp[i].code, SVA_PAGE_RESP_SUCCESS, "success");
+	}
+	TEST_ASSERT_LESS(quiet_at, 24, "the quiet bond is answered early");
+	TEST_ASSERT_GREATER(last_storm_at, quiet_at, "before the storm is over");
+	for (unsigned int g = 0; g < 60; g++)
+		TEST_ASSERT_EQUAL(syn_responses_for(T.iommu, PASID, g, NULL), 1, "group %u once", g);
+	sva_iopf_bond_remove(quiet);
+	return TEST_SUCCESS;
+}
+
+static void
+event_cb(struct sva_iopf_bond *bond, const struct sva_fault *rec, void *arg)
+{
+	RTE_SET_USED(bond);
+	RTE_SET_USED(arg);
+	T.events++;
+	T.last_event = *rec;
+}
+
+static int
+test_iopf_auto_invalid_and_events(void)
+{
+	struct rte_ring *r = rte_ring_create_elem("iopf_t_ev", sizeof(struct sva_fault), 64,
+			SOCKET_ID_ANY, RING_F_SP_ENQ | RING_F_SC_DEQ);
+	struct sva_iopf_bond_conf bc = { .flags = SVA_IOPF_BOND_AUTO_INVALID, .event_ring = r };
+	struct sva_iopf_bond_conf bc2 = { .event_cb = event_cb };
+	struct sva_iopf_bond *ai, *cb;
+	struct sva_fault rec;
+	uint32_t code = 0;
+
+	TEST_ASSERT_NOT_NULL(r, "ring");
+	ai = sva_iopf_bond_add(T.iopf, T.dev, 7, &bc);
+	cb = sva_iopf_bond_add(T.iopf, T.dev, 8, &bc2);
+	TEST_ASSERT_NOT_NULL(ai, "auto-invalid bond");
+	TEST_ASSERT_NOT_NULL(cb, "callback bond");
+	syn_pr(T.iommu, RID, 7, 1, A(9), RW, 1);
+	syn_event(T.iommu, RID, 8, 0x1234000);
+	syn_event(T.iommu, RID, 99, 0x5678000);
+	poll_all();
+	TEST_ASSERT_EQUAL(syn_responses_for(T.iommu, 7, 1, &code), 1, "answered");
+	TEST_ASSERT_EQUAL(code, SVA_PAGE_RESP_INVALID, "at once Invalid");
+	TEST_ASSERT_EQUAL(page_state(T.buf + 9 * PG), 0, "not touched");
+	TEST_ASSERT_EQUAL(rte_ring_dequeue_elem(r, &rec, sizeof(rec)), 0, "reported");
+	TEST_ASSERT_EQUAL(rec.type, SVA_FAULT_UNRECOV, "unrecoverable");
+	TEST_ASSERT_EQUAL(rec.event.reason, SVA_FAULT_REASON_PRI_INVALID, "reason");
+	TEST_ASSERT_EQUAL(rec.event.addr, A(9), "address");
+	TEST_ASSERT_EQUAL(rec.event.pasid, 7, "pasid");
+	TEST_ASSERT_EQUAL(T.events, 1, "callback got the event");
+	TEST_ASSERT_EQUAL(T.last_event.event.addr, 0x1234000, "its address");
+	TEST_ASSERT_SUCCESS(sva_iopf_stats_get(T.iopf, ai, &S), "stats");
+	TEST_ASSERT_EQUAL(S.invalid[SVA_IOPF_R_AUTO_INVALID], 1, "counted");
+	TEST_ASSERT_EQUAL(S.events, 1, "event counted");
+	TEST_ASSERT_SUCCESS(sva_iopf_stats_get(T.iopf, cb, &S), "stats");
+	TEST_ASSERT_EQUAL(S.events, 1, "event counted");
+	TEST_ASSERT_SUCCESS(iommu_stats(), "stats");
+	TEST_ASSERT_EQUAL(S.events_dropped, 1, "no bond for PASID 99");
+	sva_iopf_bond_remove(ai);
+	sva_iopf_bond_remove(cb);
+	rte_ring_free(r);
+	return TEST_SUCCESS;
+}
+
+static int
+test_iopf_bond_remove_answers(void)
+{
+	struct sva_iopf_bond_conf bc = { 0 };
+	struct sva_iopf_bond *other = sva_iopf_bond_add(T.iopf, T.dev, 6, &bc);
+	uint32_t code = 0;
+
+	TEST_ASSERT_NOT_NULL(other, "bond");
+	syn_pr(T.iommu, RID, PASID, 31, A(0), RD, 0);   /* open */
+	syn_pr(T.iommu, RID, 6, 32, A(1), RD, 0);       /* open, other bond */
+	poll_all();
+	TEST_ASSERT_EQUAL(T.syn->nresp, 0, "none yet");
+	sva_iopf_bond_remove(T.bond);
+	T.bond = NULL;
+	TEST_ASSERT_EQUAL(T.syn->nresp, 1, "the removed bond's open group answered");
+	TEST_ASSERT_EQUAL(syn_responses_for(T.iommu, PASID, 31, &code), 1, "31");
+	TEST_ASSERT_EQUAL(code, SVA_PAGE_RESP_INVALID, "Invalid");
+	syn_pr(T.iommu, RID, PASID, 33, A(2), RD, 1);   /* stale request after removal */
+	poll_all();
+	TEST_ASSERT_EQUAL(syn_responses_for(T.iommu, PASID, 33, &code), 1, "33");
+	TEST_ASSERT_EQUAL(code, SVA_PAGE_RESP_INVALID, "unknown PASID now");
+	TEST_ASSERT_EQUAL(page_state(T.buf + 2 * PG), 0, "never resolved");
+	TEST_ASSERT_SUCCESS(iommu_stats(), "stats");
+	TEST_ASSERT_EQUAL(S.invalid[SVA_IOPF_R_UNBINDING], 1, "retired bond counted");
+	TEST_ASSERT_EQUAL(S.invalid[SVA_IOPF_R_UNKNOWN_PASID], 1, "stale");
+	/* flush: the other bond's open group and a queued group */
+	syn_pr(T.iommu, RID, 6, 34, A(3), RD, 1);
+	TEST_ASSERT_EQUAL(sva_iopf_flush(T.iopf, 16), 2, "two answered");
+	TEST_ASSERT_EQUAL(syn_responses_for(T.iommu, 6, 32, &code), 1, "32");
+	TEST_ASSERT_EQUAL(code, SVA_PAGE_RESP_INVALID, "Invalid");
+	TEST_ASSERT_EQUAL(syn_responses_for(T.iommu, 6, 34, &code), 1, "34");
+	TEST_ASSERT_EQUAL(code, SVA_PAGE_RESP_INVALID, "Invalid");
+	TEST_ASSERT_EQUAL(page_state(T.buf + 3 * PG), 0, "flush never resolves");
+	sva_iopf_bond_remove(other);
+	return TEST_SUCCESS;
+}
+
+static int
+test_iopf_response_backpressure(void)
+{
+	T.syn->resp_limit = 2;
+	for (unsigned int g = 0; g < 5; g++)
+		syn_pr(T.iommu, RID, PASID, g, A(g), RD, 1);
+	TEST_ASSERT_EQUAL(sva_iopf_poll(T.iommu, 32), 5, "read");
+	TEST_ASSERT_EQUAL(T.syn->nresp, 2, "queue took 2");
+	TEST_ASSERT_EQUAL(sva_iopf_poll(T.iommu, 32), 0, "pending first, nothing new read");
+	TEST_ASSERT_EQUAL(T.syn->nresp, 4, "2 more");
+	T.syn->resp_limit = 0;
+	poll_all();
+	TEST_ASSERT_EQUAL(T.syn->nresp, 5, "all");
+	for (unsigned int g = 0; g < 5; g++)
+		TEST_ASSERT_EQUAL(syn_responses_for(T.iommu, PASID, g, NULL), 1, "once");
+	TEST_ASSERT_SUCCESS(iommu_stats(), "stats");
+	TEST_ASSERT_EQUAL(S.resp_queue_full, 3, "3 refused at first");
+	return TEST_SUCCESS;
+}
+
+static int
+test_iopf_driver_refuses_range(void)
+{
+	uint32_t code = 0;
+
+	T.syn->resolved_ret = -ENOMEM;
+	syn_pr(T.iommu, RID, PASID, 1, A(0), RD, 1);
+	poll_all();
+	TEST_ASSERT_EQUAL(syn_responses_for(T.iommu, PASID, 1, &code), 1, "once");
+	TEST_ASSERT_EQUAL(code, SVA_PAGE_RESP_FAILURE, "driver refusal: Failure");
+	TEST_ASSERT_SUCCESS(bond_stats(), "stats");
+	TEST_ASSERT_EQUAL(S.failure[SVA_IOPF_R_DRIVER], 1, "reason");
+	return TEST_SUCCESS;
+}
+
+static int
+test_iopf_fault_around(void)
+{
+	TEST_ASSERT_SUCCESS(sva_iopf_bond_fault_around_set(T.bond, 2, 3), "window");
+	syn_pr(T.iommu, RID, PASID, 1, A(10), RW, 1);
+	syn_pr(T.iommu, RID, PASID, 2, A(1), RD, 1); /* clipped at the mapping start */
+	poll_all();
+	TEST_ASSERT_EQUAL(T.syn->nresp, 2, "answered");
+	for (unsigned int p = 8; p <= 13; p++)
+		TEST_ASSERT_EQUAL(page_state(T.buf + p * PG), 1, "page %u (write window)", p);
+	TEST_ASSERT_EQUAL(page_state(T.buf + 7 * PG), 0, "below the window");
+	TEST_ASSERT_EQUAL(page_state(T.buf + 14 * PG), 0, "above the window");
+	TEST_ASSERT_EQUAL(page_state(T.buf + 0 * PG), 2, "read window, clipped");
+	TEST_ASSERT_EQUAL(page_state(T.buf + 4 * PG), 2, "read window");
+	TEST_ASSERT_EQUAL(page_state(T.buf + 5 * PG), 0, "above it");
+	TEST_ASSERT_SUCCESS(bond_stats(), "stats");
+	TEST_ASSERT_EQUAL(S.pages_populated, 2, "demand pages");
+	TEST_ASSERT_EQUAL(S.fault_around_pages, 5 + 4, "5 around 10, 4 around 1");
+	TEST_ASSERT_SUCCESS(sva_iopf_bond_fault_around_set(T.bond, 0, 0), "off again");
+	syn_pr(T.iommu, RID, PASID, 3, A(30), RW, 1);
+	poll_all();
+	TEST_ASSERT_EQUAL(page_state(T.buf + 31 * PG), 0, "no window");
+	return TEST_SUCCESS;
+}
+
+static int
+test_iopf_hugetlbfs(void)
+{
+	size_t hl = 4u << 20;
+	uint8_t *h = mmap(NULL, hl, PROT_READ | PROT_WRITE,
+			MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB, -1, 0);
+
+	if (h == MAP_FAILED)
+		TEST_SKIP("no free 2 MiB hugepages for MAP_HUGETLB (%s)", strerror(errno));
+	TEST_ASSERT_SUCCESS(sva_iopf_maps_refresh(), "refresh");
+	syn_pr(T.iommu, RID, PASID, 1, (uintptr_t)h + 5 * PG, RW, 0);
+	syn_pr(T.iommu, RID, PASID, 1, (uintptr_t)h + 300 * PG, RW, 0);
+	syn_pr(T.iommu, RID, PASID, 1, (uintptr_t)h + 600 * PG, RW, 1);
+	poll_all();
+	TEST_ASSERT_EQUAL(T.syn->nresp, 1, "answered");
+	TEST_ASSERT_EQUAL(T.syn->resp[0].code, SVA_PAGE_RESP_SUCCESS, "success");
+	TEST_ASSERT_SUCCESS(bond_stats(), "stats");
+	TEST_ASSERT_EQUAL(S.pages_populated, 2, "two 2 MiB pages, not three 4 KiB ones");
+	TEST_ASSERT_EQUAL(S.bytes_populated, 4u << 20, "4 MiB");
+	TEST_ASSERT_EQUAL(S.dup_pages, 1, "5 and 300 share a huge page");
+	TEST_ASSERT_EQUAL(S.populate_calls, 1, "adjacent huge pages: one range");
+	TEST_ASSERT_EQUAL(S.maps_misses, 0, "known mapping");
+	munmap(h, hl);
+	return TEST_SUCCESS;
+}
+
+static int
+test_iopf_maps_miss_and_rid(void)
+{
+	uint8_t *late = mmap(NULL, PG, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	struct sva_iopf_bond_conf bc = { .flags = SVA_IOPF_BOND_RID };
+	struct sva_iopf_bond *rid;
+	uint32_t code = 0;
+
+	TEST_ASSERT(late != MAP_FAILED, "mmap");
+	/* no refresh: the snapshot misses it, the kernel resolves it */
+	syn_pr(T.iommu, RID, PASID, 1, (uintptr_t)late, RW, 1);
+	rid = sva_iopf_bond_add(T.iopf, T.dev2, 0, &bc);
+	TEST_ASSERT_NOT_NULL(rid, "RID bond");
+	TEST_ASSERT_NULL_ERRNO(sva_iopf_bond_add(T.iopf, T.dev2, 0, &bc), EEXIST);
+	syn_pr_flags(T.iommu, 0x20, SVA_FAULT_PR_LAST_PAGE, 0, 2, A(3), RW, 0);
+	syn_pr_flags(T.iommu, 0x10, SVA_FAULT_PR_LAST_PAGE, 0, 3, A(4), RW, 0);
+	poll_all();
+	TEST_ASSERT_EQUAL(syn_responses_for(T.iommu, PASID, 1, &code), 1, "late mapping");
+	TEST_ASSERT_EQUAL(code, SVA_PAGE_RESP_SUCCESS, "resolved by the kernel's answer");
+	TEST_ASSERT_EQUAL(page_state(late), 1, "present");
+	TEST_ASSERT_EQUAL(syn_responses_for(T.iommu, 0, 2, &code), 1, "RID request");
+	TEST_ASSERT_EQUAL(code, SVA_PAGE_RESP_SUCCESS, "served by the RID bond");
+	TEST_ASSERT_EQUAL(T.syn->resp[1].flags, 0, "no PASID in the response");
+	TEST_ASSERT_EQUAL(syn_responses_for(T.iommu, 0, 3, &code), 1, "dev without RID bond");
+	TEST_ASSERT_EQUAL(code, SVA_PAGE_RESP_INVALID, "refused");
+	TEST_ASSERT_SUCCESS(bond_stats(), "stats");
+	TEST_ASSERT_EQUAL(S.maps_misses, 1, "miss counted");
+	sva_iopf_bond_remove(rid);
+	munmap(late, PG);
+	return TEST_SUCCESS;
+}
+
+static int
+test_iopf_latency_and_reset(void)
+{
+	uint64_t hz = rte_get_tsc_hz(), ts = rte_rdtsc() - hz / 1000; /* 1 ms ago */
+
+	syn_pr_flags(T.iommu, RID, SVA_FAULT_PR_PASID_VALID | SVA_FAULT_PR_LAST_PAGE, PASID, 1,
+		A(0), RD, ts);
+	poll_all();
+	TEST_ASSERT_SUCCESS(bond_stats(), "stats");
+	TEST_ASSERT_EQUAL(S.lat_count, 1, "one sample");
+	TEST_ASSERT_GREATER_EQ(S.lat_p50_ns, 1000000, "at least the 1 ms the device waited");
+	TEST_ASSERT_LESS(S.lat_p50_ns, 60000000000ull, "sane");
+	TEST_ASSERT_EQUAL(S.lat_p99_ns, S.lat_p50_ns, "one sample: all percentiles equal");
+	TEST_ASSERT_SUCCESS(sva_iopf_stats_reset(T.iopf, NULL), "reset");
+	TEST_ASSERT_SUCCESS(bond_stats(), "stats");
+	TEST_ASSERT_EQUAL(S.lat_count, 0, "reset");
+	TEST_ASSERT_EQUAL(S.groups, 0, "reset");
+	TEST_ASSERT_SUCCESS(iommu_stats(), "stats");
+	TEST_ASSERT_EQUAL(S.batches, 0, "reset");
+	for (unsigned int b = 8; b < SVA_IOPF_LAT_BUCKETS - 1; b++)
+		TEST_ASSERT_GREATER(sva_iopf_lat_bucket_cycles(b), sva_iopf_lat_bucket_cycles(b - 1),
+			"buckets grow");
+	return TEST_SUCCESS;
+}
+
+static int
+setup_small(void)
+{
+	struct sva_iopf_conf c;
+
+	sva_iopf_conf_default(&c);
+	c.max_open_groups = 16;
+	return setup_conf(&c, 0);
+}
+
+static int
+test_iopf_table_full(void)
+{
+	uint32_t code = 0;
+
+	for (unsigned int g = 0; g < 16; g++)
+		syn_pr(T.iommu, RID, PASID, g, A(g), RD, 0);
+	syn_pr(T.iommu, RID, PASID, 16, A(16), RD, 0);  /* no room: lost */
+	TEST_ASSERT_EQUAL(poll_all(), 17, "read");
+	syn_pr(T.iommu, RID, PASID, 0, A(0), RD, 1);    /* a slot frees up */
+	syn_pr(T.iommu, RID, PASID, 16, A(17), RD, 0);  /* must not start a fresh group */
+	syn_pr(T.iommu, RID, PASID, 16, A(18), RD, 1);
+	TEST_ASSERT_EQUAL(poll_all(), 3, "read");
+	TEST_ASSERT_EQUAL(syn_responses_for(T.iommu, PASID, 0, &code), 1, "0");
+	TEST_ASSERT_EQUAL(code, SVA_PAGE_RESP_SUCCESS, "whole");
+	TEST_ASSERT_EQUAL(syn_responses_for(T.iommu, PASID, 16, &code), 1, "16");
+	TEST_ASSERT_EQUAL(code, SVA_PAGE_RESP_INVALID, "lost a request: never Success");
+	TEST_ASSERT_EQUAL(page_state(T.buf + 18 * PG), 0, "not resolved");
+	TEST_ASSERT_SUCCESS(iommu_stats(), "stats");
+	TEST_ASSERT_EQUAL(S.incomplete_groups, 1, "counted");
+	TEST_ASSERT_EQUAL(S.invalid[SVA_IOPF_R_INCOMPLETE], 1, "reason");
+	return TEST_SUCCESS;
+}
+
+static int
+test_iopf_thp(void)
+{
+	size_t len = 8u << 20;
+	uint8_t *m = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	uint8_t *h;
+
+	TEST_ASSERT(m != MAP_FAILED, "mmap");
+	h = (uint8_t *)RTE_ALIGN_CEIL((uintptr_t)m, 2u << 20);
+	if (madvise(h, 4u << 20, MADV_HUGEPAGE) != 0) {
+		munmap(m, len);
+		TEST_SKIP("MADV_HUGEPAGE refused (%s): no THP", strerror(errno));
+	}
+	TEST_ASSERT_SUCCESS(sva_iopf_maps_refresh(), "refresh");
+	syn_pr(T.iommu, RID, PASID, 1, (uintptr_t)h + 7 * PG, RW, 0);
+	syn_pr(T.iommu, RID, PASID, 1, (uintptr_t)h + 100 * PG, RW, 1);
+	poll_all();
+	TEST_ASSERT_EQUAL(T.syn->nresp, 1, "answered");
+	TEST_ASSERT_EQUAL(T.syn->resp[0].code, SVA_PAGE_RESP_SUCCESS, "success");
+	TEST_ASSERT_SUCCESS(bond_stats(), "stats");
+	if (S.bytes_populated == 2 * PG) {
+		munmap(m, len);
+		TEST_SKIP("THP disabled (/sys/kernel/mm/transparent_hugepage/enabled: never)");
+	}
+	TEST_ASSERT_EQUAL(S.pages_populated, 1, "one 2 MiB block");
+	TEST_ASSERT_EQUAL(S.bytes_populated, 2u << 20, "populated once per huge page");
+	TEST_ASSERT_EQUAL(S.dup_pages, 1, "both requests in it");
+	TEST_ASSERT_EQUAL(S.populate_calls, 1, "one call");
+	munmap(m, len);
+	return TEST_SUCCESS;
+}
+
+static struct sva_test_suite iopf_suite = {
+	.name = "iopf",
+	.cases = {
+		SVA_TEST_CASE_ST(setup, teardown, test_iopf_create_refused),
+		SVA_TEST_CASE_ST(setup, teardown, test_iopf_resolve_one_doorbell),
+		SVA_TEST_CASE_ST(setup, teardown, test_iopf_groups_dedupe_coalesce),
+		SVA_TEST_CASE_ST(setup, teardown, test_iopf_refusals),
+		SVA_TEST_CASE_ST(setup, teardown, test_iopf_group_worst_page),
+		SVA_TEST_CASE_ST(setup, teardown, test_iopf_stop_marker_dup_last),
+		SVA_TEST_CASE_ST(setup, teardown, test_iopf_overflow_incomplete),
+		SVA_TEST_CASE_ST(setup, teardown, test_iopf_group_deadline),
+		SVA_TEST_CASE_ST(setup, teardown, test_iopf_budget),
+		SVA_TEST_CASE_ST(setup_fair, teardown, test_iopf_fairness),
+		SVA_TEST_CASE_ST(setup, teardown, test_iopf_auto_invalid_and_events),
+		SVA_TEST_CASE_ST(setup, teardown, test_iopf_bond_remove_answers),
+		SVA_TEST_CASE_ST(setup, teardown, test_iopf_response_backpressure),
+		SVA_TEST_CASE_ST(setup, teardown, test_iopf_driver_refuses_range),
+		SVA_TEST_CASE_ST(setup, teardown, test_iopf_fault_around),
+		SVA_TEST_CASE_ST(setup, teardown, test_iopf_hugetlbfs),
+		SVA_TEST_CASE_ST(setup, teardown, test_iopf_maps_miss_and_rid),
+		SVA_TEST_CASE_ST(setup, teardown, test_iopf_latency_and_reset),
+		SVA_TEST_CASE_ST(setup_small, teardown, test_iopf_table_full),
+		SVA_TEST_CASE_ST(setup, teardown, test_iopf_thp),
+		SVA_TEST_CASES_END(),
+	},
+};
+
+static int
+test_iopf(void)
+{
+	int a = sva_test_suite_run(&iopf_suite);
+	int b = test_iopf_emu();
+
+	return a != TEST_SUCCESS ? a : b;
+}
+
+SVA_TEST_REGISTER(iopf_autotest, test_iopf);

@@ -1,0 +1,386 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * sva_bind_autotest: lib/sva, what applications use: bind refusals with their exact
+ * errnos; on both emu models a 64 MiB device copy from untouched malloc memory to
+ * untouched mmap memory through bind + the poll service, with the model's counters
+ * proving every group was answered once and our statistics equal to the model's;
+ * auto-invalid binds with their event ring; unrecoverable faults to the bond's
+ * callback; RID binds; the fault-around window changed at run time; telemetry read
+ * with DPDK's dpdk-telemetry.py over the telemetry socket.
+ */
+#include <fcntl.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <rte_eal.h>
+#include <rte_errno.h>
+#include <rte_ring.h>
+#include <rte_ring_elem.h>
+
+#include "sva_test.h"
+#include "test_iopf_syn.h"
+#include "test_sva_common.h"
+
+#define PG SVA_T_PG
+
+static int
+page_present(const void *addr)
+{
+	uint64_t e = 0;
+	int fd = open("/proc/self/pagemap", O_RDONLY);
+
+	if (fd < 0)
+		return -1;
+	if (pread(fd, &e, sizeof(e), ((uintptr_t)addr / PG) * sizeof(e)) != sizeof(e))
+		e = 0;
+	close(fd);
+	return (e >> 63) & 1;
+}
+
+static int
+test_bind_refusals(void)
+{
+	struct sva_bind_params p = { 0 };
+	struct sva_pasid_set *small;
+	struct sva_bond *b, *b2;
+	struct sva_iopf_stats st;
+	uint32_t sid;
+
+	TEST_ASSERT_SUCCESS(sva_t_open(NULL, "", "rid=0x10"), "open");
+	TEST_ASSERT_NULL_ERRNO(sva_bind(NULL, ST.set, NULL), EINVAL);
+	TEST_ASSERT_NULL_ERRNO(sva_bind(ST.dev, NULL, NULL), EINVAL);
+	p.flags = 1u << 30;
+	TEST_ASSERT_NULL_ERRNO(sva_t_bind(&p), EINVAL);
+	p.flags = 0;
+	p.fault_around_after = 513;
+	TEST_ASSERT_NULL_ERRNO(sva_t_bind(&p), EINVAL);
+	p.fault_around_after = 0;
+	p.flags = SVA_BIND_EVENT_RING;
+	p.event_cb = (sva_bond_event_cb_t)(uintptr_t)1;
+	TEST_ASSERT_NULL_ERRNO(sva_t_bind(&p), EINVAL);
+	p.event_cb = NULL;
+	p.event_ring_size = 3;
+	TEST_ASSERT_NULL_ERRNO(sva_t_bind(&p), EINVAL);
+	memset(&p, 0, sizeof(p));
+	p.pasid_min = 9;
+	p.pasid_max = 8;
+	TEST_ASSERT_NULL_ERRNO(sva_t_bind(&p), EINVAL);
+	TEST_ASSERT_RET(sva_poll_service_id(ST.iommu, &sid), -ENOENT);
+
+	/* a good one, PASID 9 */
+	p.pasid_min = p.pasid_max = 9;
+	b = sva_t_bind(&p);
+	TEST_ASSERT_NOT_NULL(b, "bind");
+	TEST_ASSERT_EQUAL(sva_bond_pasid(b), 9, "PASID from the range");
+	TEST_ASSERT(sva_bond_dev(b) == ST.dev, "dev");
+	TEST_ASSERT_GREATER(sva_bond_id(b), 0, "id");
+	TEST_ASSERT_NULL(sva_bond_event_ring(b), "no ring asked");
+	TEST_ASSERT_NULL_ERRNO(sva_t_bind(&p), ENOSPC);
+	TEST_ASSERT_RET(sva_poll_service_id(ST.iommu, &sid), 0);
+	TEST_ASSERT_RET(sva_poll_service_id(NULL, &sid), -EINVAL);
+	TEST_ASSERT_RET(sva_poll_configure(ST.iommu, NULL), -EEXIST);
+	TEST_ASSERT_RET(sva_poll_configure(NULL, NULL), -EINVAL);
+	TEST_ASSERT_RET(sva_poll_release(ST.iommu), -EBUSY);
+	TEST_ASSERT_RET(sva_poll_release(NULL), -EINVAL);
+	TEST_ASSERT_RET(sva_poll_lcore_start(rte_get_main_lcore()), -EINVAL);
+	TEST_ASSERT_RET(sva_poll_lcore_start(RTE_MAX_LCORE), -EINVAL);
+	TEST_ASSERT_RET(sva_poll_lcore_stop(ST.lcore), -ENOENT);
+	TEST_ASSERT_RET(sva_poll_lcore_stop(RTE_MAX_LCORE), -EINVAL);
+	TEST_ASSERT_RET(sva_bond_fault_around_set(b, 600, 0), -EINVAL);
+	TEST_ASSERT_RET(sva_bond_fault_around_set(NULL, 1, 0), -EINVAL);
+	TEST_ASSERT_RET(sva_stats_get(NULL, NULL, &st), -EINVAL);
+	TEST_ASSERT_RET(sva_stats_get(ST.iommu, NULL, NULL), -EINVAL);
+	TEST_ASSERT_RET(sva_stats_reset(NULL, NULL), -EINVAL);
+
+	/* the RID once per dev */
+	memset(&p, 0, sizeof(p));
+	p.flags = SVA_BIND_RID;
+	b2 = sva_t_bind(&p);
+	TEST_ASSERT_NOT_NULL(b2, "RID bind");
+	TEST_ASSERT_NULL_ERRNO(sva_t_bind(&p), EEXIST);
+	sva_t_unbind(b2);
+
+	/* quota */
+	small = sva_pasid_set_create(ST.space, "small", 1, NULL, SVA_BOND_PASID_TYPE, 0);
+	TEST_ASSERT_NOT_NULL(small, "set");
+	b2 = sva_bind(ST.dev, small, NULL);
+	TEST_ASSERT_NOT_NULL(b2, "first of the quota");
+	TEST_ASSERT_NULL_ERRNO(sva_bind(ST.dev, small, NULL), EDQUOT);
+	sva_t_unbind(b2);
+	sva_t_unbind(b);
+	sva_t_unbind(NULL);
+	TEST_ASSERT_SUCCESS(sva_pasid_set_destroy(small, 0), "set destroy");
+	TEST_ASSERT_RET(sva_poll_release(ST.iommu), 0);
+	TEST_ASSERT_RET(sva_poll_release(ST.iommu), -ENOENT);
+	TEST_ASSERT_RET(sva_stats_get(ST.iommu, NULL, &st), -ENOENT);
+	sva_t_close();
+	return TEST_SUCCESS;
+}
+
+static int
+copy_64m_one(const char *model)
+{
+	const size_t len = 64u << 20;
+	uint8_t *src = malloc(len), *dst = sva_t_map(len);
+	struct sva_iopf_stats st, all;
+	struct sva_emu_counters k;
+	struct sva_emu_comp c;
+	struct sva_bond *b;
+	uint64_t missing;
+
+	TEST_ASSERT(src != NULL && dst != NULL, "memory");
+	madvise(src, len, MADV_NOHUGEPAGE);
+	TEST_ASSERT_SUCCESS(sva_t_open(model, "prq_depth=4096", "prg_window=32"), "open");
+	/* untouched: every page but what the allocator wrote its header into (ASan) */
+	missing = sva_t_pages_missing(src, len) + sva_t_pages_missing(dst, len);
+	TEST_ASSERT_GREATER_EQ(missing, 2 * len / PG - 2, "untouched memory");
+	b = sva_t_bind(NULL);
+	TEST_ASSERT_NOT_NULL(b, "bind");
+	TEST_ASSERT_SUCCESS(sva_t_poll_start(), "poll lcore");
+	TEST_ASSERT_RET(sva_t_job(ST.dev, sva_bond_pasid(b), SVA_EMU_OP_COPY, (uintptr_t)src,
+		(uintptr_t)dst, len, &c), 0);
+	TEST_ASSERT_EQUAL(c.status, SVA_EMU_STATUS_SUCCESS, "copy");
+	TEST_ASSERT_EQUAL(c.bytes_done, len, "bytes");
+	TEST_ASSERT_BUFFERS_EQUAL(src, dst, len, "data");
+	sva_t_poll_stop();
+	k = sva_t_counters();
+	TEST_ASSERT_SUCCESS(sva_stats_get(NULL, b, &st), "bond stats");
+	TEST_ASSERT_SUCCESS(sva_stats_get(ST.iommu, NULL, &all), "iommu stats");
+	TEST_ASSERT_EQUAL(k.page_reqs, missing, "the device asked for every missing page once");
+	TEST_ASSERT_EQUAL(k.groups_outstanding, 0, "none outstanding");
+	TEST_ASSERT_EQUAL(k.resp_success, k.groups, "every group answered, Success");
+	TEST_ASSERT_EQUAL(k.resp_duplicate + k.resp_unknown_group + k.resp_late, 0, "only once");
+	TEST_ASSERT_EQUAL(k.success_not_present, 0, "Success only for present pages");
+	TEST_ASSERT_EQUAL(st.page_reqs, k.page_reqs, "stats = model: page requests");
+	TEST_ASSERT_EQUAL(st.groups, k.groups, "stats = model: groups");
+	TEST_ASSERT_EQUAL(st.resp_success, k.resp_success, "stats = model: Success");
+	TEST_ASSERT_EQUAL(all.batches, k.model.resp_doorbells, "one doorbell per batch");
+	TEST_ASSERT_EQUAL(all.batch_responses, k.model.resp_written, "responses");
+	TEST_ASSERT_EQUAL(all.groups, st.groups, "the iommu sums its bonds");
+	TEST_ASSERT_EQUAL(st.lat_count, st.groups, "a latency per response");
+	TEST_ASSERT_SUCCESS(sva_stats_reset(NULL, b), "reset");
+	TEST_ASSERT_SUCCESS(sva_stats_get(NULL, b, &st), "bond stats");
+	TEST_ASSERT_EQUAL(st.groups, 0, "reset");
+	sva_t_unbind(b);
+	free(src);
+	munmap(dst, len);
+	return TEST_SUCCESS;
+}
+SVA_T_BOTH(copy_64m)
+
+static int
+auto_invalid_one(const char *model)
+{
+	struct sva_bind_params p = { .flags = SVA_BIND_AUTO_INVALID | SVA_BIND_EVENT_RING,
+		.event_ring_size = 16 };
+	uint8_t *buf = sva_t_map(4 * PG);
+	struct sva_iopf_stats st;
+	struct sva_emu_comp c;
+	struct sva_fault rec;
+	struct sva_bond *b;
+
+	TEST_ASSERT_NOT_NULL(buf, "memory");
+	TEST_ASSERT_SUCCESS(sva_t_open(model, "", "prg_window=1"), "open");
+	b = sva_t_bind(&p);
+	TEST_ASSERT_NOT_NULL(b, "bind");
+	TEST_ASSERT_NOT_NULL(sva_bond_event_ring(b), "ring");
+	TEST_ASSERT_SUCCESS(sva_t_poll_start(), "poll lcore");
+	TEST_ASSERT_RET(sva_t_job(ST.dev, sva_bond_pasid(b), SVA_EMU_OP_FILL, 0, (uintptr_t)buf,
+		4 * PG, &c), 0);
+	TEST_ASSERT_EQUAL(c.status, SVA_EMU_STATUS_PAGE_FAULT, "answered Invalid at once");
+	TEST_ASSERT_EQUAL(c.fault_addr, (uintptr_t)buf, "first page");
+	TEST_ASSERT_EQUAL(c.bytes_done, 0, "nothing done");
+	TEST_ASSERT_EQUAL(page_present(buf), 0, "nothing touched");
+	TEST_ASSERT_EQUAL(rte_ring_dequeue_elem(sva_bond_event_ring(b), &rec, sizeof(rec)), 0,
+		"reported");
+	TEST_ASSERT_EQUAL(rec.type, SVA_FAULT_UNRECOV, "as unrecoverable");
+	TEST_ASSERT_EQUAL(rec.event.reason, SVA_FAULT_REASON_PRI_INVALID, "reason");
+	TEST_ASSERT_EQUAL(rec.event.addr, (uintptr_t)buf, "address");
+	TEST_ASSERT_EQUAL(rec.event.pasid, sva_bond_pasid(b), "PASID");
+	TEST_ASSERT_EQUAL(rte_ring_count(sva_bond_event_ring(b)), 0, "one request, one record");
+	sva_t_poll_stop();
+	TEST_ASSERT_SUCCESS(sva_stats_get(NULL, b, &st), "stats");
+	TEST_ASSERT_EQUAL(st.invalid[SVA_IOPF_R_AUTO_INVALID], 1, "counted");
+	TEST_ASSERT_EQUAL(st.events, 1, "event counted");
+	sva_t_unbind(b);
+	munmap(buf, 4 * PG);
+	return TEST_SUCCESS;
+}
+SVA_T_BOTH(auto_invalid)
+
+static volatile uint64_t cb_events;
+static struct sva_fault cb_last;
+
+static void
+event_cb(struct sva_bond *bond, const struct sva_fault *rec, void *arg)
+{
+	RTE_SET_USED(bond);
+	*(int *)arg = 1;
+	cb_last = *rec;
+	__atomic_fetch_add(&cb_events, 1, __ATOMIC_RELEASE);
+}
+
+static int
+events_and_rid_one(const char *model)
+{
+	int seen = 0;
+	struct sva_bind_params p = { .flags = SVA_BIND_RID, .event_cb = event_cb,
+		.event_arg = &seen };
+	uint8_t *gone = sva_t_map(PG), *buf = sva_t_map(8 * PG);
+	struct sva_emu_desc d = { .op = SVA_EMU_OP_FILL, .flags = 0,
+		.pattern = 0x0102030405060708ull };
+	struct sva_emu_comp c;
+	struct sva_bond *b;
+
+	TEST_ASSERT(gone != NULL && buf != NULL, "memory");
+	munmap(gone, PG);
+	cb_events = 0;
+	TEST_ASSERT_SUCCESS(sva_t_open(model, "", "prg_window=4"), "open");
+	b = sva_t_bind(&p);
+	TEST_ASSERT_NOT_NULL(b, "bind");
+	TEST_ASSERT_SUCCESS(sva_t_poll_start(), "poll lcore");
+	/* outside every mapping: the device reports an unrecoverable fault */
+	TEST_ASSERT_RET(sva_t_job(ST.dev, sva_bond_pasid(b), SVA_EMU_OP_FILL, 0, (uintptr_t)gone,
+		PG, &c), 0);
+	TEST_ASSERT_EQUAL(c.status, SVA_EMU_STATUS_UNRECOVERABLE, "unrecoverable");
+	TEST_ASSERT(sva_t_wait_u64(&cb_events, 1), "the callback got it");
+	TEST_ASSERT_EQUAL(cb_events, 1, "once");
+	TEST_ASSERT_EQUAL(seen, 1, "with its argument");
+	TEST_ASSERT_EQUAL(cb_last.event.reason, SVA_FAULT_REASON_TRANSLATION, "reason");
+	TEST_ASSERT_EQUAL(cb_last.event.addr & ~(uint64_t)(PG - 1), (uintptr_t)gone, "address");
+	/* a request without PASID, served by the RID half of the bond */
+	d.dst = (uintptr_t)buf;
+	d.len = 8 * PG;
+	TEST_ASSERT_RET(sva_emu_submit(ST.dev, &d, &c), 0);
+	TEST_ASSERT_RET(sva_emu_wait(ST.dev, &c, SVA_T_WAIT_US), 0);
+	TEST_ASSERT_EQUAL(c.status, SVA_EMU_STATUS_SUCCESS, "RID job");
+	TEST_ASSERT_EQUAL(buf[8 * PG - 1], 0x01, "filled (pattern's last byte)");
+	sva_t_unbind(b);
+	munmap(buf, 8 * PG);
+	return TEST_SUCCESS;
+}
+SVA_T_BOTH(events_and_rid)
+
+static int
+test_bind_fault_around_runtime(void)
+{
+	uint8_t *buf = sva_t_map(32 * PG);
+	struct sva_iopf_stats st;
+	struct sva_bond *b;
+	struct syn_iommu *s;
+	uint32_t pasid;
+
+	TEST_ASSERT_NOT_NULL(buf, "memory");
+	TEST_ASSERT_SUCCESS(sva_t_open(NULL, "", "rid=0x10"), "open");
+	b = sva_t_bind(NULL);
+	TEST_ASSERT_NOT_NULL(b, "bind");
+	s = syn_of(ST.iommu);
+	pasid = sva_bond_pasid(b);
+	syn_pr(ST.iommu, 0x10, pasid, 1, (uintptr_t)buf, SVA_FAULT_PERM_WRITE, 1);
+	while (sva_iopf_poll(ST.iommu, 64) > 0)
+		;
+	TEST_ASSERT_EQUAL(page_present(buf + PG), 0, "default window 0");
+	TEST_ASSERT_SUCCESS(sva_bond_fault_around_set(b, 0, 4), "window");
+	syn_pr(ST.iommu, 0x10, pasid, 2, (uintptr_t)buf + 10 * PG, SVA_FAULT_PERM_WRITE, 1);
+	while (sva_iopf_poll(ST.iommu, 64) > 0)
+		;
+	for (unsigned int p = 11; p <= 14; p++)
+		TEST_ASSERT_EQUAL(page_present(buf + p * PG), 1, "page %u around", p);
+	TEST_ASSERT_EQUAL(page_present(buf + 15 * PG), 0, "beyond the window");
+	TEST_ASSERT_EQUAL(s->nresp, 2, "answered");
+	TEST_ASSERT_SUCCESS(sva_stats_get(NULL, b, &st), "stats");
+	TEST_ASSERT_EQUAL(st.fault_around_pages, 4, "counted");
+	sva_t_unbind(b);
+	munmap(buf, 32 * PG);
+	sva_t_close();
+	return TEST_SUCCESS;
+}
+
+/* Run dpdk-telemetry.py against our own socket; output in buf. */
+static int
+telemetry_query(const char *cmd, char *buf, size_t len)
+{
+	const char *dir = rte_eal_get_runtime_dir(), *prefix = strrchr(dir, '/');
+	char line[512];
+	size_t n;
+	FILE *f;
+
+	snprintf(line, sizeof(line), "echo '%s' | dpdk-telemetry.py -f %s 2>&1", cmd,
+		prefix != NULL ? prefix + 1 : dir);
+	f = popen(line, "r");
+	if (f == NULL)
+		return -errno;
+	n = fread(buf, 1, len - 1, f);
+	buf[n] = '\0';
+	return pclose(f) == 0 ? 0 : -EIO;
+}
+
+static int
+test_bind_telemetry(void)
+{
+	uint8_t *buf = sva_t_map(PG);
+	char out[8192], cmd[64], want[64];
+	struct sva_bond *b;
+	uint32_t pasid;
+
+	if (access("/usr/bin/dpdk-telemetry.py", X_OK) != 0)
+		TEST_SKIP("dpdk-telemetry.py is not installed (Debian package dpdk)");
+	TEST_ASSERT_NOT_NULL(buf, "memory");
+	TEST_ASSERT_SUCCESS(sva_t_open(NULL, "", "rid=0x10"), "open");
+	b = sva_t_bind(NULL);
+	TEST_ASSERT_NOT_NULL(b, "bind");
+	pasid = sva_bond_pasid(b);
+	syn_pr(ST.iommu, 0x10, pasid, 1, (uintptr_t)buf, SVA_FAULT_PERM_READ, 1);
+	syn_pr(ST.iommu, 0x10, 4000, 2, (uintptr_t)buf, SVA_FAULT_PERM_READ, 1);
+	while (sva_iopf_poll(ST.iommu, 64) > 0)
+		;
+	if (telemetry_query("/sva/iommus", out, sizeof(out)) != 0 ||
+			strstr(out, "{\"/sva/iommus\": ") == NULL) {
+		sva_t_unbind(b);
+		sva_t_close();
+		TEST_SKIP("no telemetry socket in %s: %.200s", rte_eal_get_runtime_dir(), out);
+	}
+	TEST_ASSERT(strstr(out, sva_iommu_name(ST.iommu)) != NULL, "/sva/iommus lists it: %s", out);
+	TEST_ASSERT_SUCCESS(telemetry_query("/sva/bonds", out, sizeof(out)), "bonds");
+	snprintf(want, sizeof(want), "\"%u\": \"%s dev=0x10 pasid=%u\"", sva_bond_id(b),
+		sva_iommu_name(ST.iommu), pasid);
+	TEST_ASSERT(strstr(out, want) != NULL, "/sva/bonds has %s: %s", want, out);
+	snprintf(cmd, sizeof(cmd), "/sva/stats,%u", sva_bond_id(b));
+	TEST_ASSERT_SUCCESS(telemetry_query(cmd, out, sizeof(out)), "stats");
+	TEST_ASSERT(strstr(out, "\"groups\": 1,") != NULL, "bond groups: %s", out);
+	TEST_ASSERT(strstr(out, "\"resp_success\": 1,") != NULL, "bond success: %s", out);
+	TEST_ASSERT(strstr(out, "\"lat_p50_ns\"") != NULL, "latency: %s", out);
+	snprintf(cmd, sizeof(cmd), "/sva/stats,%s", sva_iommu_name(ST.iommu));
+	TEST_ASSERT_SUCCESS(telemetry_query(cmd, out, sizeof(out)), "iommu stats");
+	TEST_ASSERT(strstr(out, "\"groups\": 2,") != NULL, "iommu groups: %s", out);
+	TEST_ASSERT(strstr(out, "\"invalid_unknown_pasid\": 1") != NULL, "by reason: %s", out);
+	TEST_ASSERT(strstr(out, "\"batch_mean\": \"2.00\"") != NULL, "mean batch: %s", out);
+	TEST_ASSERT_SUCCESS(telemetry_query("/sva/stats,99999", out, sizeof(out)), "unknown");
+	TEST_ASSERT(strstr(out, "\"groups\"") == NULL, "no stats for an unknown bond: %s", out);
+	sva_t_unbind(b);
+	munmap(buf, PG);
+	sva_t_close();
+	return TEST_SUCCESS;
+}
+
+static struct sva_test_suite sva_bind_suite = {
+	.name = "sva_bind",
+	.cases = {
+		SVA_TEST_CASE(test_bind_refusals),
+		SVA_TEST_CASE(copy_64m),
+		SVA_TEST_CASE(auto_invalid),
+		SVA_TEST_CASE(events_and_rid),
+		SVA_TEST_CASE(test_bind_fault_around_runtime),
+		SVA_TEST_CASE(test_bind_telemetry),
+		SVA_TEST_CASES_END(),
+	},
+};
+
+static int
+test_sva_bind(void)
+{
+	return sva_test_suite_run(&sva_bind_suite);
+}
+
+SVA_TEST_REGISTER(sva_bind_autotest, test_sva_bind);

@@ -1,0 +1,257 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef IOPF_PVT_H
+#define IOPF_PVT_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/queue.h>
+
+#include <rte_common.h>
+#include <rte_log.h>
+
+#include "sva_iopf.h"
+
+#define IOPF_LOG(level, fmt, ...) \
+	rte_log(RTE_LOG_##level, sva_iopf_logtype, "IOPF: " fmt "\n", ##__VA_ARGS__)
+
+#define IOPF_MAX_IOPFS 64
+#define IOPF_MAX_BONDS 4096
+#define IOPF_MAX_RID_BONDS 64
+#define IOPF_NONE UINT32_MAX
+#define IOPF_LOST_KEYS 256 /* groups that lost a request because the table was full */
+
+/* PASID -> bond: a two-level table, 1024 leaves of 1024 slots (20-bit PASIDs). */
+#define IOPF_LEAF_BITS 10
+#define IOPF_LEAF_SIZE (1u << IOPF_LEAF_BITS)
+#define IOPF_DIR_SIZE (1u << (20 - IOPF_LEAF_BITS))
+
+/* ---- mappings snapshot (iopf_maps.c) ---- */
+#define IOPF_VMA_R 1u
+#define IOPF_VMA_W 2u
+#define IOPF_VMA_X 4u
+
+struct iopf_vma {
+	uint64_t start, end;
+	uint8_t prot;       /* IOPF_VMA_* */
+	uint8_t page_shift; /* 12, or the hugetlbfs page shift */
+	uint8_t thp;        /* THP eligible: 2 MiB blocks inside it populate as one */
+	uint8_t pad[5];
+};
+
+struct iopf_maps {
+	uint64_t gen;
+	uint64_t user_limit; /* first address above the user half */
+	uint32_t n;
+	uint32_t pad;
+	struct iopf_vma v[];
+};
+
+/* The snapshot pollers read; NULL before the first refresh. */
+const struct iopf_maps *iopf_maps_current(void);
+const struct iopf_vma *iopf_maps_lookup(const struct iopf_maps *m, uint64_t addr);
+
+/* RCU: pollers are online only inside a poll call. */
+void iopf_rcu_online(unsigned int tid);
+void iopf_rcu_offline(unsigned int tid);
+int iopf_rcu_init(void);
+#define IOPF_CTL_TID RTE_MAX_LCORE /* reader id of control-path passes */
+
+/* ---- statistics (iopf_stats.c) ---- */
+#define IOPF_NCOUNTERS (sizeof(struct sva_iopf_stats) / sizeof(uint64_t))
+static inline unsigned int
+iopf_lat_bucket(uint64_t v)
+{
+	unsigned int msb;
+
+	if (v < 8)
+		return (unsigned int)v;
+	msb = 63 - __builtin_clzll(v);
+	if (msb > 45)
+		return SVA_IOPF_LAT_BUCKETS - 1;
+	return (msb - 2) * 8 + ((v >> (msb - 3)) & 7);
+}
+void iopf_stats_add(struct sva_iopf_stats *to, const struct sva_iopf_stats *from);
+void iopf_stats_sub(struct sva_iopf_stats *to, const struct sva_iopf_stats *base);
+void iopf_stats_finish(struct sva_iopf_stats *st);
+void iopf_stats_read(struct sva_iopf_stats *to, const struct sva_iopf_stats *live);
+
+/* ---- bonds ---- */
+enum { IOPF_BOND_LIVE = 1, IOPF_BOND_DYING };
+
+struct sva_iopf_bond {
+	/* read by the poller, per group */
+	struct sva_iopf *iopf;
+	struct sva_iopf_bond *next_same; /* another dev's bond with the same PASID */
+	uint32_t dev_id;
+	uint32_t pasid;
+	uint32_t flags;
+	uint32_t slot;        /* index in iopf->bonds, sort key */
+	uint16_t fa_before, fa_after;  /* written by the control path, read per burst */
+	uint32_t state;
+	uint64_t burst_epoch; /* fairness: burst_pages counts for this burst */
+	uint64_t last_batch;  /* batch number of its last response (per-bond batch count) */
+	uint32_t burst_pages;
+	uint32_t pad;
+	sva_iopf_event_cb_t event_cb;
+	void *event_arg;
+	struct rte_ring *event_ring;
+	void *owner;
+	struct sva_dev *dev;
+	struct sva_iopf_stats st __rte_cache_aligned;   /* written by the poller only */
+	struct sva_iopf_stats base;                     /* reset baseline (control path) */
+};
+
+/* ---- open groups (iopf_group.c) ---- */
+enum { IOPF_G_FREE = 0, IOPF_G_OPEN, IOPF_G_INCOMPLETE };
+
+struct iopf_page {
+	uint64_t addr;
+	uint32_t perm;
+	uint32_t next;
+};
+
+struct iopf_group {
+	uint64_t key;
+	uint64_t ts;        /* device timestamp of the first request (or read time) */
+	uint64_t opened;    /* rte_rdtsc() when first seen: the deadline runs from here */
+	uint32_t head, tail;/* pages in the pool */
+	uint32_t npages;
+	uint32_t state;
+	uint32_t prev, next;/* age list, oldest first */
+};
+
+struct iopf_index {
+	uint64_t key;       /* 0: empty */
+	uint32_t slot;
+	uint32_t pad;
+};
+
+/* A closed group, in the burst scratch or the deferred ring. */
+struct iopf_cgroup {
+	struct sva_iopf_bond *bond;
+	uint64_t key;
+	uint64_t ts;
+	uint64_t priv[2];
+	uint32_t dev_id, pasid, grpid, flags, cookie;
+	uint32_t first, n;  /* scratch: pages[first .. first+n); deferred: pool list in first */
+	uint8_t code, reason, drop, pad;
+};
+
+/* A demand or fault-around page, sorted by key. */
+struct iopf_item {
+	uint64_t key;       /* bond slot << 45 | page-aligned addr >> 12 */
+	uint64_t addr;      /* page-aligned at page_shift */
+	uint32_t cg;        /* closed group it came from */
+	uint8_t write, page_shift, maps_miss, status; /* status: 0 ok, else reason + 1 */
+	uint32_t code;      /* response code when status != 0 */
+};
+
+struct sva_iopf {
+	/* hot, poller-owned */
+	uint32_t busy;            /* ownership: poller or control path */
+	uint32_t ctl_want;        /* control path waits for it: pollers back off */
+	struct sva_iommu *iommu;
+	uint16_t burst;
+	bool has_range_resolved;
+	uint64_t burst_epoch;
+	uint64_t group_timeout_cyc, budget_cyc;
+	uint32_t budget_code;
+	uint32_t bond_burst_pages;
+	uint32_t populate_retries;
+	/* bonds */
+	struct sva_iopf_bond **dir[IOPF_DIR_SIZE];
+	struct sva_iopf_bond *rid_bonds[IOPF_MAX_RID_BONDS];
+	uint32_t nrid;
+	struct sva_iopf_bond *bonds[IOPF_MAX_BONDS]; /* by slot */
+	uint32_t nbonds;
+	/* open groups */
+	struct iopf_group *groups;
+	struct iopf_index *index;
+	uint32_t index_mask;
+	uint32_t max_groups, ngroups;
+	uint32_t gfree;           /* free group slots, linked by next */
+	uint32_t age_head, age_tail;
+	uint64_t lost[IOPF_LOST_KEYS]; /* keys of groups that could not be stored (0: free) */
+	uint32_t lost_next, nlost;
+	struct iopf_page *pool;
+	uint32_t pool_size, pool_free, pool_used;
+	/* deferred ring of closed groups */
+	struct iopf_cgroup *defer;
+	uint32_t defer_mask, defer_head, defer_tail;
+	/* burst scratch */
+	struct sva_fault *recs;
+	struct iopf_cgroup *cg;
+	uint32_t ncg, cg_cap;
+	struct iopf_page *pg;     /* pages of closed groups in this burst */
+	uint32_t npg, pg_cap;
+	struct iopf_item *items;
+	uint32_t items_cap, nitems;
+	struct sva_page_response *resp;
+	uint32_t nresp_pending;   /* refused by the queue, written first next time */
+	uint32_t resp_pending_cap;
+	struct sva_page_response *resp_pending;
+	/* statistics of what belongs to no bond, and of removed bonds */
+	struct sva_iopf_stats st;
+	struct sva_iopf_stats base;
+	struct sva_iopf_stats retired;
+	struct sva_iopf_conf conf;
+	pthread_mutex_t ctl;      /* control calls on this iopf (bonds, stats) */
+};
+
+/* iopf_group.c */
+int iopf_groups_init(struct sva_iopf *f);
+void iopf_groups_free(struct sva_iopf *f);
+struct iopf_group *iopf_group_find(struct sva_iopf *f, uint64_t key);
+struct iopf_group *iopf_group_open(struct sva_iopf *f, uint64_t key, uint64_t ts, uint64_t now);
+void iopf_group_close(struct sva_iopf *f, struct iopf_group *g);
+bool iopf_group_add_page(struct sva_iopf *f, struct iopf_group *g, uint64_t addr, uint32_t perm);
+uint32_t iopf_pool_put(struct sva_iopf *f, uint32_t head, uint64_t addr, uint32_t perm,
+		uint32_t *tail);
+void iopf_pool_free_list(struct sva_iopf *f, uint32_t head);
+void iopf_group_mark_incomplete(struct sva_iopf *f, struct iopf_group *g);
+
+/* iopf_bond.c */
+struct sva_iopf_bond *iopf_bond_lookup(const struct sva_iopf *f, uint32_t flags,
+		uint32_t dev_id, uint32_t pasid, unsigned int *reason);
+
+/* iopf_poll.c */
+void iopf_own(struct sva_iopf *f);
+void iopf_release(struct sva_iopf *f);
+int iopf_poll_owned(struct sva_iopf *f, unsigned int budget, int mode);
+int iopf_answer_bond(struct sva_iopf *f, struct sva_iopf_bond *bond, unsigned int reason);
+enum { IOPF_MODE_RESOLVE = 0, IOPF_MODE_FLUSH };
+
+/* iopf_resolve.c */
+void iopf_resolve(struct sva_iopf *f, uint64_t burst_start);
+void iopf_fault_around(struct sva_iopf *f);
+
+static inline uint64_t
+iopf_key(uint32_t dev_id, uint32_t flags, uint32_t pasid, uint32_t grpid)
+{
+	/* bit 63 keeps every key non-zero */
+	return (UINT64_C(1) << 63) | ((uint64_t)(dev_id & 0x7fffffff) << 32) |
+		((uint64_t)(flags & SVA_FAULT_PR_PASID_VALID) << 31) |
+		((uint64_t)(pasid & 0xfffff) << 9) | (grpid & 0x1ff);
+}
+
+/* First refusal of a group wins: it names the reason. */
+static inline void
+iopf_refuse(struct iopf_cgroup *cg, uint32_t code, unsigned int reason)
+{
+	if (cg->code == SVA_PAGE_RESP_SUCCESS) {
+		cg->code = (uint8_t)code;
+		cg->reason = (uint8_t)reason;
+	}
+}
+
+static inline void
+iopf_count_refusal(struct sva_iopf_stats *st, uint32_t code, unsigned int reason)
+{
+	if (code == SVA_PAGE_RESP_FAILURE)
+		st->failure[reason]++;
+	else
+		st->invalid[reason]++;
+}
+
+#endif /* IOPF_PVT_H */

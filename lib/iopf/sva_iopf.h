@@ -1,0 +1,392 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef SVA_IOPF_H
+#define SVA_IOPF_H
+
+/**
+ * @file
+ * The fault path of one iommu: read page requests in bursts, assemble groups, look the
+ * bond up by PASID, validate, populate, answer every group once with one doorbell per
+ * burst. lib/sva (sva.h) builds bind/unbind and poll services on it; applications
+ * normally use sva.h, and call sva_iopf_poll() only when they run their own loop.
+ *
+ * Objects:
+ *  - struct sva_iopf: the fault path of one iommu (one per iommu). Everything the poll
+ *    path needs is allocated here, at creation: the open-group table, the page pool,
+ *    the deferred-group ring and the burst scratch. The poll path allocates nothing,
+ *    takes no lock and makes no system call but the populate calls (madvise).
+ *  - struct sva_iopf_bond: one (dev, PASID) served by it: options (fault-around window,
+ *    auto-invalid, exec/priv allowed), event delivery, statistics.
+ *
+ * Call order:
+ *  1. sva_iopf_create(iommu, conf) (conf NULL: defaults, see sva_iopf_conf_default()).
+ *  2. sva_iopf_bond_add(iopf, dev, pasid, conf) after the PASID is attached.
+ *  3. sva_iopf_poll(iommu, budget) in a loop on one lcore (or the lib/sva service).
+ *  4. sva_iopf_bond_remove(bond): answers every open and deferred group of the bond
+ *     Invalid, then forgets the PASID; requests still queued for it are answered
+ *     Invalid (unknown PASID) when read. Then detach, then sva_iopf_drain() before the
+ *     PASID number is reused.
+ *  5. sva_iopf_destroy(iopf): every bond removed first.
+ *
+ * One poller per iommu: each poll call takes the iopf with one compare-and-swap and
+ * returns 0 at once when another thread holds it (never waits). Control calls that
+ * change poller-owned state (bond add/remove, flush, drain, reconfigure) raise a
+ * request flag, wait for the running poll call to end (poll calls are bounded by their
+ * budget), do their change and give the iopf back. Pollers must run on a thread with
+ * an lcore id (an EAL lcore or a thread given one with rte_thread_register()).
+ *
+ * Group assembly (per iommu): a request without LAST waits in the open-group table
+ * keyed by (dev, PASID valid, PASID, PRG index); LAST closes the group. Stop markers
+ * (LAST without read or write) are dropped and counted. A second LAST for a group
+ * already closed in the same burst or waiting deferred is a duplicate: dropped and
+ * counted (the device must not reuse a PRG index before its response).
+ *
+ * Overflow rule (both models): an SVA_FAULT_OVERFLOW record discards every open group
+ * (its pages are forgotten) and marks it incomplete. An incomplete group whose LAST
+ * arrives later is answered Invalid (reason SVA_IOPF_R_INCOMPLETE), never Success: an
+ * overflow can drop a group's first requests, and Success would claim pages present
+ * that were never asked for. A LAST lost to the overflow is answered by the hardware
+ * (VT-d auto-responds to dropped LAST requests); an incomplete group whose LAST never
+ * comes expires at the open-group deadline, counted. A group that cannot be stored
+ * because the page pool is full is marked incomplete in the same way; a request that
+ * finds the open-group table full is dropped and its group key remembered (the last
+ * 256 such keys), so that its LAST is answered Invalid too (R_INCOMPLETE). Size
+ * max_open_groups for 512 groups (the 9-bit PRG index) per dev.
+ *
+ * Validation (every page of a closed group, before anything touches memory):
+ *  - bond found for (dev, PASID) or, without PASID, the dev's RID bond; else Invalid
+ *    (R_UNKNOWN_PASID; R_UNBINDING while the bond is being removed);
+ *  - the address canonical and in the user half (R_NON_CANONICAL, R_KERNEL_ADDR);
+ *  - execute / privileged requests only on bonds that allow them (R_EXEC, R_PRIV);
+ *  - inside a mapping of the snapshot with the permission asked (R_NO_MAPPING,
+ *    R_PERM: write to read-only, read of PROT_NONE, execute of non-exec).
+ *  A group is answered with the worst result of its pages.
+ *
+ * Mappings snapshot: sva_iopf_maps_refresh() parses /proc/self/smaps (ranges, rwx,
+ * KernelPageSize for hugetlbfs, THPeligible) on the control path and swaps the result
+ * in under RCU (rte_rcu_qsbr; pollers are online only inside a poll call). An address
+ * missing from the snapshot (a mapping newer than the snapshot) is populated at 4 KiB
+ * and the kernel's answer decides (ENOMEM: outside any mapping). A mapping whose
+ * permissions were raised after the snapshot is judged by the old permissions until
+ * the next refresh: call sva_iopf_maps_refresh() after mprotect()/mmap() of buffers
+ * devices use (lib/sva refreshes at every bind).
+ *
+ * Resolve: demand pages are aligned to the mapping's page size (hugetlbfs: its page
+ * size; THP-eligible 2 MiB blocks: 2 MiB; else 4 KiB), deduplicated (write wins over
+ * read), sorted by (bond, address), coalesced into ranges of adjacent pages of one
+ * bond with one access, and populated with one madvise(MADV_POPULATE_WRITE or _READ)
+ * per range. Populate errors map to responses by this rule:
+ *  - ENOMEM: Invalid (R_NO_MAPPING without a snapshot entry, else R_NOMEM);
+ *  - EFAULT, EINVAL, EPERM, EHWPOISON: Invalid (R_POPULATE);
+ *  - EINTR, EAGAIN: retried conf.populate_retries times, then Invalid (R_RETRIES);
+ *  - any other errno, or the driver refusing the resolved range: Failure
+ *    (R_UNEXPECTED / R_DRIVER): the runtime cannot serve this device correctly.
+ *  A range that fails is re-populated page by page, so only the groups of the pages
+ *  that really fail are refused.
+ *  Then sva_iommu_range_resolved() per range (iommufd maps it), then the responses.
+ *
+ * Budget: when a burst's resolve has run longer than conf.resolve_budget_us, the
+ * ranges not yet populated are not populated and their groups are answered with
+ * conf.budget_code (Invalid by default, or Failure), reason R_BUDGET. The first range
+ * of a burst is always populated, so every burst makes progress.
+ *
+ * Fault-around: after the burst's responses are written (so speculation never delays
+ * a demand page), each Success page of a bond with a window is followed by populating
+ * up to `before` pages below it and `after` pages above it, within its mapping, with
+ * the same access (write only if the mapping is writable). Errors are only counted.
+ *
+ * Fairness: a bond may have at most conf.bond_burst_pages demand pages resolved per
+ * burst; further groups of that bond are deferred (kept, in order) to the following
+ * bursts, while the queue keeps being read, so a storm on one bond cannot hold back
+ * another. A bond's first group in a burst is always taken.
+ *
+ * Responses: one per closed group, all groups of a burst written with one
+ * sva_iommu_page_response() call (one doorbell). Responses the queue refuses are kept
+ * and written first at the next poll call (counted).
+ *
+ * Latency: per response, rte_rdtsc() minus the timestamp of the group's first request
+ * (SVA_FAULT_PR_TIMESTAMP; without it, the time the record was read), into a
+ * histogram of 8 linear sub-buckets per power of two of TSC cycles.
+ *
+ * Events: unrecoverable records from the event queue go to the bond's callback (on
+ * the poll lcore) or into its ring (rte_ring of 128-byte sva_fault elements), counted;
+ * records for no bond are counted per iommu. Auto-invalid bonds answer every page
+ * request Invalid at once and report each as an SVA_FAULT_UNRECOV record with reason
+ * SVA_FAULT_REASON_PRI_INVALID.
+ */
+
+#include <stdint.h>
+
+#include "sva_fault.h"
+#include "sva_iommu.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct sva_iopf;
+struct sva_iopf_bond;
+struct rte_ring;
+
+/** Why a group was answered Invalid or Failure. */
+enum sva_iopf_reason {
+	SVA_IOPF_R_UNKNOWN_PASID = 0, /**< no bond for (dev, PASID), or a freed PASID */
+	SVA_IOPF_R_WRONG_DEV,         /**< the PASID is bound, but to another dev */
+	SVA_IOPF_R_UNBINDING,         /**< the bond is being removed, or flushed by stop */
+	SVA_IOPF_R_NON_CANONICAL,     /**< address not canonical */
+	SVA_IOPF_R_KERNEL_ADDR,       /**< address in the kernel half */
+	SVA_IOPF_R_NO_MAPPING,        /**< outside every mapping */
+	SVA_IOPF_R_PERM,              /**< the mapping lacks the permission asked */
+	SVA_IOPF_R_EXEC,              /**< execute request, the bond does not allow it */
+	SVA_IOPF_R_PRIV,              /**< privileged request, the bond does not allow it */
+	SVA_IOPF_R_MALFORMED,         /**< a request with neither read, write nor execute */
+	SVA_IOPF_R_NOMEM,             /**< populate: out of memory */
+	SVA_IOPF_R_POPULATE,          /**< populate: EFAULT, EINVAL, EPERM, EHWPOISON */
+	SVA_IOPF_R_RETRIES,           /**< populate: EINTR/EAGAIN more than populate_retries */
+	SVA_IOPF_R_BUDGET,            /**< the burst's resolve budget ran out */
+	SVA_IOPF_R_INCOMPLETE,        /**< members lost (overflow, table full) */
+	SVA_IOPF_R_AUTO_INVALID,      /**< the bond answers everything Invalid */
+	SVA_IOPF_R_DRIVER,            /**< sva_iommu_range_resolved() failed (Failure) */
+	SVA_IOPF_R_UNEXPECTED,        /**< populate: an errno outside the rule (Failure) */
+	SVA_IOPF_R_MAX
+};
+
+/** Name of a reason ("unknown_pasid", ...), or "?" when out of range. */
+const char *sva_iopf_reason_name(unsigned int reason);
+
+/** Latency histogram buckets: 8 linear sub-buckets per power of two (TSC cycles). */
+#define SVA_IOPF_LAT_BUCKETS 352
+
+/**
+ * Statistics of a bond or of an iommu (all of its bonds, past and present, plus what
+ * belongs to no bond). All counters count since creation or the last reset.
+ */
+struct sva_iopf_stats {
+	uint64_t page_reqs;        /**< page requests read (stop markers not included) */
+	uint64_t stop_markers;     /**< stop markers dropped */
+	uint64_t groups;           /**< groups answered or dropped as duplicates */
+	uint64_t resp_success;     /**< groups answered Success */
+	uint64_t resp_invalid;     /**< groups answered Invalid */
+	uint64_t resp_failure;     /**< groups answered Failure */
+	uint64_t invalid[SVA_IOPF_R_MAX]; /**< Invalid responses by reason */
+	uint64_t failure[SVA_IOPF_R_MAX]; /**< Failure responses by reason */
+	uint64_t pages_populated;  /**< demand pages made present, in mapping pages */
+	uint64_t bytes_populated;  /**< bytes of those pages */
+	uint64_t populate_calls;   /**< madvise calls for demand pages */
+	uint64_t populate_retries; /**< EINTR/EAGAIN retries */
+	uint64_t fault_around_pages;  /**< pages populated by the fault-around window */
+	uint64_t fault_around_errors; /**< fault-around ranges the kernel refused */
+	uint64_t dup_pages;        /**< page requests merged into another of the same page */
+	uint64_t dup_groups;       /**< second LAST of a group still in flight (dropped) */
+	uint64_t overflows;        /**< overflow records read */
+	uint64_t overflow_groups;  /**< open groups discarded by an overflow */
+	uint64_t incomplete_groups;/**< groups that could not be stored (table or pool full) */
+	uint64_t timeouts;         /**< open groups discarded at the deadline */
+	uint64_t budget_overruns;  /**< bursts whose resolve ran out of budget */
+	uint64_t deferred;         /**< groups put off to a later burst (fairness) */
+	uint64_t batches;          /**< response batches written (doorbells); of a bond: the
+				        batches that carried its responses */
+	uint64_t batch_responses;  /**< responses in those batches: mean = this / batches */
+	uint64_t resp_queue_full;  /**< responses the queue refused at first (kept, retried) */
+	uint64_t resp_dropped;     /**< responses still refused after retrying with the
+				        kept ones full (the device's group times out) */
+	uint64_t events;           /**< unrecoverable records delivered */
+	uint64_t events_dropped;   /**< unrecoverable records not delivered (ring full, no bond) */
+	uint64_t maps_misses;      /**< pages not found in the mappings snapshot */
+	uint64_t lat_count;        /**< responses measured */
+	uint64_t lat_hist[SVA_IOPF_LAT_BUCKETS]; /**< see sva_iopf_lat_bucket_cycles() */
+	/* computed by the get calls from lat_hist (upper bound of the bucket), 0 if empty */
+	uint64_t lat_p50_ns, lat_p99_ns, lat_p999_ns, lat_max_ns;
+};
+
+/** Upper bound, in TSC cycles, of latency bucket b (b < SVA_IOPF_LAT_BUCKETS). */
+uint64_t sva_iopf_lat_bucket_cycles(unsigned int b);
+
+/** Per-iommu configuration. */
+struct sva_iopf_conf {
+	uint16_t burst;             /**< records per read, 1..256 (default 32) */
+	uint32_t max_open_groups;   /**< open groups tracked, 16..65536 (default 1024) */
+	uint32_t max_pending_pages; /**< pages held by open and deferred groups (default 8192) */
+	uint32_t max_deferred;      /**< deferred groups, power of two (default 1024) */
+	uint32_t bond_burst_pages;  /**< demand pages per bond per burst (default 64) */
+	uint32_t populate_retries;  /**< EINTR/EAGAIN retries (default 3) */
+	uint64_t group_timeout_us;  /**< open-group deadline, 0 = none (default 1000000) */
+	uint64_t resolve_budget_us; /**< per burst, 0 = none (default 0) */
+	uint32_t budget_code;       /**< SVA_PAGE_RESP_INVALID (default) or _FAILURE */
+};
+
+/** Fill conf with the defaults. */
+void sva_iopf_conf_default(struct sva_iopf_conf *conf);
+
+/**
+ * Create the fault path of an iommu.
+ *
+ * @param conf NULL for the defaults.
+ * @return The iopf, or NULL with rte_errno set:
+ *   - EINVAL: iommu NULL, a conf field out of range (logged with the field)
+ *   - EEXIST: the iommu has an iopf already
+ *   - ENOSPC: too many iopfs (64)
+ *   - ENOMEM
+ */
+struct sva_iopf *sva_iopf_create(struct sva_iommu *iommu, const struct sva_iopf_conf *conf);
+
+/**
+ * Destroy an iopf. Open and deferred groups (of no bond by now) are answered Invalid.
+ *
+ * @return 0, or -EINVAL (iopf NULL), -EBUSY (bonds remain).
+ */
+int sva_iopf_destroy(struct sva_iopf *iopf);
+
+/** The iopf of an iommu, or NULL (rte_errno ENOENT; EINVAL for a NULL iommu). */
+struct sva_iopf *sva_iopf_get(const struct sva_iommu *iommu);
+
+/** The iommu of an iopf. */
+struct sva_iommu *sva_iopf_iommu(const struct sva_iopf *iopf);
+
+/**
+ * Change the deadlines of a running iopf (the rest of the conf is fixed at create).
+ *
+ * @return 0, or -EINVAL (iopf NULL, budget_code neither Invalid nor Failure).
+ */
+int sva_iopf_deadlines_set(struct sva_iopf *iopf, uint64_t group_timeout_us,
+		uint64_t resolve_budget_us, uint32_t budget_code);
+
+/** Event delivery callback, called on the poll lcore: keep it short. */
+typedef void (*sva_iopf_event_cb_t)(struct sva_iopf_bond *bond, const struct sva_fault *rec,
+		void *arg);
+
+/** @name Bond flags (sva_iopf_bond_conf.flags) */
+/** @{ */
+#define SVA_IOPF_BOND_RID (1u << 0)          /**< serve requests without PASID from this dev */
+#define SVA_IOPF_BOND_AUTO_INVALID (1u << 1) /**< answer Invalid at once, report as event */
+#define SVA_IOPF_BOND_ALLOW_EXEC (1u << 2)   /**< execute requests may be resolved */
+#define SVA_IOPF_BOND_ALLOW_PRIV (1u << 3)   /**< privileged requests may be resolved */
+/** @} */
+
+/** Largest fault-around window, pages each side. */
+#define SVA_IOPF_FAULT_AROUND_MAX 512
+
+struct sva_iopf_bond_conf {
+	uint32_t flags;             /**< SVA_IOPF_BOND_* */
+	uint16_t fault_around_before; /**< pages below the faulting page (0..512) */
+	uint16_t fault_around_after;  /**< pages above it (0..512) */
+	sva_iopf_event_cb_t event_cb; /**< NULL: no callback */
+	void *event_arg;
+	struct rte_ring *event_ring; /**< NULL, or a ring of 128-byte elements (single producer) */
+	void *owner;                /**< returned by sva_iopf_bond_owner() */
+};
+
+/**
+ * Serve a (dev, PASID) — or, with SVA_IOPF_BOND_RID, the dev's requests without PASID.
+ *
+ * @return The bond, or NULL with rte_errno:
+ *   - EINVAL: NULL iopf/dev/conf, dev behind another iommu, PASID beyond the iommu's
+ *     bits, unknown flag, window above SVA_IOPF_FAULT_AROUND_MAX, both callback and
+ *     ring, ring element size not 128
+ *   - EEXIST: that (dev, PASID) or that dev's RID is served already
+ *   - ENOSPC: 4096 bonds on this iopf, or 64 RID bonds
+ *   - ENOMEM
+ */
+struct sva_iopf_bond *sva_iopf_bond_add(struct sva_iopf *iopf, struct sva_dev *dev,
+		uint32_t pasid, const struct sva_iopf_bond_conf *conf);
+
+/**
+ * Stop serving a bond. Never fails. Order: the bond stops being found (new requests
+ * for it are answered Invalid, R_UNKNOWN_PASID), its open groups and deferred groups
+ * are answered Invalid (R_UNBINDING) with one doorbell, its statistics are added to
+ * the iommu's, and it is freed. Requests already queued for the PASID are answered
+ * Invalid when read: call sva_iopf_drain() before the PASID is reused.
+ */
+void sva_iopf_bond_remove(struct sva_iopf_bond *bond);
+
+/** A bond's PASID, dev, owner. */
+uint32_t sva_iopf_bond_pasid(const struct sva_iopf_bond *bond);
+struct sva_dev *sva_iopf_bond_dev(const struct sva_iopf_bond *bond);
+void *sva_iopf_bond_owner(const struct sva_iopf_bond *bond);
+
+/**
+ * Change a bond's fault-around window; takes effect at the next burst.
+ *
+ * @return 0, or -EINVAL (bond NULL, a side above SVA_IOPF_FAULT_AROUND_MAX).
+ */
+int sva_iopf_bond_fault_around_set(struct sva_iopf_bond *bond, uint16_t before, uint16_t after);
+
+/**
+ * Poll an iommu's page request and event queues: up to budget page-request records,
+ * in bursts; then the event queue. Call from one lcore at a time.
+ *
+ * @return Records handled (0: nothing to do, or another thread holds the iopf), or
+ *   -ENODEV (the iommu has no iopf), -EINVAL (the calling thread has no lcore id).
+ */
+int sva_iopf_poll(struct sva_iommu *iommu, unsigned int budget);
+
+/** The same, given the iopf. */
+int sva_iopf_poll_iopf(struct sva_iopf *iopf, unsigned int budget);
+
+/**
+ * Answer everything in flight Invalid (R_UNBINDING): open groups, deferred groups,
+ * and every group closed by the records still in the queue (read until empty, at most
+ * max_reads bursts). For a poll service that stops. Control path.
+ *
+ * @return Groups answered, or -EINVAL (iopf NULL).
+ */
+int sva_iopf_flush(struct sva_iopf *iopf, unsigned int max_reads);
+
+/**
+ * Handle what the page request queue holds now (normally: resolve and answer) on the
+ * calling control thread, until a read finds it empty or max_reads bursts were read.
+ * After it returns 0, no request written before the call is left unanswered — which is
+ * what a freed PASID needs before its number is reused.
+ *
+ * @return 0 (queue found empty), -EAGAIN (still not empty after max_reads bursts),
+ *   -EINVAL (iopf NULL).
+ */
+int sva_iopf_drain(struct sva_iopf *iopf, unsigned int max_reads);
+
+/**
+ * sva_iopf_drain() on every iopf: what a PASID allocator's drain hook calls before a
+ * freed PASID number is reused.
+ *
+ * @return 0, or -EAGAIN (some queue still not empty after max_reads bursts).
+ */
+int sva_iopf_drain_all(unsigned int max_reads);
+
+/**
+ * Statistics of a bond (bond non-NULL) or of the whole iopf (bond NULL).
+ *
+ * @return 0, or -EINVAL (iopf and bond NULL, stats NULL, bond of another iopf).
+ */
+int sva_iopf_stats_get(struct sva_iopf *iopf, const struct sva_iopf_bond *bond,
+		struct sva_iopf_stats *stats);
+
+/**
+ * Reset the statistics of a bond, or of the iopf and all its bonds (bond NULL).
+ * Lock-free against the poller (a baseline is taken; get reports the difference).
+ *
+ * @return 0, or -EINVAL.
+ */
+int sva_iopf_stats_reset(struct sva_iopf *iopf, struct sva_iopf_bond *bond);
+
+/** Call fn for every bond of an iopf until it returns non-zero (control path). */
+int sva_iopf_bond_foreach(struct sva_iopf *iopf,
+		int (*fn)(struct sva_iopf_bond *bond, void *arg), void *arg);
+
+/**
+ * Take a new snapshot of the process's mappings (/proc/self/smaps) and swap it in.
+ * Control path; waits for one grace period of the pollers before freeing the old one.
+ *
+ * @return 0, or -ENOMEM, -EIO (smaps unreadable or unparsable, logged), or -errno of
+ *   open/read.
+ */
+int sva_iopf_maps_refresh(void);
+
+/** Generation of the current snapshot (0: none yet). */
+uint64_t sva_iopf_maps_generation(void);
+
+/** rte_log type of lib/iopf ("lib.sva.iopf"). */
+extern int sva_iopf_logtype;
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* SVA_IOPF_H */

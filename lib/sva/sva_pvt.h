@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef SVA_PVT_H
+#define SVA_PVT_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <sys/queue.h>
+
+#include "sva.h"
+#include "sva_log_pvt.h"
+
+struct sva_bond {
+	TAILQ_ENTRY(sva_bond) next;
+	unsigned int id;
+	uint32_t pasid;
+	uint32_t flags;
+	struct sva_dev *dev;
+	struct sva_iommu *iommu;
+	struct sva_iopf *iopf;
+	struct sva_pasid_set *set;
+	struct sva_iopf_bond *ib;      /* PASID requests */
+	struct sva_iopf_bond *ib_rid;  /* requests without PASID (SVA_BIND_RID) */
+	struct rte_ring *ring;
+	sva_bond_event_cb_t cb;
+	void *cb_arg;
+};
+
+/* One per iommu with a fault path. */
+struct sva_poller {
+	TAILQ_ENTRY(sva_poller) next;
+	struct sva_iommu *iommu;
+	struct sva_iopf *iopf;
+	uint32_t service_id;
+	unsigned int nbonds;
+};
+
+TAILQ_HEAD(sva_bond_list, sva_bond);
+TAILQ_HEAD(sva_poller_list, sva_poller);
+
+/* Everything below is guarded by sva_lock. */
+extern pthread_mutex_t sva_lock;
+extern struct sva_bond_list sva_bonds;
+extern struct sva_poller_list sva_pollers;
+
+struct sva_poller *sva_poller_find(const struct sva_iommu *iommu);
+/* Create the fault path and its service (locked). */
+int sva_poller_create(struct sva_iommu *iommu, const struct sva_iopf_conf *conf,
+		struct sva_poller **out);
+struct sva_bond *sva_bond_find_id(unsigned int id);
+/* Register the /sva/... telemetry commands (once; under sva_lock). */
+void sva_telemetry_init(void);
+
+#endif /* SVA_PVT_H */

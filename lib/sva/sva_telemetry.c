@@ -1,0 +1,156 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Telemetry: /sva/iommus, /sva/bonds, /sva/stats,<bond id | iommu name>.
+ * Readable with DPDK's usertools/dpdk-telemetry.py. Handlers run on the telemetry
+ * thread and take the sva lock, so a bond cannot go away under them.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_common.h>
+#include <rte_telemetry.h>
+
+#include "sva_pvt.h"
+
+static int
+tel_iommus(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	struct sva_poller *p;
+
+	RTE_SET_USED(cmd);
+	RTE_SET_USED(params);
+	rte_tel_data_start_array(d, RTE_TEL_STRING_VAL);
+	pthread_mutex_lock(&sva_lock);
+	TAILQ_FOREACH(p, &sva_pollers, next)
+		rte_tel_data_add_array_string(d, sva_iommu_name(p->iommu));
+	pthread_mutex_unlock(&sva_lock);
+	return 0;
+}
+
+static int
+tel_bonds(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	struct sva_bond *b;
+	char key[16], val[96];
+
+	RTE_SET_USED(cmd);
+	RTE_SET_USED(params);
+	rte_tel_data_start_dict(d);
+	pthread_mutex_lock(&sva_lock);
+	TAILQ_FOREACH(b, &sva_bonds, next) {
+		snprintf(key, sizeof(key), "%u", b->id);
+		snprintf(val, sizeof(val), "%s dev=0x%x pasid=%u%s%s", sva_iommu_name(b->iommu),
+			sva_dev_id(b->dev), b->pasid, (b->flags & SVA_BIND_RID) ? " rid" : "",
+			(b->flags & SVA_BIND_AUTO_INVALID) ? " auto_invalid" : "");
+		rte_tel_data_add_dict_string(d, key, val);
+	}
+	pthread_mutex_unlock(&sva_lock);
+	return 0;
+}
+
+#define ADD(field) rte_tel_data_add_dict_u64(d, #field, st->field)
+
+static void
+stats_dict(struct rte_tel_data *d, const struct sva_iopf_stats *st)
+{
+	char key[48], mean[32];
+
+	ADD(page_reqs);
+	ADD(stop_markers);
+	ADD(groups);
+	ADD(resp_success);
+	ADD(resp_invalid);
+	ADD(resp_failure);
+	for (unsigned int r = 0; r < SVA_IOPF_R_MAX; r++) {
+		if (st->invalid[r] != 0) {
+			snprintf(key, sizeof(key), "invalid_%s", sva_iopf_reason_name(r));
+			rte_tel_data_add_dict_u64(d, key, st->invalid[r]);
+		}
+		if (st->failure[r] != 0) {
+			snprintf(key, sizeof(key), "failure_%s", sva_iopf_reason_name(r));
+			rte_tel_data_add_dict_u64(d, key, st->failure[r]);
+		}
+	}
+	ADD(pages_populated);
+	ADD(bytes_populated);
+	ADD(populate_calls);
+	ADD(populate_retries);
+	ADD(fault_around_pages);
+	ADD(fault_around_errors);
+	ADD(dup_pages);
+	ADD(dup_groups);
+	ADD(overflows);
+	ADD(overflow_groups);
+	ADD(incomplete_groups);
+	ADD(timeouts);
+	ADD(budget_overruns);
+	ADD(deferred);
+	ADD(batches);
+	ADD(batch_responses);
+	snprintf(mean, sizeof(mean), "%.2f",
+		st->batches != 0 ? (double)st->batch_responses / (double)st->batches : 0.0);
+	rte_tel_data_add_dict_string(d, "batch_mean", mean);
+	ADD(resp_queue_full);
+	ADD(resp_dropped);
+	ADD(events);
+	ADD(events_dropped);
+	ADD(maps_misses);
+	ADD(lat_count);
+	ADD(lat_p50_ns);
+	ADD(lat_p99_ns);
+	ADD(lat_p999_ns);
+	ADD(lat_max_ns);
+}
+
+static int
+tel_stats(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	struct sva_iopf_stats st;
+	struct sva_poller *p;
+	struct sva_bond *b = NULL;
+	char *end;
+	unsigned long id;
+	int ret = -EINVAL;
+
+	RTE_SET_USED(cmd);
+	if (params == NULL || params[0] == '\0')
+		return -EINVAL;
+	pthread_mutex_lock(&sva_lock);
+	id = strtoul(params, &end, 10);
+	if (*end == '\0' && end != params) {
+		b = sva_bond_find_id((unsigned int)id);
+		if (b != NULL)
+			ret = sva_iopf_stats_get(b->iopf, b->ib, &st);
+	} else {
+		TAILQ_FOREACH(p, &sva_pollers, next)
+			if (strcmp(sva_iommu_name(p->iommu), params) == 0)
+				ret = sva_iopf_stats_get(p->iopf, NULL, &st);
+	}
+	pthread_mutex_unlock(&sva_lock);
+	if (ret != 0)
+		return -EINVAL;
+	rte_tel_data_start_dict(d);
+	stats_dict(d, &st);
+	return 0;
+}
+
+/* Called at the first fault path set-up (a constructor here would be dropped from
+ * static links: nothing else references this file). */
+void
+sva_telemetry_init(void)
+{
+	static bool done;
+
+	if (done)
+		return;
+	done = true;
+	rte_telemetry_register_cmd("/sva/iommus", tel_iommus,
+		"Iommus with a fault path. No parameters");
+	rte_telemetry_register_cmd("/sva/bonds", tel_bonds,
+		"Bonds: id -> iommu, dev, PASID. No parameters");
+	rte_telemetry_register_cmd("/sva/stats", tel_stats,
+		"Fault path statistics. Parameter: a bond id or an iommu name");
+}
