@@ -190,9 +190,14 @@ fixture_open(const char *iommu_extra, const char *dev_args)
 		printf("    cannot create '%s': %s\n", args, strerror(rte_errno));
 		return -rte_errno;
 	}
-	dev = sva_dev_open(iommu, dev_args);
+	/* groups the responder answers must never time out, however loaded the machine */
+	snprintf(args, sizeof(args), "%s%s%s", dev_args, dev_args[0] ? "," : "",
+		strstr(dev_args, "timeout_ms") ? "" : "timeout_ms=20000");
+	if (args[strlen(args) - 1] == ',')
+		args[strlen(args) - 1] = '\0';
+	dev = sva_dev_open(iommu, args);
 	if (dev == NULL) {
-		printf("    cannot open dev '%s': %s\n", dev_args, strerror(rte_errno));
+		printf("    cannot open dev '%s': %s\n", args, strerror(rte_errno));
 		return -rte_errno;
 	}
 	return sva_dev_attach_pasid(dev, 5, &mm);
@@ -313,9 +318,10 @@ info_one(void)
 		"table size");
 	TEST_ASSERT(info.numa_node >= -1, "node");
 	fixture_close();
-	TEST_ASSERT_SUCCESS(fixture_open("pasid_table=no", ""), "open");
+	TEST_ASSERT_SUCCESS(fixture_open("pasid_table=no,numa=0", ""), "open");
 	TEST_ASSERT_SUCCESS(sva_iommu_info_get(iommu, &info), "info");
 	TEST_ASSERT_EQUAL(info.caps & SVA_IOMMU_CAP_PASID_TABLE, 0, "no PASID table");
+	TEST_ASSERT_EQUAL(info.numa_node, 0, "numa=0");
 	return TEST_SUCCESS;
 }
 BOTH(info)
@@ -347,6 +353,23 @@ attach_modes_one(void)
 	TEST_ASSERT_RET(sva_dev_attach_rid_all_pasids(d2, &mm), -EOPNOTSUPP);
 	TEST_ASSERT_RET(sva_dev_attach_pasid(d2, 7, &mm), 0);
 	TEST_ASSERT_RET(sva_dev_attach_pasid(d2, 7, &mm), -EBUSY);
+	{
+		uint64_t word = 0;
+		struct sva_emu_desc d = { .op = SVA_EMU_OP_FILL, .dst = (uintptr_t)&word, .len = 8 };
+		struct sva_emu_comp c;
+
+		/* a request without PASID from a pasid_only dev has no page table */
+		TEST_ASSERT_RET(sva_emu_submit(d2, &d, &c), 0);
+		TEST_ASSERT_RET(sva_emu_wait(d2, &c, WAIT_US), 0);
+		TEST_ASSERT_EQUAL(c.status, SVA_EMU_STATUS_UNRECOVERABLE, "RID request");
+		d.flags = SVA_EMU_DESC_PASID_VALID;
+		d.pasid = 7;
+		d.pattern = 0x0101010101010101ull;
+		TEST_ASSERT_RET(sva_emu_submit(d2, &d, &c), 0);
+		TEST_ASSERT_RET(sva_emu_wait(d2, &c, WAIT_US), 0);
+		TEST_ASSERT_EQUAL(c.status, SVA_EMU_STATUS_SUCCESS, "PASID request");
+		TEST_ASSERT_EQUAL(word, 0x0101010101010101ull, "filled");
+	}
 	sva_dev_close(d2);
 	return TEST_SUCCESS;
 }
@@ -518,6 +541,8 @@ untouched_copy(const char *walk)
 	TEST_ASSERT_SUCCESS(fixture_open(extra, "prg_window=32"), "open");
 	TEST_ASSERT_EQUAL(posix_memalign((void **)&src, PG, len), 0, "malloc");
 	madvise(src, len, MADV_NOHUGEPAGE);
+	/* malloc may hand back memory touched before: drop it, so it is untouched now */
+	TEST_ASSERT_EQUAL(madvise(src, len, MADV_DONTNEED), 0, "MADV_DONTNEED");
 	dst = map_untouched(len);
 	TEST_ASSERT_NOT_NULL(dst, "mmap");
 	/* every other page of the source has data; the rest was never touched */
@@ -547,6 +572,15 @@ untouched_copy(const char *walk)
 	TEST_ASSERT_EQUAL(k.model.prq_read, k.page_reqs, "model: read");
 	TEST_ASSERT_EQUAL(k.model.resp_read, k.groups, "model: responses read");
 	TEST_ASSERT_EQUAL(k.jobs_ok, 1, "job");
+	{
+		uint64_t sum = 0;
+
+		for (unsigned int b = 0; b < SVA_EMU_WAIT_HIST_BUCKETS; b++)
+			sum += k.group_wait_hist[b];
+		TEST_ASSERT_EQUAL(sum, k.groups, "every answered group in the latency histogram");
+		TEST_ASSERT_GREATER(k.group_wait_ns_total, 0, "latency total");
+		TEST_ASSERT_LESS_EQ(k.group_wait_ns_max, k.group_wait_ns_total, "max <= total");
+	}
 	free(src);
 	munmap(dst, len);
 	return TEST_SUCCESS;
@@ -586,6 +620,39 @@ readonly_dst_one(void)
 	return TEST_SUCCESS;
 }
 BOTH(readonly_dst)
+
+/* Present and not the zero page, but the mapping is read-only: the walk cannot see
+ * the VMA's permission, process_vm_writev refuses, and that becomes a write request. */
+static int
+readonly_present_dst_one(void)
+{
+	uint8_t *src = malloc(2 * PG), *dst = map_untouched(2 * PG);
+	struct sva_emu_comp c;
+	struct sva_emu_counters k;
+
+	TEST_ASSERT_SUCCESS(fixture_open("", ""), "open");
+	TEST_ASSERT(src != NULL && dst != NULL, "memory");
+	memset(src, 0x11, 2 * PG);
+	memset(dst, 0x22, 2 * PG);
+	TEST_ASSERT_EQUAL(mprotect(dst + PG, PG, PROT_READ), 0, "mprotect");
+	TEST_ASSERT_SUCCESS(responder_start(iommu, RESP_POPULATE), "responder");
+	TEST_ASSERT_RET(run_job(SVA_EMU_OP_COPY, (uintptr_t)src, (uintptr_t)dst, 2 * PG, 0, &c), 0);
+	responder_stop();
+	TEST_ASSERT_EQUAL(c.status, SVA_EMU_STATUS_PAGE_FAULT, "Invalid");
+	TEST_ASSERT_EQUAL(c.fault_addr, (uintptr_t)dst + PG, "the read-only page");
+	TEST_ASSERT_EQUAL(c.fault_perm, SVA_FAULT_PERM_WRITE, "a write");
+	TEST_ASSERT_EQUAL(c.bytes_done, PG, "the first page was done");
+	TEST_ASSERT_EQUAL(dst[0], 0x11, "copied");
+	TEST_ASSERT_EQUAL(dst[PG], 0x22, "untouched");
+	k = counters();
+	TEST_ASSERT_GREATER_EQ(k.access_faults, 1, "the refused access");
+	TEST_ASSERT_EQUAL(k.page_reqs, 1, "one write request for it");
+	TEST_ASSERT_EQUAL(k.resp_invalid, 1, "answered Invalid");
+	free(src);
+	munmap(dst, 2 * PG);
+	return TEST_SUCCESS;
+}
+BOTH(readonly_present_dst)
 
 static int
 unmap_mid_job_one(void)
@@ -742,6 +809,95 @@ late_and_unknown_responses_one(void)
 }
 BOTH(late_and_unknown_responses)
 
+/* Two devs behind one iommu, one on a PASID and one on its RID, faulting at once:
+ * requests and responses of both share the queues and reach the right dev. */
+struct dev_job {
+	struct sva_dev *dev;
+	struct sva_emu_desc desc;
+	struct sva_emu_comp comp;
+	int ret;
+};
+
+static void *
+dev_job_thread(void *arg)
+{
+	struct dev_job *j = arg;
+
+	j->ret = sva_emu_submit(j->dev, &j->desc, &j->comp);
+	if (j->ret == 0)
+		j->ret = sva_emu_wait(j->dev, &j->comp, WAIT_US);
+	return NULL;
+}
+
+static int
+two_devs_one_iommu_one(void)
+{
+	const size_t len = 1u << 20;
+	uint8_t *a = map_untouched(len), *b = map_untouched(len);
+	struct dev_job j[2];
+	pthread_t t;
+	struct sva_dev *d2;
+	struct sva_emu_counters k;
+
+	TEST_ASSERT_SUCCESS(fixture_open("", "rid=0x10,prg_window=16"), "open");
+	TEST_ASSERT(a != NULL && b != NULL, "map");
+	d2 = sva_dev_open(iommu, "rid=0x20,prg_window=8");
+	TEST_ASSERT_NOT_NULL(d2, "second dev");
+	TEST_ASSERT_RET(sva_dev_attach_rid(d2, &mm), 0);
+	TEST_ASSERT_SUCCESS(responder_start(iommu, RESP_POPULATE), "responder");
+	j[0] = (struct dev_job){ .dev = dev, .desc = { .op = SVA_EMU_OP_FILL,
+		.flags = SVA_EMU_DESC_PASID_VALID, .pasid = 5, .dst = (uintptr_t)a, .len = len,
+		.pattern = 0x1111111111111111ull } };
+	j[1] = (struct dev_job){ .dev = d2, .desc = { .op = SVA_EMU_OP_FILL,
+		.dst = (uintptr_t)b, .len = len, .pattern = 0x2222222222222222ull } };
+	TEST_ASSERT_EQUAL(pthread_create(&t, NULL, dev_job_thread, &j[1]), 0, "thread");
+	dev_job_thread(&j[0]);
+	pthread_join(t, NULL);
+	responder_stop();
+	sva_dev_close(d2);
+	for (int i = 0; i < 2; i++) {
+		TEST_ASSERT_RET(j[i].ret, 0);
+		TEST_ASSERT_EQUAL(j[i].comp.status, SVA_EMU_STATUS_SUCCESS, "dev %d", i);
+	}
+	for (size_t i = 0; i < len; i += 4093) {
+		TEST_ASSERT_EQUAL(a[i], 0x11, "PASID dev's data at %zu", i);
+		TEST_ASSERT_EQUAL(b[i], 0x22, "RID dev's data at %zu", i);
+	}
+	k = counters();
+	TEST_ASSERT_EQUAL(k.page_reqs, 2 * len / PG, "every page of both");
+	TEST_ASSERT_EQUAL(k.resp_success, k.groups, "every group answered once");
+	TEST_ASSERT_EQUAL(k.resp_unknown_group + k.resp_duplicate, 0, "none misrouted");
+	TEST_ASSERT_EQUAL(k.groups_outstanding, 0, "outstanding");
+	munmap(a, len);
+	munmap(b, len);
+	return TEST_SUCCESS;
+}
+BOTH(two_devs_one_iommu)
+
+static int
+close_aborts_one(void)
+{
+	uint8_t *buf = map_untouched(PG);
+	struct sva_emu_desc d = { .op = SVA_EMU_OP_FILL, .flags = SVA_EMU_DESC_PASID_VALID,
+		.pasid = 5, .len = PG };
+	struct sva_emu_comp c1, c2;
+
+	TEST_ASSERT_SUCCESS(fixture_open("", "timeout_ms=600000"), "open");
+	TEST_ASSERT_NOT_NULL(buf, "map");
+	d.dst = (uintptr_t)buf;
+	TEST_ASSERT_RET(sva_emu_submit(dev, &d, &c1), 0);   /* waits for a response */
+	TEST_ASSERT_RET(sva_emu_submit(dev, &d, &c2), 0);   /* queued behind it */
+	TEST_ASSERT_RET(sva_emu_wait(dev, &c1, 1000), -ETIMEDOUT);
+	sva_dev_close(dev);   /* returns: the device gives up its wait */
+	dev = NULL;
+	TEST_ASSERT_EQUAL(c1.status, SVA_EMU_STATUS_ABORTED, "in flight");
+	TEST_ASSERT_EQUAL(c2.status, SVA_EMU_STATUS_ABORTED, "queued");
+	TEST_ASSERT_EQUAL(counters().groups_outstanding, 0, "outstanding");
+	munmap(buf, PG);
+	return TEST_SUCCESS;
+}
+BOTH(close_aborts)
+
 /* ---- fault injection ---- */
 
 static int
@@ -751,7 +907,7 @@ inject_drop_one(void)
 	struct sva_emu_comp c;
 	struct sva_emu_counters k;
 
-	TEST_ASSERT_SUCCESS(fixture_open("inject_drop_every=2", "prg_window=1,timeout_ms=50"),
+	TEST_ASSERT_SUCCESS(fixture_open("inject_drop_every=2", "prg_window=1,timeout_ms=1000"),
 		"open");
 	TEST_ASSERT_NOT_NULL(buf, "map");
 	TEST_ASSERT_SUCCESS(responder_start(iommu, RESP_POPULATE), "responder");
@@ -767,6 +923,16 @@ inject_drop_one(void)
 	TEST_ASSERT_EQUAL(k.resp_success, 1, "answered");
 	TEST_ASSERT_EQUAL(k.model.prq_written, 1, "only one reached the queue");
 	TEST_ASSERT_EQUAL(k.groups_outstanding, 0, "outstanding");
+	fixture_close();
+
+	/* a rate of one million per million drops every entry */
+	TEST_ASSERT_SUCCESS(fixture_open("inject_drop_ppm=1000000,inject_seed=7",
+		"prg_window=1,timeout_ms=20"), "open");
+	TEST_ASSERT_RET(run_job(SVA_EMU_OP_FILL, 0, (uintptr_t)buf + 2 * PG, PG, 1, &c), 0);
+	TEST_ASSERT_EQUAL(c.status, SVA_EMU_STATUS_TIMEOUT, "dropped");
+	k = counters();
+	TEST_ASSERT_EQUAL(k.inj_drops, 1, "dropped by rate");
+	TEST_ASSERT_EQUAL(k.model.prq_written, 0, "nothing reached the queue");
 	munmap(buf, 4 * PG);
 	return TEST_SUCCESS;
 }
@@ -799,23 +965,24 @@ BOTH(inject_dup)
 static int
 inject_corrupt_one(void)
 {
-	uint8_t *buf = map_untouched(2 * PG);
+	uint8_t *buf = map_untouched(PG);
 	struct sva_emu_comp c;
 	struct sva_emu_counters k;
 
-	TEST_ASSERT_SUCCESS(fixture_open("inject_corrupt_every=2", "prg_window=1,timeout_ms=50"),
+	TEST_ASSERT_SUCCESS(fixture_open("inject_corrupt_every=1", "prg_window=1,timeout_ms=50"),
 		"open");
 	TEST_ASSERT_NOT_NULL(buf, "map");
 	TEST_ASSERT_SUCCESS(responder_start(iommu, RESP_POPULATE), "responder");
-	TEST_ASSERT_RET(run_job(SVA_EMU_OP_FILL, 0, (uintptr_t)buf, 2 * PG, 1, &c), 0);
+	TEST_ASSERT_RET(run_job(SVA_EMU_OP_FILL, 0, (uintptr_t)buf, PG, 1, &c), 0);
 	responder_stop();
 	TEST_ASSERT_EQUAL(c.status, SVA_EMU_STATUS_TIMEOUT, "the corrupt request is lost");
-	TEST_ASSERT_EQUAL(c.bytes_done, PG, "first page done");
+	TEST_ASSERT_EQUAL(c.bytes_done, 0, "nothing done");
 	k = counters();
 	TEST_ASSERT_EQUAL(k.inj_corrupt, 1, "corrupted");
 	TEST_ASSERT_EQUAL(k.model.prq_malformed, 1, "the decoder refused it");
+	TEST_ASSERT_EQUAL(rsp.reqs, 0, "the responder never saw it");
 	TEST_ASSERT_EQUAL(k.group_timeouts, 1, "timed out");
-	munmap(buf, 2 * PG);
+	munmap(buf, PG);
 	return TEST_SUCCESS;
 }
 BOTH(inject_corrupt)
@@ -827,17 +994,20 @@ inject_overflow_one(void)
 	struct sva_emu_comp c;
 	struct sva_emu_counters k;
 
-	TEST_ASSERT_SUCCESS(fixture_open("inject_overflow_every=1", "prg_window=1,timeout_ms=100"),
+	TEST_ASSERT_SUCCESS(fixture_open("inject_overflow_every=1", "prg_window=1"),
 		"open");
 	TEST_ASSERT_NOT_NULL(buf, "map");
 	TEST_ASSERT_SUCCESS(responder_start(iommu, RESP_POPULATE), "responder");
 	TEST_ASSERT_RET(run_job(SVA_EMU_OP_FILL, 0, (uintptr_t)buf, PG, 1, &c), 0);
+	/* the overflow is raised after the request was queued: it survives */
+	TEST_ASSERT_EQUAL(c.status, SVA_EMU_STATUS_SUCCESS, "answered");
 	TEST_ASSERT(wait_for(&rsp.overflows, 1), "the responder read the overflow");
 	responder_stop();
 	k = counters();
 	TEST_ASSERT_EQUAL(k.inj_overflows, 1, "forced");
 	TEST_ASSERT_GREATER_EQ(k.model.prq_overflows, 1, "the model raised it");
 	TEST_ASSERT_EQUAL(rsp.overflows, 1, "one overflow record");
+	TEST_ASSERT_EQUAL(rsp.reqs, 1, "and the request before it");
 	munmap(buf, PG);
 	return TEST_SUCCESS;
 }
@@ -850,7 +1020,7 @@ inject_stop_marker_one(void)
 	struct sva_emu_comp c;
 	struct sva_emu_counters k;
 
-	TEST_ASSERT_SUCCESS(fixture_open("inject_stop_every=1", "prg_window=1"), "open");
+	TEST_ASSERT_SUCCESS(fixture_open("inject_stop_every=1,dev_delay_us=500", "prg_window=1"), "open");
 	TEST_ASSERT_NOT_NULL(buf, "map");
 	TEST_ASSERT_SUCCESS(responder_start(iommu, RESP_POPULATE), "responder");
 	TEST_ASSERT_RET(run_job(SVA_EMU_OP_FILL, 0, (uintptr_t)buf, 2 * PG, 1, &c), 0);
@@ -916,11 +1086,14 @@ static struct sva_test_suite emu_dev_suite = {
 		SVA_TEST_CASE(untouched_copy_scan),
 		SVA_TEST_CASE(untouched_copy_pagemap),
 		SVA_TEST_CASE(readonly_dst),
+		SVA_TEST_CASE(readonly_present_dst),
 		SVA_TEST_CASE(unmap_mid_job),
 		SVA_TEST_CASE(unattached_pasid),
 		SVA_TEST_CASE(failure_disables_pri),
 		SVA_TEST_CASE(success_not_present),
 		SVA_TEST_CASE(late_and_unknown_responses),
+		SVA_TEST_CASE(two_devs_one_iommu),
+		SVA_TEST_CASE(close_aborts),
 		SVA_TEST_CASE(inject_drop),
 		SVA_TEST_CASE(inject_dup),
 		SVA_TEST_CASE(inject_corrupt),

@@ -216,6 +216,8 @@ test_iopf_resolve_one_doorbell(void)
 	TEST_ASSERT_EQUAL(S.bytes_populated, 3 * PG, "bytes");
 	TEST_ASSERT_EQUAL(S.populate_calls, 3, "calls: not adjacent");
 	TEST_ASSERT_EQUAL(S.lat_count, 3, "latency samples");
+	TEST_ASSERT_EQUAL(S.batches, 1, "the bond's responses went in one batch");
+	TEST_ASSERT_EQUAL(S.batch_responses, 3, "three of them");
 	TEST_ASSERT_SUCCESS(iommu_stats(), "iommu stats");
 	TEST_ASSERT_EQUAL(S.batches, 1, "one batch");
 	TEST_ASSERT_EQUAL(S.batch_responses, 3, "mean batch 3");
@@ -682,6 +684,72 @@ test_iopf_latency_and_reset(void)
 	return TEST_SUCCESS;
 }
 
+static int
+setup_small(void)
+{
+	struct sva_iopf_conf c;
+
+	sva_iopf_conf_default(&c);
+	c.max_open_groups = 16;
+	return setup_conf(&c, 0);
+}
+
+static int
+test_iopf_table_full(void)
+{
+	uint32_t code = 0;
+
+	for (unsigned int g = 0; g < 16; g++)
+		syn_pr(T.iommu, RID, PASID, g, A(g), RD, 0);
+	syn_pr(T.iommu, RID, PASID, 16, A(16), RD, 0);  /* no room: lost */
+	TEST_ASSERT_EQUAL(poll_all(), 17, "read");
+	syn_pr(T.iommu, RID, PASID, 0, A(0), RD, 1);    /* a slot frees up */
+	syn_pr(T.iommu, RID, PASID, 16, A(17), RD, 0);  /* must not start a fresh group */
+	syn_pr(T.iommu, RID, PASID, 16, A(18), RD, 1);
+	TEST_ASSERT_EQUAL(poll_all(), 3, "read");
+	TEST_ASSERT_EQUAL(syn_responses_for(T.iommu, PASID, 0, &code), 1, "0");
+	TEST_ASSERT_EQUAL(code, SVA_PAGE_RESP_SUCCESS, "whole");
+	TEST_ASSERT_EQUAL(syn_responses_for(T.iommu, PASID, 16, &code), 1, "16");
+	TEST_ASSERT_EQUAL(code, SVA_PAGE_RESP_INVALID, "lost a request: never Success");
+	TEST_ASSERT_EQUAL(page_state(T.buf + 18 * PG), 0, "not resolved");
+	TEST_ASSERT_SUCCESS(iommu_stats(), "stats");
+	TEST_ASSERT_EQUAL(S.incomplete_groups, 1, "counted");
+	TEST_ASSERT_EQUAL(S.invalid[SVA_IOPF_R_INCOMPLETE], 1, "reason");
+	return TEST_SUCCESS;
+}
+
+static int
+test_iopf_thp(void)
+{
+	size_t len = 8u << 20;
+	uint8_t *m = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	uint8_t *h;
+
+	TEST_ASSERT(m != MAP_FAILED, "mmap");
+	h = (uint8_t *)RTE_ALIGN_CEIL((uintptr_t)m, 2u << 20);
+	if (madvise(h, 4u << 20, MADV_HUGEPAGE) != 0) {
+		munmap(m, len);
+		TEST_SKIP("MADV_HUGEPAGE refused (%s): no THP", strerror(errno));
+	}
+	TEST_ASSERT_SUCCESS(sva_iopf_maps_refresh(), "refresh");
+	syn_pr(T.iommu, RID, PASID, 1, (uintptr_t)h + 7 * PG, RW, 0);
+	syn_pr(T.iommu, RID, PASID, 1, (uintptr_t)h + 100 * PG, RW, 1);
+	poll_all();
+	TEST_ASSERT_EQUAL(T.syn->nresp, 1, "answered");
+	TEST_ASSERT_EQUAL(T.syn->resp[0].code, SVA_PAGE_RESP_SUCCESS, "success");
+	TEST_ASSERT_SUCCESS(bond_stats(), "stats");
+	if (S.bytes_populated == 2 * PG) {
+		munmap(m, len);
+		TEST_SKIP("THP disabled (/sys/kernel/mm/transparent_hugepage/enabled: never)");
+	}
+	TEST_ASSERT_EQUAL(S.pages_populated, 1, "one 2 MiB block");
+	TEST_ASSERT_EQUAL(S.bytes_populated, 2u << 20, "populated once per huge page");
+	TEST_ASSERT_EQUAL(S.dup_pages, 1, "both requests in it");
+	TEST_ASSERT_EQUAL(S.populate_calls, 1, "one call");
+	munmap(m, len);
+	return TEST_SUCCESS;
+}
+
 static struct sva_test_suite iopf_suite = {
 	.name = "iopf",
 	.cases = {
@@ -703,6 +771,8 @@ static struct sva_test_suite iopf_suite = {
 		SVA_TEST_CASE_ST(setup, teardown, test_iopf_hugetlbfs),
 		SVA_TEST_CASE_ST(setup, teardown, test_iopf_maps_miss_and_rid),
 		SVA_TEST_CASE_ST(setup, teardown, test_iopf_latency_and_reset),
+		SVA_TEST_CASE_ST(setup_small, teardown, test_iopf_table_full),
+		SVA_TEST_CASE_ST(setup, teardown, test_iopf_thp),
 		SVA_TEST_CASES_END(),
 	},
 };

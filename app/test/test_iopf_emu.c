@@ -23,6 +23,7 @@
 
 #include "sva_test.h"
 #include "test_iopf_emu.h"
+#include "test_sva_common.h"
 
 #define PG 4096u
 #define WAIT_US 30000000u
@@ -195,10 +196,14 @@ copy_64m_one(void)
 	uint8_t *src = malloc(len), *dst = map_untouched(len);
 	struct sva_iopf_stats st;
 	struct sva_emu_comp c;
+	uint64_t missing;
 	int ret;
 
 	TEST_ASSERT(src != NULL && dst != NULL, "memory");
 	madvise(src, len, MADV_NOHUGEPAGE);
+	/* untouched: every page but what the allocator wrote its header into (ASan) */
+	missing = sva_t_pages_missing(src, len) + sva_t_pages_missing(dst, len);
+	TEST_ASSERT_GREATER_EQ(missing, 2 * len / PG - 2, "untouched memory");
 	TEST_ASSERT_SUCCESS(fixture_open("prq_depth=4096", "prg_window=32", NULL), "open");
 	TEST_ASSERT_RET(run_job_on(E.dev, 5, SVA_EMU_OP_COPY, (uintptr_t)src, (uintptr_t)dst,
 		len, &c), 0);
@@ -209,7 +214,7 @@ copy_64m_one(void)
 	ret = check_every_group_once(&st);
 	if (ret != TEST_SUCCESS)
 		return ret;
-	TEST_ASSERT_EQUAL(st.page_reqs, 2 * len / PG, "every source and destination page once");
+	TEST_ASSERT_EQUAL(st.page_reqs, missing, "every missing source and destination page once");
 	TEST_ASSERT_EQUAL(st.resp_success, st.groups, "all Success");
 	TEST_ASSERT_EQUAL(st.pages_populated + st.dup_pages, st.page_reqs, "pages");
 	TEST_ASSERT_EQUAL(st.lat_count, st.groups, "a latency sample per response");
@@ -398,8 +403,10 @@ overflow_one(void)
 	E.running = false;
 	TEST_ASSERT_SUCCESS(sva_iopf_stats_get(E.iopf, NULL, &st), "stats");
 	k = counters();
-	TEST_ASSERT_EQUAL(st.overflows, k.model.prq_overflows, "every overflow seen");
-	TEST_ASSERT_GREATER(st.overflows, 0, "some");
+	/* an overflow raised after the last entry is reported by a later read; raises
+	 * between two reads can show as one record */
+	TEST_ASSERT_LESS_EQ(st.overflows, k.model.prq_overflows, "no overflow invented");
+	TEST_ASSERT_GREATER(st.overflows, 0, "overflows seen and counted");
 	TEST_ASSERT_EQUAL(st.invalid[SVA_IOPF_R_INCOMPLETE], k.resp_invalid,
 		"the only Invalid answers are for incomplete groups");
 	TEST_ASSERT_EQUAL(k.success_not_present, 0, "no incomplete group answered Success");

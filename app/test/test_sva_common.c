@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
+#include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -62,6 +64,9 @@ void
 sva_t_close(void)
 {
 	sva_t_poll_stop();
+	/* a failed case may leave bonds behind: unbind them before the iommu goes */
+	for (unsigned int i = 0; i < RTE_DIM(ST.bonds); i++)
+		sva_unbind(ST.bonds[i]);
 	if (ST.set != NULL)
 		sva_pasid_set_destroy(ST.set, SVA_PASID_SET_FREE_ALL);
 	if (ST.iommu != NULL && sva_poll_release(ST.iommu) == -EBUSY)
@@ -117,4 +122,46 @@ sva_t_wait_u64(const volatile uint64_t *v, uint64_t want)
 	for (int i = 0; i < 200000 && *v < want; i++)
 		usleep(100);
 	return *v >= want;
+}
+
+uint64_t
+sva_t_pages_missing(const void *addr, size_t len)
+{
+	uintptr_t first = (uintptr_t)addr / SVA_T_PG, last = ((uintptr_t)addr + len - 1) / SVA_T_PG;
+	size_t n = last - first + 1;
+	uint64_t *e = calloc(n, sizeof(*e)), missing = 0;
+	int fd = open("/proc/self/pagemap", O_RDONLY);
+
+	if (fd < 0 || e == NULL || pread(fd, e, n * sizeof(*e), first * sizeof(*e)) !=
+			(ssize_t)(n * sizeof(*e)))
+		missing = UINT64_MAX;
+	for (size_t i = 0; missing != UINT64_MAX && i < n; i++)
+		missing += !(e[i] >> 63);
+	if (fd >= 0)
+		close(fd);
+	free(e);
+	return missing;
+}
+
+struct sva_bond *
+sva_t_bind(const struct sva_bind_params *p)
+{
+	struct sva_bond *b = sva_bind(ST.dev, ST.set, p);
+
+	for (unsigned int i = 0; b != NULL && i < RTE_DIM(ST.bonds); i++) {
+		if (ST.bonds[i] == NULL) {
+			ST.bonds[i] = b;
+			break;
+		}
+	}
+	return b;
+}
+
+void
+sva_t_unbind(struct sva_bond *b)
+{
+	for (unsigned int i = 0; b != NULL && i < RTE_DIM(ST.bonds); i++)
+		if (ST.bonds[i] == b)
+			ST.bonds[i] = NULL;
+	sva_unbind(b);
 }

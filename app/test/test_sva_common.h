@@ -22,6 +22,7 @@ struct sva_t {
 	struct sva_pasid_set *set;
 	unsigned int lcore;
 	bool polling;
+	struct sva_bond *bonds[8]; /* unbound by sva_t_close() if a case failed early */
 };
 
 extern struct sva_t ST;
@@ -36,6 +37,11 @@ int sva_t_job(struct sva_dev *dev, uint32_t pasid, uint32_t op, uint64_t src, ui
 		uint64_t len, struct sva_emu_comp *c);
 void *sva_t_map(size_t len);
 struct sva_emu_counters sva_t_counters(void);
+/* Pages of [addr, addr + len) not present now (from /proc/self/pagemap). */
+uint64_t sva_t_pages_missing(const void *addr, size_t len);
+/* sva_bind(ST.dev, ST.set, p) / sva_unbind(), remembered for sva_t_close(). */
+struct sva_bond *sva_t_bind(const struct sva_bind_params *p);
+void sva_t_unbind(struct sva_bond *b);
 /* Wait (bounded, 20 s) until *v >= want. */
 bool sva_t_wait_u64(const volatile uint64_t *v, uint64_t want);
 

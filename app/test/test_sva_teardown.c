@@ -80,12 +80,12 @@ unbind_in_flight_one(const char *model)
 
 	TEST_ASSERT_NOT_NULL(buf, "memory");
 	TEST_ASSERT_SUCCESS(sva_t_open(model, "", "prg_window=1"), "open");
-	b = sva_bind(ST.dev, ST.set, NULL);
+	b = sva_t_bind(NULL);
 	TEST_ASSERT_NOT_NULL(b, "bind");
 	/* nobody polls: the device's first group waits in the queue */
 	TEST_ASSERT_RET(submit_fill(b, buf, 4 * PG, &c), 0);
 	TEST_ASSERT_SUCCESS(wait_outstanding(), "a group in flight");
-	sva_unbind(b);
+	sva_t_unbind(b);
 	TEST_ASSERT_RET(sva_emu_wait(ST.dev, &c, SVA_T_WAIT_US), 0);
 	TEST_ASSERT_EQUAL(c.status, SVA_EMU_STATUS_PAGE_FAULT, "answered Invalid, not left hanging");
 	TEST_ASSERT_EQUAL(c.fault_addr, (uintptr_t)buf, "at the first page");
@@ -114,14 +114,14 @@ test_unbind_partial_group_syn(void)
 	TEST_ASSERT_NOT_NULL(buf, "memory");
 	TEST_ASSERT_SUCCESS(sva_t_open(NULL, "", "rid=0x10"), "open");
 	s = syn_of(ST.iommu);
-	b = sva_bind(ST.dev, ST.set, NULL);
+	b = sva_t_bind(NULL);
 	TEST_ASSERT_NOT_NULL(b, "bind");
 	pasid = sva_bond_pasid(b);
 	syn_pr(ST.iommu, 0x10, pasid, 40, (uintptr_t)buf, SVA_FAULT_PERM_WRITE, 0); /* partial */
 	poll_syn();
 	syn_pr(ST.iommu, 0x10, pasid, 41, (uintptr_t)buf + PG, SVA_FAULT_PERM_WRITE, 1); /* queued */
 	TEST_ASSERT_EQUAL(s->nresp, 0, "nothing answered yet");
-	sva_unbind(b);
+	sva_t_unbind(b);
 	TEST_ASSERT_EQUAL(s->nresp, 2, "the partial group and the queued one");
 	TEST_ASSERT_EQUAL(syn_responses_for(ST.iommu, pasid, 40, &code), 1, "partial once");
 	TEST_ASSERT_EQUAL(code, SVA_PAGE_RESP_INVALID, "Invalid");
@@ -153,7 +153,7 @@ service_stop_one(const char *model)
 
 	TEST_ASSERT_NOT_NULL(buf, "memory");
 	TEST_ASSERT_SUCCESS(sva_t_open(model, "", "prg_window=1"), "open");
-	b = sva_bind(ST.dev, ST.set, NULL);
+	b = sva_t_bind(NULL);
 	TEST_ASSERT_NOT_NULL(b, "bind");
 	TEST_ASSERT_SUCCESS(sva_t_poll_start(), "poll lcore");
 	/* the service works */
@@ -184,7 +184,7 @@ service_stop_one(const char *model)
 		PG, &c), 0);
 	TEST_ASSERT_EQUAL(c.status, SVA_EMU_STATUS_SUCCESS, "served again");
 	sva_t_poll_stop();
-	sva_unbind(b);
+	sva_t_unbind(b);
 	munmap(buf, 4 * PG);
 	return TEST_SUCCESS;
 }
@@ -205,16 +205,16 @@ test_reused_pasid_syn(void)
 	TEST_ASSERT(old != NULL && cur != NULL, "memory");
 	TEST_ASSERT_SUCCESS(sva_t_open(NULL, "", "rid=0x10"), "open");
 	s = syn_of(ST.iommu);
-	a = sva_bind(ST.dev, ST.set, &p);
+	a = sva_t_bind(&p);
 	TEST_ASSERT_NOT_NULL(a, "bind A");
 	TEST_ASSERT_EQUAL(sva_bond_pasid(a), 7, "PASID 7");
-	sva_unbind(a);
+	sva_t_unbind(a);
 	/* stale requests of A's device context, still in the queue */
 	syn_pr(ST.iommu, 0x10, 7, 1, (uintptr_t)old, SVA_FAULT_PERM_WRITE, 1);
 	syn_pr(ST.iommu, 0x10, 7, 2, (uintptr_t)old + PG, SVA_FAULT_PERM_READ, 0);
 	syn_pr(ST.iommu, 0x10, 7, 2, (uintptr_t)old + 2 * PG, SVA_FAULT_PERM_READ, 1);
 	/* B asks for the same number: the drain hook answers the stale requests first */
-	b = sva_bind(ST.dev, ST.set, &p);
+	b = sva_t_bind(&p);
 	TEST_ASSERT_NOT_NULL(b, "bind B");
 	TEST_ASSERT_EQUAL(sva_bond_pasid(b), 7, "the number is reused");
 	TEST_ASSERT_EQUAL(s->nresp, 2, "both stale groups answered before the reuse");
@@ -234,7 +234,7 @@ test_reused_pasid_syn(void)
 	TEST_ASSERT_EQUAL(page_present(cur), 1, "resolved for B");
 	TEST_ASSERT_SUCCESS(sva_stats_get(NULL, b, &st), "B's stats");
 	TEST_ASSERT_EQUAL(st.page_reqs, 1, "B's one request");
-	sva_unbind(b);
+	sva_t_unbind(b);
 	munmap(old, 4 * PG);
 	munmap(cur, 4 * PG);
 	sva_t_close();
@@ -252,12 +252,12 @@ reused_pasid_one(const char *model)
 
 	TEST_ASSERT(old != NULL && cur != NULL, "memory");
 	TEST_ASSERT_SUCCESS(sva_t_open(model, "", "prg_window=1"), "open");
-	a = sva_bind(ST.dev, ST.set, &p);
+	a = sva_t_bind(&p);
 	TEST_ASSERT_NOT_NULL(a, "bind A");
 	TEST_ASSERT_RET(submit_fill(a, old, PG, &ca), 0);
 	TEST_ASSERT_SUCCESS(wait_outstanding(), "A's group in flight");
-	sva_unbind(a);
-	b = sva_bind(ST.dev, ST.set, &p);
+	sva_t_unbind(a);
+	b = sva_t_bind(&p);
 	TEST_ASSERT_NOT_NULL(b, "bind B");
 	TEST_ASSERT_EQUAL(sva_bond_pasid(b), 7, "reused");
 	TEST_ASSERT_RET(sva_emu_wait(ST.dev, &ca, SVA_T_WAIT_US), 0);
@@ -270,7 +270,7 @@ reused_pasid_one(const char *model)
 	TEST_ASSERT_SUCCESS(sva_stats_get(NULL, b, &st), "stats");
 	TEST_ASSERT_EQUAL(st.page_reqs, 1, "only B's request is B's");
 	TEST_ASSERT_EQUAL(sva_t_counters().groups_outstanding, 0, "none outstanding");
-	sva_unbind(b);
+	sva_t_unbind(b);
 	munmap(old, 4 * PG);
 	munmap(cur, 4 * PG);
 	return TEST_SUCCESS;

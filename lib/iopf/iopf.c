@@ -145,7 +145,8 @@ sva_iopf_create(struct sva_iommu *iommu, const struct sva_iopf_conf *conf)
 	f->pg = calloc(f->pg_cap, sizeof(*f->pg));
 	f->items = calloc(f->items_cap, sizeof(*f->items));
 	f->resp = calloc(f->cg_cap, sizeof(*f->resp));
-	f->resp_pending = calloc(2u * f->cg_cap, sizeof(*f->resp_pending));
+	f->resp_pending_cap = 2u * f->cg_cap;
+	f->resp_pending = calloc(f->resp_pending_cap, sizeof(*f->resp_pending));
 	if (iopf_groups_init(f) != 0 || f->defer == NULL || f->recs == NULL || f->cg == NULL ||
 			f->pg == NULL || f->items == NULL || f->resp == NULL ||
 			f->resp_pending == NULL) {
@@ -572,6 +573,9 @@ sva_iopf_stats_get(struct sva_iopf *f, const struct sva_iopf_bond *b, struct sva
 			iopf_stats_sub(&base, &x->base);
 			iopf_stats_add(st, &base);
 		}
+		/* an iommu's batches are its doorbells, not the sum of its bonds' */
+		st->batches = f->st.batches - f->base.batches;
+		st->batch_responses = f->st.batch_responses - f->base.batch_responses;
 		pthread_mutex_unlock(&f->ctl);
 	}
 	iopf_stats_finish(st);

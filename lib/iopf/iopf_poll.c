@@ -233,6 +233,34 @@ expire_groups(struct sva_iopf *f, uint64_t now)
 	}
 }
 
+/* A group that lost a request because the open-group table was full is remembered
+ * (in a small ring, the oldest forgotten first) so that its LAST is answered Invalid,
+ * never as if whole. */
+static void
+lost_add(struct sva_iopf *f, uint64_t key)
+{
+	uint64_t *slot = &f->lost[f->lost_next++ % IOPF_LOST_KEYS];
+
+	if (*slot == 0)
+		f->nlost++;
+	*slot = key;
+}
+
+static bool
+lost_take(struct sva_iopf *f, uint64_t key, bool clear)
+{
+	for (uint32_t i = 0; i < IOPF_LOST_KEYS; i++) {
+		if (f->lost[i] == key) {
+			if (clear) {
+				f->lost[i] = 0;
+				f->nlost--;
+			}
+			return true;
+		}
+	}
+	return false;
+}
+
 static void
 close_group(struct sva_iopf *f, const struct sva_fault_page_req *pr, uint32_t pasid,
 		struct iopf_group *g, uint64_t ts)
@@ -274,6 +302,8 @@ close_group(struct sva_iopf *f, const struct sva_fault_page_req *pr, uint32_t pa
 			iopf_refuse(cg, SVA_PAGE_RESP_INVALID, SVA_IOPF_R_INCOMPLETE);
 		take_pages(f, cg, g->head);
 		iopf_group_close(f, g);
+	} else if (unlikely(f->nlost != 0) && lost_take(f, key, true)) {
+		iopf_refuse(cg, SVA_PAGE_RESP_INVALID, SVA_IOPF_R_INCOMPLETE);
 	}
 	f->pg[f->npg].addr = pr->addr;
 	f->pg[f->npg].perm = pr->perm;
@@ -322,11 +352,17 @@ decode(struct sva_iopf *f, const struct sva_fault *rec, uint64_t now)
 		return;
 	}
 	if (g == NULL) {
-		g = iopf_group_open(f, iopf_key(pr->dev_id, pr->flags, pasid, pr->grpid), ts, now);
+		key = iopf_key(pr->dev_id, pr->flags, pasid, pr->grpid);
+		if (unlikely(f->nlost != 0) && lost_take(f, key, false)) {
+			f->st.page_reqs++; /* its group lost a request already */
+			return;
+		}
+		g = iopf_group_open(f, key, ts, now);
 		if (g == NULL) {
-			/* no slot: the request is lost (documented limit: size max_open_groups) */
+			/* no slot: the request is lost, its LAST will be answered Invalid */
 			f->st.incomplete_groups++;
 			f->st.page_reqs++;
+			lost_add(f, key);
 			return;
 		}
 	}
@@ -346,16 +382,28 @@ decode(struct sva_iopf *f, const struct sva_fault *rec, uint64_t now)
 static void
 write_responses(struct sva_iopf *f, struct sva_page_response *resp, uint32_t n)
 {
-	int r = sva_iommu_page_response(f->iommu, resp, (uint16_t)n);
+	uint32_t done = 0;
 
-	if (r < 0)
-		r = 0;
-	if ((uint32_t)r < n) {
-		/* the response queue is full: keep the rest for the next poll call */
-		memmove(f->resp_pending + f->nresp_pending, resp + r,
-			(n - r) * sizeof(*resp));
-		f->nresp_pending += n - r;
-		f->st.resp_queue_full += n - r;
+	for (unsigned int tries = 0; done < n; tries++) {
+		int r = sva_iommu_page_response(f->iommu, resp + done, (uint16_t)(n - done));
+
+		if (r > 0)
+			done += (uint32_t)r;
+		if (done == n)
+			return;
+		if (f->nresp_pending + (n - done) <= f->resp_pending_cap) {
+			/* the response queue is full: keep the rest for the next poll call */
+			memcpy(f->resp_pending + f->nresp_pending, resp + done,
+				(n - done) * sizeof(*resp));
+			f->nresp_pending += n - done;
+			f->st.resp_queue_full += n - done;
+			return;
+		}
+		if (tries == 1000) {
+			f->st.resp_dropped += n - done;
+			return;
+		}
+		rte_pause();
 	}
 }
 
@@ -404,6 +452,14 @@ respond(struct sva_iopf *f)
 
 		st->groups++;
 		st->page_reqs += cg->n;
+		if (cg->bond != NULL) {
+			/* f->st.batches is about to count this batch */
+			if (cg->bond->last_batch != f->st.batches + 1) {
+				cg->bond->last_batch = f->st.batches + 1;
+				st->batches++;
+			}
+			st->batch_responses++;
+		}
 		if (cg->code == SVA_PAGE_RESP_SUCCESS) {
 			st->resp_success++;
 		} else {

@@ -19,6 +19,7 @@
 #define IOPF_MAX_BONDS 4096
 #define IOPF_MAX_RID_BONDS 64
 #define IOPF_NONE UINT32_MAX
+#define IOPF_LOST_KEYS 256 /* groups that lost a request because the table was full */
 
 /* PASID -> bond: a two-level table, 1024 leaves of 1024 slots (20-bit PASIDs). */
 #define IOPF_LEAF_BITS 10
@@ -89,6 +90,7 @@ struct sva_iopf_bond {
 	uint16_t fa_before, fa_after;  /* written by the control path, read per burst */
 	uint32_t state;
 	uint64_t burst_epoch; /* fairness: burst_pages counts for this burst */
+	uint64_t last_batch;  /* batch number of its last response (per-bond batch count) */
 	uint32_t burst_pages;
 	uint32_t pad;
 	sva_iopf_event_cb_t event_cb;
@@ -170,6 +172,8 @@ struct sva_iopf {
 	uint32_t max_groups, ngroups;
 	uint32_t gfree;           /* free group slots, linked by next */
 	uint32_t age_head, age_tail;
+	uint64_t lost[IOPF_LOST_KEYS]; /* keys of groups that could not be stored (0: free) */
+	uint32_t lost_next, nlost;
 	struct iopf_page *pool;
 	uint32_t pool_size, pool_free, pool_used;
 	/* deferred ring of closed groups */
@@ -185,6 +189,7 @@ struct sva_iopf {
 	uint32_t items_cap, nitems;
 	struct sva_page_response *resp;
 	uint32_t nresp_pending;   /* refused by the queue, written first next time */
+	uint32_t resp_pending_cap;
 	struct sva_page_response *resp_pending;
 	/* statistics of what belongs to no bond, and of removed bonds */
 	struct sva_iopf_stats st;

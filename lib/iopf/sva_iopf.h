@@ -47,7 +47,10 @@
  * that were never asked for. A LAST lost to the overflow is answered by the hardware
  * (VT-d auto-responds to dropped LAST requests); an incomplete group whose LAST never
  * comes expires at the open-group deadline, counted. A group that cannot be stored
- * because the table or page pool is full is marked incomplete in the same way.
+ * because the page pool is full is marked incomplete in the same way; a request that
+ * finds the open-group table full is dropped and its group key remembered (the last
+ * 256 such keys), so that its LAST is answered Invalid too (R_INCOMPLETE). Size
+ * max_open_groups for 512 groups (the 9-bit PRG index) per dev.
  *
  * Validation (every page of a closed group, before anything touches memory):
  *  - bond found for (dev, PASID) or, without PASID, the dev's RID bond; else Invalid
@@ -180,9 +183,12 @@ struct sva_iopf_stats {
 	uint64_t timeouts;         /**< open groups discarded at the deadline */
 	uint64_t budget_overruns;  /**< bursts whose resolve ran out of budget */
 	uint64_t deferred;         /**< groups put off to a later burst (fairness) */
-	uint64_t batches;          /**< response batches written (doorbells) */
+	uint64_t batches;          /**< response batches written (doorbells); of a bond: the
+				        batches that carried its responses */
 	uint64_t batch_responses;  /**< responses in those batches: mean = this / batches */
 	uint64_t resp_queue_full;  /**< responses the queue refused at first (kept, retried) */
+	uint64_t resp_dropped;     /**< responses still refused after retrying with the
+				        kept ones full (the device's group times out) */
 	uint64_t events;           /**< unrecoverable records delivered */
 	uint64_t events_dropped;   /**< unrecoverable records not delivered (ring full, no bond) */
 	uint64_t maps_misses;      /**< pages not found in the mappings snapshot */

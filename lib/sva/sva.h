@@ -78,7 +78,8 @@ const char *sva_version(void);
 #define SVA_BIND_EVENT_RING (1u << 4)   /**< deliver unrecoverable faults into a ring */
 /** @} */
 
-/** Called on the poll lcore for each unrecoverable fault of the bond: keep it short. */
+/** Called on the poll lcore for each unrecoverable fault of the bond: keep it short, and
+ * call no svapoll control function from it (they wait for the poll call to end). */
 typedef void (*sva_bond_event_cb_t)(struct sva_bond *bond, const struct sva_fault *rec,
 		void *arg);
 

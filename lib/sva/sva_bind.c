@@ -21,12 +21,10 @@
 #include "sva_pvt.h"
 
 #define SVA_DRAIN_READS 64
-#define SVA_MAX_SPACES 32
 /* A bind refreshes the mappings snapshot unless one was taken this recently. */
 #define SVA_MAPS_REFRESH_MIN_US 2000
 
 static unsigned int bond_counter;
-static struct sva_pasid_space *hooked_spaces[SVA_MAX_SPACES];
 static uint64_t maps_refreshed_at;
 
 /* Before a freed PASID is reused: every request queued before now is answered. */
@@ -40,28 +38,17 @@ drain_hook(struct sva_pasid_space *space, uint32_t pasid, void *arg)
 	return sva_iopf_drain_all(SVA_DRAIN_READS);
 }
 
+/* Registering twice is refused with -EEXIST: the hook is then in place already. */
 static int
 hook_space(struct sva_pasid_space *space)
 {
-	int free_slot = -1, ret;
+	int ret = sva_pasid_drain_hook_register(space, drain_hook, NULL);
 
-	for (int i = 0; i < SVA_MAX_SPACES; i++) {
-		if (hooked_spaces[i] == space)
-			return 0;
-		if (hooked_spaces[i] == NULL && free_slot < 0)
-			free_slot = i;
-	}
-	if (free_slot < 0) {
-		SVA_LOG(ERR, "more than %d PASID spaces in use", SVA_MAX_SPACES);
-		return -ENOSPC;
-	}
-	ret = sva_pasid_drain_hook_register(space, drain_hook, NULL);
 	if (ret != 0 && ret != -EEXIST) {
 		SVA_LOG(ERR, "cannot register the drain hook on PASID space %s: %s",
 			sva_pasid_space_name(space), strerror(-ret));
 		return ret;
 	}
-	hooked_spaces[free_slot] = space;
 	return 0;
 }
 

@@ -186,22 +186,33 @@ sva_poll_lcore_start(unsigned int lcore)
 	return 0;
 }
 
-/* Stop a service that no lcore runs any more and answer what it had in flight. */
 static void
-service_quiesce(struct sva_poller *p)
+wait_inactive(uint32_t service_id)
 {
 	uint64_t deadline = rte_get_timer_cycles() + rte_get_timer_hz();
 
-	/* still mapped on another lcore: it keeps running there */
-	for (unsigned int l = 0; l < RTE_MAX_LCORE; l++)
-		if (rte_lcore_has_role(l, ROLE_SERVICE) &&
-				rte_service_map_lcore_get(p->service_id, l) == 1)
-			return;
+	/* the service lcore clears its "active" flag when it next finds the service
+	 * stopped, so the service must still be mapped while we wait */
+	while (rte_service_may_be_active(service_id) == 1 && rte_get_timer_cycles() < deadline)
+		rte_delay_us_sleep(50);
+}
+
+/* Take a service off lcore; if no other lcore runs it, stop it and answer what it
+ * had in flight. */
+static void
+service_unmap(struct sva_poller *p, unsigned int lcore)
+{
+	for (unsigned int l = 0; l < RTE_MAX_LCORE; l++) {
+		if (l != lcore && rte_lcore_has_role(l, ROLE_SERVICE) &&
+				rte_service_map_lcore_get(p->service_id, l) == 1) {
+			rte_service_map_lcore_set(p->service_id, lcore, 0);
+			return; /* still polled elsewhere */
+		}
+	}
 	rte_service_runstate_set(p->service_id, 0);
-	while (rte_service_may_be_active(p->service_id) == 1 &&
-			rte_get_timer_cycles() < deadline)
-		rte_delay_us_sleep(100);
-	/* iopf ownership makes this safe even if the last call is still ending */
+	wait_inactive(p->service_id);
+	rte_service_map_lcore_set(p->service_id, lcore, 0);
+	/* iopf ownership makes this safe even if a last call is still ending */
 	sva_iopf_flush(p->iopf, 64);
 }
 
@@ -219,9 +230,7 @@ sva_poll_lcore_stop(unsigned int lcore)
 	}
 	poll_lcores[lcore] = false;
 	TAILQ_FOREACH(p, &sva_pollers, next)
-		rte_service_map_lcore_set(p->service_id, lcore, 0);
-	TAILQ_FOREACH(p, &sva_pollers, next)
-		service_quiesce(p);
+		service_unmap(p, lcore);
 	if (rte_service_lcore_count_services(lcore) == 0) {
 		rte_service_lcore_stop(lcore);
 		if (poll_lcore_added[lcore]) {
@@ -255,17 +264,11 @@ sva_poll_release(struct sva_iommu *iommu)
 		return -EBUSY;
 	}
 	rte_service_runstate_set(p->service_id, 0);
+	wait_inactive(p->service_id);
 	rte_service_component_runstate_set(p->service_id, 0);
 	for (unsigned int l = 0; l < RTE_MAX_LCORE; l++)
 		if (rte_lcore_has_role(l, ROLE_SERVICE))
 			rte_service_map_lcore_set(p->service_id, l, 0);
-	{
-		uint64_t deadline = rte_get_timer_cycles() + rte_get_timer_hz();
-
-		while (rte_service_may_be_active(p->service_id) == 1 &&
-				rte_get_timer_cycles() < deadline)
-			rte_delay_us_sleep(100);
-	}
 	ret = rte_service_component_unregister(p->service_id);
 	if (ret != 0)
 		SVA_LOG(WARNING, "%s: service unregister: %s", sva_iommu_name(iommu),

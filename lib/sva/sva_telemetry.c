@@ -94,6 +94,7 @@ stats_dict(struct rte_tel_data *d, const struct sva_iopf_stats *st)
 		st->batches != 0 ? (double)st->batch_responses / (double)st->batches : 0.0);
 	rte_tel_data_add_dict_string(d, "batch_mean", mean);
 	ADD(resp_queue_full);
+	ADD(resp_dropped);
 	ADD(events);
 	ADD(events_dropped);
 	ADD(maps_misses);

@@ -331,6 +331,20 @@ prg_alloc(struct emu_dev *d)
 	return fallback;
 }
 
+/* The device-observed latency of one answered group. */
+static void
+wait_account(struct emu_iommu *e, uint64_t ns)
+{
+	uint64_t max = __atomic_load_n(&e->cnt.group_wait_ns_max, __ATOMIC_RELAXED);
+	unsigned int b = ns < 512 ? 0 : 63 - __builtin_clzll(ns >> 8);
+
+	EMU_ADD(e, group_wait_ns_total, ns);
+	while (ns > max && !__atomic_compare_exchange_n(&e->cnt.group_wait_ns_max, &max, ns,
+			false, __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+		;
+	EMU_INC(e, group_wait_hist[RTE_MIN(b, SVA_EMU_WAIT_HIST_BUCKETS - 1u)]);
+}
+
 /* Send d->reqs[0 .. nreqs) as one group and wait for its response. */
 static int
 group_roundtrip(struct emu_dev *d, bool pv, uint32_t pasid, uint32_t *code)
@@ -374,6 +388,7 @@ group_roundtrip(struct emu_dev *d, bool pv, uint32_t pasid, uint32_t *code)
 
 		if (__atomic_load_n(&p->state, __ATOMIC_ACQUIRE) == EMU_PRG_ANSWERED) {
 			*code = p->code;
+			wait_account(e, now_ns() - t0);
 			if (e->inj.stop_every != 0) {
 				pthread_mutex_lock(&e->devlock);
 				emu_prq_stop_marker(e, &d->reqs[d->nreqs - 1]);
@@ -555,7 +570,7 @@ build_group(struct emu_dev *d, const struct emu_stream *s, unsigned int ns, unsi
 		unsigned int room = d->prg_window - d->nreqs, got;
 
 		if (single)
-			room = RTE_MIN(room, 1u);
+			room = d->nreqs == 0 ? 1 : 0;
 		else if (k == 0 && ns == 2 && d->prg_window > 1)
 			room = d->prg_window / 2;   /* leave room for the other stream */
 		if (room == 0)
@@ -682,8 +697,13 @@ run_job(struct emu_dev *d, const struct emu_job *job)
 			d->nreqs = 1;
 		} else {
 			build_group(d, s, ns, head, off, len, narrow);
-			if (d->nreqs == 0)
-				continue;   /* became present meanwhile: walk again */
+			if (d->nreqs == 0) {
+				/* the walks disagree (the page changed in between): ask for
+				 * the head alone rather than walk in circles */
+				d->reqs[0].addr = head_addr & ~(EMU_PAGE_SIZE - 1);
+				d->reqs[0].perm = s[head].perm;
+				d->nreqs = 1;
+			}
 		}
 		forced = -1;
 		res.page_reqs += d->nreqs;

@@ -388,8 +388,14 @@ sva_emu_counters_get(const struct sva_iommu *iommu, struct sva_emu_counters *c)
 	pthread_mutex_unlock(&e->devlock);
 	src = (const uint64_t *)&e->cnt;
 	dst = (uint64_t *)c;
-	for (size_t i = 0; i < offsetof(struct sva_emu_counters, model) / sizeof(uint64_t); i++)
+	for (size_t i = 0; i < sizeof(*c) / sizeof(uint64_t); i++) {
+		size_t at = i * sizeof(uint64_t);
+
+		if (at >= offsetof(struct sva_emu_counters, model) &&
+				at < offsetof(struct sva_emu_counters, model) + sizeof(c->model))
+			continue;   /* the model's own, below */
 		dst[i] = __atomic_load_n(&src[i], __ATOMIC_RELAXED);
+	}
 	memset(&mc, 0, sizeof(mc));
 	e->ops->counters_get(e->q, &mc);
 	c->model.prq_written = mc.prq_written;

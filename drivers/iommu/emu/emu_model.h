@@ -19,6 +19,10 @@
  *
  * Queue memory is given by the caller: mem_size() bytes, zeroed, 4 KiB aligned
  * (the emu driver allocates it NUMA-local, on hugepages when available).
+ *
+ * The formats, each model's overflow rule and its extras for tests and fault
+ * injection (register snapshots, raw writes to the event and response queues) are in
+ * emu_vtd.h and emu_smmuv3.h.
  */
 
 #include <stddef.h>
@@ -52,31 +56,50 @@ struct emu_model_ops {
 	enum sva_iommu_model model;
 	uint32_t prq_entry_size;     /* 32 (VT-d), 16 (SMMUv3) */
 
+	/* Bytes of queue memory for cfg (a multiple of 4 KiB), or 0 when init would refuse
+	 * cfg. Depth ranges: VT-d PRQ and invalidation queue 128..16384 (PQA.PQS / IQA.QS:
+	 * 2^0..2^7 4 KiB pages of 32-byte descriptors), fault records 1..65536; SMMUv3 every
+	 * queue 1..2^19 (LOG2SIZE 0..19). */
 	size_t (*mem_size)(const struct emu_queue_cfg *cfg);
-	/* 0, or -EINVAL (depth not a power of two, or out of the model's range) */
+	/* 0, or -EINVAL (q or cfg NULL, depth not a power of two, or out of the model's
+	 * range) */
 	int (*init)(void *q, const struct emu_queue_cfg *cfg);
 
 	/* ---- device side ---- */
-	/* Encode and write one page request; 0, or -ENOSPC when full (the entry is
-	 * dropped and the overflow condition raised by the model's rule). */
+	/* Encode and write one page request; 0, -ENOSPC when full (the entry is dropped
+	 * and the overflow condition raised by the model's rule; VT-d also drops every
+	 * request while PRO is set), or -EINVAL when a value does not fit the hardware
+	 * field (VT-d dev_id > 0xffff; PASID > 0xfffff, grpid > 511, EXEC/PRIV without
+	 * PASID_VALID) — refused, never truncated. pr->timestamp is kept in a side array
+	 * per ring slot (the hardware entry has no room for it) and given back by
+	 * prq_read, with SVA_FAULT_PR_TIMESTAMP when non-zero. */
 	int (*prq_write)(void *q, const struct sva_fault_page_req *pr);
-	/* Write one already-encoded entry of prq_entry_size bytes (fault injection). */
+	/* Write one already-encoded entry of prq_entry_size bytes (fault injection); 0 or
+	 * -ENOSPC. The decoder sees it as the hardware would. */
 	int (*prq_write_raw)(void *q, const void *entry);
 	/* Raise the overflow condition as if the queue had filled (fault injection). */
 	void (*prq_force_overflow)(void *q);
+	/* 0, -ENOSPC (dropped, overflow raised), or -EINVAL (the model has no event for
+	 * ev->reason and ev->hw_event gives none — e.g. SVA_FAULT_REASON_PRI_INVALID —
+	 * or a value does not fit). A non-zero ev->hw_event is written as the model's own
+	 * code (VT-d fault reason, SMMUv3 event ID). */
 	int (*evtq_write)(void *q, const struct sva_fault_unrecov *ev);
-	/* Read and decode up to n responses. */
+	/* Read and decode up to n responses; descriptors that are not a valid page
+	 * response are skipped and counted in resp_malformed. */
 	uint16_t (*resp_read)(void *q, struct sva_page_response *out, uint16_t n);
 
 	/* ---- poll side ---- */
 	/* Read up to n records: page requests (stop markers included) and, where the
 	 * model says entries were lost, one SVA_FAULT_OVERFLOW record at that point.
 	 * The overflow is cleared by the model's rule (VT-d: PRO cleared once head ==
-	 * tail; SMMUv3: CONS takes PROD's overflow flag). */
+	 * tail; SMMUv3: CONS takes PROD's overflow flag). Malformed entries are not
+	 * returned: they are counted in prq_malformed / evtq_malformed. */
 	uint16_t (*prq_read)(void *q, struct sva_fault *out, uint16_t n);
 	uint16_t (*evtq_read)(void *q, struct sva_fault *out, uint16_t n);
 	/* Encode and write n responses, then one doorbell (tail update) for the batch.
-	 * Returns how many were written (fewer when the response queue is full). */
+	 * Returns how many were written (fewer when the response queue is full; no
+	 * doorbell when none). A code the model cannot encode produces a descriptor the
+	 * device refuses (resp_malformed), as a wrong answer from the runtime should. */
 	int (*resp_write)(void *q, const struct sva_page_response *resp, uint16_t n);
 
 	void (*counters_get)(const void *q, struct emu_model_counters *c);

@@ -19,8 +19,8 @@
 
 /* ------------------------------------------------------------------ codecs */
 
-void
-emu_smmuv3_pri_encode(const struct emu_smmuv3_pri *r, uint64_t ent[2])
+static __rte_always_inline void
+smmu_pri_encode_inl(const struct emu_smmuv3_pri *r, uint64_t ent[2])
 {
 	ent[0] = (uint64_t)r->sid |
 		((uint64_t)(r->ssid & SSID_MAX) << EMU_SMMUV3_PRI0_SSID_SHIFT) |
@@ -33,20 +33,21 @@ emu_smmuv3_pri_encode(const struct emu_smmuv3_pri *r, uint64_t ent[2])
 	ent[1] = (r->prg_index & PRG_MAX) | (r->addr & EMU_SMMUV3_PRI1_ADDR);
 }
 
-int
-emu_smmuv3_pri_decode(const uint64_t ent[2], struct emu_smmuv3_pri *r)
+static __rte_always_inline int
+smmu_pri_decode_inl(const uint64_t ent[2], struct emu_smmuv3_pri *r)
 {
 	uint64_t d0 = ent[0], d1 = ent[1];
 
 	if (unlikely((d0 & EMU_SMMUV3_PRI0_RSVD) != 0 || (d1 & EMU_SMMUV3_PRI1_RSVD) != 0))
 		return -EINVAL;
+	/* "When SSV == 0, the X and Priv bits are both 0"; the SubstreamID is UNKNOWN
+	 * then, so it is ignored rather than checked. */
 	if (unlikely(!(d0 & EMU_SMMUV3_PRI0_SSV) &&
-			(d0 & (((uint64_t)SSID_MAX << EMU_SMMUV3_PRI0_SSID_SHIFT) |
-				EMU_SMMUV3_PRI0_PRIV | EMU_SMMUV3_PRI0_EXEC)) != 0))
+			(d0 & (EMU_SMMUV3_PRI0_PRIV | EMU_SMMUV3_PRI0_EXEC)) != 0))
 		return -EINVAL;
 	r->sid = (uint32_t)(d0 & EMU_SMMUV3_PRI0_SID);
-	r->ssid = (uint32_t)(d0 >> EMU_SMMUV3_PRI0_SSID_SHIFT) & SSID_MAX;
 	r->ssv = (d0 & EMU_SMMUV3_PRI0_SSV) != 0;
+	r->ssid = r->ssv ? (uint32_t)(d0 >> EMU_SMMUV3_PRI0_SSID_SHIFT) & SSID_MAX : 0;
 	r->priv = (d0 & EMU_SMMUV3_PRI0_PRIV) != 0;
 	r->exec = (d0 & EMU_SMMUV3_PRI0_EXEC) != 0;
 	r->read = (d0 & EMU_SMMUV3_PRI0_READ) != 0;
@@ -57,8 +58,8 @@ emu_smmuv3_pri_decode(const uint64_t ent[2], struct emu_smmuv3_pri *r)
 	return 0;
 }
 
-int
-emu_smmuv3_pri_from_generic(const struct sva_fault_page_req *pr, struct emu_smmuv3_pri *r)
+static __rte_always_inline int
+smmu_pri_from_generic_inl(const struct sva_fault_page_req *pr, struct emu_smmuv3_pri *r)
 {
 	bool ssv = (pr->flags & SVA_FAULT_PR_PASID_VALID) != 0;
 
@@ -78,8 +79,8 @@ emu_smmuv3_pri_from_generic(const struct sva_fault_page_req *pr, struct emu_smmu
 	return 0;
 }
 
-void
-emu_smmuv3_pri_to_generic(const struct emu_smmuv3_pri *r, struct sva_fault_page_req *pr)
+static __rte_always_inline void
+smmu_pri_to_generic_inl(const struct emu_smmuv3_pri *r, struct sva_fault_page_req *pr)
 {
 	pr->flags = (r->ssv ? SVA_FAULT_PR_PASID_VALID : 0) | (r->last ? SVA_FAULT_PR_LAST_PAGE : 0);
 	pr->pasid = r->ssid;
@@ -108,8 +109,8 @@ evt_is_fault(uint8_t id)
 	return id >= EMU_SMMUV3_EVT_TRANSLATION && id <= EMU_SMMUV3_EVT_PERMISSION;
 }
 
-void
-emu_smmuv3_evt_encode(const struct emu_smmuv3_evt *r, uint64_t ent[4])
+static __rte_always_inline void
+smmu_evt_encode_inl(const struct emu_smmuv3_evt *r, uint64_t ent[4])
 {
 	ent[0] = (uint64_t)r->id |
 		(r->ssv ? EMU_SMMUV3_EVT0_SSV : 0) |
@@ -126,16 +127,13 @@ emu_smmuv3_evt_encode(const struct emu_smmuv3_evt *r, uint64_t ent[4])
 	ent[3] = r->ipa & EMU_SMMUV3_EVT3_IPA;
 }
 
-int
-emu_smmuv3_evt_decode(const uint64_t ent[4], struct emu_smmuv3_evt *r)
+static __rte_always_inline int
+smmu_evt_decode_inl(const uint64_t ent[4], struct emu_smmuv3_evt *r)
 {
 	uint64_t d0 = ent[0], d1 = ent[1];
 	uint8_t id = (uint8_t)(d0 & EMU_SMMUV3_EVT0_ID);
 
 	if (unlikely((d0 & EMU_SMMUV3_EVT0_RSVD) != 0))
-		return -EINVAL;
-	if (unlikely(!(d0 & EMU_SMMUV3_EVT0_SSV) &&
-			(d0 & ((uint64_t)SSID_MAX << EMU_SMMUV3_EVT0_SSID_SHIFT)) != 0))
 		return -EINVAL;
 	if (evt_is_c_bad(id)) {
 		if (unlikely((d1 | ent[2] | ent[3]) != 0))
@@ -151,7 +149,8 @@ emu_smmuv3_evt_decode(const uint64_t ent[4], struct emu_smmuv3_evt *r)
 	}
 	r->id = id;
 	r->ssv = (d0 & EMU_SMMUV3_EVT0_SSV) != 0;
-	r->ssid = (uint32_t)(d0 >> EMU_SMMUV3_EVT0_SSID_SHIFT) & SSID_MAX;
+	/* SubstreamID is only meaningful with SSV: ignored (not checked) without it. */
+	r->ssid = r->ssv ? (uint32_t)(d0 >> EMU_SMMUV3_EVT0_SSID_SHIFT) & SSID_MAX : 0;
 	r->sid = (uint32_t)(d0 >> EMU_SMMUV3_EVT0_SID_SHIFT);
 	r->stag = (uint16_t)(d1 & EMU_SMMUV3_EVT1_STAG);
 	r->stall = (d1 & EMU_SMMUV3_EVT1_STALL) != 0;
@@ -165,8 +164,8 @@ emu_smmuv3_evt_decode(const uint64_t ent[4], struct emu_smmuv3_evt *r)
 	return 0;
 }
 
-int
-emu_smmuv3_evt_from_generic(const struct sva_fault_unrecov *ev, struct emu_smmuv3_evt *r)
+static __rte_always_inline int
+smmu_evt_from_generic_inl(const struct sva_fault_unrecov *ev, struct emu_smmuv3_evt *r)
 {
 	bool ssv = (ev->flags & SVA_FAULT_UNRECOV_PASID_VALID) != 0;
 	uint32_t id = ev->hw_event;
@@ -200,8 +199,8 @@ emu_smmuv3_evt_from_generic(const struct sva_fault_unrecov *ev, struct emu_smmuv
 	return 0;
 }
 
-void
-emu_smmuv3_evt_to_generic(const struct emu_smmuv3_evt *r, struct sva_fault_unrecov *ev)
+static __rte_always_inline void
+smmu_evt_to_generic_inl(const struct emu_smmuv3_evt *r, struct sva_fault_unrecov *ev)
 {
 	switch (r->id) {
 	case EMU_SMMUV3_EVT_TRANSLATION: ev->reason = SVA_FAULT_REASON_TRANSLATION; break;
@@ -228,8 +227,8 @@ emu_smmuv3_evt_to_generic(const struct emu_smmuv3_evt *r, struct sva_fault_unrec
 	ev->timestamp = 0;
 }
 
-void
-emu_smmuv3_pri_resp_encode(const struct emu_smmuv3_pri_resp *r, uint64_t cmd[2])
+static __rte_always_inline void
+smmu_pri_resp_encode_inl(const struct emu_smmuv3_pri_resp *r, uint64_t cmd[2])
 {
 	cmd[0] = EMU_SMMUV3_CMD_PRI_RESP |
 		(r->ssv ? EMU_SMMUV3_CMD0_SSV : 0) |
@@ -239,8 +238,8 @@ emu_smmuv3_pri_resp_encode(const struct emu_smmuv3_pri_resp *r, uint64_t cmd[2])
 		((uint64_t)(r->resp & 0x3) << EMU_SMMUV3_PRIRESP1_RESP_SHIFT);
 }
 
-int
-emu_smmuv3_pri_resp_decode(const uint64_t cmd[2], struct emu_smmuv3_pri_resp *r)
+static __rte_always_inline int
+smmu_pri_resp_decode_inl(const uint64_t cmd[2], struct emu_smmuv3_pri_resp *r)
 {
 	uint64_t d0 = cmd[0], d1 = cmd[1];
 	uint8_t resp = (uint8_t)((d1 >> EMU_SMMUV3_PRIRESP1_RESP_SHIFT) & 0x3);
@@ -285,8 +284,8 @@ emu_smmuv3_resume_decode(const uint64_t cmd[2], struct emu_smmuv3_resume *r)
 	return 0;
 }
 
-uint8_t
-emu_smmuv3_resp_from_pcie(uint32_t code)
+static __rte_always_inline uint8_t
+smmu_resp_from_pcie_inl(uint32_t code)
 {
 	switch (code) {
 	case SVA_PAGE_RESP_SUCCESS: return EMU_SMMUV3_PRI_RESP_SUCC;
@@ -296,8 +295,8 @@ emu_smmuv3_resp_from_pcie(uint32_t code)
 	}
 }
 
-int
-emu_smmuv3_resp_to_pcie(uint8_t resp)
+static __rte_always_inline int
+smmu_resp_to_pcie_inl(uint8_t resp)
 {
 	switch (resp) {
 	case EMU_SMMUV3_PRI_RESP_SUCC: return SVA_PAGE_RESP_SUCCESS;
@@ -307,20 +306,20 @@ emu_smmuv3_resp_to_pcie(uint8_t resp)
 	}
 }
 
-void
-emu_smmuv3_pri_resp_from_generic(const struct sva_page_response *resp, struct emu_smmuv3_pri_resp *r)
+static __rte_always_inline void
+smmu_pri_resp_from_generic_inl(const struct sva_page_response *resp, struct emu_smmuv3_pri_resp *r)
 {
 	r->ssv = (resp->flags & SVA_PAGE_RESP_PASID_VALID) != 0;
 	r->ssid = r->ssv ? resp->pasid : 0;
 	r->sid = resp->dev_id;
 	r->prg_index = (uint16_t)resp->grpid;
-	r->resp = emu_smmuv3_resp_from_pcie(resp->code);
+	r->resp = smmu_resp_from_pcie_inl(resp->code);
 }
 
-int
-emu_smmuv3_pri_resp_to_generic(const struct emu_smmuv3_pri_resp *r, struct sva_page_response *resp)
+static __rte_always_inline int
+smmu_pri_resp_to_generic_inl(const struct emu_smmuv3_pri_resp *r, struct sva_page_response *resp)
 {
-	int code = emu_smmuv3_resp_to_pcie(r->resp);
+	int code = smmu_resp_to_pcie_inl(r->resp);
 
 	if (code < 0)
 		return code;
@@ -335,6 +334,92 @@ emu_smmuv3_pri_resp_to_generic(const struct emu_smmuv3_pri_resp *r, struct sva_p
 	resp->private_data[0] = 0;
 	resp->private_data[1] = 0;
 	return 0;
+}
+
+/* The exported codecs: the same code, out of line, for tests and tools. */
+
+void
+emu_smmuv3_pri_encode(const struct emu_smmuv3_pri *r, uint64_t ent[2])
+{
+	smmu_pri_encode_inl(r, ent);
+}
+
+int
+emu_smmuv3_pri_decode(const uint64_t ent[2], struct emu_smmuv3_pri *r)
+{
+	return smmu_pri_decode_inl(ent, r);
+}
+
+int
+emu_smmuv3_pri_from_generic(const struct sva_fault_page_req *pr, struct emu_smmuv3_pri *r)
+{
+	return smmu_pri_from_generic_inl(pr, r);
+}
+
+void
+emu_smmuv3_pri_to_generic(const struct emu_smmuv3_pri *r, struct sva_fault_page_req *pr)
+{
+	smmu_pri_to_generic_inl(r, pr);
+}
+
+void
+emu_smmuv3_evt_encode(const struct emu_smmuv3_evt *r, uint64_t ent[4])
+{
+	smmu_evt_encode_inl(r, ent);
+}
+
+int
+emu_smmuv3_evt_decode(const uint64_t ent[4], struct emu_smmuv3_evt *r)
+{
+	return smmu_evt_decode_inl(ent, r);
+}
+
+int
+emu_smmuv3_evt_from_generic(const struct sva_fault_unrecov *ev, struct emu_smmuv3_evt *r)
+{
+	return smmu_evt_from_generic_inl(ev, r);
+}
+
+void
+emu_smmuv3_evt_to_generic(const struct emu_smmuv3_evt *r, struct sva_fault_unrecov *ev)
+{
+	smmu_evt_to_generic_inl(r, ev);
+}
+
+void
+emu_smmuv3_pri_resp_encode(const struct emu_smmuv3_pri_resp *r, uint64_t cmd[2])
+{
+	smmu_pri_resp_encode_inl(r, cmd);
+}
+
+int
+emu_smmuv3_pri_resp_decode(const uint64_t cmd[2], struct emu_smmuv3_pri_resp *r)
+{
+	return smmu_pri_resp_decode_inl(cmd, r);
+}
+
+uint8_t
+emu_smmuv3_resp_from_pcie(uint32_t code)
+{
+	return smmu_resp_from_pcie_inl(code);
+}
+
+int
+emu_smmuv3_resp_to_pcie(uint8_t resp)
+{
+	return smmu_resp_to_pcie_inl(resp);
+}
+
+void
+emu_smmuv3_pri_resp_from_generic(const struct sva_page_response *resp, struct emu_smmuv3_pri_resp *r)
+{
+	smmu_pri_resp_from_generic_inl(resp, r);
+}
+
+int
+emu_smmuv3_pri_resp_to_generic(const struct emu_smmuv3_pri_resp *r, struct sva_page_response *resp)
+{
+	return smmu_pri_resp_to_generic_inl(r, resp);
 }
 
 /* ------------------------------------------------------------------ the queue model */
@@ -357,15 +442,17 @@ struct smmu_inq {
 	} poll __rte_cache_aligned;
 	/*
 	 * Where the outstanding overflow happened (emu bookkeeping, not a register):
-	 * bit 63 pending, bits 62:32 the producer's wrap+index at the last drop, bits 31:0
-	 * entries dropped. The device sets it; the poll side clears it when it reports the
-	 * overflow, by compare-and-swap so a drop racing with the report is never lost.
+	 * bit 63 pending, bit 62 the value PROD.OVFLG took for it (what CONS acknowledges),
+	 * bits 61:32 the producer's wrap+index at the last drop, bits 31:0 entries dropped.
+	 * The device sets it; the poll side clears it when it reports the overflow, by
+	 * compare-and-swap so a drop racing with the report is never lost.
 	 */
 	uint64_t ovf __rte_cache_aligned;
 };
 
 #define OVF_PENDING (1ull << 63)
-#define OVF_POS(o) ((uint32_t)((o) >> 32) & 0x7fffffffu)
+#define OVF_FLAG (1ull << 62)
+#define OVF_POS(o) ((uint32_t)((o) >> 32) & 0x3fffffffu)
 #define OVF_LOST(o) ((uint32_t)(o))
 
 /* The command queue: the poll side produces, the device consumes. */
@@ -477,7 +564,9 @@ smmu_init(void *qv, const struct emu_queue_cfg *cfg)
 	q->evtq.cfg.shift = rte_log2_u32(cfg->evtq_depth);
 	q->evtq.cfg.dwords = EMU_SMMUV3_EVTQ_ENT_SIZE / 8;
 	q->cmdq.cfg.shift = rte_log2_u32(cfg->respq_depth);
-	smmu_layout(cfg, q);
+	/* Zero the queues too (the caller's memory may be reused); this also faults the
+	 * pages in before use. */
+	memset((uint8_t *)q + sizeof(*q), 0, smmu_layout(cfg, q) - sizeof(*q));
 	return 0;
 }
 
@@ -500,7 +589,7 @@ inq_overflow(struct smmu_inq *iq, bool drop)
 
 		if (drop && lost != UINT32_MAX)
 			lost++;
-		no = OVF_PENDING | ((uint64_t)pos << 32) | lost;
+		no = (o & (OVF_PENDING | OVF_FLAG)) | ((uint64_t)pos << 32) | lost;
 		/* Fails only when the poll side just reported the overflow: start anew. */
 		if (__atomic_compare_exchange_n(&iq->ovf, &o, no, false, __ATOMIC_ACQ_REL,
 				__ATOMIC_ACQUIRE)) {
@@ -510,7 +599,8 @@ inq_overflow(struct smmu_inq *iq, bool drop)
 		}
 	}
 	EMU_STORE_REL(&iq->dev.prod, iq->dev.prod ^ EMU_SMMUV3_Q_OVF);
-	EMU_STORE_REL(&iq->ovf, OVF_PENDING | ((uint64_t)pos << 32) | (drop ? 1u : 0u));
+	EMU_STORE_REL(&iq->ovf, OVF_PENDING | ((iq->dev.prod & EMU_SMMUV3_Q_OVF) ? OVF_FLAG : 0) |
+		((uint64_t)pos << 32) | (drop ? 1u : 0u));
 	EMU_CNT_ADD(&iq->dev.overflows, 1);
 	if (drop)
 		EMU_CNT_ADD(&iq->dev.dropped, 1);
@@ -546,9 +636,9 @@ smmu_prq_write(void *qv, const struct sva_fault_page_req *pr)
 	struct emu_smmuv3_pri r;
 	uint64_t ent[2];
 
-	if (unlikely(emu_smmuv3_pri_from_generic(pr, &r) != 0))
+	if (unlikely(smmu_pri_from_generic_inl(pr, &r) != 0))
 		return -EINVAL;
-	emu_smmuv3_pri_encode(&r, ent);
+	smmu_pri_encode_inl(&r, ent);
 	return inq_put(q, &q->priq, ent, pr->timestamp);
 }
 
@@ -577,9 +667,9 @@ smmu_evtq_write(void *qv, const struct sva_fault_unrecov *ev)
 	struct emu_smmuv3_evt r;
 	uint64_t ent[4];
 
-	if (unlikely(emu_smmuv3_evt_from_generic(ev, &r) != 0))
+	if (unlikely(smmu_evt_from_generic_inl(ev, &r) != 0))
 		return -EINVAL;
-	emu_smmuv3_evt_encode(&r, ent);
+	smmu_evt_encode_inl(&r, ent);
 	return inq_put(q, &q->evtq, ent, ev->timestamp);
 }
 
@@ -600,11 +690,11 @@ pri_slot_decode(const uint64_t *slot, uint64_t ts, struct sva_fault *f)
 {
 	struct emu_smmuv3_pri r;
 
-	if (unlikely(emu_smmuv3_pri_decode(slot, &r) != 0))
+	if (unlikely(smmu_pri_decode_inl(slot, &r) != 0))
 		return -EINVAL;
 	f->type = SVA_FAULT_PAGE_REQ;
 	f->padding = 0;
-	emu_smmuv3_pri_to_generic(&r, &f->prm);
+	smmu_pri_to_generic_inl(&r, &f->prm);
 	f->prm.timestamp = ts;
 	if (ts != 0)
 		f->prm.flags |= SVA_FAULT_PR_TIMESTAMP;
@@ -616,11 +706,11 @@ evt_slot_decode(const uint64_t *slot, uint64_t ts, struct sva_fault *f)
 {
 	struct emu_smmuv3_evt r;
 
-	if (unlikely(emu_smmuv3_evt_decode(slot, &r) != 0))
+	if (unlikely(smmu_evt_decode_inl(slot, &r) != 0))
 		return -EINVAL;
 	f->type = SVA_FAULT_UNRECOV;
 	f->padding = 0;
-	emu_smmuv3_evt_to_generic(&r, &f->event);
+	smmu_evt_to_generic_inl(&r, &f->event);
 	f->event.timestamp = ts;
 	return 0;
 }
@@ -632,17 +722,32 @@ inq_read(void *base, struct smmu_inq *iq, struct sva_fault *out, uint16_t n, uin
 	const uint32_t shift = iq->cfg.shift, wimask = q_wimask(shift);
 	const uint64_t *ts = q_ts(base, iq);
 	uint32_t cons = iq->poll.cons;
-	/* ovf before PROD: a pending loss point is then never beyond the PROD read. */
-	uint64_t o = EMU_LOAD_ACQ(&iq->ovf);
-	uint32_t prod = EMU_LOAD_ACQ(&iq->dev.prod);
-	uint32_t limit = (o & OVF_PENDING) ? OVF_POS(o) : (prod & wimask);
+	uint32_t prod, limit;
+	uint64_t o;
 	uint16_t k = 0, bad = 0, seen = 0;
+
+#ifdef SVA_DEBUG_CHECKS
+	if (out == NULL && n > 0)
+		return 0;
+#endif
+	/*
+	 * PROD before ovf: an overflow raised after the PROD read lies at or beyond it,
+	 * so reading up to PROD never steps over a loss point. A loss point seen here may
+	 * be beyond the PROD read (raised after it): then this call stops at PROD.
+	 */
+	prod = EMU_LOAD_ACQ(&iq->dev.prod);
+	o = EMU_LOAD_ACQ(&iq->ovf);
+	limit = prod & wimask;
+	if ((o & OVF_PENDING) &&
+			((OVF_POS(o) - cons) & wimask) <= ((limit - cons) & wimask))
+		limit = OVF_POS(o);
 
 	while (k < n) {
 		const uint64_t *slot;
 
 		if ((cons & wimask) == limit) {
-			if (!(o & OVF_PENDING))
+			/* At PROD, or at a loss point not reached yet: done for this call. */
+			if (!(o & OVF_PENDING) || limit != OVF_POS(o))
 				break;
 			/* Everything queued before the loss is read: report it, acknowledge. */
 			if (__atomic_compare_exchange_n(&iq->ovf, &o, 0, false, __ATOMIC_ACQ_REL,
@@ -653,12 +758,15 @@ inq_read(void *base, struct smmu_inq *iq, struct sva_fault *out, uint16_t n, uin
 				f->padding = 0;
 				f->overflow.queue = queue;
 				f->overflow.lost = OVF_LOST(o);
-				cons = (prod & EMU_SMMUV3_Q_OVF) | (cons & wimask);
+				/* Acknowledge: CONS takes the flag PROD took for this overflow. */
+				cons = ((o & OVF_FLAG) ? EMU_SMMUV3_Q_OVF : 0) | (cons & wimask);
 				o = 0;
 				limit = prod & wimask;
 				continue;
 			}
-			/* The device dropped again further on: read up to the new point. */
+			/* The device dropped again further on (it only moves the point forward,
+			 * and publishes PROD before it): read up to the new point. PROD is read
+			 * again, after it, for the reading that follows the report. */
 			prod = EMU_LOAD_ACQ(&iq->dev.prod);
 			limit = OVF_POS(o);
 			continue;
@@ -692,6 +800,10 @@ smmu_prq_read(void *qv, struct sva_fault *out, uint16_t n)
 {
 	struct smmu_q *q = qv;
 
+#ifdef SVA_DEBUG_CHECKS
+	if (q == NULL)
+		return 0;
+#endif
 	return inq_read(q, &q->priq, out, n, 0, pri_slot_decode);
 }
 
@@ -700,6 +812,10 @@ smmu_evtq_read(void *qv, struct sva_fault *out, uint16_t n)
 {
 	struct smmu_q *q = qv;
 
+#ifdef SVA_DEBUG_CHECKS
+	if (q == NULL)
+		return 0;
+#endif
 	return inq_read(q, &q->evtq, out, n, 1, evt_slot_decode);
 }
 
@@ -709,6 +825,10 @@ static int
 smmu_resp_write(void *qv, const struct sva_page_response *resp, uint16_t n)
 {
 	struct smmu_q *q = qv;
+#ifdef SVA_DEBUG_CHECKS
+	if (q == NULL || (resp == NULL && n > 0))
+		return -EINVAL;
+#endif
 	struct smmu_cmdq *cq = &q->cmdq;
 	const uint32_t shift = cq->cfg.shift;
 	uint32_t prod = cq->poll.prod;
@@ -722,8 +842,8 @@ smmu_resp_write(void *qv, const struct sva_page_response *resp, uint16_t n)
 			if (q_full(prod, cq->poll.cons_cache, shift))
 				break;
 		}
-		emu_smmuv3_pri_resp_from_generic(&resp[i], &r);
-		emu_smmuv3_pri_resp_encode(&r, q_slot(q, cq->cfg.off_ring, 2, prod, shift));
+		smmu_pri_resp_from_generic_inl(&resp[i], &r);
+		smmu_pri_resp_encode_inl(&r, q_slot(q, cq->cfg.off_ring, 2, prod, shift));
 		prod = q_inc(prod, shift);
 	}
 	if (i > 0) {
@@ -768,8 +888,8 @@ smmu_resp_read(void *qv, struct sva_page_response *out, uint16_t n)
 		const uint64_t *slot = q_slot(q, cq->cfg.off_ring, 2, cons, shift);
 		struct emu_smmuv3_pri_resp r;
 
-		if (likely(emu_smmuv3_pri_resp_decode(slot, &r) == 0 &&
-				emu_smmuv3_pri_resp_to_generic(&r, &out[k]) == 0)) {
+		if (likely(smmu_pri_resp_decode_inl(slot, &r) == 0 &&
+				smmu_pri_resp_to_generic_inl(&r, &out[k]) == 0)) {
 			k++;
 		} else {
 			bad++;

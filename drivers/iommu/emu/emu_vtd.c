@@ -14,7 +14,8 @@
 #include "emu_model.h"
 #include "emu_vtd.h"
 
-RTE_LOG_REGISTER(emu_model_logtype, drv.iommu.emu, NOTICE);
+/* The emu driver's log type. Registering a name twice yields the same type, and the
+ * last registration sets the default level: keep it the driver's (INFO). */
 
 #define PASID_MAX 0xfffffu
 #define PRG_MAX 0x1ffu
@@ -22,8 +23,8 @@ RTE_LOG_REGISTER(emu_model_logtype, drv.iommu.emu, NOTICE);
 
 /* ------------------------------------------------------------------ codecs */
 
-void
-emu_vtd_prq_encode(const struct emu_vtd_page_req *r, uint64_t desc[4])
+static __rte_always_inline void
+vtd_prq_encode_inl(const struct emu_vtd_page_req *r, uint64_t desc[4])
 {
 	desc[0] = (uint64_t)r->type |
 		(r->pasid_present ? EMU_VTD_PRQ0_PASID_P : 0) |
@@ -41,8 +42,8 @@ emu_vtd_prq_encode(const struct emu_vtd_page_req *r, uint64_t desc[4])
 	desc[3] = r->priv_data[1];
 }
 
-int
-emu_vtd_prq_decode(const uint64_t desc[4], struct emu_vtd_page_req *r)
+static __rte_always_inline int
+vtd_prq_decode_inl(const uint64_t desc[4], struct emu_vtd_page_req *r)
 {
 	uint64_t q0 = desc[0], q1 = desc[1], q2 = desc[2], q3 = desc[3];
 
@@ -73,8 +74,8 @@ emu_vtd_prq_decode(const uint64_t desc[4], struct emu_vtd_page_req *r)
 	return 0;
 }
 
-int
-emu_vtd_page_req_from_generic(const struct sva_fault_page_req *pr, struct emu_vtd_page_req *r)
+static __rte_always_inline int
+vtd_page_req_from_generic_inl(const struct sva_fault_page_req *pr, struct emu_vtd_page_req *r)
 {
 	bool pasid_valid = (pr->flags & SVA_FAULT_PR_PASID_VALID) != 0;
 
@@ -99,8 +100,8 @@ emu_vtd_page_req_from_generic(const struct sva_fault_page_req *pr, struct emu_vt
 	return 0;
 }
 
-void
-emu_vtd_page_req_to_generic(const struct emu_vtd_page_req *r, struct sva_fault_page_req *pr)
+static __rte_always_inline void
+vtd_page_req_to_generic_inl(const struct emu_vtd_page_req *r, struct sva_fault_page_req *pr)
 {
 	pr->flags = (r->pasid_present ? SVA_FAULT_PR_PASID_VALID : 0) |
 		(r->last ? SVA_FAULT_PR_LAST_PAGE : 0) |
@@ -119,8 +120,8 @@ emu_vtd_page_req_to_generic(const struct emu_vtd_page_req *r, struct sva_fault_p
 	pr->timestamp = 0;
 }
 
-void
-emu_vtd_pgrp_resp_encode(const struct emu_vtd_pgrp_resp *r, uint64_t desc[4])
+static __rte_always_inline void
+vtd_pgrp_resp_encode_inl(const struct emu_vtd_pgrp_resp *r, uint64_t desc[4])
 {
 	desc[0] = EMU_VTD_QI_TYPE_PGRP_RESP |
 		(r->pasid_present ? EMU_VTD_PGRP0_PASID_P : 0) |
@@ -134,8 +135,8 @@ emu_vtd_pgrp_resp_encode(const struct emu_vtd_pgrp_resp *r, uint64_t desc[4])
 	desc[3] = r->priv_data[1];
 }
 
-int
-emu_vtd_pgrp_resp_decode(const uint64_t desc[4], struct emu_vtd_pgrp_resp *r)
+static __rte_always_inline int
+vtd_pgrp_resp_decode_inl(const uint64_t desc[4], struct emu_vtd_pgrp_resp *r)
 {
 	uint64_t q0 = desc[0], q1 = desc[1];
 	uint8_t code = (uint8_t)((q0 >> EMU_VTD_PGRP0_CODE_SHIFT) & 0xf);
@@ -164,8 +165,8 @@ emu_vtd_pgrp_resp_decode(const uint64_t desc[4], struct emu_vtd_pgrp_resp *r)
 	return 0;
 }
 
-void
-emu_vtd_pgrp_resp_from_generic(const struct sva_page_response *resp, struct emu_vtd_pgrp_resp *r)
+static __rte_always_inline void
+vtd_pgrp_resp_from_generic_inl(const struct sva_page_response *resp, struct emu_vtd_pgrp_resp *r)
 {
 	r->pasid_present = (resp->flags & SVA_PAGE_RESP_PASID_VALID) != 0;
 	r->pdp = (resp->private_data[0] | resp->private_data[1]) != 0;
@@ -178,8 +179,8 @@ emu_vtd_pgrp_resp_from_generic(const struct sva_page_response *resp, struct emu_
 	r->priv_data[1] = resp->private_data[1];
 }
 
-void
-emu_vtd_pgrp_resp_to_generic(const struct emu_vtd_pgrp_resp *r, struct sva_page_response *resp)
+static __rte_always_inline void
+vtd_pgrp_resp_to_generic_inl(const struct emu_vtd_pgrp_resp *r, struct sva_page_response *resp)
 {
 	resp->argsz = sizeof(*resp);
 	resp->flags = r->pasid_present ? SVA_PAGE_RESP_PASID_VALID : 0;
@@ -193,8 +194,8 @@ emu_vtd_pgrp_resp_to_generic(const struct emu_vtd_pgrp_resp *r, struct sva_page_
 	resp->private_data[1] = r->priv_data[1];
 }
 
-void
-emu_vtd_frcd_encode(const struct emu_vtd_fault_rec *r, uint64_t rec[2])
+static __rte_always_inline void
+vtd_frcd_encode_inl(const struct emu_vtd_fault_rec *r, uint64_t rec[2])
 {
 	rec[0] = r->addr & EMU_VTD_FRCD0_FI;
 	rec[1] = (uint64_t)r->sid |
@@ -208,8 +209,8 @@ emu_vtd_frcd_encode(const struct emu_vtd_fault_rec *r, uint64_t rec[2])
 		(r->f ? EMU_VTD_FRCD1_F : 0);
 }
 
-int
-emu_vtd_frcd_decode(const uint64_t rec[2], struct emu_vtd_fault_rec *r)
+static __rte_always_inline int
+vtd_frcd_decode_inl(const uint64_t rec[2], struct emu_vtd_fault_rec *r)
 {
 	uint64_t q0 = rec[0], q1 = rec[1];
 
@@ -282,8 +283,8 @@ vtd_reason_decode(uint8_t fr)
 	}
 }
 
-int
-emu_vtd_frcd_from_generic(const struct sva_fault_unrecov *ev, struct emu_vtd_fault_rec *r)
+static __rte_always_inline int
+vtd_frcd_from_generic_inl(const struct sva_fault_unrecov *ev, struct emu_vtd_fault_rec *r)
 {
 	bool pp = (ev->flags & SVA_FAULT_UNRECOV_PASID_VALID) != 0;
 	uint8_t fr = ev->hw_event != 0 ? (uint8_t)ev->hw_event : vtd_reason_encode(ev);
@@ -305,8 +306,8 @@ emu_vtd_frcd_from_generic(const struct sva_fault_unrecov *ev, struct emu_vtd_fau
 	return 0;
 }
 
-void
-emu_vtd_frcd_to_generic(const struct emu_vtd_fault_rec *r, struct sva_fault_unrecov *ev)
+static __rte_always_inline void
+vtd_frcd_to_generic_inl(const struct emu_vtd_fault_rec *r, struct sva_fault_unrecov *ev)
 {
 	ev->reason = vtd_reason_decode(r->reason);
 	ev->flags = SVA_FAULT_UNRECOV_ADDR_VALID | (r->pp ? SVA_FAULT_UNRECOV_PASID_VALID : 0);
@@ -318,6 +319,80 @@ emu_vtd_frcd_to_generic(const struct emu_vtd_fault_rec *r, struct sva_fault_unre
 	ev->dev_id = r->sid;
 	ev->hw_event = r->reason;
 	ev->timestamp = 0;
+}
+
+/* The exported codecs: the same code, out of line, for tests and tools. */
+
+void
+emu_vtd_prq_encode(const struct emu_vtd_page_req *r, uint64_t desc[4])
+{
+	vtd_prq_encode_inl(r, desc);
+}
+
+int
+emu_vtd_prq_decode(const uint64_t desc[4], struct emu_vtd_page_req *r)
+{
+	return vtd_prq_decode_inl(desc, r);
+}
+
+int
+emu_vtd_page_req_from_generic(const struct sva_fault_page_req *pr, struct emu_vtd_page_req *r)
+{
+	return vtd_page_req_from_generic_inl(pr, r);
+}
+
+void
+emu_vtd_page_req_to_generic(const struct emu_vtd_page_req *r, struct sva_fault_page_req *pr)
+{
+	vtd_page_req_to_generic_inl(r, pr);
+}
+
+void
+emu_vtd_pgrp_resp_encode(const struct emu_vtd_pgrp_resp *r, uint64_t desc[4])
+{
+	vtd_pgrp_resp_encode_inl(r, desc);
+}
+
+int
+emu_vtd_pgrp_resp_decode(const uint64_t desc[4], struct emu_vtd_pgrp_resp *r)
+{
+	return vtd_pgrp_resp_decode_inl(desc, r);
+}
+
+void
+emu_vtd_pgrp_resp_from_generic(const struct sva_page_response *resp, struct emu_vtd_pgrp_resp *r)
+{
+	vtd_pgrp_resp_from_generic_inl(resp, r);
+}
+
+void
+emu_vtd_pgrp_resp_to_generic(const struct emu_vtd_pgrp_resp *r, struct sva_page_response *resp)
+{
+	vtd_pgrp_resp_to_generic_inl(r, resp);
+}
+
+void
+emu_vtd_frcd_encode(const struct emu_vtd_fault_rec *r, uint64_t rec[2])
+{
+	vtd_frcd_encode_inl(r, rec);
+}
+
+int
+emu_vtd_frcd_decode(const uint64_t rec[2], struct emu_vtd_fault_rec *r)
+{
+	return vtd_frcd_decode_inl(rec, r);
+}
+
+int
+emu_vtd_frcd_from_generic(const struct sva_fault_unrecov *ev, struct emu_vtd_fault_rec *r)
+{
+	return vtd_frcd_from_generic_inl(ev, r);
+}
+
+void
+emu_vtd_frcd_to_generic(const struct emu_vtd_fault_rec *r, struct sva_fault_unrecov *ev)
+{
+	vtd_frcd_to_generic_inl(r, ev);
 }
 
 /* ------------------------------------------------------------------ the queue model */
@@ -460,9 +535,9 @@ vtd_init(void *qv, const struct emu_queue_cfg *cfg)
 	q->cfg.iq_depth = cfg->respq_depth;
 	q->cfg.prq_mask = cfg->prq_depth * EMU_VTD_PRQ_DESC_SIZE - EMU_VTD_PRQ_DESC_SIZE;
 	q->cfg.iq_mask = cfg->respq_depth * EMU_VTD_INV_DESC_SIZE - EMU_VTD_INV_DESC_SIZE;
-	vtd_layout(cfg, q);
-	/* The rings are the caller's zeroed memory: every fault record slot starts with F
-	 * clear (free), every timestamp 0. */
+	/* Zero the rings too (the caller's memory may be reused): every fault record slot
+	 * must start with F clear (free). This also faults the pages in before use. */
+	memset((uint8_t *)q + sizeof(*q), 0, vtd_layout(cfg, q) - sizeof(*q));
 	return 0;
 }
 
@@ -519,9 +594,9 @@ vtd_prq_write(void *qv, const struct sva_fault_page_req *pr)
 	struct emu_vtd_page_req r;
 	uint64_t desc[4];
 
-	if (unlikely(emu_vtd_page_req_from_generic(pr, &r) != 0))
+	if (unlikely(vtd_page_req_from_generic_inl(pr, &r) != 0))
 		return -EINVAL;
-	emu_vtd_prq_encode(&r, desc);
+	vtd_prq_encode_inl(&r, desc);
 	return vtd_prq_put(qv, desc, pr->timestamp);
 }
 
@@ -564,6 +639,10 @@ static uint16_t
 vtd_prq_read(void *qv, struct sva_fault *out, uint16_t n)
 {
 	struct vtd_q *q = qv;
+#ifdef SVA_DEBUG_CHECKS
+	if (q == NULL || (out == NULL && n > 0))
+		return 0;
+#endif
 	uint64_t head = q->poll.pqh;
 	uint64_t tail, s;
 	uint64_t *ts = vtd_prq_ts(q);
@@ -578,13 +657,13 @@ vtd_prq_read(void *qv, struct sva_fault *out, uint16_t n)
 		const uint64_t *slot = vtd_prq_slot(q, head);
 		struct emu_vtd_page_req r;
 
-		if (likely(emu_vtd_prq_decode(slot, &r) == 0)) {
+		if (likely(vtd_prq_decode_inl(slot, &r) == 0)) {
 			struct sva_fault *f = &out[k++];
 			uint64_t t = ts[head / EMU_VTD_PRQ_DESC_SIZE];
 
 			f->type = SVA_FAULT_PAGE_REQ;
 			f->padding = 0;
-			emu_vtd_page_req_to_generic(&r, &f->prm);
+			vtd_page_req_to_generic_inl(&r, &f->prm);
 			f->prm.timestamp = t;
 			if (t != 0)
 				f->prm.flags |= SVA_FAULT_PR_TIMESTAMP;
@@ -663,9 +742,9 @@ vtd_evtq_write(void *qv, const struct sva_fault_unrecov *ev)
 	struct emu_vtd_fault_rec r;
 	uint64_t rec[2];
 
-	if (unlikely(emu_vtd_frcd_from_generic(ev, &r) != 0))
+	if (unlikely(vtd_frcd_from_generic_inl(ev, &r) != 0))
 		return -EINVAL;
-	emu_vtd_frcd_encode(&r, rec);
+	vtd_frcd_encode_inl(&r, rec);
 	return vtd_frq_put(qv, rec, ev->timestamp);
 }
 
@@ -682,6 +761,10 @@ static uint16_t
 vtd_evtq_read(void *qv, struct sva_fault *out, uint16_t n)
 {
 	struct vtd_q *q = qv;
+#ifdef SVA_DEBUG_CHECKS
+	if (q == NULL || (out == NULL && n > 0))
+		return 0;
+#endif
 	uint32_t ci = q->poll.frq_ci, mask = q->cfg.frq_depth - 1;
 	uint64_t *ts = vtd_frq_ts(q);
 	uint64_t s = EMU_LOAD_ACQ(&q->fsts);
@@ -699,12 +782,12 @@ vtd_evtq_read(void *qv, struct sva_fault *out, uint16_t n)
 			break;
 		}
 		rec[0] = slot[0];
-		if (likely(emu_vtd_frcd_decode(rec, &r) == 0)) {
+		if (likely(vtd_frcd_decode_inl(rec, &r) == 0)) {
 			struct sva_fault *f = &out[k++];
 
 			f->type = SVA_FAULT_UNRECOV;
 			f->padding = 0;
-			emu_vtd_frcd_to_generic(&r, &f->event);
+			vtd_frcd_to_generic_inl(&r, &f->event);
 			f->event.timestamp = ts[ci];
 		} else {
 			bad++;
@@ -741,6 +824,10 @@ static int
 vtd_resp_write(void *qv, const struct sva_page_response *resp, uint16_t n)
 {
 	struct vtd_q *q = qv;
+#ifdef SVA_DEBUG_CHECKS
+	if (q == NULL || (resp == NULL && n > 0))
+		return -EINVAL;
+#endif
 	uint64_t tail = q->poll.iqt;
 	uint16_t i;
 
@@ -753,8 +840,8 @@ vtd_resp_write(void *qv, const struct sva_page_response *resp, uint16_t n)
 			if (next == q->poll.iqh_cache)
 				break;
 		}
-		emu_vtd_pgrp_resp_from_generic(&resp[i], &r);
-		emu_vtd_pgrp_resp_encode(&r, vtd_iq_slot(q, tail));
+		vtd_pgrp_resp_from_generic_inl(&resp[i], &r);
+		vtd_pgrp_resp_encode_inl(&r, vtd_iq_slot(q, tail));
 		tail = next;
 	}
 	if (i > 0) {
@@ -796,8 +883,8 @@ vtd_resp_read(void *qv, struct sva_page_response *out, uint16_t n)
 		const uint64_t *slot = vtd_iq_slot(q, head);
 		struct emu_vtd_pgrp_resp r;
 
-		if (likely(emu_vtd_pgrp_resp_decode(slot, &r) == 0)) {
-			emu_vtd_pgrp_resp_to_generic(&r, &out[k++]);
+		if (likely(vtd_pgrp_resp_decode_inl(slot, &r) == 0)) {
+			vtd_pgrp_resp_to_generic_inl(&r, &out[k++]);
 		} else {
 			bad++;
 			if (emu_log_worthy(q->dev.resp_malformed + bad))

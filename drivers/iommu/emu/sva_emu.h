@@ -174,6 +174,9 @@ struct sva_emu_model_counters {
 	uint64_t resp_malformed;  /**< response descriptors the device could not decode */
 };
 
+/** Buckets of sva_emu_counters.group_wait_hist. */
+#define SVA_EMU_WAIT_HIST_BUCKETS 16
+
 /** What the emu iommu (its devices and its model) counted since creation. */
 struct sva_emu_counters {
 	uint64_t page_reqs;          /**< page requests the devices sent (before injection) */
@@ -209,6 +212,14 @@ struct sva_emu_counters {
 	uint64_t jobs_failed;        /**< completed with any status but SUCCESS */
 	uint64_t bytes;              /**< bytes completed by all jobs */
 	struct sva_emu_model_counters model; /**< what the queue model counted */
+	/* Device-observed fault latency: from writing a group's last page request to
+	 * reading its response, for answered groups (resp_success + resp_invalid +
+	 * resp_failure + resp_bad_code of them). */
+	uint64_t group_wait_ns_total; /**< sum over answered groups */
+	uint64_t group_wait_ns_max;   /**< the longest */
+	/** log2 histogram: bucket 0 < 512 ns, bucket i in [256 << i, 512 << i) ns,
+	 *  the last bucket everything longer */
+	uint64_t group_wait_hist[SVA_EMU_WAIT_HIST_BUCKETS];
 };
 
 /**
