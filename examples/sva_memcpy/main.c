@@ -651,6 +651,9 @@ print_model(const struct app *a, const struct phase *f, const struct phase *c)
 	printf("  %-34s %14" PRIu64 "\n", "groups timed out", k.group_timeouts);
 	printf("  %-34s %14" PRIu64 "\n", "Success for a page still missing", k.success_not_present);
 	printf("  %-34s %14" PRIu64 "\n", "response doorbells", k.model.resp_doorbells);
+	printf("  %-34s %11.2f us  (max %.2f us)\n", "device wait per group, mean",
+		answered ? (double)k.group_wait_ns_total / answered / 1000.0 : 0.0,
+		(double)k.group_wait_ns_max / 1000.0);
 	printf("  %-34s %14s\n", "svapoll counted the same groups",
 		phase_agrees(f) && phase_agrees(c) ? "yes" : "NO");
 	if (bad)
