@@ -179,7 +179,8 @@ struct sva_iopf_stats {
 	uint64_t bytes_populated;  /**< bytes of those pages */
 	uint64_t populate_calls;   /**< madvise calls for demand pages */
 	uint64_t populate_retries; /**< EINTR/EAGAIN retries */
-	uint64_t fault_around_pages;  /**< pages populated by the fault-around window */
+	uint64_t fault_around_pages;  /**< pages in the fault-around ranges populated (pages
+				           already present count too: the kernel does not say) */
 	uint64_t fault_around_errors; /**< fault-around ranges the kernel refused */
 	uint64_t dup_pages;        /**< page requests merged into another of the same page */
 	uint64_t dup_groups;       /**< second LAST of a group still in flight (dropped) */
