@@ -462,6 +462,33 @@ submit_refusals_one(void)
 }
 BOTH(submit_refusals)
 
+/* A completed job's slot is free by the time its status says so: with wq_depth=1,
+ * submitting right after each wait must always be accepted. */
+static int
+wq_slot_free_at_completion_one(void)
+{
+	uint64_t *buf = map_untouched(PG);
+	struct sva_emu_desc d = { .op = SVA_EMU_OP_FILL, .flags = SVA_EMU_DESC_PASID_VALID,
+		.pasid = 5, .len = 64 };
+	struct sva_emu_comp c;
+
+	TEST_ASSERT_NOT_NULL(buf, "map");
+	buf[0] = 1;                       /* present and written: no page requests */
+	d.dst = (uintptr_t)buf;
+	TEST_ASSERT_SUCCESS(fixture_open("", "wq_depth=1"), "open");
+	for (unsigned int i = 0; i < 3000; i++) {
+		d.pattern = i;
+		TEST_ASSERT_RET(sva_emu_submit(dev, &d, &c), 0);
+		TEST_ASSERT_RET(sva_emu_wait(dev, &c, WAIT_US), 0);
+		TEST_ASSERT_EQUAL(c.status, SVA_EMU_STATUS_SUCCESS, "job %u", i);
+	}
+	TEST_ASSERT_EQUAL(buf[0], 2999, "the last fill landed");
+	TEST_ASSERT_EQUAL(counters().page_reqs, 0, "present memory: no page requests");
+	munmap(buf, PG);
+	return TEST_SUCCESS;
+}
+BOTH(wq_slot_free_at_completion)
+
 /* ---- jobs on present memory ---- */
 
 static int
@@ -1167,6 +1194,7 @@ static struct sva_test_suite emu_dev_suite = {
 		SVA_TEST_CASE(attach_modes),
 		SVA_TEST_CASE(pasid_table),
 		SVA_TEST_CASE(submit_refusals),
+		SVA_TEST_CASE(wq_slot_free_at_completion),
 		SVA_TEST_CASE(present_ops),
 		SVA_TEST_CASE(untouched_copy_scan),
 		SVA_TEST_CASE(untouched_copy_pagemap),

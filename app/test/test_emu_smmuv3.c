@@ -64,7 +64,6 @@ test_smmu_pri_bits(void)
 		{ { 1ull << 57, 0 }, "reserved bit 57" },
 		{ { 0, 1ull << 9 }, "reserved bit 73" },
 		{ { 0, 1ull << 11 }, "reserved bit 75" },
-		{ { 0x0000000100000000ull, 0 }, "SubstreamID without SSV" },
 		{ { 0x0400000000000000ull, 0 }, "Priv without SSV" },
 		{ { 0x0800000000000000ull, 0 }, "Exec without SSV" },
 	};
@@ -72,6 +71,7 @@ test_smmu_pri_bits(void)
 		{ 0xd400000100000010ull, 0x1000 },           /* priv + read */
 		{ 0x9800000100000010ull, 0x1000 },           /* exec + read */
 		{ 0xa000000100000010ull, 0x8000000000001000ull }, /* non-canonical write */
+		{ 0x0000000500000010ull, 0x1000 },           /* SubstreamID without SSV: UNKNOWN */
 		{ 0x4000000000000010ull, 0 },                /* stop marker */
 	};
 	struct emu_smmuv3_pri r;
@@ -94,8 +94,11 @@ test_smmu_pri_bits(void)
 		if (emu_smmuv3_pri_decode(bad[i].dw, &r) != -EINVAL)
 			TEST_ASSERT(0, "%s was accepted", bad[i].why);
 	}
-	for (unsigned int i = 0; i < RTE_DIM(pass); i++)
+	for (unsigned int i = 0; i < RTE_DIM(pass); i++) {
 		TEST_ASSERT_SUCCESS(emu_smmuv3_pri_decode(pass[i], &r), "semantic case %u passes", i);
+		if (i == 3)
+			TEST_ASSERT(!r.ssv && r.ssid == 0, "SubstreamID ignored without SSV");
+	}
 	TEST_ASSERT(r.last && !r.read && !r.write && r.sid == 0x10, "stop marker fields");
 	return TEST_SUCCESS;
 }
@@ -134,7 +137,6 @@ test_smmu_evt_bits(void)
 		{ { 0x24, 0, 0, 0 }, "event 0x24" },
 		{ { 0xff, 0, 0, 0 }, "event 0xff" },
 		{ { 0x110, 0, 0, 0 }, "reserved bit 8" },
-		{ { 0x1010, 0, 0, 0 }, "SubstreamID without SSV" },
 		{ { 0x10, 0x30000000000ull, 0, 0 }, "CLASS 3" },
 		{ { 0x10, 0x1, 0, 0 }, "STAG without Stall" },
 		{ { 0x10, 1ull << 16, 0, 0 }, "reserved bit 80" },
@@ -166,6 +168,12 @@ test_smmu_evt_bits(void)
 	for (unsigned int i = 0; i < RTE_DIM(bad); i++) {
 		if (emu_smmuv3_evt_decode(bad[i].dw, &r) != -EINVAL)
 			TEST_ASSERT(0, "%s was accepted", bad[i].why);
+	}
+	{
+		const uint64_t nossv[4] = { 0xabcde010ull, 0, 0, 0 };
+
+		TEST_ASSERT_SUCCESS(emu_smmuv3_evt_decode(nossv, &r), "SubstreamID without SSV");
+		TEST_ASSERT(!r.ssv && r.ssid == 0, "SubstreamID ignored without SSV");
 	}
 	return TEST_SUCCESS;
 }

@@ -388,7 +388,17 @@ test_vtd_init_refuses(void)
 	TEST_ASSERT_RET(ops->init(NULL, &good), -EINVAL);
 	TEST_ASSERT(ops->mem_size(&good) >= 2048 * 32 + 512 * 16 + 2048 * 32, "room for the rings");
 	TEST_ASSERT_EQUAL(ops->mem_size(&good) % 4096, 0, "whole pages");
-	TEST_ASSERT_NOT_NULL(vtd_q_new(128, 2, 128), "the smallest rings");
+	TEST_ASSERT_NOT_NULL(vtd_q_new(128, 1, 128), "the smallest rings (one fault record)");
+	{
+		struct sva_fault_unrecov ev = { .reason = SVA_FAULT_REASON_TRANSLATION };
+		struct sva_fault f[2];
+
+		TEST_ASSERT_SUCCESS(ops->evtq_write(qmem, &ev), "one record fits");
+		TEST_ASSERT_RET(ops->evtq_write(qmem, &ev), -ENOSPC);
+		TEST_ASSERT_EQUAL(ops->evtq_read(qmem, f, 2), 2, "the record and the overflow");
+		TEST_ASSERT_EQUAL(f[1].type, SVA_FAULT_OVERFLOW, "overflow");
+		TEST_ASSERT_SUCCESS(ops->evtq_write(qmem, &ev), "recording again");
+	}
 	TEST_ASSERT_NOT_NULL(vtd_q_new(16384, 2, 128), "the largest PRQ");
 	/* Memory reused without zeroing: init leaves no phantom entries behind. */
 	{

@@ -334,6 +334,15 @@ decode(struct sva_iopf *f, const struct sva_fault *rec, uint64_t now)
 	if (unlikely(rec->type != SVA_FAULT_PAGE_REQ)) {
 		if (rec->type == SVA_FAULT_OVERFLOW)
 			overflow(f);
+		else
+			f->st.malformed_records++;
+		return;
+	}
+	/* A field wider than PCIe allows cannot be named in a response: answering it would
+	 * answer another group (the key and the response keep only the low bits). */
+	if (unlikely(pr->grpid > IOPF_PRG_INDEX_MAX || pr->dev_id > IOPF_DEV_ID_MAX ||
+			((pr->flags & SVA_FAULT_PR_PASID_VALID) && pr->pasid > IOPF_PASID_MAX))) {
+		f->st.malformed_records++;
 		return;
 	}
 	if (unlikely((pr->flags & SVA_FAULT_PR_LAST_PAGE) &&

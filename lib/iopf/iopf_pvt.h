@@ -226,6 +226,12 @@ enum { IOPF_MODE_RESOLVE = 0, IOPF_MODE_FLUSH };
 void iopf_resolve(struct sva_iopf *f, uint64_t burst_start);
 void iopf_fault_around(struct sva_iopf *f);
 
+/* Field widths the group key and the responses carry (PCIe PRI: 9-bit PRG index,
+ * 20-bit PASID); a record beyond them is refused by decode(). */
+#define IOPF_PRG_INDEX_MAX 0x1ffu
+#define IOPF_PASID_MAX 0xfffffu
+#define IOPF_DEV_ID_MAX 0x7fffffffu
+
 static inline uint64_t
 iopf_key(uint32_t dev_id, uint32_t flags, uint32_t pasid, uint32_t grpid)
 {

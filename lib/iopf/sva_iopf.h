@@ -38,7 +38,10 @@
  * keyed by (dev, PASID valid, PASID, PRG index); LAST closes the group. Stop markers
  * (LAST without read or write) are dropped and counted. A second LAST for a group
  * already closed in the same burst or waiting deferred is a duplicate: dropped and
- * counted (the device must not reuse a PRG index before its response).
+ * counted (the device must not reuse a PRG index before its response). A record with
+ * a field wider than PCIe allows (PRG index above 511, PASID above 20 bits, dev ID
+ * above 31 bits) or of an unknown type is dropped unanswered and counted
+ * (malformed_records): a response could not name its group and would answer another.
  *
  * Overflow rule (both models): an SVA_FAULT_OVERFLOW record discards every open group
  * (its pages are forgotten) and marks it incomplete. An incomplete group whose LAST
@@ -163,6 +166,9 @@ const char *sva_iopf_reason_name(unsigned int reason);
 struct sva_iopf_stats {
 	uint64_t page_reqs;        /**< page requests read (stop markers not included) */
 	uint64_t stop_markers;     /**< stop markers dropped */
+	uint64_t malformed_records;/**< records dropped unanswered: a PRG index, PASID or dev
+				        ID wider than a response can carry, or an unknown
+				        record type (the device's group times out) */
 	uint64_t groups;           /**< groups answered or dropped as duplicates */
 	uint64_t resp_success;     /**< groups answered Success */
 	uint64_t resp_invalid;     /**< groups answered Invalid */
@@ -173,7 +179,8 @@ struct sva_iopf_stats {
 	uint64_t bytes_populated;  /**< bytes of those pages */
 	uint64_t populate_calls;   /**< madvise calls for demand pages */
 	uint64_t populate_retries; /**< EINTR/EAGAIN retries */
-	uint64_t fault_around_pages;  /**< pages populated by the fault-around window */
+	uint64_t fault_around_pages;  /**< pages in the fault-around ranges populated (pages
+				           already present count too: the kernel does not say) */
 	uint64_t fault_around_errors; /**< fault-around ranges the kernel refused */
 	uint64_t dup_pages;        /**< page requests merged into another of the same page */
 	uint64_t dup_groups;       /**< second LAST of a group still in flight (dropped) */

@@ -60,6 +60,7 @@ stats_dict(struct rte_tel_data *d, const struct sva_iopf_stats *st)
 
 	ADD(page_reqs);
 	ADD(stop_markers);
+	ADD(malformed_records);
 	ADD(groups);
 	ADD(resp_success);
 	ADD(resp_invalid);

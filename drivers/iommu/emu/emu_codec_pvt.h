@@ -14,9 +14,10 @@
 #include <rte_common.h>
 #include <rte_log.h>
 
-extern int emu_model_logtype;
+/* The driver's one log type (drv.iommu.emu), registered in emu_iommu.c. */
+extern int sva_emu_logtype;
 #define EMU_MODEL_LOG(level, fmt, ...) \
-	rte_log(RTE_LOG_ ## level, emu_model_logtype, "emu model: " fmt "\n", ## __VA_ARGS__)
+	rte_log(RTE_LOG_ ## level, sva_emu_logtype, "emu model: " fmt "\n", ## __VA_ARGS__)
 
 /* Registers and indexes one side writes and the other reads. */
 #define EMU_LOAD_ACQ(p) __atomic_load_n((p), __ATOMIC_ACQUIRE)

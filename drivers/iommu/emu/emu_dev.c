@@ -744,6 +744,11 @@ run_job(struct emu_dev *d, const struct emu_job *job)
 	}
 	if (res.status == SVA_EMU_STATUS_SUCCESS)
 		res.bytes_done = desc->op == SVA_EMU_OP_COMPARE && res.result ? off : len;
+	/* The slot is free before the status says done: a waiter that submits at once
+	 * must find room (wq_depth jobs waited for, wq_depth more accepted). */
+	pthread_mutex_lock(&d->wq_lock);
+	d->wq_busy = 0;
+	pthread_mutex_unlock(&d->wq_lock);
 	complete(d, job, &res);
 }
 
@@ -992,7 +997,6 @@ dev_thread(void *arg)
 		else
 			run_job(d, &job);
 		pthread_mutex_lock(&d->wq_lock);
-		d->wq_busy = 0;
 	}
 	/* closing: whatever is still queued never ran */
 	while (d->wq_count > 0) {

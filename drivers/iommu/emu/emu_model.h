@@ -58,7 +58,7 @@ struct emu_model_ops {
 
 	/* Bytes of queue memory for cfg (a multiple of 4 KiB), or 0 when init would refuse
 	 * cfg. Depth ranges: VT-d PRQ and invalidation queue 128..16384 (PQA.PQS / IQA.QS:
-	 * 2^0..2^7 4 KiB pages of 32-byte descriptors), fault records 2..65536; SMMUv3 every
+	 * 2^0..2^7 4 KiB pages of 32-byte descriptors), fault records 1..65536; SMMUv3 every
 	 * queue 1..2^19 (LOG2SIZE 0..19). */
 	size_t (*mem_size)(const struct emu_queue_cfg *cfg);
 	/* 0, or -EINVAL (q or cfg NULL, depth not a power of two, or out of the model's

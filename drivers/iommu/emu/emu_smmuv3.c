@@ -40,13 +40,14 @@ smmu_pri_decode_inl(const uint64_t ent[2], struct emu_smmuv3_pri *r)
 
 	if (unlikely((d0 & EMU_SMMUV3_PRI0_RSVD) != 0 || (d1 & EMU_SMMUV3_PRI1_RSVD) != 0))
 		return -EINVAL;
+	/* "When SSV == 0, the X and Priv bits are both 0"; the SubstreamID is UNKNOWN
+	 * then, so it is ignored rather than checked. */
 	if (unlikely(!(d0 & EMU_SMMUV3_PRI0_SSV) &&
-			(d0 & (((uint64_t)SSID_MAX << EMU_SMMUV3_PRI0_SSID_SHIFT) |
-				EMU_SMMUV3_PRI0_PRIV | EMU_SMMUV3_PRI0_EXEC)) != 0))
+			(d0 & (EMU_SMMUV3_PRI0_PRIV | EMU_SMMUV3_PRI0_EXEC)) != 0))
 		return -EINVAL;
 	r->sid = (uint32_t)(d0 & EMU_SMMUV3_PRI0_SID);
-	r->ssid = (uint32_t)(d0 >> EMU_SMMUV3_PRI0_SSID_SHIFT) & SSID_MAX;
 	r->ssv = (d0 & EMU_SMMUV3_PRI0_SSV) != 0;
+	r->ssid = r->ssv ? (uint32_t)(d0 >> EMU_SMMUV3_PRI0_SSID_SHIFT) & SSID_MAX : 0;
 	r->priv = (d0 & EMU_SMMUV3_PRI0_PRIV) != 0;
 	r->exec = (d0 & EMU_SMMUV3_PRI0_EXEC) != 0;
 	r->read = (d0 & EMU_SMMUV3_PRI0_READ) != 0;
@@ -134,9 +135,6 @@ smmu_evt_decode_inl(const uint64_t ent[4], struct emu_smmuv3_evt *r)
 
 	if (unlikely((d0 & EMU_SMMUV3_EVT0_RSVD) != 0))
 		return -EINVAL;
-	if (unlikely(!(d0 & EMU_SMMUV3_EVT0_SSV) &&
-			(d0 & ((uint64_t)SSID_MAX << EMU_SMMUV3_EVT0_SSID_SHIFT)) != 0))
-		return -EINVAL;
 	if (evt_is_c_bad(id)) {
 		if (unlikely((d1 | ent[2] | ent[3]) != 0))
 			return -EINVAL;
@@ -151,7 +149,8 @@ smmu_evt_decode_inl(const uint64_t ent[4], struct emu_smmuv3_evt *r)
 	}
 	r->id = id;
 	r->ssv = (d0 & EMU_SMMUV3_EVT0_SSV) != 0;
-	r->ssid = (uint32_t)(d0 >> EMU_SMMUV3_EVT0_SSID_SHIFT) & SSID_MAX;
+	/* SubstreamID is only meaningful with SSV: ignored (not checked) without it. */
+	r->ssid = r->ssv ? (uint32_t)(d0 >> EMU_SMMUV3_EVT0_SSID_SHIFT) & SSID_MAX : 0;
 	r->sid = (uint32_t)(d0 >> EMU_SMMUV3_EVT0_SID_SHIFT);
 	r->stag = (uint16_t)(d1 & EMU_SMMUV3_EVT1_STAG);
 	r->stall = (d1 & EMU_SMMUV3_EVT1_STALL) != 0;

@@ -15,8 +15,10 @@
  *        51:32 SubstreamID                        11:9  reserved
  *        57:52 reserved                           63:12 page address
  *        58 Priv  59 Exec  60 Read  61 Write  62 Last  63 SSV
- *   Forbidden: SubstreamID, Priv or Exec without SSV (they only exist in a PASID
- *   prefix).
+ *   Forbidden: Priv or Exec without SSV (SMMUv3 ch. 8: "When SSV == 0, the X and
+ *   Priv bits are both 0"). The SubstreamID is UNKNOWN without SSV: ignored, decoded
+ *   as 0. LWR == 0b100 without SSV is not a Stop Marker but a page request (ch. 8);
+ *   it passes through like any request, for the fault path to judge.
  *
  * Event queue entry, 32 bytes. The model writes and accepts these event IDs:
  *   0x10 F_TRANSLATION, 0x11 F_ADDR_SIZE, 0x12 F_ACCESS, 0x13 F_PERMISSION:
@@ -29,11 +31,13 @@
  *   dw3  51:12 IPA, other bits reserved
  *   0x08 C_BAD_SUBSTREAMID, 0x0A C_BAD_CD (PASID not attached): dw0 as above, dw1-3
  *   zero.
- *   Forbidden: any other event ID, SubstreamID without SSV, a STAG without Stall.
+ *   Forbidden: any other event ID, a STAG without Stall. SubstreamID is ignored
+ *   (decoded as 0) without SSV.
  *
  * CMD_PRI_RESP, 16 bytes: dw0 7:0 opcode 0x41, 10:8 reserved, 11 SSV, 31:12
  * SubstreamID, 63:32 StreamID; dw1 8:0 PRG index, 11:9 reserved, 13:12 response,
- * 63:14 reserved. Response encodings (SMMU): 0 DENY, 1 FAIL, 2 SUCCESS, 3 reserved.
+ * 63:14 reserved. The emu device refuses a SubstreamID without SSV here (software
+ * wrote it: a runtime bug worth counting). Response encodings (SMMU): 0 DENY, 1 FAIL, 2 SUCCESS, 3 reserved.
  * Mapping to and from the PCIe codes the runtime speaks (as Linux's
  * arm_smmu_page_response did): Success 0x0 <-> SUCCESS 2, Invalid Request 0x1 <->
  * DENY 0, Response Failure 0xF <-> FAIL 1. A code with no mapping is encoded as the
@@ -55,10 +59,13 @@
  * bookkeeping): the poll side returns the entries queued before that point, then one
  * SVA_FAULT_OVERFLOW record (lost = entries dropped), then acknowledges, then goes on
  * with the entries written after. Unlike VT-d the device keeps writing while an
- * overflow is outstanding, and drops while one is outstanding join it: the record
+ * overflow is outstanding ("a queue in an unacknowledged overflow state does not
+ * behave any differently", SMMUv3 7.4), and drops while one is outstanding join it: the record
  * comes at the last of them, so some losses may show before it — never after a record
  * that claims them. A drop racing with a report (the poll side has cleared the
- * overflow but not yet moved CONS) starts the next overflow. A command the device cannot decode (anything but a valid
+ * overflow but not yet moved CONS) starts the next overflow and toggles OVFLG again,
+ * where hardware, seeing the condition still unacknowledged, would lose it silently.
+ * Stall-model events (never discarded) are not modelled. A command the device cannot decode (anything but a valid
  * CMD_PRI_RESP) is counted and skipped; hardware would stop the queue with
  * CONS.ERR = CERROR_ILL and raise GERROR.CMDQ_ERR instead.
  *
@@ -110,7 +117,7 @@ struct emu_smmuv3_pri {
 };
 
 void emu_smmuv3_pri_encode(const struct emu_smmuv3_pri *r, uint64_t ent[2]);
-/* 0, or -EINVAL (reserved bit set; SubstreamID, Priv or Exec without SSV). */
+/* 0, or -EINVAL (reserved bit set; Priv or Exec without SSV). */
 int emu_smmuv3_pri_decode(const uint64_t ent[2], struct emu_smmuv3_pri *r);
 /* 0, or -EINVAL (pasid > 0xfffff, grpid > 511, exec/priv without a PASID). */
 int emu_smmuv3_pri_from_generic(const struct sva_fault_page_req *pr, struct emu_smmuv3_pri *r);
@@ -158,8 +165,8 @@ struct emu_smmuv3_evt {
 };
 
 void emu_smmuv3_evt_encode(const struct emu_smmuv3_evt *r, uint64_t ent[4]);
-/* 0, or -EINVAL (unknown event ID, reserved bit, CLASS 3, SSID without SSV, STAG without
- * Stall, non-zero dw1-3 in a C_BAD_* event). */
+/* 0, or -EINVAL (unknown event ID, reserved bit, CLASS 3, STAG without Stall, non-zero
+ * dw1-3 in a C_BAD_* event). */
 int emu_smmuv3_evt_decode(const uint64_t ent[4], struct emu_smmuv3_evt *r);
 /* 0, or -EINVAL (no event for the reason and no usable hw_event, pasid > 0xfffff). A
  * non-zero hw_event is used as the event ID (it must be one the model knows). */

@@ -14,7 +14,8 @@
 #include "emu_model.h"
 #include "emu_vtd.h"
 
-RTE_LOG_REGISTER(emu_model_logtype, drv.iommu.emu, NOTICE);
+/* The emu driver's log type. Registering a name twice yields the same type, and the
+ * last registration sets the default level: keep it the driver's (INFO). */
 
 #define PASID_MAX 0xfffffu
 #define PRG_MAX 0x1ffu

@@ -26,8 +26,8 @@
  *   (unused by devices it drives); the emu keeps it so private data has a valid bit.
  *   Forbidden combinations refused by the decoder: exec, priv or a non-zero PASID
  *   without PASID present (those only exist in a PASID TLP prefix), non-zero qw2-3
- *   without PDP. The type value 0x01 is the spec's page request descriptor type;
- *   Linux never checks it.
+ *   without PDP. The type value 0x01 is the page request descriptor type (QEMU's
+ *   VTD_PRD_TYPE); Linux never checks it.
  *
  * Page group response descriptor, 32 bytes (invalidation queue with 256-bit
  * descriptors, as scalable mode sets IQA.DW; Linux QI_PGRP_*):
@@ -63,9 +63,10 @@
  *    holds depth - 1 entries, as on hardware. PRS: PPR (bit 0) set on each write and
  *    cleared by the poll side when it starts a read (Linux clears it first, then
  *    reads); PRO (bit 1) set when a request finds the ring full. While PRO is set the
- *    device drops every new request (the model's reading of the rule; the reference
- *    marks hardware behaviour here unverified), so the point of loss is the end of
- *    what is queued: once the poll side has consumed everything (head == tail) it
+ *    hardware drops every new page request (Linux commit "iommu/vt-d: Clear Page
+ *    Request Overflow fault bit": until it is cleared "any future page-request is
+ *    going to be automatically dropped"; QEMU's VT-d PRI emulation does the same),
+ *    so the point of loss is the end of what is queued: once the poll side has consumed everything (head == tail) it
  *    returns one SVA_FAULT_OVERFLOW record (lost = requests dropped) telling the fault
  *    path to discard its partial groups, and clears PRO — Linux's rule.
  *  - Event queue: a ring of fault records owned through the F bit, as the fault
@@ -104,7 +105,7 @@ extern "C" {
 #define EMU_VTD_PRQ_DEPTH_MAX 16384u
 #define EMU_VTD_IQ_DEPTH_MIN 128u
 #define EMU_VTD_IQ_DEPTH_MAX 16384u
-#define EMU_VTD_FRQ_DEPTH_MIN 2u
+#define EMU_VTD_FRQ_DEPTH_MIN 1u /* CAP.NFR 0: one fault recording register */
 #define EMU_VTD_FRQ_DEPTH_MAX 65536u
 
 /* ---- page request descriptor ---- */
