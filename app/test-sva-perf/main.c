@@ -121,15 +121,22 @@ sva_perf_target(struct sva_perf_ctx *ctx, const char *name, enum sva_perf_goal g
 void
 sva_perf_ratio(struct sva_perf_ctx *ctx, const char *name, double value)
 {
-	struct perf_ratio *q;
+	struct perf_ratio *q = NULL;
 
-	if (ctx->nr_ratios == PERF_RATIOS_MAX) {
-		fprintf(stderr, "sva-test-perf: more than %d ratios, %s dropped\n",
-			PERF_RATIOS_MAX, name);
-		return;
+	/* ratio names are global (the issue names them): a second one replaces the first */
+	for (unsigned int i = 0; i < ctx->nr_ratios; i++)
+		if (strcmp(ctx->ratios[i].key, name) == 0)
+			q = &ctx->ratios[i];
+	if (q == NULL) {
+		if (ctx->nr_ratios == PERF_RATIOS_MAX) {
+			fprintf(stderr, "sva-test-perf: more than %d ratios, %s dropped\n",
+				PERF_RATIOS_MAX, name);
+			return;
+		}
+		q = &ctx->ratios[ctx->nr_ratios++];
 	}
-	q = &ctx->ratios[ctx->nr_ratios++];
-	snprintf(q->key, sizeof(q->key), "%s.%s", ctx->cur->c->name, name);
+	snprintf(q->key, sizeof(q->key), "%s", name);
+	snprintf(q->case_name, sizeof(q->case_name), "%s", ctx->cur->c->name);
 	q->value = value;
 }
 

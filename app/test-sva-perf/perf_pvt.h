@@ -30,7 +30,8 @@ struct perf_result {
 };
 
 struct perf_ratio {
-	char key[2 * PERF_NAME_LEN];
+	char key[PERF_NAME_LEN];        /* the ratio's name: its JSON key */
+	char case_name[PERF_NAME_LEN];  /* the case that recorded it */
 	double value;
 };
 

@@ -12,14 +12,14 @@ import sys
 
 # ratio key -> (case that records it, cases whose skip excuses its absence)
 RATIOS = {
-    "cold4k.cold4k_vs_floor": ("cold4k", ()),
-    "cold4k.uffd_over_cold4k_p50": ("cold4k", ("uffd",)),
-    "warm.warm_req_per_s": ("warm", ()),
-    "bonds.bonds_4096_vs_1": ("bonds", ()),
-    "storm.storm_p99_ratio": ("storm", ()),
-    "huge2m.huge2m_requests_per_mib": ("huge2m", ()),
-    "pasid.find_vs_rte_hash": ("pasid", ()),
-    "pasid.alloc_free_65536_vs_empty": ("pasid", ()),
+    "cold4k_vs_floor": ("cold4k", ()),
+    "uffd_over_cold4k_p50": ("cold4k", ("uffd",)),
+    "warm_req_per_s": ("warm", ()),
+    "bonds_4096_vs_1": ("bonds", ()),
+    "storm_p99_ratio": ("storm", ()),
+    "huge2m_requests_per_mib": ("huge2m", ()),
+    "find_vs_rte_hash": ("pasid", ()),
+    "alloc_free_65536_vs_empty": ("pasid", ()),
 }
 # metrics every fault-path case must report (positive numbers)
 CASE_METRICS = {

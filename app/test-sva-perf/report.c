@@ -113,9 +113,10 @@ perf_table_print(const struct sva_perf_ctx *ctx)
 		}
 	}
 	if (ctx->nr_ratios > 0) {
-		printf("\n%-43s %14s\n", "ratio (same run)", "value");
+		printf("\n%-10s %-32s %14s\n", "case", "ratio (same run)", "value");
 		for (unsigned int i = 0; i < ctx->nr_ratios; i++)
-			printf("%-43s %14.3f\n", ctx->ratios[i].key, ctx->ratios[i].value);
+			printf("%-10s %-32s %14.3f\n", ctx->ratios[i].case_name, ctx->ratios[i].key,
+				ctx->ratios[i].value);
 	}
 	fflush(stdout);
 }

@@ -68,7 +68,8 @@ enum sva_perf_goal {
 void sva_perf_target(struct sva_perf_ctx *ctx, const char *name, enum sva_perf_goal goal,
 	double target);
 
-/** Record a ratio against a baseline measured in the same run (key "<case>.<name>"). */
+/** Record a ratio against a baseline measured in the same run. The name is the key in
+ *  the JSON's "ratios" (global, not prefixed by the case: the issue names them). */
 void sva_perf_ratio(struct sva_perf_ctx *ctx, const char *name, double value);
 
 /** Report progress (0..1) of a long loop; prints to stderr once a run is a few seconds old. */
