@@ -157,6 +157,7 @@ perf_storm(struct sva_perf_ctx *ctx)
 
 	sva_perf_metric(ctx, "quiet_p50_alone_ns", (double)alone.lat_p50_ns, "ns");
 	sva_perf_metric(ctx, "quiet_p99_alone_ns", (double)alone.lat_p99_ns, "ns");
+	sva_perf_metric(ctx, "quiet_p999_alone_ns", (double)alone.lat_p999_ns, "ns");
 	sva_perf_metric(ctx, "quiet_p50_storm_ns", (double)during.lat_p50_ns, "ns");
 	sva_perf_metric(ctx, "quiet_p99_storm_ns", (double)during.lat_p99_ns, "ns");
 	sva_perf_metric(ctx, "quiet_p999_storm_ns", (double)during.lat_p999_ns, "ns");
