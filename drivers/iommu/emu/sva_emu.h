@@ -12,6 +12,8 @@
  * the process's real page tables. A page the endpoint finds missing becomes a page
  * request in the model's PRQ; the endpoint waits for the group response and walks
  * again. So a wrong answer from the fault path shows up as a real repeated fault.
+ * For benchmarks and tests, a page_request descriptor (SVA_EMU_OP_PAGE_REQUEST) asks
+ * for every page of a range without walking, several groups in flight.
  *
  * Call order:
  * @code
