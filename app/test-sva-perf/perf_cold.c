@@ -30,7 +30,9 @@
 #include "sva_perf.h"
 
 /* The device the cold cases use: the emu defaults (PRG window 32 pages: 16 of the
- * source and 16 of the destination per group) on a VT-d model with a deep queue. */
+ * source and 16 of the destination per group, 4 groups in flight) on a VT-d model with
+ * a deep queue. The one-page-per-group runs keep one group in flight (pr_depth=1): each
+ * group is then one fault, not one waiting behind others. */
 #define COLD_IOMMU "model=vtd,prq_depth=4096"
 #define COLD_DEV "prg_window=32"
 #define COLD_ROUNDS 3
@@ -226,7 +228,7 @@ perf_cold4k(struct sva_perf_ctx *ctx)
 		ret = -ENOMEM;
 		goto out;
 	}
-	ret = cold_copy(ctx, "prg_window=1", src, dst, len, &r);
+	ret = cold_copy(ctx, "prg_window=1,pr_depth=1", src, dst, len, &r);
 	if (ret != 0)
 		goto out;
 	sva_perf_metric(ctx, "fault_p50_ns", (double)r.st.lat_p50_ns, "ns");
@@ -312,7 +314,7 @@ perf_huge2m(struct sva_perf_ctx *ctx)
 	src = get_huge_pages(len, GHP_DEFAULT);
 	dst = src != NULL ? get_huge_pages(len, GHP_DEFAULT) : NULL;
 	if (ret == 0 && src != NULL && dst != NULL) {
-		ret = cold_copy(ctx, "prg_window=1", src, dst, len, &r);
+		ret = cold_copy(ctx, "prg_window=1,pr_depth=1", src, dst, len, &r);
 		if (ret == 0)
 			sva_perf_metric(ctx, "requests_per_mib_window1",
 				(double)r.st.page_reqs / mib, "req/MiB");

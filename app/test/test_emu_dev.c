@@ -934,8 +934,9 @@ inject_drop_one(void)
 	struct sva_emu_comp c;
 	struct sva_emu_counters k;
 
-	TEST_ASSERT_SUCCESS(fixture_open("inject_drop_every=2", "prg_window=1,timeout_ms=1000"),
-		"open");
+	/* one group in flight: the dropped one is the second group sent */
+	TEST_ASSERT_SUCCESS(fixture_open("inject_drop_every=2",
+		"prg_window=1,pr_depth=1,timeout_ms=1000"), "open");
 	TEST_ASSERT_NOT_NULL(buf, "map");
 	TEST_ASSERT_SUCCESS(responder_start(iommu, RESP_POPULATE), "responder");
 	TEST_ASSERT_RET(run_job(SVA_EMU_OP_FILL, 0, (uintptr_t)buf, 4 * PG, 1, &c), 0);

@@ -7,7 +7,11 @@
  * that are accessible through process_vm_readv/writev and a device-private bounce
  * buffer, and when the head of a stream is missing send the missing pages of a window
  * (up to prg_window) as one page-request group, wait for its one response, and walk
- * again. It never touches the process's memory directly, so memory that vanishes under
+ * again. From the first missing page on, a job reads ahead (struct emu_pipe): it sends
+ * the missing pages of the next windows as further groups, up to pr_depth in flight,
+ * before it waits or copies, so the fault path works while the device does; the access
+ * itself still follows the walk at the head, in order, so completions stay exact.
+ * It never touches the process's memory directly, so memory that vanishes under
  * a job is an EFAULT (a translation fault: a page request), never a SIGSEGV.
  *
  * Waiting: completion waiters sleep on a futex (sva_emu_wait); the idle device sleeps
@@ -91,7 +95,7 @@ emu_dev_open(struct sva_dev *dev, const struct rte_kvargs *kv)
 {
 	struct emu_iommu *e = emu_of_iommu(sva_dev_iommu(dev));
 	struct emu_dev *d = emu_of_dev(dev);
-	uint64_t rid = 0x10, cpu, wq = 64, win = 32, tmo = 1000;
+	uint64_t rid = 0x10, cpu, wq = 64, win = 32, tmo = 1000, depth = 4;
 	long ncpu = sysconf(_SC_NPROCESSORS_CONF);
 	unsigned int mode = EMU_DEV_FULL, slot;
 	pthread_attr_t attr;
@@ -105,7 +109,8 @@ emu_dev_open(struct sva_dev *dev, const struct rte_kvargs *kv)
 			sva_kvargs_u64(kv, "cpu", 0, (uint64_t)RTE_MAX(ncpu - 1, 0L), &cpu) != 0 ||
 			sva_kvargs_u64(kv, "wq_depth", 1, 4096, &wq) != 0 ||
 			sva_kvargs_u64(kv, "prg_window", 1, EMU_PRG_COUNT, &win) != 0 ||
-			sva_kvargs_u64(kv, "timeout_ms", 1, 600000, &tmo) != 0)
+			sva_kvargs_u64(kv, "timeout_ms", 1, 600000, &tmo) != 0 ||
+			sva_kvargs_u64(kv, "pr_depth", 1, EMU_PR_DEPTH_MAX, &depth) != 0)
 		return -EINVAL;
 	if ((wq & (wq - 1)) != 0) {
 		EMU_LOG(ERR, "bad value '%" PRIu64 "' for key 'wq_depth': a power of two from 1 to "
@@ -121,6 +126,7 @@ emu_dev_open(struct sva_dev *dev, const struct rte_kvargs *kv)
 	d->wq_depth = wq;
 	d->prg_window = win;
 	d->timeout_ms = tmo;
+	d->pr_depth = depth;
 	d->pasid_words = RTE_MAX((UINT32_C(1) << e->pasid_bits) / 64, UINT32_C(1));
 	d->pasid_map = calloc(d->pasid_words, sizeof(uint64_t));
 	d->wq = calloc(wq, sizeof(*d->wq));
@@ -166,8 +172,8 @@ emu_dev_open(struct sva_dev *dev, const struct rte_kvargs *kv)
 	snprintf(name, sizeof(name), "emu-dev-%x", d->rid);
 	pthread_setname_np(d->thread, name);
 	EMU_LOG(INFO, "%s: dev 0x%x open (%s), device thread on CPU %d, wq %u, PRG window %u, "
-		"group timeout %u ms", sva_iommu_name(e->iommu), d->rid, emu_modes[mode], d->cpu,
-		d->wq_depth, d->prg_window, d->timeout_ms);
+		"%u groups in flight, group timeout %u ms", sva_iommu_name(e->iommu), d->rid,
+		emu_modes[mode], d->cpu, d->wq_depth, d->prg_window, d->pr_depth, d->timeout_ms);
 	return 0;
 
 fail_sync:
@@ -309,8 +315,14 @@ write_event(struct emu_dev *d, enum sva_fault_reason reason, bool pv, uint32_t p
 
 /* ---- page-request groups ---- */
 
+/*
+ * A PRG index that is not outstanding and not held by the running job (inuse: indices
+ * of its groups not yet collected, whose state may already say ANSWERED). When every
+ * other index is taken, and timed_out allows it, one that timed out (its late response,
+ * should it come, is then taken for the new group's: the device cannot tell them apart).
+ */
 static int
-prg_alloc(struct emu_dev *d)
+prg_alloc(struct emu_dev *d, const uint64_t *inuse, bool timed_out)
 {
 	int fallback = -1;
 
@@ -319,6 +331,8 @@ prg_alloc(struct emu_dev *d)
 		unsigned int i = (d->prg_next + k) % EMU_PRG_COUNT;
 		uint32_t st = __atomic_load_n(&d->prg[i].state, __ATOMIC_ACQUIRE);
 
+		if (inuse[i / 64] & (UINT64_C(1) << (i % 64)))
+			continue;
 		if (st == EMU_PRG_FREE || st == EMU_PRG_ANSWERED) {
 			d->prg_next = i + 1;
 			return (int)i;
@@ -326,9 +340,11 @@ prg_alloc(struct emu_dev *d)
 		if (st == EMU_PRG_TIMED_OUT && fallback < 0)
 			fallback = (int)i;
 	}
-	if (fallback >= 0)
+	if (fallback >= 0 && timed_out) {
 		d->prg_next = fallback + 1;
-	return fallback;
+		return fallback;
+	}
+	return -1;
 }
 
 /* The device-observed latency of one answered group. */
@@ -345,19 +361,16 @@ wait_account(struct emu_iommu *e, uint64_t ns)
 	EMU_INC(e, group_wait_hist[RTE_MIN(b, SVA_EMU_WAIT_HIST_BUCKETS - 1u)]);
 }
 
-/* Send d->reqs[0 .. nreqs) as one group and wait for its response. */
-static int
-group_roundtrip(struct emu_dev *d, bool pv, uint32_t pasid, uint32_t *code)
+/* Send d->reqs[0 .. nreqs) as group idx (marked in inuse); f describes it after. */
+static void
+grp_send(struct emu_dev *d, struct emu_flight *f, uint64_t *inuse, unsigned int idx, bool pv,
+		uint32_t pasid)
 {
 	struct emu_iommu *e = d->e;
-	uint64_t t0, deadline, spin_end, nap = EMU_SLEEP_MIN_NS;
-	int idx;
+	uint64_t out, max;
 
 	if (e->inj.delay_us != 0)
 		sleep_ns(e->inj.delay_us * 1000);
-	idx = prg_alloc(d);
-	if (idx < 0)
-		return -EBUSY;
 	pthread_mutex_lock(&e->devlock);
 	d->prg[idx].pasid = pv ? pasid : 0;
 	d->prg[idx].pasid_valid = pv;
@@ -375,26 +388,51 @@ group_roundtrip(struct emu_dev *d, bool pv, uint32_t pasid, uint32_t *code)
 		emu_prq_send(e, pr);
 	}
 	pthread_mutex_unlock(&e->devlock);
+	inuse[idx / 64] |= UINT64_C(1) << (idx % 64);
+	f->addr = d->reqs[0].addr;
+	f->perm = d->reqs[0].perm;
+	f->last = d->reqs[d->nreqs - 1];
+	f->idx = idx;
+	f->pasid = pasid;
+	f->nreqs = d->nreqs;
+	f->t0 = now_ns();
 	EMU_ADD(e, page_reqs, d->nreqs);
 	EMU_INC(e, groups);
-	EMU_INC(e, groups_outstanding);
+	out = __atomic_add_fetch(&e->cnt.groups_outstanding, 1, __ATOMIC_RELAXED);
+	max = __atomic_load_n(&e->cnt.groups_outstanding_max, __ATOMIC_RELAXED);
+	while (out > max && !__atomic_compare_exchange_n(&e->cnt.groups_outstanding_max, &max,
+			out, false, __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+		;
+}
 
-	t0 = now_ns();
-	deadline = t0 + (uint64_t)d->timeout_ms * 1000000u;
-	spin_end = t0 + EMU_SPIN_NS;
+/*
+ * The answer of group f: 1 (answered, *code set, f's index released from inuse), 0 (not
+ * yet, and block is false), -ETIMEDOUT or -ESHUTDOWN (given up: the group is marked timed
+ * out and released). Blocking, it spins for EMU_SPIN_NS, then sleeps with a doubling
+ * interval.
+ */
+static int
+grp_collect(struct emu_dev *d, const struct emu_flight *f, uint64_t *inuse, bool block,
+		uint32_t *code)
+{
+	struct emu_iommu *e = d->e;
+	struct emu_prg *p = &d->prg[f->idx];
+	uint64_t deadline = f->t0 + (uint64_t)d->timeout_ms * 1000000u;
+	uint64_t spin_end = 0, nap = EMU_SLEEP_MIN_NS;
+
 	for (;;) {
-		struct emu_prg *p = &d->prg[idx];
 		uint64_t t;
 
 		if (__atomic_load_n(&p->state, __ATOMIC_ACQUIRE) == EMU_PRG_ANSWERED) {
 			*code = p->code;
-			wait_account(e, now_ns() - t0);
+			wait_account(e, now_ns() - f->t0);
 			if (e->inj.stop_every != 0) {
 				pthread_mutex_lock(&e->devlock);
-				emu_prq_stop_marker(e, &d->reqs[d->nreqs - 1]);
+				emu_prq_stop_marker(e, &f->last);
 				pthread_mutex_unlock(&e->devlock);
 			}
-			return 0;
+			inuse[f->idx / 64] &= ~(UINT64_C(1) << (f->idx % 64));
+			return 1;
 		}
 		if (pthread_mutex_trylock(&e->devlock) == 0) {
 			emu_resp_pump(e);
@@ -416,13 +454,18 @@ group_roundtrip(struct emu_dev *d, bool pv, uint32_t pasid, uint32_t *code)
 			pthread_mutex_unlock(&e->devlock);
 			if (!timed_out)
 				continue;
+			inuse[f->idx / 64] &= ~(UINT64_C(1) << (f->idx % 64));
 			if (t < deadline)
 				return -ESHUTDOWN;
 			EMU_INC(e, group_timeouts);
-			EMU_LOG(DEBUG, "dev 0x%x: group %d (%u pages) not answered in %u ms", d->rid,
-				idx, d->nreqs, d->timeout_ms);
+			EMU_LOG(DEBUG, "dev 0x%x: group %u (%u pages from 0x%" PRIx64 ") not answered "
+				"in %u ms", d->rid, f->idx, f->nreqs, f->addr, d->timeout_ms);
 			return -ETIMEDOUT;
 		}
+		if (!block)
+			return 0;
+		if (spin_end == 0)
+			spin_end = t + EMU_SPIN_NS;
 		if (t < spin_end) {
 			for (int i = 0; i < 16; i++)
 				rte_pause();
@@ -431,6 +474,16 @@ group_roundtrip(struct emu_dev *d, bool pv, uint32_t pasid, uint32_t *code)
 			nap = RTE_MIN(nap * 2, (uint64_t)EMU_SLEEP_MAX_NS);
 		}
 	}
+}
+
+/* A Failure (or reserved) response code: PRI is off on the dev until reset. */
+static void
+pri_failure(struct emu_dev *d, uint32_t code)
+{
+	__atomic_store_n(&d->pri_disabled, 1, __ATOMIC_RELEASE);
+	EMU_INC(d->e, pri_failures);
+	EMU_LOG(NOTICE, "dev 0x%x: Response Failure (code 0x%x) for a group: PRI disabled "
+		"until sva_emu_dev_reset()", d->rid, code);
 }
 
 /* ---- jobs ---- */
@@ -554,33 +607,156 @@ fail_at(struct emu_result *res, uint32_t status, uint64_t addr, uint32_t perm, u
 	res->bytes_done = off;
 }
 
-/* Gather the missing pages of the window at off into d->reqs, head stream first. */
-static void
-build_group(struct emu_dev *d, const struct emu_stream *s, unsigned int ns, unsigned int head,
-		uint64_t off, uint64_t len, bool single)
+/* The job offset of the first byte of a stream's page that the job touches. */
+static uint64_t
+job_off(const struct emu_stream *s, uint64_t page)
 {
-	uint64_t pages[EMU_PRG_COUNT];
-	uint64_t wlen = RTE_MIN(len - off, (uint64_t)d->prg_window * EMU_PAGE_SIZE);
-	unsigned int order[2] = { head, head ^ 1 };
-	enum emu_miss stop;
+	return page > s->base ? page - s->base : 0;
+}
+
+/*
+ * Gather into d->reqs the missing pages of the streams from job offset off (within
+ * [off, lim)), in job-offset order, up to prg_window pages (1 when single): the whole
+ * window goes to whichever stream has missing pages, and a window where both have
+ * some is shared at the same offsets. With last (read-ahead), pages below last[i] (the
+ * end of the last page asked for on stream i, a huge page's end for a huge page) were
+ * asked for already and are skipped, and last moves on.
+ * *wend: the job offset before which every missing page of every stream is now asked
+ * for (or was). Returns false when a walk met a hole (outside every mapping).
+ */
+static bool
+build_group(struct emu_dev *d, const struct emu_stream *s, unsigned int ns, uint64_t off,
+		uint64_t lim, bool single, uint64_t *last, uint64_t *wend)
+{
+	uint64_t pages[2][EMU_PRG_COUNT], ends[2][EMU_PRG_COUNT];
+	uint64_t wlen = RTE_MIN(lim - off, (uint64_t)d->prg_window * EMU_PAGE_SIZE);
+	uint64_t end = off + wlen;
+	unsigned int room = single ? 1 : d->prg_window, got[2] = { 0, 0 }, at[2] = { 0, 0 };
+	bool mapped = true;
 
 	d->nreqs = 0;
-	for (unsigned int k = 0; k < ns; k++) {
-		const struct emu_stream *st = &s[order[k]];
-		unsigned int room = d->prg_window - d->nreqs, got;
+	for (unsigned int i = 0; i < ns; i++) {
+		enum emu_miss stop;
+		unsigned int n = emu_walk_missing(d, s[i].base + off, wlen, s[i].perm, pages[i],
+			room, &stop);
 
-		if (single)
-			room = d->nreqs == 0 ? 1 : 0;
-		else if (k == 0 && ns == 2 && d->prg_window > 1)
-			room = d->prg_window / 2;   /* leave room for the other stream */
-		if (room == 0)
-			break;
-		got = emu_walk_missing(d, st->base + off, wlen, st->perm, pages, room, &stop);
-		for (unsigned int i = 0; i < got; i++) {
-			d->reqs[d->nreqs].addr = pages[i];
-			d->reqs[d->nreqs].perm = st->perm;
-			d->nreqs++;
+		if (stop == EMU_MISS_UNMAPPED)
+			mapped = false;
+		/* (page ends while this walk is the one the walker holds) */
+		if (n == room)   /* maybe more beyond the last one */
+			end = RTE_MIN(end, job_off(&s[i], emu_walk_page_end(d, pages[i][n - 1])));
+		for (unsigned int j = 0; j < n; j++) {
+			if (last != NULL && pages[i][j] < last[i])
+				continue;
+			ends[i][got[i]] = last != NULL ? emu_walk_page_end(d, pages[i][j]) : 0;
+			pages[i][got[i]++] = pages[i][j];
 		}
+	}
+	while (d->nreqs < room) {
+		int pick = -1;
+
+		for (unsigned int i = 0; i < ns; i++)
+			if (at[i] < got[i] && (pick < 0 || job_off(&s[i], pages[i][at[i]]) <
+					job_off(&s[pick], pages[pick][at[pick]])))
+				pick = (int)i;
+		if (pick < 0 || job_off(&s[pick], pages[pick][at[pick]]) >= end)
+			break;
+		d->reqs[d->nreqs].addr = pages[pick][at[pick]++];
+		d->reqs[d->nreqs].perm = s[pick].perm;
+		d->nreqs++;
+	}
+	for (unsigned int i = 0; i < ns; i++) {
+		if (at[i] < got[i])
+			end = RTE_MIN(end, job_off(&s[i], pages[i][at[i]]));
+		if (last != NULL && at[i] > 0)
+			last[i] = ends[i][at[i] - 1];
+	}
+	*wend = end;
+	return mapped;
+}
+
+/*
+ * The groups one copy-engine job keeps in flight (read-ahead), oldest first. Once a
+ * group of the job was answered Success (before that, one group at a time: a job whose
+ * first answer is Invalid or Failure sends nothing more), before each access and
+ * before each wait the device walks the windows after those already asked for and
+ * sends their missing pages, up to depth groups in flight: the fault path resolves them
+ * while the device copies.
+ */
+struct emu_pipe {
+	struct emu_flight fl[EMU_PR_DEPTH_MAX];
+	uint64_t inuse[EMU_PRG_COUNT / 64];  /* PRG indices of groups not yet collected */
+	uint64_t last[2];     /* the end of the last page asked for, per stream */
+	uint64_t next;        /* job offset up to which missing pages are asked for */
+	unsigned int head, n, depth;
+	bool active;          /* a group was answered Success: read ahead from now on */
+	bool ended;           /* no more read-ahead (a hole ahead, PRI off) */
+	bool failure;         /* a read-ahead group was answered Failure */
+};
+
+static struct emu_flight *
+pipe_front(struct emu_pipe *p)
+{
+	return &p->fl[p->head];
+}
+
+static void
+pipe_pop(struct emu_pipe *p)
+{
+	p->head = (p->head + 1) % EMU_PR_DEPTH_MAX;
+	p->n--;
+}
+
+/* Send groups from p->next while fewer than max are in flight. */
+static void
+pipe_fill(struct emu_dev *d, struct emu_pipe *p, const struct emu_stream *s, unsigned int ns,
+		uint64_t len, bool pv, uint32_t pasid, unsigned int max, struct emu_result *res)
+{
+	/* windows walked per call at most: present memory ahead costs walks, not waits */
+	unsigned int walks = 2 * p->depth;
+
+	while (!p->ended && p->n < max && p->next < len && walks-- > 0) {
+		struct emu_flight *f;
+		uint64_t wend;
+		int idx;
+
+		if (__atomic_load_n(&d->pri_disabled, __ATOMIC_ACQUIRE)) {
+			p->ended = true;
+			break;
+		}
+		if (!build_group(d, s, ns, p->next, len, false, p->last, &wend))
+			p->ended = true;   /* the access there fails; nothing to ask beyond */
+		if (d->nreqs > 0) {
+			idx = prg_alloc(d, p->inuse, false);
+			if (idx < 0) {
+				p->ended = true;
+				break;
+			}
+			f = &p->fl[(p->head + p->n) % EMU_PR_DEPTH_MAX];
+			grp_send(d, f, p->inuse, (unsigned int)idx, pv, pasid);
+			f->woff = p->next;
+			f->wend = wend;
+			p->n++;
+			res->page_reqs += d->nreqs;
+		}
+		if (wend <= p->next)
+			break;   /* no progress (a page before the offset): later */
+		p->next = wend;
+	}
+}
+
+/* Wait for every group still in flight (a job ends only with none outstanding). */
+static void
+pipe_drain(struct emu_dev *d, struct emu_pipe *p)
+{
+	while (p->n > 0) {
+		uint32_t code = 0;
+
+		if (grp_collect(d, pipe_front(p), p->inuse, true, &code) > 0 &&
+				code != SVA_PAGE_RESP_SUCCESS && code != SVA_PAGE_RESP_INVALID &&
+				!__atomic_load_n(&d->pri_disabled, __ATOMIC_ACQUIRE))
+			pri_failure(d, code);
+		pipe_pop(p);
 	}
 }
 
@@ -593,6 +769,7 @@ run_job(struct emu_dev *d, const struct emu_job *job)
 	uint32_t key = pv ? desc->pasid : 0;
 	struct emu_result res = { .status = SVA_EMU_STATUS_SUCCESS };
 	struct emu_stream s[2];
+	struct emu_pipe p;
 	unsigned int ns;
 	uint64_t off = 0, len = desc->len;
 	uint64_t snp_off = UINT64_MAX, snp_addr = 0;  /* head of the last Success */
@@ -618,19 +795,43 @@ run_job(struct emu_dev *d, const struct emu_job *job)
 		ns = 2;
 		break;
 	}
+	memset(&p, 0, sizeof(p));
+	/* never more requests in flight than half the queue the other devs share */
+	p.depth = RTE_MIN(d->pr_depth, e->qcfg.prq_depth / 2 / d->prg_window);
+	if (p.depth == 0)
+		p.depth = 1;
 
 	while (off < len) {
-		uint64_t n = RTE_MIN(len - off, EMU_CHUNK), ok = n, head_addr;
+		uint64_t n = RTE_MIN(len - off, EMU_CHUNK), ok = n, head_addr, wend;
 		enum emu_miss kind = EMU_MISS_NONE;
+		struct emu_flight one, *f;
+		bool waited = false;
 		unsigned int head = 0;
-		uint32_t code;
-		int ret;
+		uint32_t code = 0;
+		int ret, idx;
 
 		if (!attached(d, pv, desc->pasid)) {
 			write_event(d, SVA_FAULT_REASON_PASID_INVALID, pv, desc->pasid,
 				s[0].base + off, s[0].perm);
 			fail_at(&res, SVA_EMU_STATUS_UNRECOVERABLE, s[0].base + off, s[0].perm, off);
 			break;
+		}
+		/* read-ahead groups already answered: their slots take the next windows */
+		if (p.n > 0 && pthread_mutex_trylock(&e->devlock) == 0) {
+			emu_resp_pump(e);
+			pthread_mutex_unlock(&e->devlock);
+		}
+		while (p.n > 0 && __atomic_load_n(&d->prg[pipe_front(&p)->idx].state,
+				__ATOMIC_ACQUIRE) == EMU_PRG_ANSWERED) {
+			grp_collect(d, pipe_front(&p), p.inuse, false, &code);
+			pipe_pop(&p);
+			if (code == SVA_PAGE_RESP_INVALID) {
+				narrow = true;   /* which page? the walk at the head will tell */
+				snp_off = UINT64_MAX;
+			} else if (code != SVA_PAGE_RESP_SUCCESS) {
+				pri_failure(d, code);
+				p.failure = true;
+			}
 		}
 		if (forced < 0) {
 			for (unsigned int i = 0; i < ns && ok > 0; i++) {
@@ -646,8 +847,15 @@ run_job(struct emu_dev *d, const struct emu_job *job)
 			if (ok > 0) {
 				int fail = -1;
 				bool diff = false;
-				uint64_t done = do_access(d, desc, s, off, ok, &fail, &diff);
+				uint64_t done;
 
+				/* nothing to ask for before off + ok: ask beyond, then copy */
+				if (p.next < off + ok)
+					p.next = off + ok;
+				if (p.active && !narrow)
+					pipe_fill(d, &p, s, ns, len, pv, desc->pasid, p.depth,
+						&res);
+				done = do_access(d, desc, s, off, ok, &fail, &diff);
 				off += done;
 				if (diff) {
 					res.result = 1;
@@ -674,6 +882,11 @@ run_job(struct emu_dev *d, const struct emu_job *job)
 		}
 		head_addr = s[head].base + off;
 
+		if (p.failure) {
+			/* a read-ahead group was answered Failure: the job ends at its head */
+			fail_at(&res, SVA_EMU_STATUS_PRI_FAILURE, head_addr, s[head].perm, off);
+			break;
+		}
 		/* a Success answered for this very page, and it is still missing */
 		if (off == snp_off && (head_addr & ~(EMU_PAGE_SIZE - 1)) == snp_addr) {
 			EMU_INC(e, success_not_present);
@@ -691,40 +904,74 @@ run_job(struct emu_dev *d, const struct emu_job *job)
 			fail_at(&res, SVA_EMU_STATUS_PRI_DISABLED, head_addr, s[head].perm, off);
 			break;
 		}
-		if (forced >= 0) {
-			d->reqs[0].addr = head_addr & ~(EMU_PAGE_SIZE - 1);
-			d->reqs[0].perm = s[head].perm;
-			d->nreqs = 1;
+		if (forced < 0 && !narrow && off >= p.next) {
+			/* the first missing page, or past everything asked for: ask from here */
+			p.next = off;
+			pipe_fill(d, &p, s, ns, len, pv, desc->pasid, p.active ? p.depth : 1,
+				&res);
+		}
+		if (forced < 0 && p.n > 0 && pipe_front(&p)->woff <= off) {
+			/* the oldest group in flight asks for this page: wait for it, with the
+			 * next windows asked for meanwhile */
+			if (p.active && !narrow)
+				pipe_fill(d, &p, s, ns, len, pv, desc->pasid, p.depth, &res);
+			f = pipe_front(&p);
+			ret = grp_collect(d, f, p.inuse, true, &code);
+			one = *f;
+			pipe_pop(&p);
+			waited = true;
 		} else {
-			build_group(d, s, ns, head, off, len, narrow);
-			if (d->nreqs == 0) {
-				/* the walks disagree (the page changed in between): ask for
-				 * the head alone rather than walk in circles */
+			/* asked for before and missing again (Invalid, a refused access, a
+			 * Success that did not make it present): ask for it now, alone or with
+			 * the rest of its window before the groups in flight */
+			if (forced >= 0) {
 				d->reqs[0].addr = head_addr & ~(EMU_PAGE_SIZE - 1);
 				d->reqs[0].perm = s[head].perm;
 				d->nreqs = 1;
+			} else {
+				build_group(d, s, ns, off, p.n > 0 ? pipe_front(&p)->woff : len,
+					narrow, NULL, &wend);
+				if (d->nreqs == 0) {
+					/* the walks disagree (the page changed in between): ask
+					 * for the head alone rather than walk in circles */
+					d->reqs[0].addr = head_addr & ~(EMU_PAGE_SIZE - 1);
+					d->reqs[0].perm = s[head].perm;
+					d->nreqs = 1;
+				}
 			}
+			idx = prg_alloc(d, p.inuse, true);
+			if (idx < 0) {
+				fail_at(&res, SVA_EMU_STATUS_TIMEOUT, head_addr, s[head].perm, off);
+				break;
+			}
+			grp_send(d, &one, p.inuse, (unsigned int)idx, pv, desc->pasid);
+			res.page_reqs += d->nreqs;
+			ret = grp_collect(d, &one, p.inuse, true, &code);
 		}
 		forced = -1;
-		res.page_reqs += d->nreqs;
-		ret = group_roundtrip(d, pv, desc->pasid, &code);
 		if (ret == -ESHUTDOWN) {
 			fail_at(&res, SVA_EMU_STATUS_ABORTED, head_addr, s[head].perm, off);
 			break;
 		}
-		if (ret != 0) {
+		if (ret < 0) {
 			fail_at(&res, SVA_EMU_STATUS_TIMEOUT, head_addr, s[head].perm, off);
 			break;
 		}
 		if (code == SVA_PAGE_RESP_SUCCESS) {
-			snp_off = off;
-			snp_addr = head_addr & ~(EMU_PAGE_SIZE - 1);
-			if (d->nreqs == 1)
+			/* Success-but-not-present is judged on a group that asked for the head
+			 * (an older read-ahead group may end before it) */
+			if (!waited || (one.woff <= off && off < one.wend)) {
+				snp_off = off;
+				snp_addr = head_addr & ~(EMU_PAGE_SIZE - 1);
+			}
+			p.active = true;
+			if (!waited && one.nreqs == 1)
 				narrow = false;
 			continue;
 		}
 		if (code == SVA_PAGE_RESP_INVALID) {
-			if (d->nreqs > 1) {
+			if (one.nreqs > 1 || one.addr != (head_addr & ~(EMU_PAGE_SIZE - 1)) ||
+					one.perm != s[head].perm) {
 				/* which page was it? proceed over what became present, then ask
 				 * for the first missing page alone */
 				narrow = true;
@@ -735,13 +982,11 @@ run_job(struct emu_dev *d, const struct emu_job *job)
 			break;
 		}
 		/* Failure, or a reserved code (PCIe treats those as Failure) */
-		__atomic_store_n(&d->pri_disabled, 1, __ATOMIC_RELEASE);
-		EMU_INC(e, pri_failures);
-		EMU_LOG(NOTICE, "dev 0x%x: Response Failure (code 0x%x) for a group: PRI disabled "
-			"until sva_emu_dev_reset()", d->rid, code);
+		pri_failure(d, code);
 		fail_at(&res, SVA_EMU_STATUS_PRI_FAILURE, head_addr, s[head].perm, off);
 		break;
 	}
+	pipe_drain(d, &p);
 	if (res.status == SVA_EMU_STATUS_SUCCESS)
 		res.bytes_done = desc->op == SVA_EMU_OP_COMPARE && res.result ? off : len;
 	/* The slot is free before the status says done: a waiter that submits at once
@@ -754,132 +999,16 @@ run_job(struct emu_dev *d, const struct emu_job *job)
 
 /* ---- SVA_EMU_OP_PAGE_REQUEST: page requests without a walk, pipelined ---- */
 
-struct pr_flight {
-	uint64_t addr;   /* first page of the group */
-	uint64_t t0;     /* when its last request was written (ns) */
-	uint32_t idx;    /* PRG index */
-	uint32_t pasid;
-};
-
-/* A PRG index that is neither outstanding nor still held by this job (inuse). */
-static int
-pr_alloc(struct emu_dev *d, const uint64_t *inuse)
-{
-	for (unsigned int k = 0; k < EMU_PRG_COUNT; k++) {
-		unsigned int i = (d->prg_next + k) % EMU_PRG_COUNT;
-		uint32_t st = __atomic_load_n(&d->prg[i].state, __ATOMIC_ACQUIRE);
-
-		if ((st == EMU_PRG_FREE || st == EMU_PRG_ANSWERED) &&
-				!(inuse[i / 64] & (UINT64_C(1) << (i % 64)))) {
-			d->prg_next = i + 1;
-			return (int)i;
-		}
-	}
-	return -1;
-}
-
 static void
-pr_send(struct emu_dev *d, unsigned int idx, bool pv, uint32_t pasid, uint64_t addr,
-		unsigned int n)
+pr_send(struct emu_dev *d, struct emu_flight *f, uint64_t *inuse, unsigned int idx, bool pv,
+		uint32_t pasid, uint64_t addr, unsigned int n)
 {
-	struct emu_iommu *e = d->e;
-
-	if (e->inj.delay_us != 0)
-		sleep_ns(e->inj.delay_us * 1000);
-	pthread_mutex_lock(&e->devlock);
-	d->prg[idx].pasid = pv ? pasid : 0;
-	d->prg[idx].pasid_valid = pv;
-	d->prg[idx].code = 0;
-	__atomic_store_n(&d->prg[idx].state, EMU_PRG_OUTSTANDING, __ATOMIC_RELEASE);
 	for (unsigned int i = 0; i < n; i++) {
-		struct sva_fault_page_req pr = {
-			.addr = addr + (uint64_t)i * EMU_PAGE_SIZE,
-			.perm = SVA_FAULT_PERM_WRITE,
-			.flags = (pv ? SVA_FAULT_PR_PASID_VALID : 0) |
-				(i == n - 1 ? SVA_FAULT_PR_LAST_PAGE : 0),
-			.pasid = pv ? pasid : 0,
-			.grpid = idx,
-			.dev_id = d->rid,
-			.timestamp = rte_rdtsc(),
-		};
-
-		emu_prq_send(e, &pr);
-		if (i == n - 1)
-			d->reqs[0] = pr;   /* for a stop marker after the answer */
+		d->reqs[i].addr = addr + (uint64_t)i * EMU_PAGE_SIZE;
+		d->reqs[i].perm = SVA_FAULT_PERM_WRITE;
 	}
-	pthread_mutex_unlock(&e->devlock);
-	EMU_ADD(e, page_reqs, n);
-	EMU_INC(e, groups);
-	EMU_INC(e, groups_outstanding);
-}
-
-/*
- * The answer of one group in flight: 1 (answered, *code set), 0 (not yet, and block is
- * false), -ETIMEDOUT or -ESHUTDOWN (given up: the group is marked timed out). Waits like
- * group_roundtrip(): spin, then sleep with a growing interval.
- */
-static int
-pr_collect(struct emu_dev *d, const struct pr_flight *f, bool block, uint32_t *code)
-{
-	struct emu_iommu *e = d->e;
-	struct emu_prg *p = &d->prg[f->idx];
-	uint64_t deadline = f->t0 + (uint64_t)d->timeout_ms * 1000000u;
-	uint64_t spin_end = 0, nap = EMU_SLEEP_MIN_NS;
-
-	for (;;) {
-		uint64_t t;
-
-		if (__atomic_load_n(&p->state, __ATOMIC_ACQUIRE) == EMU_PRG_ANSWERED) {
-			*code = p->code;
-			wait_account(e, now_ns() - f->t0);
-			if (e->inj.stop_every != 0) {
-				struct sva_fault_page_req last = d->reqs[0];
-
-				last.pasid = f->pasid;
-				last.grpid = f->idx;
-				pthread_mutex_lock(&e->devlock);
-				emu_prq_stop_marker(e, &last);
-				pthread_mutex_unlock(&e->devlock);
-			}
-			return 1;
-		}
-		if (pthread_mutex_trylock(&e->devlock) == 0) {
-			emu_resp_pump(e);
-			pthread_mutex_unlock(&e->devlock);
-			if (__atomic_load_n(&p->state, __ATOMIC_ACQUIRE) == EMU_PRG_ANSWERED)
-				continue;
-		}
-		t = now_ns();
-		if (t >= deadline || __atomic_load_n(&d->stop, __ATOMIC_ACQUIRE)) {
-			bool timed_out = false;
-
-			pthread_mutex_lock(&e->devlock);
-			emu_resp_pump(e);
-			if (__atomic_load_n(&p->state, __ATOMIC_ACQUIRE) == EMU_PRG_OUTSTANDING) {
-				__atomic_store_n(&p->state, EMU_PRG_TIMED_OUT, __ATOMIC_RELEASE);
-				__atomic_fetch_sub(&e->cnt.groups_outstanding, 1, __ATOMIC_RELAXED);
-				timed_out = true;
-			}
-			pthread_mutex_unlock(&e->devlock);
-			if (!timed_out)
-				continue;
-			if (t < deadline)
-				return -ESHUTDOWN;
-			EMU_INC(e, group_timeouts);
-			return -ETIMEDOUT;
-		}
-		if (!block)
-			return 0;
-		if (spin_end == 0)
-			spin_end = t + EMU_SPIN_NS;
-		if (t < spin_end) {
-			for (int i = 0; i < 16; i++)
-				rte_pause();
-		} else {
-			sleep_ns(nap);
-			nap = RTE_MIN(nap * 2, (uint64_t)EMU_SLEEP_MAX_NS);
-		}
-	}
+	d->nreqs = n;
+	grp_send(d, f, inuse, idx, pv, pasid);
 }
 
 static void
@@ -894,7 +1023,7 @@ run_page_requests(struct emu_dev *d, const struct emu_job *job)
 	uint32_t window = d->prg_window;
 	uint64_t max_inflight = desc->pr_inflight != 0 ? desc->pr_inflight : EMU_PRG_COUNT;
 	struct emu_result res = { .status = SVA_EMU_STATUS_SUCCESS };
-	struct pr_flight fl[EMU_PRG_COUNT];
+	struct emu_flight fl[EMU_PRG_COUNT];
 	uint64_t inuse[EMU_PRG_COUNT / 64] = { 0 };
 	uint64_t sent = 0, groups = 0, head = 0, tail = 0, qcap;
 	bool halt = false;
@@ -921,23 +1050,20 @@ run_page_requests(struct emu_dev *d, const struct emu_job *job)
 		return;
 	}
 	while (head != tail || (sent < npages && !halt)) {
-		const struct pr_flight *f;
+		const struct emu_flight *f;
 		bool block = true;
 		uint32_t code = 0;
 		int idx = -1, r;
 
 		if (sent < npages && !halt && tail - head < max_inflight)
-			idx = pr_alloc(d, inuse);
+			idx = prg_alloc(d, inuse, false);
 		if (idx >= 0) {
-			struct pr_flight *n = &fl[tail++ % EMU_PRG_COUNT];
+			struct emu_flight *n = &fl[tail++ % EMU_PRG_COUNT];
 			unsigned int cnt = (unsigned int)RTE_MIN((uint64_t)window, npages - sent);
 
-			n->addr = first + sent * EMU_PAGE_SIZE;
-			n->idx = (uint32_t)idx;
-			n->pasid = desc->pasid + (uint32_t)(groups++ % npasids);
-			inuse[idx / 64] |= UINT64_C(1) << (idx % 64);
-			pr_send(d, n->idx, pv, n->pasid, n->addr, cnt);
-			n->t0 = now_ns();
+			pr_send(d, n, inuse, (unsigned int)idx, pv,
+				desc->pasid + (uint32_t)(groups++ % npasids),
+				first + sent * EMU_PAGE_SIZE, cnt);
 			sent += cnt;
 			res.page_reqs += cnt;
 			block = false;   /* keep sending while there is room */
@@ -945,11 +1071,10 @@ run_page_requests(struct emu_dev *d, const struct emu_job *job)
 		if (head == tail)
 			continue;
 		f = &fl[head % EMU_PRG_COUNT];
-		r = pr_collect(d, f, block, &code);
+		r = grp_collect(d, f, inuse, block, &code);
 		if (r == 0)
 			continue;
 		head++;
-		inuse[f->idx / 64] &= ~(UINT64_C(1) << (f->idx % 64));
 		if (halt || (r > 0 && code == SVA_PAGE_RESP_SUCCESS))
 			continue;
 		halt = true;   /* the first group in order that was not a Success */
@@ -960,10 +1085,7 @@ run_page_requests(struct emu_dev *d, const struct emu_job *job)
 		} else if (code == SVA_PAGE_RESP_INVALID) {
 			fail_at(&res, SVA_EMU_STATUS_PAGE_FAULT, f->addr, SVA_FAULT_PERM_WRITE, 0);
 		} else {
-			__atomic_store_n(&d->pri_disabled, 1, __ATOMIC_RELEASE);
-			EMU_INC(e, pri_failures);
-			EMU_LOG(NOTICE, "dev 0x%x: Response Failure (code 0x%x) for a group: PRI "
-				"disabled until sva_emu_dev_reset()", d->rid, code);
+			pri_failure(d, code);
 			fail_at(&res, SVA_EMU_STATUS_PRI_FAILURE, f->addr, SVA_FAULT_PERM_WRITE, 0);
 		}
 		res.bytes_done = f->addr > desc->dst ? f->addr - desc->dst : 0;

@@ -27,7 +27,7 @@ static const char *const emu_iommu_keys[] = {
 };
 
 static const char *const emu_dev_keys[] = {
-	"rid", "mode", "cpu", "wq_depth", "prg_window", "timeout_ms", NULL
+	"rid", "mode", "cpu", "wq_depth", "prg_window", "timeout_ms", "pr_depth", NULL
 };
 
 static const char *const emu_models[] = { "vtd", "smmuv3", NULL };

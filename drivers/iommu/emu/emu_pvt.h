@@ -41,6 +41,7 @@
 #define EMU_PAGEMAP_BATCH 512    /* /proc/self/pagemap entries read at once */
 #define EMU_CHUNK (UINT64_C(256) << 10) /* bytes one access moves at most */
 #define EMU_SNP_RETRIES 3        /* re-requests after Success-but-not-present */
+#define EMU_PR_DEPTH_MAX 64      /* groups one copy-engine job keeps in flight at most */
 
 /* Counter helpers: several device threads and the poll side update them. */
 #define EMU_ADD(e, field, n) __atomic_fetch_add(&(e)->cnt.field, (n), __ATOMIC_RELAXED)
@@ -150,6 +151,18 @@ enum emu_dev_mode {
 	EMU_DEV_PASID_ONLY,
 };
 
+/* One page-request group in flight. */
+struct emu_flight {
+	uint64_t addr;   /* its first page */
+	uint64_t t0;     /* when its last request was written (ns) */
+	uint64_t woff, wend; /* copy engine: the job offsets it asks for */
+	struct sva_fault_page_req last; /* its LAST request (for an injected stop marker) */
+	uint32_t idx;    /* PRG index */
+	uint32_t pasid;
+	uint32_t nreqs;
+	uint32_t perm;   /* of its first page */
+};
+
 struct emu_job {
 	struct sva_emu_desc desc;
 	struct sva_emu_comp *comp;
@@ -163,6 +176,7 @@ struct emu_dev {
 	enum emu_dev_mode mode;
 	int cpu;
 	uint32_t wq_depth, prg_window, timeout_ms;
+	uint32_t pr_depth;         /* groups a copy-engine job keeps in flight at most */
 
 	/* attach state the walk consults (atomics: control path writes, device reads) */
 	uint32_t rid_attached, all_attached;
@@ -214,6 +228,7 @@ unsigned int emu_walk_missing(struct emu_dev *d, uint64_t addr, uint64_t len, ui
 void emu_iotlb_inval(struct emu_iotlb *tlb, uint32_t pasid, bool all_pasids, uint64_t addr,
 		uint64_t size);
 bool emu_walk_covers(const struct emu_scan *s, uint64_t start, uint64_t end);
+uint64_t emu_walk_page_end(const struct emu_dev *d, uint64_t a);
 
 /* emu_inject.c: the device's way into the PRQ (injection applies here); devlock held */
 void emu_prq_send(struct emu_iommu *e, const struct sva_fault_page_req *pr);

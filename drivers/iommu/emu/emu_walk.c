@@ -453,3 +453,16 @@ emu_walk_missing(struct emu_dev *d, uint64_t addr, uint64_t len, uint32_t perm,
 		*stop = EMU_MISS_UNMAPPED;
 	return n;
 }
+
+/* The end of the page (as the resolver populates it) that holds a, per the last walk:
+ * a huge page's end for a THP or hugetlb region, else the next 4 KiB page. */
+uint64_t
+emu_walk_page_end(const struct emu_dev *d, uint64_t a)
+{
+	const struct emu_scan *s = &d->scan;
+
+	for (unsigned int i = 0; i < s->n; i++)
+		if (s->r[i].start <= a && a < s->r[i].end && (s->r[i].flags & EMU_R_HUGE))
+			return RTE_ALIGN_FLOOR(a + EMU_HUGE_SIZE, EMU_HUGE_SIZE);
+	return page_floor(a) + EMU_PAGE_SIZE;
+}

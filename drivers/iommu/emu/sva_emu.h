@@ -74,6 +74,8 @@
  *  - wq_depth=N                work queue descriptors, power of two 1..4096 (default 64)
  *  - prg_window=N              most pages in one page-request group, 1..512 (default 32)
  *  - timeout_ms=N              deadline of an unanswered group, 1..600000 (default 1000)
+ *  - pr_depth=N                page-request groups a copy/fill/compare job keeps in
+ *                              flight, 1..64 (default 4; 1: one group at a time)
  *
  * The device, as hardware would:
  *  - walks before it accesses (so the kernel never silently resolves a fault that the
@@ -83,14 +85,25 @@
  *    own pid and a device-private bounce buffer: memory that vanishes under a job is a
  *    translation fault, never a SIGSEGV;
  *  - issues the missing pages of a window as one page-request group (up to prg_window
- *    pages, LAST on the final one, PRG index from a 512-entry pool per dev), waits for
- *    the one response, then walks again. Success: proceed (a page still not present is
+ *    pages of whichever stream misses them, in job-offset order, LAST on the final
+ *    one, PRG index from a 512-entry pool per dev, never reused before its response),
+ *    waits for the one response, then walks again. Pipelined: from the job's first
+ *    missing page on, while it waits for a group or copies, it walks the windows
+ *    after it and sends their missing pages as further groups, up to pr_depth groups
+ *    in flight (and prq_depth / 2 / prg_window), each page asked for once; a job
+ *    completes only when every group it sent was answered or timed out (so with no
+ *    answer at all each group in flight counts a timeout). Access follows the walk
+ *    at the head of the job in order, so results below are exact with several groups
+ *    in flight. Success: proceed (a page still not present is
  *    counted and re-requested a few times, then the job fails with
  *    SVA_EMU_STATUS_PROTOCOL). Invalid: partial completion (SVA_EMU_STATUS_PAGE_FAULT).
  *    Failure: PRI disabled on the dev until sva_emu_dev_reset().
- *    A multi-page group answered Invalid is narrowed: the device proceeds over the pages
- *    that became present and asks again for the first missing page alone, so the fault
- *    address is the first page that cannot be made present.
+ *    A multi-page group (or any read-ahead group) answered Invalid is narrowed: the
+ *    device stops reading ahead, proceeds over the pages that became present and asks
+ *    again for the first missing page alone, so the fault address is the first page
+ *    that cannot be made present and bytes_done counts exactly the bytes before it.
+ *    A read-ahead group answered Failure disables PRI at once; the job fails
+ *    SVA_EMU_STATUS_PRI_FAILURE at its next missing page.
  *  - writes an unrecoverable event record for an access outside every mapping or with a
  *    PASID (or RID) that has no page table, and fails the job.
  *  - waits for a group response by spinning briefly, then sleeping with a growing
@@ -245,6 +258,8 @@ struct sva_emu_counters {
 	/** log2 histogram: bucket 0 < 512 ns, bucket i in [256 << i, 512 << i) ns,
 	 *  the last bucket everything longer */
 	uint64_t group_wait_hist[SVA_EMU_WAIT_HIST_BUCKETS];
+	/** the most groups outstanding at once (all devs; see pr_depth) */
+	uint64_t groups_outstanding_max;
 };
 
 /**
