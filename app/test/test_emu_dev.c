@@ -15,6 +15,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include <rte_cycles.h>
 #include <rte_errno.h>
 #include <rte_launch.h>
 #include <rte_lcore.h>
@@ -53,6 +54,7 @@ struct responder {
 	void *unmap_addr;
 	size_t unmap_len;
 	volatile int stop;
+	unsigned int hold;   /* answer only once this many groups wait (or after 200 ms) */
 	unsigned int lcore;
 	bool running;
 	/* what it saw */
@@ -66,12 +68,21 @@ responder_main(void *arg)
 {
 	struct responder *r = arg;
 	struct sva_fault f[32];
-	struct sva_page_response out[32];
+	struct sva_page_response out[96];
+	uint64_t first = 0, hz = rte_get_timer_hz();
+	uint16_t nout = 0;
 	bool bad = false;
 
 	while (!r->stop) {
-		uint16_t n = sva_iommu_prq_read(r->iommu, f, RTE_DIM(f)), nout = 0;
+		uint16_t n = RTE_DIM(out) - nout >= RTE_DIM(f) ?
+			sva_iommu_prq_read(r->iommu, f, RTE_DIM(f)) : 0;
 
+		if (nout > 0 && (nout >= r->hold ||
+				rte_get_timer_cycles() - first > hz / 5)) {
+			if (sva_iommu_page_response(r->iommu, out, nout) == nout)
+				r->responses += nout;
+			nout = 0;
+		}
 		if (n == 0) {
 			rte_pause();
 			continue;
@@ -105,6 +116,8 @@ responder_main(void *arg)
 			}
 			if (!(pr->flags & SVA_FAULT_PR_LAST_PAGE))
 				continue;
+			if (nout == 0)
+				first = rte_get_timer_cycles();
 			out[nout] = (struct sva_page_response){
 				.argsz = sizeof(struct sva_page_response),
 				.flags = pr->flags & SVA_FAULT_PR_PASID_VALID ?
@@ -119,9 +132,14 @@ responder_main(void *arg)
 			r->groups++;
 			bad = false;
 		}
-		if (nout > 0 && sva_iommu_page_response(r->iommu, out, nout) == nout)
-			r->responses += nout;
+		if (nout > 0 && nout >= r->hold) {
+			if (sva_iommu_page_response(r->iommu, out, nout) == nout)
+				r->responses += nout;
+			nout = 0;
+		}
 	}
+	if (nout > 0 && sva_iommu_page_response(r->iommu, out, nout) == nout)
+		r->responses += nout;
 	return 0;
 }
 
@@ -279,7 +297,8 @@ devargs_refusals_one(void)
 	TEST_ASSERT_SUCCESS(fixture_open("", ""), "defaults");
 	{
 		const char *bad_dev[] = { "bogus=1", "mode=half", "wq_depth=3", "wq_depth=0",
-			"prg_window=0", "prg_window=513", "timeout_ms=0", "rid=0x10000", "cpu=100000" };
+			"prg_window=0", "prg_window=513", "pr_depth=0", "pr_depth=65",
+			"timeout_ms=0", "rid=0x10000", "cpu=100000" };
 
 		for (unsigned int i = 0; i < RTE_DIM(bad_dev); i++)
 			TEST_ASSERT_NULL_ERRNO(sva_dev_open(iommu, bad_dev[i]), EINVAL);
@@ -1178,6 +1197,94 @@ page_request_one(void)
 }
 BOTH(page_request)
 
+/* ---- pipelining: several page-request groups of one job in flight ---- */
+
+static int
+pipelined_groups_one(void)
+{
+	const size_t np = 64, len = np * PG;
+	uint8_t *a = map_untouched(len), *src = malloc(len), *dst = map_untouched(len);
+	struct sva_emu_comp c;
+	struct sva_emu_counters k, k0;
+
+	/* 4 groups of 4 pages in flight; the responder holds its answers until 4 groups
+	 * wait, so a device with fewer in flight would be answered only after 200 ms and
+	 * never reach 4 outstanding */
+	TEST_ASSERT_SUCCESS(fixture_open("", "prg_window=4,pr_depth=4"), "open");
+	TEST_ASSERT(a != NULL && src != NULL && dst != NULL, "memory");
+	TEST_ASSERT_SUCCESS(responder_start(iommu, RESP_POPULATE), "responder");
+	rsp.hold = 4;
+	TEST_ASSERT_RET(run_job(SVA_EMU_OP_FILL, 0, (uintptr_t)a, len, 0x5a5a5a5a5a5a5a5aull,
+		&c), 0);
+	TEST_ASSERT_EQUAL(c.status, SVA_EMU_STATUS_SUCCESS, "fill");
+	TEST_ASSERT_EQUAL(c.bytes_done, len, "bytes");
+	TEST_ASSERT_EQUAL(c.page_reqs, np, "each page asked for once");
+	for (size_t i = 0; i < len; i += 511)
+		TEST_ASSERT_EQUAL(a[i], 0x5a, "data at %zu", i);
+	k = counters();
+	TEST_ASSERT_EQUAL(k.groups, np / 4, "groups of prg_window pages");
+	TEST_ASSERT_EQUAL(k.groups_outstanding_max, 4, "pr_depth groups in flight, no more");
+	TEST_ASSERT_EQUAL(k.resp_success, k.groups, "every group answered once");
+	TEST_ASSERT_EQUAL(k.resp_duplicate + k.resp_unknown_group + k.resp_late, 0, "clean");
+	TEST_ASSERT_EQUAL(k.groups_outstanding, 0, "none outstanding");
+
+	/* a copy whose source is present: the whole window goes to the destination */
+	memset(src, 0x3c, len);
+	k0 = counters();
+	TEST_ASSERT_RET(run_job(SVA_EMU_OP_COPY, (uintptr_t)src, (uintptr_t)dst, len, 0, &c), 0);
+	TEST_ASSERT_EQUAL(c.status, SVA_EMU_STATUS_SUCCESS, "copy");
+	TEST_ASSERT_BUFFERS_EQUAL(src, dst, len, "copied");
+	k = counters();
+	TEST_ASSERT_EQUAL(c.page_reqs, np, "every destination page once");
+	TEST_ASSERT_EQUAL(k.groups - k0.groups, np / 4, "4 destination pages a group");
+	TEST_ASSERT_EQUAL(k.groups_outstanding, 0, "none outstanding");
+	responder_stop();
+	munmap(a, len);
+	free(src);
+	munmap(dst, len);
+	return TEST_SUCCESS;
+}
+BOTH(pipelined_groups)
+
+static int
+pipelined_readonly_one(void)
+{
+	const size_t np = 64, len = np * PG, bad = 37;
+	uint8_t *src = malloc(len), *dst = map_untouched(len);
+	uint8_t zero[PG];
+	struct sva_emu_comp c;
+	struct sva_emu_counters k;
+
+	TEST_ASSERT_SUCCESS(fixture_open("", "prg_window=4,pr_depth=4"), "open");
+	TEST_ASSERT(src != NULL && dst != NULL, "memory");
+	memset(src, 0xc3, len);
+	memset(zero, 0, sizeof(zero));
+	TEST_ASSERT_EQUAL(mprotect(dst + bad * PG, PG, PROT_READ), 0, "mprotect");
+	TEST_ASSERT_SUCCESS(responder_start(iommu, RESP_POPULATE), "responder");
+	rsp.hold = 4;
+	TEST_ASSERT_RET(run_job(SVA_EMU_OP_COPY, (uintptr_t)src, (uintptr_t)dst, len, 0, &c), 0);
+	responder_stop();
+	TEST_ASSERT_EQUAL(c.status, SVA_EMU_STATUS_PAGE_FAULT, "Invalid: a partial completion");
+	TEST_ASSERT_EQUAL(c.fault_addr, (uintptr_t)dst + bad * PG, "the read-only page");
+	TEST_ASSERT_EQUAL(c.fault_perm, SVA_FAULT_PERM_WRITE, "a write");
+	TEST_ASSERT_EQUAL(c.bytes_done, bad * PG, "every page before it, nothing after");
+	TEST_ASSERT_BUFFERS_EQUAL(src, dst, bad * PG, "done part");
+	/* groups after it were answered (their pages made present), none copied */
+	for (size_t p = bad; p < np; p++)
+		TEST_ASSERT_BUFFERS_EQUAL(dst + p * PG, zero, PG, "page %zu not written", p);
+	k = counters();
+	TEST_ASSERT_GREATER(k.groups_outstanding_max, 1, "groups were in flight together");
+	TEST_ASSERT_EQUAL(k.resp_invalid, 2, "its window, then the page alone");
+	TEST_ASSERT_EQUAL(k.resp_success + k.resp_invalid, k.groups, "each group answered once");
+	TEST_ASSERT_EQUAL(k.resp_duplicate + k.resp_unknown_group + k.resp_late, 0, "clean");
+	TEST_ASSERT_EQUAL(k.jobs_partial, 1, "partial");
+	TEST_ASSERT_EQUAL(k.groups_outstanding, 0, "none outstanding");
+	free(src);
+	munmap(dst, len);
+	return TEST_SUCCESS;
+}
+BOTH(pipelined_readonly)
+
 static int
 emu_dev_setup(void)
 {
@@ -1215,6 +1322,8 @@ static struct sva_test_suite emu_dev_suite = {
 		SVA_TEST_CASE(inject_stop_marker),
 		SVA_TEST_CASE(hugetlb_dst),
 		SVA_TEST_CASE(page_request),
+		SVA_TEST_CASE(pipelined_groups),
+		SVA_TEST_CASE(pipelined_readonly),
 		SVA_TEST_CASES_END(),
 	},
 };
