@@ -20,6 +20,7 @@
 #include <sva_iopf.h>
 
 #include "sva_test.h"
+#include "test_pagemap.h"
 #include "test_iopf_syn.h"
 #include "test_iopf_emu.h"
 
@@ -42,23 +43,6 @@ static struct {
 } T;
 
 static unsigned int iommu_counter;
-
-/* 1: present and written (exclusively mapped), 2: present (read, e.g. zero page), 0 */
-static int
-page_state(const void *addr)
-{
-	uint64_t e = 0;
-	int fd = open("/proc/self/pagemap", O_RDONLY);
-
-	if (fd < 0)
-		return -1;
-	if (pread(fd, &e, sizeof(e), ((uintptr_t)addr / PG) * sizeof(e)) != sizeof(e))
-		e = 0;
-	close(fd);
-	if (!(e & (UINT64_C(1) << 63)))
-		return 0;
-	return (e & (UINT64_C(1) << 56)) ? 1 : 2;
-}
 
 static int
 setup_conf(const struct sva_iopf_conf *conf, uint32_t bond_flags)
@@ -203,10 +187,10 @@ test_iopf_resolve_one_doorbell(void)
 	TEST_ASSERT_EQUAL(code, SVA_PAGE_RESP_SUCCESS, "success");
 	TEST_ASSERT_EQUAL(T.syn->resp[0].dev_id, RID, "dev echoed");
 	TEST_ASSERT_EQUAL(T.syn->resp[0].flags, SVA_PAGE_RESP_PASID_VALID, "pasid valid");
-	TEST_ASSERT_EQUAL(page_state(T.buf), 2, "read: present, not written");
-	TEST_ASSERT_EQUAL(page_state(T.buf + 2 * PG), 1, "write: present writable");
-	TEST_ASSERT_EQUAL(page_state(T.buf + 4 * PG), 1, "write at an offset");
-	TEST_ASSERT_EQUAL(page_state(T.buf + 1 * PG), 0, "neighbour untouched");
+	TEST_ASSERT_EQUAL(test_page_state(T.buf), TEST_PAGE_SHARED, "read: present, not written");
+	TEST_ASSERT_EQUAL(test_page_state(T.buf + 2 * PG), TEST_PAGE_WRITTEN, "write: present writable");
+	TEST_ASSERT_EQUAL(test_page_state(T.buf + 4 * PG), TEST_PAGE_WRITTEN, "write at an offset");
+	TEST_ASSERT_EQUAL(test_page_state(T.buf + 1 * PG), TEST_PAGE_ABSENT, "neighbour untouched");
 	TEST_ASSERT_EQUAL(T.syn->resolved_calls, 3, "range_resolved per range");
 	TEST_ASSERT_SUCCESS(bond_stats(), "stats");
 	TEST_ASSERT_EQUAL(S.page_reqs, 3, "page reqs");
@@ -244,7 +228,7 @@ test_iopf_groups_dedupe_coalesce(void)
 	TEST_ASSERT_EQUAL(syn_responses_for(T.iommu, PASID, 7, &code), 1, "7 once");
 	TEST_ASSERT_EQUAL(code, SVA_PAGE_RESP_SUCCESS, "7 success");
 	for (unsigned int p = 10; p < 18; p++)
-		TEST_ASSERT_EQUAL(page_state(T.buf + p * PG), 1, "page %u written (write wins)", p);
+		TEST_ASSERT_EQUAL(test_page_state(T.buf + p * PG), TEST_PAGE_WRITTEN, "page %u written (write wins)", p);
 	TEST_ASSERT_SUCCESS(bond_stats(), "stats");
 	TEST_ASSERT_EQUAL(S.page_reqs, 11, "page reqs");
 	TEST_ASSERT_EQUAL(S.dup_pages, 2, "12 and 30 merged");
@@ -289,8 +273,8 @@ test_iopf_refusals(void)
 		TEST_ASSERT_EQUAL(T.syn->resp[i].grpid, 100 + i, "order kept");
 		TEST_ASSERT_EQUAL(T.syn->resp[i].code, SVA_PAGE_RESP_INVALID, "case %u Invalid", i);
 	}
-	TEST_ASSERT_EQUAL(page_state(ro), 0, "read-only page never touched");
-	TEST_ASSERT_EQUAL(page_state(T.buf + 5 * PG), 0, "exec/priv page never touched");
+	TEST_ASSERT_EQUAL(test_page_state(ro), TEST_PAGE_ABSENT, "read-only page never touched");
+	TEST_ASSERT_EQUAL(test_page_state(T.buf + 5 * PG), TEST_PAGE_ABSENT, "exec/priv page never touched");
 	TEST_ASSERT_SUCCESS(iommu_stats(), "stats");
 	for (unsigned int i = 0; i < RTE_DIM(c); i++)
 		TEST_ASSERT_EQUAL(S.invalid[c[i].reason], 1, "reason %s",
@@ -316,7 +300,7 @@ test_iopf_group_worst_page(void)
 	poll_all();
 	TEST_ASSERT_EQUAL(syn_responses_for(T.iommu, PASID, 9, &code), 1, "once");
 	TEST_ASSERT_EQUAL(code, SVA_PAGE_RESP_INVALID, "worst page wins");
-	TEST_ASSERT_EQUAL(page_state(T.buf + 20 * PG), 1, "the valid page still populated");
+	TEST_ASSERT_EQUAL(test_page_state(T.buf + 20 * PG), TEST_PAGE_WRITTEN, "the valid page still populated");
 	munmap(ro, PG);
 	return TEST_SUCCESS;
 }
@@ -353,7 +337,7 @@ test_iopf_overflow_incomplete(void)
 	TEST_ASSERT_EQUAL(syn_responses_for(T.iommu, PASID, 13, &code), 1, "13 once");
 	TEST_ASSERT_EQUAL(code, SVA_PAGE_RESP_SUCCESS, "13 fine");
 	TEST_ASSERT_EQUAL(syn_responses_for(T.iommu, PASID, 12, NULL), 0, "12 never closed");
-	TEST_ASSERT_EQUAL(page_state(T.buf + 2 * PG), 0, "nothing of 11 resolved");
+	TEST_ASSERT_EQUAL(test_page_state(T.buf + 2 * PG), TEST_PAGE_ABSENT, "nothing of 11 resolved");
 	TEST_ASSERT_SUCCESS(iommu_stats(), "stats");
 	TEST_ASSERT_EQUAL(S.overflows, 1, "overflow");
 	TEST_ASSERT_EQUAL(S.overflow_groups, 2, "two discarded");
@@ -399,7 +383,7 @@ test_iopf_budget(void)
 	TEST_ASSERT_EQUAL(code, SVA_PAGE_RESP_FAILURE, "over budget: Failure by rule");
 	TEST_ASSERT_EQUAL(syn_responses_for(T.iommu, PASID, 3, &code), 1, "3");
 	TEST_ASSERT_EQUAL(code, SVA_PAGE_RESP_FAILURE, "over budget");
-	TEST_ASSERT_EQUAL(page_state(T.buf + 40 * PG), 0, "not populated");
+	TEST_ASSERT_EQUAL(test_page_state(T.buf + 40 * PG), TEST_PAGE_ABSENT, "not populated");
 	TEST_ASSERT_SUCCESS(bond_stats(), "stats");
 	TEST_ASSERT_EQUAL(S.budget_overruns, 1, "one burst overran");
 	TEST_ASSERT_EQUAL(S.failure[SVA_IOPF_R_BUDGET], 2, "two groups");
@@ -483,7 +467,7 @@ test_iopf_auto_invalid_and_events(void)
 	poll_all();
 	TEST_ASSERT_EQUAL(syn_responses_for(T.iommu, 7, 1, &code), 1, "answered");
 	TEST_ASSERT_EQUAL(code, SVA_PAGE_RESP_INVALID, "at once Invalid");
-	TEST_ASSERT_EQUAL(page_state(T.buf + 9 * PG), 0, "not touched");
+	TEST_ASSERT_EQUAL(test_page_state(T.buf + 9 * PG), TEST_PAGE_ABSENT, "not touched");
 	TEST_ASSERT_EQUAL(rte_ring_dequeue_elem(r, &rec, sizeof(rec)), 0, "reported");
 	TEST_ASSERT_EQUAL(rec.type, SVA_FAULT_UNRECOV, "unrecoverable");
 	TEST_ASSERT_EQUAL(rec.event.reason, SVA_FAULT_REASON_PRI_INVALID, "reason");
@@ -525,7 +509,7 @@ test_iopf_bond_remove_answers(void)
 	poll_all();
 	TEST_ASSERT_EQUAL(syn_responses_for(T.iommu, PASID, 33, &code), 1, "33");
 	TEST_ASSERT_EQUAL(code, SVA_PAGE_RESP_INVALID, "unknown PASID now");
-	TEST_ASSERT_EQUAL(page_state(T.buf + 2 * PG), 0, "never resolved");
+	TEST_ASSERT_EQUAL(test_page_state(T.buf + 2 * PG), TEST_PAGE_ABSENT, "never resolved");
 	TEST_ASSERT_SUCCESS(iommu_stats(), "stats");
 	TEST_ASSERT_EQUAL(S.invalid[SVA_IOPF_R_UNBINDING], 1, "retired bond counted");
 	TEST_ASSERT_EQUAL(S.invalid[SVA_IOPF_R_UNKNOWN_PASID], 1, "stale");
@@ -536,7 +520,7 @@ test_iopf_bond_remove_answers(void)
 	TEST_ASSERT_EQUAL(code, SVA_PAGE_RESP_INVALID, "Invalid");
 	TEST_ASSERT_EQUAL(syn_responses_for(T.iommu, 6, 34, &code), 1, "34");
 	TEST_ASSERT_EQUAL(code, SVA_PAGE_RESP_INVALID, "Invalid");
-	TEST_ASSERT_EQUAL(page_state(T.buf + 3 * PG), 0, "flush never resolves");
+	TEST_ASSERT_EQUAL(test_page_state(T.buf + 3 * PG), TEST_PAGE_ABSENT, "flush never resolves");
 	sva_iopf_bond_remove(other);
 	return TEST_SUCCESS;
 }
@@ -585,19 +569,19 @@ test_iopf_fault_around(void)
 	poll_all();
 	TEST_ASSERT_EQUAL(T.syn->nresp, 2, "answered");
 	for (unsigned int p = 8; p <= 13; p++)
-		TEST_ASSERT_EQUAL(page_state(T.buf + p * PG), 1, "page %u (write window)", p);
-	TEST_ASSERT_EQUAL(page_state(T.buf + 7 * PG), 0, "below the window");
-	TEST_ASSERT_EQUAL(page_state(T.buf + 14 * PG), 0, "above the window");
-	TEST_ASSERT_EQUAL(page_state(T.buf + 0 * PG), 2, "read window, clipped");
-	TEST_ASSERT_EQUAL(page_state(T.buf + 4 * PG), 2, "read window");
-	TEST_ASSERT_EQUAL(page_state(T.buf + 5 * PG), 0, "above it");
+		TEST_ASSERT_EQUAL(test_page_state(T.buf + p * PG), TEST_PAGE_WRITTEN, "page %u (write window)", p);
+	TEST_ASSERT_EQUAL(test_page_state(T.buf + 7 * PG), TEST_PAGE_ABSENT, "below the window");
+	TEST_ASSERT_EQUAL(test_page_state(T.buf + 14 * PG), TEST_PAGE_ABSENT, "above the window");
+	TEST_ASSERT_EQUAL(test_page_state(T.buf + 0 * PG), TEST_PAGE_SHARED, "read window, clipped");
+	TEST_ASSERT_EQUAL(test_page_state(T.buf + 4 * PG), TEST_PAGE_SHARED, "read window");
+	TEST_ASSERT_EQUAL(test_page_state(T.buf + 5 * PG), TEST_PAGE_ABSENT, "above it");
 	TEST_ASSERT_SUCCESS(bond_stats(), "stats");
 	TEST_ASSERT_EQUAL(S.pages_populated, 2, "demand pages");
 	TEST_ASSERT_EQUAL(S.fault_around_pages, 5 + 4, "5 around 10, 4 around 1");
 	TEST_ASSERT_SUCCESS(sva_iopf_bond_fault_around_set(T.bond, 0, 0), "off again");
 	syn_pr(T.iommu, RID, PASID, 3, A(30), RW, 1);
 	poll_all();
-	TEST_ASSERT_EQUAL(page_state(T.buf + 31 * PG), 0, "no window");
+	TEST_ASSERT_EQUAL(test_page_state(T.buf + 31 * PG), TEST_PAGE_ABSENT, "no window");
 	return TEST_SUCCESS;
 }
 
@@ -646,7 +630,7 @@ test_iopf_maps_miss_and_rid(void)
 	poll_all();
 	TEST_ASSERT_EQUAL(syn_responses_for(T.iommu, PASID, 1, &code), 1, "late mapping");
 	TEST_ASSERT_EQUAL(code, SVA_PAGE_RESP_SUCCESS, "resolved by the kernel's answer");
-	TEST_ASSERT_EQUAL(page_state(late), 1, "present");
+	TEST_ASSERT_EQUAL(test_page_state(late), TEST_PAGE_WRITTEN, "present");
 	TEST_ASSERT_EQUAL(syn_responses_for(T.iommu, 0, 2, &code), 1, "RID request");
 	TEST_ASSERT_EQUAL(code, SVA_PAGE_RESP_SUCCESS, "served by the RID bond");
 	TEST_ASSERT_EQUAL(T.syn->resp[1].flags, 0, "no PASID in the response");
@@ -711,7 +695,7 @@ test_iopf_table_full(void)
 	TEST_ASSERT_EQUAL(code, SVA_PAGE_RESP_SUCCESS, "whole");
 	TEST_ASSERT_EQUAL(syn_responses_for(T.iommu, PASID, 16, &code), 1, "16");
 	TEST_ASSERT_EQUAL(code, SVA_PAGE_RESP_INVALID, "lost a request: never Success");
-	TEST_ASSERT_EQUAL(page_state(T.buf + 18 * PG), 0, "not resolved");
+	TEST_ASSERT_EQUAL(test_page_state(T.buf + 18 * PG), TEST_PAGE_ABSENT, "not resolved");
 	TEST_ASSERT_SUCCESS(iommu_stats(), "stats");
 	TEST_ASSERT_EQUAL(S.incomplete_groups, 1, "counted");
 	TEST_ASSERT_EQUAL(S.invalid[SVA_IOPF_R_INCOMPLETE], 1, "reason");

@@ -26,6 +26,7 @@
 #include <sva_iopf.h>
 
 #include "sva_test.h"
+#include "test_pagemap.h"
 #include "test_iopf_syn.h"
 
 #define PG 4096ul
@@ -104,23 +105,6 @@ static uint8_t *
 none_page(void) { return F.map + (NBUF + 1) * PG; }
 static uint8_t *
 hole_page(void) { return F.map + (NBUF + 2) * PG; }
-
-/* 0 absent, 1 present and written (exclusively mapped), 2 present otherwise. */
-static int
-page_state(const void *addr)
-{
-	uint64_t e = 0;
-	int fd = open("/proc/self/pagemap", O_RDONLY);
-
-	if (fd < 0)
-		return -1;
-	if (pread(fd, &e, sizeof(e), ((uintptr_t)addr / PG) * sizeof(e)) != sizeof(e))
-		e = 0;
-	close(fd);
-	if (!(e & (UINT64_C(1) << 63)))
-		return 0;
-	return (e & (UINT64_C(1) << 56)) ? 1 : 2;
-}
 
 /* One page of a group: its address and access, and whether the owner may have it. */
 static bool
@@ -363,11 +347,11 @@ check_group(const struct fz_group *g, unsigned int idx, unsigned int *success)
 		TEST_ASSERT_EQUAL(g->code, SVA_PAGE_RESP_SUCCESS,
 			"group %u (stream %u) of good pages was refused", idx, g->stream);
 		for (unsigned int p = 0; p < g->npages; p++) {
-			int state = page_state((void *)(uintptr_t)g->addr[p]);
+			int state = test_page_state((void *)(uintptr_t)g->addr[p]);
 
 			TEST_ASSERT(state != 0, "group %u page %u answered Success is absent", idx, p);
 			if (g->perm[p] & SVA_FAULT_PERM_WRITE)
-				TEST_ASSERT_EQUAL(state, 1, "group %u page %u not writable", idx, p);
+				TEST_ASSERT_EQUAL(state, TEST_PAGE_WRITTEN, "group %u page %u not writable", idx, p);
 		}
 		(*success)++;
 	} else {
@@ -436,8 +420,8 @@ test_iopf_fuzz_hostile_device(void)
 	for (unsigned int i = 0; i < F.ngroups; i++)
 		if (check_group(&F.g[i], i, &success) != TEST_SUCCESS)
 			return TEST_FAILED;
-	TEST_ASSERT_EQUAL(page_state(none_page()), 0, "a PROT_NONE page was made present");
-	TEST_ASSERT(page_state(ro_page()) != 1, "a read-only page was made writable");
+	TEST_ASSERT_EQUAL(test_page_state(none_page()), TEST_PAGE_ABSENT, "a PROT_NONE page was made present");
+	TEST_ASSERT(test_page_state(ro_page()) != TEST_PAGE_WRITTEN, "a read-only page was made writable");
 	/* the stream really was hostile, and the good part of it was served */
 	TEST_ASSERT_GREATER(overflows, 0, "no overflow was sent");
 	TEST_ASSERT_GREATER(success, 100, "too few groups resolved for the test to mean much");

@@ -19,24 +19,11 @@
 #include <rte_ring_elem.h>
 
 #include "sva_test.h"
+#include "test_pagemap.h"
 #include "test_iopf_syn.h"
 #include "test_sva_common.h"
 
 #define PG SVA_T_PG
-
-static int
-page_present(const void *addr)
-{
-	uint64_t e = 0;
-	int fd = open("/proc/self/pagemap", O_RDONLY);
-
-	if (fd < 0)
-		return -1;
-	if (pread(fd, &e, sizeof(e), ((uintptr_t)addr / PG) * sizeof(e)) != sizeof(e))
-		e = 0;
-	close(fd);
-	return (e >> 63) & 1;
-}
 
 static int
 test_bind_refusals(void)
@@ -191,7 +178,7 @@ auto_invalid_one(const char *model)
 	TEST_ASSERT_EQUAL(c.status, SVA_EMU_STATUS_PAGE_FAULT, "answered Invalid at once");
 	TEST_ASSERT_EQUAL(c.fault_addr, (uintptr_t)buf, "first page");
 	TEST_ASSERT_EQUAL(c.bytes_done, 0, "nothing done");
-	TEST_ASSERT_EQUAL(page_present(buf), 0, "nothing touched");
+	TEST_ASSERT_EQUAL(test_page_present(buf), 0, "nothing touched");
 	TEST_ASSERT_EQUAL(rte_ring_dequeue_elem(sva_bond_event_ring(b), &rec, sizeof(rec)), 0,
 		"reported");
 	TEST_ASSERT_EQUAL(rec.type, SVA_FAULT_UNRECOV, "as unrecoverable");
@@ -280,14 +267,14 @@ test_bind_fault_around_runtime(void)
 	syn_pr(ST.iommu, 0x10, pasid, 1, (uintptr_t)buf, SVA_FAULT_PERM_WRITE, 1);
 	while (sva_iopf_poll(ST.iommu, 64) > 0)
 		;
-	TEST_ASSERT_EQUAL(page_present(buf + PG), 0, "default window 0");
+	TEST_ASSERT_EQUAL(test_page_present(buf + PG), 0, "default window 0");
 	TEST_ASSERT_SUCCESS(sva_bond_fault_around_set(b, 0, 4), "window");
 	syn_pr(ST.iommu, 0x10, pasid, 2, (uintptr_t)buf + 10 * PG, SVA_FAULT_PERM_WRITE, 1);
 	while (sva_iopf_poll(ST.iommu, 64) > 0)
 		;
 	for (unsigned int p = 11; p <= 14; p++)
-		TEST_ASSERT_EQUAL(page_present(buf + p * PG), 1, "page %u around", p);
-	TEST_ASSERT_EQUAL(page_present(buf + 15 * PG), 0, "beyond the window");
+		TEST_ASSERT_EQUAL(test_page_present(buf + p * PG), 1, "page %u around", p);
+	TEST_ASSERT_EQUAL(test_page_present(buf + 15 * PG), 0, "beyond the window");
 	TEST_ASSERT_EQUAL(s->nresp, 2, "answered");
 	TEST_ASSERT_SUCCESS(sva_stats_get(NULL, b, &st), "stats");
 	TEST_ASSERT_EQUAL(st.fault_around_pages, 4, "counted");

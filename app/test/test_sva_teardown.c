@@ -19,24 +19,11 @@
 #include <rte_service.h>
 
 #include "sva_test.h"
+#include "test_pagemap.h"
 #include "test_iopf_syn.h"
 #include "test_sva_common.h"
 
 #define PG SVA_T_PG
-
-static int
-page_present(const void *addr)
-{
-	uint64_t e = 0;
-	int fd = open("/proc/self/pagemap", O_RDONLY);
-
-	if (fd < 0)
-		return -1;
-	if (pread(fd, &e, sizeof(e), ((uintptr_t)addr / PG) * sizeof(e)) != sizeof(e))
-		e = 0;
-	close(fd);
-	return (e >> 63) & 1;
-}
 
 /* Wait (bounded) until the device has a group waiting for its answer. */
 static int
@@ -90,7 +77,7 @@ unbind_in_flight_one(const char *model)
 	TEST_ASSERT_EQUAL(c.status, SVA_EMU_STATUS_PAGE_FAULT, "answered Invalid, not left hanging");
 	TEST_ASSERT_EQUAL(c.fault_addr, (uintptr_t)buf, "at the first page");
 	TEST_ASSERT_EQUAL(c.bytes_done, 0, "nothing done");
-	TEST_ASSERT_EQUAL(page_present(buf), 0, "never resolved");
+	TEST_ASSERT_EQUAL(test_page_present(buf), 0, "never resolved");
 	k = sva_t_counters();
 	TEST_ASSERT_EQUAL(k.groups, 1, "one group sent");
 	TEST_ASSERT_EQUAL(k.resp_invalid, 1, "answered once, Invalid");
@@ -127,7 +114,7 @@ test_unbind_partial_group_syn(void)
 	TEST_ASSERT_EQUAL(code, SVA_PAGE_RESP_INVALID, "Invalid");
 	TEST_ASSERT_EQUAL(syn_responses_for(ST.iommu, pasid, 41, &code), 1, "queued once");
 	TEST_ASSERT_EQUAL(code, SVA_PAGE_RESP_INVALID, "Invalid");
-	TEST_ASSERT_EQUAL(page_present(buf) + page_present(buf + PG), 0, "nothing resolved");
+	TEST_ASSERT_EQUAL(test_page_present(buf) + test_page_present(buf + PG), 0, "nothing resolved");
 	/* the partial group's LAST arrives late: Invalid (unknown PASID), once */
 	syn_pr(ST.iommu, 0x10, pasid, 40, (uintptr_t)buf + 2 * PG, SVA_FAULT_PERM_WRITE, 1);
 	poll_syn();
@@ -172,7 +159,7 @@ service_stop_one(const char *model)
 	TEST_ASSERT_RET(sva_emu_wait(ST.dev, &c, SVA_T_WAIT_US), 0);
 	TEST_ASSERT_EQUAL(c.status, SVA_EMU_STATUS_PAGE_FAULT, "answered Invalid by the stop");
 	TEST_ASSERT_EQUAL(c.fault_addr, (uintptr_t)buf, "address");
-	TEST_ASSERT_EQUAL(page_present(buf), 0, "not resolved");
+	TEST_ASSERT_EQUAL(test_page_present(buf), 0, "not resolved");
 	k = sva_t_counters();
 	TEST_ASSERT_EQUAL(k.groups_outstanding, 0, "none outstanding");
 	TEST_ASSERT_EQUAL(k.resp_invalid, 1, "one Invalid");
@@ -223,7 +210,7 @@ test_reused_pasid_syn(void)
 	TEST_ASSERT_EQUAL(syn_responses_for(ST.iommu, 7, 2, &code), 1, "stale 2 once");
 	TEST_ASSERT_EQUAL(code, SVA_PAGE_RESP_INVALID, "Invalid");
 	for (unsigned int i = 0; i < 3; i++)
-		TEST_ASSERT_EQUAL(page_present(old + i * PG), 0, "stale page %u never resolved", i);
+		TEST_ASSERT_EQUAL(test_page_present(old + i * PG), 0, "stale page %u never resolved", i);
 	TEST_ASSERT_SUCCESS(sva_stats_get(NULL, b, &st), "B's stats");
 	TEST_ASSERT_EQUAL(st.page_reqs, 0, "nothing of A's was attributed to B");
 	/* B's own request resolves */
@@ -231,7 +218,7 @@ test_reused_pasid_syn(void)
 	poll_syn();
 	TEST_ASSERT_EQUAL(syn_responses_for(ST.iommu, 7, 3, &code), 1, "B's request");
 	TEST_ASSERT_EQUAL(code, SVA_PAGE_RESP_SUCCESS, "Success");
-	TEST_ASSERT_EQUAL(page_present(cur), 1, "resolved for B");
+	TEST_ASSERT_EQUAL(test_page_present(cur), 1, "resolved for B");
 	TEST_ASSERT_SUCCESS(sva_stats_get(NULL, b, &st), "B's stats");
 	TEST_ASSERT_EQUAL(st.page_reqs, 1, "B's one request");
 	sva_t_unbind(b);
@@ -262,7 +249,7 @@ reused_pasid_one(const char *model)
 	TEST_ASSERT_EQUAL(sva_bond_pasid(b), 7, "reused");
 	TEST_ASSERT_RET(sva_emu_wait(ST.dev, &ca, SVA_T_WAIT_US), 0);
 	TEST_ASSERT_EQUAL(ca.status, SVA_EMU_STATUS_PAGE_FAULT, "A's job: Invalid");
-	TEST_ASSERT_EQUAL(page_present(old), 0, "A's page never resolved");
+	TEST_ASSERT_EQUAL(test_page_present(old), 0, "A's page never resolved");
 	TEST_ASSERT_SUCCESS(sva_t_poll_start(), "poll lcore");
 	TEST_ASSERT_RET(sva_t_job(ST.dev, 7, SVA_EMU_OP_FILL, 0, (uintptr_t)cur, PG, &cb), 0);
 	TEST_ASSERT_EQUAL(cb.status, SVA_EMU_STATUS_SUCCESS, "B's job");
