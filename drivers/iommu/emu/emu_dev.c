@@ -829,7 +829,9 @@ run_job(struct emu_dev *d, const struct emu_job *job)
 				narrow = true;   /* which page? the walk at the head will tell */
 				snp_off = UINT64_MAX;
 			} else if (code != SVA_PAGE_RESP_SUCCESS) {
-				pri_failure(d, code);
+				/* counted once: the first Failure is the one that disables */
+				if (!__atomic_load_n(&d->pri_disabled, __ATOMIC_ACQUIRE))
+					pri_failure(d, code);
 				p.failure = true;
 			}
 		}
