@@ -1,19 +1,25 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The mappings snapshot: what the resolver validates against without a system call
- * per request. Built on the control path from /proc/self/smaps (one entry per VMA:
- * range, rwx, KernelPageSize — hugetlbfs mappings report their huge page size —
- * and THPeligible), published with a release store, read by pollers with an acquire
+ * per request. Built on the control path from /proc/self/maps (one entry per VMA:
+ * range, rwx; page size and THP eligibility found as the block
+ * below read_file() says),
+ * published with a release store, read by pollers with an acquire
  * load inside a poll call, and freed after a grace period of the iopf RCU (pollers
  * are online only inside poll calls, so the wait is bounded by one poll call).
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 #include <rte_lcore.h>
@@ -147,99 +153,510 @@ fail:
 	return NULL;
 }
 
-/* Parse smaps text into a snapshot; vmas come sorted from the kernel. */
-static struct iopf_maps *
-parse_smaps(char *text, int *err)
+/*
+ * ---- building a snapshot from /proc/self/maps ----
+ *
+ * maps costs no page walk (smaps walks every present page of every mapping, which is
+ * milliseconds with DPDK's heap mapped). What maps does not say is found this way:
+ *  - page size: only a mapping of a pseudo file system (device major 0, a path) can
+ *    be hugetlb (hugetlbfs files, MAP_HUGETLB "/anon_hugepage", hugetlb memfd, SysV
+ *    SHM_HUGETLB). Its page size is asked once per device per refresh: PROCMAP_QUERY
+ *    on the maps file (Linux 6.11+, the kernel's own vma page size), else statfs() of
+ *    the path (hugetlbfs reports its page size in f_bsize), else, for
+ *    "/anon_hugepage", Hugepagesize of /proc/meminfo.
+ *  - THP eligibility (2 MiB, anonymous private mappings only): the PMD-size mode of
+ *    /sys/kernel/mm/transparent_hugepage (hugepages-2048kB/enabled, "inherit" meaning
+ *    the top-level enabled) and prctl(PR_GET_THP_DISABLE), read at every refresh.
+ *    "never" or disabled: none. "always": every anonymous private mapping
+ *    (MADV_NOHUGEPAGE ranges included: maps does not show them; they are populated
+ *    2 MiB at a time). "madvise": only mappings with MADV_HUGEPAGE, which only smaps
+ *    shows: smaps is read again only when the list of anonymous private ranges
+ *    differs from the one of the last smaps read (a mapping added, removed, split,
+ *    merged or resized: MADV_HUGEPAGE on part of a mapping splits it), else the
+ *    THPeligible answers of that read are reused for ranges it saw.
+ *  - nothing changed: when the maps text and the THP mode equal the previous
+ *    refresh's, the current snapshot is kept (no swap, no grace period).
+ */
+#ifndef HUGETLBFS_MAGIC
+#define HUGETLBFS_MAGIC 0x958458f6
+#endif
+#ifndef PR_GET_THP_DISABLE
+#define PR_GET_THP_DISABLE 42
+#endif
+
+/* PROCMAP_QUERY (linux/fs.h of 6.11; Debian 12's headers lack it) */
+struct maps_procmap_query {
+	uint64_t size;
+	uint64_t query_flags;
+	uint64_t query_addr;
+	uint64_t vma_start;
+	uint64_t vma_end;
+	uint64_t vma_flags;
+	uint64_t vma_page_size;
+	uint64_t vma_offset;
+	uint64_t inode;
+	uint32_t dev_major;
+	uint32_t dev_minor;
+	uint32_t vma_name_size;
+	uint32_t build_id_size;
+	uint64_t vma_name_addr;
+	uint64_t build_id_addr;
+};
+#define MAPS_PROCMAP_QUERY _IOWR('f', 17, struct maps_procmap_query)
+
+enum thp_mode { THP_NEVER, THP_ALWAYS, THP_MADVISE };
+
+#define DEV_CACHE 16
+struct dev_shift {
+	uint32_t dev;
+	uint8_t shift;
+};
+
+/* one THP-eligible range of the last smaps read */
+struct thp_range {
+	uint64_t start, end;
+};
+
+/* State across refreshes, under refresh_lock. */
+static pthread_mutex_t refresh_lock = PTHREAD_MUTEX_INITIALIZER;
+static char *last_text;
+static size_t last_len;
+static int last_mode = -1;
+static bool thp_known;          /* smaps read since the process started (madvise mode) */
+static uint64_t thp_hash;       /* hash of the anonymous private ranges at that read */
+static struct thp_range *thp_ranges;
+static uint32_t thp_n;
+static uint64_t smaps_reads;    /* for the log and the tests' understanding */
+
+static int
+mode_of(const char *path)
 {
-	uint32_t cap = 64, n = 0;
+	char buf[128];
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t r;
+
+	if (fd < 0)
+		return -1;
+	r = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (r <= 0)
+		return -1;
+	buf[r] = '\0';
+	if (strstr(buf, "[always]") != NULL)
+		return THP_ALWAYS;
+	if (strstr(buf, "[madvise]") != NULL)
+		return THP_MADVISE;
+	if (strstr(buf, "[never]") != NULL)
+		return THP_NEVER;
+	return -1; /* "[inherit]" */
+}
+
+static enum thp_mode
+thp_mode(void)
+{
+	int m;
+
+	if (prctl(PR_GET_THP_DISABLE, 0, 0, 0, 0) > 0)
+		return THP_NEVER;
+	m = mode_of("/sys/kernel/mm/transparent_hugepage/hugepages-2048kB/enabled");
+	if (m < 0)
+		m = mode_of("/sys/kernel/mm/transparent_hugepage/enabled");
+	return m < 0 ? THP_NEVER : (enum thp_mode)m;
+}
+
+static uint8_t
+shift_of_bytes(uint64_t b)
+{
+	if (b < 4096 || (b & (b - 1)) != 0)
+		return 12;
+	return (uint8_t)__builtin_ctzll(b);
+}
+
+/* Default huge page size (Hugepagesize of /proc/meminfo), 12 when unknown. */
+static uint8_t
+default_huge_shift(void)
+{
+	static uint8_t cached;
+	char buf[4096], *p;
+	uint64_t kb;
+	int fd;
+	ssize_t r;
+
+	if (cached != 0)
+		return cached;
+	fd = open("/proc/meminfo", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 12;
+	r = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (r <= 0)
+		return 12;
+	buf[r] = '\0';
+	p = strstr(buf, "Hugepagesize:");
+	if (p == NULL || sscanf(p, "Hugepagesize: %" SCNu64 " kB", &kb) != 1)
+		return 12;
+	cached = shift_of_bytes(kb << 10);
+	return cached;
+}
+
+/* Page shift of a mapping of a pseudo file system, fallback without PROCMAP_QUERY. */
+static uint8_t
+fs_page_shift(const char *path)
+{
+	char p[PATH_MAX], *d;
+	struct statfs sf;
+
+	snprintf(p, sizeof(p), "%s", path);
+	d = strstr(p, " (deleted)");
+	if (d != NULL)
+		*d = '\0';
+	if (strcmp(p, "/anon_hugepage") == 0)
+		return default_huge_shift();
+	if (statfs(p, &sf) != 0) {
+		/* the file is gone: its directory is on the same mount */
+		d = strrchr(p, '/');
+		if (d == NULL || d == p)
+			return 12;
+		*d = '\0';
+		if (statfs(p, &sf) != 0)
+			return 12;
+	}
+	if ((uint32_t)sf.f_type != HUGETLBFS_MAGIC)
+		return 12;
+	return shift_of_bytes((uint64_t)sf.f_bsize);
+}
+
+static uint8_t
+page_shift_query(int fd, struct dev_shift *cache, uint32_t *ncache, uint32_t dev,
+		uint64_t start, const char *path, bool *no_query)
+{
+	struct maps_procmap_query q;
+	uint8_t shift;
+
+	for (uint32_t i = 0; i < *ncache; i++)
+		if (cache[i].dev == dev)
+			return cache[i].shift;
+	shift = 0;
+	if (!*no_query) {
+		memset(&q, 0, sizeof(q));
+		q.size = sizeof(q);
+		q.query_addr = start;
+		if (ioctl(fd, MAPS_PROCMAP_QUERY, &q) == 0)
+			shift = shift_of_bytes(q.vma_page_size);
+		else if (errno == ENOTTY || errno == EINVAL)
+			*no_query = true; /* before Linux 6.11 */
+	}
+	if (shift == 0)
+		shift = fs_page_shift(path);
+	if (*ncache < DEV_CACHE) {
+		cache[*ncache].dev = dev;
+		cache[*ncache].shift = shift;
+		(*ncache)++;
+	}
+	return shift;
+}
+
+static uint64_t
+hash_mix(uint64_t h, uint64_t v)
+{
+	h ^= v;
+	h *= UINT64_C(0x100000001b3);
+	return h;
+}
+
+static int
+range_cmp(const void *a, const void *b)
+{
+	const struct thp_range *x = a, *y = b;
+
+	return x->start < y->start ? -1 : x->start > y->start;
+}
+
+/* Read smaps for the THP-eligible ranges (madvise mode). */
+static int
+thp_ranges_read(void)
+{
+	struct thp_range *r = NULL, *nr;
+	uint32_t n = 0, cap = 0;
+	uint64_t start = 0, end = 0, kb = 4;
+	char *text, *line, *save = NULL;
+	size_t len;
+	int err = 0;
+	unsigned int v;
+
+	text = read_file("/proc/self/smaps", &len, &err);
+	if (text == NULL)
+		return err;
+	for (line = strtok_r(text, "\n", &save); line != NULL; line = strtok_r(NULL, "\n", &save)) {
+		uint64_t s, e;
+
+		if (sscanf(line, "%" SCNx64 "-%" SCNx64 " ", &s, &e) == 2 &&
+				strchr(line, '-') < strchr(line, ' ')) {
+			start = s;
+			end = e;
+			kb = 4;
+		} else if (sscanf(line, "KernelPageSize: %" SCNu64 " kB", &kb) == 1) {
+			continue;
+		} else if (sscanf(line, "THPeligible: %u", &v) == 1 && v == 1 && kb == 4) {
+			if (n == cap) {
+				cap = cap != 0 ? cap * 2 : 16;
+				nr = realloc(r, cap * sizeof(*r));
+				if (nr == NULL) {
+					free(r);
+					free(text);
+					return -ENOMEM;
+				}
+				r = nr;
+			}
+			r[n].start = start;
+			r[n].end = end;
+			n++;
+		}
+	}
+	free(text);
+	if (n > 1)
+		qsort(r, n, sizeof(*r), range_cmp);
+	free(thp_ranges);
+	thp_ranges = r;
+	thp_n = n;
+	smaps_reads++;
+	return 0;
+}
+
+static bool
+thp_range_eligible(uint64_t start, uint64_t end)
+{
+	uint32_t lo = 0, hi = thp_n;
+
+	while (lo < hi) {
+		uint32_t mid = (lo + hi) / 2;
+
+		if (thp_ranges[mid].start < start)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < thp_n && thp_ranges[lo].start == start && thp_ranges[lo].end == end;
+}
+
+/* Parse maps text into a snapshot; vmas come sorted from the kernel. anon[] gets one
+ * flag per vma: anonymous private (the THP candidates). */
+static struct iopf_maps *
+parse_maps(char *text, int fd, uint8_t **anonp, int *err)
+{
+	uint32_t cap = 64, n = 0, ncache = 0;
 	struct iopf_maps *m = malloc(sizeof(*m) + cap * sizeof(struct iopf_vma)), *nm;
-	struct iopf_vma *cur = NULL;
+	uint8_t *anon = malloc(cap), *na;
+	struct dev_shift cache[DEV_CACHE];
 	char *line, *save = NULL;
 	uint64_t limit = UINT64_C(1) << 47;
+	bool no_query = false;
 
-	if (m == NULL) {
-		*err = -ENOMEM;
-		return NULL;
-	}
+	if (m == NULL || anon == NULL)
+		goto nomem;
 	for (line = strtok_r(text, "\n", &save); line != NULL; line = strtok_r(NULL, "\n", &save)) {
-		uint64_t start, end, kb;
+		uint64_t start, end, off, ino;
+		unsigned int maj, min;
 		char perms[8];
-		unsigned int v;
+		const char *path;
+		struct iopf_vma *cur;
+		int pos = 0;
 
-		if (sscanf(line, "%" SCNx64 "-%" SCNx64 " %7s", &start, &end, perms) == 3 &&
-				strchr(line, '-') < strchr(line, ' ')) {
-			cur = NULL;
-			if (end > (UINT64_C(1) << 47) && start < (UINT64_C(1) << 56) &&
-					start >= (UINT64_C(1) << 47))
-				limit = UINT64_C(1) << 56; /* a mapping above 47 bits: LA57 */
-			if (start >= (UINT64_C(1) << 56) || end <= start)
-				continue; /* [vsyscall] and such live in the kernel half */
-			if (n == cap) {
-				cap *= 2;
-				nm = realloc(m, sizeof(*m) + cap * sizeof(struct iopf_vma));
-				if (nm == NULL) {
-					free(m);
-					*err = -ENOMEM;
-					return NULL;
-				}
-				m = nm;
-			}
-			cur = &m->v[n++];
-			memset(cur, 0, sizeof(*cur));
-			cur->start = start;
-			cur->end = end;
-			cur->prot = (perms[0] == 'r' ? IOPF_VMA_R : 0) |
-				(perms[1] == 'w' ? IOPF_VMA_W : 0) | (perms[2] == 'x' ? IOPF_VMA_X : 0);
-			cur->page_shift = 12;
-		} else if (cur != NULL && sscanf(line, "KernelPageSize: %" SCNu64 " kB", &kb) == 1) {
-			if (kb >= 4 && (kb & (kb - 1)) == 0)
-				cur->page_shift = (uint8_t)(__builtin_ctzll(kb) + 10);
-		} else if (cur != NULL && sscanf(line, "THPeligible: %u", &v) == 1) {
-			cur->thp = v == 1 && cur->page_shift == 12;
+		if (sscanf(line, "%" SCNx64 "-%" SCNx64 " %7s %" SCNx64 " %x:%x %" SCNu64 " %n",
+				&start, &end, perms, &off, &maj, &min, &ino, &pos) < 7 || pos == 0)
+			continue;
+		path = line + pos;
+		if (end > (UINT64_C(1) << 47) && start < (UINT64_C(1) << 56) &&
+				start >= (UINT64_C(1) << 47))
+			limit = UINT64_C(1) << 56; /* a mapping above 47 bits: LA57 */
+		if (start >= (UINT64_C(1) << 56) || end <= start)
+			continue; /* [vsyscall] and such live in the kernel half */
+		if (n == cap) {
+			cap *= 2;
+			nm = realloc(m, sizeof(*m) + cap * sizeof(struct iopf_vma));
+			if (nm == NULL)
+				goto nomem;
+			m = nm;
+			na = realloc(anon, cap);
+			if (na == NULL)
+				goto nomem;
+			anon = na;
 		}
+		cur = &m->v[n];
+		memset(cur, 0, sizeof(*cur));
+		cur->start = start;
+		cur->end = end;
+		cur->prot = (perms[0] == 'r' ? IOPF_VMA_R : 0) |
+			(perms[1] == 'w' ? IOPF_VMA_W : 0) | (perms[2] == 'x' ? IOPF_VMA_X : 0);
+		cur->page_shift = 12;
+		if (maj == 0 && path[0] == '/')
+			cur->page_shift = page_shift_query(fd, cache, &ncache, (maj << 20) | min,
+				start, path, &no_query);
+		anon[n] = perms[3] == 'p' && ino == 0 && maj == 0 && min == 0 &&
+			(path[0] == '\0' || strcmp(path, "[heap]") == 0 ||
+			 strcmp(path, "[stack]") == 0);
+		n++;
 	}
 	if (n == 0) {
 		free(m);
+		free(anon);
 		*err = -EIO;
 		return NULL;
 	}
 	m->n = n;
 	m->user_limit = limit;
+	*anonp = anon;
 	return m;
+nomem:
+	free(m);
+	free(anon);
+	*err = -ENOMEM;
+	return NULL;
+}
+
+/* Set v->thp by the rule of the mode; madvise mode may read smaps (see above). */
+static int
+thp_apply(struct iopf_maps *m, const uint8_t *anon, enum thp_mode mode)
+{
+	uint64_t h = UINT64_C(0xcbf29ce484222325);
+	int err;
+
+	if (mode == THP_NEVER)
+		return 0;
+	if (mode == THP_ALWAYS) {
+		for (uint32_t i = 0; i < m->n; i++)
+			m->v[i].thp = anon[i] && m->v[i].page_shift == 12;
+		return 0;
+	}
+	for (uint32_t i = 0; i < m->n; i++)
+		if (anon[i])
+			h = hash_mix(hash_mix(h, m->v[i].start), m->v[i].end);
+	if (!thp_known || h != thp_hash) {
+		err = thp_ranges_read();
+		if (err != 0)
+			return err;
+		thp_known = true;
+		thp_hash = h;
+	}
+	for (uint32_t i = 0; i < m->n; i++)
+		m->v[i].thp = anon[i] && m->v[i].page_shift == 12 &&
+			thp_range_eligible(m->v[i].start, m->v[i].end);
+	return 0;
+}
+
+static int
+maps_read(char **text, size_t *len, int *fd)
+{
+	int err = 0;
+
+	*text = read_file("/proc/self/maps", len, &err);
+	if (*text == NULL)
+		return err;
+	/* a second descriptor for PROCMAP_QUERY (read_file closes its own) */
+	*fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
+	return 0;
 }
 
 int
 sva_iopf_maps_refresh(void)
 {
 	struct iopf_maps *m, *old;
+	enum thp_mode mode;
+	uint8_t *anon = NULL;
 	size_t len;
-	char *text;
-	int err = 0;
+	char *text, *copy;
+	int err, fd = -1;
 
 	err = iopf_rcu_init();
 	if (err != 0)
 		return err;
-	text = read_file("/proc/self/smaps", &len, &err);
-	if (text == NULL) {
-		IOPF_LOG(ERR, "cannot read /proc/self/smaps: %s (is /proc mounted?)", strerror(-err));
+	pthread_mutex_lock(&refresh_lock);
+	mode = thp_mode();
+	err = maps_read(&text, &len, &fd);
+	if (err != 0) {
+		pthread_mutex_unlock(&refresh_lock);
+		IOPF_LOG(ERR, "cannot read /proc/self/maps: %s (is /proc mounted?)", strerror(-err));
 		return err;
 	}
-	m = parse_smaps(text, &err);
+	if (iopf_maps_current() != NULL && last_text != NULL && (int)mode == last_mode &&
+			len == last_len && memcmp(text, last_text, len) == 0) {
+		pthread_mutex_unlock(&refresh_lock);
+		if (fd >= 0)
+			close(fd);
+		free(text);
+		IOPF_LOG(DEBUG, "mappings unchanged: snapshot %" PRIu64 " kept",
+			sva_iopf_maps_generation());
+		return 0;
+	}
+	copy = malloc(len + 1);
+	if (copy != NULL)
+		memcpy(copy, text, len + 1);
+	m = parse_maps(text, fd, &anon, &err);
+	if (fd >= 0)
+		close(fd);
 	free(text);
+	if (m != NULL) {
+		err = thp_apply(m, anon, mode);
+		free(anon);
+		if (err != 0) {
+			free(m);
+			m = NULL;
+			IOPF_LOG(ERR, "cannot read /proc/self/smaps for THP eligibility: %s",
+				strerror(-err));
+		}
+	} else {
+		IOPF_LOG(ERR, "cannot parse /proc/self/maps: %s", strerror(-err));
+	}
 	if (m == NULL) {
-		IOPF_LOG(ERR, "cannot parse /proc/self/smaps: %s", strerror(-err));
+		free(copy);
+		pthread_mutex_unlock(&refresh_lock);
 		return err;
 	}
+	free(last_text);
+	last_text = copy; /* NULL when out of memory: the next refresh rebuilds */
+	last_len = len;
+	last_mode = (int)mode;
 	pthread_mutex_lock(&maps_lock);
 	m->gen = ++maps_gen;
 	old = maps_cur;
 	__atomic_store_n(&maps_cur, m, __ATOMIC_RELEASE);
 	pthread_mutex_unlock(&maps_lock);
+	pthread_mutex_unlock(&refresh_lock);
 	if (old != NULL) {
 		/* wait until no poller can still be reading the old snapshot */
 		rte_rcu_qsbr_synchronize(iopf_qsbr, RTE_QSBR_THRID_INVALID);
 		free(old);
 	}
-	IOPF_LOG(DEBUG, "mappings snapshot %" PRIu64 ": %u mappings", m->gen, m->n);
+	IOPF_LOG(DEBUG, "mappings snapshot %" PRIu64 ": %u mappings (smaps reads: %" PRIu64 ")",
+		m->gen, m->n, smaps_reads);
 	return 0;
+}
+
+int
+sva_iopf_maps_find(uint64_t addr, struct sva_iopf_maps_entry *e)
+{
+	const struct iopf_vma *v;
+	int ret = -ENOENT;
+
+	if (e == NULL) {
+		IOPF_LOG(ERR, "sva_iopf_maps_find: no entry to fill");
+		return -EINVAL;
+	}
+	/* under maps_lock: a refresh cannot free the snapshot while it is copied */
+	pthread_mutex_lock(&maps_lock);
+	v = iopf_maps_lookup(maps_cur, addr);
+	if (v != NULL) {
+		memset(e, 0, sizeof(*e));
+		e->start = v->start;
+		e->end = v->end;
+		e->prot = (v->prot & IOPF_VMA_R ? PROT_READ : 0) |
+			(v->prot & IOPF_VMA_W ? PROT_WRITE : 0) |
+			(v->prot & IOPF_VMA_X ? PROT_EXEC : 0);
+		e->page_size = UINT64_C(1) << v->page_shift;
+		e->thp = v->thp;
+		e->gen = maps_cur->gen;
+		ret = 0;
+	}
+	pthread_mutex_unlock(&maps_lock);
+	return ret;
 }

@@ -64,14 +64,30 @@
  *    R_PERM: write to read-only, read of PROT_NONE, execute of non-exec).
  *  A group is answered with the worst result of its pages.
  *
- * Mappings snapshot: sva_iopf_maps_refresh() parses /proc/self/smaps (ranges, rwx,
- * KernelPageSize for hugetlbfs, THPeligible) on the control path and swaps the result
- * in under RCU (rte_rcu_qsbr; pollers are online only inside a poll call). An address
- * missing from the snapshot (a mapping newer than the snapshot) is populated at 4 KiB
- * and the kernel's answer decides (ENOMEM: outside any mapping). A mapping whose
- * permissions were raised after the snapshot is judged by the old permissions until
- * the next refresh: call sva_iopf_maps_refresh() after mprotect()/mmap() of buffers
- * devices use (lib/sva refreshes at every bind).
+ * Mappings snapshot: sva_iopf_maps_refresh() reads /proc/self/maps (ranges, rwx; no
+ * page walk, unlike smaps, whose cost grows with present memory) on the control path
+ * and swaps the result in under RCU (rte_rcu_qsbr; pollers are online only inside a
+ * poll call). When the maps text and the THP mode are those of the previous refresh,
+ * the snapshot is kept as it is. What maps does not say:
+ *  - page size: a hugetlb mapping (a file on hugetlbfs, MAP_HUGETLB "/anon_hugepage",
+ *    hugetlb memfd or SysV segment) gets the kernel's page size of that mapping
+ *    (PROCMAP_QUERY, Linux 6.11+; before: statfs() f_bsize of the file's mount, and
+ *    Hugepagesize of /proc/meminfo for "/anon_hugepage"), asked once per device;
+ *  - THP eligibility (2 MiB blocks), for anonymous private mappings only, by the mode
+ *    of /sys/kernel/mm/transparent_hugepage (hugepages-2048kB/enabled, "inherit": the
+ *    top-level enabled) read at every refresh: "never" or prctl(PR_SET_THP_DISABLE):
+ *    none; "always": all of them (MADV_NOHUGEPAGE is not visible in maps: such a range
+ *    is populated 2 MiB at a time); "madvise": those with MADV_HUGEPAGE, taken from
+ *    /proc/self/smaps (THPeligible), which is read only when the list of anonymous
+ *    private ranges changed since its last read (MADV_HUGEPAGE on part of a mapping
+ *    splits it, so that shows); MADV_HUGEPAGE of a whole mapping whose range did not
+ *    change is seen at the next change of that list.
+ * An address missing from the snapshot (a mapping newer than the snapshot) is
+ * populated at 4 KiB and the kernel's answer decides (ENOMEM: outside any mapping). A
+ * mapping whose permissions were raised after the snapshot is judged by the old
+ * permissions until the next refresh: call sva_iopf_maps_refresh() after
+ * mprotect()/mmap() of buffers devices use (lib/sva refreshes at every bind).
+ * sva_iopf_maps_find() shows what the snapshot holds for an address.
  *
  * Resolve: demand pages are aligned to the mapping's page size (hugetlbfs: its page
  * size; THP-eligible 2 MiB blocks: 2 MiB; else 4 KiB), deduplicated (write wins over
@@ -378,13 +394,32 @@ int sva_iopf_bond_foreach(struct sva_iopf *iopf,
 		int (*fn)(struct sva_iopf_bond *bond, void *arg), void *arg);
 
 /**
- * Take a new snapshot of the process's mappings (/proc/self/smaps) and swap it in.
- * Control path; waits for one grace period of the pollers before freeing the old one.
+ * Take a new snapshot of the process's mappings (/proc/self/maps, see the @file block
+ * for page sizes and THP eligibility) and swap it in; keep the current one when the
+ * mappings did not change. Control path; waits for one grace period of the pollers
+ * before freeing the old one.
  *
- * @return 0, or -ENOMEM, -EIO (smaps unreadable or unparsable, logged), or -errno of
- *   open/read.
+ * @return 0, or -ENOMEM, -EIO (maps unparsable, logged), or -errno of open/read of
+ *   /proc/self/maps or, in THP "madvise" mode, /proc/self/smaps (logged).
  */
 int sva_iopf_maps_refresh(void);
+
+/** What the snapshot holds for one mapping (sva_iopf_maps_find()). */
+struct sva_iopf_maps_entry {
+	uint64_t start, end;  /**< the mapping: [start, end) */
+	uint64_t page_size;   /**< 4096, or the hugetlb page size */
+	uint64_t gen;         /**< generation of the snapshot */
+	uint32_t prot;        /**< PROT_READ | PROT_WRITE | PROT_EXEC */
+	uint32_t thp;         /**< 1: 2 MiB blocks inside it populate as one */
+};
+
+/**
+ * Look an address up in the current snapshot (control path, for tests and tools).
+ *
+ * @return 0 and *e filled, -EINVAL (e NULL), or -ENOENT (no snapshot yet, or no
+ *   mapping of the snapshot holds addr).
+ */
+int sva_iopf_maps_find(uint64_t addr, struct sva_iopf_maps_entry *e);
 
 /** Generation of the current snapshot (0: none yet). */
 uint64_t sva_iopf_maps_generation(void);
