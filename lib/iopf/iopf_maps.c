@@ -8,6 +8,7 @@
  * load inside a poll call, and freed after a grace period of the iopf RCU (pollers
  * are online only inside poll calls, so the wait is bounded by one poll call).
  */
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -170,10 +171,11 @@ fail:
  *    "never" or disabled: none. "always": every anonymous private mapping
  *    (MADV_NOHUGEPAGE ranges included: maps does not show them; they are populated
  *    2 MiB at a time). "madvise": only mappings with MADV_HUGEPAGE, which only smaps
- *    shows: smaps is read again only when the list of anonymous private ranges
- *    differs from the one of the last smaps read (a mapping added, removed, split,
- *    merged or resized: MADV_HUGEPAGE on part of a mapping splits it), else the
- *    THPeligible answers of that read are reused for ranges it saw.
+ *    shows. smaps costs several times maps (per-mapping formatting and the page
+ *    walk), so it is read only when a candidate (anonymous private, accessible,
+ *    holding an aligned 2 MiB block) cannot be inferred from the candidates of the
+ *    previous refresh (thp_infer(): same range, or grown from one); MADV_HUGEPAGE on
+ *    part of a mapping splits it, so that is always seen.
  *  - nothing changed: when the maps text and the THP mode equal the previous
  *    refresh's, the current snapshot is kept (no swap, no grace period).
  */
@@ -215,6 +217,7 @@ struct dev_shift {
 /* one THP-eligible range of the last smaps read */
 struct thp_range {
 	uint64_t start, end;
+	uint64_t thp; /* known[] only: eligible */
 };
 
 /* State across refreshes, under refresh_lock. */
@@ -222,8 +225,11 @@ static pthread_mutex_t refresh_lock = PTHREAD_MUTEX_INITIALIZER;
 static char *last_text;
 static size_t last_len;
 static int last_mode = -1;
-static bool thp_known;          /* smaps read since the process started (madvise mode) */
-static uint64_t thp_hash;       /* hash of the anonymous private ranges at that read */
+/* madvise mode: the THP candidates of the last refresh and their eligibility */
+static struct thp_range *known;
+static uint32_t known_n;
+static bool known_valid;
+/* the THP-eligible ranges of the smaps read in progress */
 static struct thp_range *thp_ranges;
 static uint32_t thp_n;
 static uint64_t smaps_reads;    /* for the log and the tests' understanding */
@@ -356,14 +362,6 @@ page_shift_query(int fd, struct dev_shift *cache, uint32_t *ncache, uint32_t dev
 	return shift;
 }
 
-static uint64_t
-hash_mix(uint64_t h, uint64_t v)
-{
-	h ^= v;
-	h *= UINT64_C(0x100000001b3);
-	return h;
-}
-
 static int
 range_cmp(const void *a, const void *b)
 {
@@ -382,22 +380,23 @@ thp_ranges_read(void)
 	char *text, *line, *save = NULL;
 	size_t len;
 	int err = 0;
-	unsigned int v;
 
 	text = read_file("/proc/self/smaps", &len, &err);
 	if (text == NULL)
 		return err;
 	for (line = strtok_r(text, "\n", &save); line != NULL; line = strtok_r(NULL, "\n", &save)) {
-		uint64_t s, e;
+		char *q;
 
-		if (sscanf(line, "%" SCNx64 "-%" SCNx64 " ", &s, &e) == 2 &&
-				strchr(line, '-') < strchr(line, ' ')) {
-			start = s;
-			end = e;
+		/* a header line starts with a hex digit; the ~20 field lines of each mapping
+		 * start with a capital letter and are skipped with one compare */
+		if (isxdigit((unsigned char)line[0]) && !isupper((unsigned char)line[0])) {
+			start = strtoull(line, &q, 16);
+			end = *q == '-' ? strtoull(q + 1, NULL, 16) : start;
 			kb = 4;
-		} else if (sscanf(line, "KernelPageSize: %" SCNu64 " kB", &kb) == 1) {
-			continue;
-		} else if (sscanf(line, "THPeligible: %u", &v) == 1 && v == 1 && kb == 4) {
+		} else if (strncmp(line, "KernelPageSize:", 15) == 0) {
+			kb = strtoull(line + 15, NULL, 10);
+		} else if (strncmp(line, "THPeligible:", 12) == 0 &&
+				strtoul(line + 12, NULL, 10) == 1 && kb == 4) {
 			if (n == cap) {
 				cap = cap != 0 ? cap * 2 : 16;
 				nr = realloc(r, cap * sizeof(*r));
@@ -410,6 +409,7 @@ thp_ranges_read(void)
 			}
 			r[n].start = start;
 			r[n].end = end;
+			r[n].thp = 1;
 			n++;
 		}
 	}
@@ -514,12 +514,57 @@ nomem:
 	return NULL;
 }
 
+/* A mapping the resolver could populate 2 MiB at a time: anonymous private, accessible,
+ * holding an aligned 2 MiB block. */
+static bool
+thp_candidate(const struct iopf_vma *v, uint8_t anon)
+{
+	uint64_t b = (v->start + (UINT64_C(1) << 21) - 1) & ~((UINT64_C(1) << 21) - 1);
+
+	return anon && v->prot != 0 && v->page_shift == 12 && b + (UINT64_C(1) << 21) <= v->end;
+}
+
+/*
+ * Eligibility of a candidate from the candidates of the last refresh, without smaps:
+ * the same range keeps its answer; a range that grew from exactly one old candidate
+ * (same start or same end, holding it: brk, or a new mapping merged into it, which
+ * the kernel does only between mappings of the same flags) takes its answer. Anything
+ * else (new, split, merged from several) is unknown: -1.
+ */
+static int
+thp_infer(uint64_t start, uint64_t end)
+{
+	uint32_t lo = 0, hi = known_n, i;
+
+	while (lo < hi) {
+		uint32_t mid = (lo + hi) / 2;
+
+		if (known[mid].end <= start)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	i = lo; /* first old candidate ending above start */
+	if (i >= known_n || known[i].start >= end)
+		return -1;
+	if (i + 1 < known_n && known[i + 1].start < end)
+		return -1; /* overlaps several */
+	if (known[i].start == start && known[i].end == end)
+		return (int)known[i].thp;
+	if (start <= known[i].start && known[i].end <= end &&
+			(known[i].start == start || known[i].end == end))
+		return (int)known[i].thp;
+	return -1;
+}
+
 /* Set v->thp by the rule of the mode; madvise mode may read smaps (see above). */
 static int
 thp_apply(struct iopf_maps *m, const uint8_t *anon, enum thp_mode mode)
 {
-	uint64_t h = UINT64_C(0xcbf29ce484222325);
-	int err;
+	struct thp_range *k;
+	uint32_t nk = 0;
+	bool need = !known_valid;
+	int err, r;
 
 	if (mode == THP_NEVER)
 		return 0;
@@ -528,19 +573,43 @@ thp_apply(struct iopf_maps *m, const uint8_t *anon, enum thp_mode mode)
 			m->v[i].thp = anon[i] && m->v[i].page_shift == 12;
 		return 0;
 	}
-	for (uint32_t i = 0; i < m->n; i++)
-		if (anon[i])
-			h = hash_mix(hash_mix(h, m->v[i].start), m->v[i].end);
-	if (!thp_known || h != thp_hash) {
-		err = thp_ranges_read();
-		if (err != 0)
-			return err;
-		thp_known = true;
-		thp_hash = h;
+	k = malloc(m->n * sizeof(*k));
+	if (k == NULL)
+		return -ENOMEM;
+	for (uint32_t i = 0; i < m->n && !need; i++) {
+		if (!thp_candidate(&m->v[i], anon[i]))
+			continue;
+		r = thp_infer(m->v[i].start, m->v[i].end);
+		if (r < 0)
+			need = true;
+		else
+			m->v[i].thp = (uint8_t)r;
 	}
-	for (uint32_t i = 0; i < m->n; i++)
-		m->v[i].thp = anon[i] && m->v[i].page_shift == 12 &&
-			thp_range_eligible(m->v[i].start, m->v[i].end);
+	if (need) {
+		err = thp_ranges_read();
+		if (err != 0) {
+			free(k);
+			known_valid = false;
+			return err;
+		}
+		for (uint32_t i = 0; i < m->n; i++)
+			m->v[i].thp = thp_candidate(&m->v[i], anon[i]) &&
+				thp_range_eligible(m->v[i].start, m->v[i].end);
+	}
+	for (uint32_t i = 0; i < m->n; i++) {
+		if (!thp_candidate(&m->v[i], anon[i])) {
+			m->v[i].thp = 0;
+			continue;
+		}
+		k[nk].start = m->v[i].start;
+		k[nk].end = m->v[i].end;
+		k[nk].thp = m->v[i].thp;
+		nk++;
+	}
+	free(known);
+	known = k;
+	known_n = nk;
+	known_valid = true;
 	return 0;
 }
 
