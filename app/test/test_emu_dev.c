@@ -1112,6 +1112,71 @@ hugetlb_dst_one(void)
 }
 BOTH(hugetlb_dst)
 
+/*
+ * A copy between untouched hugetlbfs buffers with the default PRG window and depth:
+ * one page request per 2 MiB page of the source and of the destination, never more.
+ * The buffers straddle a 1 GiB boundary in address space that had no mapping before:
+ * there the kernel has no page table below the 1 GiB entry yet, and PAGEMAP_SCAN
+ * reports the not-present huge pages without PAGE_IS_HUGE (the walker then asks the
+ * VMA's page size), and the read-ahead walks the far side before any response.
+ */
+static uint8_t *
+map_hugetlb_fresh(size_t len, size_t below)
+{
+	const uint64_t gib = UINT64_C(1) << 30;
+	uint8_t *res = mmap(NULL, 3 * gib, PROT_NONE,
+		MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	uint8_t *p;
+	uint64_t b;
+
+	if (res == MAP_FAILED)
+		return MAP_FAILED;
+	b = RTE_ALIGN_CEIL((uint64_t)(uintptr_t)res + below, gib);
+	munmap(res, 3 * gib);
+	p = mmap((void *)(uintptr_t)(b - below), len, PROT_READ | PROT_WRITE,
+		MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB | MAP_FIXED_NOREPLACE, -1, 0);
+	if (p == MAP_FAILED && errno == EEXIST)   /* taken meanwhile: anywhere will do */
+		p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+			MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB, -1, 0);
+	return p;
+}
+
+static int
+hugetlb_copy_one(void)
+{
+	const size_t huge = 2u << 20, len = 4 * huge;
+	uint8_t *buf = map_hugetlb_fresh(2 * len, 3 * huge), *src, *dst;
+	struct sva_emu_comp c;
+	struct sva_emu_counters k;
+	int zero = 1;
+
+	if (buf == MAP_FAILED)
+		TEST_SKIP("needs 8 free 2 MiB hugepages (%s): hugeadm --pool-pages-min 2MB:64",
+			strerror(errno));
+	src = buf;          /* 3 huge pages below the 1 GiB boundary, 1 above */
+	dst = buf + len;    /* 4 above */
+	TEST_ASSERT_SUCCESS(fixture_open("", ""), "open (default prg_window and pr_depth)");
+	TEST_ASSERT_SUCCESS(responder_start(iommu, RESP_POPULATE), "responder");
+	TEST_ASSERT_RET(run_job(SVA_EMU_OP_COPY, (uintptr_t)src, (uintptr_t)dst, len, 0, &c), 0);
+	responder_stop();
+	TEST_ASSERT_EQUAL(c.status, SVA_EMU_STATUS_SUCCESS, "copy");
+	TEST_ASSERT_EQUAL(c.bytes_done, len, "bytes");
+	for (size_t i = 0; i < len; i += PG)
+		zero &= dst[i] == 0 && dst[i + PG - 1] == 0;
+	TEST_ASSERT_EQUAL(zero, 1, "the destination holds the untouched source's zeros");
+	k = counters();
+	TEST_ASSERT_EQUAL(k.page_reqs, 2 * len / huge, "one request per 2 MiB page, src + dst");
+	TEST_ASSERT_EQUAL(c.page_reqs, k.page_reqs, "this job's requests");
+	TEST_ASSERT_EQUAL(rsp.reqs, k.page_reqs, "the responder saw them all");
+	TEST_ASSERT_EQUAL(k.resp_success, k.groups, "every group answered Success once");
+	TEST_ASSERT_EQUAL(k.success_not_present, 0, "every Success made its pages present");
+	TEST_ASSERT_EQUAL(k.groups_outstanding, 0, "none outstanding");
+	TEST_ASSERT_EQUAL(k.jobs_ok, 1, "job");
+	munmap(buf, 2 * len);
+	return TEST_SUCCESS;
+}
+BOTH(hugetlb_copy)
+
 /* SVA_EMU_OP_PAGE_REQUEST: every page asked for, present or not, no walk; PASIDs in
  * rotation; the first group in order that is not a Success ends the job. */
 static int
@@ -1321,6 +1386,7 @@ static struct sva_test_suite emu_dev_suite = {
 		SVA_TEST_CASE(inject_overflow),
 		SVA_TEST_CASE(inject_stop_marker),
 		SVA_TEST_CASE(hugetlb_dst),
+		SVA_TEST_CASE(hugetlb_copy),
 		SVA_TEST_CASE(page_request),
 		SVA_TEST_CASE(pipelined_groups),
 		SVA_TEST_CASE(pipelined_readonly),

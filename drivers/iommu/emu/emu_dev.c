@@ -796,6 +796,7 @@ run_job(struct emu_dev *d, const struct emu_job *job)
 		break;
 	}
 	memset(&p, 0, sizeof(p));
+	emu_walk_job_start(d);
 	/* never more requests in flight than half the queue the other devs share */
 	p.depth = RTE_MIN(d->pr_depth, e->qcfg.prq_depth / 2 / d->prg_window);
 	if (p.depth == 0)

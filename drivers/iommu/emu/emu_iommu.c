@@ -99,6 +99,7 @@ emu_iommu_create(struct sva_iommu *iommu, const struct rte_kvargs *kv)
 	memset(e, 0, sizeof(*e));
 	e->iommu = iommu;
 	e->pagemap_fd = -1;
+	e->maps_fd = -1;
 	if (sva_kvargs_choice(kv, "model", emu_models, &model) != 0 ||
 			sva_kvargs_u64(kv, "pasid_bits", 1, 20, &pasid_bits) != 0 ||
 			sva_kvargs_choice(kv, "pasid_table", emu_yes_no, &table) != 0 ||

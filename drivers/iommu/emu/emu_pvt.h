@@ -42,6 +42,7 @@
 #define EMU_CHUNK (UINT64_C(256) << 10) /* bytes one access moves at most */
 #define EMU_SNP_RETRIES 3        /* re-requests after Success-but-not-present */
 #define EMU_PR_DEPTH_MAX 64      /* groups one copy-engine job keeps in flight at most */
+#define EMU_VMA_CACHE 4          /* mappings whose page size a job remembers */
 
 /* Counter helpers: several device threads and the poll side update them. */
 #define EMU_ADD(e, field, n) __atomic_fetch_add(&(e)->cnt.field, (n), __ATOMIC_RELAXED)
@@ -95,6 +96,7 @@ struct emu_iommu {
 	bool pasid_table;
 	enum emu_walk_mode walk_mode;  /* resolved: SCAN or PAGEMAP */
 	int pagemap_fd;
+	int maps_fd;             /* /proc/self/maps for PROCMAP_QUERY, -1 without it */
 	uint64_t zero_pfn;       /* PFN of the shared zero page (0: unknown) */
 	pid_t pid;
 	struct emu_inject inj;
@@ -122,6 +124,11 @@ struct emu_scan {
 	uint64_t start, end, walk_end;
 	unsigned int n;
 	struct emu_region r[EMU_SCAN_VEC];
+};
+
+/* A mapping's page size as PROCMAP_QUERY told it: [start, end) maps pages of size. */
+struct emu_vma {
+	uint64_t start, end, size;
 };
 
 enum emu_miss {
@@ -205,6 +212,8 @@ struct emu_dev {
 	/* device-private memory, allocated at open */
 	uint8_t *bounce;           /* 2 * EMU_CHUNK + 64 */
 	struct emu_scan scan;
+	struct emu_vma vma[EMU_VMA_CACHE];  /* this job's, emptied when a job starts */
+	unsigned int vma_next;
 	uint64_t pm_buf[EMU_PAGEMAP_BATCH];
 };
 
@@ -228,7 +237,8 @@ unsigned int emu_walk_missing(struct emu_dev *d, uint64_t addr, uint64_t len, ui
 void emu_iotlb_inval(struct emu_iotlb *tlb, uint32_t pasid, bool all_pasids, uint64_t addr,
 		uint64_t size);
 bool emu_walk_covers(const struct emu_scan *s, uint64_t start, uint64_t end);
-uint64_t emu_walk_page_end(const struct emu_dev *d, uint64_t a);
+uint64_t emu_walk_page_end(struct emu_dev *d, uint64_t a);
+void emu_walk_job_start(struct emu_dev *d);
 
 /* emu_inject.c: the device's way into the PRQ (injection applies here); devlock held */
 void emu_prq_send(struct emu_iommu *e, const struct sva_fault_page_req *pr);

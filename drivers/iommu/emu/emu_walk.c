@@ -62,6 +62,29 @@ _Static_assert(sizeof(struct emu_page_region) == 24, "struct page_region is 24 b
 #define EMU_PAGE_IS_HUGE (1u << 6)
 #define EMU_PAGEMAP_SCAN _IOWR('f', 16, struct emu_pm_scan_arg)
 
+/* PROCMAP_QUERY uAPI (linux/fs.h, 6.11+): the mapping that holds an address. */
+struct emu_procmap_query {
+	uint64_t size;
+	uint64_t query_flags;
+	uint64_t query_addr;
+	uint64_t vma_start;
+	uint64_t vma_end;
+	uint64_t vma_flags;
+	uint64_t vma_page_size;
+	uint64_t vma_offset;
+	uint64_t inode;
+	uint32_t dev_major;
+	uint32_t dev_minor;
+	uint32_t vma_name_size;
+	uint32_t build_id_size;
+	uint64_t vma_name_addr;
+	uint64_t build_id_addr;
+};
+
+_Static_assert(sizeof(struct emu_procmap_query) == 104, "struct procmap_query is 104 bytes");
+
+#define EMU_PROCMAP_QUERY _IOWR('f', 17, struct emu_procmap_query)
+
 /* /proc/self/pagemap entry bits (Documentation/admin-guide/mm/pagemap.rst) */
 #define PM_PRESENT (UINT64_C(1) << 63)
 #define PM_FILE_OR_SHARED (UINT64_C(1) << 61)
@@ -118,8 +141,8 @@ probe_zero_pfn(int fd)
 	return (ent & PM_PRESENT) ? ent & PM_PFN_MASK : 0;
 }
 
-int
-emu_walk_init(struct emu_iommu *e, enum emu_walk_mode mode)
+static int
+walk_init_mode(struct emu_iommu *e, enum emu_walk_mode mode)
 {
 	struct emu_page_region r[1];
 	uint64_t walk_end;
@@ -160,12 +183,83 @@ emu_walk_init(struct emu_iommu *e, enum emu_walk_mode mode)
 	return 0;
 }
 
+/* PROCMAP_QUERY of the mapping that holds a: 0, or a negative errno. */
+static int
+procmap_query(int fd, uint64_t a, struct emu_procmap_query *q)
+{
+	memset(q, 0, sizeof(*q));
+	q->size = sizeof(*q);
+	q->query_addr = a;   /* query_flags 0: only a mapping that holds a */
+	return ioctl(fd, EMU_PROCMAP_QUERY, q) == 0 ? 0 : -errno;
+}
+
+int
+emu_walk_init(struct emu_iommu *e, enum emu_walk_mode mode)
+{
+	struct emu_procmap_query q;
+	int ret = walk_init_mode(e, mode);
+
+	if (ret < 0)
+		return ret;
+	/*
+	 * Where no page table exists yet below a 1 GiB entry, the kernel reports the
+	 * not-present pages of a hugetlb mapping without PAGE_IS_HUGE (and pagemap never
+	 * tells): the walker then asks the mapping's page size, so that the device asks
+	 * once per huge page, not once per 4 KiB of it.
+	 */
+	e->maps_fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
+	if (e->maps_fd >= 0 &&
+			(ret = procmap_query(e->maps_fd, (uintptr_t)&e->maps_fd, &q)) < 0) {
+		EMU_LOG(INFO, "PROCMAP_QUERY not available (%s, Linux 6.11+): not-present huge "
+			"pages where the kernel has no page table yet are asked for per 4 KiB",
+			strerror(-ret));
+		close(e->maps_fd);
+		e->maps_fd = -1;
+	}
+	return 0;
+}
+
 void
 emu_walk_fini(struct emu_iommu *e)
 {
 	if (e->pagemap_fd >= 0)
 		close(e->pagemap_fd);
 	e->pagemap_fd = -1;
+	if (e->maps_fd >= 0)
+		close(e->maps_fd);
+	e->maps_fd = -1;
+}
+
+void
+emu_walk_job_start(struct emu_dev *d)
+{
+	memset(d->vma, 0, sizeof(d->vma));
+	d->vma_next = 0;
+}
+
+/*
+ * The page size of the mapping that holds a (a hugetlb mapping's huge page size), for a
+ * page the walk found not present and not reported huge; remembered for the job (a job
+ * runs on mappings the application keeps). EMU_PAGE_SIZE when it cannot be told.
+ */
+static uint64_t
+vma_page_size(struct emu_dev *d, uint64_t a)
+{
+	struct emu_procmap_query q;
+	struct emu_vma *v;
+
+	for (unsigned int i = 0; i < EMU_VMA_CACHE; i++)
+		if (d->vma[i].start <= a && a < d->vma[i].end)
+			return d->vma[i].size;
+	if (d->e->maps_fd < 0 || procmap_query(d->e->maps_fd, a, &q) < 0)
+		return EMU_PAGE_SIZE;
+	v = &d->vma[d->vma_next++ % EMU_VMA_CACHE];
+	v->start = q.vma_start;
+	v->end = q.vma_end;
+	/* a page size the walk can step by, or 4 KiB */
+	v->size = q.vma_page_size > EMU_PAGE_SIZE && rte_is_power_of_2(q.vma_page_size) &&
+		(q.vma_start & (q.vma_page_size - 1)) == 0 ? q.vma_page_size : EMU_PAGE_SIZE;
+	return v->size;
 }
 
 static void
@@ -419,6 +513,16 @@ emu_translate(struct emu_dev *d, uint32_t key, uint64_t addr, uint64_t len, uint
 	return RTE_MIN(p, end) - addr;
 }
 
+/* The size of the page at a in walked region r, as the resolver populates it. */
+static uint64_t
+region_page_size(struct emu_dev *d, const struct emu_region *r, uint64_t a)
+{
+	if (r->flags & EMU_R_HUGE)
+		return EMU_HUGE_SIZE;
+	/* present 4 KiB pages tell their size; a hole in the page tables does not */
+	return r->flags & EMU_R_PRESENT ? EMU_PAGE_SIZE : vma_page_size(d, a);
+}
+
 unsigned int
 emu_walk_missing(struct emu_dev *d, uint64_t addr, uint64_t len, uint32_t perm,
 		uint64_t *pages, unsigned int max, enum emu_miss *stop)
@@ -441,11 +545,11 @@ emu_walk_missing(struct emu_dev *d, uint64_t addr, uint64_t len, uint32_t perm,
 		}
 		if ((region_perm(r->flags) & perm) != perm) {
 			/* one request per huge page: the resolver populates at the mapping's size */
-			uint64_t step = r->flags & EMU_R_HUGE ? EMU_HUGE_SIZE : EMU_PAGE_SIZE;
-
-			for (uint64_t a = p; a < r->end && a < end && n < max;
-					a = RTE_ALIGN_FLOOR(a + step, step))
+			for (uint64_t a = p, step; a < r->end && a < end && n < max;
+					a = RTE_ALIGN_FLOOR(a + step, step)) {
+				step = region_page_size(d, r, a);
 				pages[n++] = a;
+			}
 		}
 		p = r->end;
 	}
@@ -457,12 +561,15 @@ emu_walk_missing(struct emu_dev *d, uint64_t addr, uint64_t len, uint32_t perm,
 /* The end of the page (as the resolver populates it) that holds a, per the last walk:
  * a huge page's end for a THP or hugetlb region, else the next 4 KiB page. */
 uint64_t
-emu_walk_page_end(const struct emu_dev *d, uint64_t a)
+emu_walk_page_end(struct emu_dev *d, uint64_t a)
 {
 	const struct emu_scan *s = &d->scan;
 
 	for (unsigned int i = 0; i < s->n; i++)
-		if (s->r[i].start <= a && a < s->r[i].end && (s->r[i].flags & EMU_R_HUGE))
-			return RTE_ALIGN_FLOOR(a + EMU_HUGE_SIZE, EMU_HUGE_SIZE);
+		if (s->r[i].start <= a && a < s->r[i].end) {
+			uint64_t size = region_page_size(d, &s->r[i], a);
+
+			return RTE_ALIGN_FLOOR(a + size, size);
+		}
 	return page_floor(a) + EMU_PAGE_SIZE;
 }
