@@ -157,8 +157,9 @@ fail:
 /*
  * ---- building a snapshot from /proc/self/maps ----
  *
- * maps costs no page walk (smaps walks every present page of every mapping, which is
- * milliseconds with DPDK's heap mapped). What maps does not say is found this way:
+ * maps is one line per mapping and no page walk; smaps formats ~20 lines per mapping
+ * and walks its present pages (~6 ms against ~1 ms for maps in a DPDK process with
+ * ~1,000 mappings). What maps does not say is found this way:
  *  - page size: only a mapping of a pseudo file system (device major 0, a path) can
  *    be hugetlb (hugetlbfs files, MAP_HUGETLB "/anon_hugepage", hugetlb memfd, SysV
  *    SHM_HUGETLB). Its page size is asked once per device per refresh: PROCMAP_QUERY
@@ -204,6 +205,7 @@ struct maps_procmap_query {
 	uint64_t vma_name_addr;
 	uint64_t build_id_addr;
 };
+_Static_assert(sizeof(struct maps_procmap_query) == 104, "struct procmap_query is 104 bytes");
 #define MAPS_PROCMAP_QUERY _IOWR('f', 17, struct maps_procmap_query)
 
 enum thp_mode { THP_NEVER, THP_ALWAYS, THP_MADVISE };
@@ -566,6 +568,8 @@ thp_apply(struct iopf_maps *m, const uint8_t *anon, enum thp_mode mode)
 	bool need = !known_valid;
 	int err, r;
 
+	if (mode != THP_MADVISE)
+		known_valid = false; /* flags may change before madvise mode comes back */
 	if (mode == THP_NEVER)
 		return 0;
 	if (mode == THP_ALWAYS) {

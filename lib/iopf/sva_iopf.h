@@ -64,8 +64,8 @@
  *    R_PERM: write to read-only, read of PROT_NONE, execute of non-exec).
  *  A group is answered with the worst result of its pages.
  *
- * Mappings snapshot: sva_iopf_maps_refresh() reads /proc/self/maps (ranges, rwx; no
- * page walk, unlike smaps, whose cost grows with present memory) on the control path
+ * Mappings snapshot: sva_iopf_maps_refresh() reads /proc/self/maps (ranges, rwx; one
+ * line per mapping, no page walk, unlike smaps) on the control path
  * and swaps the result in under RCU (rte_rcu_qsbr; pollers are online only inside a
  * poll call). When the maps text and the THP mode are those of the previous refresh,
  * the snapshot is kept as it is. What maps does not say:
@@ -78,10 +78,14 @@
  *    top-level enabled) read at every refresh: "never" or prctl(PR_SET_THP_DISABLE):
  *    none; "always": all of them (MADV_NOHUGEPAGE is not visible in maps: such a range
  *    is populated 2 MiB at a time); "madvise": those with MADV_HUGEPAGE, taken from
- *    /proc/self/smaps (THPeligible), which is read only when the list of anonymous
- *    private ranges changed since its last read (MADV_HUGEPAGE on part of a mapping
- *    splits it, so that shows); MADV_HUGEPAGE of a whole mapping whose range did not
- *    change is seen at the next change of that list.
+ *    /proc/self/smaps (THPeligible). smaps costs several times maps, so it is read
+ *    only when an anonymous private mapping holding an aligned 2 MiB block is new,
+ *    split, or merged from several since the previous refresh; one whose range is
+ *    unchanged, or that grew from one such mapping (brk, a merged neighbour: the
+ *    kernel merges only mappings of equal flags), keeps its answer. MADV_HUGEPAGE on
+ *    part of a mapping splits it, so it is seen at the next refresh; MADV_HUGEPAGE
+ *    or MADV_NOHUGEPAGE of a whole mapping is seen once that mapping is split,
+ *    merged or made again.
  * An address missing from the snapshot (a mapping newer than the snapshot) is
  * populated at 4 KiB and the kernel's answer decides (ENOMEM: outside any mapping). A
  * mapping whose permissions were raised after the snapshot is judged by the old
