@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <sys/mman.h>
 
 #include <rte_cycles.h>
@@ -227,7 +228,12 @@ bonds_cold(struct perf_sva *s, unsigned int n, size_t len, double *pages_per_s)
 			.src = (uintptr_t)src + i * BONDS_SLICE,
 			.dst = (uintptr_t)dst + i * BONDS_SLICE, .len = BONDS_SLICE };
 
-		ret = sva_emu_submit(s->dev[0], &d, &c[i]);
+		/* the work queue holds wq_depth jobs, in flight included: wait for the
+		 * device to take one when it is full */
+		for (unsigned int tries = 0;
+				(ret = sva_emu_submit(s->dev[0], &d, &c[i])) == -EAGAIN &&
+				tries < 1000000; tries++)
+			usleep(10);
 	}
 	for (size_t i = 0; i < njobs && ret == 0; i++) {
 		ret = sva_emu_wait(s->dev[0], &c[i], PERF_SVA_WAIT_US);
