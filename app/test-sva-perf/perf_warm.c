@@ -284,9 +284,9 @@ perf_bonds(struct sva_perf_ctx *ctx)
 	}
 	/* Bond 1 through sva_bind() (it sets the fault path up), PASID 1; the others
 	 * directly on the fault path (lib/iopf: attach the PASID, add the bond), PASIDs
-	 * 2..4096: sva_bind() takes a mappings snapshot (/proc/self/smaps) at every bind,
-	 * milliseconds in a process with DPDK's heap mapped, and 4096 of them would take
-	 * most of the run. The rotation is the run of PASIDs 1..n. */
+	 * 2..4096: sva_bind() refreshes the mappings snapshot at every bind (a read of
+	 * /proc/self/maps, about 1 ms with DPDK's heap mapped), and 4096 of them would
+	 * take seconds of the run. The rotation is the run of PASIDs 1..n. */
 	p.pasid_min = p.pasid_max = 1;
 	t0 = rte_rdtsc();
 	s.bonds[0] = sva_bind(s.dev[0], s.set, &p);
