@@ -22,6 +22,7 @@
 #include <sva_iopf.h>
 
 #include "sva_test.h"
+#include "test_pagemap.h"
 #include "test_iopf_emu.h"
 #include "test_sva_common.h"
 
@@ -200,7 +201,7 @@ copy_64m_one(void)
 	int ret;
 
 	TEST_ASSERT(src != NULL && dst != NULL, "memory");
-	madvise(src, len, MADV_NOHUGEPAGE);
+	TEST_ASSERT_SUCCESS(test_no_thp(src, len), "4 KiB pages for the source");
 	/* untouched: every page but what the allocator wrote its header into (ASan) */
 	missing = sva_t_pages_missing(src, len) + sva_t_pages_missing(dst, len);
 	TEST_ASSERT_GREATER_EQ(missing, 2 * len / PG - 2, "untouched memory");

@@ -2,6 +2,8 @@
 #ifndef TEST_PAGEMAP_H
 #define TEST_PAGEMAP_H
 
+#include <stddef.h>
+
 /* What /proc/self/pagemap says of the 4 KiB page holding an address: how tests see
  * whether the fault path really made a page present, and for write. */
 
@@ -22,5 +24,10 @@ test_page_present(const void *addr)
 
 	return s < 0 ? s : s != TEST_PAGE_ABSENT;
 }
+
+/* MADV_NOHUGEPAGE on every page holding [p, p + len) (malloc's pointers are not page
+ * aligned, and madvise refuses those), so that counts per 4 KiB page hold in any THP
+ * mode. 0 or -errno. */
+int test_no_thp(const void *p, size_t len);
 
 #endif /* TEST_PAGEMAP_H */

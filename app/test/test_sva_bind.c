@@ -117,7 +117,7 @@ copy_64m_one(const char *model)
 	uint64_t missing;
 
 	TEST_ASSERT(src != NULL && dst != NULL, "memory");
-	madvise(src, len, MADV_NOHUGEPAGE);
+	TEST_ASSERT_SUCCESS(test_no_thp(src, len), "4 KiB pages for the source");
 	TEST_ASSERT_SUCCESS(sva_t_open(model, "prq_depth=4096", "prg_window=32"), "open");
 	/* untouched: every page but what the allocator wrote its header into (ASan) */
 	missing = sva_t_pages_missing(src, len) + sva_t_pages_missing(dst, len);

@@ -169,14 +169,15 @@ fail:
  *  - THP eligibility (2 MiB, anonymous private mappings only): the PMD-size mode of
  *    /sys/kernel/mm/transparent_hugepage (hugepages-2048kB/enabled, "inherit" meaning
  *    the top-level enabled) and prctl(PR_GET_THP_DISABLE), read at every refresh.
- *    "never" or disabled: none. "always": every anonymous private mapping
- *    (MADV_NOHUGEPAGE ranges included: maps does not show them; they are populated
- *    2 MiB at a time). "madvise": only mappings with MADV_HUGEPAGE, which only smaps
- *    shows. smaps costs several times maps (per-mapping formatting and the page
- *    walk), so it is read only when a candidate (anonymous private, accessible,
- *    holding an aligned 2 MiB block) cannot be inferred from the candidates of the
- *    previous refresh (thp_infer(): same range, or grown from one); MADV_HUGEPAGE on
- *    part of a mapping splits it, so that is always seen.
+ *    "never" or disabled: none. "always" and "madvise": the kernel's own THPeligible
+ *    of smaps, which knows MADV_HUGEPAGE and MADV_NOHUGEPAGE (maps shows neither:
+ *    "always" without it would populate MADV_NOHUGEPAGE ranges 2 MiB at a time, and
+ *    "madvise" would not know which ranges asked for huge pages). smaps costs several
+ *    times maps (per-mapping formatting and the page walk), so it is read only when a
+ *    candidate (anonymous private, accessible, holding an aligned 2 MiB block) cannot
+ *    be inferred from the candidates of the previous refresh in the same mode
+ *    (thp_infer(): same range, or grown from one); madvise() on part of a mapping
+ *    splits it, so that is always seen.
  *  - nothing changed: when the maps text and the THP mode equal the previous
  *    refresh's, the current snapshot is kept (no swap, no grace period).
  */
@@ -227,10 +228,11 @@ static pthread_mutex_t refresh_lock = PTHREAD_MUTEX_INITIALIZER;
 static char *last_text;
 static size_t last_len;
 static int last_mode = -1;
-/* madvise mode: the THP candidates of the last refresh and their eligibility */
+/* "always"/"madvise": the THP candidates of the last refresh and their eligibility */
 static struct thp_range *known;
 static uint32_t known_n;
 static bool known_valid;
+static enum thp_mode known_mode; /* the mode the known answers were read in */
 /* the THP-eligible ranges of the smaps read in progress */
 static struct thp_range *thp_ranges;
 static uint32_t thp_n;
@@ -372,7 +374,7 @@ range_cmp(const void *a, const void *b)
 	return x->start < y->start ? -1 : x->start > y->start;
 }
 
-/* Read smaps for the THP-eligible ranges (madvise mode). */
+/* Read smaps for the THP-eligible ranges (the kernel's THPeligible). */
 static int
 thp_ranges_read(void)
 {
@@ -559,22 +561,17 @@ thp_infer(uint64_t start, uint64_t end)
 	return -1;
 }
 
-/* Set v->thp by the rule of the mode; madvise mode may read smaps (see above). */
+/* Set v->thp by the rule of the mode; "always" and "madvise" may read smaps (see above). */
 static int
 thp_apply(struct iopf_maps *m, const uint8_t *anon, enum thp_mode mode)
 {
 	struct thp_range *k;
 	uint32_t nk = 0;
-	bool need = !known_valid;
+	bool need = !known_valid || known_mode != mode;
 	int err, r;
 
-	if (mode != THP_MADVISE)
-		known_valid = false; /* flags may change before madvise mode comes back */
-	if (mode == THP_NEVER)
-		return 0;
-	if (mode == THP_ALWAYS) {
-		for (uint32_t i = 0; i < m->n; i++)
-			m->v[i].thp = anon[i] && m->v[i].page_shift == 12;
+	if (mode == THP_NEVER) {
+		known_valid = false; /* flags may change before another mode comes back */
 		return 0;
 	}
 	k = malloc(m->n * sizeof(*k));
@@ -614,6 +611,7 @@ thp_apply(struct iopf_maps *m, const uint8_t *anon, enum thp_mode mode)
 	known = k;
 	known_n = nk;
 	known_valid = true;
+	known_mode = mode;
 	return 0;
 }
 

@@ -76,9 +76,9 @@
  *  - THP eligibility (2 MiB blocks), for anonymous private mappings only, by the mode
  *    of /sys/kernel/mm/transparent_hugepage (hugepages-2048kB/enabled, "inherit": the
  *    top-level enabled) read at every refresh: "never" or prctl(PR_SET_THP_DISABLE):
- *    none; "always": all of them (MADV_NOHUGEPAGE is not visible in maps: such a range
- *    is populated 2 MiB at a time); "madvise": those with MADV_HUGEPAGE, taken from
- *    /proc/self/smaps (THPeligible). smaps costs several times maps, so it is read
+ *    none; "always" (all but MADV_NOHUGEPAGE ones) and "madvise" (those with
+ *    MADV_HUGEPAGE): the kernel's THPeligible of /proc/self/smaps, since maps shows
+ *    neither advice. smaps costs several times maps, so it is read
  *    only when an anonymous private mapping holding an aligned 2 MiB block is new,
  *    split, or merged from several since the previous refresh; one whose range is
  *    unchanged, or that grew from one such mapping (brk, a merged neighbour: the
