@@ -28,6 +28,7 @@
 #include <rte_rcu_qsbr.h>
 
 #include "iopf_pvt.h"
+#include "sva_procmap_pvt.h"
 
 static struct rte_rcu_qsbr *iopf_qsbr;
 static pthread_mutex_t maps_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -188,26 +189,6 @@ fail:
 #define PR_GET_THP_DISABLE 42
 #endif
 
-/* PROCMAP_QUERY (linux/fs.h of 6.11; Debian 12's headers lack it) */
-struct maps_procmap_query {
-	uint64_t size;
-	uint64_t query_flags;
-	uint64_t query_addr;
-	uint64_t vma_start;
-	uint64_t vma_end;
-	uint64_t vma_flags;
-	uint64_t vma_page_size;
-	uint64_t vma_offset;
-	uint64_t inode;
-	uint32_t dev_major;
-	uint32_t dev_minor;
-	uint32_t vma_name_size;
-	uint32_t build_id_size;
-	uint64_t vma_name_addr;
-	uint64_t build_id_addr;
-};
-_Static_assert(sizeof(struct maps_procmap_query) == 104, "struct procmap_query is 104 bytes");
-#define MAPS_PROCMAP_QUERY _IOWR('f', 17, struct maps_procmap_query)
 
 enum thp_mode { THP_NEVER, THP_ALWAYS, THP_MADVISE };
 
@@ -340,7 +321,7 @@ static uint8_t
 page_shift_query(int fd, struct dev_shift *cache, uint32_t *ncache, uint32_t dev,
 		uint64_t start, const char *path, bool *no_query)
 {
-	struct maps_procmap_query q;
+	struct sva_procmap_query q;
 	uint8_t shift;
 
 	for (uint32_t i = 0; i < *ncache; i++)
@@ -351,7 +332,7 @@ page_shift_query(int fd, struct dev_shift *cache, uint32_t *ncache, uint32_t dev
 		memset(&q, 0, sizeof(q));
 		q.size = sizeof(q);
 		q.query_addr = start;
-		if (ioctl(fd, MAPS_PROCMAP_QUERY, &q) == 0)
+		if (ioctl(fd, SVA_PROCMAP_QUERY, &q) == 0)
 			shift = shift_of_bytes(q.vma_page_size);
 		else if (errno == ENOTTY || errno == EINVAL)
 			*no_query = true; /* before Linux 6.11 */

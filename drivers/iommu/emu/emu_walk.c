@@ -29,6 +29,7 @@
 #include <unistd.h>
 
 #include "emu_pvt.h"
+#include "sva_procmap_pvt.h"
 
 /* PAGEMAP_SCAN uAPI (linux/fs.h, 6.7+): Debian 12's headers are 6.1. */
 struct emu_page_region {
@@ -61,29 +62,6 @@ _Static_assert(sizeof(struct emu_page_region) == 24, "struct page_region is 24 b
 #define EMU_PAGE_IS_PFNZERO (1u << 5)
 #define EMU_PAGE_IS_HUGE (1u << 6)
 #define EMU_PAGEMAP_SCAN _IOWR('f', 16, struct emu_pm_scan_arg)
-
-/* PROCMAP_QUERY uAPI (linux/fs.h, 6.11+): the mapping that holds an address. */
-struct emu_procmap_query {
-	uint64_t size;
-	uint64_t query_flags;
-	uint64_t query_addr;
-	uint64_t vma_start;
-	uint64_t vma_end;
-	uint64_t vma_flags;
-	uint64_t vma_page_size;
-	uint64_t vma_offset;
-	uint64_t inode;
-	uint32_t dev_major;
-	uint32_t dev_minor;
-	uint32_t vma_name_size;
-	uint32_t build_id_size;
-	uint64_t vma_name_addr;
-	uint64_t build_id_addr;
-};
-
-_Static_assert(sizeof(struct emu_procmap_query) == 104, "struct procmap_query is 104 bytes");
-
-#define EMU_PROCMAP_QUERY _IOWR('f', 17, struct emu_procmap_query)
 
 /* /proc/self/pagemap entry bits (Documentation/admin-guide/mm/pagemap.rst) */
 #define PM_PRESENT (UINT64_C(1) << 63)
@@ -185,18 +163,18 @@ walk_init_mode(struct emu_iommu *e, enum emu_walk_mode mode)
 
 /* PROCMAP_QUERY of the mapping that holds a: 0, or a negative errno. */
 static int
-procmap_query(int fd, uint64_t a, struct emu_procmap_query *q)
+procmap_query(int fd, uint64_t a, struct sva_procmap_query *q)
 {
 	memset(q, 0, sizeof(*q));
 	q->size = sizeof(*q);
 	q->query_addr = a;   /* query_flags 0: only a mapping that holds a */
-	return ioctl(fd, EMU_PROCMAP_QUERY, q) == 0 ? 0 : -errno;
+	return ioctl(fd, SVA_PROCMAP_QUERY, q) == 0 ? 0 : -errno;
 }
 
 int
 emu_walk_init(struct emu_iommu *e, enum emu_walk_mode mode)
 {
-	struct emu_procmap_query q;
+	struct sva_procmap_query q;
 	int ret = walk_init_mode(e, mode);
 
 	if (ret < 0)
@@ -245,7 +223,7 @@ emu_walk_job_start(struct emu_dev *d)
 static uint64_t
 vma_page_size(struct emu_dev *d, uint64_t a)
 {
-	struct emu_procmap_query q;
+	struct sva_procmap_query q;
 	struct emu_vma *v;
 
 	for (unsigned int i = 0; i < EMU_VMA_CACHE; i++)
