@@ -62,6 +62,8 @@ enum sva_pasid_table_format {
 #define SVA_IOMMU_CAP_ATTACH_RID (1ull << 5)    /**< page table on the RID */
 #define SVA_IOMMU_CAP_ATTACH_PASID (1ull << 6)  /**< page table on a PASID */
 #define SVA_IOMMU_CAP_PASID_TABLE (1ull << 7)   /**< guest-owned PASID table bind */
+#define SVA_IOMMU_CAP_PIN (1ull << 8)           /**< pinned mode: ranges made resident and
+						     mapped up front (no page requests needed) */
 /** @} */
 
 /** What an iommu can do. */

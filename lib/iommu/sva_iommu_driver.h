@@ -19,6 +19,9 @@
 extern "C" {
 #endif
 
+/** pasid argument of pin_range/unpin_range for the RID (requests without PASID). */
+#define SVA_PIN_RID UINT32_MAX
+
 struct sva_iommu_driver {
 	const char *name;               /**< "emu", "iommufd": the devargs prefix */
 	const char *const *iommu_keys;  /**< keys sva_iommu_create accepts, NULL-terminated */
@@ -54,6 +57,18 @@ struct sva_iommu_driver {
 	int (*page_response)(struct sva_iommu *iommu, const struct sva_page_response *resp,
 			uint16_t n);
 	int (*iotlb_inval)(struct sva_iommu *iommu, uint32_t pasid, uint64_t addr, uint64_t size);
+	/**
+	 * Pinned mode (optional; a driver that has it sets SVA_IOMMU_CAP_PIN). Control path.
+	 * pin_range makes [addr, addr + len) (page aligned by the core) resident and
+	 * reachable by the device at IOVA == VA with perm (SVA_FAULT_PERM_READ, | _WRITE)
+	 * for the RID (pasid == SVA_PIN_RID) or a PASID, before any DMA: no page request
+	 * is ever needed for it. unpin_range undoes exactly one earlier pin_range.
+	 * @return 0 or a negative errno (logged by the driver with the range).
+	 */
+	int (*pin_range)(struct sva_dev *dev, uint32_t pasid, uint64_t addr, uint64_t len,
+			uint32_t perm);
+	void (*unpin_range)(struct sva_dev *dev, uint32_t pasid, uint64_t addr, uint64_t len);
+
 	/** Optional (NULL: nothing to do). */
 	int (*range_resolved)(struct sva_iommu *iommu, struct sva_dev *dev, uint32_t pasid,
 			uint64_t addr, uint64_t len, uint32_t perm);
