@@ -28,7 +28,9 @@ fi
 say() { printf '[svapoll] vm: %s\n' "$*" >&2; }
 unavailable() { say "$*"; exit 2; }
 
-cfg_hash=$(cat "$here/kernel.config" "$here/kernel.sh" | sha256sum | cut -c1-12)
+# Bump when the way the image is built changes (not for edits that build the same image).
+RECIPE=1
+cfg_hash=$( { grep -v "^#" "$here/kernel.config"; echo "recipe $RECIPE"; } | sha256sum | cut -c1-12)
 
 # A cached image for this series and config, the newest package version first.
 lookup() {
@@ -83,7 +85,7 @@ fetch_source() {
 fetch_source
 kver=$(dpkg-deb -f "$deb" Version)
 src=$cache/src/linux-$series-$kver
-key=$cache/vm/linux-$series.$kver-$cfg_hash
+key=$cache/vm/linux-$kver-$cfg_hash
 if [ ! -f "$src/Makefile" ]; then
 	say "unpacking $(basename "$deb")"
 	rm -rf "$src" "$src.tmp"
@@ -94,7 +96,7 @@ if [ ! -f "$src/Makefile" ]; then
 	rm -rf "$src.tmp"
 fi
 
-obj=$cache/build/linux-$series.$kver-$cfg_hash
+obj=$cache/build/linux-$kver-$cfg_hash
 mkdir -p "$obj"
 log=$obj/build.log
 say "configuring (tinyconfig + buildtools/vm/kernel.config) in $obj"

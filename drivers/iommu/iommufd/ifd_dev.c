@@ -49,7 +49,8 @@ attach(struct ifd_iommu *p, bool with_pasid, uint32_t pasid)
 		.pt_id = p->hwpt_id,
 		.pasid = with_pasid ? pasid : 0,
 	};
-	int ret = ifd_ioctl(p->devfd, VFIO_DEVICE_ATTACH_IOMMUFD_PT, &at, p->name);
+	int ret = p->mock ? ifd_mock_attach(p, with_pasid, pasid, p->hwpt_id) :
+		ifd_ioctl(p->devfd, VFIO_DEVICE_ATTACH_IOMMUFD_PT, &at, p->name);
 
 	if (ret == 0) {
 		p->attached++;
@@ -61,7 +62,9 @@ attach(struct ifd_iommu *p, bool with_pasid, uint32_t pasid)
 		return ret;
 	if (with_pasid && ret == -EINVAL)
 		IFD_LOG(ERR, "%s: attaching PASID %u was refused (EINVAL): PASID attach through "
-			"VFIO needs Linux 6.15 or later and a device with PASID enabled", p->name, pasid);
+			"VFIO needs Linux 6.15 or later and a device with PASID enabled, and the "
+			"kernel refuses it while the RID is attached to a page table allocated "
+			"without IOMMU_HWPT_ALLOC_PASID", p->name, pasid);
 	else
 		IFD_LOG(ERR, "%s: attaching the %s%.0u to hwpt %u failed: %s", p->name,
 			with_pasid ? "PASID " : "RID", with_pasid ? pasid : 0, p->hwpt_id,
@@ -77,7 +80,8 @@ detach(struct ifd_iommu *p, bool with_pasid, uint32_t pasid)
 		.flags = with_pasid ? VFIO_DEVICE_DETACH_PASID : 0,
 		.pasid = with_pasid ? pasid : 0,
 	};
-	int ret = ifd_ioctl(p->devfd, VFIO_DEVICE_DETACH_IOMMUFD_PT, &de, p->name);
+	int ret = p->mock ? ifd_mock_detach(p, with_pasid, pasid) :
+		ifd_ioctl(p->devfd, VFIO_DEVICE_DETACH_IOMMUFD_PT, &de, p->name);
 
 	if (ret != 0 && ret != -ENOTTY)
 		IFD_LOG(WARNING, "%s: detaching the %s%.0u failed: %s (it goes when the device is "

@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -104,6 +105,8 @@ ifd_release(struct ifd_iommu *p)
 		IFD_LOG(NOTICE, "%s: teardown: the kernel answers Invalid every page request still "
 			"pending on the fault queue (auto-response); svapoll writes none for them",
 			p->name);
+	if (p->mock)
+		ifd_mock_close(p); /* detaches the RID from the hwpt first */
 	ifd_destroy_obj(p, p->hwpt_id, "hwpt");
 	if (p->fault_fd >= 0)
 		close(p->fault_fd);
@@ -144,15 +147,19 @@ ifd_bind(struct ifd_iommu *p)
 	struct iommu_hw_info hw = { .size = sizeof(hw) };
 	int ret;
 
-	ret = ifd_ioctl(p->devfd, VFIO_DEVICE_BIND_IOMMUFD, &bind, p->name);
-	if (ret != 0) {
-		if (ret != -ENOTTY)
+	if (p->mock) {
+		ret = ifd_mock_open(p); /* sets dev_id (and the IOAS the mock device needs) */
+	} else {
+		ret = ifd_ioctl(p->devfd, VFIO_DEVICE_BIND_IOMMUFD, &bind, p->name);
+		if (ret != 0 && ret != -ENOTTY)
 			IFD_LOG(ERR, "%s: binding %s to the iommufd failed: %s%s", p->name, p->cdev,
 				strerror(-ret), ret == -EBUSY ? " (the device is in use, e.g. "
 				"through its VFIO group)" : "");
-		return ret;
+		if (ret == 0)
+			p->dev_id = bind.out_devid;
 	}
-	p->dev_id = bind.out_devid;
+	if (ret != 0)
+		return ret;
 	hw.dev_id = p->dev_id;
 	ret = ifd_ioctl(p->iommufd, IOMMU_GET_HW_INFO, &hw, p->name);
 	if (ret != 0) {
@@ -181,13 +188,16 @@ ifd_alloc_objects(struct ifd_iommu *p, unsigned int pasid_mode)
 	if (ret != 0)
 		return ret;
 
-	ret = ifd_ioctl(p->iommufd, IOMMU_IOAS_ALLOC, &ioas, p->name);
-	if (ret != 0) {
-		if (ret != -ENOTTY)
-			IFD_LOG(ERR, "%s: IOMMU_IOAS_ALLOC failed: %s", p->name, strerror(-ret));
-		return ret;
+	if (p->ioas_id == 0) { /* dev=mock allocated it already */
+		ret = ifd_ioctl(p->iommufd, IOMMU_IOAS_ALLOC, &ioas, p->name);
+		if (ret != 0) {
+			if (ret != -ENOTTY)
+				IFD_LOG(ERR, "%s: IOMMU_IOAS_ALLOC failed: %s", p->name,
+					strerror(-ret));
+			return ret;
+		}
+		p->ioas_id = ioas.out_ioas_id;
 	}
-	p->ioas_id = ioas.out_ioas_id;
 
 	ret = ifd_ioctl(p->iommufd, IOMMU_FAULT_QUEUE_ALLOC, &fault, p->name);
 	if (ret != 0) {
@@ -240,9 +250,16 @@ ifd_iommu_create(struct sva_iommu *iommu, const struct rte_kvargs *kv)
 	if (ret < 0)
 		return ret;
 	p->iommufd = ret;
-	ret = ifd_cdev_resolve(&ifd_default_paths, dev, p->cdev, sizeof(p->cdev), p->bdf,
-		sizeof(p->bdf));
-	if (ret == 0) {
+	if (strcmp(dev, "mock") == 0) {
+		/* The kernel's selftest mock device instead of a VFIO cdev (ifd_mock.c). */
+		p->mock = true;
+		snprintf(p->cdev, sizeof(p->cdev), "mock");
+		ret = 0;
+	} else {
+		ret = ifd_cdev_resolve(&ifd_default_paths, dev, p->cdev, sizeof(p->cdev), p->bdf,
+			sizeof(p->bdf));
+	}
+	if (ret == 0 && !p->mock) {
 		ret = ifd_cdev_open(p->cdev);
 		if (ret >= 0) {
 			p->devfd = ret;
@@ -253,6 +270,8 @@ ifd_iommu_create(struct sva_iommu *iommu, const struct rte_kvargs *kv)
 		ret = ifd_bind(p);
 	if (ret == 0)
 		ret = ifd_alloc_objects(p, pasid_mode);
+	if (ret == 0 && p->mock)
+		ret = ifd_mock_park(p);
 	if (ret == 0)
 		ret = ifd_fq_init(&p->fq, p->fault_fd, p->burst);
 	if (ret == 0)

@@ -238,6 +238,77 @@ _Static_assert(IOMMU_IOAS_MAP == 0x3b85 && IOMMU_FAULT_QUEUE_ALLOC == 0x3b8e &&
 	VFIO_DEVICE_BIND_IOMMUFD == 0x3b76 && VFIO_DEVICE_ATTACH_IOMMUFD_PT == 0x3b77,
 	"ioctl numbers: type ';' (0x3b), iommufd 0x80+n, VFIO 100+n");
 
+/*
+ * The kernel's iommufd selftest mock (CONFIG_IOMMUFD_TEST): IOMMU_TEST_CMD and the part
+ * of struct iommu_test_cmd that dev=mock uses. Not an installed uAPI header in any
+ * kernel (drivers/iommu/iommufd/iommufd_test.h), so always our own definition; the
+ * union is 48 bytes in the kernel (its largest member, 'dirty'), padded here to match.
+ */
+enum {
+	IFD_TEST_OP_MOCK_DOMAIN_REPLACE = 10,
+	IFD_TEST_OP_MOCK_DOMAIN_FLAGS = 12,
+	IFD_TEST_OP_TRIGGER_IOPF = 15,
+	IFD_TEST_OP_PASID_ATTACH = 18,
+	IFD_TEST_OP_PASID_REPLACE = 19,
+	IFD_TEST_OP_PASID_DETACH = 20,
+	IFD_TEST_OP_MD_CHECK_MAP = 3,
+};
+#define IFD_MOCK_FLAGS_DEVICE_PASID (1u << 2)
+#define IFD_MOCK_APERTURE_START (UINT64_C(1) << 24)   /* [16 MiB, 2 GiB) */
+#define IFD_MOCK_APERTURE_END (UINT64_C(1) << 31)
+#define IFD_HW_INFO_TYPE_SELFTEST 0xfeedbeefu
+
+struct ifd_test_cmd {
+	__u32 size;
+	__u32 op;
+	__u32 id;
+	__u32 __reserved;
+	union {
+		struct {
+			__u32 out_stdev_id;
+			__u32 out_hwpt_id;
+			__u32 out_idev_id;
+			__u32 dev_flags;
+		} mock_domain_flags;
+		struct {
+			__u32 pt_id;
+		} mock_domain_replace;
+		struct {
+			__aligned_u64 iova;
+			__aligned_u64 length;
+			__aligned_u64 uptr;
+		} check_map;
+		struct {
+			__u32 dev_id;
+			__u32 pasid;
+			__u32 grpid;
+			__u32 perm;
+			__u64 addr;
+		} trigger_iopf;
+		struct {
+			__u32 pasid;
+			__u32 pt_id;
+		} pasid_attach;
+		struct {
+			__u32 pasid;
+		} pasid_detach;
+		__u8 __union_size[48];
+	};
+	__u32 last;
+};
+#define IFD_IOMMU_TEST_CMD _IO(';', 0x80 + 32)
+
+_Static_assert(sizeof(struct ifd_test_cmd) == 72, "iommu_test_cmd is 72 bytes");
+_Static_assert(offsetof(struct ifd_test_cmd, mock_domain_flags.out_idev_id) == 24 &&
+	offsetof(struct ifd_test_cmd, mock_domain_flags.dev_flags) == 28,
+	"mock_domain_flags layout");
+_Static_assert(offsetof(struct ifd_test_cmd, trigger_iopf.perm) == 28 &&
+	offsetof(struct ifd_test_cmd, trigger_iopf.addr) == 32, "trigger_iopf layout");
+_Static_assert(offsetof(struct ifd_test_cmd, pasid_attach.pt_id) == 20, "pasid_attach layout");
+_Static_assert(offsetof(struct ifd_test_cmd, check_map.uptr) == 32, "check_map layout");
+_Static_assert(offsetof(struct ifd_test_cmd, last) == 64, "iommu_test_cmd last at 64");
+_Static_assert(IFD_IOMMU_TEST_CMD == 0x3ba0, "IOMMU_TEST_CMD is _IO(';', 0xa0)");
+
 /** Bytes of one fault record and one response on the fault fd. */
 #define IFD_PGFAULT_SIZE ((size_t)sizeof(struct iommu_hwpt_pgfault))
 #define IFD_RESPONSE_SIZE ((size_t)sizeof(struct iommu_hwpt_page_response))

@@ -18,6 +18,11 @@
  * Devargs of sva_iommu_create():
  *   iommufd,dev=0000:3b:00.0          a PCI device bound to vfio-pci, or
  *   iommufd,dev=/dev/vfio/devices/vfio3
+ *   iommufd,dev=mock                  tests only: the kernel's iommufd selftest mock
+ *                          device (CONFIG_IOMMUFD_TEST) instead of a VFIO device: its
+ *                          TRIGGER_IOPF op raises page requests on the real fault
+ *                          queue; IOVAs must lie in its aperture [16 MiB, 2 GiB).
+ *                          Refused (EOPNOTSUPP) on kernels without that option.
  *   [,pasid=auto|on|off]   PASID-capable page table: auto (default) when the IOMMU
  *                          reports PASID bits, on (refuse if it does not), off (RID only)
  *   [,burst=256]           fault records per read() (1..4096); also the largest page
