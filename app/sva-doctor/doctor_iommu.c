@@ -417,6 +417,20 @@ fault_rules(const struct pci_dev_info *p, const struct unit *u, char *miss, size
 		str_copy(alt, al, "try svapoll's iommufd driver with pri=auto and watch its log");
 		break;
 	}
+	if (u->kind == K_VTD || u->kind == K_AMD) {
+		/* "n" only from a readable kernel config that lacks them */
+		const char *iopf = kconfig("IOMMU_IOPF"), *ppri = kconfig("PCI_PRI");
+
+		if (iopf != NULL && strcmp(iopf, "n") == 0) {
+			str_append(miss, ml, ", ", "kernel without CONFIG_IOMMU_IOPF");
+			str_append(alt, al, "; or ", "a kernel with CONFIG_IOMMU_IOPF (selected by "
+				"CONFIG_INTEL_IOMMU_SVM or CONFIG_AMD_IOMMU)");
+		}
+		if (ppri != NULL && strcmp(ppri, "n") == 0) {
+			str_append(miss, ml, ", ", "kernel without CONFIG_PCI_PRI");
+			str_append(alt, al, "; or ", "a kernel with CONFIG_PCI_PRI");
+		}
+	}
 	if (doc.kmajor > 0 && !kernel_at_least(6, 13)) {
 		str_append(miss, ml, ", ", "kernel older than 6.13");
 		str_append(alt, al, "; or ", "Linux 6.13 or later (fault queue on IOAS page "

@@ -167,8 +167,18 @@ def config(ats=False, pri=False, pasid_req=False, pasid=False, size=4096):
         off += 0x40
     return bytes(c)
 
-def machine(root, cmdline, units, devs, bind=True):
+KCONFIG = ("IOMMUFD", "VFIO", "VFIO_PCI", "VFIO_DEVICE_CDEV", "IOMMU_IOPF", "PCI_PASID",
+           "PCI_PRI", "PCI_ATS", "USERFAULTFD")
+
+def machine(root, cmdline, units, devs, bind=True, unset=None):
     w(f"{root}/proc/sys/kernel/osrelease", "7.3.4-fake\n")
+    if unset is not None:  # <root>/proc/config.gz, as CONFIG_IKCONFIG_PROC gives it
+        import gzip
+        text = "\n".join(f"# CONFIG_{o} is not set" if o in unset else f"CONFIG_{o}=y"
+                         for o in KCONFIG + ("INTEL_IOMMU_SCALABLE_MODE_DEFAULT_ON",))
+        os.makedirs(f"{root}/proc", exist_ok=True)
+        with gzip.open(f"{root}/proc/config.gz", "wt") as f:
+            f.write("#\n" + text + "\n")
     w(f"{root}/proc/cmdline", cmdline + "\n")
     w(f"{root}/dev/iommu", "")
     os.makedirs(f"{root}/dev/vfio/devices", exist_ok=True)
@@ -229,7 +239,10 @@ devs = {
     "0000:21:00.0": dev("ivhd0", config(ats=True, pri=True, pasid_req=True)),
     "0000:30:00.0": dev("smmu3.0x0000000009050000", full),
 }
-machine(f"{top}/mixed", "BOOT_IMAGE=/vmlinuz intel_iommu=on,sm_on", units, devs)
+machine(f"{top}/mixed", "BOOT_IMAGE=/vmlinuz intel_iommu=on,sm_on", units, devs, unset=())
+# scalable mode from the kernel's default (no sm_on), a kernel without CONFIG_IOMMU_IOPF
+machine(f"{top}/noiopf", "BOOT_IMAGE=/vmlinuz intel_iommu=on", {"dmar0": units["dmar0"]},
+        {"0000:10:00.0": devs["0000:10:00.0"]}, unset=("IOMMU_IOPF",))
 machine(f"{top}/unbound", "BOOT_IMAGE=/vmlinuz intel_iommu=on,sm_on", units,
         dict(devs, **{"0000:40:00.0": dev("dmar0", config(ats=True))}), bind=False)
 
@@ -270,6 +283,8 @@ run_tree mixed
 format_ok mixed
 has mixed '[ OK ] kernel: Linux 7.3.4-fake has every iommufd feature svapoll uses: iommufd (6.2), VFIO device cdev and HWPT/hw-info ioctls (6.6), fault queue (nested page tables) (6.11), fault queue on IOAS page tables (6.13), PASID attach through VFIO (6.15)' \
 	"the kernel release comes from <root>/proc/sys/kernel/osrelease"
+has mixed '[ OK ] kernel config: CONFIG_IOMMUFD=y, CONFIG_VFIO=y, CONFIG_VFIO_PCI=y, CONFIG_VFIO_DEVICE_CDEV=y, CONFIG_IOMMU_IOPF=y, CONFIG_PCI_PASID=y, CONFIG_PCI_PRI=y, CONFIG_PCI_ATS=y' \
+	"kernel config from <root>/proc/config.gz"
 has mixed '[ OK ] /dev/iommu: present and opens read-write' "<root>/dev/iommu"
 has mixed '[ OK ] VFIO cdev: /dev/vfio/devices/vfio0 -> 0000:10:00.0 (driver vfio-pci)' "<root>/dev/vfio/devices"
 has mixed "[ OK ] pci: 0000:10:00.0 $IDS driver vfio-pci, NUMA node -, IOMMU dmar0: PASID 20 bits, PRI (256 outstanding requests) +PASID-in-response, ATS yes: an SVA endpoint" \
@@ -335,6 +350,15 @@ run_tree unbound --summary
 has unbound '0000:10:00.0 iommufd: unusable (not bound to vfio-pci, then usable)' "unbound PASID/PRI device: unusable, then usable"
 has unbound '0000:11:00.0 iommufd: unusable (not bound to vfio-pci, then pinned-only)' "unbound PASID device without PRI"
 lacks unbound '0000:40:00.0' "a device with neither PASID nor PRI is not checked when none is bound"
+run_tree noiopf
+format_ok noiopf
+has noiopf '[ OK ] IOMMU unit: dmar0 (Intel VT-d): scalable mode yes (ecap SMTS bit 43 set; CONFIG_INTEL_IOMMU_SCALABLE_MODE_DEFAULT_ON=y), PASID yes (ecap PASID bit 40 set, PSS 20 bits), page requests yes (ecap PRS bit 29 set, PDS bit 42 set), device TLB/ATS yes (ecap DT bit 2); cap d2008c40660462, ecap d9820000007: can deliver I/O page faults' \
+	"scalable mode from the kernel config default"
+has noiopf "[WARN] I/O page faults: 0000:10:00.0 $IDS behind dmar0 (Intel VT-d): no faults: kernel without CONFIG_IOMMU_IOPF; $VTD_RULE — fix: $PINNED; or a kernel with CONFIG_IOMMU_IOPF (selected by CONFIG_INTEL_IOMMU_SVM or CONFIG_AMD_IOMMU)" \
+	"a kernel without CONFIG_IOMMU_IOPF: no faults"
+has noiopf '[INFO] iommufd verdict: 0000:10:00.0 pinned-only (kernel without CONFIG_IOMMU_IOPF)' \
+	"a kernel without CONFIG_IOMMU_IOPF: pinned-only"
+
 SVA_DOCTOR_ROOT="$fake/edu" "$doctor" --summary | grep -Fqx '0000:00:03.0 iommufd: pinned-only (device has no PRI, device has no ATS, IOMMU without PRS, IOMMU without PDS, IOMMU without device TLB)' ||
 	fail "SVA_DOCTOR_ROOT works as --root"
 
