@@ -37,8 +37,8 @@ _Static_assert(sizeof(struct pm_scan_arg) == 96, "pm_scan_arg is 96 bytes");
 static void
 mounts_of(const char *pagesize, char *out, size_t len)
 {
-	char line[1024], dev[256], dir[512], type[64], opts[512];
-	FILE *f = fopen("/proc/mounts", "r");
+	char line[1024], dev[256], dir[512], type[64], opts[512], path[PATH_MAX];
+	FILE *f = fopen(rpath(path, sizeof(path), "/proc/mounts"), "r");
 
 	out[0] = '\0';
 	if (f == NULL)
@@ -67,13 +67,13 @@ check_hugepages(void)
 	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
 		char path[PATH_MAX], nr[32] = "0", fr[32] = "0", mnt[512];
 
-		snprintf(path, sizeof(path), "/sys/kernel/mm/hugepages/%s/nr_hugepages", sizes[i].dir);
+		rpath(path, sizeof(path), "/sys/kernel/mm/hugepages/%s/nr_hugepages", sizes[i].dir);
 		if (read_text(path, nr, sizeof(nr)) != 0) {
 			report(V_INFO, "hugepages", NULL, "%s: not supported by this kernel/CPU",
 				sizes[i].name);
 			continue;
 		}
-		snprintf(path, sizeof(path), "/sys/kernel/mm/hugepages/%s/free_hugepages", sizes[i].dir);
+		rpath(path, sizeof(path), "/sys/kernel/mm/hugepages/%s/free_hugepages", sizes[i].dir);
 		read_text(path, fr, sizeof(fr));
 		mounts_of(sizes[i].opt, mnt, sizeof(mnt));
 		if (i == 0 && (atoi(nr) == 0 || mnt[0] == '\0'))
@@ -96,7 +96,8 @@ check_numa(void)
 	char online[128] = "", list[512] = "";
 	struct dirent *de;
 	int nodes = 0;
-	DIR *d = opendir("/sys/devices/system/node");
+	char dpath[PATH_MAX];
+	DIR *d = opendir(rpath(dpath, sizeof(dpath), "/sys/devices/system/node"));
 
 	if (d == NULL) {
 		report(V_INFO, "numa", NULL, "no /sys/devices/system/node: kernel without NUMA: "
@@ -108,14 +109,15 @@ check_numa(void)
 
 		if (strncmp(de->d_name, "node", 4) != 0 || de->d_name[4] < '0' || de->d_name[4] > '9')
 			continue;
-		snprintf(path, sizeof(path), "/sys/devices/system/node/%s/cpulist", de->d_name);
+		rpath(path, sizeof(path), "/sys/devices/system/node/%s/cpulist", de->d_name);
 		read_text(path, cpus, sizeof(cpus));
 		snprintf(one, sizeof(one), "%.16s cpus %.128s", de->d_name, cpus[0] ? cpus : "none");
 		str_append(list, sizeof(list), "; ", one);
 		nodes++;
 	}
 	closedir(d);
-	read_text("/sys/devices/system/node/online", online, sizeof(online));
+	read_text(rpath(dpath, sizeof(dpath), "/sys/devices/system/node/online"), online,
+		sizeof(online));
 	report(V_OK, "numa", NULL, "%d node(s) online (%s): %s; pollers and queues belong on the "
 		"device's node (see the pci lines)", nodes, online, list);
 }
