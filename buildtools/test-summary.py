@@ -5,7 +5,9 @@
 sva-test prints 'sva-test: N passed, N failed, N skipped' for the cases it ran; any
 other meson test counts as one case by its result. A test that failed or timed out
 without reporting a failed case counts one failure more, so a crash is never lost.
-usage: test-summary.py LABEL=BUILD_DIR [LABEL=BUILD_DIR ...]
+A LABEL=FILE.json argument is a run counted elsewhere (the VM tier's results.json:
+passed, failed, skipped, failures); a missing file counts as one failure.
+usage: test-summary.py LABEL=BUILD_DIR|LABEL=FILE.json [...]
 """
 import json
 import re
@@ -38,13 +40,24 @@ def summarize(build_dir):
     return passed, failed, skipped, failures
 
 
+def summarize_json(path):
+    with open(path, encoding="utf-8") as f:
+        res = json.load(f)
+    if res.get("skip_reason"):
+        print(f"  skipped: {res['skip_reason']}")
+    return res["passed"], res["failed"], res["skipped"], res.get("failures", [])
+
+
 def main(argv):
     total = [0, 0, 0]
     for arg in argv[1:]:
         label, _, build_dir = arg.partition("=")
         try:
-            p, f, s, failures = summarize(build_dir)
-        except OSError as err:
+            if build_dir.endswith(".json"):
+                p, f, s, failures = summarize_json(build_dir)
+            else:
+                p, f, s, failures = summarize(build_dir)
+        except (OSError, ValueError, KeyError) as err:
             print(f"{label}: no test log ({err}): counted as 1 failed")
             p, f, s, failures = 0, 1, 0, []
         print(f"{label}: {p} passed, {f} failed, {s} skipped")

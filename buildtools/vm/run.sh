@@ -12,6 +12,7 @@
 #                         then is killed and every suite it did not finish counts as failed
 #   --json FILE           write {"passed","failed","skipped","failures","seconds"} there
 #   --kernel-lookup-only  never build the kernel: no cached image is a skip
+#   --list                print the default suites, one a line
 # With no SUITE: the tier's default list ($DEFAULT_SUITES).
 # Exit: 0 nothing failed (skips included), 1 a failure.
 set -euo pipefail
@@ -29,7 +30,8 @@ while [ $# -gt 0 ]; do
 	--timeout) timeout=$2; shift ;;
 	--json) json=$2; shift ;;
 	--kernel-lookup-only) lookup_only=1 ;;
-	-h|--help) sed -n '3,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	--list) echo $DEFAULT_SUITES | tr ' ' '\n'; exit 0 ;;
+	-h|--help) sed -n '3,18p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	-*) echo "run.sh: unknown option $1" >&2; exit 2 ;;
 	*) suites+=("$1") ;;
 	esac
