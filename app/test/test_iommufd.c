@@ -440,25 +440,31 @@ test_ifd_fq_socket_many_bursts(void)
 
 /* ---- test double 2: a model of the kernel's read/write rules in the framing's hooks ----
  *
- * read(count): EINVAL unless count is a multiple of 40; otherwise whole groups while
- * they fit, 0 when none (or the next) does not. write(count): EINVAL unless a multiple
- * of 8; responses taken one by one until an unknown cookie or code, returning the bytes
- * done, or EINVAL when the first was bad. Injected on top: EINTR, EAGAIN, a torn read,
- * a cap on the responses taken per write (short writes), a hard error. A model of the
- * kernel only, to check our framing.
+ * The rules of drivers/iommu/iommufd/eventq.c (7.3): read(count): ESPIPE unless count
+ * is a multiple of 40; otherwise whole groups while they fit; when the FIRST group does
+ * not fit, EINVAL (7.3, 6.12.101+) or 0 (6.11 - 6.15: km.oversize_zero), the group
+ * staying at the head. write(count): ESPIPE unless a multiple of 8; responses taken one
+ * by one until an unknown cookie or code, returning the bytes done, or EINVAL when the
+ * first was bad. poll(): POLLIN while anything is queued. Injected on top: EINTR,
+ * EAGAIN, ESPIPE, a torn read, a cap on the responses taken per write (short writes),
+ * a hard error, a group arriving between a read and a poll. A model of the kernel only,
+ * to check our framing.
  */
 
 static struct {
-	struct iommu_hwpt_pgfault q[64];
+	struct iommu_hwpt_pgfault q[128];
 	unsigned int qh, qn;
-	uint32_t pending[64];  /* cookies read, not answered */
+	uint32_t pending[128];  /* cookies read, not answered */
 	unsigned int npending;
-	uint32_t answered[64];
+	uint32_t answered[128];
 	unsigned int nanswered;
-	unsigned int bad_counts, reads, writes;
-	int eintr_once, eagain_once, ebadf;
+	unsigned int bad_counts, reads, writes, polls;
+	int eintr_once, eagain_once, ebadf, espipe_once;
+	int oversize_zero;          /* 6.11 - 6.15: 0 instead of EINVAL for a group too big */
 	unsigned int torn_extra;    /* bytes of the next record to tear off into a read */
 	unsigned int write_cap;     /* responses per write, 0 = all */
+	int arrive_on_poll;         /* queue arrive_rec when polled (a race) */
+	struct iommu_hwpt_pgfault arrive_rec;
 } km;
 
 static void
@@ -487,7 +493,7 @@ km_read(int fd, void *buf, size_t count)
 	}
 	if (count % IFD_PGFAULT_SIZE) {
 		km.bad_counts++;
-		errno = EINVAL;
+		errno = ESPIPE;
 		return -1;
 	}
 	while (km.qh < km.qn) {
@@ -496,8 +502,13 @@ km_read(int fd, void *buf, size_t count)
 		while (end < km.qn && !(km.q[end].flags & IOMMU_PGFAULT_FLAGS_LAST_PAGE))
 			end++;
 		end++; /* include LAST */
-		if ((end - km.qh) * IFD_PGFAULT_SIZE > count - done)
+		if ((end - km.qh) * IFD_PGFAULT_SIZE > count - done) {
+			if (done == 0 && !km.oversize_zero) {
+				errno = EINVAL; /* "Read count doesn't fit the first fault group" */
+				return -1;
+			}
 			break;
+		}
 		memcpy((char *)buf + done, &km.q[km.qh], (end - km.qh) * IFD_PGFAULT_SIZE);
 		done += (end - km.qh) * IFD_PGFAULT_SIZE;
 		for (; km.qh < end; km.qh++)
@@ -535,9 +546,10 @@ km_write(int fd, const void *buf, size_t count)
 		errno = EAGAIN;
 		return -1;
 	}
-	if (count % IFD_RESPONSE_SIZE) {
+	if (count % IFD_RESPONSE_SIZE || km.espipe_once) {
+		km.espipe_once = 0;
 		km.bad_counts++;
-		errno = EINVAL;
+		errno = ESPIPE;
 		return -1;
 	}
 	if (km.write_cap && n > km.write_cap)
@@ -559,6 +571,18 @@ km_write(int fd, const void *buf, size_t count)
 	return (ssize_t)(done * IFD_RESPONSE_SIZE);
 }
 
+static int
+km_poll(int fd)
+{
+	RTE_SET_USED(fd);
+	km.polls++;
+	if (km.arrive_on_poll) {
+		km.arrive_on_poll = 0;
+		km_queue(km.arrive_rec);
+	}
+	return km.qh < km.qn;
+}
+
 static struct ifd_fq km_fq;
 static int km_fd = -1;
 
@@ -573,6 +597,7 @@ km_setup(void)
 		return TEST_FAILED;
 	km_fq.read_fn = km_read;
 	km_fq.write_fn = km_write;
+	km_fq.poll_fn = km_poll;
 	return TEST_SUCCESS;
 }
 
@@ -619,12 +644,169 @@ test_ifd_fq_kernel_read_rules(void)
 	TEST_ASSERT_EQUAL(out[0].prm.cookie, 4, "cookie 4");
 	TEST_ASSERT_EQUAL(km_fq.stats.partial_bytes, 10, "10 torn bytes dropped");
 
-	/* A group larger than the buffer: the kernel returns 0 for it, for ever. This is the
-	 * documented limit of burst=: it must be at least the largest group. */
+	TEST_ASSERT_EQUAL(km.npending, 4, "cookies 1-4 read, waiting for answers");
+	TEST_ASSERT_EQUAL(km_fq.stats.oversized + km_fq.stats.grows, 0, "no group too big");
+	return TEST_SUCCESS;
+}
+
+/* Kernel 7.3 / 6.12.101+: the head group larger than the buffer is EINVAL, for ever,
+ * unless the buffer grows (it used to stall the queue). */
+static int
+test_ifd_fq_group_too_big_einval(void)
+{
+	const uint32_t L = IOMMU_PGFAULT_FLAGS_LAST_PAGE;
+	struct sva_fault out[64];
+
 	for (unsigned int i = 0; i < 5; i++)
 		km_queue(pgfault(i == 4 ? L : 0, 1, 0, 5, 1, 0x8000 + i * 0x1000ull, 5));
-	TEST_ASSERT_EQUAL(ifd_fq_read(&km_fq, out, 8), 0, "a 5-record group never fits 4");
-	TEST_ASSERT_EQUAL(km.npending, 4, "cookies 1-4 read, waiting for answers");
+	km_queue(pgfault(L, 1, 0, 6, 1, 0x20000, 6));
+	log_capture_start();
+	TEST_ASSERT_EQUAL(ifd_fq_read(&km_fq, out, 64), 6, "5-record group + 1 after growing 4 -> 8");
+	log_capture_stop();
+	TEST_ASSERT_EQUAL(km.reads, 2, "EINVAL at 4 records, then one read at 8");
+	TEST_ASSERT_EQUAL(km_fq.stats.oversized, 1, "one oversized head group");
+	TEST_ASSERT_EQUAL(km_fq.stats.grows, 1, "grown once");
+	TEST_ASSERT_EQUAL(km_fq.rcap, 8, "8 records now");
+	TEST_ASSERT_EQUAL(km_fq.stats.read_errors, 0, "EINVAL is not an error here");
+	TEST_ASSERT_EQUAL(out[4].prm.cookie, 5, "the big group whole");
+	TEST_ASSERT_EQUAL(out[5].prm.cookie, 6, "then the next");
+	TEST_ASSERT_LOGGED("IOMMUFD: fault queue: a page request group larger than the read "
+		"buffer (4 records; the kernel hands out whole groups only): buffer grown to 8 "
+		"records (a rare allocation on the poll lcore; burst= sets the first size)\n");
+
+	/* 20 records: 8 -> 16 -> 32, two more EINVALs, logged at INFO only */
+	for (unsigned int i = 0; i < 20; i++)
+		km_queue(pgfault(i == 19 ? L : 0, 1, 0, 7, 2, 0x100000 + i * 0x1000ull, 7));
+	km.reads = 0;
+	TEST_ASSERT_EQUAL(ifd_fq_read(&km_fq, out, 64), 20, "20 records");
+	TEST_ASSERT_EQUAL(km.reads, 3, "EINVAL at 8, EINVAL at 16, data at 32");
+	TEST_ASSERT_EQUAL(km_fq.stats.grows, 3, "three doublings");
+	TEST_ASSERT_EQUAL(km_fq.rcap, 32, "32 records");
+
+	/* beyond the bound: stuck, said once at ERR, no allocation beyond it */
+	km_fq.rmax = 32;
+	for (unsigned int i = 0; i < 40; i++)
+		km_queue(pgfault(i == 39 ? L : 0, 1, 0, 8, 1, 0x200000 + i * 0x1000ull, 8));
+	log_capture_start();
+	TEST_ASSERT_EQUAL(ifd_fq_read(&km_fq, out, 64), 0, "40 never fits 32");
+	TEST_ASSERT_EQUAL(ifd_fq_read(&km_fq, out, 64), 0, "still not");
+	log_capture_stop();
+	TEST_ASSERT_EQUAL(km_fq.stats.stalled, 2, "two stuck reads");
+	TEST_ASSERT_EQUAL(km_fq.stats.grows, 3, "no more growth");
+	TEST_ASSERT_LOGGED("IOMMUFD: fault queue: a page request group larger than 32 records is "
+		"at the head: the kernel never splits a group and retries it on every read, so this "
+		"queue is stuck");
+	TEST_ASSERT(strstr(strstr(log_buf, "is stuck") + 1, "is stuck") == NULL, "said once");
+	return TEST_SUCCESS;
+}
+
+/* Kernels 6.11 - 6.15 say 0 for the oversized head group: poll() decides. */
+static int
+test_ifd_fq_group_too_big_zero(void)
+{
+	const uint32_t L = IOMMU_PGFAULT_FLAGS_LAST_PAGE;
+	struct sva_fault out[16];
+	unsigned int i;
+
+	km.oversize_zero = 1;
+	/* nothing queued: 64 empty reads, one poll that says no data, no growth */
+	for (i = 0; i < IFD_FQ_POLL_EVERY; i++)
+		TEST_ASSERT_EQUAL(ifd_fq_read(&km_fq, out, 16), 0, "empty");
+	TEST_ASSERT_EQUAL(km.polls, 1, "one stall check after 64 empty reads");
+	TEST_ASSERT_EQUAL(km.reads, 64, "no extra read");
+	TEST_ASSERT_EQUAL(km_fq.stats.grows, 0, "empty is empty");
+
+	/* a 5-record group: 0 from read 63 times, then poll says POLLIN, a second read at 4
+	 * is 0 again: grow to 8 and read it */
+	for (i = 0; i < 5; i++)
+		km_queue(pgfault(i == 4 ? L : 0, 1, 0, 5, 1, 0x8000 + i * 0x1000ull, 5));
+	km.reads = km.polls = 0;
+	for (i = 0; i < IFD_FQ_POLL_EVERY - 1; i++)
+		TEST_ASSERT_EQUAL(ifd_fq_read(&km_fq, out, 16), 0, "read %u: 0 as the kernel says", i);
+	TEST_ASSERT_EQUAL(km.polls, 0, "no poll before the 64th empty read");
+	TEST_ASSERT_EQUAL(ifd_fq_read(&km_fq, out, 16), 5, "the 64th: grown and read");
+	TEST_ASSERT_EQUAL(km.polls, 1, "one poll");
+	TEST_ASSERT_EQUAL(km.reads, 66, "63 + read, re-read after POLLIN, read at 8");
+	TEST_ASSERT_EQUAL(km_fq.stats.stall_checks, 2, "two stall checks in all");
+	TEST_ASSERT_EQUAL(km_fq.stats.oversized, 1, "one oversized group");
+	TEST_ASSERT_EQUAL(km_fq.stats.grows, 1, "grown once");
+	TEST_ASSERT_EQUAL(km_fq.rcap, 8, "to 8");
+
+	/* a race: a small group arrives between the 64th empty read and the poll: the
+	 * re-read gets it, no growth */
+	km.arrive_rec = pgfault(L, 1, 0, 9, 1, 0x9000, 9);
+	km.arrive_on_poll = 1;
+	km.reads = km.polls = 0;
+	for (i = 0; i < IFD_FQ_POLL_EVERY - 1; i++)
+		TEST_ASSERT_EQUAL(ifd_fq_read(&km_fq, out, 16), 0, "empty");
+	TEST_ASSERT_EQUAL(ifd_fq_read(&km_fq, out, 16), 1, "the late group");
+	TEST_ASSERT_EQUAL(out[0].prm.cookie, 9, "cookie 9");
+	TEST_ASSERT_EQUAL(km.reads, 65, "64 + the re-read");
+	TEST_ASSERT_EQUAL(km_fq.stats.grows, 1, "no growth for a group that fits");
+	return TEST_SUCCESS;
+}
+
+/* eventq.c: counts not a multiple of the record (40) or response (8) are ESPIPE. */
+static int
+test_ifd_fq_espipe(void)
+{
+	struct iommu_hwpt_pgfault rec[2];
+	struct iommu_hwpt_page_response r[2] = { { 0, 0 }, { 0, 0 } };
+	struct sva_page_response resp;
+	struct sva_fault out[2];
+
+	errno = 0;
+	TEST_ASSERT_EQUAL(km_read(-1, rec, 39), -1, "39 bytes");
+	TEST_ASSERT_EQUAL(errno, ESPIPE, "read: ESPIPE, not EINVAL");
+	errno = 0;
+	TEST_ASSERT_EQUAL(km_write(-1, r, 7), -1, "7 bytes");
+	TEST_ASSERT_EQUAL(errno, ESPIPE, "write: ESPIPE, not EINVAL");
+	km.bad_counts = 0;
+
+	/* the framing never sends such counts; if a write is ESPIPE all the same, it is an
+	 * I/O error (counted, logged), not a refused cookie */
+	km_queue(pgfault(IOMMU_PGFAULT_FLAGS_LAST_PAGE, 1, 0, 1, 1, 0x1000, 1));
+	TEST_ASSERT_EQUAL(ifd_fq_read(&km_fq, out, 2), 1, "one group");
+	resp = answer(&out[0], SVA_PAGE_RESP_SUCCESS);
+	km.espipe_once = 1;
+	log_capture_start();
+	TEST_ASSERT_EQUAL(ifd_fq_write(&km_fq, &resp, 1), -EIO, "ESPIPE -> -EIO");
+	log_capture_stop();
+	TEST_ASSERT_EQUAL(km_fq.stats.refused, 0, "not a refusal");
+	TEST_ASSERT_EQUAL(km_fq.stats.write_errors, 1, "a write error");
+	TEST_ASSERT_LOGGED("IOMMUFD: fault queue: write of 8 bytes refused (ESPIPE): not a "
+		"multiple of the 8-byte response\n");
+	TEST_ASSERT_EQUAL(ifd_fq_write(&km_fq, &resp, 1), 1, "then it goes");
+	TEST_ASSERT_EQUAL(km.npending, 0, "answered");
+	return TEST_SUCCESS;
+}
+
+/* include/linux/iommu.h: IOMMU_FAULT_PAGE_RESPONSE_NEEDS_PASID is (1 << 2); intel/prq.c
+ * sets it with PASID_VALID on every request with a PASID, and eventq.c copies the
+ * kernel's flags into the record as they are. */
+static int
+test_ifd_kernel_fault_flags(void)
+{
+	const uint32_t needs_pasid = 1u << 2;
+	struct iommu_hwpt_pgfault k = pgfault(0x1 | 0x2 | needs_pasid, 7, 0x42, 3,
+		IOMMU_PGFAULT_PERM_READ, 0x7f0000002000ull, 11);
+	struct sva_fault f, out[4];
+
+	TEST_ASSERT_EQUAL(ifd_pgfault_to_fault(&k, &f), IFD_CONV_KERNEL_FLAGS,
+		"a kernel-internal bit, not an unknown one");
+	TEST_ASSERT_EQUAL(f.prm.flags, SVA_FAULT_PR_PASID_VALID | SVA_FAULT_PR_LAST_PAGE |
+		SVA_FAULT_PR_COOKIE, "masked: bit 2 is not PRIV_DATA");
+	TEST_ASSERT_EQUAL(f.prm.pasid, 0x42, "pasid");
+
+	km_queue(k);
+	k.cookie = 12;
+	km_queue(k);
+	k.cookie = 13;
+	k.flags = 0x2 | (1u << 7);
+	km_queue(k);
+	TEST_ASSERT_EQUAL(ifd_fq_read(&km_fq, out, 4), 3, "three records");
+	TEST_ASSERT_EQUAL(km_fq.stats.kernel_flags, 2, "two with NEEDS_PASID");
+	TEST_ASSERT_EQUAL(km_fq.stats.unknown_bits, 1, "one truly unknown bit");
 	return TEST_SUCCESS;
 }
 
@@ -1180,6 +1362,10 @@ static struct sva_test_suite iommufd_suite = {
 		SVA_TEST_CASE_ST(km_setup, km_teardown, test_ifd_fq_kernel_read_rules),
 		SVA_TEST_CASE_ST(km_setup, km_teardown, test_ifd_fq_kernel_write_rules),
 		SVA_TEST_CASE_ST(km_setup, km_teardown, test_ifd_fq_write_again_short_error),
+		SVA_TEST_CASE_ST(km_setup, km_teardown, test_ifd_fq_group_too_big_einval),
+		SVA_TEST_CASE_ST(km_setup, km_teardown, test_ifd_fq_group_too_big_zero),
+		SVA_TEST_CASE_ST(km_setup, km_teardown, test_ifd_fq_espipe),
+		SVA_TEST_CASE_ST(km_setup, km_teardown, test_ifd_kernel_fault_flags),
 		SVA_TEST_CASE(test_ifd_fq_init_args),
 		SVA_TEST_CASE(test_ifd_maptab),
 		SVA_TEST_CASE(test_ifd_create_no_dev_iommu),
