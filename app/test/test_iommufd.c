@@ -38,7 +38,9 @@
 
 #include "ifd_fq.h"
 #include "ifd_map.h"
+#include "ifd_pci.h"
 #include "ifd_probe.h"
+#include "ifd_pvt.h"
 #include "ifd_record.h"
 #include "ifd_uapi.h"
 
@@ -1310,6 +1312,645 @@ test_ifd_probe_enotty_and_pasid(void)
 	return TEST_SUCCESS;
 }
 
+/* ---- a model of the kernel's iommufd ioctls (ifd_ioctl_hook) ----
+ *
+ * Objects get fixed ids (IOAS 1, fault queue 2, HWPT 3); HWPT_ALLOC refuses the PASID
+ * flag with EOPNOTSUPP when told to (hw_pagetable.c on kernels before 6.15 and on
+ * stable ones that already report PASID bits); IOAS_IOVA_RANGES answers as ioas.c
+ * (EMSGSIZE with num_iovas when the array is short, out_iova_alignment); maps and
+ * unmaps are recorded; VFIO attach fails with a chosen errno. A model only.
+ */
+
+static struct {
+	unsigned int hwpt_allocs, fault_allocs, range_calls, destroys, attaches;
+	uint32_t hwpt_flags[4], hwpt_fault_id[4];
+	int refuse_pasid_flag, attach_errno, map_errno;
+	uint64_t align;
+	struct iommu_iova_range ranges[8];
+	uint32_t nranges;
+	uint32_t hw_type;
+	uint8_t pasid_bits;
+	union ifd_hw_info_data hw;
+	char ops[32][96];
+	unsigned int nops;
+} ko;
+
+static struct ifd_iommu kp;
+
+static int
+ko_ioctl(int fd, unsigned long req, void *arg)
+{
+	RTE_SET_USED(fd);
+	if (req == IOMMU_IOAS_ALLOC) {
+		((struct iommu_ioas_alloc *)arg)->out_ioas_id = 1;
+	} else if (req == IOMMU_FAULT_QUEUE_ALLOC) {
+		struct iommu_fault_alloc *f = arg;
+
+		ko.fault_allocs++;
+		f->out_fault_id = 2;
+		f->out_fault_fd = (uint32_t)open("/dev/null", O_RDWR | O_CLOEXEC);
+	} else if (req == IOMMU_HWPT_ALLOC) {
+		struct iommu_hwpt_alloc *h = arg;
+
+		if (ko.hwpt_allocs < 4) {
+			ko.hwpt_flags[ko.hwpt_allocs] = h->flags;
+			ko.hwpt_fault_id[ko.hwpt_allocs] = h->fault_id;
+		}
+		ko.hwpt_allocs++;
+		if ((h->flags & IOMMU_HWPT_ALLOC_PASID) && ko.refuse_pasid_flag) {
+			errno = EOPNOTSUPP;
+			return -1;
+		}
+		h->out_hwpt_id = 3;
+	} else if (req == IOMMU_IOAS_IOVA_RANGES) {
+		struct iommu_ioas_iova_ranges *q = arg;
+		struct iommu_iova_range *out = (void *)(uintptr_t)q->allowed_iovas;
+		uint32_t max = q->num_iovas;
+
+		ko.range_calls++;
+		q->out_iova_alignment = ko.align;
+		for (uint32_t i = 0; i < ko.nranges && i < max; i++)
+			out[i] = ko.ranges[i];
+		q->num_iovas = ko.nranges;
+		if (ko.nranges > max) {
+			errno = EMSGSIZE;
+			return -1;
+		}
+	} else if (req == IOMMU_IOAS_MAP) {
+		struct iommu_ioas_map *m = arg;
+
+		if (ko.nops < 32)
+			snprintf(ko.ops[ko.nops++], 96, "map %" PRIx64 "+%" PRIx64 " iova %" PRIx64
+				" flags %u", (uint64_t)m->user_va, (uint64_t)m->length,
+				(uint64_t)m->iova, m->flags);
+		if (ko.map_errno) {
+			errno = ko.map_errno;
+			return -1;
+		}
+	} else if (req == IOMMU_IOAS_UNMAP) {
+		struct iommu_ioas_unmap *u = arg;
+
+		if (ko.nops < 32)
+			snprintf(ko.ops[ko.nops++], 96, "unmap %" PRIx64 "+%" PRIx64,
+				(uint64_t)u->iova, (uint64_t)u->length);
+	} else if (req == IOMMU_DESTROY) {
+		ko.destroys++;
+	} else if (req == IOMMU_GET_HW_INFO) {
+		struct iommu_hw_info *h = arg;
+
+		memcpy((void *)(uintptr_t)h->data_uptr, &ko.hw, RTE_MIN(h->data_len, sizeof(ko.hw)));
+		h->out_data_type = ko.hw_type;
+		h->out_max_pasid_log2 = ko.pasid_bits;
+		h->out_capabilities = IOMMU_HW_CAP_PCI_PASID_EXEC;
+	} else if (req == VFIO_DEVICE_ATTACH_IOMMUFD_PT) {
+		ko.attaches++;
+		if (ko.attach_errno) {
+			errno = ko.attach_errno;
+			return -1;
+		}
+	} else {
+		errno = ENOTTY;
+		return -1;
+	}
+	return 0;
+}
+
+#define KO_ASSERT_OPS(...) do { \
+	const char *sva_want_[] = { __VA_ARGS__ }; \
+	TEST_ASSERT_EQUAL(ko.nops, RTE_DIM(sva_want_), "number of map/unmap ioctls (first '%s')", \
+		ko.nops ? ko.ops[0] : "none"); \
+	for (unsigned int sva_i_ = 0; sva_i_ < RTE_DIM(sva_want_); sva_i_++) \
+		TEST_ASSERT(strcmp(ko.ops[sva_i_], sva_want_[sva_i_]) == 0, \
+			"ioctl %u: '%s', expected '%s'", sva_i_, ko.ops[sva_i_], sva_want_[sva_i_]); \
+	ko.nops = 0; \
+} while (0)
+
+static struct ifd_paths ko_paths;
+static char ko_sys[PATH_MAX + 8];
+
+/* A config space: extended capabilities chained from 0x100 (ATS, PRI, PASID, those
+ * asked for), size bytes of it visible (4096 as root, 64 otherwise). */
+static int
+write_config(const char *bdf, bool ats, bool pri, bool pri_pasid_req, bool pasid, size_t size,
+		bool vf)
+{
+	uint8_t cfg[4096];
+	uint16_t ids[3];
+	unsigned int n = 0;
+	char path[PATH_MAX + 64];
+	FILE *f;
+
+	memset(cfg, 0, sizeof(cfg));
+	cfg[0] = 0x86;
+	cfg[1] = 0x80;
+	if (ats)
+		ids[n++] = 0x000f;
+	if (pri)
+		ids[n++] = 0x0013;
+	if (pasid)
+		ids[n++] = 0x001b;
+	for (unsigned int i = 0; i < n; i++) {
+		uint32_t off = 0x100 + 0x40 * i, next = i + 1 < n ? off + 0x40 : 0;
+		uint32_t hdr = ids[i] | 1u << 16 | next << 20;
+
+		memcpy(&cfg[off], &hdr, 4);
+		if (ids[i] == 0x0013 && pri_pasid_req)
+			cfg[off + 7] = 0x80; /* status (+0x06) bit 15 */
+	}
+	snprintf(path, sizeof(path), "%s/%s", ko_sys, bdf);
+	mkdir(path, 0755);
+	snprintf(path, sizeof(path), "%s/%s/config", ko_sys, bdf);
+	f = fopen(path, "w");
+	if (f == NULL || fwrite(cfg, 1, size, f) != size)
+		return -1;
+	fclose(f);
+	if (vf) {
+		snprintf(path, sizeof(path), "%s/%s/physfn", ko_sys, bdf);
+		if (symlink("../0000:3b:00.0", path) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* VT-d ecap with everything a fault-capable page table needs (bits from intel/iommu.h). */
+#define VTD_ECAP_ALL ((1ull << 43) | (1ull << 42) | (1ull << 40) | (1ull << 29) | (1ull << 2))
+
+static int
+ko_setup(void)
+{
+	if (fake_tree_setup() != TEST_SUCCESS)
+		return TEST_FAILED;
+	memset(&ko, 0, sizeof(ko));
+	ko.align = 4096;
+	ko.nranges = 1;
+	ko.ranges[0] = (struct iommu_iova_range){ .start = 0, .last = (1ull << 47) - 1 };
+	snprintf(ko_sys, sizeof(ko_sys), "%s/sys", fake_root);
+	ko_paths = (struct ifd_paths){ .dev_iommu = "/nonexistent", .sysfs_pci = ko_sys,
+		.dev_vfio = "/nonexistent" };
+	memset(&kp, 0, sizeof(kp));
+	kp.name = "ifdt";
+	kp.iommufd = kp.devfd = kp.fault_fd = -1;
+	kp.paths = &ko_paths;
+	kp.burst = 64;
+	if (ifd_maptab_init(&kp.maps, 64, ifd_ioas_map, ifd_ioas_unmap, &kp) != 0)
+		return TEST_FAILED;
+	ifd_ioctl_hook = ko_ioctl;
+	return TEST_SUCCESS;
+}
+
+static void
+ko_teardown(void)
+{
+	ifd_release(&kp);
+	ifd_ioctl_hook = NULL;
+	fake_tree_teardown();
+}
+
+/* Item a: 6.12+ stable kernels report PASID bits but refuse IOMMU_HWPT_ALLOC_PASID. */
+static int
+test_ifd_hwpt_pasid_fallback(void)
+{
+	kp.mock = true; /* no PCI rules here */
+	kp.hw_pasid_bits = 20;
+	ko.refuse_pasid_flag = 1;
+	log_capture_start();
+	TEST_ASSERT_RET(ifd_objects_alloc(&kp, IFD_PASID_AUTO, IFD_PRI_AUTO), 0);
+	log_capture_stop();
+	TEST_ASSERT_EQUAL(ko.hwpt_allocs, 2, "the PASID one, then without");
+	/* uAPI: IOMMU_HWPT_FAULT_ID_VALID 1 << 2, IOMMU_HWPT_ALLOC_PASID 1 << 3 */
+	TEST_ASSERT_EQUAL(ko.hwpt_flags[0], 0x4 | 0x8, "fault + PASID first");
+	TEST_ASSERT_EQUAL(ko.hwpt_flags[1], 0x4, "fault only then");
+	TEST_ASSERT_EQUAL(ko.hwpt_fault_id[1], 2, "the fault queue");
+	TEST_ASSERT_EQUAL(ko.fault_allocs, 1, "one fault queue");
+	TEST_ASSERT(!kp.pasid && kp.pri && kp.hwpt_id == 3, "RID-only, fault-capable, hwpt 3");
+	TEST_ASSERT_EQUAL(ko.range_calls, 1, "IOVA ranges read after the HWPT");
+	TEST_ASSERT_LOGGED("IOMMUFD: ifdt: the kernel reports 20 PASID bits but refused a "
+		"PASID-capable page table (IOMMU_HWPT_ALLOC_PASID: EOPNOTSUPP; PASID page tables "
+		"need Linux 6.15): running RID-only\n");
+	ifd_release(&kp);
+
+	/* pasid=on: no fallback, the reason said */
+	memset(&ko.hwpt_flags, 0, sizeof(ko.hwpt_flags));
+	ko.hwpt_allocs = 0;
+	kp.iommufd = kp.devfd = kp.fault_fd = -1;
+	log_capture_start();
+	TEST_ASSERT_RET(ifd_objects_alloc(&kp, IFD_PASID_ON, IFD_PRI_AUTO), -EOPNOTSUPP);
+	log_capture_stop();
+	TEST_ASSERT_EQUAL(ko.hwpt_allocs, 1, "no retry");
+	TEST_ASSERT_LOGGED("IOMMUFD: ifdt: pasid=on, but the kernel refused a PASID-capable page "
+		"table (IOMMU_HWPT_ALLOC_PASID: EOPNOTSUPP): it needs Linux 6.15 or later (some "
+		"6.12+ stable kernels report PASID bits without taking the flag) and an IOMMU driver "
+		"with PASID page tables; pasid=auto falls back to RID only\n");
+	ifd_release(&kp);
+
+	/* a kernel that takes it: one allocation, PASID-capable */
+	ko.refuse_pasid_flag = 0;
+	ko.hwpt_allocs = 0;
+	kp.iommufd = kp.devfd = kp.fault_fd = -1;
+	TEST_ASSERT_RET(ifd_objects_alloc(&kp, IFD_PASID_AUTO, IFD_PRI_AUTO), 0);
+	TEST_ASSERT(ko.hwpt_allocs == 1 && kp.pasid && ko.hwpt_flags[0] == 0xc, "PASID kept");
+	return TEST_SUCCESS;
+}
+
+/* Item c: the config space reader, on fake sysfs files. */
+static int
+test_ifd_pci_config(void)
+{
+	struct ifd_pci_info pi;
+
+	TEST_ASSERT_SUCCESS(write_config("0000:6a:00.0", true, true, true, true, 4096, false),
+		"config");
+	TEST_ASSERT_RET(ifd_pci_read(&ko_paths, "0000:6a:00.0", &pi), 0);
+	TEST_ASSERT(pi.ext && !pi.vf, "extended space, a PF");
+	TEST_ASSERT_EQUAL(pi.ats, 0x100, "ATS at 0x100");
+	TEST_ASSERT_EQUAL(pi.pri, 0x140, "PRI at 0x140");
+	TEST_ASSERT_EQUAL(pi.pasid, 0x180, "PASID at 0x180");
+	TEST_ASSERT(pi.pri_pasid_required, "PRG Response PASID Required");
+
+	TEST_ASSERT_SUCCESS(write_config("0000:6b:00.0", false, true, false, false, 4096, true),
+		"config");
+	TEST_ASSERT_RET(ifd_pci_read(&ko_paths, "0000:6b:00.0", &pi), 0);
+	TEST_ASSERT(pi.vf && pi.ats == 0 && pi.pri == 0x100 && pi.pasid == 0 &&
+		!pi.pri_pasid_required, "VF, PRI only at 0x100, PASID not required");
+
+	/* not root: 64 bytes, nothing known about extended capabilities */
+	TEST_ASSERT_SUCCESS(write_config("0000:6c:00.0", true, true, true, true, 64, false), "cfg");
+	TEST_ASSERT_RET(ifd_pci_read(&ko_paths, "0000:6c:00.0", &pi), 0);
+	TEST_ASSERT(!pi.ext && pi.pri == 0, "no extended space read");
+	TEST_ASSERT_SUCCESS(write_config("0000:6d:00.0", true, true, true, true, 10, false), "cfg");
+	TEST_ASSERT_RET(ifd_pci_read(&ko_paths, "0000:6d:00.0", &pi), -EIO);
+	TEST_ASSERT_RET(ifd_pci_read(&ko_paths, "0000:99:00.0", &pi), -ENOENT);
+	TEST_ASSERT_RET(ifd_pci_read(&ko_paths, "", &pi), -ENOENT);
+	return TEST_SUCCESS;
+}
+
+/* Item c: the kernel's rules per IOMMU. */
+static int
+test_ifd_pri_rules(void)
+{
+	struct ifd_pci_info good = { .ext = true, .ats = 0x100, .pri = 0x140, .pasid = 0x180,
+		.pri_pasid_required = true };
+	struct ifd_pci_info pi;
+	struct ifd_hw vtd = { .type = 1, .ecap = VTD_ECAP_ALL, .pasid_bits = 20 };
+	struct ifd_hw hw;
+	char why[1024];
+
+	TEST_ASSERT_EQUAL(ifd_pri_check(&good, &vtd, true, why, sizeof(why)), IFD_PRI_USABLE, "ok");
+	TEST_ASSERT_EQUAL(why[0], '\0', "no reason");
+	TEST_ASSERT_EQUAL(ifd_pri_check(NULL, &vtd, true, why, sizeof(why)), IFD_PRI_UNKNOWN,
+		"config space unknown");
+
+	pi = good;
+	pi.pri_pasid_required = false;
+	TEST_ASSERT_EQUAL(ifd_pri_check(&pi, &vtd, false, why, sizeof(why)), IFD_PRI_UNUSABLE, "x");
+	TEST_ASSERT(strcmp(why, "the device has PASID enabled but its PRI status register does "
+		"not require PASID in PRG responses (PRG Response PASID Required, bit 15, clear): "
+		"VT-d does not enable PRI for it (attach fails ENODEV)") == 0, "why: %s", why);
+	/* without PASID capability the bit does not matter */
+	pi.pasid = 0;
+	TEST_ASSERT_EQUAL(ifd_pri_check(&pi, &vtd, false, why, sizeof(why)), IFD_PRI_USABLE, "ok");
+
+	pi = (struct ifd_pci_info){ .ext = true };
+	hw = vtd;
+	hw.ecap &= ~((1ull << 43) | (1ull << 29));
+	TEST_ASSERT_EQUAL(ifd_pri_check(&pi, &hw, false, why, sizeof(why)), IFD_PRI_UNUSABLE, "x");
+	TEST_ASSERT(strcmp(why, "VT-d without scalable mode (ECAP.SMTS, bit 43, clear): the "
+		"kernel enables PRI in scalable mode only; VT-d without page requests (ECAP.PRS, bit "
+		"29, clear); the device has no PRI capability (PCIe extended capability 0x13, Page "
+		"Request Interface); the device has no ATS capability (extended capability 0x0F), "
+		"which PRI needs") == 0, "why: %s", why);
+
+	hw = (struct ifd_hw){ .type = 4, .cap = 1ull << 1 };
+	TEST_ASSERT_EQUAL(ifd_pri_check(&good, &hw, false, why, sizeof(why)), IFD_PRI_UNUSABLE, "x");
+	TEST_ASSERT(strcmp(why, "AMD IOMMU: page requests reach the fault queue only for PASID "
+		"(v2) page tables, and this one is RID-only (pasid=off, or no PASID support)") == 0,
+		"why: %s", why);
+	TEST_ASSERT_EQUAL(ifd_pri_check(&good, &hw, true, why, sizeof(why)), IFD_PRI_USABLE, "v2");
+
+	hw = (struct ifd_hw){ .type = 2 };
+	TEST_ASSERT_EQUAL(ifd_pri_check(&good, &hw, true, why, sizeof(why)), IFD_PRI_UNUSABLE, "x");
+	TEST_ASSERT(strstr(why, "Arm SMMUv3: Linux implements no PCI PRI for the SMMUv3 (7.3: the "
+		"attach succeeds and the kernel answers every page request Invalid itself; "
+		"6.13-6.15: the attach fails with EINVAL)") == why, "why: %s", why);
+	TEST_ASSERT_EQUAL(ifd_pri_check(NULL, &hw, true, why, sizeof(why)), IFD_PRI_UNKNOWN,
+		"not PCI on an SMMUv3 (stall): cannot tell");
+
+	pi = good;
+	pi.vf = true;
+	TEST_ASSERT_EQUAL(ifd_pri_check(&pi, &vtd, true, why, sizeof(why)), IFD_PRI_UNUSABLE, "VF");
+	TEST_ASSERT(strcmp(why, "an SR-IOV virtual function: the kernel refuses fault-capable "
+		"page tables on VFs (EINVAL; PRI is shared with the PF)") == 0, "why: %s", why);
+	return TEST_SUCCESS;
+}
+
+/* Items b, c: attach failures say what is missing. */
+static int
+test_ifd_attach_explained(void)
+{
+	kp.pri = true;
+	kp.hwpt_id = 3;
+	kp.hw_type = 1;
+	kp.hw_ecap = VTD_ECAP_ALL;
+	rte_strscpy(kp.bdf, "0000:6a:00.0", sizeof(kp.bdf));
+	/* PRI and PASID, PASID not required in responses: VT-d leaves PRI off, ENODEV */
+	TEST_ASSERT_SUCCESS(write_config(kp.bdf, true, true, false, true, 4096, false), "cfg");
+	ko.attach_errno = ENODEV;
+	log_capture_start();
+	TEST_ASSERT_RET(ifd_attach(&kp, false, 0), -ENODEV);
+	log_capture_stop();
+	TEST_ASSERT_LOGGED("IOMMUFD: ifdt: attaching the RID to the fault-capable hwpt 3 failed "
+		"(No such device): page requests cannot work for this device: the device has PASID "
+		"enabled but its PRI status register does not require PASID in PRG responses (PRG "
+		"Response PASID Required, bit 15, clear): VT-d does not enable PRI for it (attach "
+		"fails ENODEV). pri=auto or pri=off use a plain page table (pinned mode)\n");
+
+	/* QEMU's edu: no PRI, no ATS */
+	rte_strscpy(kp.bdf, "0000:00:04.0", sizeof(kp.bdf));
+	TEST_ASSERT_SUCCESS(write_config(kp.bdf, false, false, false, false, 4096, false), "cfg");
+	log_capture_start();
+	TEST_ASSERT_RET(ifd_attach(&kp, false, 0), -ENODEV);
+	log_capture_stop();
+	TEST_ASSERT_LOGGED("page requests cannot work for this device: the device has no PRI "
+		"capability (PCIe extended capability 0x13, Page Request Interface); the device has "
+		"no ATS capability (extended capability 0x0F), which PRI needs. pri=auto");
+
+	/* config space not readable: the candidates named */
+	rte_strscpy(kp.bdf, "0000:6c:00.0", sizeof(kp.bdf));
+	TEST_ASSERT_SUCCESS(write_config(kp.bdf, true, true, true, true, 64, false), "cfg");
+	log_capture_start();
+	TEST_ASSERT_RET(ifd_attach(&kp, true, 5), -ENODEV);
+	log_capture_stop();
+	TEST_ASSERT_LOGGED("IOMMUFD: ifdt: attaching the PASID 5 to the fault-capable hwpt 3 "
+		"failed (ENODEV): the IOMMU driver did not enable page requests for the device: it "
+		"needs PRI and ATS on the device and, on VT-d, scalable mode and (with PASID "
+		"enabled) PRG Response PASID Required in the PRI status register; the device's PCI "
+		"config space could not be read to tell which (run as root)");
+
+	/* item b: PASID attach EOPNOTSUPP */
+	ko.attach_errno = EOPNOTSUPP;
+	log_capture_start();
+	TEST_ASSERT_RET(ifd_attach(&kp, true, 7), -EOPNOTSUPP);
+	log_capture_stop();
+	TEST_ASSERT_LOGGED("IOMMUFD: ifdt: attaching PASID 7 was refused (EOPNOTSUPP): PASID "
+		"attach through VFIO is implemented by vfio-pci only (is 0000:6c:00.0 bound to "
+		"another VFIO driver?), and needs an IOMMU page table with PASID support (AMD: "
+		"paging (v1) page tables have no set_dev_pasid)\n");
+	TEST_ASSERT_EQUAL(kp.attached, 0, "nothing attached");
+	TEST_ASSERT_EQUAL(ko.range_calls, 0, "no IOVA ranges read for a failed attach");
+
+	/* success: the IOVA ranges are read again (the device's reserved regions) */
+	ko.attach_errno = 0;
+	TEST_ASSERT_RET(ifd_attach(&kp, false, 0), 0);
+	TEST_ASSERT_EQUAL(kp.attached, 1, "attached");
+	TEST_ASSERT_EQUAL(ko.range_calls, 1, "ranges read after the attach");
+	return TEST_SUCCESS;
+}
+
+/* Item c: GET_HW_INFO's data and what info reports of it. */
+static int
+test_ifd_hw_info(void)
+{
+	struct sva_iommu_info info;
+
+	ko.hw_type = 1;
+	ko.pasid_bits = 20;
+	ko.hw.vtd.cap_reg = 0x00d2008c40660462ull;
+	ko.hw.vtd.ecap_reg = 0x00000f050df;
+	TEST_ASSERT_RET(ifd_hw_info_read(&kp), 0);
+	TEST_ASSERT_EQUAL(kp.hw_type, 1, "VT-d");
+	TEST_ASSERT_EQUAL(kp.hw_cap, 0x00d2008c40660462ull, "cap_reg");
+	TEST_ASSERT_EQUAL(kp.hw_ecap, 0x00000f050dfull, "ecap_reg");
+	TEST_ASSERT_EQUAL(kp.hw_pasid_bits, 20, "PASID bits");
+	kp.maps.align = 4096;
+	memset(&info, 0xa5, sizeof(info));
+	ifd_info_fill(&kp, &info);
+	TEST_ASSERT_EQUAL(info.model, SVA_IOMMU_MODEL_IOMMUFD, "model stays iommufd");
+	TEST_ASSERT_EQUAL(info.hw_model, SVA_IOMMU_MODEL_VTD, "VT-d behind it");
+	TEST_ASSERT_EQUAL(info.hw_info_type, 1, "raw type");
+	TEST_ASSERT_EQUAL(info.hw_cap, 0x00d2008c40660462ull, "cap");
+	TEST_ASSERT_EQUAL(info.hw_ecap, 0x00000f050dfull, "ecap");
+	TEST_ASSERT_EQUAL(info.caps, SVA_IOMMU_CAP_ATTACH_RID | SVA_IOMMU_CAP_PIN,
+		"no fault queue: no PRI; pinning always");
+	TEST_ASSERT_EQUAL(info.prq_depth, 0, "no queue");
+	TEST_ASSERT_EQUAL(info.page_sizes, (1ull << 12) | (1ull << 21) | (1ull << 30), "4K");
+	kp.pri = true;
+	kp.maps.align = 0x10000;
+	ifd_info_fill(&kp, &info);
+	TEST_ASSERT_EQUAL(info.caps, SVA_IOMMU_CAP_ATTACH_RID | SVA_IOMMU_CAP_PIN |
+		SVA_IOMMU_CAP_PRI, "fault queue: PRI");
+	TEST_ASSERT_EQUAL(info.page_sizes, (1ull << 16) | (1ull << 21) | (1ull << 30),
+		"64 KiB granule");
+
+	memset(&ko.hw, 0, sizeof(ko.hw));
+	ko.hw_type = 2;
+	ko.hw.smmuv3.idr[0] = 0x11;
+	ko.hw.smmuv3.idr[1] = 0x22;
+	ko.hw.smmuv3.idr[3] = 0x33;
+	ko.hw.smmuv3.idr[5] = 0x55;
+	TEST_ASSERT_RET(ifd_hw_info_read(&kp), 0);
+	ifd_info_fill(&kp, &info);
+	TEST_ASSERT(info.hw_model == SVA_IOMMU_MODEL_SMMUV3 && info.hw_cap == 0x2200000011ull &&
+		info.hw_ecap == 0x5500000033ull, "SMMUv3 IDRs");
+	ko.hw_type = 4;
+	ko.hw.amd.efr = 0x12;
+	ko.hw.amd.efr2 = 0x34;
+	TEST_ASSERT_RET(ifd_hw_info_read(&kp), 0);
+	ifd_info_fill(&kp, &info);
+	TEST_ASSERT(info.hw_model == 0 && info.hw_info_type == 4 && info.hw_cap == 0x12 &&
+		info.hw_ecap == 0x34, "AMD: EFR, EFR2");
+	return TEST_SUCCESS;
+}
+
+/* Item e: granule and allowed ranges from IOMMU_IOAS_IOVA_RANGES. */
+static int
+test_ifd_iova_ranges(void)
+{
+	ko.align = 0x10000;
+	ko.nranges = 2; /* around a VT-d MSI window */
+	ko.ranges[0] = (struct iommu_iova_range){ .start = 0, .last = 0xfedfffff };
+	ko.ranges[1] = (struct iommu_iova_range){ .start = 0xfef00000, .last = (1ull << 47) - 1 };
+	kp.ioas_id = 1;
+	TEST_ASSERT_RET(ifd_iova_refresh(&kp), 0);
+	TEST_ASSERT_EQUAL(ko.range_calls, 1, "one call");
+	TEST_ASSERT_EQUAL(kp.n_iova, 2, "two ranges");
+	TEST_ASSERT_EQUAL(kp.maps.align, 0x10000, "64 KiB granule");
+	/* a 4 KiB request is mapped as its 64 KiB unit */
+	TEST_ASSERT_RET(ifd_resolve_unpinned(&kp, 0x12345000, 0x1000, SVA_FAULT_PERM_READ), 0);
+	/* IOMMU_IOAS_MAP_FIXED_IOVA 1 | READABLE 4 */
+	KO_ASSERT_OPS("map 12340000+10000 iova 12340000 flags 5");
+	/* inside the MSI window: refused before the ioctl */
+	log_capture_start();
+	TEST_ASSERT_RET(ifd_resolve_unpinned(&kp, 0xfee01000, 0x1000, SVA_FAULT_PERM_WRITE), -EINVAL);
+	log_capture_stop();
+	TEST_ASSERT_EQUAL(ko.nops, 0, "no ioctl");
+	TEST_ASSERT_EQUAL(kp.maps.stats.outside, 1, "counted");
+	TEST_ASSERT_LOGGED("IOMMUFD: IOVA == VA [0xfee00000, 0xfee10000) is not inside the "
+		"IOMMU's allowed IOVA ranges (a reserved region such as the MSI window, or beyond "
+		"the aperture): not mapped, the request is answered Invalid (1 such ranges so far)\n");
+	/* more ranges than the first array holds: EMSGSIZE with the count, then all of them */
+	for (unsigned int i = 0; i < 6; i++)
+		ko.ranges[i] = (struct iommu_iova_range){ .start = i * 0x10000000ull,
+			.last = i * 0x10000000ull + 0xfffffff - 0x100000 };
+	ko.nranges = 6;
+	ko.range_calls = 0;
+	TEST_ASSERT_RET(ifd_iova_refresh(&kp), 0);
+	TEST_ASSERT_EQUAL(ko.range_calls, 2, "EMSGSIZE, then 6");
+	TEST_ASSERT(kp.n_iova == 6 && kp.iova[5].start == 0x50000000, "all six");
+	TEST_ASSERT_RET(ifd_resolve_unpinned(&kp, 0x1ff00000, 0x1000, SVA_FAULT_PERM_READ),
+		-EINVAL);
+	TEST_ASSERT_EQUAL(kp.maps.stats.outside, 2, "in a hole between ranges");
+	ko.nranges = 2;
+	ko.ranges[0] = (struct iommu_iova_range){ .start = 0, .last = 0xfedfffff };
+	ko.ranges[1] = (struct iommu_iova_range){ .start = 0xfef00000, .last = (1ull << 47) - 1 };
+	TEST_ASSERT_RET(ifd_iova_refresh(&kp), 0);
+	/* the kernel's EINVAL all the same (a reserved region we did not know): WARNING */
+	ko.map_errno = EINVAL;
+	log_capture_start();
+	TEST_ASSERT_RET(ifd_resolve_unpinned(&kp, 0x40000000, 0x1000, SVA_FAULT_PERM_WRITE),
+		-EINVAL);
+	log_capture_stop();
+	TEST_ASSERT_LOGGED("IOMMUFD: ifdt: IOVA == VA map of [0x40000000, 0x40010000) refused by "
+		"the kernel (EINVAL): the range meets a reserved IOVA region (MSI window, RMRR...) "
+		"or lies outside the IOMMU aperture, or is not aligned to 65536 bytes; at IOVA == VA "
+		"that memory cannot be reached by the device\n");
+	return TEST_SUCCESS;
+}
+
+/* Task 2: pri=off / auto / on decide the fault queue. */
+static int
+test_ifd_pri_modes(void)
+{
+	kp.hw_type = 1;
+	kp.hw_ecap = VTD_ECAP_ALL;
+	kp.hw_pasid_bits = 20;
+	rte_strscpy(kp.bdf, "0000:00:04.0", sizeof(kp.bdf));
+	TEST_ASSERT_SUCCESS(write_config(kp.bdf, false, false, false, false, 4096, false), "cfg");
+
+	/* off: no fault queue, a plain PASID-capable page table */
+	TEST_ASSERT_RET(ifd_objects_alloc(&kp, IFD_PASID_AUTO, IFD_PRI_OFF), 0);
+	TEST_ASSERT_EQUAL(ko.fault_allocs, 0, "no fault queue");
+	TEST_ASSERT_EQUAL(ko.hwpt_flags[0], 0x8, "IOMMU_HWPT_ALLOC_PASID only");
+	TEST_ASSERT(!kp.pri && kp.fault_fd < 0 && kp.fault_id == 0, "no faults");
+	ifd_release(&kp);
+
+	/* auto on a device without PRI: the same, with a NOTICE saying why */
+	memset(ko.hwpt_flags, 0, sizeof(ko.hwpt_flags));
+	ko.hwpt_allocs = 0;
+	log_capture_start();
+	TEST_ASSERT_RET(ifd_objects_alloc(&kp, IFD_PASID_OFF, IFD_PRI_AUTO), 0);
+	log_capture_stop();
+	TEST_ASSERT(ko.fault_allocs == 0 && ko.hwpt_flags[0] == 0 && !kp.pri, "plain, RID only");
+	TEST_ASSERT_LOGGED("IOMMUFD: ifdt: page requests cannot work here: the device has no PRI "
+		"capability (PCIe extended capability 0x13, Page Request Interface); the device has "
+		"no ATS capability (extended capability 0x0F), which PRI needs. Using a plain page "
+		"table without a fault queue: pinned mode only (pri=on forces a fault-capable one)\n");
+	ifd_release(&kp);
+
+	/* on: fault-capable all the same, with a WARNING */
+	ko.hwpt_allocs = 0;
+	log_capture_start();
+	TEST_ASSERT_RET(ifd_objects_alloc(&kp, IFD_PASID_OFF, IFD_PRI_ON), 0);
+	log_capture_stop();
+	TEST_ASSERT(ko.fault_allocs == 1 && ko.hwpt_flags[0] == 0x4 && kp.pri, "fault-capable");
+	TEST_ASSERT_LOGGED("IOMMUFD: ifdt: pri=on, but page requests cannot work here: the device "
+		"has no PRI capability");
+	ifd_release(&kp);
+
+	/* auto on a device with everything: fault-capable, PASID */
+	TEST_ASSERT_SUCCESS(write_config("0000:6a:00.0", true, true, true, true, 4096, false), "c");
+	rte_strscpy(kp.bdf, "0000:6a:00.0", sizeof(kp.bdf));
+	ko.hwpt_allocs = 0;
+	TEST_ASSERT_RET(ifd_objects_alloc(&kp, IFD_PASID_AUTO, IFD_PRI_AUTO), 0);
+	TEST_ASSERT(ko.fault_allocs == 2 && ko.hwpt_flags[0] == 0xc && kp.pri && kp.pasid, "SVA");
+	ifd_release(&kp);
+
+	/* auto, not PCI (the selftest mock: p->mock): fault-capable */
+	kp.mock = true;
+	rte_strscpy(kp.bdf, "0000:00:04.0", sizeof(kp.bdf));
+	ko.hwpt_allocs = 0;
+	TEST_ASSERT_RET(ifd_objects_alloc(&kp, IFD_PASID_OFF, IFD_PRI_AUTO), 0);
+	TEST_ASSERT(ko.fault_allocs == 3 && ko.hwpt_flags[0] == 0x4 && kp.pri, "mock: faults");
+	return TEST_SUCCESS;
+}
+
+/* Task 2: pins at IOVA == VA, apart from the lazy mirror. */
+static int
+test_ifd_pin(void)
+{
+	const uint32_t R = SVA_FAULT_PERM_READ, W = SVA_FAULT_PERM_WRITE;
+
+	kp.ioas_id = 1;
+	TEST_ASSERT_RET(ifd_iova_refresh(&kp), 0);
+	/* a mirror map the pin will cover, and one beside it */
+	TEST_ASSERT_RET(ifd_resolve_unpinned(&kp, 0x101000, 0x1000, R), 0);
+	TEST_ASSERT_RET(ifd_resolve_unpinned(&kp, 0x200000, 0x1000, R), 0);
+	ko.nops = 0;
+	/* pin: mirror maps inside dropped, one map, FIXED_IOVA|WRITEABLE|READABLE = 7 */
+	TEST_ASSERT_RET(ifd_pin(&kp, 0x100000, 0x20000, R | W), 0);
+	KO_ASSERT_OPS("unmap 101000+1000", "map 100000+20000 iova 100000 flags 7");
+	TEST_ASSERT_RET(ifd_pin(&kp, 0x300000, 0x1000, R), 0);
+	KO_ASSERT_OPS("map 300000+1000 iova 300000 flags 5");
+	/* the same range again (another bond): shared, no ioctl */
+	TEST_ASSERT_RET(ifd_pin(&kp, 0x100000, 0x20000, R), 0);
+	TEST_ASSERT_EQUAL(ko.nops, 0, "shared");
+	/* overlapping another way: EEXIST, no ioctl */
+	log_capture_start();
+	TEST_ASSERT_RET(ifd_pin(&kp, 0x110000, 0x20000, R), -EEXIST);
+	TEST_ASSERT_RET(ifd_pin(&kp, 0x300000, 0x1000, R | W), -EEXIST);
+	log_capture_stop();
+	TEST_ASSERT_EQUAL(ko.nops, 0, "no ioctl");
+	TEST_ASSERT_LOGGED("IOMMUFD: ifdt: pin [0x110000, 0x130000) perm 0x1 overlaps the pinned "
+		"[0x100000, 0x120000) perm 0x3: the RID and every PASID share one IOVA == VA space");
+	/* faults inside pins need no map; around one, only the gap is mirrored */
+	TEST_ASSERT_RET(ifd_resolve_unpinned(&kp, 0x104000, 0x2000, W), 0);
+	TEST_ASSERT_EQUAL(ko.nops, 0, "inside the pin");
+	TEST_ASSERT_RET(ifd_resolve_unpinned(&kp, 0xfe000, 0x24000, R), 0);
+	KO_ASSERT_OPS("map fe000+2000 iova fe000 flags 5", "map 120000+2000 iova 120000 flags 5");
+	/* last detach / iotlb_inval drop the mirror only */
+	TEST_ASSERT_EQUAL(ifd_maptab_drop(&kp.maps, 0, 0), 3, "fe000, 120000, 200000");
+	KO_ASSERT_OPS("unmap fe000+2000", "unmap 120000+2000", "unmap 200000+1000");
+	TEST_ASSERT_EQUAL(kp.n_pins, 2, "pins kept");
+	/* errors with the range */
+	ko.map_errno = ENOMEM;
+	log_capture_start();
+	TEST_ASSERT_RET(ifd_pin(&kp, 0x400000, 0x100000, R | W), -ENOMEM);
+	log_capture_stop();
+	TEST_ASSERT_LOGGED("IOMMUFD: ifdt: pin [0x400000, 0x500000) (IOMMU_IOAS_MAP of 1048576 "
+		"bytes) hit the pinned-memory limit: raise RLIMIT_MEMLOCK (ulimit -l)\n");
+	ko.map_errno = 0;
+	ko.nops = 0;
+	ko.ranges[0].last = 0xfedfffff;
+	TEST_ASSERT_RET(ifd_iova_refresh(&kp), 0);
+	log_capture_start();
+	TEST_ASSERT_RET(ifd_pin(&kp, 0xfee00000, 0x1000, R), -EINVAL);
+	TEST_ASSERT_RET(ifd_pin(&kp, 0x500800, 0x1000, R), -EINVAL);
+	TEST_ASSERT_RET(ifd_pin(&kp, 0x500000, 0x1000, SVA_FAULT_PERM_EXEC), -EINVAL);
+	log_capture_stop();
+	TEST_ASSERT_EQUAL(ko.nops, 0, "all refused before the ioctl");
+	TEST_ASSERT_LOGGED("IOMMUFD: ifdt: pin [0xfee00000, 0xfee01000): not inside the IOMMU's "
+		"allowed IOVA ranges (a reserved region such as the MSI window, or beyond the "
+		"aperture): at IOVA == VA the device cannot reach that memory\n");
+	TEST_ASSERT_LOGGED("IOMMUFD: ifdt: pin [0x500800, 0x501800): the IOMMU maps in units of "
+		"4096 bytes and the range is not aligned to them\n");
+	TEST_ASSERT_EQUAL(kp.pin_stats.errors, 6, "2 EEXIST, ENOMEM, 3 refusals");
+	/* unpin: exactly one earlier pin */
+	ifd_unpin(&kp, 0x100000, 0x20000);
+	TEST_ASSERT_EQUAL(ko.nops, 0, "still pinned once");
+	ifd_unpin(&kp, 0x100000, 0x20000);
+	KO_ASSERT_OPS("unmap 100000+20000");
+	log_capture_start();
+	TEST_ASSERT_RET(ifd_unpin(&kp, 0x100000, 0x20000), -ENOENT);
+	log_capture_stop();
+	TEST_ASSERT_EQUAL(ko.nops, 0, "nothing to unmap");
+	TEST_ASSERT(kp.pin_stats.pins == 2 && kp.pin_stats.unpins == 1 &&
+		kp.pin_stats.bytes == 0x1000, "counters");
+	/* destroy unmaps the rest */
+	ifd_release(&kp);
+	KO_ASSERT_OPS("unmap 300000+1000");
+	TEST_ASSERT_EQUAL(kp.n_pins, 0, "none");
+	return TEST_SUCCESS;
+}
+
 static int
 test_ifd_stats_get_args(void)
 {
@@ -1373,6 +2014,14 @@ static struct sva_test_suite iommufd_suite = {
 		SVA_TEST_CASE_ST(fake_tree_setup, fake_tree_teardown, test_ifd_probe_cdev_resolve),
 		SVA_TEST_CASE(test_ifd_probe_real_sysfs),
 		SVA_TEST_CASE(test_ifd_probe_enotty_and_pasid),
+		SVA_TEST_CASE_ST(ko_setup, ko_teardown, test_ifd_hwpt_pasid_fallback),
+		SVA_TEST_CASE_ST(ko_setup, ko_teardown, test_ifd_pci_config),
+		SVA_TEST_CASE_ST(ko_setup, ko_teardown, test_ifd_pri_rules),
+		SVA_TEST_CASE_ST(ko_setup, ko_teardown, test_ifd_attach_explained),
+		SVA_TEST_CASE_ST(ko_setup, ko_teardown, test_ifd_hw_info),
+		SVA_TEST_CASE_ST(ko_setup, ko_teardown, test_ifd_iova_ranges),
+		SVA_TEST_CASE_ST(ko_setup, ko_teardown, test_ifd_pri_modes),
+		SVA_TEST_CASE_ST(ko_setup, ko_teardown, test_ifd_pin),
 		SVA_TEST_CASE(test_ifd_stats_get_args),
 		SVA_TEST_CASE(test_ifd_real_hardware),
 		SVA_TEST_CASES_END(),
