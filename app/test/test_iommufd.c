@@ -1577,6 +1577,11 @@ test_ifd_pci_config(void)
 	TEST_ASSERT_SUCCESS(write_config("0000:6c:00.0", true, true, true, true, 64, false), "cfg");
 	TEST_ASSERT_RET(ifd_pci_read(&ko_paths, "0000:6c:00.0", &pi), 0);
 	TEST_ASSERT(!pi.ext && pi.pri == 0, "no extended space read");
+	/* root, conventional PCI (QEMU's edu): 256 bytes, no extended space: no PRI */
+	TEST_ASSERT_SUCCESS(write_config("0000:6e:00.0", false, false, false, false, 256, false),
+		"cfg");
+	TEST_ASSERT_RET(ifd_pci_read(&ko_paths, "0000:6e:00.0", &pi), 0);
+	TEST_ASSERT(pi.ext && pi.no_ext_space && pi.pri == 0, "known: nothing there");
 	TEST_ASSERT_SUCCESS(write_config("0000:6d:00.0", true, true, true, true, 10, false), "cfg");
 	TEST_ASSERT_RET(ifd_pci_read(&ko_paths, "0000:6d:00.0", &pi), -EIO);
 	TEST_ASSERT_RET(ifd_pci_read(&ko_paths, "0000:99:00.0", &pi), -ENOENT);
@@ -1664,7 +1669,17 @@ test_ifd_attach_explained(void)
 		"Response PASID Required, bit 15, clear): VT-d does not enable PRI for it (attach "
 		"fails ENODEV). pri=auto or pri=off use a plain page table (pinned mode)\n");
 
-	/* QEMU's edu: no PRI, no ATS */
+	/* QEMU's edu as root: conventional PCI, 256 bytes of config space */
+	rte_strscpy(kp.bdf, "0000:00:05.0", sizeof(kp.bdf));
+	TEST_ASSERT_SUCCESS(write_config(kp.bdf, false, false, false, false, 256, false), "cfg");
+	log_capture_start();
+	TEST_ASSERT_RET(ifd_attach(&kp, false, 0), -ENODEV);
+	log_capture_stop();
+	TEST_ASSERT_LOGGED("page requests cannot work for this device: the device has no PCIe "
+		"extended configuration space (a conventional PCI device): no PRI and no ATS "
+		"capability. pri=auto");
+
+	/* a PCIe device without PRI and ATS */
 	rte_strscpy(kp.bdf, "0000:00:04.0", sizeof(kp.bdf));
 	TEST_ASSERT_SUCCESS(write_config(kp.bdf, false, false, false, false, 4096, false), "cfg");
 	log_capture_start();

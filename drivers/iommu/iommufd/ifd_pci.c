@@ -53,10 +53,15 @@ ifd_pci_read(const struct ifd_paths *p, const char *bdf, struct ifd_pci_info *in
 		return got == 0 && (err == EACCES || err == EPERM) ? -EACCES : -EIO;
 	snprintf(path, sizeof(path), "%s/%s/physfn", p->sysfs_pci, bdf);
 	info->vf = lstat(path, &st) == 0;
-	/* Unprivileged readers get 64 bytes; conventional PCI has 256: no extended space. */
-	if (got < CFG_EXT)
+	/* Unprivileged readers get 64 bytes (nothing known); 256 is the whole config space
+	 * of a device without extended space, where the kernel finds no PRI or ATS either. */
+	if (got < CFG_BASE)
 		return 0;
 	info->ext = true;
+	if (got < CFG_EXT) {
+		info->no_ext_space = true;
+		return 0;
+	}
 	for (uint32_t off = CFG_BASE, guard = 0; off >= CFG_BASE && off <= CFG_EXT - 8 &&
 			guard < (CFG_EXT - CFG_BASE) / 4; guard++) {
 		uint32_t hdr = le32_at(cfg, off);
@@ -132,7 +137,10 @@ ifd_pri_check(const struct ifd_pci_info *pci, const struct ifd_hw *hw, bool pasi
 	if (pci != NULL && pci->vf)
 		add_why(why, len, "an SR-IOV virtual function: the kernel refuses fault-capable "
 			"page tables on VFs (EINVAL; PRI is shared with the PF)");
-	if (pci != NULL && pci->ext) {
+	if (pci != NULL && pci->no_ext_space)
+		add_why(why, len, "the device has no PCIe extended configuration space (a "
+			"conventional PCI device): no PRI and no ATS capability");
+	else if (pci != NULL && pci->ext) {
 		if (pci->pri == 0 && !pci->vf)
 			add_why(why, len, "the device has no PRI capability (PCIe extended capability "
 				"0x13, Page Request Interface)");

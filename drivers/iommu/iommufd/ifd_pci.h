@@ -35,7 +35,9 @@
 
 /** What the config space says (offsets are 0 when the capability is absent). */
 struct ifd_pci_info {
-	bool ext;                 /**< the 4 KiB extended space was read: the caps below are known */
+	bool ext;                 /**< the caps below are known: 4 KiB read, or 256 as root */
+	bool no_ext_space;        /**< 256 bytes only: conventional PCI (or no extended config
+				       access): the kernel finds no PRI/ATS either */
 	bool vf;                  /**< an SR-IOV virtual function (sysfs physfn link) */
 	uint16_t ats, pri, pasid; /**< extended capability offsets */
 	bool pri_pasid_required;  /**< PRI status: PRG Response PASID Required */
@@ -44,8 +46,8 @@ struct ifd_pci_info {
 /**
  * Read <sysfs_pci>/<bdf>/config and walk the extended capabilities.
  *
- * @return 0 (info->ext false when only the first 64/256 bytes are readable: not root,
- *   or no extended space), -ENOENT (no such device, bdf empty: not a PCI device),
+ * @return 0 (info->ext false when only the first 64 bytes are readable: not root;
+ *   256 bytes: no extended space, info->no_ext_space), -ENOENT (no such device, bdf empty: not a PCI device),
  *   -EACCES, -EIO (shorter than the 64-byte header).
  */
 int ifd_pci_read(const struct ifd_paths *p, const char *bdf, struct ifd_pci_info *info);
