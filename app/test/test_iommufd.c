@@ -38,7 +38,9 @@
 
 #include "ifd_fq.h"
 #include "ifd_map.h"
+#include "ifd_pci.h"
 #include "ifd_probe.h"
+#include "ifd_pvt.h"
 #include "ifd_record.h"
 #include "ifd_uapi.h"
 
@@ -440,25 +442,31 @@ test_ifd_fq_socket_many_bursts(void)
 
 /* ---- test double 2: a model of the kernel's read/write rules in the framing's hooks ----
  *
- * read(count): EINVAL unless count is a multiple of 40; otherwise whole groups while
- * they fit, 0 when none (or the next) does not. write(count): EINVAL unless a multiple
- * of 8; responses taken one by one until an unknown cookie or code, returning the bytes
- * done, or EINVAL when the first was bad. Injected on top: EINTR, EAGAIN, a torn read,
- * a cap on the responses taken per write (short writes), a hard error. A model of the
- * kernel only, to check our framing.
+ * The rules of drivers/iommu/iommufd/eventq.c (7.3): read(count): ESPIPE unless count
+ * is a multiple of 40; otherwise whole groups while they fit; when the FIRST group does
+ * not fit, EINVAL (7.3, 6.12.101+) or 0 (6.11 - 6.15: km.oversize_zero), the group
+ * staying at the head. write(count): ESPIPE unless a multiple of 8; responses taken one
+ * by one until an unknown cookie or code, returning the bytes done, or EINVAL when the
+ * first was bad. poll(): POLLIN while anything is queued. Injected on top: EINTR,
+ * EAGAIN, ESPIPE, a torn read, a cap on the responses taken per write (short writes),
+ * a hard error, a group arriving between a read and a poll. A model of the kernel only,
+ * to check our framing.
  */
 
 static struct {
-	struct iommu_hwpt_pgfault q[64];
+	struct iommu_hwpt_pgfault q[128];
 	unsigned int qh, qn;
-	uint32_t pending[64];  /* cookies read, not answered */
+	uint32_t pending[128];  /* cookies read, not answered */
 	unsigned int npending;
-	uint32_t answered[64];
+	uint32_t answered[128];
 	unsigned int nanswered;
-	unsigned int bad_counts, reads, writes;
-	int eintr_once, eagain_once, ebadf;
+	unsigned int bad_counts, reads, writes, polls;
+	int eintr_once, eagain_once, ebadf, espipe_once;
+	int oversize_zero;          /* 6.11 - 6.15: 0 instead of EINVAL for a group too big */
 	unsigned int torn_extra;    /* bytes of the next record to tear off into a read */
 	unsigned int write_cap;     /* responses per write, 0 = all */
+	int arrive_on_poll;         /* queue arrive_rec when polled (a race) */
+	struct iommu_hwpt_pgfault arrive_rec;
 } km;
 
 static void
@@ -487,7 +495,7 @@ km_read(int fd, void *buf, size_t count)
 	}
 	if (count % IFD_PGFAULT_SIZE) {
 		km.bad_counts++;
-		errno = EINVAL;
+		errno = ESPIPE;
 		return -1;
 	}
 	while (km.qh < km.qn) {
@@ -496,8 +504,13 @@ km_read(int fd, void *buf, size_t count)
 		while (end < km.qn && !(km.q[end].flags & IOMMU_PGFAULT_FLAGS_LAST_PAGE))
 			end++;
 		end++; /* include LAST */
-		if ((end - km.qh) * IFD_PGFAULT_SIZE > count - done)
+		if ((end - km.qh) * IFD_PGFAULT_SIZE > count - done) {
+			if (done == 0 && !km.oversize_zero) {
+				errno = EINVAL; /* "Read count doesn't fit the first fault group" */
+				return -1;
+			}
 			break;
+		}
 		memcpy((char *)buf + done, &km.q[km.qh], (end - km.qh) * IFD_PGFAULT_SIZE);
 		done += (end - km.qh) * IFD_PGFAULT_SIZE;
 		for (; km.qh < end; km.qh++)
@@ -535,9 +548,10 @@ km_write(int fd, const void *buf, size_t count)
 		errno = EAGAIN;
 		return -1;
 	}
-	if (count % IFD_RESPONSE_SIZE) {
+	if (count % IFD_RESPONSE_SIZE || km.espipe_once) {
+		km.espipe_once = 0;
 		km.bad_counts++;
-		errno = EINVAL;
+		errno = ESPIPE;
 		return -1;
 	}
 	if (km.write_cap && n > km.write_cap)
@@ -559,6 +573,18 @@ km_write(int fd, const void *buf, size_t count)
 	return (ssize_t)(done * IFD_RESPONSE_SIZE);
 }
 
+static int
+km_poll(int fd)
+{
+	RTE_SET_USED(fd);
+	km.polls++;
+	if (km.arrive_on_poll) {
+		km.arrive_on_poll = 0;
+		km_queue(km.arrive_rec);
+	}
+	return km.qh < km.qn;
+}
+
 static struct ifd_fq km_fq;
 static int km_fd = -1;
 
@@ -573,6 +599,7 @@ km_setup(void)
 		return TEST_FAILED;
 	km_fq.read_fn = km_read;
 	km_fq.write_fn = km_write;
+	km_fq.poll_fn = km_poll;
 	return TEST_SUCCESS;
 }
 
@@ -619,12 +646,169 @@ test_ifd_fq_kernel_read_rules(void)
 	TEST_ASSERT_EQUAL(out[0].prm.cookie, 4, "cookie 4");
 	TEST_ASSERT_EQUAL(km_fq.stats.partial_bytes, 10, "10 torn bytes dropped");
 
-	/* A group larger than the buffer: the kernel returns 0 for it, for ever. This is the
-	 * documented limit of burst=: it must be at least the largest group. */
+	TEST_ASSERT_EQUAL(km.npending, 4, "cookies 1-4 read, waiting for answers");
+	TEST_ASSERT_EQUAL(km_fq.stats.oversized + km_fq.stats.grows, 0, "no group too big");
+	return TEST_SUCCESS;
+}
+
+/* Kernel 7.3 / 6.12.101+: the head group larger than the buffer is EINVAL, for ever,
+ * unless the buffer grows (it used to stall the queue). */
+static int
+test_ifd_fq_group_too_big_einval(void)
+{
+	const uint32_t L = IOMMU_PGFAULT_FLAGS_LAST_PAGE;
+	struct sva_fault out[64];
+
 	for (unsigned int i = 0; i < 5; i++)
 		km_queue(pgfault(i == 4 ? L : 0, 1, 0, 5, 1, 0x8000 + i * 0x1000ull, 5));
-	TEST_ASSERT_EQUAL(ifd_fq_read(&km_fq, out, 8), 0, "a 5-record group never fits 4");
-	TEST_ASSERT_EQUAL(km.npending, 4, "cookies 1-4 read, waiting for answers");
+	km_queue(pgfault(L, 1, 0, 6, 1, 0x20000, 6));
+	log_capture_start();
+	TEST_ASSERT_EQUAL(ifd_fq_read(&km_fq, out, 64), 6, "5-record group + 1 after growing 4 -> 8");
+	log_capture_stop();
+	TEST_ASSERT_EQUAL(km.reads, 2, "EINVAL at 4 records, then one read at 8");
+	TEST_ASSERT_EQUAL(km_fq.stats.oversized, 1, "one oversized head group");
+	TEST_ASSERT_EQUAL(km_fq.stats.grows, 1, "grown once");
+	TEST_ASSERT_EQUAL(km_fq.rcap, 8, "8 records now");
+	TEST_ASSERT_EQUAL(km_fq.stats.read_errors, 0, "EINVAL is not an error here");
+	TEST_ASSERT_EQUAL(out[4].prm.cookie, 5, "the big group whole");
+	TEST_ASSERT_EQUAL(out[5].prm.cookie, 6, "then the next");
+	TEST_ASSERT_LOGGED("IOMMUFD: fault queue: a page request group larger than the read "
+		"buffer (4 records; the kernel hands out whole groups only): buffer grown to 8 "
+		"records (a rare allocation on the poll lcore; burst= sets the first size)\n");
+
+	/* 20 records: 8 -> 16 -> 32, two more EINVALs, logged at INFO only */
+	for (unsigned int i = 0; i < 20; i++)
+		km_queue(pgfault(i == 19 ? L : 0, 1, 0, 7, 2, 0x100000 + i * 0x1000ull, 7));
+	km.reads = 0;
+	TEST_ASSERT_EQUAL(ifd_fq_read(&km_fq, out, 64), 20, "20 records");
+	TEST_ASSERT_EQUAL(km.reads, 3, "EINVAL at 8, EINVAL at 16, data at 32");
+	TEST_ASSERT_EQUAL(km_fq.stats.grows, 3, "three doublings");
+	TEST_ASSERT_EQUAL(km_fq.rcap, 32, "32 records");
+
+	/* beyond the bound: stuck, said once at ERR, no allocation beyond it */
+	km_fq.rmax = 32;
+	for (unsigned int i = 0; i < 40; i++)
+		km_queue(pgfault(i == 39 ? L : 0, 1, 0, 8, 1, 0x200000 + i * 0x1000ull, 8));
+	log_capture_start();
+	TEST_ASSERT_EQUAL(ifd_fq_read(&km_fq, out, 64), 0, "40 never fits 32");
+	TEST_ASSERT_EQUAL(ifd_fq_read(&km_fq, out, 64), 0, "still not");
+	log_capture_stop();
+	TEST_ASSERT_EQUAL(km_fq.stats.stalled, 2, "two stuck reads");
+	TEST_ASSERT_EQUAL(km_fq.stats.grows, 3, "no more growth");
+	TEST_ASSERT_LOGGED("IOMMUFD: fault queue: a page request group larger than 32 records is "
+		"at the head: the kernel never splits a group and retries it on every read, so this "
+		"queue is stuck");
+	TEST_ASSERT(strstr(strstr(log_buf, "is stuck") + 1, "is stuck") == NULL, "said once");
+	return TEST_SUCCESS;
+}
+
+/* Kernels 6.11 - 6.15 say 0 for the oversized head group: poll() decides. */
+static int
+test_ifd_fq_group_too_big_zero(void)
+{
+	const uint32_t L = IOMMU_PGFAULT_FLAGS_LAST_PAGE;
+	struct sva_fault out[16];
+	unsigned int i;
+
+	km.oversize_zero = 1;
+	/* nothing queued: 64 empty reads, one poll that says no data, no growth */
+	for (i = 0; i < IFD_FQ_POLL_EVERY; i++)
+		TEST_ASSERT_EQUAL(ifd_fq_read(&km_fq, out, 16), 0, "empty");
+	TEST_ASSERT_EQUAL(km.polls, 1, "one stall check after 64 empty reads");
+	TEST_ASSERT_EQUAL(km.reads, 64, "no extra read");
+	TEST_ASSERT_EQUAL(km_fq.stats.grows, 0, "empty is empty");
+
+	/* a 5-record group: 0 from read 63 times, then poll says POLLIN, a second read at 4
+	 * is 0 again: grow to 8 and read it */
+	for (i = 0; i < 5; i++)
+		km_queue(pgfault(i == 4 ? L : 0, 1, 0, 5, 1, 0x8000 + i * 0x1000ull, 5));
+	km.reads = km.polls = 0;
+	for (i = 0; i < IFD_FQ_POLL_EVERY - 1; i++)
+		TEST_ASSERT_EQUAL(ifd_fq_read(&km_fq, out, 16), 0, "read %u: 0 as the kernel says", i);
+	TEST_ASSERT_EQUAL(km.polls, 0, "no poll before the 64th empty read");
+	TEST_ASSERT_EQUAL(ifd_fq_read(&km_fq, out, 16), 5, "the 64th: grown and read");
+	TEST_ASSERT_EQUAL(km.polls, 1, "one poll");
+	TEST_ASSERT_EQUAL(km.reads, 66, "63 + read, re-read after POLLIN, read at 8");
+	TEST_ASSERT_EQUAL(km_fq.stats.stall_checks, 2, "two stall checks in all");
+	TEST_ASSERT_EQUAL(km_fq.stats.oversized, 1, "one oversized group");
+	TEST_ASSERT_EQUAL(km_fq.stats.grows, 1, "grown once");
+	TEST_ASSERT_EQUAL(km_fq.rcap, 8, "to 8");
+
+	/* a race: a small group arrives between the 64th empty read and the poll: the
+	 * re-read gets it, no growth */
+	km.arrive_rec = pgfault(L, 1, 0, 9, 1, 0x9000, 9);
+	km.arrive_on_poll = 1;
+	km.reads = km.polls = 0;
+	for (i = 0; i < IFD_FQ_POLL_EVERY - 1; i++)
+		TEST_ASSERT_EQUAL(ifd_fq_read(&km_fq, out, 16), 0, "empty");
+	TEST_ASSERT_EQUAL(ifd_fq_read(&km_fq, out, 16), 1, "the late group");
+	TEST_ASSERT_EQUAL(out[0].prm.cookie, 9, "cookie 9");
+	TEST_ASSERT_EQUAL(km.reads, 65, "64 + the re-read");
+	TEST_ASSERT_EQUAL(km_fq.stats.grows, 1, "no growth for a group that fits");
+	return TEST_SUCCESS;
+}
+
+/* eventq.c: counts not a multiple of the record (40) or response (8) are ESPIPE. */
+static int
+test_ifd_fq_espipe(void)
+{
+	struct iommu_hwpt_pgfault rec[2];
+	struct iommu_hwpt_page_response r[2] = { { 0, 0 }, { 0, 0 } };
+	struct sva_page_response resp;
+	struct sva_fault out[2];
+
+	errno = 0;
+	TEST_ASSERT_EQUAL(km_read(-1, rec, 39), -1, "39 bytes");
+	TEST_ASSERT_EQUAL(errno, ESPIPE, "read: ESPIPE, not EINVAL");
+	errno = 0;
+	TEST_ASSERT_EQUAL(km_write(-1, r, 7), -1, "7 bytes");
+	TEST_ASSERT_EQUAL(errno, ESPIPE, "write: ESPIPE, not EINVAL");
+	km.bad_counts = 0;
+
+	/* the framing never sends such counts; if a write is ESPIPE all the same, it is an
+	 * I/O error (counted, logged), not a refused cookie */
+	km_queue(pgfault(IOMMU_PGFAULT_FLAGS_LAST_PAGE, 1, 0, 1, 1, 0x1000, 1));
+	TEST_ASSERT_EQUAL(ifd_fq_read(&km_fq, out, 2), 1, "one group");
+	resp = answer(&out[0], SVA_PAGE_RESP_SUCCESS);
+	km.espipe_once = 1;
+	log_capture_start();
+	TEST_ASSERT_EQUAL(ifd_fq_write(&km_fq, &resp, 1), -EIO, "ESPIPE -> -EIO");
+	log_capture_stop();
+	TEST_ASSERT_EQUAL(km_fq.stats.refused, 0, "not a refusal");
+	TEST_ASSERT_EQUAL(km_fq.stats.write_errors, 1, "a write error");
+	TEST_ASSERT_LOGGED("IOMMUFD: fault queue: write of 8 bytes refused (ESPIPE): not a "
+		"multiple of the 8-byte response\n");
+	TEST_ASSERT_EQUAL(ifd_fq_write(&km_fq, &resp, 1), 1, "then it goes");
+	TEST_ASSERT_EQUAL(km.npending, 0, "answered");
+	return TEST_SUCCESS;
+}
+
+/* include/linux/iommu.h: IOMMU_FAULT_PAGE_RESPONSE_NEEDS_PASID is (1 << 2); intel/prq.c
+ * sets it with PASID_VALID on every request with a PASID, and eventq.c copies the
+ * kernel's flags into the record as they are. */
+static int
+test_ifd_kernel_fault_flags(void)
+{
+	const uint32_t needs_pasid = 1u << 2;
+	struct iommu_hwpt_pgfault k = pgfault(0x1 | 0x2 | needs_pasid, 7, 0x42, 3,
+		IOMMU_PGFAULT_PERM_READ, 0x7f0000002000ull, 11);
+	struct sva_fault f, out[4];
+
+	TEST_ASSERT_EQUAL(ifd_pgfault_to_fault(&k, &f), IFD_CONV_KERNEL_FLAGS,
+		"a kernel-internal bit, not an unknown one");
+	TEST_ASSERT_EQUAL(f.prm.flags, SVA_FAULT_PR_PASID_VALID | SVA_FAULT_PR_LAST_PAGE |
+		SVA_FAULT_PR_COOKIE, "masked: bit 2 is not PRIV_DATA");
+	TEST_ASSERT_EQUAL(f.prm.pasid, 0x42, "pasid");
+
+	km_queue(k);
+	k.cookie = 12;
+	km_queue(k);
+	k.cookie = 13;
+	k.flags = 0x2 | (1u << 7);
+	km_queue(k);
+	TEST_ASSERT_EQUAL(ifd_fq_read(&km_fq, out, 4), 3, "three records");
+	TEST_ASSERT_EQUAL(km_fq.stats.kernel_flags, 2, "two with NEEDS_PASID");
+	TEST_ASSERT_EQUAL(km_fq.stats.unknown_bits, 1, "one truly unknown bit");
 	return TEST_SUCCESS;
 }
 
@@ -1128,6 +1312,660 @@ test_ifd_probe_enotty_and_pasid(void)
 	return TEST_SUCCESS;
 }
 
+/* ---- a model of the kernel's iommufd ioctls (ifd_ioctl_hook) ----
+ *
+ * Objects get fixed ids (IOAS 1, fault queue 2, HWPT 3); HWPT_ALLOC refuses the PASID
+ * flag with EOPNOTSUPP when told to (hw_pagetable.c on kernels before 6.15 and on
+ * stable ones that already report PASID bits); IOAS_IOVA_RANGES answers as ioas.c
+ * (EMSGSIZE with num_iovas when the array is short, out_iova_alignment); maps and
+ * unmaps are recorded; VFIO attach fails with a chosen errno. A model only.
+ */
+
+static struct {
+	unsigned int hwpt_allocs, fault_allocs, range_calls, destroys, attaches;
+	uint32_t hwpt_flags[4], hwpt_fault_id[4];
+	int refuse_pasid_flag, attach_errno, map_errno;
+	uint64_t align;
+	struct iommu_iova_range ranges[8];
+	uint32_t nranges;
+	uint32_t hw_type;
+	uint8_t pasid_bits;
+	union ifd_hw_info_data hw;
+	char ops[32][96];
+	unsigned int nops;
+} ko;
+
+static struct ifd_iommu kp;
+
+static int
+ko_ioctl(int fd, unsigned long req, void *arg)
+{
+	RTE_SET_USED(fd);
+	if (req == IOMMU_IOAS_ALLOC) {
+		((struct iommu_ioas_alloc *)arg)->out_ioas_id = 1;
+	} else if (req == IOMMU_FAULT_QUEUE_ALLOC) {
+		struct iommu_fault_alloc *f = arg;
+
+		ko.fault_allocs++;
+		f->out_fault_id = 2;
+		f->out_fault_fd = (uint32_t)open("/dev/null", O_RDWR | O_CLOEXEC);
+	} else if (req == IOMMU_HWPT_ALLOC) {
+		struct iommu_hwpt_alloc *h = arg;
+
+		if (ko.hwpt_allocs < 4) {
+			ko.hwpt_flags[ko.hwpt_allocs] = h->flags;
+			ko.hwpt_fault_id[ko.hwpt_allocs] = h->fault_id;
+		}
+		ko.hwpt_allocs++;
+		if ((h->flags & IOMMU_HWPT_ALLOC_PASID) && ko.refuse_pasid_flag) {
+			errno = EOPNOTSUPP;
+			return -1;
+		}
+		h->out_hwpt_id = 3;
+	} else if (req == IOMMU_IOAS_IOVA_RANGES) {
+		struct iommu_ioas_iova_ranges *q = arg;
+		struct iommu_iova_range *out = (void *)(uintptr_t)q->allowed_iovas;
+		uint32_t max = q->num_iovas;
+
+		ko.range_calls++;
+		q->out_iova_alignment = ko.align;
+		for (uint32_t i = 0; i < ko.nranges && i < max; i++)
+			out[i] = ko.ranges[i];
+		q->num_iovas = ko.nranges;
+		if (ko.nranges > max) {
+			errno = EMSGSIZE;
+			return -1;
+		}
+	} else if (req == IOMMU_IOAS_MAP) {
+		struct iommu_ioas_map *m = arg;
+
+		if (ko.nops < 32)
+			snprintf(ko.ops[ko.nops++], 96, "map %" PRIx64 "+%" PRIx64 " iova %" PRIx64
+				" flags %u", (uint64_t)m->user_va, (uint64_t)m->length,
+				(uint64_t)m->iova, m->flags);
+		if (ko.map_errno) {
+			errno = ko.map_errno;
+			return -1;
+		}
+	} else if (req == IOMMU_IOAS_UNMAP) {
+		struct iommu_ioas_unmap *u = arg;
+
+		if (ko.nops < 32)
+			snprintf(ko.ops[ko.nops++], 96, "unmap %" PRIx64 "+%" PRIx64,
+				(uint64_t)u->iova, (uint64_t)u->length);
+	} else if (req == IOMMU_DESTROY) {
+		ko.destroys++;
+	} else if (req == IOMMU_GET_HW_INFO) {
+		struct iommu_hw_info *h = arg;
+
+		memcpy((void *)(uintptr_t)h->data_uptr, &ko.hw, RTE_MIN(h->data_len, sizeof(ko.hw)));
+		h->out_data_type = ko.hw_type;
+		h->out_max_pasid_log2 = ko.pasid_bits;
+		h->out_capabilities = IOMMU_HW_CAP_PCI_PASID_EXEC;
+	} else if (req == VFIO_DEVICE_ATTACH_IOMMUFD_PT) {
+		ko.attaches++;
+		if (ko.attach_errno) {
+			errno = ko.attach_errno;
+			return -1;
+		}
+	} else {
+		errno = ENOTTY;
+		return -1;
+	}
+	return 0;
+}
+
+#define KO_ASSERT_OPS(...) do { \
+	const char *sva_want_[] = { __VA_ARGS__ }; \
+	TEST_ASSERT_EQUAL(ko.nops, RTE_DIM(sva_want_), "number of map/unmap ioctls (first '%s')", \
+		ko.nops ? ko.ops[0] : "none"); \
+	for (unsigned int sva_i_ = 0; sva_i_ < RTE_DIM(sva_want_); sva_i_++) \
+		TEST_ASSERT(strcmp(ko.ops[sva_i_], sva_want_[sva_i_]) == 0, \
+			"ioctl %u: '%s', expected '%s'", sva_i_, ko.ops[sva_i_], sva_want_[sva_i_]); \
+	ko.nops = 0; \
+} while (0)
+
+static struct ifd_paths ko_paths;
+static char ko_sys[PATH_MAX + 8];
+
+/* A config space: extended capabilities chained from 0x100 (ATS, PRI, PASID, those
+ * asked for), size bytes of it visible (4096 as root, 64 otherwise). */
+static int
+write_config(const char *bdf, bool ats, bool pri, bool pri_pasid_req, bool pasid, size_t size,
+		bool vf)
+{
+	uint8_t cfg[4096];
+	uint16_t ids[3];
+	unsigned int n = 0;
+	char path[PATH_MAX + 64];
+	FILE *f;
+
+	memset(cfg, 0, sizeof(cfg));
+	cfg[0] = 0x86;
+	cfg[1] = 0x80;
+	if (ats)
+		ids[n++] = 0x000f;
+	if (pri)
+		ids[n++] = 0x0013;
+	if (pasid)
+		ids[n++] = 0x001b;
+	for (unsigned int i = 0; i < n; i++) {
+		uint32_t off = 0x100 + 0x40 * i, next = i + 1 < n ? off + 0x40 : 0;
+		uint32_t hdr = ids[i] | 1u << 16 | next << 20;
+
+		memcpy(&cfg[off], &hdr, 4);
+		if (ids[i] == 0x0013 && pri_pasid_req)
+			cfg[off + 7] = 0x80; /* status (+0x06) bit 15 */
+	}
+	snprintf(path, sizeof(path), "%s/%s", ko_sys, bdf);
+	mkdir(path, 0755);
+	snprintf(path, sizeof(path), "%s/%s/config", ko_sys, bdf);
+	f = fopen(path, "w");
+	if (f == NULL || fwrite(cfg, 1, size, f) != size)
+		return -1;
+	fclose(f);
+	if (vf) {
+		snprintf(path, sizeof(path), "%s/%s/physfn", ko_sys, bdf);
+		if (symlink("../0000:3b:00.0", path) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* VT-d ecap with everything a fault-capable page table needs (bits from intel/iommu.h). */
+#define VTD_ECAP_ALL ((1ull << 43) | (1ull << 42) | (1ull << 40) | (1ull << 29) | (1ull << 2))
+
+static int
+ko_setup(void)
+{
+	if (fake_tree_setup() != TEST_SUCCESS)
+		return TEST_FAILED;
+	memset(&ko, 0, sizeof(ko));
+	ko.align = 4096;
+	ko.nranges = 1;
+	ko.ranges[0] = (struct iommu_iova_range){ .start = 0, .last = (1ull << 47) - 1 };
+	snprintf(ko_sys, sizeof(ko_sys), "%s/sys", fake_root);
+	ko_paths = (struct ifd_paths){ .dev_iommu = "/nonexistent", .sysfs_pci = ko_sys,
+		.dev_vfio = "/nonexistent" };
+	memset(&kp, 0, sizeof(kp));
+	kp.name = "ifdt";
+	kp.iommufd = kp.devfd = kp.fault_fd = -1;
+	kp.paths = &ko_paths;
+	kp.burst = 64;
+	if (ifd_maptab_init(&kp.maps, 64, ifd_ioas_map, ifd_ioas_unmap, &kp) != 0)
+		return TEST_FAILED;
+	ifd_ioctl_hook = ko_ioctl;
+	return TEST_SUCCESS;
+}
+
+static void
+ko_teardown(void)
+{
+	ifd_release(&kp);
+	ifd_ioctl_hook = NULL;
+	fake_tree_teardown();
+}
+
+/* Item a: 6.12+ stable kernels report PASID bits but refuse IOMMU_HWPT_ALLOC_PASID. */
+static int
+test_ifd_hwpt_pasid_fallback(void)
+{
+	kp.mock = true; /* no PCI rules here */
+	kp.hw_pasid_bits = 20;
+	ko.refuse_pasid_flag = 1;
+	log_capture_start();
+	TEST_ASSERT_RET(ifd_objects_alloc(&kp, IFD_PASID_AUTO, IFD_PRI_AUTO), 0);
+	log_capture_stop();
+	TEST_ASSERT_EQUAL(ko.hwpt_allocs, 2, "the PASID one, then without");
+	/* uAPI: IOMMU_HWPT_FAULT_ID_VALID 1 << 2, IOMMU_HWPT_ALLOC_PASID 1 << 3 */
+	TEST_ASSERT_EQUAL(ko.hwpt_flags[0], 0x4 | 0x8, "fault + PASID first");
+	TEST_ASSERT_EQUAL(ko.hwpt_flags[1], 0x4, "fault only then");
+	TEST_ASSERT_EQUAL(ko.hwpt_fault_id[1], 2, "the fault queue");
+	TEST_ASSERT_EQUAL(ko.fault_allocs, 1, "one fault queue");
+	TEST_ASSERT(!kp.pasid && kp.pri && kp.hwpt_id == 3, "RID-only, fault-capable, hwpt 3");
+	TEST_ASSERT_EQUAL(ko.range_calls, 1, "IOVA ranges read after the HWPT");
+	TEST_ASSERT_LOGGED("IOMMUFD: ifdt: the kernel reports 20 PASID bits but refused a "
+		"PASID-capable page table (IOMMU_HWPT_ALLOC_PASID: EOPNOTSUPP; PASID page tables "
+		"need Linux 6.15): running RID-only\n");
+	ifd_release(&kp);
+
+	/* pasid=on: no fallback, the reason said */
+	memset(&ko.hwpt_flags, 0, sizeof(ko.hwpt_flags));
+	ko.hwpt_allocs = 0;
+	kp.iommufd = kp.devfd = kp.fault_fd = -1;
+	log_capture_start();
+	TEST_ASSERT_RET(ifd_objects_alloc(&kp, IFD_PASID_ON, IFD_PRI_AUTO), -EOPNOTSUPP);
+	log_capture_stop();
+	TEST_ASSERT_EQUAL(ko.hwpt_allocs, 1, "no retry");
+	TEST_ASSERT_LOGGED("IOMMUFD: ifdt: pasid=on, but the kernel refused a PASID-capable page "
+		"table (IOMMU_HWPT_ALLOC_PASID: EOPNOTSUPP): it needs Linux 6.15 or later (some "
+		"6.12+ stable kernels report PASID bits without taking the flag) and an IOMMU driver "
+		"with PASID page tables; pasid=auto falls back to RID only\n");
+	ifd_release(&kp);
+
+	/* a kernel that takes it: one allocation, PASID-capable */
+	ko.refuse_pasid_flag = 0;
+	ko.hwpt_allocs = 0;
+	kp.iommufd = kp.devfd = kp.fault_fd = -1;
+	TEST_ASSERT_RET(ifd_objects_alloc(&kp, IFD_PASID_AUTO, IFD_PRI_AUTO), 0);
+	TEST_ASSERT(ko.hwpt_allocs == 1 && kp.pasid && ko.hwpt_flags[0] == 0xc, "PASID kept");
+	return TEST_SUCCESS;
+}
+
+/* Item c: the config space reader, on fake sysfs files. */
+static int
+test_ifd_pci_config(void)
+{
+	struct ifd_pci_info pi;
+
+	TEST_ASSERT_SUCCESS(write_config("0000:6a:00.0", true, true, true, true, 4096, false),
+		"config");
+	TEST_ASSERT_RET(ifd_pci_read(&ko_paths, "0000:6a:00.0", &pi), 0);
+	TEST_ASSERT(pi.ext && !pi.vf, "extended space, a PF");
+	TEST_ASSERT_EQUAL(pi.ats, 0x100, "ATS at 0x100");
+	TEST_ASSERT_EQUAL(pi.pri, 0x140, "PRI at 0x140");
+	TEST_ASSERT_EQUAL(pi.pasid, 0x180, "PASID at 0x180");
+	TEST_ASSERT(pi.pri_pasid_required, "PRG Response PASID Required");
+
+	TEST_ASSERT_SUCCESS(write_config("0000:6b:00.0", false, true, false, false, 4096, true),
+		"config");
+	TEST_ASSERT_RET(ifd_pci_read(&ko_paths, "0000:6b:00.0", &pi), 0);
+	TEST_ASSERT(pi.vf && pi.ats == 0 && pi.pri == 0x100 && pi.pasid == 0 &&
+		!pi.pri_pasid_required, "VF, PRI only at 0x100, PASID not required");
+
+	/* not root: 64 bytes, nothing known about extended capabilities */
+	TEST_ASSERT_SUCCESS(write_config("0000:6c:00.0", true, true, true, true, 64, false), "cfg");
+	TEST_ASSERT_RET(ifd_pci_read(&ko_paths, "0000:6c:00.0", &pi), 0);
+	TEST_ASSERT(!pi.ext && pi.pri == 0, "no extended space read");
+	/* root, conventional PCI (QEMU's edu): 256 bytes, no extended space: no PRI */
+	TEST_ASSERT_SUCCESS(write_config("0000:6e:00.0", false, false, false, false, 256, false),
+		"cfg");
+	TEST_ASSERT_RET(ifd_pci_read(&ko_paths, "0000:6e:00.0", &pi), 0);
+	TEST_ASSERT(pi.ext && pi.no_ext_space && pi.pri == 0, "known: nothing there");
+	TEST_ASSERT_SUCCESS(write_config("0000:6d:00.0", true, true, true, true, 10, false), "cfg");
+	TEST_ASSERT_RET(ifd_pci_read(&ko_paths, "0000:6d:00.0", &pi), -EIO);
+	TEST_ASSERT_RET(ifd_pci_read(&ko_paths, "0000:99:00.0", &pi), -ENOENT);
+	TEST_ASSERT_RET(ifd_pci_read(&ko_paths, "", &pi), -ENOENT);
+	return TEST_SUCCESS;
+}
+
+/* Item c: the kernel's rules per IOMMU. */
+static int
+test_ifd_pri_rules(void)
+{
+	struct ifd_pci_info good = { .ext = true, .ats = 0x100, .pri = 0x140, .pasid = 0x180,
+		.pri_pasid_required = true };
+	struct ifd_pci_info pi;
+	struct ifd_hw vtd = { .type = 1, .ecap = VTD_ECAP_ALL, .pasid_bits = 20 };
+	struct ifd_hw hw;
+	char why[1024];
+
+	TEST_ASSERT_EQUAL(ifd_pri_check(&good, &vtd, true, why, sizeof(why)), IFD_PRI_USABLE, "ok");
+	TEST_ASSERT_EQUAL(why[0], '\0', "no reason");
+	TEST_ASSERT_EQUAL(ifd_pri_check(NULL, &vtd, true, why, sizeof(why)), IFD_PRI_UNKNOWN,
+		"config space unknown");
+
+	pi = good;
+	pi.pri_pasid_required = false;
+	TEST_ASSERT_EQUAL(ifd_pri_check(&pi, &vtd, false, why, sizeof(why)), IFD_PRI_UNUSABLE, "x");
+	TEST_ASSERT(strcmp(why, "the device has PASID enabled but its PRI status register does "
+		"not require PASID in PRG responses (PRG Response PASID Required, bit 15, clear): "
+		"VT-d does not enable PRI for it (attach fails ENODEV)") == 0, "why: %s", why);
+	/* without PASID capability the bit does not matter */
+	pi.pasid = 0;
+	TEST_ASSERT_EQUAL(ifd_pri_check(&pi, &vtd, false, why, sizeof(why)), IFD_PRI_USABLE, "ok");
+
+	pi = (struct ifd_pci_info){ .ext = true };
+	hw = vtd;
+	hw.ecap &= ~((1ull << 43) | (1ull << 29));
+	TEST_ASSERT_EQUAL(ifd_pri_check(&pi, &hw, false, why, sizeof(why)), IFD_PRI_UNUSABLE, "x");
+	TEST_ASSERT(strcmp(why, "VT-d without scalable mode (ECAP.SMTS, bit 43, clear): the "
+		"kernel enables PRI in scalable mode only; VT-d without page requests (ECAP.PRS, bit "
+		"29, clear); the device has no PRI capability (PCIe extended capability 0x13, Page "
+		"Request Interface); the device has no ATS capability (extended capability 0x0F), "
+		"which PRI needs") == 0, "why: %s", why);
+
+	hw = (struct ifd_hw){ .type = 4, .cap = 1ull << 1 };
+	TEST_ASSERT_EQUAL(ifd_pri_check(&good, &hw, false, why, sizeof(why)), IFD_PRI_UNUSABLE, "x");
+	TEST_ASSERT(strcmp(why, "AMD IOMMU: page requests reach the fault queue only for PASID "
+		"(v2) page tables, and this one is RID-only (pasid=off, or no PASID support)") == 0,
+		"why: %s", why);
+	TEST_ASSERT_EQUAL(ifd_pri_check(&good, &hw, true, why, sizeof(why)), IFD_PRI_USABLE, "v2");
+
+	hw = (struct ifd_hw){ .type = 2 };
+	TEST_ASSERT_EQUAL(ifd_pri_check(&good, &hw, true, why, sizeof(why)), IFD_PRI_UNUSABLE, "x");
+	TEST_ASSERT(strstr(why, "Arm SMMUv3: Linux implements no PCI PRI for the SMMUv3 (7.3: the "
+		"attach succeeds and the kernel answers every page request Invalid itself; "
+		"6.13-6.15: the attach fails with EINVAL)") == why, "why: %s", why);
+	TEST_ASSERT_EQUAL(ifd_pri_check(NULL, &hw, true, why, sizeof(why)), IFD_PRI_UNKNOWN,
+		"not PCI on an SMMUv3 (stall): cannot tell");
+
+	pi = good;
+	pi.vf = true;
+	TEST_ASSERT_EQUAL(ifd_pri_check(&pi, &vtd, true, why, sizeof(why)), IFD_PRI_UNUSABLE, "VF");
+	TEST_ASSERT(strcmp(why, "an SR-IOV virtual function: the kernel refuses fault-capable "
+		"page tables on VFs (EINVAL; PRI is shared with the PF)") == 0, "why: %s", why);
+	return TEST_SUCCESS;
+}
+
+/* Items b, c: attach failures say what is missing. */
+static int
+test_ifd_attach_explained(void)
+{
+	kp.pri = true;
+	kp.hwpt_id = 3;
+	kp.hw_type = 1;
+	kp.hw_ecap = VTD_ECAP_ALL;
+	rte_strscpy(kp.bdf, "0000:6a:00.0", sizeof(kp.bdf));
+	/* PRI and PASID, PASID not required in responses: VT-d leaves PRI off, ENODEV */
+	TEST_ASSERT_SUCCESS(write_config(kp.bdf, true, true, false, true, 4096, false), "cfg");
+	ko.attach_errno = ENODEV;
+	log_capture_start();
+	TEST_ASSERT_RET(ifd_attach(&kp, false, 0), -ENODEV);
+	log_capture_stop();
+	TEST_ASSERT_LOGGED("IOMMUFD: ifdt: attaching the RID to the fault-capable hwpt 3 failed "
+		"(No such device): page requests cannot work for this device: the device has PASID "
+		"enabled but its PRI status register does not require PASID in PRG responses (PRG "
+		"Response PASID Required, bit 15, clear): VT-d does not enable PRI for it (attach "
+		"fails ENODEV). pri=auto or pri=off use a plain page table (pinned mode)\n");
+
+	/* QEMU's edu as root: conventional PCI, 256 bytes of config space */
+	rte_strscpy(kp.bdf, "0000:00:05.0", sizeof(kp.bdf));
+	TEST_ASSERT_SUCCESS(write_config(kp.bdf, false, false, false, false, 256, false), "cfg");
+	log_capture_start();
+	TEST_ASSERT_RET(ifd_attach(&kp, false, 0), -ENODEV);
+	log_capture_stop();
+	TEST_ASSERT_LOGGED("page requests cannot work for this device: the device has no PCIe "
+		"extended configuration space (a conventional PCI device): no PRI and no ATS "
+		"capability. pri=auto");
+
+	/* a PCIe device without PRI and ATS */
+	rte_strscpy(kp.bdf, "0000:00:04.0", sizeof(kp.bdf));
+	TEST_ASSERT_SUCCESS(write_config(kp.bdf, false, false, false, false, 4096, false), "cfg");
+	log_capture_start();
+	TEST_ASSERT_RET(ifd_attach(&kp, false, 0), -ENODEV);
+	log_capture_stop();
+	TEST_ASSERT_LOGGED("page requests cannot work for this device: the device has no PRI "
+		"capability (PCIe extended capability 0x13, Page Request Interface); the device has "
+		"no ATS capability (extended capability 0x0F), which PRI needs. pri=auto");
+
+	/* config space not readable: the candidates named */
+	rte_strscpy(kp.bdf, "0000:6c:00.0", sizeof(kp.bdf));
+	TEST_ASSERT_SUCCESS(write_config(kp.bdf, true, true, true, true, 64, false), "cfg");
+	log_capture_start();
+	TEST_ASSERT_RET(ifd_attach(&kp, true, 5), -ENODEV);
+	log_capture_stop();
+	TEST_ASSERT_LOGGED("IOMMUFD: ifdt: attaching the PASID 5 to the fault-capable hwpt 3 "
+		"failed (ENODEV): the IOMMU driver did not enable page requests for the device: it "
+		"needs PRI and ATS on the device and, on VT-d, scalable mode and (with PASID "
+		"enabled) PRG Response PASID Required in the PRI status register; the device's PCI "
+		"config space could not be read to tell which (run as root)");
+
+	/* item b: PASID attach EOPNOTSUPP */
+	ko.attach_errno = EOPNOTSUPP;
+	log_capture_start();
+	TEST_ASSERT_RET(ifd_attach(&kp, true, 7), -EOPNOTSUPP);
+	log_capture_stop();
+	TEST_ASSERT_LOGGED("IOMMUFD: ifdt: attaching PASID 7 was refused (EOPNOTSUPP): PASID "
+		"attach through VFIO is implemented by vfio-pci only (is 0000:6c:00.0 bound to "
+		"another VFIO driver?), and needs an IOMMU page table with PASID support (AMD: "
+		"paging (v1) page tables have no set_dev_pasid)\n");
+	TEST_ASSERT_EQUAL(kp.attached, 0, "nothing attached");
+	TEST_ASSERT_EQUAL(ko.range_calls, 0, "no IOVA ranges read for a failed attach");
+
+	/* success: the IOVA ranges are read again (the device's reserved regions) */
+	ko.attach_errno = 0;
+	TEST_ASSERT_RET(ifd_attach(&kp, false, 0), 0);
+	TEST_ASSERT_EQUAL(kp.attached, 1, "attached");
+	TEST_ASSERT_EQUAL(ko.range_calls, 1, "ranges read after the attach");
+	return TEST_SUCCESS;
+}
+
+/* Item c: GET_HW_INFO's data and what info reports of it. */
+static int
+test_ifd_hw_info(void)
+{
+	struct sva_iommu_info info;
+
+	ko.hw_type = 1;
+	ko.pasid_bits = 20;
+	ko.hw.vtd.cap_reg = 0x00d2008c40660462ull;
+	ko.hw.vtd.ecap_reg = 0x00000f050df;
+	TEST_ASSERT_RET(ifd_hw_info_read(&kp), 0);
+	TEST_ASSERT_EQUAL(kp.hw_type, 1, "VT-d");
+	TEST_ASSERT_EQUAL(kp.hw_cap, 0x00d2008c40660462ull, "cap_reg");
+	TEST_ASSERT_EQUAL(kp.hw_ecap, 0x00000f050dfull, "ecap_reg");
+	TEST_ASSERT_EQUAL(kp.hw_pasid_bits, 20, "PASID bits");
+	kp.maps.align = 4096;
+	memset(&info, 0xa5, sizeof(info));
+	ifd_info_fill(&kp, &info);
+	TEST_ASSERT_EQUAL(info.model, SVA_IOMMU_MODEL_IOMMUFD, "model stays iommufd");
+	TEST_ASSERT_EQUAL(info.hw_model, SVA_IOMMU_MODEL_VTD, "VT-d behind it");
+	TEST_ASSERT_EQUAL(info.hw_info_type, 1, "raw type");
+	TEST_ASSERT_EQUAL(info.hw_cap, 0x00d2008c40660462ull, "cap");
+	TEST_ASSERT_EQUAL(info.hw_ecap, 0x00000f050dfull, "ecap");
+	TEST_ASSERT_EQUAL(info.caps, SVA_IOMMU_CAP_ATTACH_RID | SVA_IOMMU_CAP_PIN,
+		"no fault queue: no PRI; pinning always");
+	TEST_ASSERT_EQUAL(info.prq_depth, 0, "no queue");
+	TEST_ASSERT_EQUAL(info.page_sizes, (1ull << 12) | (1ull << 21) | (1ull << 30), "4K");
+	kp.pri = true;
+	kp.maps.align = 0x10000;
+	ifd_info_fill(&kp, &info);
+	TEST_ASSERT_EQUAL(info.caps, SVA_IOMMU_CAP_ATTACH_RID | SVA_IOMMU_CAP_PIN |
+		SVA_IOMMU_CAP_PRI, "fault queue: PRI");
+	TEST_ASSERT_EQUAL(info.page_sizes, (1ull << 16) | (1ull << 21) | (1ull << 30),
+		"64 KiB granule");
+
+	memset(&ko.hw, 0, sizeof(ko.hw));
+	ko.hw_type = 2;
+	ko.hw.smmuv3.idr[0] = 0x11;
+	ko.hw.smmuv3.idr[1] = 0x22;
+	ko.hw.smmuv3.idr[3] = 0x33;
+	ko.hw.smmuv3.idr[5] = 0x55;
+	TEST_ASSERT_RET(ifd_hw_info_read(&kp), 0);
+	ifd_info_fill(&kp, &info);
+	TEST_ASSERT(info.hw_model == SVA_IOMMU_MODEL_SMMUV3 && info.hw_cap == 0x2200000011ull &&
+		info.hw_ecap == 0x5500000033ull, "SMMUv3 IDRs");
+	ko.hw_type = 4;
+	ko.hw.amd.efr = 0x12;
+	ko.hw.amd.efr2 = 0x34;
+	TEST_ASSERT_RET(ifd_hw_info_read(&kp), 0);
+	ifd_info_fill(&kp, &info);
+	TEST_ASSERT(info.hw_model == 0 && info.hw_info_type == 4 && info.hw_cap == 0x12 &&
+		info.hw_ecap == 0x34, "AMD: EFR, EFR2");
+	return TEST_SUCCESS;
+}
+
+/* Item e: granule and allowed ranges from IOMMU_IOAS_IOVA_RANGES. */
+static int
+test_ifd_iova_ranges(void)
+{
+	ko.align = 0x10000;
+	ko.nranges = 2; /* around a VT-d MSI window */
+	ko.ranges[0] = (struct iommu_iova_range){ .start = 0, .last = 0xfedfffff };
+	ko.ranges[1] = (struct iommu_iova_range){ .start = 0xfef00000, .last = (1ull << 47) - 1 };
+	kp.ioas_id = 1;
+	TEST_ASSERT_RET(ifd_iova_refresh(&kp), 0);
+	TEST_ASSERT_EQUAL(ko.range_calls, 1, "one call");
+	TEST_ASSERT_EQUAL(kp.n_iova, 2, "two ranges");
+	TEST_ASSERT_EQUAL(kp.maps.align, 0x10000, "64 KiB granule");
+	/* a 4 KiB request is mapped as its 64 KiB unit */
+	TEST_ASSERT_RET(ifd_resolve_unpinned(&kp, 0x12345000, 0x1000, SVA_FAULT_PERM_READ), 0);
+	/* IOMMU_IOAS_MAP_FIXED_IOVA 1 | READABLE 4 */
+	KO_ASSERT_OPS("map 12340000+10000 iova 12340000 flags 5");
+	/* inside the MSI window: refused before the ioctl */
+	log_capture_start();
+	TEST_ASSERT_RET(ifd_resolve_unpinned(&kp, 0xfee01000, 0x1000, SVA_FAULT_PERM_WRITE), -EINVAL);
+	log_capture_stop();
+	TEST_ASSERT_EQUAL(ko.nops, 0, "no ioctl");
+	TEST_ASSERT_EQUAL(kp.maps.stats.outside, 1, "counted");
+	TEST_ASSERT_LOGGED("IOMMUFD: IOVA == VA [0xfee00000, 0xfee10000) is not inside the "
+		"IOMMU's allowed IOVA ranges (a reserved region such as the MSI window, or beyond "
+		"the aperture): not mapped, the request is answered Invalid (1 such ranges so far)\n");
+	/* more ranges than the first array holds: EMSGSIZE with the count, then all of them */
+	for (unsigned int i = 0; i < 6; i++)
+		ko.ranges[i] = (struct iommu_iova_range){ .start = i * 0x10000000ull,
+			.last = i * 0x10000000ull + 0xfffffff - 0x100000 };
+	ko.nranges = 6;
+	ko.range_calls = 0;
+	TEST_ASSERT_RET(ifd_iova_refresh(&kp), 0);
+	TEST_ASSERT_EQUAL(ko.range_calls, 2, "EMSGSIZE, then 6");
+	TEST_ASSERT(kp.n_iova == 6 && kp.iova[5].start == 0x50000000, "all six");
+	TEST_ASSERT_RET(ifd_resolve_unpinned(&kp, 0x1ff00000, 0x1000, SVA_FAULT_PERM_READ),
+		-EINVAL);
+	TEST_ASSERT_EQUAL(kp.maps.stats.outside, 2, "in a hole between ranges");
+	ko.nranges = 2;
+	ko.ranges[0] = (struct iommu_iova_range){ .start = 0, .last = 0xfedfffff };
+	ko.ranges[1] = (struct iommu_iova_range){ .start = 0xfef00000, .last = (1ull << 47) - 1 };
+	TEST_ASSERT_RET(ifd_iova_refresh(&kp), 0);
+	/* the kernel's EINVAL all the same (a reserved region we did not know): WARNING */
+	ko.map_errno = EINVAL;
+	log_capture_start();
+	TEST_ASSERT_RET(ifd_resolve_unpinned(&kp, 0x40000000, 0x1000, SVA_FAULT_PERM_WRITE),
+		-EINVAL);
+	log_capture_stop();
+	TEST_ASSERT_LOGGED("IOMMUFD: ifdt: IOVA == VA map of [0x40000000, 0x40010000) refused by "
+		"the kernel (EINVAL): the range meets a reserved IOVA region (MSI window, RMRR...) "
+		"or lies outside the IOMMU aperture, or is not aligned to 65536 bytes; at IOVA == VA "
+		"that memory cannot be reached by the device\n");
+	return TEST_SUCCESS;
+}
+
+/* Task 2: pri=off / auto / on decide the fault queue. */
+static int
+test_ifd_pri_modes(void)
+{
+	kp.hw_type = 1;
+	kp.hw_ecap = VTD_ECAP_ALL;
+	kp.hw_pasid_bits = 20;
+	rte_strscpy(kp.bdf, "0000:00:04.0", sizeof(kp.bdf));
+	TEST_ASSERT_SUCCESS(write_config(kp.bdf, false, false, false, false, 4096, false), "cfg");
+
+	/* off: no fault queue, a plain PASID-capable page table */
+	TEST_ASSERT_RET(ifd_objects_alloc(&kp, IFD_PASID_AUTO, IFD_PRI_OFF), 0);
+	TEST_ASSERT_EQUAL(ko.fault_allocs, 0, "no fault queue");
+	TEST_ASSERT_EQUAL(ko.hwpt_flags[0], 0x8, "IOMMU_HWPT_ALLOC_PASID only");
+	TEST_ASSERT(!kp.pri && kp.fault_fd < 0 && kp.fault_id == 0, "no faults");
+	ifd_release(&kp);
+
+	/* auto on a device without PRI: the same, with a NOTICE saying why */
+	memset(ko.hwpt_flags, 0, sizeof(ko.hwpt_flags));
+	ko.hwpt_allocs = 0;
+	log_capture_start();
+	TEST_ASSERT_RET(ifd_objects_alloc(&kp, IFD_PASID_OFF, IFD_PRI_AUTO), 0);
+	log_capture_stop();
+	TEST_ASSERT(ko.fault_allocs == 0 && ko.hwpt_flags[0] == 0 && !kp.pri, "plain, RID only");
+	TEST_ASSERT_LOGGED("IOMMUFD: ifdt: page requests cannot work here: the device has no PRI "
+		"capability (PCIe extended capability 0x13, Page Request Interface); the device has "
+		"no ATS capability (extended capability 0x0F), which PRI needs. Using a plain page "
+		"table without a fault queue: pinned mode only (pri=on forces a fault-capable one)\n");
+	ifd_release(&kp);
+
+	/* on: fault-capable all the same, with a WARNING */
+	ko.hwpt_allocs = 0;
+	log_capture_start();
+	TEST_ASSERT_RET(ifd_objects_alloc(&kp, IFD_PASID_OFF, IFD_PRI_ON), 0);
+	log_capture_stop();
+	TEST_ASSERT(ko.fault_allocs == 1 && ko.hwpt_flags[0] == 0x4 && kp.pri, "fault-capable");
+	TEST_ASSERT_LOGGED("IOMMUFD: ifdt: pri=on, but page requests cannot work here: the device "
+		"has no PRI capability");
+	ifd_release(&kp);
+
+	/* auto on a device with everything: fault-capable, PASID */
+	TEST_ASSERT_SUCCESS(write_config("0000:6a:00.0", true, true, true, true, 4096, false), "c");
+	rte_strscpy(kp.bdf, "0000:6a:00.0", sizeof(kp.bdf));
+	ko.hwpt_allocs = 0;
+	TEST_ASSERT_RET(ifd_objects_alloc(&kp, IFD_PASID_AUTO, IFD_PRI_AUTO), 0);
+	TEST_ASSERT(ko.fault_allocs == 2 && ko.hwpt_flags[0] == 0xc && kp.pri && kp.pasid, "SVA");
+	ifd_release(&kp);
+
+	/* auto, not PCI (the selftest mock: p->mock): fault-capable */
+	kp.mock = true;
+	rte_strscpy(kp.bdf, "0000:00:04.0", sizeof(kp.bdf));
+	ko.hwpt_allocs = 0;
+	TEST_ASSERT_RET(ifd_objects_alloc(&kp, IFD_PASID_OFF, IFD_PRI_AUTO), 0);
+	TEST_ASSERT(ko.fault_allocs == 3 && ko.hwpt_flags[0] == 0x4 && kp.pri, "mock: faults");
+	return TEST_SUCCESS;
+}
+
+/* Task 2: pins at IOVA == VA, apart from the lazy mirror. */
+static int
+test_ifd_pin(void)
+{
+	const uint32_t R = SVA_FAULT_PERM_READ, W = SVA_FAULT_PERM_WRITE;
+
+	kp.ioas_id = 1;
+	TEST_ASSERT_RET(ifd_iova_refresh(&kp), 0);
+	/* a mirror map the pin will cover, and one beside it */
+	TEST_ASSERT_RET(ifd_resolve_unpinned(&kp, 0x101000, 0x1000, R), 0);
+	TEST_ASSERT_RET(ifd_resolve_unpinned(&kp, 0x200000, 0x1000, R), 0);
+	ko.nops = 0;
+	/* pin: mirror maps inside dropped, one map, FIXED_IOVA|WRITEABLE|READABLE = 7 */
+	TEST_ASSERT_RET(ifd_pin(&kp, 0x100000, 0x20000, R | W), 0);
+	KO_ASSERT_OPS("unmap 101000+1000", "map 100000+20000 iova 100000 flags 7");
+	TEST_ASSERT_RET(ifd_pin(&kp, 0x300000, 0x1000, R), 0);
+	KO_ASSERT_OPS("map 300000+1000 iova 300000 flags 5");
+	/* the same range again (another bond): shared, no ioctl */
+	TEST_ASSERT_RET(ifd_pin(&kp, 0x100000, 0x20000, R), 0);
+	TEST_ASSERT_EQUAL(ko.nops, 0, "shared");
+	/* overlapping another way: EEXIST, no ioctl */
+	log_capture_start();
+	TEST_ASSERT_RET(ifd_pin(&kp, 0x110000, 0x20000, R), -EEXIST);
+	TEST_ASSERT_RET(ifd_pin(&kp, 0x300000, 0x1000, R | W), -EEXIST);
+	log_capture_stop();
+	TEST_ASSERT_EQUAL(ko.nops, 0, "no ioctl");
+	TEST_ASSERT_LOGGED("IOMMUFD: ifdt: pin [0x110000, 0x130000) perm 0x1 overlaps the pinned "
+		"[0x100000, 0x120000) perm 0x3: the RID and every PASID share one IOVA == VA space");
+	/* faults inside pins need no map; around one, only the gap is mirrored */
+	TEST_ASSERT_RET(ifd_resolve_unpinned(&kp, 0x104000, 0x2000, W), 0);
+	TEST_ASSERT_EQUAL(ko.nops, 0, "inside the pin");
+	TEST_ASSERT_RET(ifd_resolve_unpinned(&kp, 0xfe000, 0x24000, R), 0);
+	KO_ASSERT_OPS("map fe000+2000 iova fe000 flags 5", "map 120000+2000 iova 120000 flags 5");
+	/* last detach / iotlb_inval drop the mirror only */
+	TEST_ASSERT_EQUAL(ifd_maptab_drop(&kp.maps, 0, 0), 3, "fe000, 120000, 200000");
+	KO_ASSERT_OPS("unmap fe000+2000", "unmap 120000+2000", "unmap 200000+1000");
+	TEST_ASSERT_EQUAL(kp.n_pins, 2, "pins kept");
+	/* errors with the range */
+	ko.map_errno = ENOMEM;
+	log_capture_start();
+	TEST_ASSERT_RET(ifd_pin(&kp, 0x400000, 0x100000, R | W), -ENOMEM);
+	log_capture_stop();
+	TEST_ASSERT_LOGGED("IOMMUFD: ifdt: pin [0x400000, 0x500000) (IOMMU_IOAS_MAP of 1048576 "
+		"bytes) hit the pinned-memory limit: raise RLIMIT_MEMLOCK (ulimit -l)\n");
+	ko.map_errno = 0;
+	ko.nops = 0;
+	ko.ranges[0].last = 0xfedfffff;
+	TEST_ASSERT_RET(ifd_iova_refresh(&kp), 0);
+	log_capture_start();
+	TEST_ASSERT_RET(ifd_pin(&kp, 0xfee00000, 0x1000, R), -EINVAL);
+	TEST_ASSERT_RET(ifd_pin(&kp, 0x500800, 0x1000, R), -EINVAL);
+	TEST_ASSERT_RET(ifd_pin(&kp, 0x500000, 0x1000, SVA_FAULT_PERM_EXEC), -EINVAL);
+	log_capture_stop();
+	TEST_ASSERT_EQUAL(ko.nops, 0, "all refused before the ioctl");
+	TEST_ASSERT_LOGGED("IOMMUFD: ifdt: pin [0xfee00000, 0xfee01000): not inside the IOMMU's "
+		"allowed IOVA ranges (a reserved region such as the MSI window, or beyond the "
+		"aperture): at IOVA == VA the device cannot reach that memory\n");
+	TEST_ASSERT_LOGGED("IOMMUFD: ifdt: pin [0x500800, 0x501800): the IOMMU maps in units of "
+		"4096 bytes and the range is not aligned to them\n");
+	TEST_ASSERT_EQUAL(kp.pin_stats.errors, 6, "2 EEXIST, ENOMEM, 3 refusals");
+	/* unpin: exactly one earlier pin */
+	ifd_unpin(&kp, 0x100000, 0x20000);
+	TEST_ASSERT_EQUAL(ko.nops, 0, "still pinned once");
+	ifd_unpin(&kp, 0x100000, 0x20000);
+	KO_ASSERT_OPS("unmap 100000+20000");
+	log_capture_start();
+	TEST_ASSERT_RET(ifd_unpin(&kp, 0x100000, 0x20000), -ENOENT);
+	log_capture_stop();
+	TEST_ASSERT_EQUAL(ko.nops, 0, "nothing to unmap");
+	TEST_ASSERT(kp.pin_stats.pins == 2 && kp.pin_stats.unpins == 1 &&
+		kp.pin_stats.bytes == 0x1000, "counters");
+	/* destroy unmaps the rest */
+	ifd_release(&kp);
+	KO_ASSERT_OPS("unmap 300000+1000");
+	TEST_ASSERT_EQUAL(kp.n_pins, 0, "none");
+	return TEST_SUCCESS;
+}
+
 static int
 test_ifd_stats_get_args(void)
 {
@@ -1180,6 +2018,10 @@ static struct sva_test_suite iommufd_suite = {
 		SVA_TEST_CASE_ST(km_setup, km_teardown, test_ifd_fq_kernel_read_rules),
 		SVA_TEST_CASE_ST(km_setup, km_teardown, test_ifd_fq_kernel_write_rules),
 		SVA_TEST_CASE_ST(km_setup, km_teardown, test_ifd_fq_write_again_short_error),
+		SVA_TEST_CASE_ST(km_setup, km_teardown, test_ifd_fq_group_too_big_einval),
+		SVA_TEST_CASE_ST(km_setup, km_teardown, test_ifd_fq_group_too_big_zero),
+		SVA_TEST_CASE_ST(km_setup, km_teardown, test_ifd_fq_espipe),
+		SVA_TEST_CASE_ST(km_setup, km_teardown, test_ifd_kernel_fault_flags),
 		SVA_TEST_CASE(test_ifd_fq_init_args),
 		SVA_TEST_CASE(test_ifd_maptab),
 		SVA_TEST_CASE(test_ifd_create_no_dev_iommu),
@@ -1187,6 +2029,14 @@ static struct sva_test_suite iommufd_suite = {
 		SVA_TEST_CASE_ST(fake_tree_setup, fake_tree_teardown, test_ifd_probe_cdev_resolve),
 		SVA_TEST_CASE(test_ifd_probe_real_sysfs),
 		SVA_TEST_CASE(test_ifd_probe_enotty_and_pasid),
+		SVA_TEST_CASE_ST(ko_setup, ko_teardown, test_ifd_hwpt_pasid_fallback),
+		SVA_TEST_CASE_ST(ko_setup, ko_teardown, test_ifd_pci_config),
+		SVA_TEST_CASE_ST(ko_setup, ko_teardown, test_ifd_pri_rules),
+		SVA_TEST_CASE_ST(ko_setup, ko_teardown, test_ifd_attach_explained),
+		SVA_TEST_CASE_ST(ko_setup, ko_teardown, test_ifd_hw_info),
+		SVA_TEST_CASE_ST(ko_setup, ko_teardown, test_ifd_iova_ranges),
+		SVA_TEST_CASE_ST(ko_setup, ko_teardown, test_ifd_pri_modes),
+		SVA_TEST_CASE_ST(ko_setup, ko_teardown, test_ifd_pin),
 		SVA_TEST_CASE(test_ifd_stats_get_args),
 		SVA_TEST_CASE(test_ifd_real_hardware),
 		SVA_TEST_CASES_END(),

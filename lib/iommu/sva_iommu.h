@@ -80,6 +80,16 @@ struct sva_iommu_info {
 	uint64_t pasid_table_max_size; /**< largest table in bytes */
 	uint64_t page_sizes;           /**< bitmap of supported page sizes (bit n: 2^n bytes) */
 	int numa_node;                 /**< where the queues live; -1 if unknown */
+	/* Appended: the hardware behind a driver that fronts another IOMMU (iommufd). Zero
+	 * where the driver does not say (emu: model says it). */
+	enum sva_iommu_model hw_model; /**< the IOMMU behind iommufd: SVA_IOMMU_MODEL_VTD or
+					    _SMMUV3; 0 for another or an unknown one */
+	uint32_t hw_info_type;         /**< iommufd: out_data_type of IOMMU_GET_HW_INFO as is
+					    (1 VT-d, 2 SMMUv3, 3 Tegra241 CMDQV, 4 AMD) */
+	uint64_t hw_cap;               /**< raw registers: VT-d capability register; AMD EFR;
+					    SMMUv3 IDR0 | IDR1 << 32 */
+	uint64_t hw_ecap;              /**< VT-d extended capability register; AMD EFR2;
+					    SMMUv3 IDR3 | IDR5 << 32 */
 };
 
 /** A page table to attach. Today svapoll attaches the calling process's address space. */

@@ -40,8 +40,46 @@ ifd_dev_close(struct sva_dev *dev)
 	dev_ifd(dev)->dev_open = false;
 }
 
-static int
-attach(struct ifd_iommu *p, bool with_pasid, uint32_t pasid)
+/* The kernel's refusal in words: what is missing, per the kernel's rules. */
+static void
+attach_failed(struct ifd_iommu *p, int ret, bool with_pasid, uint32_t pasid)
+{
+	char why[1024], what[32];
+	enum ifd_pri_verdict v = IFD_PRI_USABLE;
+
+	snprintf(what, sizeof(what), with_pasid ? "PASID %u" : "RID", pasid);
+	if (p->pri && (ret == -ENODEV || ret == -EINVAL))
+		v = ifd_pri_usable(p, why, sizeof(why));
+	if (v == IFD_PRI_UNUSABLE) {
+		IFD_LOG(ERR, "%s: attaching the %s to the fault-capable hwpt %u failed (%s): page "
+			"requests cannot work for this device: %s. pri=auto or pri=off use a plain "
+			"page table (pinned mode)", p->name, what, p->hwpt_id, strerror(-ret), why);
+	} else if (p->pri && ret == -ENODEV) {
+		IFD_LOG(ERR, "%s: attaching the %s to the fault-capable hwpt %u failed (ENODEV): "
+			"the IOMMU driver did not enable page requests for the device: it needs PRI "
+			"and ATS on the device and, on VT-d, scalable mode and (with PASID enabled) "
+			"PRG Response PASID Required in the PRI status register%s. pri=auto or pri=off "
+			"use a plain page table (pinned mode)", p->name, what, p->hwpt_id,
+			v == IFD_PRI_UNKNOWN ? "; the device's PCI config space could not be read to "
+			"tell which (run as root)" : "");
+	} else if (with_pasid && ret == -EOPNOTSUPP) {
+		IFD_LOG(ERR, "%s: attaching PASID %u was refused (EOPNOTSUPP): PASID attach through "
+			"VFIO is implemented by vfio-pci only (is %s bound to another VFIO driver?), "
+			"and needs an IOMMU page table with PASID support (AMD: paging (v1) page "
+			"tables have no set_dev_pasid)", p->name, pasid, p->bdf[0] ? p->bdf : p->cdev);
+	} else if (with_pasid && ret == -EINVAL) {
+		IFD_LOG(ERR, "%s: attaching PASID %u was refused (EINVAL): PASID attach through "
+			"VFIO needs Linux 6.15 or later and a device with PASID enabled, and the "
+			"kernel refuses it while the RID is attached to a page table allocated "
+			"without IOMMU_HWPT_ALLOC_PASID", p->name, pasid);
+	} else {
+		IFD_LOG(ERR, "%s: attaching the %s to hwpt %u failed: %s", p->name, what,
+			p->hwpt_id, strerror(-ret));
+	}
+}
+
+int
+ifd_attach(struct ifd_iommu *p, bool with_pasid, uint32_t pasid)
 {
 	struct vfio_device_attach_iommufd_pt at = {
 		.argsz = sizeof(at),
@@ -56,19 +94,12 @@ attach(struct ifd_iommu *p, bool with_pasid, uint32_t pasid)
 		p->attached++;
 		IFD_LOG(INFO, "%s: %s%.0u attached to hwpt %u (IOVA == VA)", p->name,
 			with_pasid ? "PASID " : "RID", with_pasid ? pasid : 0, p->hwpt_id);
+		/* the device's reserved regions (MSI window...) are the IOAS's now */
+		ifd_iova_refresh(p);
 		return 0;
 	}
-	if (ret == -ENOTTY)
-		return ret;
-	if (with_pasid && ret == -EINVAL)
-		IFD_LOG(ERR, "%s: attaching PASID %u was refused (EINVAL): PASID attach through "
-			"VFIO needs Linux 6.15 or later and a device with PASID enabled, and the "
-			"kernel refuses it while the RID is attached to a page table allocated "
-			"without IOMMU_HWPT_ALLOC_PASID", p->name, pasid);
-	else
-		IFD_LOG(ERR, "%s: attaching the %s%.0u to hwpt %u failed: %s", p->name,
-			with_pasid ? "PASID " : "RID", with_pasid ? pasid : 0, p->hwpt_id,
-			strerror(-ret));
+	if (ret != -ENOTTY)
+		attach_failed(p, ret, with_pasid, pasid);
 	return ret;
 }
 
@@ -96,7 +127,8 @@ detach(struct ifd_iommu *p, bool with_pasid, uint32_t pasid)
 	if (p->attached == 0) {
 		unsigned int n = ifd_maptab_drop(&p->maps, 0, 0);
 
-		IFD_LOG(INFO, "%s: last attachment gone: %u IOVA == VA map(s) unmapped", p->name, n);
+		IFD_LOG(INFO, "%s: last attachment gone: %u IOVA == VA map(s) unmapped, %u pin(s) "
+			"kept", p->name, n, p->n_pins);
 	}
 }
 
@@ -104,7 +136,7 @@ int
 ifd_attach_rid(struct sva_dev *dev, const struct sva_pgtable *pt)
 {
 	RTE_SET_USED(pt);
-	return attach(dev_ifd(dev), false, 0);
+	return ifd_attach(dev_ifd(dev), false, 0);
 }
 
 int
@@ -118,7 +150,7 @@ ifd_attach_pasid(struct sva_dev *dev, uint32_t pasid, const struct sva_pgtable *
 			"support (pasid=off, or the IOMMU reports none)", p->name, pasid);
 		return -EOPNOTSUPP;
 	}
-	return attach(p, true, pasid);
+	return ifd_attach(p, true, pasid);
 }
 
 int
@@ -148,4 +180,19 @@ void
 ifd_detach_rid_all_pasids(struct sva_dev *dev)
 {
 	RTE_SET_USED(dev); /* never attached: attach_rid_all_pasids always refuses */
+}
+
+/* Pinned mode: one IOAS for the RID and every PASID, so the PASID does not matter. */
+int
+ifd_pin_range(struct sva_dev *dev, uint32_t pasid, uint64_t addr, uint64_t len, uint32_t perm)
+{
+	RTE_SET_USED(pasid);
+	return ifd_pin(dev_ifd(dev), addr, len, perm);
+}
+
+void
+ifd_unpin_range(struct sva_dev *dev, uint32_t pasid, uint64_t addr, uint64_t len)
+{
+	RTE_SET_USED(pasid);
+	ifd_unpin(dev_ifd(dev), addr, len);
 }

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -11,6 +12,18 @@
 #include "ifd_fq.h"
 #include "ifd_log.h"
 #include "ifd_record.h"
+
+static int
+fq_poll_in(int fd)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	int r;
+
+	do {
+		r = poll(&pfd, 1, 0);
+	} while (r < 0 && errno == EINTR);
+	return r > 0 && (pfd.revents & POLLIN) ? 1 : 0;
+}
 
 int
 ifd_fq_init(struct ifd_fq *fq, int fd, uint16_t cap)
@@ -25,8 +38,12 @@ ifd_fq_init(struct ifd_fq *fq, int fd, uint16_t cap)
 	memset(fq, 0, sizeof(*fq));
 	fq->fd = fd;
 	fq->cap = cap;
+	fq->rcap = cap;
+	fq->rmax = IFD_FQ_GROW_MAX;
+	fq->poll_every = IFD_FQ_POLL_EVERY;
 	fq->read_fn = read;
 	fq->write_fn = write;
+	fq->poll_fn = fq_poll_in;
 	fq->rbuf = rte_zmalloc("ifd_fq_rbuf", (size_t)cap * IFD_PGFAULT_SIZE, RTE_CACHE_LINE_SIZE);
 	fq->wbuf = rte_zmalloc("ifd_fq_wbuf", (size_t)cap * IFD_RESPONSE_SIZE, RTE_CACHE_LINE_SIZE);
 	if (fq->rbuf == NULL || fq->wbuf == NULL) {
@@ -57,25 +74,101 @@ ifd_fq_fini(struct ifd_fq *fq)
 	fq->head = fq->tail = 0;
 }
 
+static ssize_t
+fq_read_once(struct ifd_fq *fq)
+{
+	ssize_t got;
+
+	do {
+		got = fq->read_fn(fq->fd, fq->rbuf, (size_t)fq->rcap * IFD_PGFAULT_SIZE);
+	} while (got < 0 && errno == EINTR);
+	return got;
+}
+
+/*
+ * The head group does not fit: double the read buffer. This allocates on the poll
+ * lcore, which the poll path otherwise never does: it happens at most
+ * log2(IFD_FQ_GROW_MAX / burst) times in an iommu's life. @return 0 or -ENOSPC/-ENOMEM.
+ */
+static int
+fq_grow(struct ifd_fq *fq)
+{
+	uint32_t n = RTE_MIN((uint32_t)fq->rcap * 2, (uint32_t)fq->rmax);
+	struct iommu_hwpt_pgfault *b;
+
+	if (fq->rcap >= fq->rmax) {
+		if (fq->stats.stalled++ == 0)
+			IFD_LOG(ERR, "fault queue: a page request group larger than %u records is at "
+				"the head: the kernel never splits a group and retries it on every read, "
+				"so this queue is stuck (no device should have that many requests "
+				"outstanding)", fq->rmax);
+		return -ENOSPC;
+	}
+	b = rte_zmalloc("ifd_fq_rbuf", (size_t)n * IFD_PGFAULT_SIZE, RTE_CACHE_LINE_SIZE);
+	if (b == NULL) {
+		IFD_LOG(ERR, "fault queue: no memory to grow the read buffer to %u records: the "
+			"head group cannot be read", n);
+		return -ENOMEM;
+	}
+	rte_free(fq->rbuf);
+	fq->rbuf = b;
+	if (fq->stats.grows++ == 0)
+		IFD_LOG(NOTICE, "fault queue: a page request group larger than the read buffer "
+			"(%u records; the kernel hands out whole groups only): buffer grown to %u "
+			"records (a rare allocation on the poll lcore; burst= sets the first size)",
+			fq->rcap, n);
+	else
+		IFD_LOG(INFO, "fault queue: read buffer grown again, to %u records", n);
+	fq->rcap = (uint16_t)n;
+	return 0;
+}
+
 /* One read() of as many whole groups as fit; 0 when nothing came. */
 static uint16_t
 fq_fill(struct ifd_fq *fq)
 {
-	size_t want = (size_t)fq->cap * IFD_PGFAULT_SIZE;
+	size_t want;
 	unsigned int fixups = 0;
 	ssize_t got;
 	size_t n;
 
-	do {
-		got = fq->read_fn(fq->fd, fq->rbuf, want);
-	} while (got < 0 && errno == EINTR);
-	if (got <= 0) {
-		if (got == 0 || errno == EAGAIN || errno == EWOULDBLOCK)
+	got = fq_read_once(fq);
+	while (got <= 0) {
+		if (got < 0 && errno == EINVAL) {
+			/* 7.3, 6.12.101+: the head group is larger than the buffer */
+			fq->stats.oversized++;
+		} else if (got == 0 || errno == EAGAIN || errno == EWOULDBLOCK) {
 			fq->stats.empty_reads++;
-		else
+			if (fq->poll_fn == NULL || ++fq->empty_run < fq->poll_every)
+				return 0;
+			/* 6.11 - 6.15 say 0 for a group that does not fit: poll knows better */
+			fq->empty_run = 0;
+			fq->stats.stall_checks++;
+			if (!fq->poll_fn(fq->fd))
+				return 0;
+			/* once more at this size: a group may have come after the read */
+			got = fq_read_once(fq);
+			if (got > 0)
+				break;
+			if (got < 0 && errno != EINVAL && errno != EAGAIN && errno != EWOULDBLOCK) {
+				fq->stats.read_errors++;
+				return 0;
+			}
+			fq->stats.oversized++;
+		} else {
 			fq->stats.read_errors++;
-		return 0;
+			if (errno == ESPIPE && (fq->stats.read_errors & (fq->stats.read_errors - 1)) == 0)
+				IFD_LOG(ERR, "fault queue: read of %zu bytes refused (ESPIPE): not a "
+					"multiple of the 40-byte record (a framing bug)",
+					(size_t)fq->rcap * IFD_PGFAULT_SIZE);
+			return 0;
+		}
+		if (fq_grow(fq) != 0)
+			return 0;
+		got = fq_read_once(fq);
 	}
+	fq->empty_run = 0;
+	want = (size_t)fq->rcap * IFD_PGFAULT_SIZE;
 	if ((size_t)got > want) /* a broken stand-in; never trust a count blindly */
 		got = (ssize_t)want;
 	n = (size_t)got / IFD_PGFAULT_SIZE;
@@ -104,9 +197,12 @@ ifd_fq_read(struct ifd_fq *fq, struct sva_fault *out, uint16_t n)
 	if (fq->head == fq->tail && fq_fill(fq) == 0)
 		return 0;
 	while (done < n && fq->head < fq->tail) {
-		if (unlikely(ifd_pgfault_to_fault(&fq->rbuf[fq->head], &out[done]) &
-				(IFD_CONV_UNKNOWN_FLAGS | IFD_CONV_UNKNOWN_PERM)))
+		unsigned int fix = ifd_pgfault_to_fault(&fq->rbuf[fq->head], &out[done]);
+
+		if (unlikely(fix & (IFD_CONV_UNKNOWN_FLAGS | IFD_CONV_UNKNOWN_PERM)))
 			fq->stats.unknown_bits++;
+		if (fix & IFD_CONV_KERNEL_FLAGS)
+			fq->stats.kernel_flags++;
 		fq->head++;
 		done++;
 	}
@@ -160,6 +256,12 @@ fq_flush(struct ifd_fq *fq, uint16_t m)
 				fq->wbuf[off].cookie, fq->wbuf[off].code);
 			off++;
 			continue;
+		case ESPIPE:
+			/* count not a multiple of 8: never from this code; a framing bug */
+			fq->stats.write_errors++;
+			IFD_LOG(ERR, "fault queue: write of %zu bytes refused (ESPIPE): not a multiple "
+				"of the 8-byte response", len);
+			return off > 0 ? off : -EIO;
 		default:
 			fq->stats.write_errors++;
 			IFD_LOG(ERR, "fault queue: write of %u responses failed: %s",

@@ -7,24 +7,37 @@
  * A small unit on a plain file descriptor so that it can be tested against a stand-in
  * for the kernel (app/test/test_iommufd.c).
  *
- * The kernel's rules (drivers/iommu/iommufd/eventq.c):
- *  - read(): count must be a multiple of 40; it returns whole groups only (every
- *    record of a group carries the group's cookie, LAST on the last), as many as fit,
- *    and 0 when nothing is queued or the next group does not fit. It never blocks.
- *  - write(): an array of 8-byte responses, count a multiple of 8; it stops at the
- *    first unknown cookie or code, returning the bytes done before it, or EINVAL when
- *    that was the first one.
+ * The kernel's rules (drivers/iommu/iommufd/eventq.c, 6.11 - 7.3):
+ *  - read(): count must be a multiple of 40, else ESPIPE. It returns whole groups only
+ *    (every record of a group carries the group's cookie, LAST on the last), as many
+ *    as fit, and never splits one; 0 when nothing is queued. It never blocks. When the
+ *    FIRST queued group is larger than count, it is put back at the head and retried by
+ *    every later read: 7.3 and 6.12.101+ return EINVAL, 6.11 - 6.15 return 0, exactly
+ *    as if the queue were empty (poll() still says POLLIN).
+ *  - write(): an array of 8-byte responses, count a multiple of 8, else ESPIPE; it
+ *    stops at the first unknown cookie or code, returning the bytes done before it, or
+ *    EINVAL when that was the first one.
  *
  * What this unit does per poll: at most one read() of as many whole groups as fit in
- * the burst buffer, records handed out in order (what does not fit the caller's array
+ * the read buffer, records handed out in order (what does not fit the caller's array
  * waits in the buffer for the next call, no second read until it is empty); per batch
  * of responses one write() of the whole array. It handles: EAGAIN/EINTR and 0 (empty),
  * a read that is not a multiple of 40 (the fragment is dropped and counted), a short
- * write (the rest is written again at once), EINVAL (the refused response is skipped
- * and counted: writing it again cannot succeed), EAGAIN on write (what was not written
- * is left to the caller: the return value says how many were).
+ * write (the rest is written again at once), EINVAL on write (the refused response is
+ * skipped and counted: writing it again cannot succeed), EAGAIN on write (what was not
+ * written is left to the caller: the return value says how many were), ESPIPE (a
+ * framing bug: counted and logged).
  *
- * Poll path: no locks, no allocation; one read() and normally one write() per burst.
+ * A group larger than the read buffer: on EINVAL from read(), and on kernels that say
+ * 0 when poll() reports POLLIN after poll_every empty reads in a row (and a second read
+ * still finds nothing), the read buffer is doubled, up to IFD_FQ_GROW_MAX records (a
+ * VT-d device can have 2048 requests outstanding), and the read retried at once.
+ * Growing allocates on the poll lcore: a rare event (at most log2(max/burst) times in
+ * an iommu's life), logged once at NOTICE; a group beyond the bound stalls the queue
+ * and is logged at ERR.
+ *
+ * Poll path: no locks, no allocation (but the rare growth above); one read() and
+ * normally one write() per burst, one poll() per poll_every empty reads in a row.
  */
 
 #include <stdint.h>
@@ -43,6 +56,11 @@ struct ifd_fq_stats {
 	uint64_t partial_bytes;  /**< bytes dropped: a read not a multiple of 40 (never from a kernel) */
 	uint64_t group_fixups;   /**< cookie runs whose LAST flag had to be put right */
 	uint64_t unknown_bits;   /**< records with flag/perm bits we do not know (masked) */
+	uint64_t kernel_flags;   /**< records with kernel-internal flag bits (masked, expected) */
+	uint64_t oversized;      /**< reads that found the head group larger than the buffer */
+	uint64_t grows;          /**< read buffer doublings */
+	uint64_t stall_checks;   /**< poll() calls after poll_every empty reads */
+	uint64_t stalled;        /**< oversized groups beyond IFD_FQ_GROW_MAX (queue stuck) */
 	uint64_t writes;         /**< write() calls */
 	uint64_t responses;      /**< responses the kernel took */
 	uint64_t short_writes;   /**< write() took fewer bytes than offered */
@@ -55,14 +73,21 @@ struct ifd_fq_stats {
 
 typedef ssize_t (*ifd_read_fn)(int fd, void *buf, size_t count);
 typedef ssize_t (*ifd_write_fn)(int fd, const void *buf, size_t count);
+/** poll(2) on the one fd; > 0 when it is readable. */
+typedef int (*ifd_poll_fn)(int fd);
 
 struct ifd_fq {
 	int fd;                  /**< the fault fd (not owned: the caller closes it) */
-	uint16_t cap;            /**< records per read() and responses per write() */
+	uint16_t cap;            /**< responses per write(); the read buffer's first size */
 	uint16_t head, tail;     /**< records of rbuf read but not yet handed out */
+	uint16_t rcap;           /**< records the read buffer holds now (cap, grown on demand) */
+	uint16_t rmax;           /**< largest read buffer (IFD_FQ_GROW_MAX) */
+	uint16_t poll_every;     /**< empty reads in a row before a stall check (poll) */
+	uint16_t empty_run;      /**< empty reads in a row */
 	ifd_read_fn read_fn;     /**< read(2); a test may put a model of the kernel here */
 	ifd_write_fn write_fn;   /**< write(2); idem */
-	struct iommu_hwpt_pgfault *rbuf;      /**< cap records */
+	ifd_poll_fn poll_fn;     /**< poll(2) for POLLIN; idem; NULL: no stall check */
+	struct iommu_hwpt_pgfault *rbuf;      /**< rcap records */
 	struct iommu_hwpt_page_response *wbuf;/**< cap responses */
 	struct ifd_fq_stats stats;
 };
@@ -70,6 +95,10 @@ struct ifd_fq {
 /** Smallest and largest burst buffers, in records. */
 #define IFD_FQ_CAP_MIN 1
 #define IFD_FQ_CAP_MAX 4096
+/** Largest read buffer a group larger than burst grows it to, in records. */
+#define IFD_FQ_GROW_MAX 4096
+/** Empty reads in a row between two stall checks. */
+#define IFD_FQ_POLL_EVERY 64
 
 /**
  * Set up the framing on fd (made non-blocking) with buffers of cap records.

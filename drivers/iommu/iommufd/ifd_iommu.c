@@ -10,8 +10,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <rte_branch_prediction.h>
 #include <rte_common.h>
 #include <rte_log.h>
+#include <rte_malloc.h>
 
 #include "sva_iommufd.h"
 #include "ifd_log.h"
@@ -27,14 +29,17 @@ RTE_LOG_REGISTER(ifd_logtype, drv.iommu.iommufd, NOTICE);
 
 static const char *const ifd_pasid_choices[] = { "auto", "on", "off", NULL };
 
-static const char *const ifd_iommu_keys[] = { "dev", "pasid", "burst", "max_maps", NULL };
+static const char *const ifd_pri_choices[] = { "auto", "on", "off", NULL };
+
+static const char *const ifd_iommu_keys[] = { "dev", "pasid", "pri", "burst", "max_maps",
+	NULL };
 static const char *const ifd_dev_keys[] = { NULL };
 
 static const struct sva_iommu_driver ifd_driver;
 
 /* ---- IOAS map hooks for the mirror ---- */
 
-static int
+int
 ifd_ioas_map(void *ctx, uint64_t va, uint64_t len, uint32_t perm)
 {
 	struct ifd_iommu *p = ctx;
@@ -55,16 +60,15 @@ ifd_ioas_map(void *ctx, uint64_t va, uint64_t len, uint32_t perm)
 		if ((p->map_failures & (p->map_failures - 1)) != 0)
 			return ret;
 	}
-	if (ret == -ENOMEM)
-		IFD_LOG(WARNING, "%s: IOMMU_IOAS_MAP of %" PRIu64 " bytes at 0x%" PRIx64 " hit the "
-			"pinned-memory limit: raise RLIMIT_MEMLOCK (ulimit -l)", p->name, len, va);
+	if (ret == -ENOMEM || ret == -EINVAL)
+		ifd_map_failed_log(p, ret, va, len, "IOVA == VA map of");
 	else if (ret != 0)
 		IFD_LOG(DEBUG, "%s: IOMMU_IOAS_MAP [0x%" PRIx64 ", +0x%" PRIx64 ") failed: %s",
 			p->name, va, len, strerror(-ret));
 	return ret;
 }
 
-static int
+int
 ifd_ioas_unmap(void *ctx, uint64_t va, uint64_t len)
 {
 	struct ifd_iommu *p = ctx;
@@ -93,15 +97,18 @@ ifd_destroy_obj(struct ifd_iommu *p, uint32_t id, const char *what)
 }
 
 /* Undo whatever create did, in reverse; safe on a partly created iommu. */
-static void
+void
 ifd_release(struct ifd_iommu *p)
 {
+	if (p->n_pins > 0)
+		IFD_LOG(INFO, "%s: %u pinned range(s) unmapped at destroy", p->name, p->n_pins);
+	ifd_pins_release(p);
 	if (p->maps.ent != NULL) {
 		ifd_maptab_drop(&p->maps, 0, 0);
 		ifd_maptab_fini(&p->maps);
 	}
 	ifd_fq_fini(&p->fq);
-	if (p->hwpt_id != 0 || p->fault_fd >= 0)
+	if (p->fault_id != 0)
 		IFD_LOG(NOTICE, "%s: teardown: the kernel answers Invalid every page request still "
 			"pending on the fault queue (auto-response); svapoll writes none for them",
 			p->name);
@@ -112,6 +119,9 @@ ifd_release(struct ifd_iommu *p)
 		close(p->fault_fd);
 	ifd_destroy_obj(p, p->fault_id, "fault queue");
 	ifd_destroy_obj(p, p->ioas_id, "ioas");
+	rte_free(p->iova);
+	p->iova = NULL;
+	p->n_iova = 0;
 	if (p->devfd >= 0)
 		close(p->devfd); /* unbinds the device from the iommufd */
 	if (p->iommufd >= 0)
@@ -122,14 +132,16 @@ ifd_release(struct ifd_iommu *p)
 
 static int
 ifd_parse(struct ifd_iommu *p, const struct rte_kvargs *kv, const char **dev,
-		unsigned int *pasid_mode, uint64_t *max_maps)
+		unsigned int *pasid_mode, unsigned int *pri_mode, uint64_t *max_maps)
 {
 	uint64_t burst = IFD_BURST_DEFAULT;
 
 	*dev = rte_kvargs_get(kv, "dev");
 	*pasid_mode = IFD_PASID_AUTO;
+	*pri_mode = IFD_PRI_AUTO;
 	*max_maps = IFD_MAX_MAPS_DEFAULT;
 	if (sva_kvargs_choice(kv, "pasid", ifd_pasid_choices, pasid_mode) != 0 ||
+			sva_kvargs_choice(kv, "pri", ifd_pri_choices, pri_mode) != 0 ||
 			sva_kvargs_u64(kv, "burst", IFD_FQ_CAP_MIN, IFD_FQ_CAP_MAX, &burst) != 0 ||
 			sva_kvargs_u64(kv, "max_maps", 1, IFD_MAX_MAPS_MAX, max_maps) != 0)
 		return -EINVAL;
@@ -144,7 +156,6 @@ ifd_bind(struct ifd_iommu *p)
 		.argsz = sizeof(bind),
 		.iommufd = p->iommufd,
 	};
-	struct iommu_hw_info hw = { .size = sizeof(hw) };
 	int ret;
 
 	if (p->mock) {
@@ -160,7 +171,22 @@ ifd_bind(struct ifd_iommu *p)
 	}
 	if (ret != 0)
 		return ret;
-	hw.dev_id = p->dev_id;
+	return ifd_hw_info_read(p);
+}
+
+int
+ifd_hw_info_read(struct ifd_iommu *p)
+{
+	union ifd_hw_info_data d;
+	struct iommu_hw_info hw = {
+		.size = sizeof(hw),
+		.dev_id = p->dev_id,
+		.data_len = sizeof(d),
+		.data_uptr = (uintptr_t)&d,
+	};
+	int ret;
+
+	memset(&d, 0, sizeof(d));
 	ret = ifd_ioctl(p->iommufd, IOMMU_GET_HW_INFO, &hw, p->name);
 	if (ret != 0) {
 		if (ret != -ENOTTY)
@@ -172,15 +198,63 @@ ifd_bind(struct ifd_iommu *p)
 	p->hw_pasid_bits = hw.out_max_pasid_log2;
 	p->hw_caps = hw.out_capabilities;
 	p->hw_type = hw.out_data_type;
+	switch (hw.out_data_type) {
+	case IFD_HW_INFO_TYPE_INTEL_VTD:
+		p->hw_cap = d.vtd.cap_reg;
+		p->hw_ecap = d.vtd.ecap_reg;
+		break;
+	case IFD_HW_INFO_TYPE_ARM_SMMUV3:
+		p->hw_cap = d.smmuv3.idr[0] | (uint64_t)d.smmuv3.idr[1] << 32;
+		p->hw_ecap = d.smmuv3.idr[3] | (uint64_t)d.smmuv3.idr[5] << 32;
+		break;
+	case IFD_HW_INFO_TYPE_AMD:
+		p->hw_cap = d.amd.efr;
+		p->hw_ecap = d.amd.efr2;
+		break;
+	default:
+		p->hw_cap = p->hw_ecap = 0;
+		break;
+	}
+	IFD_LOG(INFO, "%s: IOMMU hardware info type %u, cap 0x%" PRIx64 ", ecap 0x%" PRIx64
+		", %u PASID bits, capabilities 0x%" PRIx64, p->name, p->hw_type, p->hw_cap,
+		p->hw_ecap, p->hw_pasid_bits, p->hw_caps);
 	return 0;
 }
 
-static int
-ifd_alloc_objects(struct ifd_iommu *p, unsigned int pasid_mode)
+enum ifd_pri_verdict
+ifd_pri_usable(const struct ifd_iommu *p, char *why, size_t len)
+{
+	const struct ifd_hw hw = {
+		.type = p->hw_type, .cap = p->hw_cap, .ecap = p->hw_ecap, .caps = p->hw_caps,
+		.pasid_bits = p->hw_pasid_bits,
+	};
+	struct ifd_pci_info pci;
+
+	if (len > 0)
+		why[0] = '\0';
+	/* Not a PCI device behind a real IOMMU (the selftest mock): faults work by design. */
+	if (p->mock)
+		return IFD_PRI_USABLE;
+	if (ifd_pci_read(p->paths, p->bdf, &pci) != 0)
+		return ifd_pri_check(NULL, &hw, p->pasid, why, len);
+	return ifd_pri_check(&pci, &hw, p->pasid, why, len);
+}
+
+static void
+ifd_fault_queue_release(struct ifd_iommu *p)
+{
+	if (p->fault_fd >= 0)
+		close(p->fault_fd);
+	p->fault_fd = -1;
+	ifd_destroy_obj(p, p->fault_id, "fault queue");
+	p->fault_id = 0;
+}
+
+int
+ifd_objects_alloc(struct ifd_iommu *p, unsigned int pasid_mode, unsigned int pri_mode)
 {
 	struct iommu_ioas_alloc ioas = { .size = sizeof(ioas) };
-	struct iommu_fault_alloc fault = { .size = sizeof(fault) };
-	struct iommu_hwpt_alloc hwpt = { .size = sizeof(hwpt) };
+	char why[1024];
 	int ret;
 
 	ret = ifd_pasid_decide(p->name, p->cdev, (enum ifd_pasid_mode)pasid_mode,
@@ -199,31 +273,70 @@ ifd_alloc_objects(struct ifd_iommu *p, unsigned int pasid_mode)
 		p->ioas_id = ioas.out_ioas_id;
 	}
 
-	ret = ifd_ioctl(p->iommufd, IOMMU_FAULT_QUEUE_ALLOC, &fault, p->name);
-	if (ret != 0) {
-		if (ret != -ENOTTY)
-			IFD_LOG(ERR, "%s: IOMMU_FAULT_QUEUE_ALLOC failed: %s", p->name, strerror(-ret));
-		return ret;
-	}
-	p->fault_id = fault.out_fault_id;
-	p->fault_fd = (int)fault.out_fault_fd;
+	for (;;) {
+		struct iommu_hwpt_alloc hwpt = { .size = sizeof(hwpt) };
 
-	hwpt.flags = IOMMU_HWPT_FAULT_ID_VALID | (p->pasid ? IOMMU_HWPT_ALLOC_PASID : 0);
-	hwpt.dev_id = p->dev_id;
-	hwpt.pt_id = p->ioas_id;
-	hwpt.data_type = IOMMU_HWPT_DATA_NONE;
-	hwpt.fault_id = p->fault_id;
-	ret = ifd_ioctl(p->iommufd, IOMMU_HWPT_ALLOC, &hwpt, p->name);
-	if (ret != 0) {
-		if (ret != -ENOTTY)
+		/* pri=: a fault queue or not (AMD's rule depends on the PASID choice) */
+		ifd_pri_decide(p->name, (enum ifd_pri_mode)pri_mode,
+			ifd_pri_usable(p, why, sizeof(why)), why, &p->pri);
+		if (!p->pri && p->fault_id != 0)
+			ifd_fault_queue_release(p);
+		if (p->pri && p->fault_id == 0) {
+			struct iommu_fault_alloc fault = { .size = sizeof(fault) };
+
+			ret = ifd_ioctl(p->iommufd, IOMMU_FAULT_QUEUE_ALLOC, &fault, p->name);
+			if (ret != 0) {
+				if (ret != -ENOTTY)
+					IFD_LOG(ERR, "%s: IOMMU_FAULT_QUEUE_ALLOC failed: %s", p->name,
+						strerror(-ret));
+				return ret;
+			}
+			p->fault_id = fault.out_fault_id;
+			p->fault_fd = (int)fault.out_fault_fd;
+		}
+		hwpt.flags = (p->pri ? IOMMU_HWPT_FAULT_ID_VALID : 0) |
+			(p->pasid ? IOMMU_HWPT_ALLOC_PASID : 0);
+		hwpt.dev_id = p->dev_id;
+		hwpt.pt_id = p->ioas_id;
+		hwpt.data_type = IOMMU_HWPT_DATA_NONE;
+		hwpt.fault_id = p->pri ? p->fault_id : 0;
+		ret = ifd_ioctl(p->iommufd, IOMMU_HWPT_ALLOC, &hwpt, p->name);
+		if (ret == 0) {
+			p->hwpt_id = hwpt.out_hwpt_id;
+			break;
+		}
+		/* hw_pagetable.c: a flag the kernel (before 6.15) or the IOMMU driver does not
+		 * take is EOPNOTSUPP; some 6.12+ stable kernels report PASID bits all the same. */
+		if (ret == -EOPNOTSUPP && p->pasid && pasid_mode == IFD_PASID_AUTO) {
+			IFD_LOG(NOTICE, "%s: the kernel reports %u PASID bits but refused a "
+				"PASID-capable page table (IOMMU_HWPT_ALLOC_PASID: EOPNOTSUPP; PASID "
+				"page tables need Linux 6.15): running RID-only", p->name,
+				p->hw_pasid_bits);
+			p->pasid = false;
+			continue;
+		}
+		if (ret == -ENOTTY)
+			return ret;
+		if (ret == -EOPNOTSUPP && p->pasid)
+			IFD_LOG(ERR, "%s: pasid=on, but the kernel refused a PASID-capable page table "
+				"(IOMMU_HWPT_ALLOC_PASID: EOPNOTSUPP): it needs Linux 6.15 or later (some "
+				"6.12+ stable kernels report PASID bits without taking the flag) and an "
+				"IOMMU driver with PASID page tables; pasid=auto falls back to RID only",
+				p->name);
+		else if (p->pri)
 			IFD_LOG(ERR, "%s: the kernel refused a fault-capable page table on the IOAS%s "
 				"(%s): it needs Linux 6.13 or later (6.11/6.12 deliver faults for "
 				"nested page tables only) and an IOMMU and device with PRI enabled%s",
 				p->name, p->pasid ? " with PASID" : "", strerror(-ret),
-				p->pasid ? "; pasid=off tries without PASID" : "");
+				p->pasid ? "; pasid=off tries without PASID" : "; pri=off allocates a "
+				"plain one (pinned mode)");
+		else
+			IFD_LOG(ERR, "%s: the kernel refused a page table on the IOAS%s: %s", p->name,
+				p->pasid ? " with PASID" : "", strerror(-ret));
 		return ret;
 	}
-	p->hwpt_id = hwpt.out_hwpt_id;
+	/* Granularity and aperture are known now; reserved regions come with the attach. */
+	ifd_iova_refresh(p);
 	return 0;
 }
 
@@ -231,14 +344,16 @@ static int
 ifd_iommu_create(struct sva_iommu *iommu, const struct rte_kvargs *kv)
 {
 	struct ifd_iommu *p = sva_iommu_priv(iommu);
-	unsigned int pasid_mode;
+	unsigned int pasid_mode, pri_mode;
 	uint64_t max_maps;
 	const char *dev;
 	int ret;
 
 	p->name = sva_iommu_name(iommu);
 	p->iommufd = p->devfd = p->fault_fd = -1;
-	ret = ifd_parse(p, kv, &dev, &pasid_mode, &max_maps);
+	p->paths = &ifd_default_paths;
+	p->mock = false;
+	ret = ifd_parse(p, kv, &dev, &pasid_mode, &pri_mode, &max_maps);
 	if (ret != 0)
 		return ret;
 	if (dev == NULL || dev[0] == '\0') {
@@ -268,23 +383,25 @@ ifd_iommu_create(struct sva_iommu *iommu, const struct rte_kvargs *kv)
 	}
 	if (ret == 0)
 		ret = ifd_bind(p);
-	if (ret == 0)
-		ret = ifd_alloc_objects(p, pasid_mode);
-	if (ret == 0 && p->mock)
-		ret = ifd_mock_park(p);
-	if (ret == 0)
-		ret = ifd_fq_init(&p->fq, p->fault_fd, p->burst);
+	/* the mirror table first: IOAS_IOVA_RANGES sets its granularity */
 	if (ret == 0)
 		ret = ifd_maptab_init(&p->maps, (uint32_t)max_maps, ifd_ioas_map, ifd_ioas_unmap, p);
+	if (ret == 0)
+		ret = ifd_objects_alloc(p, pasid_mode, pri_mode);
+	if (ret == 0 && p->mock)
+		ret = ifd_mock_park(p);
+	if (ret == 0 && p->pri)
+		ret = ifd_fq_init(&p->fq, p->fault_fd, p->burst);
 	if (ret != 0) {
 		ifd_release(p);
 		return ret;
 	}
 	p->numa_node = ifd_pci_numa_node(&ifd_default_paths, p->bdf);
-	IFD_LOG(INFO, "%s: %s%s%s bound as dev id %u: ioas %u, fault queue %u (fd %d), hwpt %u%s; "
+	IFD_LOG(INFO, "%s: %s%s%s bound as dev id %u: ioas %u, fault queue %u (fd %d), hwpt %u%s%s; "
 		"%u PASID bits, burst %u, up to %" PRIu64 " maps", p->name, p->cdev,
 		p->bdf[0] ? " = " : "", p->bdf, p->dev_id, p->ioas_id, p->fault_id, p->fault_fd,
-		p->hwpt_id, p->pasid ? " (PASID)" : "", p->hw_pasid_bits, p->burst, max_maps);
+		p->hwpt_id, p->pasid ? " (PASID)" : "", p->pri ? "" : " (no faults: pinned mode)",
+		p->hw_pasid_bits, p->burst, max_maps);
 	return 0;
 }
 
@@ -294,14 +411,15 @@ ifd_iommu_destroy(struct sva_iommu *iommu)
 	ifd_release(sva_iommu_priv(iommu));
 }
 
-static void
-ifd_info_get(const struct sva_iommu *iommu, struct sva_iommu_info *info)
+void
+ifd_info_fill(const struct ifd_iommu *p, struct sva_iommu_info *info)
 {
-	const struct ifd_iommu *p = sva_iommu_priv(iommu);
+	uint64_t granule = p->maps.align != 0 ? p->maps.align : 4096;
 
 	info->model = SVA_IOMMU_MODEL_IOMMUFD;
 	info->pasid_bits = p->pasid ? p->hw_pasid_bits : 0;
-	info->caps = SVA_IOMMU_CAP_PRI | SVA_IOMMU_CAP_ATTACH_RID;
+	info->caps = SVA_IOMMU_CAP_ATTACH_RID | SVA_IOMMU_CAP_PIN |
+		(p->pri ? SVA_IOMMU_CAP_PRI : 0);
 	if (p->pasid) {
 		info->caps |= SVA_IOMMU_CAP_ATTACH_PASID | SVA_IOMMU_CAP_PASID_PER_DEV;
 		if (p->hw_caps & IOMMU_HW_CAP_PCI_PASID_EXEC)
@@ -309,14 +427,31 @@ ifd_info_get(const struct sva_iommu *iommu, struct sva_iommu_info *info)
 		if (p->hw_caps & IOMMU_HW_CAP_PCI_PASID_PRIV)
 			info->caps |= SVA_IOMMU_CAP_PRIV;
 	}
-	info->prq_depth = p->burst; /* the kernel's queue is unbounded; this is one read */
+	info->prq_depth = p->pri ? p->burst : 0; /* the kernel's queue is unbounded: one read */
 	info->evtq_depth = 0;
 	info->pasid_table_format = SVA_PASID_TABLE_NONE;
 	info->pasid_table_align = 0;
 	info->pasid_table_max_size = 0;
-	/* What the IOAS maps take; the IOMMU picks its own page sizes below them. */
-	info->page_sizes = (UINT64_C(1) << 12) | (UINT64_C(1) << 21) | (UINT64_C(1) << 30);
+	/* What an IOAS map is made of: the IOMMU's granule (IOAS_IOVA_RANGES'
+	 * out_iova_alignment, at least 4 KiB) and the 2 MiB / 1 GiB multiples of it the
+	 * resolver maps whole; the IOMMU picks its own page sizes inside a map. */
+	info->page_sizes = granule;
+	if (granule < (UINT64_C(1) << 21))
+		info->page_sizes |= UINT64_C(1) << 21;
+	if (granule < (UINT64_C(1) << 30))
+		info->page_sizes |= UINT64_C(1) << 30;
 	info->numa_node = p->numa_node;
+	info->hw_info_type = p->hw_type;
+	info->hw_model = p->hw_type == IFD_HW_INFO_TYPE_INTEL_VTD ? SVA_IOMMU_MODEL_VTD :
+		p->hw_type == IFD_HW_INFO_TYPE_ARM_SMMUV3 ? SVA_IOMMU_MODEL_SMMUV3 : 0;
+	info->hw_cap = p->hw_cap;
+	info->hw_ecap = p->hw_ecap;
+}
+
+static void
+ifd_info_get(const struct sva_iommu *iommu, struct sva_iommu_info *info)
+{
+	ifd_info_fill(sva_iommu_priv(iommu), info);
 }
 
 /* ---- poll path ---- */
@@ -326,6 +461,8 @@ ifd_prq_read(struct sva_iommu *iommu, struct sva_fault *faults, uint16_t n)
 {
 	struct ifd_iommu *p = sva_iommu_priv(iommu);
 
+	if (unlikely(!p->pri)) /* pri=off: no fault queue */
+		return 0;
 	return ifd_fq_read(&p->fq, faults, n);
 }
 
@@ -343,6 +480,8 @@ ifd_page_response(struct sva_iommu *iommu, const struct sva_page_response *resp,
 {
 	struct ifd_iommu *p = sva_iommu_priv(iommu);
 
+	if (unlikely(!p->pri)) /* nothing was read: nothing to answer */
+		return -EIO;
 	return ifd_fq_write(&p->fq, resp, n);
 }
 
@@ -365,7 +504,7 @@ ifd_range_resolved(struct sva_iommu *iommu, struct sva_dev *dev, uint32_t pasid,
 
 	RTE_SET_USED(dev);
 	RTE_SET_USED(pasid);
-	return ifd_maptab_resolve(&p->maps, addr, len, perm);
+	return ifd_resolve_unpinned(p, addr, len, perm);
 }
 
 int
@@ -393,6 +532,11 @@ sva_iommufd_stats_get(const struct sva_iommu *iommu, struct sva_iommufd_stats *s
 		.maps = m->maps, .unmaps = m->unmaps, .map_errors = m->map_errors,
 		.unmap_errors = m->unmap_errors, .map_upgrades = m->upgrades, .map_hits = m->hits,
 		.map_full = m->full, .mapped_bytes = m->bytes, .mapped_ranges = p->maps.n,
+		.kernel_flags = f->kernel_flags, .oversized_groups = f->oversized,
+		.read_buffer_grows = f->grows, .stalled = f->stalled, .map_outside = m->outside,
+		.pins = p->pin_stats.pins, .unpins = p->pin_stats.unpins,
+		.pin_errors = p->pin_stats.errors, .pinned_bytes = p->pin_stats.bytes,
+		.pinned_ranges = p->n_pins,
 	};
 	return 0;
 }
@@ -420,6 +564,8 @@ static const struct sva_iommu_driver ifd_driver = {
 	.evtq_read = ifd_evtq_read,
 	.page_response = ifd_page_response,
 	.iotlb_inval = ifd_iotlb_inval,
+	.pin_range = ifd_pin_range,
+	.unpin_range = ifd_unpin_range,
 	.range_resolved = ifd_range_resolved,
 };
 

@@ -9,6 +9,7 @@
 #include "sva_fault.h"
 #include "ifd_log.h"
 #include "ifd_map.h"
+#include "ifd_uapi.h"
 
 #define IFD_PAGE 4096ull
 /* Userspace addresses only: IOVA == VA never reaches the kernel half. */
@@ -25,10 +26,34 @@ ifd_maptab_init(struct ifd_maptab *t, uint32_t cap, ifd_map_fn map, ifd_unmap_fn
 	if (t->ent == NULL)
 		return -ENOMEM;
 	t->cap = cap;
+	t->align = IFD_PAGE;
 	t->map = map;
 	t->unmap = unmap;
 	t->ctx = ctx;
 	return 0;
+}
+
+int
+ifd_maptab_set_iova(struct ifd_maptab *t, uint64_t align,
+		const struct iommu_iova_range *allowed, uint32_t n)
+{
+	if (t == NULL || (align & (align - 1)) != 0)
+		return -EINVAL;
+	t->align = RTE_MAX(align, IFD_PAGE);
+	t->allowed = n > 0 ? allowed : NULL;
+	t->n_allowed = n;
+	return 0;
+}
+
+bool
+ifd_iova_inside(const struct iommu_iova_range *r, uint32_t n, uint64_t a, uint64_t b)
+{
+	if (r == NULL)
+		return true;
+	for (uint32_t i = 0; i < n; i++)
+		if (a >= r[i].start && b - 1 <= r[i].last && b > a)
+			return true;
+	return false;
 }
 
 void
@@ -158,14 +183,24 @@ fill_gaps(struct ifd_maptab *t, uint32_t i, uint32_t j, uint64_t a, uint64_t b, 
 int
 ifd_maptab_resolve(struct ifd_maptab *t, uint64_t addr, uint64_t len, uint32_t perm)
 {
-	uint64_t a = addr & ~(IFD_PAGE - 1), b;
+	uint64_t a = addr & ~(t->align - 1), b;
 	uint32_t p = norm_perm(perm), i, j, have = ~0u, all = 0;
 	uint64_t lo, hi;
 	int ret;
 
 	if (len == 0 || addr + len < addr || addr + len > IFD_USER_END)
 		return -EINVAL;
-	b = (addr + len + IFD_PAGE - 1) & ~(IFD_PAGE - 1);
+	b = (addr + len + t->align - 1) & ~(t->align - 1);
+	if (!ifd_iova_inside(t->allowed, t->n_allowed, a, b)) {
+		/* The kernel would say EINVAL; say why instead, 1st, 2nd, 4th... time. */
+		t->stats.outside++;
+		if ((t->stats.outside & (t->stats.outside - 1)) == 0)
+			IFD_LOG(WARNING, "IOVA == VA [0x%" PRIx64 ", 0x%" PRIx64 ") is not inside the "
+				"IOMMU's allowed IOVA ranges (a reserved region such as the MSI window, "
+				"or beyond the aperture): not mapped, the request is answered Invalid "
+				"(%" PRIu64 " such ranges so far)", a, b, t->stats.outside);
+		return -EINVAL;
+	}
 	i = first_above(t, a);
 	for (j = i; j < t->n && t->ent[j].start < b; j++) {
 		have &= t->ent[j].perm;
@@ -217,7 +252,7 @@ ifd_maptab_drop(struct ifd_maptab *t, uint64_t addr, uint64_t len)
 		i = 0;
 		j = t->n;
 	} else {
-		a = addr & ~(IFD_PAGE - 1);
+		a = addr & ~(t->align - 1);
 		b = addr + len < addr ? UINT64_MAX : addr + len;
 		i = first_above(t, a);
 		for (j = i; j < t->n && t->ent[j].start < b; j++)

@@ -19,6 +19,8 @@
 #include "ifd_probe.h"
 #include "ifd_uapi.h"
 
+ifd_ioctl_fn ifd_ioctl_hook;
+
 const struct ifd_paths ifd_default_paths = {
 	.dev_iommu = "/dev/iommu",
 	.sysfs_pci = "/sys/bus/pci/devices",
@@ -191,6 +193,7 @@ static const struct {
 } ifd_ioctls[] = {
 	{ IOMMU_DESTROY, "IOMMU_DESTROY", "iommufd", "6.2" },
 	{ IOMMU_IOAS_ALLOC, "IOMMU_IOAS_ALLOC", "iommufd", "6.2" },
+	{ IOMMU_IOAS_IOVA_RANGES, "IOMMU_IOAS_IOVA_RANGES", "iommufd", "6.2" },
 	{ IOMMU_IOAS_MAP, "IOMMU_IOAS_MAP", "iommufd", "6.2" },
 	{ IOMMU_IOAS_UNMAP, "IOMMU_IOAS_UNMAP", "iommufd", "6.2" },
 	{ IOMMU_HWPT_ALLOC, "IOMMU_HWPT_ALLOC", "explicit page table allocation", "6.6" },
@@ -235,7 +238,7 @@ ifd_ioctl(int fd, unsigned long req, void *arg, const char *what)
 	int ret;
 
 	do {
-		ret = ioctl(fd, req, arg);
+		ret = ifd_ioctl_hook != NULL ? ifd_ioctl_hook(fd, req, arg) : ioctl(fd, req, arg);
 	} while (ret < 0 && errno == EINTR);
 	if (ret >= 0)
 		return 0;

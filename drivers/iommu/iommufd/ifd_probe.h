@@ -64,6 +64,13 @@ int ifd_cdev_open(const char *cdev);
  */
 int ifd_ioctl(int fd, unsigned long req, void *arg, const char *what);
 
+/**
+ * What ifd_ioctl() calls: NULL (the default) is ioctl(2); the tests put a model of the
+ * kernel here (same contract as ioctl: -1 with errno on failure).
+ */
+typedef int (*ifd_ioctl_fn)(int fd, unsigned long req, void *arg);
+extern ifd_ioctl_fn ifd_ioctl_hook;
+
 /** The feature an ioctl belongs to and the first Linux version with it; NULL if unknown. */
 const char *ifd_ioctl_feature(unsigned long req, const char **version);
 

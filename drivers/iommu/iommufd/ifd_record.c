@@ -24,7 +24,9 @@ ifd_pgfault_to_fault(const struct iommu_hwpt_pgfault *in, struct sva_fault *out)
 
 	memset(out, 0, sizeof(*out));
 	out->type = SVA_FAULT_PAGE_REQ;
-	if (in->flags & ~IFD_KNOWN_FLAGS)
+	if (in->flags & IFD_PGFAULT_KERNEL_FLAGS)
+		fix |= IFD_CONV_KERNEL_FLAGS;
+	if (in->flags & ~(IFD_KNOWN_FLAGS | IFD_PGFAULT_KERNEL_FLAGS))
 		fix |= IFD_CONV_UNKNOWN_FLAGS;
 	if (in->perm & ~IFD_KNOWN_PERM)
 		fix |= IFD_CONV_UNKNOWN_PERM;

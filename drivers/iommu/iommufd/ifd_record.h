@@ -27,6 +27,9 @@
 #define IFD_CONV_ADDR_LOW_BITS (1u << 2)  /**< the address had bits below 4 KiB: cleared */
 #define IFD_CONV_FAILURE_AS_INVALID (1u << 3) /**< Response Failure written as Invalid */
 #define IFD_CONV_BAD_CODE (1u << 4)       /**< unknown response code written as Invalid */
+/** kernel-internal flag bits (IFD_PGFAULT_KERNEL_FLAGS, e.g. VT-d's NEEDS_PASID) were
+ * masked: expected, not unknown (bit 2 would otherwise read as SVA_FAULT_PR_PRIV_DATA) */
+#define IFD_CONV_KERNEL_FLAGS (1u << 5)
 /** @} */
 
 /** Kernel record -> generic page request (with SVA_FAULT_PR_COOKIE). @return IFD_CONV_* */

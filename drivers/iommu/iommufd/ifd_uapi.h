@@ -36,6 +36,7 @@
 enum {
 	IOMMUFD_CMD_DESTROY = 0x80,
 	IOMMUFD_CMD_IOAS_ALLOC = 0x81,
+	IOMMUFD_CMD_IOAS_IOVA_RANGES = 0x84,
 	IOMMUFD_CMD_IOAS_MAP = 0x85,
 	IOMMUFD_CMD_IOAS_UNMAP = 0x86,
 	IOMMUFD_CMD_HWPT_ALLOC = 0x89,
@@ -55,6 +56,22 @@ struct iommu_ioas_alloc {
 	__u32 out_ioas_id;
 };
 #define IOMMU_IOAS_ALLOC _IO(IOMMUFD_TYPE, IOMMUFD_CMD_IOAS_ALLOC)
+
+struct iommu_iova_range {
+	__aligned_u64 start;
+	__aligned_u64 last;     /* inclusive */
+};
+
+/* -EMSGSIZE with num_iovas set to the count needed when the array is too small. */
+struct iommu_ioas_iova_ranges {
+	__u32 size;
+	__u32 ioas_id;
+	__u32 num_iovas;
+	__u32 __reserved;
+	__aligned_u64 allowed_iovas;
+	__aligned_u64 out_iova_alignment;
+};
+#define IOMMU_IOAS_IOVA_RANGES _IO(IOMMUFD_TYPE, IOMMUFD_CMD_IOAS_IOVA_RANGES)
 
 enum iommufd_ioas_map_flags {
 	IOMMU_IOAS_MAP_FIXED_IOVA = 1 << 0,
@@ -211,6 +228,67 @@ struct vfio_device_detach_iommufd_pt {
 
 #endif /* IFD_SYSTEM_UAPI */
 
+/*
+ * Always our own names (newer than some system headers that are otherwise new enough):
+ * the hardware info data GET_HW_INFO writes to data_uptr, per out_data_type, and the
+ * kernel-internal fault flags the kernel copies into iommu_hwpt_pgfault.flags.
+ */
+#define IFD_HW_INFO_TYPE_NONE 0
+#define IFD_HW_INFO_TYPE_INTEL_VTD 1
+#define IFD_HW_INFO_TYPE_ARM_SMMUV3 2
+#define IFD_HW_INFO_TYPE_TEGRA241_CMDQV 3
+#define IFD_HW_INFO_TYPE_AMD 4          /* Linux 6.17 */
+
+struct ifd_hw_info_vtd {                /* struct iommu_hw_info_vtd */
+	__u32 flags;
+	__u32 __reserved;
+	__aligned_u64 cap_reg;              /* VT-d spec 11.4.2 */
+	__aligned_u64 ecap_reg;             /* VT-d spec 11.4.3 */
+};
+
+struct ifd_hw_info_arm_smmuv3 {         /* struct iommu_hw_info_arm_smmuv3 */
+	__u32 flags;
+	__u32 __reserved;
+	__u32 idr[6];
+	__u32 iidr;
+	__u32 aidr;
+};
+
+struct ifd_hw_info_amd {                /* struct iommu_hw_info_amd */
+	__aligned_u64 efr;
+	__aligned_u64 efr2;
+};
+
+/** Room for any of them (the kernel zeroes what it does not fill). */
+union ifd_hw_info_data {
+	struct ifd_hw_info_vtd vtd;
+	struct ifd_hw_info_arm_smmuv3 smmuv3;
+	struct ifd_hw_info_amd amd;
+	__u8 raw[64];
+};
+
+/* VT-d extended capability bits (kernel drivers/iommu/intel/iommu.h ecap_*; VT-d spec
+ * 11.4.3): what a fault-capable page table needs. */
+#define IFD_VTD_ECAP_DT (UINT64_C(1) << 2)     /* device-TLB: the kernel enables ATS */
+#define IFD_VTD_ECAP_PRS (UINT64_C(1) << 29)   /* page requests */
+#define IFD_VTD_ECAP_PASID (UINT64_C(1) << 40)
+#define IFD_VTD_ECAP_PDS (UINT64_C(1) << 42)   /* page-request drain */
+#define IFD_VTD_ECAP_SMTS (UINT64_C(1) << 43)  /* scalable mode */
+/* GET_HW_INFO out_capabilities bit 3 (Linux 6.17): ATS cannot be used on this device. */
+#define IFD_HW_CAP_PCI_ATS_NOT_SUPPORTED (UINT64_C(1) << 3)
+/* AMD EFR (amd_iommu_types.h FEATURE_*): peripheral page requests, guest translation. */
+#define IFD_AMD_EFR_PPR (UINT64_C(1) << 1)
+#define IFD_AMD_EFR_GT (UINT64_C(1) << 4)
+
+/*
+ * Kernel-internal fault flags (include/linux/iommu.h, struct iommu_fault_page_request)
+ * that eventq.c copies into iommu_hwpt_pgfault.flags as they are: bit 2 is
+ * IOMMU_FAULT_PAGE_RESPONSE_NEEDS_PASID, set by VT-d (prq.c) and AMD (ppr.c) on every
+ * request with a PASID. They mean nothing to userspace (the response goes by cookie).
+ */
+#define IFD_PGFAULT_KERNEL_NEEDS_PASID (1u << 2)
+#define IFD_PGFAULT_KERNEL_FLAGS IFD_PGFAULT_KERNEL_NEEDS_PASID
+
 /* ---- layouts pinned (fails the build on a wrong definition or an unexpected header) ---- */
 _Static_assert(sizeof(struct iommu_hwpt_pgfault) == 40, "iommu_hwpt_pgfault is 40 bytes");
 _Static_assert(offsetof(struct iommu_hwpt_pgfault, addr) == 24, "pgfault addr at 24");
@@ -229,6 +307,19 @@ _Static_assert(offsetof(struct iommu_hw_info, out_max_pasid_log2) == 28,
 	"hw_info out_max_pasid_log2 at 28");
 _Static_assert(offsetof(struct iommu_hw_info, out_capabilities) == 32,
 	"hw_info out_capabilities at 32");
+_Static_assert(sizeof(struct iommu_iova_range) == 16, "iommu_iova_range is 16 bytes");
+_Static_assert(sizeof(struct iommu_ioas_iova_ranges) == 32, "iommu_ioas_iova_ranges is 32 bytes");
+_Static_assert(offsetof(struct iommu_ioas_iova_ranges, allowed_iovas) == 16,
+	"iova_ranges allowed_iovas at 16");
+_Static_assert(offsetof(struct iommu_ioas_iova_ranges, out_iova_alignment) == 24,
+	"iova_ranges out_iova_alignment at 24");
+_Static_assert(IOMMU_IOAS_IOVA_RANGES == 0x3b84, "IOMMU_IOAS_IOVA_RANGES is 0x3b84");
+_Static_assert(sizeof(struct ifd_hw_info_vtd) == 24, "iommu_hw_info_vtd is 24 bytes");
+_Static_assert(offsetof(struct ifd_hw_info_vtd, ecap_reg) == 16, "vtd ecap_reg at 16");
+_Static_assert(sizeof(struct ifd_hw_info_arm_smmuv3) == 40, "iommu_hw_info_arm_smmuv3 is 40 bytes");
+_Static_assert(sizeof(struct ifd_hw_info_amd) == 16, "iommu_hw_info_amd is 16 bytes");
+_Static_assert(sizeof(union ifd_hw_info_data) == 64, "hw info buffer is 64 bytes");
+_Static_assert(IOMMU_HW_CAP_PCI_PASID_PRIV == 4, "hw cap PCI_PASID_PRIV is bit 2");
 _Static_assert(sizeof(struct iommu_fault_alloc) == 16, "iommu_fault_alloc is 16 bytes");
 _Static_assert(sizeof(struct vfio_device_bind_iommufd) >= 16, "vfio bind is at least 16 bytes");
 _Static_assert(offsetof(struct vfio_device_bind_iommufd, out_devid) == 12, "bind out_devid at 12");

@@ -13,7 +13,20 @@
  * address (IOMMU_IOAS_MAP with FIXED_IOVA and the permissions asked for) before the
  * response goes out. Mapped ranges are tracked and unmapped when the last attachment
  * goes, on sva_iommu_iotlb_inval() of a range (e.g. after a munmap: a map pins its
- * pages), and at destroy.
+ * pages), and at destroy. Maps are rounded to the IOMMU's granule and checked against
+ * the IOAS's allowed IOVA ranges (IOMMU_IOAS_IOVA_RANGES, read after the page table
+ * is allocated and after every attach).
+ *
+ * Pinned mode (SVA_IOMMU_CAP_PIN, always): pin_range maps a range at IOVA == VA up
+ * front (IOMMU_IOAS_MAP pins its pages; RLIMIT_MEMLOCK applies), tracked apart from
+ * the lazy mirror: detaches and iotlb_inval never drop a pin, unpin_range unmaps
+ * exactly it, destroy unmaps all. The RID and every PASID share the one IOAS: the
+ * same range pinned twice shares one map, overlapping different pins is -EEXIST.
+ *
+ * Page requests need PRI, ATS and the IOMMU's support (see ifd_pci.h for the kernel's
+ * rules per IOMMU). pri=auto reads the device's PCI config space and the IOMMU's
+ * registers (GET_HW_INFO) and, when a rule says page requests cannot work, allocates
+ * a plain page table without a fault queue (no SVA_IOMMU_CAP_PRI: binds are pinned).
  *
  * Devargs of sva_iommu_create():
  *   iommufd,dev=0000:3b:00.0          a PCI device bound to vfio-pci, or
@@ -24,10 +37,16 @@
  *                          queue; IOVAs must lie in its aperture [16 MiB, 2 GiB).
  *                          Refused (EOPNOTSUPP) on kernels without that option.
  *   [,pasid=auto|on|off]   PASID-capable page table: auto (default) when the IOMMU
- *                          reports PASID bits, on (refuse if it does not), off (RID only)
- *   [,burst=256]           fault records per read() (1..4096); also the largest page
- *                          request group that can be read: the kernel hands out whole
- *                          groups only
+ *                          reports PASID bits (RID only, with a NOTICE, when the kernel
+ *                          then refuses IOMMU_HWPT_ALLOC_PASID), on (refuse if it does
+ *                          not), off (RID only)
+ *   [,pri=auto|on|off]     fault queue: auto (default) unless the device's config space
+ *                          or the IOMMU rules out page requests (NOTICE with why), on
+ *                          (always; an attach that fails says what is missing), off
+ *                          (plain page table: pinned mode only)
+ *   [,burst=256]           fault records per read() (1..4096) to start with: the kernel
+ *                          hands out whole groups only, and a larger group grows the
+ *                          read buffer (up to 4096 records, logged)
  *   [,max_maps=65536]      IOVA == VA ranges tracked (1..16M)
  *   [,name=...]
  * One iommu drives one device: sva_dev_open(iommu, NULL) opens it (no keys); its
@@ -86,6 +105,17 @@ struct sva_iommufd_stats {
 	uint64_t map_full;       /**< ranges refused: max_maps reached */
 	uint64_t mapped_bytes;   /**< bytes mapped now */
 	uint64_t mapped_ranges;  /**< maps held now */
+	/* appended */
+	uint64_t kernel_flags;   /**< records with kernel-internal flag bits (VT-d NEEDS_PASID) */
+	uint64_t oversized_groups; /**< reads that found the head group larger than the buffer */
+	uint64_t read_buffer_grows; /**< read buffer doublings */
+	uint64_t stalled;        /**< reads stuck on a group beyond 4096 records */
+	uint64_t map_outside;    /**< mirror maps refused: outside the allowed IOVA ranges */
+	uint64_t pins;           /**< pinned-mode IOMMU_IOAS_MAP calls that succeeded */
+	uint64_t unpins;         /**< their IOMMU_IOAS_UNMAP calls that succeeded */
+	uint64_t pin_errors;     /**< pin_range refusals and failures */
+	uint64_t pinned_bytes;   /**< bytes pinned now */
+	uint64_t pinned_ranges;  /**< pins held now */
 };
 
 /**
