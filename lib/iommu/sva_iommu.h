@@ -274,7 +274,8 @@ int sva_iommu_range_resolved(struct sva_iommu *iommu, struct sva_dev *dev, uint3
  *   - -EOPNOTSUPP: the iommu has no pinned mode (no SVA_IOMMU_CAP_PIN)
  *   - the driver's errno (logged by the driver with the range), e.g. emu: -ENOMEM
  *     (part of the range is not mapped, or RLIMIT_MEMLOCK), -EPERM (RLIMIT_MEMLOCK is
- *     0 without CAP_IPC_LOCK), -EFAULT/-EINVAL (the mapping refuses the access)
+ *     0 without CAP_IPC_LOCK), -EINVAL (the mapping refuses the access: write to read-only, PROT_NONE), -EFAULT
+ *     (populating would raise SIGBUS)
  */
 int sva_dev_pin_range(struct sva_dev *dev, uint32_t pasid, uint64_t addr, uint64_t len,
 		uint32_t perm);

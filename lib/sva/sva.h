@@ -193,9 +193,10 @@ int sva_bond_is_pinned(const struct sva_bond *bond);
  *     range is not mapped, or RLIMIT_MEMLOCK is too small (the log says to raise
  *     ulimit -l)
  *   - -EPERM: RLIMIT_MEMLOCK is 0 and the process lacks CAP_IPC_LOCK (logged)
- *   - -EFAULT, -EINVAL, or another driver errno: the mapping refuses the access (a
- *     writable pin of read-only memory, PROT_NONE, an I/O mapping), or the iommufd
- *     driver's IOMMU_IOAS_MAP errno (each logged by the driver with the range)
+ *   - -EINVAL (emu): the mapping refuses the access: a writable pin of read-only
+ *     memory, PROT_NONE, a VM_IO/VM_PFNMAP mapping (MADV_POPULATE_* says EINVAL)
+ *   - -EFAULT (emu): populating would raise SIGBUS (e.g. a file mapping beyond EOF)
+ *   - another driver errno (iommufd: that of IOMMU_IOAS_MAP), logged by the driver
  */
 int sva_bond_pin(struct sva_bond *bond, const void *addr, size_t len, uint32_t flags);
 

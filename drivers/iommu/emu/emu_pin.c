@@ -75,7 +75,8 @@ emu_pin_range(struct sva_dev *dev, uint32_t pasid, uint64_t addr, uint64_t len, 
 			pasid == SVA_PIN_RID ? "the RID" : "PASID", pasid == SVA_PIN_RID ? 0 : pasid,
 			write ? "write" : "read", strerror(err),
 			err == ENOMEM ? " (part of the range is not mapped)" :
-			err == EFAULT || err == EINVAL ? " (the mapping does not allow the access)" : "");
+			err == EINVAL ? " (the mapping does not allow the access)" :
+			err == EFAULT ? " (an access there would raise SIGBUS)" : "");
 		return -err;
 	}
 	if (mlock(p, len) != 0) {
