@@ -21,6 +21,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <rte_eal.h>
 #include <rte_errno.h>
 #include <rte_log.h>
 #include <rte_ring.h>
@@ -578,6 +579,68 @@ test_memlock_limit(void)
 	return TEST_SUCCESS;
 }
 
+/* ---- telemetry: /sva/bonds says pinned, /sva/stats has invalid_pinned ---- */
+
+static int
+telemetry_query(const char *cmd, char *buf, size_t len)
+{
+	const char *dir = rte_eal_get_runtime_dir(), *prefix = strrchr(dir, '/');
+	char line[512];
+	size_t n;
+	FILE *f;
+
+	snprintf(line, sizeof(line), "echo '%s' | dpdk-telemetry.py -f %s 2>&1", cmd,
+		prefix != NULL ? prefix + 1 : dir);
+	f = popen(line, "r");
+	if (f == NULL)
+		return -errno;
+	n = fread(buf, 1, len - 1, f);
+	buf[n] = '\0';
+	return pclose(f) == 0 ? 0 : -EIO;
+}
+
+static int
+test_pinned_telemetry(void)
+{
+	struct sva_bind_params p = { .flags = SVA_BIND_PINNED };
+	uint8_t *in = sva_t_map(3 * PG), *out = sva_t_map(PG);
+	char res[8192], cmd[64], want[128];
+	struct sva_emu_comp c;
+	struct sva_bond *b;
+
+	if (access("/usr/bin/dpdk-telemetry.py", X_OK) != 0)
+		TEST_SKIP("dpdk-telemetry.py is not installed (Debian package dpdk)");
+	TEST_ASSERT(in != NULL && out != NULL, "memory");
+	TEST_ASSERT_SUCCESS(sva_t_open("vtd", "", "rid=0x10"), "open");
+	b = sva_t_bind(&p);
+	TEST_ASSERT_NOT_NULL(b, "bind");
+	TEST_ASSERT_RET(sva_bond_pin(b, in, 2 * PG, 0), 0);
+	TEST_ASSERT_RET(sva_bond_pin(b, in + 2 * PG, PG, SVA_BOND_PIN_READ_ONLY), 0);
+	TEST_ASSERT_SUCCESS(sva_t_poll_start(), "poll lcore");
+	TEST_ASSERT_RET(sva_t_job(ST.dev, sva_bond_pasid(b), SVA_EMU_OP_FILL, 0, (uintptr_t)out,
+		PG, &c), 0);
+	sva_t_poll_stop();
+	TEST_ASSERT_EQUAL(c.status, SVA_EMU_STATUS_PAGE_FAULT, "outside: Invalid");
+	if (telemetry_query("/sva/bonds", res, sizeof(res)) != 0 ||
+			strstr(res, "{\"/sva/bonds\": ") == NULL) {
+		sva_t_unbind(b);
+		sva_t_close();
+		TEST_SKIP("no telemetry socket in %s: %.200s", rte_eal_get_runtime_dir(), res);
+	}
+	snprintf(want, sizeof(want), "\"%u\": \"%s dev=0x10 pasid=%u pinned ranges=2 "
+		"bytes=12288\"", sva_bond_id(b), sva_iommu_name(ST.iommu), sva_bond_pasid(b));
+	TEST_ASSERT(strstr(res, want) != NULL, "/sva/bonds has %s: %s", want, res);
+	snprintf(cmd, sizeof(cmd), "/sva/stats,%u", sva_bond_id(b));
+	TEST_ASSERT_SUCCESS(telemetry_query(cmd, res, sizeof(res)), "stats");
+	TEST_ASSERT(strstr(res, "\"invalid_pinned\": 1") != NULL, "by reason: %s", res);
+	TEST_ASSERT(strstr(res, "\"page_reqs\": 1,") != NULL, "one request: %s", res);
+	sva_t_unbind(b);
+	sva_t_close();
+	munmap(in, 3 * PG);
+	munmap(out, PG);
+	return TEST_SUCCESS;
+}
+
 static struct sva_test_suite sva_pinned_suite = {
 	.name = "sva_pinned",
 	.cases = {
@@ -587,6 +650,7 @@ static struct sva_test_suite sva_pinned_suite = {
 		SVA_TEST_CASE(test_pin_errnos),
 		SVA_TEST_CASE(test_unbind_unlocks),
 		SVA_TEST_CASE(test_memlock_limit),
+		SVA_TEST_CASE(test_pinned_telemetry),
 		SVA_TEST_CASES_END(),
 	},
 };
