@@ -405,6 +405,8 @@ sva_bond_pin(struct sva_bond *b, const void *addr, size_t len, uint32_t flags)
 
 		if (n == NULL) {
 			pthread_mutex_unlock(&sva_lock);
+			SVA_LOG(ERR, "pin: bond %u: out of memory for its %u-th range", b->id,
+				b->npins + 1);
 			return -ENOMEM;
 		}
 		b->pins = n;

@@ -17,8 +17,25 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include "emu_pvt.h"
+
+/* mlock/munlock by system call: the sanitizer runtimes intercept the libc wrappers and
+ * make them no-ops (ASan: "ignores mlock/mlockall/munlock/munlockall"), which would
+ * leave a pinned range unlocked in exactly the builds that check this code. */
+static int
+sys_mlock(uint64_t addr, uint64_t len)
+{
+	return (int)syscall(SYS_mlock, (uintptr_t)addr, (size_t)len);
+}
+
+static int
+sys_munlock(uint64_t addr, uint64_t len)
+{
+	return (int)syscall(SYS_munlock, (uintptr_t)addr, (size_t)len);
+}
 
 #ifndef MADV_POPULATE_READ
 #define MADV_POPULATE_READ 22
@@ -79,7 +96,7 @@ emu_pin_range(struct sva_dev *dev, uint32_t pasid, uint64_t addr, uint64_t len, 
 			err == EFAULT ? " (an access there would raise SIGBUS)" : "");
 		return -err;
 	}
-	if (mlock(p, len) != 0) {
+	if (sys_mlock(addr, len) != 0) {
 		err = errno;
 		pthread_mutex_unlock(&pin_lock);
 		EMU_LOG(ERR, "dev 0x%x: pin of [0x%" PRIx64 ", 0x%" PRIx64 ") (%" PRIu64 " KiB): "
@@ -149,7 +166,7 @@ emu_unpin_range(struct sva_dev *dev, uint32_t pasid, uint64_t addr, uint64_t len
 	for (unsigned int i = 0; i <= ncover; i++) {
 		uint64_t gap_end = i < ncover ? RTE_MIN(cover[i].start, end) : end;
 
-		if (gap_end > at && munlock((void *)(uintptr_t)at, gap_end - at) != 0)
+		if (gap_end > at && sys_munlock(at, gap_end - at) != 0)
 			EMU_LOG(WARNING, "dev 0x%x: munlock of [0x%" PRIx64 ", 0x%" PRIx64 "): %s",
 				d->rid, at, gap_end, strerror(errno));
 		if (i < ncover && cover[i].end > at)
