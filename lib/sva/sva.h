@@ -57,7 +57,8 @@
  *
  * Teardown guarantees: sva_unbind() stops accepting requests for the PASID, answers
  * every outstanding and partial group Invalid, detaches, drains the page request
- * queue, and frees the PASID through the allocator, whose drain hook (registered by
+ * queue, unpins the ranges a pinned bond still has, and frees the PASID through the
+ * allocator, whose drain hook (registered by
  * svapoll on each space it binds from) drains the queue again before the number is
  * reused: a stale request for a freed PASID is answered Invalid, never resolved into a
  * new owner's bond. A poll service that stops answers what is in flight Invalid.

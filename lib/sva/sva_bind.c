@@ -5,7 +5,8 @@
  * Bind order: PASID from the set (its private pointer is the bond), fault path ready
  * for it (so the first request after attach already finds it), then attach.
  * Unbind order: the fault path stops accepting the PASID and answers every open and
- * deferred group Invalid; detach; drain the page request queue; free the PASID. The
+ * deferred group Invalid; detach; drain the page request queue; unpin what a pinned
+ * bond still has pinned; free the PASID. The
  * drain hook svapoll registers on the space drains again before the number is reused.
  */
 #include <errno.h>
@@ -319,8 +320,8 @@ sva_unbind(struct sva_bond *b)
 	pthread_mutex_unlock(&sva_lock);
 	/* 4: drain: requests queued before the detach are answered now (Invalid) */
 	sva_iopf_drain(b->iopf, SVA_DRAIN_READS);
-	/* pinned mode: the device cannot reach the ranges any more; unpin them, newest
-	 * first, while the PASID is still ours */
+	/* pinned mode: the device cannot reach the ranges any more (detached); unpin
+	 * them one by one while the PASID is still ours */
 	while (b->npins > 0)
 		pin_undo(b, &b->pins[--b->npins]);
 	free(b->pins);
