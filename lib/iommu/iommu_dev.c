@@ -347,3 +347,49 @@ sva_dev_pasid_table_unbind(struct sva_dev *dev)
 	dev->iommu->drv->pasid_table_unbind(dev);
 	dev->pasid_table_bound = false;
 }
+
+int
+sva_dev_pin_range(struct sva_dev *dev, uint32_t pasid, uint64_t addr, uint64_t len,
+		uint32_t perm)
+{
+	const uint64_t pg = 4096;
+	struct sva_iommu *iommu;
+
+	if (dev == NULL) {
+		IOMMU_LOG(ERR, "pin_range: dev is NULL");
+		return -EINVAL;
+	}
+	iommu = dev->iommu;
+	if (!(iommu->info.caps & SVA_IOMMU_CAP_PIN) || iommu->drv->pin_range == NULL ||
+			iommu->drv->unpin_range == NULL) {
+		IOMMU_LOG(ERR, "%s: dev 0x%x: pinned mode is not supported here (the driver does "
+			"not report SVA_IOMMU_CAP_PIN)", iommu->name, dev->id);
+		return -EOPNOTSUPP;
+	}
+	if (len == 0 || addr % pg != 0 || len % pg != 0 || addr + len < addr) {
+		IOMMU_LOG(ERR, "%s: dev 0x%x: pin of [0x%" PRIx64 ", +0x%" PRIx64 "): the range must "
+			"be non-empty, 4 KiB aligned at both ends and not wrap", iommu->name, dev->id,
+			addr, len);
+		return -EINVAL;
+	}
+	if (perm != SVA_FAULT_PERM_READ && perm != (SVA_FAULT_PERM_READ | SVA_FAULT_PERM_WRITE)) {
+		IOMMU_LOG(ERR, "%s: dev 0x%x: pin permission 0x%x: read, or read and write",
+			iommu->name, dev->id, perm);
+		return -EINVAL;
+	}
+	if (pasid != SVA_PIN_RID && pasid >= pasid_count(iommu)) {
+		IOMMU_LOG(ERR, "%s: dev 0x%x: pin for PASID %u: this iommu has %u PASIDs",
+			iommu->name, dev->id, pasid, pasid_count(iommu));
+		return -EINVAL;
+	}
+	return iommu->drv->pin_range(dev, pasid, addr, len, perm);
+}
+
+void
+sva_dev_unpin_range(struct sva_dev *dev, uint32_t pasid, uint64_t addr, uint64_t len)
+{
+	if (dev == NULL || !(dev->iommu->info.caps & SVA_IOMMU_CAP_PIN) ||
+			dev->iommu->drv->unpin_range == NULL)
+		return;
+	dev->iommu->drv->unpin_range(dev, pasid, addr, len);
+}

@@ -265,6 +265,37 @@ int sva_iommu_iotlb_inval(struct sva_iommu *iommu, uint32_t pasid, uint64_t addr
 int sva_iommu_range_resolved(struct sva_iommu *iommu, struct sva_dev *dev, uint32_t pasid,
 		uint64_t addr, uint64_t len, uint32_t perm);
 
+/** pasid argument of sva_dev_pin_range() for the RID (requests without PASID); the
+ * same value as the driver interface's. */
+#define SVA_PIN_RID UINT32_MAX
+
+/**
+ * Pinned mode, control path: make [addr, addr + len) resident and reachable by the
+ * dev at IOVA == VA for one PASID (or the RID: pasid SVA_PIN_RID) with perm, before
+ * any DMA, so that no page request is ever needed for it (emu: populate + mlock;
+ * iommufd: IOMMU_IOAS_MAP). Applications normally use sva_bond_pin() (sva.h), which
+ * keeps the ranges of a bond and checks overlaps; this is the driver call, checked.
+ *
+ * @param addr, len page aligned (4 KiB), len > 0, addr + len not wrapping.
+ * @param perm SVA_FAULT_PERM_READ, or SVA_FAULT_PERM_READ | SVA_FAULT_PERM_WRITE.
+ * @return 0, or
+ *   - -EINVAL: dev NULL, addr or len not page aligned, len 0, the range wraps, perm
+ *     not one of the two above, pasid beyond the iommu's PASIDs (each logged)
+ *   - -EOPNOTSUPP: the iommu has no pinned mode (no SVA_IOMMU_CAP_PIN)
+ *   - the driver's errno (logged by the driver with the range), e.g. emu: -ENOMEM
+ *     (part of the range is not mapped, or RLIMIT_MEMLOCK), -EPERM (RLIMIT_MEMLOCK is
+ *     0 without CAP_IPC_LOCK), -EINVAL (the mapping refuses the access: write to read-only, PROT_NONE), -EFAULT
+ *     (populating would raise SIGBUS)
+ */
+int sva_dev_pin_range(struct sva_dev *dev, uint32_t pasid, uint64_t addr, uint64_t len,
+		uint32_t perm);
+
+/**
+ * Undo exactly one earlier successful sva_dev_pin_range() with the same dev, pasid,
+ * addr and len. Never fails; a NULL dev or an iommu without pinned mode is a no-op.
+ */
+void sva_dev_unpin_range(struct sva_dev *dev, uint32_t pasid, uint64_t addr, uint64_t len);
+
 /** rte_log type of lib/iommu ("lib.sva.iommu"). */
 extern int sva_iommu_logtype;
 

@@ -323,7 +323,7 @@ sva_iopf_bond_add(struct sva_iopf *f, struct sva_dev *dev, uint32_t pasid,
 		const struct sva_iopf_bond_conf *conf)
 {
 	const uint32_t known = SVA_IOPF_BOND_RID | SVA_IOPF_BOND_AUTO_INVALID |
-		SVA_IOPF_BOND_ALLOW_EXEC | SVA_IOPF_BOND_ALLOW_PRIV;
+		SVA_IOPF_BOND_ALLOW_EXEC | SVA_IOPF_BOND_ALLOW_PRIV | SVA_IOPF_BOND_PINNED;
 	struct sva_iommu_info info;
 	struct sva_iopf_bond *b, **leaf = NULL, *other;
 	uint32_t slot = IOPF_NONE, dev_id;

@@ -6,6 +6,7 @@
  * bond's groups).
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <pthread.h>
 #include <string.h>
 
@@ -124,6 +125,25 @@ report_auto_invalid(struct sva_iopf *f, struct iopf_cgroup *cg)
 		rec.event.perm = f->pg[cg->first + i].perm;
 		deliver_event(f, cg->bond, &rec);
 	}
+}
+
+/* A page request on a pinned bond: logged at the 1st, 2nd, 4th, ... group of the bond
+ * (rate-limited: a device storming outside its pinned ranges costs a few lines). */
+static void
+report_pinned(struct sva_iopf *f, struct iopf_cgroup *cg)
+{
+	uint64_t n = ++cg->bond->pinned_groups;
+
+	if ((n & (n - 1)) != 0)
+		return;
+	IOPF_LOG(WARNING, "%s: dev 0x%x %s %u: page request at 0x%" PRIx64 " (%s, %u page%s) on "
+		"a pinned bond, answered Invalid (%" PRIu64 " such group%s so far): the device "
+		"accessed memory outside its pinned ranges (pin it with sva_bond_pin()) or its "
+		"PRI misbehaves", sva_iommu_name(f->iommu), cg->dev_id,
+		(cg->flags & SVA_FAULT_PR_PASID_VALID) ? "PASID" : "RID", cg->pasid,
+		f->pg[cg->first].addr,
+		(f->pg[cg->first].perm & SVA_FAULT_PERM_WRITE) ? "write" : "read", cg->n,
+		cg->n == 1 ? "" : "s", n, n == 1 ? "" : "s");
 }
 
 /* ---- deferred groups (fairness) ---- */
@@ -314,7 +334,7 @@ close_group(struct sva_iopf *f, const struct sva_fault_page_req *pr, uint32_t pa
 	if (cg->bond == NULL) {
 		iopf_refuse(cg, SVA_PAGE_RESP_INVALID, reason);
 	} else if (cg->code == SVA_PAGE_RESP_SUCCESS &&
-			!(cg->bond->flags & SVA_IOPF_BOND_AUTO_INVALID) &&
+			!(cg->bond->flags & (SVA_IOPF_BOND_AUTO_INVALID | SVA_IOPF_BOND_PINNED)) &&
 			over_quota(f, cg->bond, cg->n) && defer_push(f, cg)) {
 		cg->bond->st.deferred++;
 		f->npg = cg->first;
@@ -526,12 +546,21 @@ iopf_poll_owned(struct sva_iopf *f, unsigned int budget, int mode)
 			break;
 		if (mode == IOPF_MODE_FLUSH)
 			flush_mark(f);
-		for (uint32_t i = 0; i < f->ncg; i++)
-			if (f->cg[i].bond != NULL && f->cg[i].code == SVA_PAGE_RESP_SUCCESS &&
-					(f->cg[i].bond->flags & SVA_IOPF_BOND_AUTO_INVALID)) {
-				iopf_refuse(&f->cg[i], SVA_PAGE_RESP_INVALID, SVA_IOPF_R_AUTO_INVALID);
-				report_auto_invalid(f, &f->cg[i]);
+		for (uint32_t i = 0; i < f->ncg; i++) {
+			struct iopf_cgroup *cg = &f->cg[i];
+
+			if (cg->bond == NULL || cg->code != SVA_PAGE_RESP_SUCCESS ||
+					!(cg->bond->flags & (SVA_IOPF_BOND_AUTO_INVALID |
+						SVA_IOPF_BOND_PINNED)))
+				continue;
+			if (cg->bond->flags & SVA_IOPF_BOND_AUTO_INVALID) {
+				iopf_refuse(cg, SVA_PAGE_RESP_INVALID, SVA_IOPF_R_AUTO_INVALID);
+				report_auto_invalid(f, cg);
+			} else {
+				iopf_refuse(cg, SVA_PAGE_RESP_INVALID, SVA_IOPF_R_PINNED);
+				report_pinned(f, cg);
 			}
+		}
 		if (mode == IOPF_MODE_RESOLVE)
 			iopf_resolve(f, burst_start);
 		respond(f);

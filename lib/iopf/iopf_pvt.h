@@ -93,6 +93,7 @@ struct sva_iopf_bond {
 	uint64_t last_batch;  /* batch number of its last response (per-bond batch count) */
 	uint32_t burst_pages;
 	uint32_t pad;
+	uint64_t pinned_groups; /* pinned bond: groups refused (R_PINNED), for the log */
 	sva_iopf_event_cb_t event_cb;
 	void *event_arg;
 	struct rte_ring *event_ring;

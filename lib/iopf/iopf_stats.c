@@ -30,6 +30,7 @@ static const char *const reason_names[SVA_IOPF_R_MAX] = {
 	[SVA_IOPF_R_AUTO_INVALID] = "auto_invalid",
 	[SVA_IOPF_R_DRIVER] = "driver",
 	[SVA_IOPF_R_UNEXPECTED] = "unexpected",
+	[SVA_IOPF_R_PINNED] = "pinned",
 };
 
 const char *

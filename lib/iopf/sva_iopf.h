@@ -135,6 +135,13 @@
  * records for no bond are counted per iommu. Auto-invalid bonds answer every page
  * request Invalid at once and report each as an SVA_FAULT_UNRECOV record with reason
  * SVA_FAULT_REASON_PRI_INVALID.
+ *
+ * Pinned bonds (SVA_IOPF_BOND_PINNED, lib/sva's pinned mode): their memory was made
+ * resident and mapped up front, so a page request from their device is an error (the
+ * device touched memory outside the pinned ranges, or its PRI is broken). Each group
+ * is answered Invalid at once, never resolved, counted under R_PINNED, and logged at
+ * the 1st, 2nd, 4th, 8th, ... such group of the bond (WARNING). An auto-invalid bond
+ * that is also pinned counts R_AUTO_INVALID (and reports events) instead.
  */
 
 #include <stdint.h>
@@ -170,6 +177,8 @@ enum sva_iopf_reason {
 	SVA_IOPF_R_AUTO_INVALID,      /**< the bond answers everything Invalid */
 	SVA_IOPF_R_DRIVER,            /**< sva_iommu_range_resolved() failed (Failure) */
 	SVA_IOPF_R_UNEXPECTED,        /**< populate: an errno outside the rule (Failure) */
+	SVA_IOPF_R_PINNED,            /**< a page request on a pinned bond: its device may touch
+				           only the ranges pinned up front (never resolved) */
 	SVA_IOPF_R_MAX
 };
 
@@ -287,6 +296,9 @@ typedef void (*sva_iopf_event_cb_t)(struct sva_iopf_bond *bond, const struct sva
 #define SVA_IOPF_BOND_AUTO_INVALID (1u << 1) /**< answer Invalid at once, report as event */
 #define SVA_IOPF_BOND_ALLOW_EXEC (1u << 2)   /**< execute requests may be resolved */
 #define SVA_IOPF_BOND_ALLOW_PRIV (1u << 3)   /**< privileged requests may be resolved */
+#define SVA_IOPF_BOND_PINNED (1u << 4)       /**< pinned mode: every page request is an error,
+						  answered Invalid (R_PINNED), logged at counts
+						  1, 2, 4, ... */
 /** @} */
 
 /** Largest fault-around window, pages each side. */

@@ -29,13 +29,36 @@
  *  6. sva_unbind(bond) — never fails; sva_poll_lcore_stop(lcore); sva_poll_release(iommu)
  *     before sva_iommu_destroy().
  *
+ * Pinned mode (devices without PRI, or with PRI that cannot be trusted): the bond's
+ * memory is made resident and mapped up front, and the fault path never resolves
+ * anything for it.
+ *  - sva_bind() with SVA_BIND_PINNED asks for it; without it, an iommu whose info
+ *    lacks SVA_IOMMU_CAP_PRI but has SVA_IOMMU_CAP_PIN gives a pinned bond anyway (a
+ *    NOTICE says so), unless SVA_BIND_REQUIRE_PRI asks to be refused (EOPNOTSUPP)
+ *    instead; an iommu with neither is refused (EOPNOTSUPP). sva_bond_is_pinned()
+ *    tells which mode a bond got.
+ *  - sva_bond_pin(bond, addr, len, flags) pins each buffer the device will use, after
+ *    bind and before the DMA (emu: populate + mlock; iommufd: IOMMU_IOAS_MAP at
+ *    IOVA == VA), writable unless SVA_BOND_PIN_READ_ONLY; sva_bond_unpin() releases a
+ *    range as it was pinned; sva_unbind() unpins whatever is still pinned (after the
+ *    detach, before the PASID is freed). Ranges are whole 4 KiB pages (aligned
+ *    outward) and may not overlap on one bond. Pinned memory counts against
+ *    RLIMIT_MEMLOCK (ulimit -l) unless the process has CAP_IPC_LOCK.
+ *  - A page request on a pinned bond (the device touched memory outside its pinned
+ *    ranges, or its PRI misbehaves) is an error: answered Invalid at once, never
+ *    resolved, counted in the statistics as invalid[SVA_IOPF_R_PINNED] (telemetry:
+ *    invalid_pinned), logged at the 1st, 2nd, 4th, ... occurrence of the bond.
+ *    Everything else (statistics, telemetry, events, unbind) is the same as for PRI
+ *    bonds.
+ *
  * Scope: a bond binds the calling process's own address space. Binding another
  * process's address space is out of scope (there is no uAPI for it, and svapoll
  * resolves faults by touching memory from inside the process).
  *
  * Teardown guarantees: sva_unbind() stops accepting requests for the PASID, answers
  * every outstanding and partial group Invalid, detaches, drains the page request
- * queue, and frees the PASID through the allocator, whose drain hook (registered by
+ * queue, unpins the ranges a pinned bond still has, and frees the PASID through the
+ * allocator, whose drain hook (registered by
  * svapoll on each space it binds from) drains the queue again before the number is
  * reused: a stale request for a freed PASID is answered Invalid, never resolved into a
  * new owner's bond. A poll service that stops answers what is in flight Invalid.
@@ -44,6 +67,7 @@
  * from any thread; the poll path runs on the service lcore.
  */
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "sva_iommu.h"
@@ -76,7 +100,16 @@ const char *sva_version(void);
 #define SVA_BIND_ALLOW_EXEC (1u << 2)   /**< resolve execute requests */
 #define SVA_BIND_ALLOW_PRIV (1u << 3)   /**< resolve privileged requests */
 #define SVA_BIND_EVENT_RING (1u << 4)   /**< deliver unrecoverable faults into a ring */
+#define SVA_BIND_PINNED (1u << 5)       /**< pinned mode even where the iommu has PRI: pin
+					     buffers with sva_bond_pin(); page requests are
+					     errors (see the @file block) */
+#define SVA_BIND_REQUIRE_PRI (1u << 6)  /**< refuse (EOPNOTSUPP) rather than fall back to
+					     pinned mode on an iommu without PRI */
 /** @} */
+
+/** sva_bond_pin() flag: the device only reads the range (populated for read, mapped
+ * read-only); without it the range is writable. */
+#define SVA_BOND_PIN_READ_ONLY (1u << 0)
 
 /** Called on the poll lcore for each unrecoverable fault of the bond: keep it short, and
  * call no svapoll control function from it (they wait for the poll call to end). */
@@ -101,10 +134,17 @@ struct sva_bind_params {
  * @param dev    the endpoint.
  * @param set    the PASID set to allocate from (its space must fit the iommu's PASIDs).
  * @param params NULL for defaults.
+ * Mode: PRI (faults resolved by the fault path), or pinned (SVA_BIND_PINNED; or no
+ * SVA_IOMMU_CAP_PRI on the iommu but SVA_IOMMU_CAP_PIN, logged at NOTICE: "device has
+ * no PRI: pinned mode; pin buffers with sva_bond_pin()"). See the @file block.
+ *
  * @return The bond, or NULL with rte_errno:
  *   - EINVAL: dev or set NULL, unknown flag, window above 512, both an event callback
- *     and SVA_BIND_EVENT_RING, bad ring size, pasid_min above pasid_max (each logged)
- *   - EOPNOTSUPP: the iommu has no PASID support (or no RID attach with SVA_BIND_RID)
+ *     and SVA_BIND_EVENT_RING, bad ring size, pasid_min above pasid_max, both
+ *     SVA_BIND_PINNED and SVA_BIND_REQUIRE_PRI (each logged)
+ *   - EOPNOTSUPP: the iommu has no PASID support (or no RID attach with SVA_BIND_RID);
+ *     SVA_BIND_PINNED on an iommu without SVA_IOMMU_CAP_PIN; no SVA_IOMMU_CAP_PRI with
+ *     SVA_BIND_REQUIRE_PRI; neither SVA_IOMMU_CAP_PRI nor SVA_IOMMU_CAP_PIN (each logged)
  *   - EDQUOT, ENOSPC: the set is at its quota, or no PASID is free in the range
  *   - EBUSY: the PASID or RID already has a page table
  *   - EEXIST: the RID is bound already (SVA_BIND_RID)
@@ -129,6 +169,52 @@ struct sva_dev *sva_bond_dev(const struct sva_bond *bond);
 unsigned int sva_bond_id(const struct sva_bond *bond);
 /** The bond's event ring (SVA_BIND_EVENT_RING), or NULL. Elements: struct sva_fault. */
 struct rte_ring *sva_bond_event_ring(const struct sva_bond *bond);
+
+/**
+ * Whether a bond is in pinned mode.
+ *
+ * @return 1 (pinned), 0 (PRI), or -EINVAL (bond NULL).
+ */
+int sva_bond_is_pinned(const struct sva_bond *bond);
+
+/**
+ * Pinned mode: make [addr, addr + len) resident and reachable by the bond's device
+ * (its PASID, and its RID with SVA_BIND_RID) before the device uses it, so that it
+ * never needs a page request. The range is aligned outward to whole 4 KiB pages; it
+ * must lie inside mappings that allow the access. Control path (takes the sva lock;
+ * costs the populate of every page of the range).
+ *
+ * @param flags 0 (read and write), or SVA_BOND_PIN_READ_ONLY.
+ * @return 0, or
+ *   - -EINVAL: bond or addr NULL, len 0, addr + len wraps around the address space
+ *     (after aligning to pages), unknown flag
+ *   - -EOPNOTSUPP: the bond is not pinned (a PRI bond: see sva_bond_is_pinned())
+ *   - -EEXIST: the range shares a page with a range already pinned on this bond
+ *   - -ENOMEM: out of memory; or the driver could not make it resident: part of the
+ *     range is not mapped, or RLIMIT_MEMLOCK is too small (the log says to raise
+ *     ulimit -l)
+ *   - -EPERM: RLIMIT_MEMLOCK is 0 and the process lacks CAP_IPC_LOCK (logged)
+ *   - -EINVAL (emu): the mapping refuses the access: a writable pin of read-only
+ *     memory, PROT_NONE, a VM_IO/VM_PFNMAP mapping (MADV_POPULATE_* says EINVAL)
+ *   - -EFAULT (emu): populating would raise SIGBUS (e.g. a file mapping beyond EOF)
+ *   - another driver errno (iommufd: that of IOMMU_IOAS_MAP), logged by the driver
+ */
+int sva_bond_pin(struct sva_bond *bond, const void *addr, size_t len, uint32_t flags);
+
+/**
+ * Release a range pinned by sva_bond_pin(), given as it was pinned (the same
+ * addr and len, or any that align outward to the same pages). The memory stays
+ * mapped in the process; only the lock and the device's mapping go (a page pinned by
+ * another bond stays locked). A device access to it afterwards is a page request,
+ * answered Invalid (SVA_IOPF_R_PINNED).
+ *
+ * @return 0, or
+ *   - -EINVAL: bond or addr NULL, len 0, the range wraps around the address space
+ *   - -EOPNOTSUPP: the bond is not pinned
+ *   - -ENOENT: no range pinned on this bond has exactly these pages (never pinned,
+ *     unpinned already, or a part or a union of pinned ranges)
+ */
+int sva_bond_unpin(struct sva_bond *bond, const void *addr, size_t len);
 
 /**
  * Change the bond's fault-around window at run time.

@@ -5,10 +5,12 @@
  * Bind order: PASID from the set (its private pointer is the bond), fault path ready
  * for it (so the first request after attach already finds it), then attach.
  * Unbind order: the fault path stops accepting the PASID and answers every open and
- * deferred group Invalid; detach; drain the page request queue; free the PASID. The
+ * deferred group Invalid; detach; drain the page request queue; unpin what a pinned
+ * bond still has pinned; free the PASID. The
  * drain hook svapoll registers on the space drains again before the number is reused.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +25,8 @@
 #define SVA_DRAIN_READS 64
 /* A bind refreshes the mappings snapshot unless one was taken this recently. */
 #define SVA_MAPS_REFRESH_MIN_US 2000
+
+static void pin_undo(struct sva_bond *b, const struct sva_bond_pin *r);
 
 static unsigned int bond_counter;
 static uint64_t maps_refreshed_at;
@@ -65,10 +69,14 @@ static int
 params_check(const struct sva_bind_params *pa)
 {
 	const uint32_t known = SVA_BIND_RID | SVA_BIND_AUTO_INVALID | SVA_BIND_ALLOW_EXEC |
-		SVA_BIND_ALLOW_PRIV | SVA_BIND_EVENT_RING;
+		SVA_BIND_ALLOW_PRIV | SVA_BIND_EVENT_RING | SVA_BIND_PINNED | SVA_BIND_REQUIRE_PRI;
 
 	if (pa->flags & ~known) {
 		SVA_LOG(ERR, "bind: unknown flags 0x%x", pa->flags & ~known);
+		return -EINVAL;
+	}
+	if ((pa->flags & SVA_BIND_PINNED) && (pa->flags & SVA_BIND_REQUIRE_PRI)) {
+		SVA_LOG(ERR, "bind: SVA_BIND_PINNED and SVA_BIND_REQUIRE_PRI contradict each other");
 		return -EINVAL;
 	}
 	if (pa->fault_around_before > SVA_IOPF_FAULT_AROUND_MAX ||
@@ -94,6 +102,39 @@ params_check(const struct sva_bind_params *pa)
 	return 0;
 }
 
+/* PRI, or pinned mode: SVA_BIND_PINNED forces it; an iommu without PRI falls back to it
+ * (unless SVA_BIND_REQUIRE_PRI); one with neither cannot serve an SVA bond. */
+static int
+mode_choose(const struct sva_iommu_info *info, uint32_t flags, bool *pinned)
+{
+	bool pri = (info->caps & SVA_IOMMU_CAP_PRI) != 0, pin = (info->caps & SVA_IOMMU_CAP_PIN) != 0;
+
+	*pinned = false;
+	if (flags & SVA_BIND_PINNED) {
+		if (!pin) {
+			SVA_LOG(ERR, "bind: %s has no pinned mode (its driver does not pin ranges): "
+				"bind without SVA_BIND_PINNED", info->name);
+			return -EOPNOTSUPP;
+		}
+		*pinned = true;
+		return 0;
+	}
+	if (pri)
+		return 0;
+	if (flags & SVA_BIND_REQUIRE_PRI) {
+		SVA_LOG(ERR, "bind: %s has no PRI (page requests) and SVA_BIND_REQUIRE_PRI was given%s",
+			info->name, pin ? ": bind without it for pinned mode (sva_bond_pin())" : "");
+		return -EOPNOTSUPP;
+	}
+	if (!pin) {
+		SVA_LOG(ERR, "bind: %s has neither PRI (page requests) nor pinned mode: it cannot "
+			"serve a bond", info->name);
+		return -EOPNOTSUPP;
+	}
+	*pinned = true;
+	return 0;
+}
+
 static void
 maps_refresh_maybe(void)
 {
@@ -116,7 +157,7 @@ sva_bind(struct sva_dev *dev, struct sva_pasid_set *set, const struct sva_bind_p
 	struct sva_poller *p;
 	struct sva_bond *b;
 	char rname[RTE_RING_NAMESIZE];
-	bool pasid_allocated = false, attached = false;
+	bool pasid_allocated = false, attached = false, pinned = false;
 	uint32_t max;
 	int ret;
 
@@ -138,6 +179,11 @@ sva_bind(struct sva_dev *dev, struct sva_pasid_set *set, const struct sva_bind_p
 		rte_errno = EOPNOTSUPP;
 		return NULL;
 	}
+	ret = mode_choose(&info, pa.flags, &pinned);
+	if (ret != 0) {
+		rte_errno = -ret;
+		return NULL;
+	}
 	b = calloc(1, sizeof(*b));
 	if (b == NULL) {
 		rte_errno = ENOMEM;
@@ -149,6 +195,7 @@ sva_bind(struct sva_dev *dev, struct sva_pasid_set *set, const struct sva_bind_p
 	b->flags = pa.flags;
 	b->cb = pa.event_cb;
 	b->cb_arg = pa.event_arg;
+	b->pinned = pinned;
 
 	pthread_mutex_lock(&sva_lock);
 	p = sva_poller_find(b->iommu);
@@ -189,7 +236,8 @@ sva_bind(struct sva_dev *dev, struct sva_pasid_set *set, const struct sva_bind_p
 	memset(&bc, 0, sizeof(bc));
 	bc.flags = ((pa.flags & SVA_BIND_AUTO_INVALID) ? SVA_IOPF_BOND_AUTO_INVALID : 0) |
 		((pa.flags & SVA_BIND_ALLOW_EXEC) ? SVA_IOPF_BOND_ALLOW_EXEC : 0) |
-		((pa.flags & SVA_BIND_ALLOW_PRIV) ? SVA_IOPF_BOND_ALLOW_PRIV : 0);
+		((pa.flags & SVA_BIND_ALLOW_PRIV) ? SVA_IOPF_BOND_ALLOW_PRIV : 0) |
+		(pinned ? SVA_IOPF_BOND_PINNED : 0);
 	bc.fault_around_before = pa.fault_around_before;
 	bc.fault_around_after = pa.fault_around_after;
 	bc.event_cb = b->cb != NULL ? bond_event : NULL;
@@ -227,8 +275,11 @@ sva_bind(struct sva_dev *dev, struct sva_pasid_set *set, const struct sva_bind_p
 	p->nbonds++;
 	TAILQ_INSERT_TAIL(&sva_bonds, b, next);
 	pthread_mutex_unlock(&sva_lock);
-	SVA_LOG(DEBUG, "bond %u: %s dev 0x%x PASID %u%s", b->id, info.name, sva_dev_id(dev),
-		b->pasid, (pa.flags & SVA_BIND_RID) ? " + RID" : "");
+	SVA_LOG(DEBUG, "bond %u: %s dev 0x%x PASID %u%s%s", b->id, info.name, sva_dev_id(dev),
+		b->pasid, (pa.flags & SVA_BIND_RID) ? " + RID" : "", pinned ? ", pinned" : "");
+	if (pinned && !(pa.flags & SVA_BIND_PINNED))
+		SVA_LOG(NOTICE, "bond %u: %s dev 0x%x: device has no PRI: pinned mode; pin buffers "
+			"with sva_bond_pin()", b->id, info.name, sva_dev_id(dev));
 	return b;
 fail:
 	if (attached)
@@ -269,6 +320,11 @@ sva_unbind(struct sva_bond *b)
 	pthread_mutex_unlock(&sva_lock);
 	/* 4: drain: requests queued before the detach are answered now (Invalid) */
 	sva_iopf_drain(b->iopf, SVA_DRAIN_READS);
+	/* pinned mode: the device cannot reach the ranges any more (detached); unpin
+	 * them one by one while the PASID is still ours */
+	while (b->npins > 0)
+		pin_undo(b, &b->pins[--b->npins]);
+	free(b->pins);
 	/* 5: free the PASID; the drain hook runs again before the number is reused */
 	space = sva_pasid_set_space(b->set);
 	sva_pasid_free(b->set, b->pasid);
@@ -277,6 +333,134 @@ sva_unbind(struct sva_bond *b)
 	SVA_LOG(DEBUG, "bond %u: unbound (PASID %u freed)", b->id, b->pasid);
 	rte_ring_free(b->ring);
 	free(b);
+}
+
+/* ---- pinned mode ---- */
+
+#define SVA_PIN_PAGE UINT64_C(4096)
+
+static void
+pin_undo(struct sva_bond *b, const struct sva_bond_pin *r)
+{
+	if (b->flags & SVA_BIND_RID)
+		sva_dev_unpin_range(b->dev, SVA_PIN_RID, r->start, r->end - r->start);
+	sva_dev_unpin_range(b->dev, b->pasid, r->start, r->end - r->start);
+	b->pinned_bytes -= r->end - r->start;
+}
+
+/* Check a pin/unpin range and align it outward to pages. */
+static int
+pin_args(const char *what, const struct sva_bond *b, const void *addr, size_t len,
+		uint64_t *start, uint64_t *end)
+{
+	uint64_t a = (uint64_t)(uintptr_t)addr;
+
+	if (b == NULL || addr == NULL || len == 0) {
+		SVA_LOG(ERR, "%s: %s", what, b == NULL ? "bond is NULL" :
+			addr == NULL ? "addr is NULL" : "len is 0");
+		return -EINVAL;
+	}
+	if (a + len < a || RTE_ALIGN_CEIL(a + len, SVA_PIN_PAGE) < a + len) {
+		SVA_LOG(ERR, "%s: bond %u: [%p, +0x%zx) wraps around the address space", what, b->id,
+			addr, len);
+		return -EINVAL;
+	}
+	if (!b->pinned) {
+		SVA_LOG(ERR, "%s: bond %u is not pinned: its faults are served by PRI (bind with "
+			"SVA_BIND_PINNED for pinned mode)", what, b->id);
+		return -EOPNOTSUPP;
+	}
+	*start = RTE_ALIGN_FLOOR(a, SVA_PIN_PAGE);
+	*end = RTE_ALIGN_CEIL(a + len, SVA_PIN_PAGE);
+	return 0;
+}
+
+int
+sva_bond_pin(struct sva_bond *b, const void *addr, size_t len, uint32_t flags)
+{
+	uint64_t start, end;
+	uint32_t perm;
+	int ret;
+
+	ret = pin_args("pin", b, addr, len, &start, &end);
+	if (ret != 0)
+		return ret;
+	if (flags & ~SVA_BOND_PIN_READ_ONLY) {
+		SVA_LOG(ERR, "pin: bond %u: unknown flags 0x%x", b->id, flags & ~SVA_BOND_PIN_READ_ONLY);
+		return -EINVAL;
+	}
+	perm = SVA_FAULT_PERM_READ | ((flags & SVA_BOND_PIN_READ_ONLY) ? 0 : SVA_FAULT_PERM_WRITE);
+	pthread_mutex_lock(&sva_lock);
+	for (unsigned int i = 0; i < b->npins; i++) {
+		if (b->pins[i].start < end && b->pins[i].end > start) {
+			pthread_mutex_unlock(&sva_lock);
+			SVA_LOG(ERR, "pin: bond %u: [0x%" PRIx64 ", 0x%" PRIx64 ") overlaps the pinned "
+				"range [0x%" PRIx64 ", 0x%" PRIx64 ") (ranges are whole 4 KiB pages)",
+				b->id, start, end, b->pins[i].start, b->pins[i].end);
+			return -EEXIST;
+		}
+	}
+	if (b->npins == b->pins_cap) {
+		unsigned int cap = b->pins_cap != 0 ? 2 * b->pins_cap : 8;
+		struct sva_bond_pin *n = realloc(b->pins, cap * sizeof(*n));
+
+		if (n == NULL) {
+			pthread_mutex_unlock(&sva_lock);
+			SVA_LOG(ERR, "pin: bond %u: out of memory for its %u-th range", b->id,
+				b->npins + 1);
+			return -ENOMEM;
+		}
+		b->pins = n;
+		b->pins_cap = cap;
+	}
+	ret = sva_dev_pin_range(b->dev, b->pasid, start, end - start, perm);
+	if (ret == 0 && (b->flags & SVA_BIND_RID)) {
+		ret = sva_dev_pin_range(b->dev, SVA_PIN_RID, start, end - start, perm);
+		if (ret != 0)
+			sva_dev_unpin_range(b->dev, b->pasid, start, end - start);
+	}
+	if (ret != 0) {
+		pthread_mutex_unlock(&sva_lock);
+		SVA_LOG(ERR, "pin: bond %u: [0x%" PRIx64 ", 0x%" PRIx64 ") refused by the driver: %s",
+			b->id, start, end, strerror(-ret));
+		return ret;
+	}
+	b->pins[b->npins++] = (struct sva_bond_pin){ start, end, perm };
+	b->pinned_bytes += end - start;
+	pthread_mutex_unlock(&sva_lock);
+	return 0;
+}
+
+int
+sva_bond_unpin(struct sva_bond *b, const void *addr, size_t len)
+{
+	uint64_t start, end;
+	int ret;
+
+	ret = pin_args("unpin", b, addr, len, &start, &end);
+	if (ret != 0)
+		return ret;
+	pthread_mutex_lock(&sva_lock);
+	for (unsigned int i = 0; i < b->npins; i++) {
+		if (b->pins[i].start == start && b->pins[i].end == end) {
+			pin_undo(b, &b->pins[i]);
+			b->pins[i] = b->pins[--b->npins];
+			pthread_mutex_unlock(&sva_lock);
+			return 0;
+		}
+	}
+	pthread_mutex_unlock(&sva_lock);
+	SVA_LOG(ERR, "unpin: bond %u: no range pinned as [0x%" PRIx64 ", 0x%" PRIx64 ") (unpin "
+		"a whole range as sva_bond_pin() pinned it)", b->id, start, end);
+	return -ENOENT;
+}
+
+int
+sva_bond_is_pinned(const struct sva_bond *b)
+{
+	if (b == NULL)
+		return -EINVAL;
+	return b->pinned ? 1 : 0;
 }
 
 uint32_t

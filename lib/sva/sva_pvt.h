@@ -23,6 +23,16 @@ struct sva_bond {
 	struct rte_ring *ring;
 	sva_bond_event_cb_t cb;
 	void *cb_arg;
+	/* pinned mode: the ranges sva_bond_pin() pinned, page aligned, unordered */
+	bool pinned;
+	struct sva_bond_pin *pins;
+	unsigned int npins, pins_cap;
+	uint64_t pinned_bytes;
+};
+
+struct sva_bond_pin {
+	uint64_t start, end;
+	uint32_t perm;
 };
 
 /* One per iommu with a fault path. */

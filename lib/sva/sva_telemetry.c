@@ -34,7 +34,7 @@ static int
 tel_bonds(const char *cmd, const char *params, struct rte_tel_data *d)
 {
 	struct sva_bond *b;
-	char key[16], val[96];
+	char key[16], val[160];
 
 	RTE_SET_USED(cmd);
 	RTE_SET_USED(params);
@@ -45,6 +45,9 @@ tel_bonds(const char *cmd, const char *params, struct rte_tel_data *d)
 		snprintf(val, sizeof(val), "%s dev=0x%x pasid=%u%s%s", sva_iommu_name(b->iommu),
 			sva_dev_id(b->dev), b->pasid, (b->flags & SVA_BIND_RID) ? " rid" : "",
 			(b->flags & SVA_BIND_AUTO_INVALID) ? " auto_invalid" : "");
+		if (b->pinned)
+			snprintf(val + strlen(val), sizeof(val) - strlen(val),
+				" pinned ranges=%u bytes=%" PRIu64, b->npins, b->pinned_bytes);
 		rte_tel_data_add_dict_string(d, key, val);
 	}
 	pthread_mutex_unlock(&sva_lock);
@@ -151,7 +154,7 @@ sva_telemetry_init(void)
 	rte_telemetry_register_cmd("/sva/iommus", tel_iommus,
 		"Iommus with a fault path. No parameters");
 	rte_telemetry_register_cmd("/sva/bonds", tel_bonds,
-		"Bonds: id -> iommu, dev, PASID. No parameters");
+		"Bonds: id -> iommu, dev, PASID, flags (pinned: ranges, bytes). No parameters");
 	rte_telemetry_register_cmd("/sva/stats", tel_stats,
 		"Fault path statistics. Parameter: a bond id or an iommu name");
 }

@@ -127,6 +127,8 @@ emu_dev_open(struct sva_dev *dev, const struct rte_kvargs *kv)
 	d->prg_window = win;
 	d->timeout_ms = tmo;
 	d->pr_depth = depth;
+	/* pri=off: an endpoint without PRI; a missing page is a translation fault */
+	d->pri_disabled = e->pri_off ? 1 : 0;
 	d->pasid_words = RTE_MAX((UINT32_C(1) << e->pasid_bits) / 64, UINT32_C(1));
 	d->pasid_map = calloc(d->pasid_words, sizeof(uint64_t));
 	d->wq = calloc(wq, sizeof(*d->wq));
@@ -904,6 +906,10 @@ run_job(struct emu_dev *d, const struct emu_job *job)
 			snp_retries = 0;
 		}
 		if (__atomic_load_n(&d->pri_disabled, __ATOMIC_ACQUIRE)) {
+			/* no PRI at all (pri=off): the IOMMU reports the translation fault */
+			if (e->pri_off)
+				write_event(d, SVA_FAULT_REASON_TRANSLATION, pv, desc->pasid,
+					head_addr, s[head].perm);
 			fail_at(&res, SVA_EMU_STATUS_PRI_DISABLED, head_addr, s[head].perm, off);
 			break;
 		}
@@ -1243,6 +1249,8 @@ sva_emu_dev_reset(struct sva_dev *dev)
 		return -EINVAL;
 	}
 	d = emu_of_dev(dev);
+	if (d->e->pri_off)
+		return 0;   /* an endpoint without PRI stays without it */
 	if (__atomic_exchange_n(&d->pri_disabled, 0, __ATOMIC_ACQ_REL))
 		EMU_LOG(INFO, "dev 0x%x: reset: PRI enabled again", d->rid);
 	return 0;

@@ -22,7 +22,7 @@ static const char *const emu_iommu_keys[] = {
 	"model", "pasid_bits", "prq_depth", "evtq_depth", "numa", "pasid_table", "walk",
 	"inject_drop_every", "inject_drop_ppm", "inject_dup_every", "inject_dup_ppm",
 	"inject_corrupt_every", "inject_corrupt_ppm", "inject_overflow_every",
-	"inject_stop_every", "inject_seed", "dev_delay_us",
+	"inject_stop_every", "inject_seed", "dev_delay_us", "pri",
 	NULL
 };
 
@@ -33,6 +33,7 @@ static const char *const emu_dev_keys[] = {
 static const char *const emu_models[] = { "vtd", "smmuv3", NULL };
 static const char *const emu_yes_no[] = { "no", "yes", NULL };
 static const char *const emu_walks[] = { "auto", "scan", "pagemap", NULL };
+static const char *const emu_pris[] = { "auto", "on", "off", NULL };
 
 /* What each model accepts for its queues (and its defaults). */
 struct emu_model_limits {
@@ -92,7 +93,7 @@ emu_iommu_create(struct sva_iommu *iommu, const struct rte_kvargs *kv)
 {
 	struct emu_iommu *e = emu_of_iommu(iommu);
 	const struct emu_model_limits *lim;
-	unsigned int model = 0, table = 1, walk = EMU_WALK_AUTO;
+	unsigned int model = 0, table = 1, walk = EMU_WALK_AUTO, pri = 0;
 	uint64_t pasid_bits = 20, numa = UINT64_MAX;
 	int ret;
 
@@ -103,8 +104,10 @@ emu_iommu_create(struct sva_iommu *iommu, const struct rte_kvargs *kv)
 	if (sva_kvargs_choice(kv, "model", emu_models, &model) != 0 ||
 			sva_kvargs_u64(kv, "pasid_bits", 1, 20, &pasid_bits) != 0 ||
 			sva_kvargs_choice(kv, "pasid_table", emu_yes_no, &table) != 0 ||
-			sva_kvargs_choice(kv, "walk", emu_walks, &walk) != 0)
+			sva_kvargs_choice(kv, "walk", emu_walks, &walk) != 0 ||
+			sva_kvargs_choice(kv, "pri", emu_pris, &pri) != 0)
 		return -EINVAL;
+	e->pri_off = pri == 2;
 	lim = &emu_limits[model];
 	e->ops = model == 0 ? &emu_model_vtd : &emu_model_smmuv3;
 	e->qcfg.prq_depth = lim->prq_def;
@@ -148,9 +151,10 @@ emu_iommu_create(struct sva_iommu *iommu, const struct rte_kvargs *kv)
 	}
 	pthread_mutex_init(&e->devlock, NULL);
 	EMU_LOG(INFO, "%s: model %s, %u PASID bits, PRQ %u, event queue %u, queues on %s "
-		"(node %d), walk by %s", sva_iommu_name(iommu), e->ops->name, e->pasid_bits,
+		"(node %d), walk by %s%s", sva_iommu_name(iommu), e->ops->name, e->pasid_bits,
 		e->qcfg.prq_depth, e->qcfg.evtq_depth, e->q_huge ? "2 MiB hugepages" : "4 KiB pages",
-		e->numa_node, e->walk_mode == EMU_WALK_SCAN ? "PAGEMAP_SCAN" : "/proc/self/pagemap");
+		e->numa_node, e->walk_mode == EMU_WALK_SCAN ? "PAGEMAP_SCAN" : "/proc/self/pagemap",
+		e->pri_off ? ", no PRI (pri=off: pinned mode only)" : "");
 	return 0;
 }
 
@@ -172,8 +176,10 @@ emu_info_get(const struct sva_iommu *iommu, struct sva_iommu_info *info)
 
 	info->model = e->ops->model;
 	info->pasid_bits = bits;
-	info->caps = SVA_IOMMU_CAP_PRI | SVA_IOMMU_CAP_EXEC | SVA_IOMMU_CAP_PRIV |
-		SVA_IOMMU_CAP_ATTACH_RID | SVA_IOMMU_CAP_ATTACH_PASID;
+	info->caps = SVA_IOMMU_CAP_EXEC | SVA_IOMMU_CAP_PRIV | SVA_IOMMU_CAP_ATTACH_RID |
+		SVA_IOMMU_CAP_ATTACH_PASID | SVA_IOMMU_CAP_PIN;
+	if (!e->pri_off)
+		info->caps |= SVA_IOMMU_CAP_PRI;
 	if (e->pasid_table)
 		info->caps |= SVA_IOMMU_CAP_PASID_TABLE;
 	info->prq_depth = e->qcfg.prq_depth;
@@ -185,7 +191,9 @@ emu_info_get(const struct sva_iommu *iommu, struct sva_iommu_info *info)
 		info->pasid_table_max_size = bits > 6 ? (UINT64_C(1) << (bits - 6)) * 8 : 8;
 	} else {
 		/* per-device substream IDs; CD table of 64-byte descriptors, 64-byte aligned */
-		info->caps |= SVA_IOMMU_CAP_PASID_PER_DEV | SVA_IOMMU_CAP_STALL;
+		info->caps |= SVA_IOMMU_CAP_PASID_PER_DEV;
+		if (!e->pri_off)
+			info->caps |= SVA_IOMMU_CAP_STALL;
 		info->pasid_table_format = SVA_PASID_TABLE_SMMUV3_CD;
 		info->pasid_table_align = 64;
 		info->pasid_table_max_size = (UINT64_C(1) << bits) * 64;
@@ -358,6 +366,8 @@ const struct sva_iommu_driver emu_driver = {
 	.evtq_read = emu_evtq_read,
 	.page_response = emu_page_response,
 	.iotlb_inval = emu_iotlb_inval_op,
+	.pin_range = emu_pin_range,
+	.unpin_range = emu_unpin_range,
 	.range_resolved = NULL,
 };
 

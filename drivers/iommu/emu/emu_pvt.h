@@ -94,6 +94,7 @@ struct emu_iommu {
 	uint32_t pasid_bits;
 	int numa_node;
 	bool pasid_table;
+	bool pri_off;            /* pri=off: no SVA_IOMMU_CAP_PRI, devs without PRI */
 	enum emu_walk_mode walk_mode;  /* resolved: SCAN or PAGEMAP */
 	int pagemap_fd;
 	int maps_fd;             /* /proc/self/maps for PROCMAP_QUERY, -1 without it */
@@ -244,6 +245,11 @@ void emu_walk_job_start(struct emu_dev *d);
 void emu_prq_send(struct emu_iommu *e, const struct sva_fault_page_req *pr);
 void emu_prq_stop_marker(struct emu_iommu *e, const struct sva_fault_page_req *pr);
 int emu_inject_parse(struct emu_iommu *e, const struct rte_kvargs *kv);
+
+/* emu_pin.c: pinned mode (populate + mlock, counted per page range process-wide) */
+int emu_pin_range(struct sva_dev *dev, uint32_t pasid, uint64_t addr, uint64_t len,
+		uint32_t perm);
+void emu_unpin_range(struct sva_dev *dev, uint32_t pasid, uint64_t addr, uint64_t len);
 
 /* emu_dev.c */
 int emu_dev_open(struct sva_dev *dev, const struct rte_kvargs *kv);

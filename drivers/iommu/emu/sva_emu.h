@@ -49,6 +49,13 @@
  *  - pasid_table=yes|no        report guest PASID table bind support (default yes)
  *  - walk=auto|scan|pagemap    page walk: PAGEMAP_SCAN ioctl, /proc/self/pagemap, or
  *                              auto (the ioctl where the kernel has it; default)
+ *  - pri=auto|on|off           off: an IOMMU whose endpoints have no PRI: no
+ *                              SVA_IOMMU_CAP_PRI (nor _STALL) in the info, so lib/sva
+ *                              binds are pinned; a missing page is a translation
+ *                              fault (event record, job PRI_DISABLED, and
+ *                              sva_emu_dev_reset() does not enable PRI); auto, on: PRI
+ *                              (default). Pinned mode (SVA_IOMMU_CAP_PIN) is always
+ *                              there: pin_range populates and mlocks the range
  *  Fault injection, on the page request entries the device writes (all default 0 = off):
  *  - inject_drop_every=N       drop every Nth entry (never reaches the queue)
  *  - inject_drop_ppm=N         drop each entry with probability N per million
