@@ -134,6 +134,9 @@ struct sva_bind_params {
  * @param dev    the endpoint.
  * @param set    the PASID set to allocate from (its space must fit the iommu's PASIDs).
  * @param params NULL for defaults.
+ * On an iommu without PASID support (info.pasid_bits 0: most devices) SVA_BIND_RID
+ * binds the RID alone: no PASID is taken from the set, sva_bond_pasid() is 0, and the
+ * bond serves the requests without a PASID.
  * Mode: PRI (faults resolved by the fault path), or pinned (SVA_BIND_PINNED; or no
  * SVA_IOMMU_CAP_PRI on the iommu but SVA_IOMMU_CAP_PIN, logged at NOTICE: "device has
  * no PRI: pinned mode; pin buffers with sva_bond_pin()"). See the @file block.
@@ -142,7 +145,8 @@ struct sva_bind_params {
  *   - EINVAL: dev or set NULL, unknown flag, window above 512, both an event callback
  *     and SVA_BIND_EVENT_RING, bad ring size, pasid_min above pasid_max, both
  *     SVA_BIND_PINNED and SVA_BIND_REQUIRE_PRI (each logged)
- *   - EOPNOTSUPP: the iommu has no PASID support (or no RID attach with SVA_BIND_RID);
+ *   - EOPNOTSUPP: the iommu has no PASID support and SVA_BIND_RID was not given (or it
+ *     has no RID attach with SVA_BIND_RID);
  *     SVA_BIND_PINNED on an iommu without SVA_IOMMU_CAP_PIN; no SVA_IOMMU_CAP_PRI with
  *     SVA_BIND_REQUIRE_PRI; neither SVA_IOMMU_CAP_PRI nor SVA_IOMMU_CAP_PIN (each logged)
  *   - EDQUOT, ENOSPC: the set is at its quota, or no PASID is free in the range
@@ -161,7 +165,7 @@ struct sva_bond *sva_bind(struct sva_dev *dev, struct sva_pasid_set *set,
  */
 void sva_unbind(struct sva_bond *bond);
 
-/** The bond's PASID (0 for NULL). */
+/** The bond's PASID (0 for NULL, and for a RID-only bond). */
 uint32_t sva_bond_pasid(const struct sva_bond *bond);
 /** The bond's dev (NULL for NULL). */
 struct sva_dev *sva_bond_dev(const struct sva_bond *bond);

@@ -174,8 +174,9 @@ sva_bind(struct sva_dev *dev, struct sva_pasid_set *set, const struct sva_bind_p
 		return NULL;
 	}
 	sva_iommu_info_get(sva_dev_iommu(dev), &info);
-	if (info.pasid_bits == 0) {
-		SVA_LOG(ERR, "bind: %s has no PASID support", info.name);
+	if (info.pasid_bits == 0 && !(pa.flags & SVA_BIND_RID)) {
+		SVA_LOG(ERR, "bind: %s has no PASID support: bind its RID alone with SVA_BIND_RID",
+			info.name);
 		rte_errno = EOPNOTSUPP;
 		return NULL;
 	}
@@ -196,6 +197,8 @@ sva_bind(struct sva_dev *dev, struct sva_pasid_set *set, const struct sva_bind_p
 	b->cb = pa.event_cb;
 	b->cb_arg = pa.event_arg;
 	b->pinned = pinned;
+	/* A device without PASIDs (most of them): the bond is its RID alone. */
+	b->rid_only = info.pasid_bits == 0;
 
 	pthread_mutex_lock(&sva_lock);
 	p = sva_poller_find(b->iommu);
@@ -222,16 +225,18 @@ sva_bind(struct sva_dev *dev, struct sva_pasid_set *set, const struct sva_bind_p
 		}
 	}
 
-	max = pa.pasid_max != 0 ? pa.pasid_max : (1u << info.pasid_bits) - 1;
-	if (max >= (1u << info.pasid_bits))
-		max = (1u << info.pasid_bits) - 1;
-	ret = sva_pasid_alloc(set, pa.pasid_min, max, b, &b->pasid);
-	if (ret != 0) {
-		SVA_LOG(ERR, "bind: no PASID from set in %u..%u: %s", pa.pasid_min, max,
-			strerror(-ret));
-		goto fail;
+	if (!b->rid_only) {
+		max = pa.pasid_max != 0 ? pa.pasid_max : (1u << info.pasid_bits) - 1;
+		if (max >= (1u << info.pasid_bits))
+			max = (1u << info.pasid_bits) - 1;
+		ret = sva_pasid_alloc(set, pa.pasid_min, max, b, &b->pasid);
+		if (ret != 0) {
+			SVA_LOG(ERR, "bind: no PASID from set in %u..%u: %s", pa.pasid_min, max,
+				strerror(-ret));
+			goto fail;
+		}
+		pasid_allocated = true;
 	}
-	pasid_allocated = true;
 
 	memset(&bc, 0, sizeof(bc));
 	bc.flags = ((pa.flags & SVA_BIND_AUTO_INVALID) ? SVA_IOPF_BOND_AUTO_INVALID : 0) |
@@ -244,12 +249,14 @@ sva_bind(struct sva_dev *dev, struct sva_pasid_set *set, const struct sva_bind_p
 	bc.event_arg = b;
 	bc.event_ring = b->ring;
 	bc.owner = b;
+	if (b->rid_only)
+		bc.flags |= SVA_IOPF_BOND_RID; /* b->ib serves the RID; there is no PASID */
 	b->ib = sva_iopf_bond_add(p->iopf, dev, b->pasid, &bc);
 	if (b->ib == NULL) {
 		ret = -rte_errno;
 		goto fail;
 	}
-	if (pa.flags & SVA_BIND_RID) {
+	if ((pa.flags & SVA_BIND_RID) && !b->rid_only) {
 		bc.flags |= SVA_IOPF_BOND_RID;
 		b->ib_rid = sva_iopf_bond_add(p->iopf, dev, 0, &bc);
 		if (b->ib_rid == NULL) {
@@ -257,13 +264,13 @@ sva_bind(struct sva_dev *dev, struct sva_pasid_set *set, const struct sva_bind_p
 			goto fail;
 		}
 	}
-	ret = sva_dev_attach_pasid(dev, b->pasid, &mm);
+	ret = b->rid_only ? 0 : sva_dev_attach_pasid(dev, b->pasid, &mm);
 	if (ret != 0) {
 		SVA_LOG(ERR, "bind: attach of PASID %u on dev 0x%x refused: %s", b->pasid,
 			sva_dev_id(dev), strerror(-ret));
 		goto fail;
 	}
-	attached = true;
+	attached = !b->rid_only;
 	if (pa.flags & SVA_BIND_RID) {
 		ret = sva_dev_attach_rid(dev, &mm);
 		if (ret != 0) {
@@ -275,8 +282,9 @@ sva_bind(struct sva_dev *dev, struct sva_pasid_set *set, const struct sva_bind_p
 	p->nbonds++;
 	TAILQ_INSERT_TAIL(&sva_bonds, b, next);
 	pthread_mutex_unlock(&sva_lock);
-	SVA_LOG(DEBUG, "bond %u: %s dev 0x%x PASID %u%s%s", b->id, info.name, sva_dev_id(dev),
-		b->pasid, (pa.flags & SVA_BIND_RID) ? " + RID" : "", pinned ? ", pinned" : "");
+	SVA_LOG(DEBUG, "bond %u: %s dev 0x%x %s%.0u%s%s", b->id, info.name, sva_dev_id(dev),
+		b->rid_only ? "RID only (no PASIDs)" : "PASID ", b->rid_only ? 0 : b->pasid,
+		(pa.flags & SVA_BIND_RID) && !b->rid_only ? " + RID" : "", pinned ? ", pinned" : "");
 	if (pinned && !(pa.flags & SVA_BIND_PINNED))
 		SVA_LOG(NOTICE, "bond %u: %s dev 0x%x: device has no PRI: pinned mode; pin buffers "
 			"with sva_bond_pin()", b->id, info.name, sva_dev_id(dev));
@@ -313,7 +321,8 @@ sva_unbind(struct sva_bond *b)
 	/* 3: detach */
 	if (b->flags & SVA_BIND_RID)
 		sva_dev_detach_rid(b->dev);
-	sva_dev_detach_pasid(b->dev, b->pasid);
+	if (!b->rid_only)
+		sva_dev_detach_pasid(b->dev, b->pasid);
 	p = sva_poller_find(b->iommu);
 	if (p != NULL)
 		p->nbonds--;
@@ -327,7 +336,8 @@ sva_unbind(struct sva_bond *b)
 	free(b->pins);
 	/* 5: free the PASID; the drain hook runs again before the number is reused */
 	space = sva_pasid_set_space(b->set);
-	sva_pasid_free(b->set, b->pasid);
+	if (!b->rid_only)
+		sva_pasid_free(b->set, b->pasid);
 	/* find callers may hold the bond for one grace period */
 	sva_pasid_space_synchronize(space, SVA_PASID_READERS_MAX);
 	SVA_LOG(DEBUG, "bond %u: unbound (PASID %u freed)", b->id, b->pasid);
@@ -344,7 +354,8 @@ pin_undo(struct sva_bond *b, const struct sva_bond_pin *r)
 {
 	if (b->flags & SVA_BIND_RID)
 		sva_dev_unpin_range(b->dev, SVA_PIN_RID, r->start, r->end - r->start);
-	sva_dev_unpin_range(b->dev, b->pasid, r->start, r->end - r->start);
+	if (!b->rid_only)
+		sva_dev_unpin_range(b->dev, b->pasid, r->start, r->end - r->start);
 	b->pinned_bytes -= r->end - r->start;
 }
 
@@ -413,10 +424,10 @@ sva_bond_pin(struct sva_bond *b, const void *addr, size_t len, uint32_t flags)
 		b->pins = n;
 		b->pins_cap = cap;
 	}
-	ret = sva_dev_pin_range(b->dev, b->pasid, start, end - start, perm);
+	ret = b->rid_only ? 0 : sva_dev_pin_range(b->dev, b->pasid, start, end - start, perm);
 	if (ret == 0 && (b->flags & SVA_BIND_RID)) {
 		ret = sva_dev_pin_range(b->dev, SVA_PIN_RID, start, end - start, perm);
-		if (ret != 0)
+		if (ret != 0 && !b->rid_only)
 			sva_dev_unpin_range(b->dev, b->pasid, start, end - start);
 	}
 	if (ret != 0) {

@@ -25,6 +25,7 @@ struct sva_bond {
 	void *cb_arg;
 	/* pinned mode: the ranges sva_bond_pin() pinned, page aligned, unordered */
 	bool pinned;
+	bool rid_only;            /* SVA_BIND_RID on an iommu without PASIDs: no PASID */
 	struct sva_bond_pin *pins;
 	unsigned int npins, pins_cap;
 	uint64_t pinned_bytes;

@@ -118,9 +118,12 @@ detach(struct ifd_iommu *p, bool with_pasid, uint32_t pasid)
 		IFD_LOG(WARNING, "%s: detaching the %s%.0u failed: %s (it goes when the device is "
 			"closed)", p->name, with_pasid ? "PASID " : "RID", with_pasid ? pasid : 0,
 			strerror(-ret));
-	else
+	else if (p->pri)
 		IFD_LOG(NOTICE, "%s: %s%.0u detached: the kernel answered Invalid any page request "
 			"of it still pending", p->name, with_pasid ? "PASID " : "RID",
+			with_pasid ? pasid : 0);
+	else
+		IFD_LOG(INFO, "%s: %s%.0u detached", p->name, with_pasid ? "PASID " : "RID",
 			with_pasid ? pasid : 0);
 	if (p->attached > 0)
 		p->attached--;

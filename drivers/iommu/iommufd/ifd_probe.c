@@ -25,7 +25,29 @@ const struct ifd_paths ifd_default_paths = {
 	.dev_iommu = "/dev/iommu",
 	.sysfs_pci = "/sys/bus/pci/devices",
 	.dev_vfio = "/dev/vfio/devices",
+	.sysfs_vfio_dev = "/sys/class/vfio-dev",
 };
+
+static int parse_bdf(const char *s, char *out, size_t len);
+
+/* The PCI address behind a cdev path (/dev/vfio/devices/vfioN), or "" if unknown. */
+static void
+cdev_bdf(const struct ifd_paths *p, const char *cdev, char *bdf, size_t len)
+{
+	char link[PATH_MAX], target[PATH_MAX];
+	const char *name = strrchr(cdev, '/') != NULL ? strrchr(cdev, '/') + 1 : cdev;
+	ssize_t n;
+
+	if (p->sysfs_vfio_dev == NULL || len == 0)
+		return;
+	snprintf(link, sizeof(link), "%s/%s/device", p->sysfs_vfio_dev, name);
+	n = readlink(link, target, sizeof(target) - 1);
+	if (n <= 0)
+		return;
+	target[n] = '\0';
+	if (parse_bdf(strrchr(target, '/') != NULL ? strrchr(target, '/') + 1 : target, bdf, len) != 0)
+		bdf[0] = '\0';
+}
 
 int
 ifd_iommufd_open(const struct ifd_paths *p)
@@ -122,6 +144,7 @@ ifd_cdev_resolve(const struct ifd_paths *p, const char *spec, char *cdev, size_t
 			return -ENODEV;
 		}
 		snprintf(cdev, cdev_len, "%s", spec);
+		cdev_bdf(p, spec, bdf, bdf_len);
 		return 0;
 	}
 	if (parse_bdf(spec, bdf, bdf_len) != 0) {

@@ -18,6 +18,8 @@ struct ifd_paths {
 	const char *dev_iommu; /**< "/dev/iommu" */
 	const char *sysfs_pci; /**< "/sys/bus/pci/devices" */
 	const char *dev_vfio;  /**< "/dev/vfio/devices" */
+	const char *sysfs_vfio_dev; /**< "/sys/class/vfio-dev": a cdev path's PCI address;
+				       NULL: not looked up */
 };
 
 /** The real paths. */
@@ -34,7 +36,8 @@ int ifd_iommufd_open(const struct ifd_paths *p);
 
 /**
  * Resolve dev= to a VFIO cdev path: a PCI address ("0000:3b:00.0", or "3b:00.0" in
- * domain 0) through <sysfs_pci>/<bdf>/vfio-dev/vfioN, or a path given as is.
+ * domain 0) through <sysfs_pci>/<bdf>/vfio-dev/vfioN, or a path given as is (its PCI
+ * address then from <sysfs_vfio_dev>/vfioN/device, so that the PCI rules apply to it too).
  *
  * @param bdf
  *   Filled with the PCI address when known, else "".
