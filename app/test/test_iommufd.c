@@ -45,40 +45,7 @@
 #include "ifd_uapi.h"
 
 #include "sva_test.h"
-
-/* ---- log capture: the exact messages a user sees ---- */
-
-static char *log_buf;
-static size_t log_len;
-static FILE *log_f;
-
-static void
-log_capture_start(void)
-{
-	free(log_buf);
-	log_buf = NULL;
-	log_len = 0;
-	log_f = open_memstream(&log_buf, &log_len);
-	if (log_f != NULL)
-		rte_openlog_stream(log_f);
-}
-
-/* Stop capturing; the text stays in log_buf until the next start. */
-static const char *
-log_capture_stop(void)
-{
-	rte_openlog_stream(NULL);
-	if (log_f != NULL)
-		fclose(log_f);
-	log_f = NULL;
-	return log_buf != NULL ? log_buf : "";
-}
-
-#define TEST_ASSERT_LOGGED(text) do { \
-	const char *sva_l_ = log_buf != NULL ? log_buf : ""; \
-	TEST_ASSERT(strstr(sva_l_, (text)) != NULL, "expected log line containing:\n  %s\n" \
-		"logged:\n%s", (text), sva_l_); \
-} while (0)
+#include "test_log.h"
 
 /* ---- record conversion ---- */
 
@@ -662,9 +629,9 @@ test_ifd_fq_group_too_big_einval(void)
 	for (unsigned int i = 0; i < 5; i++)
 		km_queue(pgfault(i == 4 ? L : 0, 1, 0, 5, 1, 0x8000 + i * 0x1000ull, 5));
 	km_queue(pgfault(L, 1, 0, 6, 1, 0x20000, 6));
-	log_capture_start();
+	test_log_capture_start();
 	TEST_ASSERT_EQUAL(ifd_fq_read(&km_fq, out, 64), 6, "5-record group + 1 after growing 4 -> 8");
-	log_capture_stop();
+	test_log_capture_stop();
 	TEST_ASSERT_EQUAL(km.reads, 2, "EINVAL at 4 records, then one read at 8");
 	TEST_ASSERT_EQUAL(km_fq.stats.oversized, 1, "one oversized head group");
 	TEST_ASSERT_EQUAL(km_fq.stats.grows, 1, "grown once");
@@ -689,16 +656,16 @@ test_ifd_fq_group_too_big_einval(void)
 	km_fq.rmax = 32;
 	for (unsigned int i = 0; i < 40; i++)
 		km_queue(pgfault(i == 39 ? L : 0, 1, 0, 8, 1, 0x200000 + i * 0x1000ull, 8));
-	log_capture_start();
+	test_log_capture_start();
 	TEST_ASSERT_EQUAL(ifd_fq_read(&km_fq, out, 64), 0, "40 never fits 32");
 	TEST_ASSERT_EQUAL(ifd_fq_read(&km_fq, out, 64), 0, "still not");
-	log_capture_stop();
+	test_log_capture_stop();
 	TEST_ASSERT_EQUAL(km_fq.stats.stalled, 2, "two stuck reads");
 	TEST_ASSERT_EQUAL(km_fq.stats.grows, 3, "no more growth");
 	TEST_ASSERT_LOGGED("IOMMUFD: fault queue: a page request group larger than 32 records is "
 		"at the head: the kernel never splits a group and retries it on every read, so this "
 		"queue is stuck");
-	TEST_ASSERT(strstr(strstr(log_buf, "is stuck") + 1, "is stuck") == NULL, "said once");
+	TEST_ASSERT(strstr(strstr(test_log_text(), "is stuck") + 1, "is stuck") == NULL, "said once");
 	return TEST_SUCCESS;
 }
 
@@ -771,9 +738,9 @@ test_ifd_fq_espipe(void)
 	TEST_ASSERT_EQUAL(ifd_fq_read(&km_fq, out, 2), 1, "one group");
 	resp = answer(&out[0], SVA_PAGE_RESP_SUCCESS);
 	km.espipe_once = 1;
-	log_capture_start();
+	test_log_capture_start();
 	TEST_ASSERT_EQUAL(ifd_fq_write(&km_fq, &resp, 1), -EIO, "ESPIPE -> -EIO");
-	log_capture_stop();
+	test_log_capture_stop();
 	TEST_ASSERT_EQUAL(km_fq.stats.refused, 0, "not a refusal");
 	TEST_ASSERT_EQUAL(km_fq.stats.write_errors, 1, "a write error");
 	TEST_ASSERT_LOGGED("IOMMUFD: fault queue: write of 8 bytes refused (ESPIPE): not a "
@@ -1030,15 +997,15 @@ test_ifd_create_no_dev_iommu(void)
 {
 	if (have_dev_iommu())
 		TEST_SKIP("/dev/iommu exists here: this case checks machines without it");
-	log_capture_start();
+	test_log_capture_start();
 	TEST_ASSERT_NULL_ERRNO(sva_iommu_create("iommufd,dev=0000:3b:00.0"), ENOENT);
-	log_capture_stop();
+	test_log_capture_stop();
 	TEST_ASSERT_LOGGED("IOMMUFD: /dev/iommu is missing: kernel built without CONFIG_IOMMUFD "
 		"or module not loaded (try 'modprobe iommufd'; ./svapoll doctor checks the rest)");
-	log_capture_start();
+	test_log_capture_start();
 	TEST_ASSERT_NULL_ERRNO(sva_iommu_create("iommufd,dev=/dev/vfio/devices/vfio0,pasid=on"),
 		ENOENT);
-	log_capture_stop();
+	test_log_capture_stop();
 	TEST_ASSERT_LOGGED("IOMMUFD: /dev/iommu is missing");
 	return TEST_SUCCESS;
 }
@@ -1046,9 +1013,9 @@ test_ifd_create_no_dev_iommu(void)
 static int
 test_ifd_create_bad_devargs(void)
 {
-	log_capture_start();
+	test_log_capture_start();
 	TEST_ASSERT_NULL_ERRNO(sva_iommu_create("iommufd"), EINVAL);
-	log_capture_stop();
+	test_log_capture_stop();
 	TEST_ASSERT_LOGGED("IOMMUFD: iommufd");
 	TEST_ASSERT_LOGGED(": dev= is required: a PCI address (iommufd,dev=0000:3b:00.0) or a "
 		"VFIO cdev path (iommufd,dev=/dev/vfio/devices/vfio0)");
@@ -1143,35 +1110,35 @@ test_ifd_probe_cdev_resolve(void)
 	snprintf(dev, sizeof(dev), "%s/dev", fake_root);
 	snprintf(iommu, sizeof(iommu), "%s/dev/iommu", fake_root);
 
-	log_capture_start();
+	test_log_capture_start();
 	TEST_ASSERT_RET(ifd_iommufd_open(&p), -ENOENT);
-	log_capture_stop();
+	test_log_capture_stop();
 	snprintf(want, sizeof(want), "IOMMUFD: %s is missing: kernel built without CONFIG_IOMMUFD "
 		"or module not loaded (try 'modprobe iommufd'; ./svapoll doctor checks the rest)\n",
 		iommu);
 	TEST_ASSERT_LOGGED(want);
 
-	log_capture_start();
+	test_log_capture_start();
 	TEST_ASSERT_RET(ifd_cdev_resolve(&p, "zz:00.0x", cdev, sizeof(cdev), bdf, sizeof(bdf)),
 		-EINVAL);
 	TEST_ASSERT_RET(ifd_cdev_resolve(&p, "", cdev, sizeof(cdev), bdf, sizeof(bdf)), -EINVAL);
-	log_capture_stop();
+	test_log_capture_stop();
 	TEST_ASSERT_LOGGED("IOMMUFD: dev=zz:00.0x is neither a PCI address (0000:3b:00.0) nor a "
 		"VFIO cdev path (/dev/vfio/devices/vfio0)\n");
 	TEST_ASSERT_LOGGED("IOMMUFD: dev= is required");
 
-	log_capture_start();
+	test_log_capture_start();
 	TEST_ASSERT_RET(ifd_cdev_resolve(&p, "0000:99:00.0", cdev, sizeof(cdev), bdf, sizeof(bdf)),
 		-ENODEV);
-	log_capture_stop();
+	test_log_capture_stop();
 	TEST_ASSERT_LOGGED("IOMMUFD: no PCI device 0000:99:00.0 (see 'lspci -D' for the addresses "
 		"on this machine)\n");
 
 	/* bound to another driver: bind it to vfio-pci (short form of the address too) */
-	log_capture_start();
+	test_log_capture_start();
 	TEST_ASSERT_RET(ifd_cdev_resolve(&p, "00:03.0", cdev, sizeof(cdev), bdf, sizeof(bdf)),
 		-ENODEV);
-	log_capture_stop();
+	test_log_capture_stop();
 	TEST_ASSERT(strcmp(bdf, "0000:00:03.0") == 0, "bdf '%s'", bdf);
 	snprintf(want, sizeof(want), "IOMMUFD: PCI device 0000:00:03.0 has no VFIO cdev (driver: "
 		"virtio-pci): bind it to vfio-pci: echo vfio-pci > %s/0000:00:03.0/driver_override; "
@@ -1179,10 +1146,10 @@ test_ifd_probe_cdev_resolve(void)
 		"the kernel needs CONFIG_VFIO_DEVICE_CDEV)\n", sys);
 	TEST_ASSERT_LOGGED(want);
 
-	log_capture_start();
+	test_log_capture_start();
 	TEST_ASSERT_RET(ifd_cdev_resolve(&p, "0000:5e:00.0", cdev, sizeof(cdev), bdf, sizeof(bdf)),
 		-ENOENT);
-	log_capture_stop();
+	test_log_capture_stop();
 	snprintf(want, sizeof(want), "IOMMUFD: 0000:5e:00.0: sysfs lists vfio7 but %s/vfio7 is "
 		"missing: is devtmpfs mounted on /dev (or udev running)?\n", dev);
 	TEST_ASSERT_LOGGED(want);
@@ -1196,11 +1163,11 @@ test_ifd_probe_cdev_resolve(void)
 	TEST_ASSERT_EQUAL(ifd_pci_numa_node(&p, "0000:00:03.0"), -1, "no numa_node file: -1");
 
 	/* a path given as is */
-	log_capture_start();
+	test_log_capture_start();
 	TEST_ASSERT_RET(ifd_cdev_resolve(&p, "/nonexistent/vfio9", cdev, sizeof(cdev), bdf,
 		sizeof(bdf)), -ENOENT);
 	TEST_ASSERT_RET(ifd_cdev_resolve(&p, want, cdev, sizeof(cdev), bdf, sizeof(bdf)), -ENODEV);
-	log_capture_stop();
+	test_log_capture_stop();
 	TEST_ASSERT_LOGGED("IOMMUFD: /nonexistent/vfio9 does not exist: no VFIO device cdev there "
 		"(bind the device to vfio-pci; the kernel needs CONFIG_VFIO_DEVICE_CDEV)\n");
 	TEST_ASSERT_LOGGED("is not a character device: expected a VFIO cdev such as "
@@ -1249,10 +1216,10 @@ test_ifd_probe_real_sysfs(void)
 		if (strrchr(drv, '/') != NULL)
 			memmove(drv, strrchr(drv, '/') + 1, strlen(strrchr(drv, '/')));
 	}
-	log_capture_start();
+	test_log_capture_start();
 	ret = ifd_cdev_resolve(&ifd_default_paths, bdf, cdev, sizeof(cdev), got_bdf,
 		sizeof(got_bdf));
-	log_capture_stop();
+	test_log_capture_stop();
 	TEST_ASSERT_RET(ret, -ENODEV);
 	snprintf(want, sizeof(want), "IOMMUFD: PCI device %s has no VFIO cdev (driver: %s): bind "
 		"it to vfio-pci: echo vfio-pci > /sys/bus/pci/devices/%s/driver_override", bdf, drv, bdf);
@@ -1275,10 +1242,10 @@ test_ifd_probe_enotty_and_pasid(void)
 	fd = open("/dev/null", O_RDWR | O_CLOEXEC);
 	TEST_ASSERT(fd >= 0, "open /dev/null");
 	/* /dev/null knows no ioctl: exactly what an old kernel answers for a new one */
-	log_capture_start();
+	test_log_capture_start();
 	TEST_ASSERT_RET(ifd_ioctl(fd, IOMMU_FAULT_QUEUE_ALLOC, &fa, "iommufd0"), -ENOTTY);
 	TEST_ASSERT_RET(ifd_ioctl(fd, VFIO_DEVICE_BIND_IOMMUFD, &bind, "iommufd0"), -ENOTTY);
-	log_capture_stop();
+	test_log_capture_stop();
 	close(fd);
 	snprintf(want, sizeof(want), "IOMMUFD: iommufd0: IOMMU_FAULT_QUEUE_ALLOC not known to this "
 		"kernel (ENOTTY): the I/O page fault queue (IOPF delivered to userspace) needs Linux "
@@ -1295,10 +1262,10 @@ test_ifd_probe_enotty_and_pasid(void)
 	TEST_ASSERT_NULL(ifd_ioctl_feature(0x1234, NULL), "unknown ioctl");
 
 	/* no PASID support */
-	log_capture_start();
+	test_log_capture_start();
 	TEST_ASSERT_RET(ifd_pasid_decide("iommufd0", "/dev/vfio/devices/vfio3", IFD_PASID_ON, 0,
 		&use), -EOPNOTSUPP);
-	log_capture_stop();
+	test_log_capture_stop();
 	TEST_ASSERT(!use, "no PASID");
 	TEST_ASSERT_LOGGED("IOMMUFD: iommufd0: no PASID support for /dev/vfio/devices/vfio3: the "
 		"IOMMU reports 0 PASID bits (kernel older than 6.15, PASID off in firmware, or the "
@@ -1513,9 +1480,9 @@ test_ifd_hwpt_pasid_fallback(void)
 	kp.mock = true; /* no PCI rules here */
 	kp.hw_pasid_bits = 20;
 	ko.refuse_pasid_flag = 1;
-	log_capture_start();
+	test_log_capture_start();
 	TEST_ASSERT_RET(ifd_objects_alloc(&kp, IFD_PASID_AUTO, IFD_PRI_AUTO), 0);
-	log_capture_stop();
+	test_log_capture_stop();
 	TEST_ASSERT_EQUAL(ko.hwpt_allocs, 2, "the PASID one, then without");
 	/* uAPI: IOMMU_HWPT_FAULT_ID_VALID 1 << 2, IOMMU_HWPT_ALLOC_PASID 1 << 3 */
 	TEST_ASSERT_EQUAL(ko.hwpt_flags[0], 0x4 | 0x8, "fault + PASID first");
@@ -1533,9 +1500,9 @@ test_ifd_hwpt_pasid_fallback(void)
 	memset(&ko.hwpt_flags, 0, sizeof(ko.hwpt_flags));
 	ko.hwpt_allocs = 0;
 	kp.iommufd = kp.devfd = kp.fault_fd = -1;
-	log_capture_start();
+	test_log_capture_start();
 	TEST_ASSERT_RET(ifd_objects_alloc(&kp, IFD_PASID_ON, IFD_PRI_AUTO), -EOPNOTSUPP);
-	log_capture_stop();
+	test_log_capture_stop();
 	TEST_ASSERT_EQUAL(ko.hwpt_allocs, 1, "no retry");
 	TEST_ASSERT_LOGGED("IOMMUFD: ifdt: pasid=on, but the kernel refused a PASID-capable page "
 		"table (IOMMU_HWPT_ALLOC_PASID: EOPNOTSUPP): it needs Linux 6.15 or later (some "
@@ -1660,9 +1627,9 @@ test_ifd_attach_explained(void)
 	/* PRI and PASID, PASID not required in responses: VT-d leaves PRI off, ENODEV */
 	TEST_ASSERT_SUCCESS(write_config(kp.bdf, true, true, false, true, 4096, false), "cfg");
 	ko.attach_errno = ENODEV;
-	log_capture_start();
+	test_log_capture_start();
 	TEST_ASSERT_RET(ifd_attach(&kp, false, 0), -ENODEV);
-	log_capture_stop();
+	test_log_capture_stop();
 	TEST_ASSERT_LOGGED("IOMMUFD: ifdt: attaching the RID to the fault-capable hwpt 3 failed "
 		"(No such device): page requests cannot work for this device: the device has PASID "
 		"enabled but its PRI status register does not require PASID in PRG responses (PRG "
@@ -1672,9 +1639,9 @@ test_ifd_attach_explained(void)
 	/* QEMU's edu as root: conventional PCI, 256 bytes of config space */
 	rte_strscpy(kp.bdf, "0000:00:05.0", sizeof(kp.bdf));
 	TEST_ASSERT_SUCCESS(write_config(kp.bdf, false, false, false, false, 256, false), "cfg");
-	log_capture_start();
+	test_log_capture_start();
 	TEST_ASSERT_RET(ifd_attach(&kp, false, 0), -ENODEV);
-	log_capture_stop();
+	test_log_capture_stop();
 	TEST_ASSERT_LOGGED("page requests cannot work for this device: the device has no PCIe "
 		"extended configuration space (a conventional PCI device): no PRI and no ATS "
 		"capability. pri=auto");
@@ -1682,9 +1649,9 @@ test_ifd_attach_explained(void)
 	/* a PCIe device without PRI and ATS */
 	rte_strscpy(kp.bdf, "0000:00:04.0", sizeof(kp.bdf));
 	TEST_ASSERT_SUCCESS(write_config(kp.bdf, false, false, false, false, 4096, false), "cfg");
-	log_capture_start();
+	test_log_capture_start();
 	TEST_ASSERT_RET(ifd_attach(&kp, false, 0), -ENODEV);
-	log_capture_stop();
+	test_log_capture_stop();
 	TEST_ASSERT_LOGGED("page requests cannot work for this device: the device has no PRI "
 		"capability (PCIe extended capability 0x13, Page Request Interface); the device has "
 		"no ATS capability (extended capability 0x0F), which PRI needs. pri=auto");
@@ -1692,9 +1659,9 @@ test_ifd_attach_explained(void)
 	/* config space not readable: the candidates named */
 	rte_strscpy(kp.bdf, "0000:6c:00.0", sizeof(kp.bdf));
 	TEST_ASSERT_SUCCESS(write_config(kp.bdf, true, true, true, true, 64, false), "cfg");
-	log_capture_start();
+	test_log_capture_start();
 	TEST_ASSERT_RET(ifd_attach(&kp, true, 5), -ENODEV);
-	log_capture_stop();
+	test_log_capture_stop();
 	TEST_ASSERT_LOGGED("IOMMUFD: ifdt: attaching the PASID 5 to the fault-capable hwpt 3 "
 		"failed (ENODEV): the IOMMU driver did not enable page requests for the device: it "
 		"needs PRI and ATS on the device and, on VT-d, scalable mode and (with PASID "
@@ -1703,9 +1670,9 @@ test_ifd_attach_explained(void)
 
 	/* item b: PASID attach EOPNOTSUPP */
 	ko.attach_errno = EOPNOTSUPP;
-	log_capture_start();
+	test_log_capture_start();
 	TEST_ASSERT_RET(ifd_attach(&kp, true, 7), -EOPNOTSUPP);
-	log_capture_stop();
+	test_log_capture_stop();
 	TEST_ASSERT_LOGGED("IOMMUFD: ifdt: attaching PASID 7 was refused (EOPNOTSUPP): PASID "
 		"attach through VFIO is implemented by vfio-pci only (is 0000:6c:00.0 bound to "
 		"another VFIO driver?), and needs an IOMMU page table with PASID support (AMD: "
@@ -1794,9 +1761,9 @@ test_ifd_iova_ranges(void)
 	/* IOMMU_IOAS_MAP_FIXED_IOVA 1 | READABLE 4 */
 	KO_ASSERT_OPS("map 12340000+10000 iova 12340000 flags 5");
 	/* inside the MSI window: refused before the ioctl */
-	log_capture_start();
+	test_log_capture_start();
 	TEST_ASSERT_RET(ifd_resolve_unpinned(&kp, 0xfee01000, 0x1000, SVA_FAULT_PERM_WRITE), -EINVAL);
-	log_capture_stop();
+	test_log_capture_stop();
 	TEST_ASSERT_EQUAL(ko.nops, 0, "no ioctl");
 	TEST_ASSERT_EQUAL(kp.maps.stats.outside, 1, "counted");
 	TEST_ASSERT_LOGGED("IOMMUFD: IOVA == VA [0xfee00000, 0xfee10000) is not inside the "
@@ -1820,10 +1787,10 @@ test_ifd_iova_ranges(void)
 	TEST_ASSERT_RET(ifd_iova_refresh(&kp), 0);
 	/* the kernel's EINVAL all the same (a reserved region we did not know): WARNING */
 	ko.map_errno = EINVAL;
-	log_capture_start();
+	test_log_capture_start();
 	TEST_ASSERT_RET(ifd_resolve_unpinned(&kp, 0x40000000, 0x1000, SVA_FAULT_PERM_WRITE),
 		-EINVAL);
-	log_capture_stop();
+	test_log_capture_stop();
 	TEST_ASSERT_LOGGED("IOMMUFD: ifdt: IOVA == VA map of [0x40000000, 0x40010000) refused by "
 		"the kernel (EINVAL): the range meets a reserved IOVA region (MSI window, RMRR...) "
 		"or lies outside the IOMMU aperture, or is not aligned to 65536 bytes; at IOVA == VA "
@@ -1851,9 +1818,9 @@ test_ifd_pri_modes(void)
 	/* auto on a device without PRI: the same, with a NOTICE saying why */
 	memset(ko.hwpt_flags, 0, sizeof(ko.hwpt_flags));
 	ko.hwpt_allocs = 0;
-	log_capture_start();
+	test_log_capture_start();
 	TEST_ASSERT_RET(ifd_objects_alloc(&kp, IFD_PASID_OFF, IFD_PRI_AUTO), 0);
-	log_capture_stop();
+	test_log_capture_stop();
 	TEST_ASSERT(ko.fault_allocs == 0 && ko.hwpt_flags[0] == 0 && !kp.pri, "plain, RID only");
 	TEST_ASSERT_LOGGED("IOMMUFD: ifdt: page requests cannot work here: the device has no PRI "
 		"capability (PCIe extended capability 0x13, Page Request Interface); the device has "
@@ -1863,9 +1830,9 @@ test_ifd_pri_modes(void)
 
 	/* on: fault-capable all the same, with a WARNING */
 	ko.hwpt_allocs = 0;
-	log_capture_start();
+	test_log_capture_start();
 	TEST_ASSERT_RET(ifd_objects_alloc(&kp, IFD_PASID_OFF, IFD_PRI_ON), 0);
-	log_capture_stop();
+	test_log_capture_stop();
 	TEST_ASSERT(ko.fault_allocs == 1 && ko.hwpt_flags[0] == 0x4 && kp.pri, "fault-capable");
 	TEST_ASSERT_LOGGED("IOMMUFD: ifdt: pri=on, but page requests cannot work here: the device "
 		"has no PRI capability");
@@ -1909,10 +1876,10 @@ test_ifd_pin(void)
 	TEST_ASSERT_RET(ifd_pin(&kp, 0x100000, 0x20000, R), 0);
 	TEST_ASSERT_EQUAL(ko.nops, 0, "shared");
 	/* overlapping another way: EEXIST, no ioctl */
-	log_capture_start();
+	test_log_capture_start();
 	TEST_ASSERT_RET(ifd_pin(&kp, 0x110000, 0x20000, R), -EEXIST);
 	TEST_ASSERT_RET(ifd_pin(&kp, 0x300000, 0x1000, R | W), -EEXIST);
-	log_capture_stop();
+	test_log_capture_stop();
 	TEST_ASSERT_EQUAL(ko.nops, 0, "no ioctl");
 	TEST_ASSERT_LOGGED("IOMMUFD: ifdt: pin [0x110000, 0x130000) perm 0x1 overlaps the pinned "
 		"[0x100000, 0x120000) perm 0x3: the RID and every PASID share one IOVA == VA space");
@@ -1927,20 +1894,20 @@ test_ifd_pin(void)
 	TEST_ASSERT_EQUAL(kp.n_pins, 2, "pins kept");
 	/* errors with the range */
 	ko.map_errno = ENOMEM;
-	log_capture_start();
+	test_log_capture_start();
 	TEST_ASSERT_RET(ifd_pin(&kp, 0x400000, 0x100000, R | W), -ENOMEM);
-	log_capture_stop();
+	test_log_capture_stop();
 	TEST_ASSERT_LOGGED("IOMMUFD: ifdt: pin [0x400000, 0x500000) (IOMMU_IOAS_MAP of 1048576 "
 		"bytes) hit the pinned-memory limit: raise RLIMIT_MEMLOCK (ulimit -l)\n");
 	ko.map_errno = 0;
 	ko.nops = 0;
 	ko.ranges[0].last = 0xfedfffff;
 	TEST_ASSERT_RET(ifd_iova_refresh(&kp), 0);
-	log_capture_start();
+	test_log_capture_start();
 	TEST_ASSERT_RET(ifd_pin(&kp, 0xfee00000, 0x1000, R), -EINVAL);
 	TEST_ASSERT_RET(ifd_pin(&kp, 0x500800, 0x1000, R), -EINVAL);
 	TEST_ASSERT_RET(ifd_pin(&kp, 0x500000, 0x1000, SVA_FAULT_PERM_EXEC), -EINVAL);
-	log_capture_stop();
+	test_log_capture_stop();
 	TEST_ASSERT_EQUAL(ko.nops, 0, "all refused before the ioctl");
 	TEST_ASSERT_LOGGED("IOMMUFD: ifdt: pin [0xfee00000, 0xfee01000): not inside the IOMMU's "
 		"allowed IOVA ranges (a reserved region such as the MSI window, or beyond the "
@@ -1953,9 +1920,9 @@ test_ifd_pin(void)
 	TEST_ASSERT_EQUAL(ko.nops, 0, "still pinned once");
 	ifd_unpin(&kp, 0x100000, 0x20000);
 	KO_ASSERT_OPS("unmap 100000+20000");
-	log_capture_start();
+	test_log_capture_start();
 	TEST_ASSERT_RET(ifd_unpin(&kp, 0x100000, 0x20000), -ENOENT);
-	log_capture_stop();
+	test_log_capture_stop();
 	TEST_ASSERT_EQUAL(ko.nops, 0, "nothing to unmap");
 	TEST_ASSERT(kp.pin_stats.pins == 2 && kp.pin_stats.unpins == 1 &&
 		kp.pin_stats.bytes == 0x1000, "counters");
@@ -2048,8 +2015,7 @@ test_iommufd(void)
 {
 	int ret = sva_test_suite_run(&iommufd_suite);
 
-	free(log_buf);
-	log_buf = NULL;
+	test_log_free();
 	return ret;
 }
 

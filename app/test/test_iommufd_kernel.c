@@ -520,6 +520,52 @@ test_kernel_bad_address(void)
 	return TEST_SUCCESS;
 }
 
+/* Pinned mode on the real kernel: pins are IOAS maps at IOVA == VA before any DMA (the
+ * mock domain maps them to the very pages); a page request on a pinned bond arrives
+ * on the fault fd and is answered Invalid, counted, never resolved; unpin unmaps. */
+static int
+test_kernel_pinned_bond(void)
+{
+	struct sva_bind_params bp = { .flags = SVA_BIND_PINNED, .pasid_min = K_PASID_MIN,
+		.pasid_max = K_PASID_MAX };
+	struct sva_iopf_stats bs;
+	struct sva_iommufd_stats st;
+	struct sva_bond *b;
+	int ret = k_open("", 16 * K_PG);
+
+	if (ret != TEST_SUCCESS)
+		return ret;
+	b = sva_bind(K.dev, K.set, &bp);
+	TEST_ASSERT_NOT_NULL(b, "pinned bind");
+	TEST_ASSERT_EQUAL(sva_bond_is_pinned(b), 1, "pinned");
+	TEST_ASSERT_SUCCESS(sva_bond_pin(b, K.buf, 4 * K_PG, 0), "pin 4 pages");
+	/* Resident (the map pins them) and mapped before any request. */
+	for (unsigned int i = 0; i < 4; i++)
+		TEST_ASSERT_EQUAL(test_page_present((const uint8_t *)K.buf + (size_t)i * K_PG), 1,
+			"pinned page %u resident", i);
+	TEST_ASSERT_SUCCESS(k_check_map((uintptr_t)K.buf, 4 * K_PG), "pins mapped in the IOAS");
+	TEST_ASSERT_SUCCESS(k_poll_start(), "poll lcore");
+	/* The device touches a page outside the pins: a counted error. */
+	TEST_ASSERT_SUCCESS(k_trigger(sva_bond_pasid(b), 5, IOMMU_PGFAULT_PERM_READ |
+		IOMMU_PGFAULT_PERM_WRITE, (uintptr_t)K.buf + 8 * K_PG), "trigger outside");
+	TEST_ASSERT(k_wait_responses(1), "answered");
+	TEST_ASSERT_SUCCESS(sva_stats_get(K.iommu, b, &bs), "stats");
+	TEST_ASSERT_EQUAL(bs.page_reqs, 1, "one request");
+	TEST_ASSERT_EQUAL(bs.resp_invalid, 1, "Invalid");
+	TEST_ASSERT_EQUAL(bs.invalid[SVA_IOPF_R_PINNED], 1, "counted as a request on a pinned bond");
+	TEST_ASSERT_EQUAL(bs.resp_success, 0, "never resolved");
+	TEST_ASSERT_EQUAL(test_page_present((const uint8_t *)K.buf + 8 * K_PG), 0,
+		"the page asked for stays absent");
+	st = k_ifd_stats();
+	TEST_ASSERT_EQUAL(st.responses, 1, "the kernel took the Invalid");
+	TEST_ASSERT_EQUAL(st.refused, 0, "refused");
+	TEST_ASSERT_SUCCESS(sva_bond_unpin(b, K.buf, 4 * K_PG), "unpin");
+	TEST_ASSERT_RET(k_check_map((uintptr_t)K.buf, K_PG), -EINVAL);
+	sva_unbind(b);
+	k_close();
+	return TEST_SUCCESS;
+}
+
 static void
 k_teardown(void)
 {
@@ -536,6 +582,7 @@ static struct sva_test_suite kernel_suite = {
 		SVA_TEST_CASE_ST(NULL, k_teardown, test_kernel_unbind_in_flight),
 		SVA_TEST_CASE_ST(NULL, k_teardown, test_kernel_pasid_attach_detach),
 		SVA_TEST_CASE_ST(NULL, k_teardown, test_kernel_bad_address),
+		SVA_TEST_CASE_ST(NULL, k_teardown, test_kernel_pinned_bond),
 		SVA_TEST_CASES_END(),
 	},
 };

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <rte_log.h>
 
@@ -33,6 +34,16 @@ const char *
 test_log_text(void)
 {
 	return log_buf != NULL ? log_buf : "";
+}
+
+unsigned int
+test_log_count(const char *text)
+{
+	unsigned int n = 0;
+
+	for (const char *p = log_buf; p != NULL && (p = strstr(p, text)) != NULL; p++)
+		n++;
+	return n;
 }
 
 void

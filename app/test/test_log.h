@@ -14,6 +14,8 @@ void test_log_capture_start(void);
 const char *test_log_capture_stop(void);
 /* What the last capture caught ("" if nothing). */
 const char *test_log_text(void);
+/* How many times text occurs in what the last capture caught. */
+unsigned int test_log_count(const char *text);
 /* Free the buffer (suite end). */
 void test_log_free(void);
 

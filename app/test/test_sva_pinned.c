@@ -30,6 +30,7 @@
 #include <sva_iommu_driver.h>
 
 #include "sva_test.h"
+#include "test_log.h"
 #include "test_pagemap.h"
 #include "test_sva_common.h"
 
@@ -53,46 +54,6 @@ vmlck_kb(void)
 	fclose(f);
 	return kb;
 }
-
-/* ---- log capture: the exact lines a user sees ---- */
-
-static char *log_buf;
-static size_t log_len;
-static FILE *log_f;
-
-static void
-log_capture_start(void)
-{
-	free(log_buf);
-	log_buf = NULL;
-	log_len = 0;
-	log_f = open_memstream(&log_buf, &log_len);
-	if (log_f != NULL)
-		rte_openlog_stream(log_f);
-}
-
-static void
-log_capture_stop(void)
-{
-	rte_openlog_stream(NULL);
-	if (log_f != NULL)
-		fclose(log_f);
-	log_f = NULL;
-}
-
-static unsigned int
-log_count(const char *text)
-{
-	unsigned int n = 0;
-
-	for (const char *p = log_buf; p != NULL && (p = strstr(p, text)) != NULL; p++)
-		n++;
-	return n;
-}
-
-#define TEST_ASSERT_LOGGED(text) \
-	TEST_ASSERT(log_count(text) > 0, "expected a log line containing:\n  %s\nlogged:\n%s", \
-		(text), log_buf != NULL ? log_buf : "")
 
 /* ---- "nopin": a test-only driver with neither PRI nor pinned mode ---- */
 
@@ -234,11 +195,11 @@ pinned_outside_one(const char *model)
 	TEST_ASSERT_RET(sva_bond_pin(b, in, PG, 0), 0);
 	TEST_ASSERT_SUCCESS(sva_t_poll_start(), "poll lcore");
 	/* pinned source, an untouched destination nobody pinned */
-	log_capture_start();
+	test_log_capture_start();
 	TEST_ASSERT_RET(sva_t_job(ST.dev, sva_bond_pasid(b), SVA_EMU_OP_COPY, (uintptr_t)in,
 		(uintptr_t)out, PG, &c), 0);
 	sva_t_poll_stop();
-	log_capture_stop();
+	test_log_capture_stop();
 	TEST_ASSERT_EQUAL(c.status, SVA_EMU_STATUS_PAGE_FAULT, "answered Invalid");
 	TEST_ASSERT_EQUAL(c.fault_addr, (uintptr_t)out, "at the unpinned page");
 	TEST_ASSERT_EQUAL(c.fault_perm, SVA_FAULT_PERM_WRITE, "a write");
@@ -258,21 +219,21 @@ pinned_outside_one(const char *model)
 	k = sva_t_counters();
 	TEST_ASSERT_EQUAL(k.resp_invalid, 1, "the device got one Invalid");
 	TEST_ASSERT_EQUAL(k.resp_success + k.resp_failure + k.resp_duplicate, 0, "nothing else");
-	TEST_ASSERT_EQUAL(log_count("on a pinned bond, answered Invalid (1 such group so far)"), 1,
+	TEST_ASSERT_EQUAL(test_log_count("on a pinned bond, answered Invalid (1 such group so far)"), 1,
 		"logged once");
 	/* the log is rate-limited: groups 1, 2, 4, 8 of 10 are logged */
 	TEST_ASSERT_SUCCESS(sva_t_poll_start(), "poll lcore");
-	log_capture_start();
+	test_log_capture_start();
 	for (unsigned int i = 0; i < 9; i++) {
 		TEST_ASSERT_RET(sva_t_job(ST.dev, sva_bond_pasid(b), SVA_EMU_OP_FILL, 0,
 			(uintptr_t)out + (i % 4) * PG, 8, &c), 0);
 		TEST_ASSERT_EQUAL(c.status, SVA_EMU_STATUS_PAGE_FAULT, "Invalid %u", i);
 	}
 	sva_t_poll_stop();
-	log_capture_stop();
+	test_log_capture_stop();
 	TEST_ASSERT_SUCCESS(sva_stats_get(NULL, b, &st), "bond stats");
 	TEST_ASSERT_EQUAL(st.invalid[SVA_IOPF_R_PINNED], 10, "ten groups");
-	TEST_ASSERT_EQUAL(log_count("on a pinned bond"), 3, "logged at 2, 4, 8:\n%s", log_buf);
+	TEST_ASSERT_EQUAL(test_log_count("on a pinned bond"), 3, "logged at 2, 4, 8:\n%s", test_log_text());
 	TEST_ASSERT_EQUAL(sva_t_pages_missing(out, 4 * PG), 4, "still nothing populated");
 	sva_t_unbind(b);
 	munmap(in, PG);
@@ -309,25 +270,25 @@ pri_off_one(const char *model)
 	p.flags = SVA_BIND_REQUIRE_PRI | SVA_BIND_PINNED;
 	TEST_ASSERT_NULL_ERRNO(sva_t_bind(&p), EINVAL);
 	p.flags = SVA_BIND_EVENT_RING;
-	log_capture_start();
+	test_log_capture_start();
 	b = sva_t_bind(&p);
-	log_capture_stop();
+	test_log_capture_stop();
 	TEST_ASSERT_NOT_NULL(b, "plain bind");
 	TEST_ASSERT_EQUAL(sva_bond_is_pinned(b), 1, "fell back to pinned mode");
 	snprintf(want, sizeof(want), "SVA: bond %u: %s dev 0x10: device has no PRI: pinned mode; "
 		"pin buffers with sva_bond_pin()", sva_bond_id(b), sva_iommu_name(ST.iommu));
 	TEST_ASSERT_LOGGED(want);
-	TEST_ASSERT_EQUAL(log_count("device has no PRI"), 1, "once");
+	TEST_ASSERT_EQUAL(test_log_count("device has no PRI"), 1, "once");
 	/* at NOTICE exactly: printed at level notice (above), not at warning */
 	lvl = rte_log_get_level(sva_logtype);
 	rte_log_set_level(sva_logtype, RTE_LOG_WARNING);
-	log_capture_start();
+	test_log_capture_start();
 	b2 = sva_t_bind(&p);
-	log_capture_stop();
+	test_log_capture_stop();
 	rte_log_set_level(sva_logtype, (uint32_t)lvl);
 	TEST_ASSERT_NOT_NULL(b2, "second plain bind");
 	TEST_ASSERT_EQUAL(sva_bond_is_pinned(b2), 1, "pinned too");
-	TEST_ASSERT_EQUAL(log_count("device has no PRI"), 0, "a NOTICE, not a WARNING");
+	TEST_ASSERT_EQUAL(test_log_count("device has no PRI"), 0, "a NOTICE, not a WARNING");
 	sva_t_unbind(b2);
 
 	TEST_ASSERT_RET(sva_bond_pin(b, buf, 8 * PG, 0), 0);
@@ -557,18 +518,18 @@ test_memlock_limit(void)
 	lim = old;
 	lim.rlim_cur = 4 * PG;
 	TEST_ASSERT_SUCCESS(setrlimit(RLIMIT_MEMLOCK, &lim), "setrlimit");
-	log_capture_start();
+	test_log_capture_start();
 	r1 = sva_bond_pin(b, buf, len, 0);
 	lim.rlim_cur = 0;
 	setrlimit(RLIMIT_MEMLOCK, &lim);
 	r2 = sva_bond_pin(b, buf, PG, 0);
-	log_capture_stop();
+	test_log_capture_stop();
 	setrlimit(RLIMIT_MEMLOCK, &old);
 	cap_ipc_lock(1);
 	TEST_ASSERT_EQUAL(r1, -ENOMEM, "beyond RLIMIT_MEMLOCK");
 	TEST_ASSERT_EQUAL(r2, -EPERM, "RLIMIT_MEMLOCK 0");
 	TEST_ASSERT_LOGGED("ulimit -l");
-	TEST_ASSERT_EQUAL(log_count("ulimit -l"), 2, "both explained");
+	TEST_ASSERT_EQUAL(test_log_count("ulimit -l"), 2, "both explained");
 	TEST_ASSERT_EQUAL(vmlck_kb(), lck0, "nothing stays locked");
 	TEST_ASSERT_RET(sva_bond_unpin(b, buf, len), -ENOENT);
 	TEST_ASSERT_RET(sva_bond_pin(b, buf, len, 0), 0);

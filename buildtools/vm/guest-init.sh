@@ -49,6 +49,8 @@ for d in /sys/bus/pci/devices/*; do
 	fi
 done
 export SVA_EDU_BDF=$edu
+# iommufd_autotest's real-hardware case binds the device named here.
+export SVA_IOMMUFD_DEV=$edu
 
 echo "@@svapoll-vm guest up: $(uname -r), $(nproc) CPUs, edu ${edu:-absent}," \
 	"iommu: $(ls /sys/class/iommu 2>/dev/null | tr '\n' ' ')"
