@@ -284,25 +284,6 @@ test_bind_fault_around_runtime(void)
 	return TEST_SUCCESS;
 }
 
-/* Run dpdk-telemetry.py against our own socket; output in buf. */
-static int
-telemetry_query(const char *cmd, char *buf, size_t len)
-{
-	const char *dir = rte_eal_get_runtime_dir(), *prefix = strrchr(dir, '/');
-	char line[512];
-	size_t n;
-	FILE *f;
-
-	snprintf(line, sizeof(line), "echo '%s' | dpdk-telemetry.py -f %s 2>&1", cmd,
-		prefix != NULL ? prefix + 1 : dir);
-	f = popen(line, "r");
-	if (f == NULL)
-		return -errno;
-	n = fread(buf, 1, len - 1, f);
-	buf[n] = '\0';
-	return pclose(f) == 0 ? 0 : -EIO;
-}
-
 static int
 test_bind_telemetry(void)
 {
@@ -322,28 +303,28 @@ test_bind_telemetry(void)
 	syn_pr(ST.iommu, 0x10, 4000, 2, (uintptr_t)buf, SVA_FAULT_PERM_READ, 1);
 	while (sva_iopf_poll(ST.iommu, 64) > 0)
 		;
-	if (telemetry_query("/sva/iommus", out, sizeof(out)) != 0 ||
+	if (sva_t_telemetry("/sva/iommus", out, sizeof(out)) != 0 ||
 			strstr(out, "{\"/sva/iommus\": ") == NULL) {
 		sva_t_unbind(b);
 		sva_t_close();
 		TEST_SKIP("no telemetry socket in %s: %.200s", rte_eal_get_runtime_dir(), out);
 	}
 	TEST_ASSERT(strstr(out, sva_iommu_name(ST.iommu)) != NULL, "/sva/iommus lists it: %s", out);
-	TEST_ASSERT_SUCCESS(telemetry_query("/sva/bonds", out, sizeof(out)), "bonds");
+	TEST_ASSERT_SUCCESS(sva_t_telemetry("/sva/bonds", out, sizeof(out)), "bonds");
 	snprintf(want, sizeof(want), "\"%u\": \"%s dev=0x10 pasid=%u\"", sva_bond_id(b),
 		sva_iommu_name(ST.iommu), pasid);
 	TEST_ASSERT(strstr(out, want) != NULL, "/sva/bonds has %s: %s", want, out);
 	snprintf(cmd, sizeof(cmd), "/sva/stats,%u", sva_bond_id(b));
-	TEST_ASSERT_SUCCESS(telemetry_query(cmd, out, sizeof(out)), "stats");
+	TEST_ASSERT_SUCCESS(sva_t_telemetry(cmd, out, sizeof(out)), "stats");
 	TEST_ASSERT(strstr(out, "\"groups\": 1,") != NULL, "bond groups: %s", out);
 	TEST_ASSERT(strstr(out, "\"resp_success\": 1,") != NULL, "bond success: %s", out);
 	TEST_ASSERT(strstr(out, "\"lat_p50_ns\"") != NULL, "latency: %s", out);
 	snprintf(cmd, sizeof(cmd), "/sva/stats,%s", sva_iommu_name(ST.iommu));
-	TEST_ASSERT_SUCCESS(telemetry_query(cmd, out, sizeof(out)), "iommu stats");
+	TEST_ASSERT_SUCCESS(sva_t_telemetry(cmd, out, sizeof(out)), "iommu stats");
 	TEST_ASSERT(strstr(out, "\"groups\": 2,") != NULL, "iommu groups: %s", out);
 	TEST_ASSERT(strstr(out, "\"invalid_unknown_pasid\": 1") != NULL, "by reason: %s", out);
 	TEST_ASSERT(strstr(out, "\"batch_mean\": \"2.00\"") != NULL, "mean batch: %s", out);
-	TEST_ASSERT_SUCCESS(telemetry_query("/sva/stats,99999", out, sizeof(out)), "unknown");
+	TEST_ASSERT_SUCCESS(sva_t_telemetry("/sva/stats,99999", out, sizeof(out)), "unknown");
 	TEST_ASSERT(strstr(out, "\"groups\"") == NULL, "no stats for an unknown bond: %s", out);
 	sva_t_unbind(b);
 	munmap(buf, PG);

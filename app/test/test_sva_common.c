@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -6,6 +7,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include <rte_eal.h>
 #include <rte_errno.h>
 #include <rte_lcore.h>
 
@@ -164,4 +166,23 @@ sva_t_unbind(struct sva_bond *b)
 		if (ST.bonds[i] == b)
 			ST.bonds[i] = NULL;
 	sva_unbind(b);
+}
+
+/* Run dpdk-telemetry.py against this process's own socket; its output in buf. */
+int
+sva_t_telemetry(const char *cmd, char *buf, size_t len)
+{
+	const char *dir = rte_eal_get_runtime_dir(), *prefix = strrchr(dir, '/');
+	char line[512];
+	size_t n;
+	FILE *f;
+
+	snprintf(line, sizeof(line), "echo '%s' | dpdk-telemetry.py -f %s 2>&1", cmd,
+		prefix != NULL ? prefix + 1 : dir);
+	f = popen(line, "r");
+	if (f == NULL)
+		return -errno;
+	n = fread(buf, 1, len - 1, f);
+	buf[n] = '\0';
+	return pclose(f) == 0 ? 0 : -EIO;
 }

@@ -42,6 +42,9 @@ uint64_t sva_t_pages_missing(const void *addr, size_t len);
 /* sva_bind(ST.dev, ST.set, p) / sva_unbind(), remembered for sva_t_close(). */
 struct sva_bond *sva_t_bind(const struct sva_bind_params *p);
 void sva_t_unbind(struct sva_bond *b);
+/* Run dpdk-telemetry.py against this process's own socket; its output in buf.
+ * 0, or -EIO (the script failed), or -errno of popen(). */
+int sva_t_telemetry(const char *cmd, char *buf, size_t len);
 /* Wait (bounded, 20 s) until *v >= want. */
 bool sva_t_wait_u64(const volatile uint64_t *v, uint64_t want);
 

@@ -542,23 +542,6 @@ test_memlock_limit(void)
 
 /* ---- telemetry: /sva/bonds says pinned, /sva/stats has invalid_pinned ---- */
 
-static int
-telemetry_query(const char *cmd, char *buf, size_t len)
-{
-	const char *dir = rte_eal_get_runtime_dir(), *prefix = strrchr(dir, '/');
-	char line[512];
-	size_t n;
-	FILE *f;
-
-	snprintf(line, sizeof(line), "echo '%s' | dpdk-telemetry.py -f %s 2>&1", cmd,
-		prefix != NULL ? prefix + 1 : dir);
-	f = popen(line, "r");
-	if (f == NULL)
-		return -errno;
-	n = fread(buf, 1, len - 1, f);
-	buf[n] = '\0';
-	return pclose(f) == 0 ? 0 : -EIO;
-}
 
 static int
 test_pinned_telemetry(void)
@@ -582,7 +565,7 @@ test_pinned_telemetry(void)
 		PG, &c), 0);
 	sva_t_poll_stop();
 	TEST_ASSERT_EQUAL(c.status, SVA_EMU_STATUS_PAGE_FAULT, "outside: Invalid");
-	if (telemetry_query("/sva/bonds", res, sizeof(res)) != 0 ||
+	if (sva_t_telemetry("/sva/bonds", res, sizeof(res)) != 0 ||
 			strstr(res, "{\"/sva/bonds\": ") == NULL) {
 		sva_t_unbind(b);
 		sva_t_close();
@@ -592,7 +575,7 @@ test_pinned_telemetry(void)
 		"bytes=12288\"", sva_bond_id(b), sva_iommu_name(ST.iommu), sva_bond_pasid(b));
 	TEST_ASSERT(strstr(res, want) != NULL, "/sva/bonds has %s: %s", want, res);
 	snprintf(cmd, sizeof(cmd), "/sva/stats,%u", sva_bond_id(b));
-	TEST_ASSERT_SUCCESS(telemetry_query(cmd, res, sizeof(res)), "stats");
+	TEST_ASSERT_SUCCESS(sva_t_telemetry(cmd, res, sizeof(res)), "stats");
 	TEST_ASSERT(strstr(res, "\"invalid_pinned\": 1") != NULL, "by reason: %s", res);
 	TEST_ASSERT(strstr(res, "\"page_reqs\": 1,") != NULL, "one request: %s", res);
 	sva_t_unbind(b);

@@ -23,13 +23,10 @@
 #include "sva_pvt.h"
 
 #define SVA_DRAIN_READS 64
-/* A bind refreshes the mappings snapshot unless one was taken this recently. */
-#define SVA_MAPS_REFRESH_MIN_US 2000
 
 static void pin_undo(struct sva_bond *b, const struct sva_bond_pin *r);
 
 static unsigned int bond_counter;
-static uint64_t maps_refreshed_at;
 
 /* Before a freed PASID is reused: every request queued before now is answered. */
 static int
@@ -135,16 +132,17 @@ mode_choose(const struct sva_iommu_info *info, uint32_t flags, bool *pinned)
 	return 0;
 }
 
+/* Every bind refreshes the mappings snapshot (about 1 ms; kept as is when /proc/self/maps
+ * did not change): buffers mapped before a bind must be known to its fault-around and
+ * resolver. Skipping recent refreshes once made fault-around miss such buffers. */
 static void
-maps_refresh_maybe(void)
+maps_refresh(void)
 {
-	uint64_t now = rte_get_timer_cycles();
+	int ret = sva_iopf_maps_refresh();
 
-	if (maps_refreshed_at != 0 &&
-			now - maps_refreshed_at < rte_get_timer_hz() / 1000000 * SVA_MAPS_REFRESH_MIN_US)
-		return;
-	if (sva_iopf_maps_refresh() == 0)
-		maps_refreshed_at = now;
+	if (ret != 0)
+		SVA_LOG(WARNING, "bind: mappings snapshot not refreshed (%s): the fault path goes "
+			"by the previous one", strerror(-ret));
 }
 
 struct sva_bond *
@@ -211,7 +209,7 @@ sva_bind(struct sva_dev *dev, struct sva_pasid_set *set, const struct sva_bind_p
 	ret = hook_space(sva_pasid_set_space(set));
 	if (ret != 0)
 		goto fail;
-	maps_refresh_maybe();
+	maps_refresh();
 	b->id = ++bond_counter;
 	if (pa.flags & SVA_BIND_EVENT_RING) {
 		snprintf(rname, sizeof(rname), "sva_ev_%u", b->id);

@@ -13,6 +13,7 @@
 
 #include <rte_cycles.h>
 #include <rte_errno.h>
+#include <rte_launch.h>
 #include <rte_lcore.h>
 #include <rte_memory.h>
 #include <rte_service.h>
@@ -233,6 +234,10 @@ sva_poll_lcore_stop(unsigned int lcore)
 		service_unmap(p, lcore);
 	if (rte_service_lcore_count_services(lcore) == 0) {
 		rte_service_lcore_stop(lcore);
+		/* The stop only asks the lcore's service loop to end; join it, so that the
+		 * lcore is back to WAIT and a start right after this finds it free (EBUSY
+		 * otherwise, seen under the sanitizers' slower loop). */
+		rte_eal_wait_lcore(lcore);
 		if (poll_lcore_added[lcore]) {
 			rte_service_lcore_del(lcore);
 			poll_lcore_added[lcore] = false;

@@ -126,18 +126,6 @@ pin_map(struct ifd_iommu *p, uint64_t va, uint64_t len, uint32_t perm)
 	return ifd_ioctl(p->iommufd, IOMMU_IOAS_MAP, &m, p->name);
 }
 
-static int
-pin_unmap(struct ifd_iommu *p, uint64_t va, uint64_t len)
-{
-	struct iommu_ioas_unmap u = {
-		.size = sizeof(u),
-		.ioas_id = p->ioas_id,
-		.iova = va,
-		.length = len,
-	};
-
-	return ifd_ioctl(p->iommufd, IOMMU_IOAS_UNMAP, &u, p->name);
-}
 
 int
 ifd_pin(struct ifd_iommu *p, uint64_t addr, uint64_t len, uint32_t perm)
@@ -215,7 +203,7 @@ static void
 pin_remove(struct ifd_iommu *p, uint32_t i)
 {
 	struct ifd_pin *e = &p->pins[i];
-	int ret = pin_unmap(p, e->start, e->end - e->start);
+	int ret = ifd_ioas_unmap(p, e->start, e->end - e->start);
 
 	if (ret == 0)
 		p->pin_stats.unpins++;
