@@ -596,6 +596,8 @@ thp_apply(struct iopf_maps *m, const uint8_t *anon, enum thp_mode mode)
 	return 0;
 }
 
+static void query_open(void); /* PROCMAP_QUERY, below sva_iopf_maps_refresh() */
+
 static int
 maps_read(char **text, size_t *len, int *fd)
 {
@@ -623,6 +625,7 @@ sva_iopf_maps_refresh(void)
 	if (err != 0)
 		return err;
 	pthread_mutex_lock(&refresh_lock);
+	query_open();
 	mode = thp_mode();
 	err = maps_read(&text, &len, &fd);
 	if (err != 0) {
@@ -682,6 +685,88 @@ sva_iopf_maps_refresh(void)
 	IOPF_LOG(DEBUG, "mappings snapshot %" PRIu64 ": %u mappings (smaps reads: %" PRIu64 ")",
 		m->gen, m->n, smaps_reads);
 	return 0;
+}
+
+/*
+ * ---- asking the kernel for one address (PROCMAP_QUERY) ----
+ *
+ * The snapshot can be stale (a mapping made, removed or replaced since the refresh);
+ * the resolver asks the kernel for the mapping that holds one address when the
+ * snapshot does not know it and before it populates more than 4 KiB as one page (see
+ * sva_iopf.h). One descriptor of /proc/self/maps, opened on the control path at the
+ * first refresh and kept (a forked child drops it: it would describe the parent), is
+ * shared by the pollers: the ioctl keeps no state in the file. Before Linux 6.11 the
+ * ioctl does not exist and every query answers -ENOTSUP.
+ */
+enum { QUERY_NONE = -1, QUERY_UNSUPPORTED = -2 };
+static int query_fd = QUERY_NONE;
+static bool query_off; /* tests: behave as before Linux 6.11 */
+static pthread_once_t query_once = PTHREAD_ONCE_INIT;
+
+static void
+query_atfork_child(void)
+{
+	int fd = __atomic_exchange_n(&query_fd, QUERY_NONE, __ATOMIC_ACQ_REL);
+
+	if (fd >= 0)
+		close(fd);
+}
+
+static void
+query_atfork_register(void)
+{
+	pthread_atfork(NULL, NULL, query_atfork_child);
+}
+
+/* Control path, under refresh_lock. */
+static void
+query_open(void)
+{
+	int fd;
+
+	pthread_once(&query_once, query_atfork_register);
+	if (__atomic_load_n(&query_fd, __ATOMIC_ACQUIRE) != QUERY_NONE)
+		return;
+	fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
+	if (fd >= 0)
+		__atomic_store_n(&query_fd, fd, __ATOMIC_RELEASE);
+}
+
+int
+iopf_maps_query(uint64_t addr, struct iopf_vma *out)
+{
+	int fd = __atomic_load_n(&query_fd, __ATOMIC_ACQUIRE);
+	struct sva_procmap_query q;
+
+	if (fd < 0 || __atomic_load_n(&query_off, __ATOMIC_RELAXED))
+		return -ENOTSUP;
+	memset(&q, 0, sizeof(q));
+	q.size = sizeof(q);
+	q.query_addr = addr;
+	if (ioctl(fd, SVA_PROCMAP_QUERY, &q) != 0) {
+		if (errno == ENOENT)
+			return -ENOENT;
+		if (errno == ENOTTY || errno == EINVAL) {
+			/* before Linux 6.11: never ask again (the descriptor stays open) */
+			__atomic_compare_exchange_n(&query_fd, &fd, QUERY_UNSUPPORTED, false,
+				__ATOMIC_ACQ_REL, __ATOMIC_RELAXED);
+		}
+		return -ENOTSUP;
+	}
+	memset(out, 0, sizeof(*out));
+	out->start = q.vma_start;
+	out->end = q.vma_end;
+	out->prot = (q.vma_flags & 1 ? IOPF_VMA_R : 0) | (q.vma_flags & 2 ? IOPF_VMA_W : 0) |
+		(q.vma_flags & 4 ? IOPF_VMA_X : 0);
+	out->page_shift = shift_of_bytes(q.vma_page_size);
+	out->thp = 0; /* the kernel does not say; see the resolver */
+	return 0;
+}
+
+void
+iopf_maps_query_disable(bool off)
+{
+	__atomic_store_n(&query_off, off, __ATOMIC_RELAXED);
 }
 
 int

@@ -50,6 +50,12 @@ struct iopf_maps {
 /* The snapshot pollers read; NULL before the first refresh. */
 const struct iopf_maps *iopf_maps_current(void);
 const struct iopf_vma *iopf_maps_lookup(const struct iopf_maps *m, uint64_t addr);
+/* Ask the kernel for the mapping holding addr (PROCMAP_QUERY): 0 and *out (thp 0),
+ * -ENOENT (no mapping holds it), -ENOTSUP (cannot ask: before Linux 6.11, no refresh
+ * yet, or disabled for a test). Poll path safe: one ioctl, no lock. */
+int iopf_maps_query(uint64_t addr, struct iopf_vma *out);
+/* Tests: make iopf_maps_query() answer -ENOTSUP (the rules of kernels before 6.11). */
+void iopf_maps_query_disable(bool off);
 
 /* RCU: pollers are online only inside a poll call. */
 void iopf_rcu_online(unsigned int tid);
