@@ -194,6 +194,11 @@ struct sva_iopf {
 	uint32_t npg, pg_cap;
 	struct iopf_item *items;
 	uint32_t items_cap, nitems;
+	/* resolver, per burst (iopf_resolve.c) */
+	uint64_t resolve_start;   /* the burst's start: fault-around counts against its budget */
+	struct iopf_vma kvma;     /* the kernel's last answer (PROCMAP_QUERY) in this burst */
+	bool kvma_valid;
+	bool budget_over;         /* the burst's resolve budget ran out (counted once) */
 	struct sva_page_response *resp;
 	uint32_t nresp_pending;   /* refused by the queue, written first next time */
 	uint32_t resp_pending_cap;

@@ -85,7 +85,8 @@ sort_items(struct iopf_item *a, uint32_t n)
 }
 
 /* Page shift to populate addr at: hugetlbfs page size, 2 MiB for a THP-eligible block
- * that lies wholly inside the mapping, else 4 KiB. */
+ * that lies wholly inside the mapping, else 4 KiB. v is the mapping the page is
+ * judged by (judge_vma()): its thp is set only when the kernel confirmed it current. */
 static inline uint8_t
 page_shift_of(const struct iopf_vma *v, uint64_t addr)
 {
@@ -103,10 +104,68 @@ page_shift_of(const struct iopf_vma *v, uint64_t addr)
 	return 12;
 }
 
-/* Validate one page; 0 or a reason + 1. */
+/* The kernel's mapping holding addr (one PROCMAP_QUERY, the burst's last answer
+ * reused): 0, -ENOENT (no mapping), -ENOTSUP (cannot ask). THP eligibility, which the
+ * kernel does not report, is taken from the snapshot entry sv only when the kernel's
+ * mapping is that very entry (same range, 4 KiB pages): the identity check that keeps
+ * a stale entry from widening a page into memory that now belongs to another mapping. */
+static const struct iopf_vma *
+kernel_vma(struct sva_iopf *f, const struct iopf_vma *sv, uint64_t addr, int *r)
+{
+	struct iopf_vma *k = &f->kvma;
+
+	if (f->kvma_valid && addr >= k->start && addr < k->end) {
+		*r = 0;
+		return k;
+	}
+	*r = iopf_maps_query(addr, k);
+	f->kvma_valid = *r == 0;
+	if (*r != 0)
+		return NULL;
+	k->thp = sv != NULL && sv->thp && sv->start == k->start && sv->end == k->end &&
+		k->page_shift == 12;
+	return k;
+}
+
+/*
+ * The mapping a page is judged and populated by (the rule in sva_iopf.h, "What the
+ * resolver trusts"):
+ *  - a snapshot entry of 4 KiB pages, not THP-eligible: the entry (nothing to widen);
+ *  - otherwise (no entry, or an entry that would populate a THP block or a hugetlb
+ *    page as one) the kernel's current mapping;
+ *  - the kernel cannot be asked: the entry with 4 KiB pages (never widened), or NULL
+ *    when the snapshot does not know addr either (validate_perm()'s fallback rule).
+ * *st: ST_OK, or R_NO_MAPPING + 1 when the kernel says no mapping holds addr.
+ */
+static const struct iopf_vma *
+judge_vma(struct sva_iopf *f, const struct iopf_vma *sv, uint64_t addr, struct iopf_vma *tmp,
+		unsigned int *st)
+{
+	const struct iopf_vma *kv;
+	int r;
+
+	*st = ST_OK;
+	if (sv != NULL && sv->page_shift == 12 && !sv->thp)
+		return sv;
+	kv = kernel_vma(f, sv, addr, &r);
+	if (r == 0)
+		return kv;
+	if (r == -ENOENT) {
+		*st = SVA_IOPF_R_NO_MAPPING + 1;
+		return NULL;
+	}
+	if (sv == NULL)
+		return NULL;
+	*tmp = *sv;
+	tmp->page_shift = 12;
+	tmp->thp = 0;
+	return tmp;
+}
+
+/* Validate what does not depend on the mapping; 0 or a reason + 1. */
 static inline unsigned int
-validate(const struct sva_iopf_bond *bond, const struct iopf_maps *m, const struct iopf_vma *v,
-		uint64_t addr, uint32_t perm)
+validate_req(const struct sva_iopf_bond *bond, const struct iopf_maps *m, uint64_t addr,
+		uint32_t perm)
 {
 	uint64_t limit = m != NULL ? m->user_limit : (UINT64_C(1) << 47);
 
@@ -122,12 +181,22 @@ validate(const struct sva_iopf_bond *bond, const struct iopf_maps *m, const stru
 		return SVA_IOPF_R_EXEC + 1;
 	if (unlikely((perm & SVA_FAULT_PERM_PRIV) && !(bond->flags & SVA_IOPF_BOND_ALLOW_PRIV)))
 		return SVA_IOPF_R_PRIV + 1;
-	if (v != NULL) {
-		if (((perm & SVA_FAULT_PERM_WRITE) && !(v->prot & IOPF_VMA_W)) ||
-				((perm & SVA_FAULT_PERM_READ) && !(v->prot & IOPF_VMA_R)) ||
-				((perm & SVA_FAULT_PERM_EXEC) && !(v->prot & IOPF_VMA_X)))
-			return SVA_IOPF_R_PERM + 1;
-	}
+	return ST_OK;
+}
+
+/* The permission asked against the mapping judged by; 0 or a reason + 1. v NULL:
+ * neither the snapshot nor the kernel knows the address: read and write are left to
+ * the populate call (the kernel refuses them on a mapping without them), execute,
+ * which populate does not check, is refused. */
+static inline unsigned int
+validate_perm(const struct iopf_vma *v, uint32_t perm)
+{
+	if (v == NULL)
+		return (perm & SVA_FAULT_PERM_EXEC) ? SVA_IOPF_R_NO_MAPPING + 1 : ST_OK;
+	if (((perm & SVA_FAULT_PERM_WRITE) && !(v->prot & IOPF_VMA_W)) ||
+			((perm & SVA_FAULT_PERM_READ) && !(v->prot & IOPF_VMA_R)) ||
+			((perm & SVA_FAULT_PERM_EXEC) && !(v->prot & IOPF_VMA_X)))
+		return SVA_IOPF_R_PERM + 1;
 	return ST_OK;
 }
 
@@ -236,6 +305,7 @@ populate_items(struct sva_iopf *f, uint32_t from, uint32_t to, uint64_t burst_st
 
 	while (i < to) {
 		uint64_t start = it[i].addr, end = start + (UINT64_C(1) << it[i].page_shift);
+		struct sva_iopf_stats *st = &bond_of(f, &it[i])->st;
 		bool write = it[i].write;
 		uint32_t j = i + 1, npages = 1;
 
@@ -263,11 +333,12 @@ populate_items(struct sva_iopf *f, uint32_t from, uint32_t to, uint64_t burst_st
 			j = k;
 		}
 		if (demand) {
-			bond_of(f, &it[i])->st.dup_pages += (j - i) - npages;
+			st->dup_pages += (j - i) - npages;
 			if (!over && f->budget_cyc != 0 && i != from &&
 					rte_rdtsc() - burst_start > f->budget_cyc) {
 				over = true;
-				bond_of(f, &it[i])->st.budget_overruns++;
+				f->budget_over = true;
+				st->budget_overruns++;
 			}
 			if (over) {
 				for (uint32_t k = i; k < j; k++) {
@@ -279,8 +350,13 @@ populate_items(struct sva_iopf *f, uint32_t from, uint32_t to, uint64_t burst_st
 			}
 			populate_range(f, i, j, start, end, write, npages);
 		} else {
-			struct sva_iopf_stats *st = &bond_of(f, &it[i])->st;
-
+			/* fault-around spends what the demand pages left of the budget */
+			if (f->budget_cyc != 0 && rte_rdtsc() - burst_start > f->budget_cyc) {
+				if (!f->budget_over)
+					st->budget_overruns++;
+				f->budget_over = true;
+				return;
+			}
 			if (populate(f, st, start, end - start, write) == 0)
 				st->fault_around_pages += npages;
 			else
@@ -294,10 +370,14 @@ void
 iopf_resolve(struct sva_iopf *f, uint64_t burst_start)
 {
 	const struct iopf_maps *m = iopf_maps_current();
-	const struct iopf_vma *v = NULL;
+	const struct iopf_vma *sv = NULL, *v;
 	struct iopf_item *it = f->items;
+	struct iopf_vma tmp;
 	uint32_t n = 0;
 
+	f->resolve_start = burst_start;
+	f->kvma_valid = false; /* the kernel's answers live one burst */
+	f->budget_over = false;
 	for (uint32_t c = 0; c < f->ncg; c++) {
 		struct iopf_cgroup *cg = &f->cg[c];
 		struct sva_iopf_bond *bond = cg->bond;
@@ -310,9 +390,14 @@ iopf_resolve(struct sva_iopf *f, uint64_t burst_start)
 			unsigned int s;
 			uint8_t shift;
 
-			if (v == NULL || addr < v->start || addr >= v->end)
-				v = iopf_maps_lookup(m, addr);
-			s = validate(bond, m, v, addr, pg->perm);
+			s = validate_req(bond, m, addr, pg->perm);
+			if (s == ST_OK) {
+				if (sv == NULL || addr < sv->start || addr >= sv->end)
+					sv = iopf_maps_lookup(m, addr);
+				v = judge_vma(f, sv, addr, &tmp, &s);
+				if (s == ST_OK)
+					s = validate_perm(v, pg->perm);
+			}
 			if (s != ST_OK) {
 				/* keep going: the group's other pages still help the device */
 				iopf_refuse(cg, SVA_PAGE_RESP_INVALID, s - 1);
@@ -325,10 +410,10 @@ iopf_resolve(struct sva_iopf *f, uint64_t burst_start)
 			it[n].cg = c;
 			it[n].write = (pg->perm & SVA_FAULT_PERM_WRITE) != 0;
 			it[n].page_shift = shift;
-			it[n].maps_miss = v == NULL;
+			it[n].maps_miss = sv == NULL;
 			it[n].status = ST_OK;
 			it[n].code = SVA_PAGE_RESP_SUCCESS;
-			if (v == NULL)
+			if (sv == NULL)
 				bond->st.maps_misses++;
 			n++;
 		}
@@ -344,18 +429,40 @@ iopf_resolve(struct sva_iopf *f, uint64_t burst_start)
 	}
 }
 
+/*
+ * The mapping a fault-around window is clamped to: the kernel's current mapping of the
+ * demand page (THP eligibility by the identity check); when the kernel cannot be
+ * asked, the snapshot entry, its THP blocks as 4 KiB pages; NULL: no window.
+ */
+static const struct iopf_vma *
+around_vma(struct sva_iopf *f, const struct iopf_maps *m, uint64_t addr, struct iopf_vma *tmp)
+{
+	const struct iopf_vma *sv = iopf_maps_lookup(m, addr), *kv;
+	int r;
+
+	kv = kernel_vma(f, sv, addr, &r);
+	if (r == 0)
+		return kv;
+	if (r == -ENOENT || sv == NULL)
+		return NULL;
+	*tmp = *sv;
+	tmp->thp = 0;
+	return tmp;
+}
+
 void
 iopf_fault_around(struct sva_iopf *f)
 {
 	const struct iopf_maps *m = iopf_maps_current();
 	struct iopf_item *it = f->items;
 	uint32_t n = f->nitems, out = n;
+	struct iopf_vma tmp;
 
-	if (m == NULL || n == 0)
+	if (n == 0)
 		return;
 	for (uint32_t i = 0; i < n && out < f->items_cap; i++) {
 		struct sva_iopf_bond *bond = bond_of(f, &it[i]);
-		uint64_t ps = UINT64_C(1) << it[i].page_shift, lo, hi;
+		uint64_t ps = UINT64_C(1) << it[i].page_shift, d = it[i].addr, lo, hi;
 		const struct iopf_vma *v;
 		uint16_t before = bond->fa_before, after = bond->fa_after;
 		bool write;
@@ -363,19 +470,25 @@ iopf_fault_around(struct sva_iopf *f)
 		if ((before | after) == 0 || it[i].status != ST_OK ||
 				(i > 0 && it[i - 1].key == it[i].key))
 			continue;
-		v = iopf_maps_lookup(m, it[i].addr);
-		if (v == NULL)
+		v = around_vma(f, m, d, &tmp);
+		if (v == NULL || d < v->start || d + ps > v->end)
 			continue;
 		write = it[i].write && (v->prot & IOPF_VMA_W);
-		lo = it[i].addr - RTE_MIN((uint64_t)before * ps, it[i].addr - v->start);
-		hi = it[i].addr + ps + RTE_MIN((uint64_t)after * ps, v->end - it[i].addr - ps);
-		for (uint64_t a = lo; a < hi && out < f->items_cap; a += ps) {
-			if (a == it[i].addr)
+		/* the window is in 4 KiB units, clamped to the mapping; whole pages of the
+		 * mapping inside it are populated, each aligned to its own size */
+		lo = d - RTE_MIN((uint64_t)before << 12, d - v->start);
+		hi = d + ps + RTE_MIN((uint64_t)after << 12, v->end - d - ps);
+		for (uint64_t a = lo; a < hi && out < f->items_cap;) {
+			uint8_t sh = page_shift_of(v, a);
+			uint64_t sz = UINT64_C(1) << sh, base = a & ~(sz - 1);
+
+			a = base + sz;
+			if (base < lo || base + sz > hi || (base < d + ps && base + sz > d))
 				continue;
-			it[out].key = ((uint64_t)bond->slot << 45) | (a >> 12);
-			it[out].addr = a;
+			it[out].key = ((uint64_t)bond->slot << 45) | (base >> 12);
+			it[out].addr = base;
 			it[out].write = write;
-			it[out].page_shift = it[i].page_shift;
+			it[out].page_shift = sh;
 			it[out].status = ST_OK;
 			out++;
 		}
@@ -383,5 +496,5 @@ iopf_fault_around(struct sva_iopf *f)
 	if (out == n)
 		return;
 	sort_items(it + n, out - n);
-	populate_items(f, n, out, 0, false);
+	populate_items(f, n, out, f->resolve_start, false);
 }

@@ -13,7 +13,8 @@
  *  - struct sva_iopf: the fault path of one iommu (one per iommu). Everything the poll
  *    path needs is allocated here, at creation: the open-group table, the page pool,
  *    the deferred-group ring and the burst scratch. The poll path allocates nothing,
- *    takes no lock and makes no system call but the populate calls (madvise).
+ *    takes no lock and makes no system call but the populate calls (madvise) and the
+ *    PROCMAP_QUERY ioctls of "What the resolver trusts" below.
  *  - struct sva_iopf_bond: one (dev, PASID) served by it: options (fault-around window,
  *    auto-invalid, exec/priv allowed), event delivery, statistics.
  *
@@ -60,8 +61,9 @@
  *    (R_UNKNOWN_PASID; R_UNBINDING while the bond is being removed);
  *  - the address canonical and in the user half (R_NON_CANONICAL, R_KERNEL_ADDR);
  *  - execute / privileged requests only on bonds that allow them (R_EXEC, R_PRIV);
- *  - inside a mapping of the snapshot with the permission asked (R_NO_MAPPING,
- *    R_PERM: write to read-only, read of PROT_NONE, execute of non-exec).
+ *  - inside a mapping with the permission asked (R_NO_MAPPING, R_PERM: write to
+ *    read-only, read of PROT_NONE, execute of non-exec), the mapping being the one
+ *    "What the resolver trusts" names.
  *  A group is answered with the worst result of its pages.
  *
  * Mappings snapshot: sva_iopf_maps_refresh() reads /proc/self/maps (ranges, rwx; one
@@ -86,12 +88,32 @@
  *    part of a mapping splits it, so it is seen at the next refresh; MADV_HUGEPAGE
  *    or MADV_NOHUGEPAGE of a whole mapping is seen once that mapping is split,
  *    merged or made again.
- * An address missing from the snapshot (a mapping newer than the snapshot) is
- * populated at 4 KiB and the kernel's answer decides (ENOMEM: outside any mapping). A
- * mapping whose permissions were raised after the snapshot is judged by the old
- * permissions until the next refresh: call sva_iopf_maps_refresh() after
- * mprotect()/mmap() of buffers devices use (lib/sva refreshes at every bind).
  * sva_iopf_maps_find() shows what the snapshot holds for an address.
+ *
+ * What the resolver trusts (nothing is ever resolved outside the mapping that holds
+ * the request, nor with more than that mapping allows):
+ *  - a snapshot entry of 4 KiB pages that is not THP-eligible: the entry. A mapping
+ *    whose permissions changed after the snapshot is judged by the old permissions
+ *    until the next refresh: call sva_iopf_maps_refresh() after mprotect()/mmap() of
+ *    buffers devices use (lib/sva refreshes at every bind).
+ *  - an address the snapshot does not hold (a mapping newer than the snapshot), or an
+ *    entry that would populate more than 4 KiB as one page (a THP block, a hugetlb
+ *    page): the kernel's current mapping of that address, asked with one PROCMAP_QUERY
+ *    ioctl on /proc/self/maps (Linux 6.11+; the answer is reused for the burst's other
+ *    pages inside that mapping): its range, permissions and page size. No mapping:
+ *    Invalid (R_NO_MAPPING), nothing populated. THP eligibility, which the kernel does
+ *    not report, is the snapshot entry's only when the kernel's mapping has exactly
+ *    the entry's range; otherwise pages are 4 KiB, so a stale entry (its mapping
+ *    unmapped and the range mapped again) never widens a page into a 2 MiB block
+ *    that now holds other mappings.
+ *  - the kernel cannot be asked (before Linux 6.11): an entry's pages are populated at
+ *    4 KiB, never widened (the kernel still backs them with a huge page when the
+ *    current mapping has one there); an address no entry holds gets read and write
+ *    judged by the populate call (the kernel refuses both on a mapping that lacks
+ *    them: R_POPULATE; ENOMEM: R_NO_MAPPING), and execute, which populate does not
+ *    check, refused (R_NO_MAPPING).
+ *  Either way the kernel can back a 4 KiB populate with a transparent huge page, but
+ *  only inside the mapping that holds it.
  *
  * Resolve: demand pages are aligned to the mapping's page size (hugetlbfs: its page
  * size; THP-eligible 2 MiB blocks: 2 MiB; else 4 KiB), deduplicated (write wins over
@@ -110,12 +132,23 @@
  * Budget: when a burst's resolve has run longer than conf.resolve_budget_us, the
  * ranges not yet populated are not populated and their groups are answered with
  * conf.budget_code (Invalid by default, or Failure), reason R_BUDGET. The first range
- * of a burst is always populated, so every burst makes progress.
+ * of a burst is always populated, so every burst makes progress. Fault-around spends
+ * what the demand pages left of the same budget (measured from the burst's start):
+ * past it, no further fault-around range is populated. budget_overruns counts such a
+ * burst once, whichever pass ran out.
  *
  * Fault-around: after the burst's responses are written (so speculation never delays
  * a demand page), each Success page of a bond with a window is followed by populating
- * up to `before` pages below it and `after` pages above it, within its mapping, with
- * the same access (write only if the mapping is writable). Errors are only counted.
+ * its neighbourhood with the same access (write only if the mapping is writable).
+ * The window is in 4 KiB units whatever the page size: [P - before x 4 KiB,
+ * P + size + after x 4 KiB) around the demand page P, clamped to P's mapping (the
+ * kernel's current one, by the rule above; before Linux 6.11 the snapshot entry,
+ * its THP blocks as 4 KiB pages). What is populated is every page of that mapping
+ * wholly inside the clamped window, each aligned to its own size within the mapping
+ * (hugetlb pages; 2 MiB THP blocks wholly inside the mapping; 4 KiB pages elsewhere,
+ * e.g. before the first 2 MiB boundary of a THP mapping with an unaligned start): at
+ * most 2 MiB a side (SVA_IOPF_FAULT_AROUND_MAX x 4 KiB), and a window smaller than the
+ * mapping's huge pages populates none of them. Errors are only counted.
  *
  * Fairness: a bond may have at most conf.bond_burst_pages demand pages resolved per
  * burst; further groups of that bond are deferred (kept, in order) to the following
@@ -301,13 +334,14 @@ typedef void (*sva_iopf_event_cb_t)(struct sva_iopf_bond *bond, const struct sva
 						  1, 2, 4, ... */
 /** @} */
 
-/** Largest fault-around window, pages each side. */
+/** Largest fault-around window, 4 KiB units each side (2 MiB). */
 #define SVA_IOPF_FAULT_AROUND_MAX 512
 
 struct sva_iopf_bond_conf {
 	uint32_t flags;             /**< SVA_IOPF_BOND_* */
-	uint16_t fault_around_before; /**< pages below the faulting page (0..512) */
-	uint16_t fault_around_after;  /**< pages above it (0..512) */
+	uint16_t fault_around_before; /**< 4 KiB units below the faulting page (0..512);
+					   see Fault-around in the @file block */
+	uint16_t fault_around_after;  /**< 4 KiB units above it (0..512) */
 	sva_iopf_event_cb_t event_cb; /**< NULL: no callback */
 	void *event_arg;
 	struct rte_ring *event_ring; /**< NULL, or a ring of 128-byte elements (single producer) */
