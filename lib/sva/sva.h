@@ -119,8 +119,9 @@ typedef void (*sva_bond_event_cb_t)(struct sva_bond *bond, const struct sva_faul
 /** Bind options. All zero: defaults. */
 struct sva_bind_params {
 	uint32_t flags;               /**< SVA_BIND_* */
-	uint16_t fault_around_before; /**< pages below a faulting page to populate too (0..512) */
-	uint16_t fault_around_after;  /**< pages above it (0..512) */
+	uint16_t fault_around_before; /**< 4 KiB units below a faulting page to populate too
+					   (0..512; whole pages of the mapping that fit, see sva_iopf.h) */
+	uint16_t fault_around_after;  /**< 4 KiB units above it (0..512) */
 	uint32_t pasid_min;           /**< PASID range to allocate from; 0 and 0: anywhere */
 	uint32_t pasid_max;
 	sva_bond_event_cb_t event_cb; /**< unrecoverable faults (or SVA_BIND_EVENT_RING) */
