@@ -158,8 +158,10 @@ sva_pasid_drain_hook_register(struct sva_pasid_space *space, sva_pasid_drain_hoo
 		if (space->hooks[i].fn == hook && space->hooks[i].arg == arg) {
 			rte_spinlock_unlock(&space->lock);
 			pthread_mutex_unlock(&space->reclaim_lock);
-			PASID_LOG(ERR, "space %s: this drain hook is already registered with"
-				" this argument", space->name);
+			/* Idempotent for its users (svapoll registers at every bind): the
+			 * errno says it, the log only at DEBUG. */
+			PASID_LOG(DEBUG, "space %s: this drain hook is already registered with"
+				" this argument (EEXIST)", space->name);
 			return -EEXIST;
 		}
 		if (space->hooks[i].fn == NULL)
