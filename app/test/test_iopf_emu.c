@@ -49,7 +49,7 @@ static int
 poller_main(void *arg)
 {
 	RTE_SET_USED(arg);
-	while (!E.stop) {
+	while (!__atomic_load_n(&E.stop, __ATOMIC_ACQUIRE)) {
 		if (sva_iopf_poll(E.iommu, 256) == 0)
 			rte_pause();
 	}
@@ -69,7 +69,7 @@ static void
 fixture_close(void)
 {
 	if (E.running) {
-		E.stop = 1;
+		__atomic_store_n(&E.stop, 1, __ATOMIC_RELEASE);
 		rte_eal_wait_lcore(E.lcore);
 	}
 	sva_iopf_bond_remove(E.bond);
@@ -151,7 +151,7 @@ check_every_group_once(const struct sva_iopf_stats *st)
 	struct sva_emu_counters k;
 	struct sva_iopf_stats all;
 
-	E.stop = 1;
+	__atomic_store_n(&E.stop, 1, __ATOMIC_RELEASE);
 	rte_eal_wait_lcore(E.lcore);
 	E.running = false;
 	k = counters();
@@ -295,7 +295,8 @@ unmap_mid_job_one(void)
 	TEST_ASSERT_EQUAL(c.bytes_done, len / 2, "the first half was done");
 	for (int i = 0; i < 20000 && __atomic_load_n(&E.events, __ATOMIC_ACQUIRE) == 0; i++)
 		usleep(100);
-	TEST_ASSERT_EQUAL(E.events, 1, "the event reached the bond's callback");
+	TEST_ASSERT_EQUAL(__atomic_load_n(&E.events, __ATOMIC_ACQUIRE), 1,
+		"the event reached the bond's callback");
 	TEST_ASSERT_EQUAL(E.last_event.event.reason, SVA_FAULT_REASON_TRANSLATION, "reason");
 	TEST_ASSERT_EQUAL(E.last_event.event.addr & ~(uint64_t)(PG - 1), (uintptr_t)src + len / 2,
 		"address");
@@ -362,7 +363,7 @@ duplicates_one(void)
 	TEST_ASSERT_EQUAL(c.status, SVA_EMU_STATUS_SUCCESS, "fill");
 	for (size_t i = 0; i < len; i += 8)
 		TEST_ASSERT_EQUAL(*(uint64_t *)(dst + i), 0x1122334455667788ull, "byte %zu", i);
-	E.stop = 1;
+	__atomic_store_n(&E.stop, 1, __ATOMIC_RELEASE);
 	rte_eal_wait_lcore(E.lcore);
 	E.running = false;
 	TEST_ASSERT_SUCCESS(sva_iopf_stats_get(E.iopf, NULL, &st), "stats");
@@ -399,7 +400,7 @@ overflow_one(void)
 	TEST_ASSERT_SUCCESS(fixture_open("inject_overflow_every=5", "prg_window=8,timeout_ms=100",
 		NULL), "open");
 	TEST_ASSERT_RET(run_job_on(E.dev, 5, SVA_EMU_OP_FILL, 0, (uintptr_t)dst, len, &c), 0);
-	E.stop = 1;
+	__atomic_store_n(&E.stop, 1, __ATOMIC_RELEASE);
 	rte_eal_wait_lcore(E.lcore);
 	E.running = false;
 	TEST_ASSERT_SUCCESS(sva_iopf_stats_get(E.iopf, NULL, &st), "stats");

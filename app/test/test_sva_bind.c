@@ -232,7 +232,7 @@ events_and_rid_one(const char *model)
 		PG, &c), 0);
 	TEST_ASSERT_EQUAL(c.status, SVA_EMU_STATUS_UNRECOVERABLE, "unrecoverable");
 	TEST_ASSERT(sva_t_wait_u64(&cb_events, 1), "the callback got it");
-	TEST_ASSERT_EQUAL(cb_events, 1, "once");
+	TEST_ASSERT_EQUAL(__atomic_load_n(&cb_events, __ATOMIC_ACQUIRE), 1, "once");
 	TEST_ASSERT_EQUAL(seen, 1, "with its argument");
 	TEST_ASSERT_EQUAL(cb_last.event.reason, SVA_FAULT_REASON_TRANSLATION, "reason");
 	TEST_ASSERT_EQUAL(cb_last.event.addr & ~(uint64_t)(PG - 1), (uintptr_t)gone, "address");

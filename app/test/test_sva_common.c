@@ -121,9 +121,10 @@ sva_t_counters(void)
 bool
 sva_t_wait_u64(const volatile uint64_t *v, uint64_t want)
 {
-	for (int i = 0; i < 200000 && *v < want; i++)
+	/* atomic: the poller writes it (acquire: what it wrote before is visible) */
+	for (int i = 0; i < 200000 && __atomic_load_n(v, __ATOMIC_ACQUIRE) < want; i++)
 		usleep(100);
-	return *v >= want;
+	return __atomic_load_n(v, __ATOMIC_ACQUIRE) >= want;
 }
 
 uint64_t

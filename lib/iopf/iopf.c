@@ -555,8 +555,11 @@ sva_iopf_stats_get(struct sva_iopf *f, const struct sva_iopf_bond *b, struct sva
 	if (st == NULL || (f == NULL && b == NULL) || (b != NULL && f != NULL && b->iopf != f))
 		return -EINVAL;
 	if (b != NULL) {
+		/* ctl: the baseline is written by a reset on another thread */
+		pthread_mutex_lock(&b->iopf->ctl);
 		iopf_stats_read(st, &b->st);
 		iopf_stats_sub(st, &b->base);
+		pthread_mutex_unlock(&b->iopf->ctl);
 	} else {
 		struct sva_iopf_stats base;
 
@@ -574,8 +577,9 @@ sva_iopf_stats_get(struct sva_iopf *f, const struct sva_iopf_bond *b, struct sva
 			iopf_stats_add(st, &base);
 		}
 		/* an iommu's batches are its doorbells, not the sum of its bonds' */
-		st->batches = f->st.batches - f->base.batches;
-		st->batch_responses = f->st.batch_responses - f->base.batch_responses;
+		st->batches = __atomic_load_n(&f->st.batches, __ATOMIC_RELAXED) - f->base.batches;
+		st->batch_responses = __atomic_load_n(&f->st.batch_responses, __ATOMIC_RELAXED) -
+			f->base.batch_responses;
 		pthread_mutex_unlock(&f->ctl);
 	}
 	iopf_stats_finish(st);
@@ -588,7 +592,10 @@ sva_iopf_stats_reset(struct sva_iopf *f, struct sva_iopf_bond *b)
 	if ((f == NULL && b == NULL) || (b != NULL && f != NULL && b->iopf != f))
 		return -EINVAL;
 	if (b != NULL) {
+		/* ctl: an iommu-wide get or reset reads and writes the same baseline */
+		pthread_mutex_lock(&b->iopf->ctl);
 		iopf_stats_read(&b->base, &b->st);
+		pthread_mutex_unlock(&b->iopf->ctl);
 		return 0;
 	}
 	pthread_mutex_lock(&f->ctl);

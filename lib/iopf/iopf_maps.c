@@ -79,12 +79,12 @@ iopf_maps_current(void)
 	return __atomic_load_n(&maps_cur, __ATOMIC_ACQUIRE);
 }
 
+/* Not m->gen: outside a poll call (RCU offline) a refresh may free the snapshot under
+ * the reader. maps_gen is the current snapshot's generation, 0 before the first. */
 uint64_t
 sva_iopf_maps_generation(void)
 {
-	const struct iopf_maps *m = iopf_maps_current();
-
-	return m != NULL ? m->gen : 0;
+	return __atomic_load_n(&maps_gen, __ATOMIC_ACQUIRE);
 }
 
 const struct iopf_vma *
@@ -615,6 +615,8 @@ int
 sva_iopf_maps_refresh(void)
 {
 	struct iopf_maps *m, *old;
+	uint64_t gen, nsmaps;
+	uint32_t nmaps;
 	enum thp_mode mode;
 	uint8_t *anon = NULL;
 	size_t len;
@@ -672,18 +674,26 @@ sva_iopf_maps_refresh(void)
 	last_len = len;
 	last_mode = (int)mode;
 	pthread_mutex_lock(&maps_lock);
-	m->gen = ++maps_gen;
+	gen = maps_gen + 1;
+	m->gen = gen;
+	nmaps = m->n;
+	nsmaps = smaps_reads;
 	old = maps_cur;
 	__atomic_store_n(&maps_cur, m, __ATOMIC_RELEASE);
+	__atomic_store_n(&maps_gen, gen, __ATOMIC_RELEASE);
 	pthread_mutex_unlock(&maps_lock);
 	pthread_mutex_unlock(&refresh_lock);
 	if (old != NULL) {
-		/* wait until no poller can still be reading the old snapshot */
-		rte_rcu_qsbr_synchronize(iopf_qsbr, RTE_QSBR_THRID_INVALID);
+		/* wait until no poller can still be reading the old snapshot: what
+		 * rte_rcu_qsbr_synchronize() does, with the header's inline calls, so that a
+		 * ThreadSanitizer build sees the grace period (librte_rcu is not instrumented) */
+		rte_rcu_qsbr_check(iopf_qsbr, rte_rcu_qsbr_start(iopf_qsbr), true);
 		free(old);
 	}
+	/* not m, nor smaps_reads: once refresh_lock is released, another refresh may free
+	 * or change them */
 	IOPF_LOG(DEBUG, "mappings snapshot %" PRIu64 ": %u mappings (smaps reads: %" PRIu64 ")",
-		m->gen, m->n, smaps_reads);
+		gen, nmaps, nsmaps);
 	return 0;
 }
 

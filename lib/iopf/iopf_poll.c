@@ -70,17 +70,17 @@ static void
 deliver_event(struct sva_iopf *f, struct sva_iopf_bond *bond, const struct sva_fault *rec)
 {
 	if (bond == NULL) {
-		f->st.events_dropped++;
+		IOPF_STAT_INC(f->st.events_dropped);
 		return;
 	}
 	if (bond->event_cb != NULL) {
 		bond->event_cb(bond, rec, bond->event_arg);
-		bond->st.events++;
+		IOPF_STAT_INC(bond->st.events);
 	} else if (bond->event_ring != NULL &&
 			rte_ring_enqueue_elem(bond->event_ring, (void *)(uintptr_t)rec, sizeof(*rec)) == 0) {
-		bond->st.events++;
+		IOPF_STAT_INC(bond->st.events);
 	} else {
-		bond->st.events_dropped++;
+		IOPF_STAT_INC(bond->st.events_dropped);
 	}
 }
 
@@ -96,7 +96,7 @@ poll_events(struct sva_iopf *f)
 		uint32_t flags;
 
 		if (rec->type != SVA_FAULT_UNRECOV) {
-			f->st.events_dropped++;
+			IOPF_STAT_INC(f->st.events_dropped);
 			continue;
 		}
 		flags = (rec->event.flags & SVA_FAULT_UNRECOV_PASID_VALID) ?
@@ -216,14 +216,14 @@ take_deferred(struct sva_iopf *f)
 static void
 overflow(struct sva_iopf *f)
 {
-	f->st.overflows++;
+	IOPF_STAT_INC(f->st.overflows);
 	for (uint32_t s = f->age_head; s != IOPF_NONE; s = f->groups[s].next) {
 		struct iopf_group *g = &f->groups[s];
 
 		if (g->state != IOPF_G_OPEN)
 			continue;
-		f->st.overflow_groups++;
-		f->st.page_reqs += g->npages;
+		IOPF_STAT_INC(f->st.overflow_groups);
+		IOPF_STAT_ADD(f->st.page_reqs, g->npages);
 		iopf_group_mark_incomplete(f, g);
 	}
 }
@@ -242,11 +242,11 @@ expire_groups(struct sva_iopf *f, uint64_t now)
 		bond = iopf_bond_lookup(f, (uint32_t)(k >> 31) & 1, (uint32_t)(k >> 32) & 0x7fffffff,
 				(uint32_t)(k >> 9) & 0xfffff, &reason);
 		if (bond != NULL) {
-			bond->st.timeouts++;
-			bond->st.page_reqs += g->npages;
+			IOPF_STAT_INC(bond->st.timeouts);
+			IOPF_STAT_ADD(bond->st.page_reqs, g->npages);
 		} else {
-			f->st.timeouts++;
-			f->st.page_reqs += g->npages;
+			IOPF_STAT_INC(f->st.timeouts);
+			IOPF_STAT_ADD(f->st.page_reqs, g->npages);
 		}
 		iopf_pool_free_list(f, g->head);
 		iopf_group_close(f, g);
@@ -293,10 +293,10 @@ close_group(struct sva_iopf *f, const struct sva_fault_page_req *pr, uint32_t pa
 	 * before its response (or the queue duplicated the entry) */
 	for (uint32_t i = 0; i < f->ncg; i++) {
 		if (f->cg[i].key == key) {
-			f->st.dup_groups++;
-			f->st.page_reqs++;
+			IOPF_STAT_INC(f->st.dup_groups);
+			IOPF_STAT_INC(f->st.page_reqs);
 			if (g != NULL) {
-				f->st.page_reqs += g->npages;
+				IOPF_STAT_ADD(f->st.page_reqs, g->npages);
 				iopf_pool_free_list(f, g->head);
 				iopf_group_close(f, g);
 			}
@@ -336,7 +336,7 @@ close_group(struct sva_iopf *f, const struct sva_fault_page_req *pr, uint32_t pa
 	} else if (cg->code == SVA_PAGE_RESP_SUCCESS &&
 			!(cg->bond->flags & (SVA_IOPF_BOND_AUTO_INVALID | SVA_IOPF_BOND_PINNED)) &&
 			over_quota(f, cg->bond, cg->n) && defer_push(f, cg)) {
-		cg->bond->st.deferred++;
+		IOPF_STAT_INC(cg->bond->st.deferred);
 		f->npg = cg->first;
 		return;
 	}
@@ -355,19 +355,19 @@ decode(struct sva_iopf *f, const struct sva_fault *rec, uint64_t now)
 		if (rec->type == SVA_FAULT_OVERFLOW)
 			overflow(f);
 		else
-			f->st.malformed_records++;
+			IOPF_STAT_INC(f->st.malformed_records);
 		return;
 	}
 	/* A field wider than PCIe allows cannot be named in a response: answering it would
 	 * answer another group (the key and the response keep only the low bits). */
 	if (unlikely(pr->grpid > IOPF_PRG_INDEX_MAX || pr->dev_id > IOPF_DEV_ID_MAX ||
 			((pr->flags & SVA_FAULT_PR_PASID_VALID) && pr->pasid > IOPF_PASID_MAX))) {
-		f->st.malformed_records++;
+		IOPF_STAT_INC(f->st.malformed_records);
 		return;
 	}
 	if (unlikely((pr->flags & SVA_FAULT_PR_LAST_PAGE) &&
 			!(pr->perm & (SVA_FAULT_PERM_READ | SVA_FAULT_PERM_WRITE)))) {
-		f->st.stop_markers++;
+		IOPF_STAT_INC(f->st.stop_markers);
 		return;
 	}
 	pasid = (pr->flags & SVA_FAULT_PR_PASID_VALID) ? pr->pasid : 0;
@@ -383,25 +383,25 @@ decode(struct sva_iopf *f, const struct sva_fault *rec, uint64_t now)
 	if (g == NULL) {
 		key = iopf_key(pr->dev_id, pr->flags, pasid, pr->grpid);
 		if (unlikely(f->nlost != 0) && lost_take(f, key, false)) {
-			f->st.page_reqs++; /* its group lost a request already */
+			IOPF_STAT_INC(f->st.page_reqs); /* its group lost a request already */
 			return;
 		}
 		g = iopf_group_open(f, key, ts, now);
 		if (g == NULL) {
 			/* no slot: the request is lost, its LAST will be answered Invalid */
-			f->st.incomplete_groups++;
-			f->st.page_reqs++;
+			IOPF_STAT_INC(f->st.incomplete_groups);
+			IOPF_STAT_INC(f->st.page_reqs);
 			lost_add(f, key);
 			return;
 		}
 	}
 	if (g->state == IOPF_G_INCOMPLETE) {
-		f->st.page_reqs++;
+		IOPF_STAT_INC(f->st.page_reqs);
 		return;
 	}
 	if (!iopf_group_add_page(f, g, pr->addr, pr->perm)) {
-		f->st.incomplete_groups++;
-		f->st.page_reqs += g->npages + 1;
+		IOPF_STAT_INC(f->st.incomplete_groups);
+		IOPF_STAT_ADD(f->st.page_reqs, g->npages + 1);
 		iopf_group_mark_incomplete(f, g);
 	}
 }
@@ -425,11 +425,11 @@ write_responses(struct sva_iopf *f, struct sva_page_response *resp, uint32_t n)
 			memcpy(f->resp_pending + f->nresp_pending, resp + done,
 				(n - done) * sizeof(*resp));
 			f->nresp_pending += n - done;
-			f->st.resp_queue_full += n - done;
+			IOPF_STAT_ADD(f->st.resp_queue_full, n - done);
 			return;
 		}
 		if (tries == 1000) {
-			f->st.resp_dropped += n - done;
+			IOPF_STAT_ADD(f->st.resp_dropped, n - done);
 			return;
 		}
 		rte_pause();
@@ -479,30 +479,30 @@ respond(struct sva_iopf *f)
 		r->private_data[0] = cg->priv[0];
 		r->private_data[1] = cg->priv[1];
 
-		st->groups++;
-		st->page_reqs += cg->n;
+		IOPF_STAT_INC(st->groups);
+		IOPF_STAT_ADD(st->page_reqs, cg->n);
 		if (cg->bond != NULL) {
 			/* f->st.batches is about to count this batch */
 			if (cg->bond->last_batch != f->st.batches + 1) {
 				cg->bond->last_batch = f->st.batches + 1;
-				st->batches++;
+				IOPF_STAT_INC(st->batches);
 			}
-			st->batch_responses++;
+			IOPF_STAT_INC(st->batch_responses);
 		}
 		if (cg->code == SVA_PAGE_RESP_SUCCESS) {
-			st->resp_success++;
+			IOPF_STAT_INC(st->resp_success);
 		} else {
 			if (cg->code == SVA_PAGE_RESP_FAILURE)
-				st->resp_failure++;
+				IOPF_STAT_INC(st->resp_failure);
 			else
-				st->resp_invalid++;
+				IOPF_STAT_INC(st->resp_invalid);
 			iopf_count_refusal(st, cg->code, cg->reason);
 		}
-		st->lat_hist[iopf_lat_bucket(now > cg->ts ? now - cg->ts : 0)]++;
-		st->lat_count++;
+		IOPF_STAT_INC(st->lat_hist[iopf_lat_bucket(now > cg->ts ? now - cg->ts : 0)]);
+		IOPF_STAT_INC(st->lat_count);
 	}
-	f->st.batches++;
-	f->st.batch_responses += n;
+	IOPF_STAT_INC(f->st.batches);
+	IOPF_STAT_ADD(f->st.batch_responses, n);
 	write_responses(f, resp, n);
 }
 

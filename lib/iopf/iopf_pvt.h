@@ -65,6 +65,18 @@ int iopf_rcu_init(void);
 
 /* ---- statistics (iopf_stats.c) ---- */
 #define IOPF_NCOUNTERS (sizeof(struct sva_iopf_stats) / sizeof(uint64_t))
+/*
+ * A live counter has one writer at a time, the iopf's owner (the poller, or a control
+ * pass between iopf_own() and iopf_release(), which order the hand-over), and readers
+ * on other threads (iopf_stats_read(): relaxed atomic loads). The owner adds with a
+ * relaxed load and store: the same plain add as `++` on x86 (no locked instruction),
+ * but no data race with the readers.
+ */
+#define IOPF_STAT_ADD(ctr, n) do { \
+	__typeof__(ctr) *ctr_ = &(ctr); \
+	__atomic_store_n(ctr_, __atomic_load_n(ctr_, __ATOMIC_RELAXED) + (n), __ATOMIC_RELAXED); \
+} while (0)
+#define IOPF_STAT_INC(ctr) IOPF_STAT_ADD(ctr, 1)
 static inline unsigned int
 iopf_lat_bucket(uint64_t v)
 {
@@ -267,9 +279,9 @@ static inline void
 iopf_count_refusal(struct sva_iopf_stats *st, uint32_t code, unsigned int reason)
 {
 	if (code == SVA_PAGE_RESP_FAILURE)
-		st->failure[reason]++;
+		IOPF_STAT_INC(st->failure[reason]);
 	else
-		st->invalid[reason]++;
+		IOPF_STAT_INC(st->invalid[reason]);
 }
 
 #endif /* IOPF_PVT_H */

@@ -209,7 +209,7 @@ populate(struct sva_iopf *f, struct sva_iopf_stats *st, uint64_t addr, uint64_t 
 				write ? MADV_POPULATE_WRITE : MADV_POPULATE_READ) == 0)
 			return 0;
 		if ((errno == EINTR || errno == EAGAIN) && tries < f->populate_retries) {
-			st->populate_retries++;
+			IOPF_STAT_INC(st->populate_retries);
 			continue;
 		}
 		return errno;
@@ -255,7 +255,7 @@ populate_range(struct sva_iopf *f, uint32_t i, uint32_t j, uint64_t start, uint6
 	uint32_t code;
 	int err;
 
-	st->populate_calls++;
+	IOPF_STAT_INC(st->populate_calls);
 	err = populate(f, st, start, end - start, write);
 	if (err == 0 && f->has_range_resolved &&
 			sva_iommu_range_resolved(f->iommu, bond->dev, bond->pasid, start,
@@ -268,8 +268,8 @@ populate_range(struct sva_iopf *f, uint32_t i, uint32_t j, uint64_t start, uint6
 		return;
 	}
 	if (err == 0) {
-		st->pages_populated += npages;
-		st->bytes_populated += end - start;
+		IOPF_STAT_ADD(st->pages_populated, npages);
+		IOPF_STAT_ADD(st->bytes_populated, end - start);
 		return;
 	}
 	if (npages == 1) {
@@ -333,12 +333,12 @@ populate_items(struct sva_iopf *f, uint32_t from, uint32_t to, uint64_t burst_st
 			j = k;
 		}
 		if (demand) {
-			st->dup_pages += (j - i) - npages;
+			IOPF_STAT_ADD(st->dup_pages, (j - i) - npages);
 			if (!over && f->budget_cyc != 0 && i != from &&
 					rte_rdtsc() - burst_start > f->budget_cyc) {
 				over = true;
 				f->budget_over = true;
-				st->budget_overruns++;
+				IOPF_STAT_INC(st->budget_overruns);
 			}
 			if (over) {
 				for (uint32_t k = i; k < j; k++) {
@@ -353,14 +353,14 @@ populate_items(struct sva_iopf *f, uint32_t from, uint32_t to, uint64_t burst_st
 			/* fault-around spends what the demand pages left of the budget */
 			if (f->budget_cyc != 0 && rte_rdtsc() - burst_start > f->budget_cyc) {
 				if (!f->budget_over)
-					st->budget_overruns++;
+					IOPF_STAT_INC(st->budget_overruns);
 				f->budget_over = true;
 				return;
 			}
 			if (populate(f, st, start, end - start, write) == 0)
-				st->fault_around_pages += npages;
+				IOPF_STAT_ADD(st->fault_around_pages, npages);
 			else
-				st->fault_around_errors++;
+				IOPF_STAT_INC(st->fault_around_errors);
 		}
 		i = j;
 	}
@@ -414,7 +414,7 @@ iopf_resolve(struct sva_iopf *f, uint64_t burst_start)
 			it[n].status = ST_OK;
 			it[n].code = SVA_PAGE_RESP_SUCCESS;
 			if (sv == NULL)
-				bond->st.maps_misses++;
+				IOPF_STAT_INC(bond->st.maps_misses);
 			n++;
 		}
 	}
@@ -464,7 +464,8 @@ iopf_fault_around(struct sva_iopf *f)
 		struct sva_iopf_bond *bond = bond_of(f, &it[i]);
 		uint64_t ps = UINT64_C(1) << it[i].page_shift, d = it[i].addr, lo, hi;
 		const struct iopf_vma *v;
-		uint16_t before = bond->fa_before, after = bond->fa_after;
+		uint16_t before = __atomic_load_n(&bond->fa_before, __ATOMIC_RELAXED);
+		uint16_t after = __atomic_load_n(&bond->fa_after, __ATOMIC_RELAXED);
 		bool write;
 
 		if ((before | after) == 0 || it[i].status != ST_OK ||

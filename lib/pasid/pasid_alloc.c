@@ -16,7 +16,7 @@ pasid_take(struct sva_pasid_space *space, struct pasid_entry *e, uint32_t pasid,
 	struct sva_pasid_set *set, void *priv)
 {
 	pasid_bitmap_set(&space->bm, pasid);
-	e->priv = priv;
+	__atomic_store_n(&e->priv, priv, __ATOMIC_RELAXED); /* lookups load it lock-free */
 	e->state = PASID_ST_INUSE;
 	e->hooks_done = 0;
 	e->next = PASID_NONE;

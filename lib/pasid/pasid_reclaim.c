@@ -108,7 +108,7 @@ pasid_reclaim(struct sva_pasid_space *space, bool blocking)
 			continue;
 		}
 		e->state = PASID_ST_FREE;
-		e->priv = NULL;
+		__atomic_store_n(&e->priv, NULL, __ATOMIC_RELAXED);
 		e->hooks_done = 0;
 		pasid_bitmap_clear(&space->bm, p);
 		n++;
