@@ -934,6 +934,12 @@ close_aborts_one(void)
 	TEST_ASSERT_RET(sva_emu_submit(dev, &d, &c1), 0);   /* waits for a response */
 	TEST_ASSERT_RET(sva_emu_submit(dev, &d, &c2), 0);   /* queued behind it */
 	TEST_ASSERT_RET(sva_emu_wait(dev, &c1, 1000), -ETIMEDOUT);
+	/* Close only once the device really waits for its answer (on a slow guest the
+	 * job may not have started within the second above; closing a job that has not
+	 * sent its request detaches its PASID under it: unrecoverable, not aborted). */
+	for (unsigned int i = 0; i < 2000 && counters().groups_outstanding == 0; i++)
+		rte_delay_us_sleep(10000);
+	TEST_ASSERT_EQUAL(counters().groups_outstanding, 1, "c1's group sent and unanswered");
 	sva_dev_close(dev);   /* returns: the device gives up its wait */
 	dev = NULL;
 	TEST_ASSERT_EQUAL(c1.status, SVA_EMU_STATUS_ABORTED, "in flight");
