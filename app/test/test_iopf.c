@@ -40,6 +40,7 @@ static struct {
 	size_t len;
 	unsigned int events;
 	struct sva_fault last_event;
+	struct sva_iopf_bond *extra; /* a case's own bond, removed by teardown */
 } T;
 
 static unsigned int iommu_counter;
@@ -80,6 +81,7 @@ setup(void)
 static void
 teardown(void)
 {
+	sva_iopf_bond_remove(T.extra);
 	sva_iopf_bond_remove(T.bond);
 	if (T.iopf != NULL && sva_iopf_destroy(T.iopf) != 0)
 		printf("    teardown: iopf destroy failed\n");
@@ -513,10 +515,10 @@ static int
 test_iopf_bond_remove_answers(void)
 {
 	struct sva_iopf_bond_conf bc = { 0 };
-	struct sva_iopf_bond *other = sva_iopf_bond_add(T.iopf, T.dev, 6, &bc);
 	uint32_t code = 0;
 
-	TEST_ASSERT_NOT_NULL(other, "bond");
+	T.extra = sva_iopf_bond_add(T.iopf, T.dev, 6, &bc);
+	TEST_ASSERT_NOT_NULL(T.extra, "bond");
 	syn_pr(T.iommu, RID, PASID, 31, A(0), RD, 0);   /* open */
 	syn_pr(T.iommu, RID, 6, 32, A(1), RD, 0);       /* open, other bond */
 	poll_all();
@@ -551,7 +553,6 @@ test_iopf_bond_remove_answers(void)
 	TEST_ASSERT_EQUAL(syn_responses_for(T.iommu, 6, 32, &code), 1, "32 answered once");
 	TEST_ASSERT_EQUAL(code, SVA_PAGE_RESP_SUCCESS, "whole: Success");
 	TEST_ASSERT_EQUAL(test_page_state(T.buf + 1 * PG), TEST_PAGE_SHARED, "its first page");
-	sva_iopf_bond_remove(other);
 	return TEST_SUCCESS;
 }
 
@@ -771,10 +772,10 @@ static int
 test_iopf_stop_marker_needs_pasid(void)
 {
 	struct sva_iopf_bond_conf bc = { .flags = SVA_IOPF_BOND_RID };
-	struct sva_iopf_bond *rid = sva_iopf_bond_add(T.iopf, T.dev, 0, &bc);
 	uint32_t code = 0;
 
-	TEST_ASSERT_NOT_NULL(rid, "RID bond");
+	T.extra = sva_iopf_bond_add(T.iopf, T.dev, 0, &bc);
+	TEST_ASSERT_NOT_NULL(T.extra, "RID bond");
 	syn_pr(T.iommu, RID, PASID, 3, 0, 0, 1);                               /* marker */
 	syn_pr_flags(T.iommu, RID, SVA_FAULT_PR_LAST_PAGE, 0, 4, A(1), 0, 0);   /* request */
 	syn_pr_flags(T.iommu, 0x20, SVA_FAULT_PR_LAST_PAGE, 0, 5, A(2), 0, 0);  /* no bond */
@@ -790,7 +791,6 @@ test_iopf_stop_marker_needs_pasid(void)
 	TEST_ASSERT_EQUAL(S.stop_markers, 1, "one marker");
 	TEST_ASSERT_EQUAL(S.invalid[SVA_IOPF_R_MALFORMED], 1, "R_MALFORMED");
 	TEST_ASSERT_EQUAL(S.invalid[SVA_IOPF_R_UNKNOWN_PASID], 1, "no bond");
-	sva_iopf_bond_remove(rid);
 	return TEST_SUCCESS;
 }
 
@@ -829,8 +829,6 @@ test_iopf_never_drop(void)
 	sva_iopf_bond_remove(T.bond);
 	T.bond = NULL;
 	TEST_ASSERT_EQUAL(T.syn->nresp, 80, "the queue takes nothing");
-	TEST_ASSERT_EQUAL(sva_iopf_poll(T.iommu, 32), -EAGAIN, "kept: not \"nothing to do\"");
-	TEST_ASSERT_EQUAL(sva_iopf_drain(T.iopf, 4), -EAGAIN, "kept: not drained");
 	T.syn->resp_ret = 0;
 	poll_all();
 	TEST_ASSERT_EQUAL(T.syn->nresp, 320, "every group answered");
@@ -852,7 +850,8 @@ test_iopf_destroy_writes_kept(void)
 	T.syn->resp_ret = -EAGAIN;
 	syn_pr(T.iommu, RID, PASID, 1, A(0), RD, 1);
 	syn_pr(T.iommu, RID, PASID, 2, A(1), RD, 1);
-	TEST_ASSERT_EQUAL(poll_all(), -EAGAIN, "answered, kept");
+	poll_all();
+	TEST_ASSERT_EQUAL(T.syn->nresp, 0, "answered, kept");
 	sva_iopf_bond_remove(T.bond);
 	T.bond = NULL;
 	T.syn->resp_ret = 0;
@@ -931,18 +930,21 @@ test_iopf_stale_partial_no_merge(void)
 static int
 test_iopf_resp_error(void)
 {
-	T.syn->resp_ret = -EIO;
+	T.syn->resp_ret = -EIO;  /* for good */
 	syn_pr(T.iommu, RID, PASID, 1, A(0), RD, 1);
 	TEST_ASSERT_EQUAL(poll_all(), 1, "read");
-	T.syn->resp_ret = 0;
 	syn_pr(T.iommu, RID, PASID, 2, A(1), RD, 1);
-	TEST_ASSERT_EQUAL(poll_all(), 1, "the next request is read and answered");
-	TEST_ASSERT_EQUAL(syn_responses_for(T.iommu, PASID, 2, NULL), 1, "2 answered");
-	TEST_ASSERT_SUCCESS(iommu_stats(), "stats");
-	TEST_ASSERT_EQUAL(S.resp_errors, 1, "counted");
-	TEST_ASSERT_EQUAL(S.resp_queue_full, 0, "not kept");
+	TEST_ASSERT_EQUAL(poll_all(), 1, "not stalled: the next request is read");
 	TEST_ASSERT_RET(sva_iopf_drain(T.iopf, 16), -EIO);
 	TEST_ASSERT_SUCCESS(sva_iopf_drain(T.iopf, 16), "said once");
+	TEST_ASSERT_SUCCESS(iommu_stats(), "stats");
+	TEST_ASSERT_EQUAL(S.resp_errors, 2, "both counted");
+	TEST_ASSERT_EQUAL(S.resp_queue_full, 0, "not kept");
+	T.syn->resp_ret = 0;
+	syn_pr(T.iommu, RID, PASID, 3, A(2), RD, 1);
+	TEST_ASSERT_EQUAL(poll_all(), 1, "read");
+	TEST_ASSERT_EQUAL(T.syn->nresp, 1, "only 3 was ever written");
+	TEST_ASSERT_EQUAL(syn_responses_for(T.iommu, PASID, 3, NULL), 1, "3 answered");
 	return TEST_SUCCESS;
 }
 
@@ -953,15 +955,14 @@ static int
 test_iopf_drain_no_resolve(void)
 {
 	struct sva_iopf_bond_conf bc = { .event_cb = event_cb };
-	struct sva_iopf_bond *cb = sva_iopf_bond_add(T.iopf, T.dev, 8, &bc);
 	uint32_t code = 0;
 
-	TEST_ASSERT_NOT_NULL(cb, "bond");
+	T.extra = sva_iopf_bond_add(T.iopf, T.dev, 8, &bc);
+	TEST_ASSERT_NOT_NULL(T.extra, "bond");
 	syn_pr(T.iommu, RID, 8, 1, A(0), RW, 1);     /* live bond */
 	syn_pr(T.iommu, RID, 77, 2, A(1), RW, 1);    /* no bond */
 	syn_event(T.iommu, RID, 8, 0x1234000);
 	TEST_ASSERT_SUCCESS(sva_iopf_drain(T.iopf, 16), "drained");
-	TEST_ASSERT_EQUAL(T.syn->drains, 1, "fenced first");
 	TEST_ASSERT_EQUAL(T.syn->prq_head, T.syn->prq_tail, "read to empty");
 	TEST_ASSERT_EQUAL(syn_responses_for(T.iommu, 77, 2, &code), 1, "no bond: answered");
 	TEST_ASSERT_EQUAL(code, SVA_PAGE_RESP_INVALID, "Invalid");
@@ -973,7 +974,7 @@ test_iopf_drain_no_resolve(void)
 	TEST_ASSERT_EQUAL(code, SVA_PAGE_RESP_SUCCESS, "Success");
 	TEST_ASSERT_EQUAL(test_page_state(T.buf), TEST_PAGE_WRITTEN, "resolved by the poller");
 	TEST_ASSERT_EQUAL(T.events, 1, "the event delivered by the poller");
-	sva_iopf_bond_remove(cb);
+	TEST_ASSERT_EQUAL(T.syn->drains, 1, "item 18: the drain fenced first");
 	return TEST_SUCCESS;
 }
 
