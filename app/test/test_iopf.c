@@ -40,6 +40,7 @@ static struct {
 	size_t len;
 	unsigned int events;
 	struct sva_fault last_event;
+	struct sva_iopf_bond *extra; /* a case's own bond, removed by teardown */
 } T;
 
 static unsigned int iommu_counter;
@@ -80,6 +81,7 @@ setup(void)
 static void
 teardown(void)
 {
+	sva_iopf_bond_remove(T.extra);
 	sva_iopf_bond_remove(T.bond);
 	if (T.iopf != NULL && sva_iopf_destroy(T.iopf) != 0)
 		printf("    teardown: iopf destroy failed\n");
@@ -346,9 +348,13 @@ test_iopf_overflow_incomplete(void)
 	return TEST_SUCCESS;
 }
 
+/* item 5: a group past its deadline is discarded unanswered; its late LAST is answered
+ * Invalid (R_INCOMPLETE) exactly once, never Success for pages never populated. */
 static int
 test_iopf_group_deadline(void)
 {
+	uint32_t code = 0;
+
 	syn_pr(T.iommu, RID, PASID, 21, A(0), RD, 0);
 	TEST_ASSERT_EQUAL(poll_all(), 1, "open");
 	TEST_ASSERT_SUCCESS(sva_iopf_deadlines_set(T.iopf, 1000, 0, SVA_PAGE_RESP_INVALID), "set");
@@ -358,8 +364,22 @@ test_iopf_group_deadline(void)
 	TEST_ASSERT_EQUAL(S.timeouts, 1, "discarded at the deadline");
 	TEST_ASSERT_EQUAL(T.syn->nresp, 0, "a group without LAST gets no response");
 	syn_pr(T.iommu, RID, PASID, 21, A(1), RD, 1);
+	syn_pr(T.iommu, RID, PASID, 22, A(2), RD, 1);  /* another group: unaffected */
 	poll_all();
-	TEST_ASSERT_EQUAL(T.syn->nresp, 1, "a later LAST is a new group");
+	TEST_ASSERT_EQUAL(syn_responses_for(T.iommu, PASID, 21, &code), 1, "the late LAST once");
+	TEST_ASSERT_EQUAL(code, SVA_PAGE_RESP_INVALID, "its first page is gone: never Success");
+	TEST_ASSERT_EQUAL(syn_responses_for(T.iommu, PASID, 22, &code), 1, "22 once");
+	TEST_ASSERT_EQUAL(code, SVA_PAGE_RESP_SUCCESS, "22 whole");
+	TEST_ASSERT_EQUAL(test_page_state(T.buf + 0 * PG), TEST_PAGE_ABSENT, "page 0 never populated");
+	TEST_ASSERT_EQUAL(test_page_state(T.buf + 1 * PG), TEST_PAGE_ABSENT, "the LAST's page neither");
+	TEST_ASSERT_SUCCESS(bond_stats(), "stats");
+	TEST_ASSERT_EQUAL(S.invalid[SVA_IOPF_R_INCOMPLETE], 1, "reason");
+	TEST_ASSERT_EQUAL(S.resp_success, 1, "22 only");
+	/* answered once: the same index again is a new group */
+	syn_pr(T.iommu, RID, PASID, 21, A(3), RD, 1);
+	poll_all();
+	TEST_ASSERT_EQUAL(syn_responses_for(T.iommu, PASID, 21, &code), 2, "a new group");
+	TEST_ASSERT_EQUAL(code, SVA_PAGE_RESP_SUCCESS, "whole, Success");
 	return TEST_SUCCESS;
 }
 
@@ -488,40 +508,51 @@ test_iopf_auto_invalid_and_events(void)
 	return TEST_SUCCESS;
 }
 
+/* item 3: a removed bond's partial group is discarded, never answered; its LAST, when
+ * it comes, is answered exactly once (Invalid: unknown PASID). A flush answers closed
+ * groups only: a live bond's partial group stays, and its LAST is answered once. */
 static int
 test_iopf_bond_remove_answers(void)
 {
 	struct sva_iopf_bond_conf bc = { 0 };
-	struct sva_iopf_bond *other = sva_iopf_bond_add(T.iopf, T.dev, 6, &bc);
 	uint32_t code = 0;
 
-	TEST_ASSERT_NOT_NULL(other, "bond");
+	T.extra = sva_iopf_bond_add(T.iopf, T.dev, 6, &bc);
+	TEST_ASSERT_NOT_NULL(T.extra, "bond");
 	syn_pr(T.iommu, RID, PASID, 31, A(0), RD, 0);   /* open */
 	syn_pr(T.iommu, RID, 6, 32, A(1), RD, 0);       /* open, other bond */
 	poll_all();
 	TEST_ASSERT_EQUAL(T.syn->nresp, 0, "none yet");
 	sva_iopf_bond_remove(T.bond);
 	T.bond = NULL;
-	TEST_ASSERT_EQUAL(T.syn->nresp, 1, "the removed bond's open group answered");
-	TEST_ASSERT_EQUAL(syn_responses_for(T.iommu, PASID, 31, &code), 1, "31");
-	TEST_ASSERT_EQUAL(code, SVA_PAGE_RESP_INVALID, "Invalid");
-	syn_pr(T.iommu, RID, PASID, 33, A(2), RD, 1);   /* stale request after removal */
+	TEST_ASSERT_EQUAL(T.syn->nresp, 0, "a partial group is discarded, not answered");
+	TEST_ASSERT_SUCCESS(iommu_stats(), "stats");
+	TEST_ASSERT_EQUAL(S.partial_discarded, 1, "counted");
+	syn_pr(T.iommu, RID, PASID, 31, A(2), RD, 1);   /* its LAST after removal */
+	syn_pr(T.iommu, RID, PASID, 33, A(3), RD, 1);   /* stale request after removal */
 	poll_all();
+	TEST_ASSERT_EQUAL(syn_responses_for(T.iommu, PASID, 31, &code), 1, "31's LAST once");
+	TEST_ASSERT_EQUAL(code, SVA_PAGE_RESP_INVALID, "unknown PASID now");
 	TEST_ASSERT_EQUAL(syn_responses_for(T.iommu, PASID, 33, &code), 1, "33");
 	TEST_ASSERT_EQUAL(code, SVA_PAGE_RESP_INVALID, "unknown PASID now");
-	TEST_ASSERT_EQUAL(test_page_state(T.buf + 2 * PG), TEST_PAGE_ABSENT, "never resolved");
+	for (unsigned int p = 0; p < 4; p++)
+		TEST_ASSERT_EQUAL(test_page_state(T.buf + p * PG), TEST_PAGE_ABSENT, "page %u never resolved", p);
 	TEST_ASSERT_SUCCESS(iommu_stats(), "stats");
-	TEST_ASSERT_EQUAL(S.invalid[SVA_IOPF_R_UNBINDING], 1, "retired bond counted");
-	TEST_ASSERT_EQUAL(S.invalid[SVA_IOPF_R_UNKNOWN_PASID], 1, "stale");
-	/* flush: the other bond's open group and a queued group */
-	syn_pr(T.iommu, RID, 6, 34, A(3), RD, 1);
-	TEST_ASSERT_EQUAL(sva_iopf_flush(T.iopf, 16), 2, "two answered");
-	TEST_ASSERT_EQUAL(syn_responses_for(T.iommu, 6, 32, &code), 1, "32");
-	TEST_ASSERT_EQUAL(code, SVA_PAGE_RESP_INVALID, "Invalid");
+	TEST_ASSERT_EQUAL(S.invalid[SVA_IOPF_R_UNBINDING], 0, "nothing answered for the removal");
+	TEST_ASSERT_EQUAL(S.invalid[SVA_IOPF_R_UNKNOWN_PASID], 2, "stale");
+	/* flush: a queued closed group of the other bond is answered, its partial group 32
+	 * is not; 32's LAST later is answered once, by the rules */
+	syn_pr(T.iommu, RID, 6, 34, A(4), RD, 1);
+	TEST_ASSERT_EQUAL(sva_iopf_flush(T.iopf, 16), 1, "one answered");
 	TEST_ASSERT_EQUAL(syn_responses_for(T.iommu, 6, 34, &code), 1, "34");
 	TEST_ASSERT_EQUAL(code, SVA_PAGE_RESP_INVALID, "Invalid");
-	TEST_ASSERT_EQUAL(test_page_state(T.buf + 3 * PG), TEST_PAGE_ABSENT, "flush never resolves");
-	sva_iopf_bond_remove(other);
+	TEST_ASSERT_EQUAL(syn_responses_for(T.iommu, 6, 32, NULL), 0, "32 is partial: kept");
+	TEST_ASSERT_EQUAL(test_page_state(T.buf + 4 * PG), TEST_PAGE_ABSENT, "flush never resolves");
+	syn_pr(T.iommu, RID, 6, 32, A(5), RD, 1);
+	poll_all();
+	TEST_ASSERT_EQUAL(syn_responses_for(T.iommu, 6, 32, &code), 1, "32 answered once");
+	TEST_ASSERT_EQUAL(code, SVA_PAGE_RESP_SUCCESS, "whole: Success");
+	TEST_ASSERT_EQUAL(test_page_state(T.buf + 1 * PG), TEST_PAGE_SHARED, "its first page");
 	return TEST_SUCCESS;
 }
 
@@ -533,7 +564,8 @@ test_iopf_response_backpressure(void)
 		syn_pr(T.iommu, RID, PASID, g, A(g), RD, 1);
 	TEST_ASSERT_EQUAL(sva_iopf_poll(T.iommu, 32), 5, "read");
 	TEST_ASSERT_EQUAL(T.syn->nresp, 2, "queue took 2");
-	TEST_ASSERT_EQUAL(sva_iopf_poll(T.iommu, 32), 0, "pending first, nothing new read");
+	/* item 1: kept responses written count as work: never "nothing to do" */
+	TEST_ASSERT_EQUAL(sva_iopf_poll(T.iommu, 32), 2, "2 kept written, nothing new read");
 	TEST_ASSERT_EQUAL(T.syn->nresp, 4, "2 more");
 	T.syn->resp_limit = 0;
 	poll_all();
@@ -734,6 +766,218 @@ test_iopf_thp(void)
 	return TEST_SUCCESS;
 }
 
+/* item 8: Last=1, Read=0, Write=0 is a stop marker only with a PASID; without one it
+ * is a request, answered by the rules (here: the RID bond, R_MALFORMED). */
+static int
+test_iopf_stop_marker_needs_pasid(void)
+{
+	struct sva_iopf_bond_conf bc = { .flags = SVA_IOPF_BOND_RID };
+	uint32_t code = 0;
+
+	T.extra = sva_iopf_bond_add(T.iopf, T.dev, 0, &bc);
+	TEST_ASSERT_NOT_NULL(T.extra, "RID bond");
+	syn_pr(T.iommu, RID, PASID, 3, 0, 0, 1);                               /* marker */
+	syn_pr_flags(T.iommu, RID, SVA_FAULT_PR_LAST_PAGE, 0, 4, A(1), 0, 0);   /* request */
+	syn_pr_flags(T.iommu, 0x20, SVA_FAULT_PR_LAST_PAGE, 0, 5, A(2), 0, 0);  /* no bond */
+	TEST_ASSERT_EQUAL(poll_all(), 3, "records");
+	TEST_ASSERT_EQUAL(T.syn->nresp, 2, "the two requests without PASID answered");
+	TEST_ASSERT_EQUAL(syn_responses_for(T.iommu, 0, 4, &code), 1, "4 once");
+	TEST_ASSERT_EQUAL(code, SVA_PAGE_RESP_INVALID, "neither read nor write: Invalid");
+	TEST_ASSERT_EQUAL(syn_responses_for(T.iommu, 0, 5, &code), 1, "5 once");
+	TEST_ASSERT_EQUAL(code, SVA_PAGE_RESP_INVALID, "no RID bond: Invalid");
+	TEST_ASSERT_EQUAL(syn_responses_for(T.iommu, PASID, 3, NULL), 0, "the marker is not");
+	TEST_ASSERT_EQUAL(test_page_state(T.buf + PG), TEST_PAGE_ABSENT, "nothing resolved");
+	TEST_ASSERT_SUCCESS(iommu_stats(), "stats");
+	TEST_ASSERT_EQUAL(S.stop_markers, 1, "one marker");
+	TEST_ASSERT_EQUAL(S.invalid[SVA_IOPF_R_MALFORMED], 1, "R_MALFORMED");
+	TEST_ASSERT_EQUAL(S.invalid[SVA_IOPF_R_UNKNOWN_PASID], 1, "no bond");
+	return TEST_SUCCESS;
+}
+
+/* item 4: a duplicated LAST of a group waiting deferred, read in a later burst, is
+ * dropped: the group is answered exactly once. */
+static int
+test_iopf_dup_last_deferred(void)
+{
+	for (unsigned int g = 0; g < 24; g++)
+		syn_pr(T.iommu, RID, PASID, g, A(g), RD, 1);
+	TEST_ASSERT_EQUAL(sva_iopf_poll(T.iommu, 24), 24, "one burst of 24");
+	TEST_ASSERT_EQUAL(T.syn->nresp, 8, "8 answered, 16 deferred");
+	syn_pr(T.iommu, RID, PASID, 20, A(20), RD, 1);  /* 20 is deferred: a duplicate */
+	poll_all();
+	for (unsigned int g = 0; g < 24; g++)
+		TEST_ASSERT_EQUAL(syn_responses_for(T.iommu, PASID, g, NULL), 1, "group %u once", g);
+	TEST_ASSERT_EQUAL(T.syn->nresp, 24, "24 responses");
+	TEST_ASSERT_SUCCESS(iommu_stats(), "stats");
+	TEST_ASSERT_EQUAL(S.dup_groups, 1, "the duplicate counted");
+	return TEST_SUCCESS;
+}
+
+/* item 6: responses are never dropped: 240 deferred groups answered at bond removal
+ * while the queue refuses everything are all kept, and written once it takes them. */
+static int
+test_iopf_never_drop(void)
+{
+	struct sva_iopf_bond_conf bc = { 0 };
+
+	for (unsigned int g = 0; g < 320; g++)
+		syn_pr(T.iommu, RID, PASID, g, A(g % 64), RD, 1);
+	for (unsigned int i = 0; i < 10; i++)
+		TEST_ASSERT_EQUAL(sva_iopf_poll(T.iommu, 32), i == 0 ? 32 : 40, "poll %u", i);
+	TEST_ASSERT_EQUAL(T.syn->nresp, 80, "8 per burst");
+	T.syn->resp_ret = -EAGAIN;
+	sva_iopf_bond_remove(T.bond);
+	T.bond = NULL;
+	TEST_ASSERT_EQUAL(T.syn->nresp, 80, "the queue takes nothing");
+	T.syn->resp_ret = 0;
+	poll_all();
+	TEST_ASSERT_EQUAL(T.syn->nresp, 320, "every group answered");
+	for (unsigned int g = 0; g < 320; g++)
+		TEST_ASSERT_EQUAL(syn_responses_for(T.iommu, PASID, g, NULL), 1, "group %u once", g);
+	TEST_ASSERT_SUCCESS(iommu_stats(), "stats");
+	TEST_ASSERT_EQUAL(S.resp_dropped, 0, "none dropped");
+	TEST_ASSERT_EQUAL(S.invalid[SVA_IOPF_R_UNBINDING], 240, "the removed bond's 240");
+	TEST_ASSERT_EQUAL(S.invalid[SVA_IOPF_R_UNKNOWN_PASID], 0, "all read before");
+	T.bond = sva_iopf_bond_add(T.iopf, T.dev, PASID, &bc);
+	TEST_ASSERT_NOT_NULL(T.bond, "bond again");
+	return TEST_SUCCESS;
+}
+
+/* item 6: destroy writes the kept responses instead of freeing them. */
+static int
+test_iopf_destroy_writes_kept(void)
+{
+	T.syn->resp_ret = -EAGAIN;
+	syn_pr(T.iommu, RID, PASID, 1, A(0), RD, 1);
+	syn_pr(T.iommu, RID, PASID, 2, A(1), RD, 1);
+	poll_all();
+	TEST_ASSERT_EQUAL(T.syn->nresp, 0, "answered, kept");
+	sva_iopf_bond_remove(T.bond);
+	T.bond = NULL;
+	T.syn->resp_ret = 0;
+	TEST_ASSERT_SUCCESS(sva_iopf_destroy(T.iopf), "destroy");
+	T.iopf = NULL;
+	TEST_ASSERT_EQUAL(T.syn->nresp, 2, "both written by destroy");
+	TEST_ASSERT_EQUAL(syn_responses_for(T.iommu, PASID, 1, NULL), 1, "1 once");
+	TEST_ASSERT_EQUAL(syn_responses_for(T.iommu, PASID, 2, NULL), 1, "2 once");
+	return TEST_SUCCESS;
+}
+
+/* item 7: a lost key (table full) dies with its bond and expires: a later legitimate
+ * group with the same (dev, PASID, PRG) is answered Success. */
+static int
+test_iopf_lost_keys_die(void)
+{
+	struct sva_iopf_bond_conf bc = { 0 };
+	uint32_t code = 0;
+
+	for (unsigned int g = 0; g < 16; g++)
+		syn_pr(T.iommu, RID, PASID, g, A(g), RD, 0);
+	syn_pr(T.iommu, RID, PASID, 16, A(16), RD, 0);  /* no room: lost */
+	TEST_ASSERT_EQUAL(poll_all(), 17, "read");
+	sva_iopf_bond_remove(T.bond);
+	T.bond = sva_iopf_bond_add(T.iopf, T.dev, PASID, &bc);
+	TEST_ASSERT_NOT_NULL(T.bond, "a new bond on the PASID");
+	syn_pr(T.iommu, RID, PASID, 16, A(20), RD, 1);
+	poll_all();
+	TEST_ASSERT_EQUAL(syn_responses_for(T.iommu, PASID, 16, &code), 1, "once");
+	TEST_ASSERT_EQUAL(code, SVA_PAGE_RESP_SUCCESS, "the old bond's lost key died with it");
+	/* expiry: lost again, then older than the deadline */
+	for (unsigned int g = 0; g < 16; g++)
+		syn_pr(T.iommu, RID, PASID, 100 + g, A(g), RD, 0);
+	syn_pr(T.iommu, RID, PASID, 17, A(17), RD, 0);  /* lost */
+	TEST_ASSERT_EQUAL(poll_all(), 17, "read");
+	TEST_ASSERT_SUCCESS(sva_iopf_deadlines_set(T.iopf, 1000, 0, SVA_PAGE_RESP_INVALID), "set");
+	rte_delay_us_sleep(5000);
+	poll_all();   /* the 16 open groups expire (their keys lost now), 17's key expires */
+	syn_pr(T.iommu, RID, PASID, 17, A(21), RD, 1);
+	syn_pr(T.iommu, RID, PASID, 100, A(22), RD, 1); /* lost at its deadline just now */
+	poll_all();
+	TEST_ASSERT_EQUAL(syn_responses_for(T.iommu, PASID, 17, &code), 1, "17 once");
+	TEST_ASSERT_EQUAL(code, SVA_PAGE_RESP_SUCCESS, "its lost key expired");
+	TEST_ASSERT_EQUAL(syn_responses_for(T.iommu, PASID, 100, &code), 1, "100 once");
+	TEST_ASSERT_EQUAL(code, SVA_PAGE_RESP_INVALID, "a fresh lost key still holds");
+	return TEST_SUCCESS;
+}
+
+/* item 2: a stale partial group left in the queue by a removed bond, read by the drain,
+ * never merges into the next owner's group with the same PRG index. */
+static int
+test_iopf_stale_partial_no_merge(void)
+{
+	struct sva_iopf_bond_conf bc = { 0 };
+	uint32_t code = 0;
+
+	syn_pr(T.iommu, RID, PASID, 9, A(40), RW, 0);  /* the old owner's, unread */
+	sva_iopf_bond_remove(T.bond);
+	TEST_ASSERT_SUCCESS(sva_iopf_drain(T.iopf, 16), "drained");
+	T.bond = sva_iopf_bond_add(T.iopf, T.dev, PASID, &bc);
+	TEST_ASSERT_NOT_NULL(T.bond, "the new owner");
+	syn_pr(T.iommu, RID, PASID, 9, A(41), RW, 1);  /* the new owner's group 9 */
+	poll_all();
+	TEST_ASSERT_EQUAL(syn_responses_for(T.iommu, PASID, 9, &code), 1, "once");
+	TEST_ASSERT_EQUAL(code, SVA_PAGE_RESP_SUCCESS, "Success");
+	TEST_ASSERT_EQUAL(test_page_state(T.buf + 41 * PG), TEST_PAGE_WRITTEN, "its own page");
+	TEST_ASSERT_EQUAL(test_page_state(T.buf + 40 * PG), TEST_PAGE_ABSENT,
+		"the old owner's page never populated for the new one");
+	TEST_ASSERT_SUCCESS(bond_stats(), "stats");
+	TEST_ASSERT_EQUAL(S.page_reqs, 1, "one request is the new owner's");
+	return TEST_SUCCESS;
+}
+
+/* item 14: a response write refused for good does not stall the iommu: counted,
+ * logged, the poller goes on, and the next drain says -EIO. */
+static int
+test_iopf_resp_error(void)
+{
+	T.syn->resp_ret = -EIO;  /* for good */
+	syn_pr(T.iommu, RID, PASID, 1, A(0), RD, 1);
+	TEST_ASSERT_EQUAL(poll_all(), 1, "read");
+	syn_pr(T.iommu, RID, PASID, 2, A(1), RD, 1);
+	TEST_ASSERT_EQUAL(poll_all(), 1, "not stalled: the next request is read");
+	TEST_ASSERT_RET(sva_iopf_drain(T.iopf, 16), -EIO);
+	TEST_ASSERT_SUCCESS(sva_iopf_drain(T.iopf, 16), "said once");
+	TEST_ASSERT_SUCCESS(iommu_stats(), "stats");
+	TEST_ASSERT_EQUAL(S.resp_errors, 2, "both counted");
+	TEST_ASSERT_EQUAL(S.resp_queue_full, 0, "not kept");
+	T.syn->resp_ret = 0;
+	syn_pr(T.iommu, RID, PASID, 3, A(2), RD, 1);
+	TEST_ASSERT_EQUAL(poll_all(), 1, "read");
+	TEST_ASSERT_EQUAL(T.syn->nresp, 1, "only 3 was ever written");
+	TEST_ASSERT_EQUAL(syn_responses_for(T.iommu, PASID, 3, NULL), 1, "3 answered");
+	return TEST_SUCCESS;
+}
+
+/* item 15: a drain (control thread) resolves nothing and calls no callback: a live
+ * bond's group is kept for the poller, the event stays queued; a group of no bond is
+ * answered at once. Item 18: the drain asks the driver for its fence first. */
+static int
+test_iopf_drain_no_resolve(void)
+{
+	struct sva_iopf_bond_conf bc = { .event_cb = event_cb };
+	uint32_t code = 0;
+
+	T.extra = sva_iopf_bond_add(T.iopf, T.dev, 8, &bc);
+	TEST_ASSERT_NOT_NULL(T.extra, "bond");
+	syn_pr(T.iommu, RID, 8, 1, A(0), RW, 1);     /* live bond */
+	syn_pr(T.iommu, RID, 77, 2, A(1), RW, 1);    /* no bond */
+	syn_event(T.iommu, RID, 8, 0x1234000);
+	TEST_ASSERT_SUCCESS(sva_iopf_drain(T.iopf, 16), "drained");
+	TEST_ASSERT_EQUAL(T.syn->prq_head, T.syn->prq_tail, "read to empty");
+	TEST_ASSERT_EQUAL(syn_responses_for(T.iommu, 77, 2, &code), 1, "no bond: answered");
+	TEST_ASSERT_EQUAL(code, SVA_PAGE_RESP_INVALID, "Invalid");
+	TEST_ASSERT_EQUAL(syn_responses_for(T.iommu, 8, 1, NULL), 0, "live: kept for the poller");
+	TEST_ASSERT_EQUAL(test_page_state(T.buf), TEST_PAGE_ABSENT, "nothing populated by the drain");
+	TEST_ASSERT_EQUAL(T.events, 0, "no callback on the control thread");
+	poll_all();
+	TEST_ASSERT_EQUAL(syn_responses_for(T.iommu, 8, 1, &code), 1, "the poller answers it");
+	TEST_ASSERT_EQUAL(code, SVA_PAGE_RESP_SUCCESS, "Success");
+	TEST_ASSERT_EQUAL(test_page_state(T.buf), TEST_PAGE_WRITTEN, "resolved by the poller");
+	TEST_ASSERT_EQUAL(T.events, 1, "the event delivered by the poller");
+	TEST_ASSERT_EQUAL(T.syn->drains, 1, "item 18: the drain fenced first");
+	return TEST_SUCCESS;
+}
+
 static struct sva_test_suite iopf_suite = {
 	.name = "iopf",
 	.cases = {
@@ -757,6 +1001,14 @@ static struct sva_test_suite iopf_suite = {
 		SVA_TEST_CASE_ST(setup, teardown, test_iopf_latency_and_reset),
 		SVA_TEST_CASE_ST(setup_small, teardown, test_iopf_table_full),
 		SVA_TEST_CASE_ST(setup, teardown, test_iopf_thp),
+		SVA_TEST_CASE_ST(setup, teardown, test_iopf_stop_marker_needs_pasid),
+		SVA_TEST_CASE_ST(setup_fair, teardown, test_iopf_dup_last_deferred),
+		SVA_TEST_CASE_ST(setup_fair, teardown, test_iopf_never_drop),
+		SVA_TEST_CASE_ST(setup, teardown, test_iopf_destroy_writes_kept),
+		SVA_TEST_CASE_ST(setup_small, teardown, test_iopf_lost_keys_die),
+		SVA_TEST_CASE_ST(setup, teardown, test_iopf_stale_partial_no_merge),
+		SVA_TEST_CASE_ST(setup, teardown, test_iopf_resp_error),
+		SVA_TEST_CASE_ST(setup, teardown, test_iopf_drain_no_resolve),
 		SVA_TEST_CASES_END(),
 	},
 };

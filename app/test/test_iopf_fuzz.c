@@ -190,7 +190,8 @@ new_group(unsigned int *next_grpid)
 static bool
 last_is_stop_marker(const struct fz_group *g)
 {
-	return !(g->perm[g->npages - 1] & RW);
+	/* PCIe: a stop marker carries a PASID; without one it is a request (answered) */
+	return !(g->perm[g->npages - 1] & RW) && streams[g->stream].pasid_valid;
 }
 
 static void
@@ -334,10 +335,10 @@ check_group(const struct fz_group *g, unsigned int idx, unsigned int *success)
 		return TEST_SUCCESS;
 	}
 	if (!closed) {
-		/* open at the end (no LAST, or a stop marker for LAST): flush answers it */
-		TEST_ASSERT_EQUAL(g->answers, 1, "open group %u (stream %u, prg %u): answers",
+		/* open at the end (no LAST, or a stop marker for LAST): a partial group is
+		 * never answered, flush or not (sva_iopf.h) */
+		TEST_ASSERT_EQUAL(g->answers, 0, "open group %u (stream %u, prg %u): answers",
 			idx, g->stream, g->grpid);
-		TEST_ASSERT_EQUAL(g->code, SVA_PAGE_RESP_INVALID, "open group %u answered", idx);
 		return TEST_SUCCESS;
 	}
 	TEST_ASSERT(g->answers >= 1 && g->answers <= (g->dup_last ? 2 : 1),

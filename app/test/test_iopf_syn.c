@@ -85,6 +85,8 @@ syn_prq_read(struct sva_iommu *iommu, struct sva_fault *faults, uint16_t n)
 	struct syn_iommu *s = sva_iommu_priv(iommu);
 	uint16_t i = 0;
 
+	if (s->on_prq_read != NULL)
+		s->on_prq_read(iommu);
 	while (i < n && s->prq_head != s->prq_tail)
 		faults[i++] = s->prq[s->prq_head++ % SYN_QLEN];
 	return i;
@@ -107,12 +109,21 @@ syn_page_response(struct sva_iommu *iommu, const struct sva_page_response *resp,
 	struct syn_iommu *s = sva_iommu_priv(iommu);
 	uint16_t take = n;
 
+	if (s->resp_ret != 0)
+		return s->resp_ret;
 	if (s->resp_limit != 0 && take > s->resp_limit)
 		take = (uint16_t)s->resp_limit;
 	for (uint16_t i = 0; i < take && s->nresp < SYN_QLEN; i++)
 		s->resp[s->nresp++] = resp[i];
 	s->doorbells++;
 	return take;
+}
+
+static int
+syn_prq_drain(struct sva_iommu *iommu)
+{
+	syn_of(iommu)->drains++;
+	return 0;
 }
 
 static int
@@ -160,6 +171,7 @@ static const struct sva_iommu_driver syn_driver = {
 	.prq_read = syn_prq_read,
 	.evtq_read = syn_evtq_read,
 	.page_response = syn_page_response,
+	.prq_drain = syn_prq_drain,
 	.iotlb_inval = syn_iotlb_inval,
 	.range_resolved = syn_range_resolved,
 };

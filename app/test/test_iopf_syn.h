@@ -25,6 +25,9 @@ struct syn_iommu {
 	uint32_t resp_limit;   /* accept at most this many per call (0: all) */
 	uint32_t resolved_calls;
 	int resolved_ret;
+	int resp_ret;          /* non-zero: page_response takes nothing and returns it */
+	uint32_t drains;       /* prq_drain fences asked for */
+	void (*on_prq_read)(struct sva_iommu *iommu); /* called at each prq_read (NULL: none) */
 };
 
 /* Create "syn,name=NAME" with pasid_bits=16. */

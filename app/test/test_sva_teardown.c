@@ -2,10 +2,13 @@
 /*
  * sva_teardown_autotest: teardown with work in flight, on both emu models, and exact
  * versions on the synthetic driver:
- *  - unbind with groups in flight: every group answered (Invalid) before the PASID is
- *    freed; the device sees a partial completion, never a hang; later polls answer
- *    nothing more for it (a late response is a no-op);
- *  - poll service stop with groups in flight: answered Invalid; polling resumes;
+ *  - unbind with groups in flight: every closed group answered (Invalid) before the
+ *    PASID is freed, a partial group discarded and its late LAST answered once; the
+ *    device sees a partial completion, never a hang;
+ *  - poll service stop with groups in flight: left queued, answered by the next poller
+ *    (Success), never refused because polling paused;
+ *  - unbind under response back-pressure: the PASID is not reused until the drain
+ *    completed; unbind racing sva_poll_release();
  *  - a freed and reused PASID receiving stale requests: they are answered Invalid by
  *    the drain hook before the number is handed out again, never resolved into the
  *    new owner's bond.
@@ -109,19 +112,20 @@ test_unbind_partial_group_syn(void)
 	syn_pr(ST.iommu, 0x10, pasid, 41, (uintptr_t)buf + PG, SVA_FAULT_PERM_WRITE, 1); /* queued */
 	TEST_ASSERT_EQUAL(s->nresp, 0, "nothing answered yet");
 	sva_t_unbind(b);
-	TEST_ASSERT_EQUAL(s->nresp, 2, "the partial group and the queued one");
-	TEST_ASSERT_EQUAL(syn_responses_for(ST.iommu, pasid, 40, &code), 1, "partial once");
-	TEST_ASSERT_EQUAL(code, SVA_PAGE_RESP_INVALID, "Invalid");
+	/* item 3: the partial group is discarded, never answered; the queued one is */
+	TEST_ASSERT_EQUAL(s->nresp, 1, "the queued group only");
+	TEST_ASSERT_EQUAL(syn_responses_for(ST.iommu, pasid, 40, NULL), 0, "partial: not answered");
 	TEST_ASSERT_EQUAL(syn_responses_for(ST.iommu, pasid, 41, &code), 1, "queued once");
 	TEST_ASSERT_EQUAL(code, SVA_PAGE_RESP_INVALID, "Invalid");
 	TEST_ASSERT_EQUAL(test_page_present(buf) + test_page_present(buf + PG), 0, "nothing resolved");
 	/* the partial group's LAST arrives late: Invalid (unknown PASID), once */
 	syn_pr(ST.iommu, 0x10, pasid, 40, (uintptr_t)buf + 2 * PG, SVA_FAULT_PERM_WRITE, 1);
 	poll_syn();
-	TEST_ASSERT_EQUAL(syn_responses_for(ST.iommu, pasid, 40, &code), 2, "its LAST answered");
+	TEST_ASSERT_EQUAL(syn_responses_for(ST.iommu, pasid, 40, &code), 1, "its LAST answered once");
 	TEST_ASSERT_EQUAL(code, SVA_PAGE_RESP_INVALID, "Invalid");
 	poll_syn();
-	TEST_ASSERT_EQUAL(s->nresp, 3, "late polls answer nothing more");
+	TEST_ASSERT_EQUAL(s->nresp, 2, "late polls answer nothing more");
+	TEST_ASSERT_EQUAL(test_page_present(buf + 2 * PG), 0, "never resolved");
 	munmap(buf, 8 * PG);
 	sva_t_close();
 	return TEST_SUCCESS;
@@ -156,21 +160,25 @@ service_stop_one(const char *model)
 	TEST_ASSERT_SUCCESS(wait_outstanding(), "a group in flight");
 	TEST_ASSERT_SUCCESS(sva_poll_lcore_stop(ST.lcore), "stop");
 	ST.polling = false;
-	TEST_ASSERT_RET(sva_emu_wait(ST.dev, &c, SVA_T_WAIT_US), 0);
-	TEST_ASSERT_EQUAL(c.status, SVA_EMU_STATUS_PAGE_FAULT, "answered Invalid by the stop");
-	TEST_ASSERT_EQUAL(c.fault_addr, (uintptr_t)buf, "address");
-	TEST_ASSERT_EQUAL(test_page_present(buf), 0, "not resolved");
+	/* item 17: a live bond's request stays queued for the next poller */
 	k = sva_t_counters();
-	TEST_ASSERT_EQUAL(k.groups_outstanding, 0, "none outstanding");
-	TEST_ASSERT_EQUAL(k.resp_invalid, 1, "one Invalid");
-	TEST_ASSERT_EQUAL(k.resp_success, 1, "one Success before");
-	TEST_ASSERT_EQUAL(k.resp_duplicate + k.resp_unknown_group + k.resp_late, 0, "once each");
-	/* polling resumes */
+	TEST_ASSERT_EQUAL(k.groups_outstanding, 1, "still outstanding after the stop");
+	TEST_ASSERT_EQUAL(k.resp_invalid, 0, "not refused because polling paused");
+	TEST_ASSERT_EQUAL(test_page_present(buf), 0, "not resolved yet");
+	/* polling resumes: the waiting group is served */
 	TEST_ASSERT_SUCCESS(sva_t_poll_start(), "restart");
-	TEST_ASSERT_RET(sva_t_job(ST.dev, sva_bond_pasid(b), SVA_EMU_OP_FILL, 0, (uintptr_t)buf,
+	TEST_ASSERT_RET(sva_emu_wait(ST.dev, &c, SVA_T_WAIT_US), 0);
+	TEST_ASSERT_EQUAL(c.status, SVA_EMU_STATUS_SUCCESS, "served by the next poller");
+	TEST_ASSERT_EQUAL(test_page_present(buf), 1, "resolved");
+	TEST_ASSERT_RET(sva_t_job(ST.dev, sva_bond_pasid(b), SVA_EMU_OP_FILL, 0, (uintptr_t)buf + PG,
 		PG, &c), 0);
 	TEST_ASSERT_EQUAL(c.status, SVA_EMU_STATUS_SUCCESS, "served again");
 	sva_t_poll_stop();
+	k = sva_t_counters();
+	TEST_ASSERT_EQUAL(k.groups_outstanding, 0, "none outstanding");
+	TEST_ASSERT_EQUAL(k.resp_success, 3, "three Success");
+	TEST_ASSERT_EQUAL(k.resp_invalid + k.resp_duplicate + k.resp_unknown_group + k.resp_late, 0,
+		"once each, none refused");
 	sva_t_unbind(b);
 	munmap(buf, 4 * PG);
 	return TEST_SUCCESS;
@@ -244,6 +252,8 @@ reused_pasid_one(const char *model)
 	TEST_ASSERT_RET(submit_fill(a, old, PG, &ca), 0);
 	TEST_ASSERT_SUCCESS(wait_outstanding(), "A's group in flight");
 	sva_t_unbind(a);
+	/* item 18: the reuse path asked the model for its drain fence */
+	TEST_ASSERT_GREATER_EQ(sva_t_counters().prq_drains, 1, "PRQ drain fence at unbind");
 	b = sva_t_bind(&p);
 	TEST_ASSERT_NOT_NULL(b, "bind B");
 	TEST_ASSERT_EQUAL(sva_bond_pasid(b), 7, "reused");
@@ -264,6 +274,96 @@ reused_pasid_one(const char *model)
 }
 SVA_T_BOTH(reused_pasid)
 
+/* Item 1 (and 18): unbind under response back-pressure. A's kept response and its
+ * queued request hold the PASID back: B cannot get the number until the drain really
+ * completed (fence, queue read to empty, every kept response written); then A's stale
+ * request is answered Invalid, never resolved under B, and A's kept response is written
+ * before B's bond exists. */
+static int
+test_reuse_backpressure_syn(void)
+{
+	struct sva_bind_params p = { .pasid_min = 7, .pasid_max = 7 };
+	uint8_t *old = sva_t_map(4 * PG), *cur = sva_t_map(4 * PG);
+	struct sva_iopf_stats st;
+	struct sva_bond *a, *b;
+	struct syn_iommu *s;
+	uint32_t code = 0;
+
+	TEST_ASSERT(old != NULL && cur != NULL, "memory");
+	TEST_ASSERT_SUCCESS(sva_t_open(NULL, "", "rid=0x10"), "open");
+	s = syn_of(ST.iommu);
+	a = sva_t_bind(&p);
+	TEST_ASSERT_NOT_NULL(a, "bind A");
+	s->resp_ret = -EAGAIN;   /* the response queue takes nothing */
+	syn_pr(ST.iommu, 0x10, 7, 1, (uintptr_t)old, SVA_FAULT_PERM_WRITE, 1);
+	poll_syn();              /* A's group 1 resolved, its response kept */
+	syn_pr(ST.iommu, 0x10, 7, 2, (uintptr_t)old + PG, SVA_FAULT_PERM_WRITE, 1); /* queued */
+	sva_t_unbind(a);         /* the drain cannot complete: bounded wait, logged */
+	TEST_ASSERT_EQUAL(s->nresp, 0, "nothing written yet");
+	b = sva_t_bind(&p);
+	TEST_ASSERT_NULL(b, "PASID 7 is not reused before the drain completed");
+	TEST_ASSERT_EQUAL(rte_errno, ENOSPC, "none free in 7..7: freed, still draining");
+	s->resp_ret = 0;         /* the device takes responses again */
+	b = sva_t_bind(&p);
+	TEST_ASSERT_NOT_NULL(b, "bind B once drained");
+	TEST_ASSERT_EQUAL(sva_bond_pasid(b), 7, "the number is reused");
+	TEST_ASSERT_EQUAL(s->nresp, 2, "A's kept response and its stale request, before B");
+	TEST_ASSERT_EQUAL(syn_responses_for(ST.iommu, 7, 1, &code), 1, "A's group 1 once");
+	TEST_ASSERT_EQUAL(code, SVA_PAGE_RESP_SUCCESS, "as resolved for A");
+	TEST_ASSERT_EQUAL(syn_responses_for(ST.iommu, 7, 2, &code), 1, "A's group 2 once");
+	TEST_ASSERT_EQUAL(code, SVA_PAGE_RESP_INVALID, "stale: Invalid");
+	TEST_ASSERT_EQUAL(test_page_present(old + PG), 0, "never resolved under B");
+	TEST_ASSERT_SUCCESS(sva_stats_get(NULL, b, &st), "B's stats");
+	TEST_ASSERT_EQUAL(st.page_reqs, 0, "nothing of A's is B's");
+	/* B reuses PRG index 1: its own answer, the only one after A's */
+	syn_pr(ST.iommu, 0x10, 7, 1, (uintptr_t)cur, SVA_FAULT_PERM_WRITE, 1);
+	poll_syn();
+	TEST_ASSERT_EQUAL(syn_responses_for(ST.iommu, 7, 1, &code), 2, "A's and B's");
+	TEST_ASSERT_EQUAL(code, SVA_PAGE_RESP_SUCCESS, "B's Success");
+	TEST_ASSERT_EQUAL(s->nresp, 3, "nothing else");
+	TEST_ASSERT_GREATER_EQ(s->drains, 2, "item 18: fenced at unbind and at reuse");
+	sva_t_unbind(b);
+	munmap(old, 4 * PG);
+	munmap(cur, 4 * PG);
+	sva_t_close();
+	return TEST_SUCCESS;
+}
+
+/* Item 13: sva_poll_release() while an unbind drains is refused (-EBUSY): the bond
+ * counts on the fault path until the drain is over. */
+static volatile int in_drain, release_ret = 1;
+
+static void
+release_during_drain(struct sva_iommu *iommu)
+{
+	struct syn_iommu *s = syn_of(iommu);
+
+	s->on_prq_read = NULL;   /* once */
+	in_drain = 1;
+	release_ret = sva_poll_release(iommu);
+}
+
+static int
+test_unbind_vs_release_syn(void)
+{
+	struct sva_bond *b;
+	struct syn_iommu *s;
+
+	TEST_ASSERT_SUCCESS(sva_t_open(NULL, "", "rid=0x10"), "open");
+	s = syn_of(ST.iommu);
+	b = sva_t_bind(NULL);
+	TEST_ASSERT_NOT_NULL(b, "bind");
+	in_drain = 0;
+	release_ret = 1;
+	s->on_prq_read = release_during_drain;
+	sva_t_unbind(b);          /* its drain reads the queue: release runs there */
+	TEST_ASSERT_EQUAL(in_drain, 1, "the drain read the queue");
+	TEST_ASSERT_EQUAL(release_ret, -EBUSY, "release refused while the unbind drains");
+	TEST_ASSERT_SUCCESS(sva_poll_release(ST.iommu), "release after the unbind");
+	sva_t_close();
+	return TEST_SUCCESS;
+}
+
 static struct sva_test_suite sva_teardown_suite = {
 	.name = "sva_teardown",
 	.cases = {
@@ -272,6 +372,8 @@ static struct sva_test_suite sva_teardown_suite = {
 		SVA_TEST_CASE(service_stop),
 		SVA_TEST_CASE(test_reused_pasid_syn),
 		SVA_TEST_CASE(reused_pasid),
+		SVA_TEST_CASE(test_reuse_backpressure_syn),
+		SVA_TEST_CASE(test_unbind_vs_release_syn),
 		SVA_TEST_CASES_END(),
 	},
 };

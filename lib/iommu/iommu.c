@@ -244,6 +244,16 @@ sva_iommu_page_response(struct sva_iommu *iommu, const struct sva_page_response 
 }
 
 int
+sva_iommu_prq_drain(struct sva_iommu *iommu)
+{
+	if (iommu == NULL)
+		return -EINVAL;
+	if (iommu->drv->prq_drain == NULL)
+		return 0;
+	return iommu->drv->prq_drain(iommu);
+}
+
+int
 sva_iommu_iotlb_inval(struct sva_iommu *iommu, uint32_t pasid, uint64_t addr, uint64_t size)
 {
 	if (iommu == NULL)

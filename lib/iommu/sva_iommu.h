@@ -249,6 +249,17 @@ int sva_iommu_page_response(struct sva_iommu *iommu, const struct sva_page_respo
 		uint16_t n);
 
 /**
+ * Drain fence of the page request queue (control path): when it returns 0, every page
+ * request a device emitted before the call is in the queue (VT-d Page Drain, SMMUv3
+ * CMD_SYNC after PRI). lib/iopf calls it before a drain, so that a freed PASID is
+ * reused only after its last request was read.
+ *
+ * @return 0 (also when the driver needs no fence), -EINVAL (iommu NULL), or the
+ *   driver's negative errno.
+ */
+int sva_iommu_prq_drain(struct sva_iommu *iommu);
+
+/**
  * Invalidate cached translations of [addr, addr + size) for a PASID (size 0: all).
  *
  * @return 0, or -EINVAL (iommu NULL).

@@ -69,6 +69,17 @@ struct sva_iommu_driver {
 			uint32_t perm);
 	void (*unpin_range)(struct sva_dev *dev, uint32_t pasid, uint64_t addr, uint64_t len);
 
+	/**
+	 * Page request drain fence (optional; NULL: the hardware needs none, e.g. the
+	 * kernel drains at detach). Control path, called with the PASID already detached,
+	 * before its number is reused: when it returns 0, every page request a device
+	 * emitted before the call is in the page request queue (VT-d: an invalidation wait
+	 * descriptor with Page Drain set; SMMUv3: CMD_SYNC after the PRI), so that reading
+	 * the queue to empty afterwards reads the last of them.
+	 * @return 0, or a negative errno (logged by the driver).
+	 */
+	int (*prq_drain)(struct sva_iommu *iommu);
+
 	/** Optional (NULL: nothing to do). */
 	int (*range_resolved)(struct sva_iommu *iommu, struct sva_dev *dev, uint32_t pasid,
 			uint64_t addr, uint64_t len, uint32_t perm);

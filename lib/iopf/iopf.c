@@ -10,6 +10,7 @@
 #include <rte_errno.h>
 #include <rte_lcore.h>
 #include <rte_malloc.h>
+#include <rte_pause.h>
 #include <rte_ring.h>
 
 #include "iopf_pvt.h"
@@ -17,11 +18,15 @@
 
 RTE_LOG_REGISTER(sva_iopf_logtype, lib.sva.iopf, INFO);
 
-/* Registry: read lock-free by sva_iopf_poll(iommu, ...), changed under the lock. */
+/* Registry: read lock-free by sva_iopf_poll(iommu, ...), changed under the lock. A
+ * poller counts itself in `users` of the slot before it reads the iopf, and destroy
+ * waits for the slot's users after taking the iopf out, so a poller never uses an
+ * iopf that destroy freed. */
 static pthread_mutex_t registry_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct {
 	struct sva_iommu *iommu;
 	struct sva_iopf *iopf;
+	uint32_t users;
 } registry[IOPF_MAX_IOPFS];
 
 void
@@ -145,7 +150,9 @@ sva_iopf_create(struct sva_iommu *iommu, const struct sva_iopf_conf *conf)
 	f->pg = calloc(f->pg_cap, sizeof(*f->pg));
 	f->items = calloc(f->items_cap, sizeof(*f->items));
 	f->resp = calloc(f->cg_cap, sizeof(*f->resp));
-	f->resp_pending_cap = 2u * f->cg_cap;
+	/* a burst's responses and every deferred group: nothing is read while responses
+	 * are kept, so the kept list never holds more (write_responses()) */
+	f->resp_pending_cap = f->cg_cap + c.max_deferred;
 	f->resp_pending = calloc(f->resp_pending_cap, sizeof(*f->resp_pending));
 	if (iopf_groups_init(f) != 0 || f->defer == NULL || f->recs == NULL || f->cg == NULL ||
 			f->pg == NULL || f->items == NULL || f->resp == NULL ||
@@ -183,9 +190,13 @@ sva_iopf_create(struct sva_iommu *iommu, const struct sva_iopf_conf *conf)
 	return f;
 }
 
+#define IOPF_DESTROY_WAIT_US 100000
+
 int
 sva_iopf_destroy(struct sva_iopf *f)
 {
+	int kept, slot = -1;
+
 	if (f == NULL)
 		return -EINVAL;
 	pthread_mutex_lock(&registry_lock);
@@ -197,16 +208,26 @@ sva_iopf_destroy(struct sva_iopf *f)
 	}
 	for (int i = 0; i < IOPF_MAX_IOPFS; i++) {
 		if (registry[i].iopf == f) {
-			__atomic_store_n(&registry[i].iommu, NULL, __ATOMIC_RELEASE);
-			__atomic_store_n(&registry[i].iopf, NULL, __ATOMIC_RELEASE);
+			__atomic_store_n(&registry[i].iommu, NULL, __ATOMIC_SEQ_CST);
+			__atomic_store_n(&registry[i].iopf, NULL, __ATOMIC_SEQ_CST);
+			slot = i;
 		}
 	}
 	pthread_mutex_unlock(&registry_lock);
-	/* a poller that found it before it left the registry finishes first */
+	/* a poller that found it before it left the registry finishes first (one that
+	 * counts in later finds the slot empty, or another iopf) */
+	while (slot >= 0 && __atomic_load_n(&registry[slot].users, __ATOMIC_SEQ_CST) != 0)
+		rte_pause();
 	iopf_own(f);
 	iopf_answer_bond(f, NULL, SVA_IOPF_R_UNBINDING);
-	iopf_release(f);
-	iopf_own(f);
+	/* kept responses are written, not freed: the device waits for them */
+	kept = iopf_write_kept(f, IOPF_DESTROY_WAIT_US);
+	if (kept != 0) {
+		IOPF_STAT_ADD(f->st.resp_dropped, (uint64_t)kept);
+		IOPF_LOG(ERR, "%s: %d kept response(s) never written: the response queue still "
+			"refused them after %u ms (is the device gone?); its groups time out",
+			sva_iommu_name(f->iommu), kept, IOPF_DESTROY_WAIT_US / 1000);
+	}
 	iopf_release(f);
 	IOPF_LOG(INFO, "%s: fault path destroyed", sva_iommu_name(f->iommu));
 	iopf_free(f);
@@ -241,17 +262,24 @@ sva_iopf_iommu(const struct sva_iopf *f)
 int
 sva_iopf_poll(struct sva_iommu *iommu, unsigned int budget)
 {
-	struct sva_iopf *f = NULL;
-
-	for (int i = 0; i < IOPF_MAX_IOPFS; i++) {
-		if (__atomic_load_n(&registry[i].iommu, __ATOMIC_ACQUIRE) == iommu) {
-			f = __atomic_load_n(&registry[i].iopf, __ATOMIC_ACQUIRE);
-			break;
-		}
-	}
-	if (unlikely(f == NULL || iommu == NULL))
+	if (unlikely(iommu == NULL))
 		return -ENODEV;
-	return sva_iopf_poll_iopf(f, budget);
+	for (int i = 0; i < IOPF_MAX_IOPFS; i++) {
+		struct sva_iopf *f;
+		int ret = -ENODEV;
+
+		if (__atomic_load_n(&registry[i].iommu, __ATOMIC_ACQUIRE) != iommu)
+			continue;
+		/* count in, then look again: destroy either sees us or we see it gone */
+		__atomic_fetch_add(&registry[i].users, 1, __ATOMIC_SEQ_CST);
+		f = __atomic_load_n(&registry[i].iopf, __ATOMIC_SEQ_CST);
+		if (f != NULL && f->iommu == iommu &&
+				__atomic_load_n(&registry[i].iommu, __ATOMIC_SEQ_CST) == iommu)
+			ret = sva_iopf_poll_iopf(f, budget);
+		__atomic_fetch_sub(&registry[i].users, 1, __ATOMIC_RELEASE);
+		return ret;
+	}
+	return -ENODEV;
 }
 
 int
@@ -261,9 +289,12 @@ sva_iopf_drain_all(unsigned int max_reads)
 
 	/* the registry lock keeps every iopf alive while it is drained */
 	pthread_mutex_lock(&registry_lock);
-	for (int i = 0; i < IOPF_MAX_IOPFS; i++)
-		if (registry[i].iopf != NULL && sva_iopf_drain(registry[i].iopf, max_reads) == -EAGAIN)
-			ret = -EAGAIN;
+	for (int i = 0; i < IOPF_MAX_IOPFS; i++) {
+		int r = registry[i].iopf != NULL ? sva_iopf_drain(registry[i].iopf, max_reads) : 0;
+
+		if (r == -EAGAIN || (r < 0 && ret == 0))
+			ret = r;
+	}
 	pthread_mutex_unlock(&registry_lock);
 	return ret;
 }
@@ -433,6 +464,7 @@ sva_iopf_bond_add(struct sva_iopf *f, struct sva_dev *dev, uint32_t pasid,
 	if (slot == IOPF_NONE)
 		goto nospc;
 	b->slot = slot;
+	b->id = ++f->next_bond_id;
 	f->bonds[slot] = b;
 	f->nbonds++;
 	if (rid) {
@@ -471,7 +503,8 @@ sva_iopf_bond_remove(struct sva_iopf_bond *b)
 	pthread_mutex_lock(&f->ctl);
 	iopf_own(f);
 	b->state = IOPF_BOND_DYING;
-	/* answer its open and deferred groups while it can still be found */
+	/* answer its deferred (closed) groups while it can still be found; its partial
+	 * groups and lost keys are discarded unanswered */
 	iopf_answer_bond(f, b, SVA_IOPF_R_UNBINDING);
 	if (b->flags & SVA_IOPF_BOND_RID) {
 		for (uint32_t i = 0; i < f->nrid; i++) {

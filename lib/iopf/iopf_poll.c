@@ -154,6 +154,32 @@ defer_count(const struct sva_iopf *f)
 	return f->defer_tail - f->defer_head;
 }
 
+static inline uint32_t
+defer_hash(uint64_t key)
+{
+	return (uint32_t)((key * UINT64_C(0x9E3779B97F4A7C15)) >> 32) & (IOPF_DEFER_FILTER - 1);
+}
+
+/* Is a group of this key waiting in the deferred ring? (The counting filter makes the
+ * common answer, no, one load.) */
+static bool
+defer_has(const struct sva_iopf *f, uint64_t key)
+{
+	if (f->defer_keys[defer_hash(key)] == 0)
+		return false;
+	for (uint32_t i = f->defer_head; i != f->defer_tail; i++)
+		if (f->defer[i & f->defer_mask].key == key)
+			return true;
+	return false;
+}
+
+/* A deferred group leaves the ring for good (taken into a burst, or answered). */
+static inline void
+defer_gone(struct sva_iopf *f, const struct iopf_cgroup *cg)
+{
+	f->defer_keys[defer_hash(cg->key)]--;
+}
+
 /* Park a closed group: its pages go back into the pool as a list. */
 static bool
 defer_push(struct sva_iopf *f, struct iopf_cgroup *cg)
@@ -167,6 +193,7 @@ defer_push(struct sva_iopf *f, struct iopf_cgroup *cg)
 				f->pg[cg->first + i].perm, &tail);
 	f->defer[f->defer_tail++ & f->defer_mask] = *cg;
 	f->defer[(f->defer_tail - 1) & f->defer_mask].first = head;
+	f->defer_keys[defer_hash(cg->key)]++;
 	return true;
 }
 
@@ -206,6 +233,7 @@ take_deferred(struct sva_iopf *f)
 			f->defer[f->defer_tail++ & f->defer_mask] = cg; /* stays parked, in order */
 			continue;
 		}
+		defer_gone(f, &cg);
 		take_pages(f, &cg, head);
 		f->cg[f->ncg++] = cg;
 	}
@@ -228,19 +256,104 @@ overflow(struct sva_iopf *f)
 	}
 }
 
+/* How long a lost key lives: the open-group deadline, or 1 s without one. */
+static inline uint64_t
+lost_life(const struct sva_iopf *f)
+{
+	return f->group_timeout_cyc != 0 ? f->group_timeout_cyc : rte_get_tsc_hz();
+}
+
+/* A group that lost a request (table or pool full, deadline) is remembered, with its
+ * bond, in a small ring (the oldest forgotten first), so that its LAST is answered
+ * Invalid, never as if whole. */
+static void
+lost_add(struct sva_iopf *f, uint64_t key, uint64_t bond_id, uint64_t now)
+{
+	struct iopf_lost *l = &f->lost[f->lost_next++ % IOPF_LOST_KEYS];
+
+	if (l->key == 0)
+		f->nlost++;
+	l->key = key;
+	l->bond_id = bond_id;
+	l->when = now;
+}
+
+static inline void
+lost_clear(struct sva_iopf *f, uint32_t i)
+{
+	f->lost[i].key = 0;
+	f->nlost--;
+}
+
+/* The lost key of (key, bond), or -1; a lost key of another bond is stale: forgotten. */
+static int
+lost_find(struct sva_iopf *f, uint64_t key, uint64_t bond_id)
+{
+	for (uint32_t i = 0; i < IOPF_LOST_KEYS; i++) {
+		if (f->lost[i].key != key)
+			continue;
+		if (f->lost[i].bond_id == bond_id)
+			return (int)i;
+		lost_clear(f, i);
+		return -1;
+	}
+	return -1;
+}
+
+static void
+expire_lost(struct sva_iopf *f, uint64_t now)
+{
+	uint64_t life = lost_life(f);
+
+	for (uint32_t i = 0; i < IOPF_LOST_KEYS && f->nlost != 0; i++)
+		if (f->lost[i].key != 0 && now - f->lost[i].when > life)
+			lost_clear(f, i);
+}
+
+/* Forget the lost keys and discard the partial groups of a bond that goes. */
+void
+iopf_forget_bond(struct sva_iopf *f, uint64_t bond_id)
+{
+	uint32_t s, next;
+
+	for (uint32_t i = 0; i < IOPF_LOST_KEYS && f->nlost != 0; i++)
+		if (f->lost[i].key != 0 && (bond_id == 0 || f->lost[i].bond_id == bond_id))
+			lost_clear(f, i);
+	for (s = f->age_head; s != IOPF_NONE; s = next) {
+		struct iopf_group *g = &f->groups[s];
+
+		next = g->next;
+		if (bond_id != 0 && g->bond_id != bond_id)
+			continue;
+		IOPF_STAT_INC(f->st.partial_discarded);
+		IOPF_STAT_ADD(f->st.page_reqs, g->npages);
+		iopf_pool_free_list(f, g->head);
+		iopf_group_close(f, g);
+	}
+}
+
+static struct sva_iopf_bond *
+bond_by_id(const struct sva_iopf *f, uint64_t key, uint64_t bond_id)
+{
+	unsigned int reason;
+	struct sva_iopf_bond *b = iopf_bond_lookup(f, (uint32_t)(key >> 31) & 1,
+			(uint32_t)(key >> 32) & 0x7fffffff, (uint32_t)(key >> 9) & 0xfffff, &reason);
+
+	return b != NULL && b->id == bond_id ? b : NULL;
+}
+
+/* A group past its deadline is discarded; its key is remembered as lost, so that its
+ * LAST, should it still come, is answered Invalid (R_INCOMPLETE): its pages are gone. */
 static void
 expire_groups(struct sva_iopf *f, uint64_t now)
 {
 	while (f->age_head != IOPF_NONE) {
 		struct iopf_group *g = &f->groups[f->age_head];
 		struct sva_iopf_bond *bond;
-		unsigned int reason;
-		uint64_t k = g->key;
 
 		if (now - g->opened <= f->group_timeout_cyc)
 			break;
-		bond = iopf_bond_lookup(f, (uint32_t)(k >> 31) & 1, (uint32_t)(k >> 32) & 0x7fffffff,
-				(uint32_t)(k >> 9) & 0xfffff, &reason);
+		bond = bond_by_id(f, g->key, g->bond_id);
 		if (bond != NULL) {
 			IOPF_STAT_INC(bond->st.timeouts);
 			IOPF_STAT_ADD(bond->st.page_reqs, g->npages);
@@ -248,60 +361,58 @@ expire_groups(struct sva_iopf *f, uint64_t now)
 			IOPF_STAT_INC(f->st.timeouts);
 			IOPF_STAT_ADD(f->st.page_reqs, g->npages);
 		}
+		lost_add(f, g->key, g->bond_id, now);
 		iopf_pool_free_list(f, g->head);
 		iopf_group_close(f, g);
 	}
 }
 
-/* A group that lost a request because the open-group table was full is remembered
- * (in a small ring, the oldest forgotten first) so that its LAST is answered Invalid,
- * never as if whole. */
+/* Drop a partial group whose bond is not the one its new request belongs to. */
 static void
-lost_add(struct sva_iopf *f, uint64_t key)
+discard_stale(struct sva_iopf *f, struct iopf_group *g)
 {
-	uint64_t *slot = &f->lost[f->lost_next++ % IOPF_LOST_KEYS];
-
-	if (*slot == 0)
-		f->nlost++;
-	*slot = key;
+	IOPF_STAT_INC(f->st.partial_discarded);
+	IOPF_STAT_ADD(f->st.page_reqs, g->npages);
+	iopf_pool_free_list(f, g->head);
+	iopf_group_close(f, g);
 }
 
+/* A LAST for a group still in flight: closed in this burst or waiting deferred. (No
+ * record is read while responses are kept unwritten, so no group waits there.) */
 static bool
-lost_take(struct sva_iopf *f, uint64_t key, bool clear)
+in_flight(const struct sva_iopf *f, uint64_t key)
 {
-	for (uint32_t i = 0; i < IOPF_LOST_KEYS; i++) {
-		if (f->lost[i] == key) {
-			if (clear) {
-				f->lost[i] = 0;
-				f->nlost--;
-			}
+	for (uint32_t i = 0; i < f->ncg; i++)
+		if (f->cg[i].key == key)
 			return true;
-		}
-	}
-	return false;
+	return defer_count(f) != 0 && defer_has(f, key);
 }
 
 static void
 close_group(struct sva_iopf *f, const struct sva_fault_page_req *pr, uint32_t pasid,
-		struct iopf_group *g, uint64_t ts)
+		uint64_t key, struct iopf_group *g, uint64_t ts)
 {
 	struct iopf_cgroup *cg = &f->cg[f->ncg];
-	uint64_t key = iopf_key(pr->dev_id, pr->flags, pasid, pr->grpid);
+	struct sva_iopf_bond *bond;
 	unsigned int reason;
+	int lost;
 
-	/* a second LAST of a group closed in this burst: the device reused a PRG index
-	 * before its response (or the queue duplicated the entry) */
-	for (uint32_t i = 0; i < f->ncg; i++) {
-		if (f->cg[i].key == key) {
-			IOPF_STAT_INC(f->st.dup_groups);
-			IOPF_STAT_INC(f->st.page_reqs);
-			if (g != NULL) {
-				IOPF_STAT_ADD(f->st.page_reqs, g->npages);
-				iopf_pool_free_list(f, g->head);
-				iopf_group_close(f, g);
-			}
-			return;
+	/* a second LAST of a group still in flight: the device reused a PRG index before
+	 * its response (or the queue duplicated the entry) */
+	if (in_flight(f, key)) {
+		IOPF_STAT_INC(f->st.dup_groups);
+		IOPF_STAT_INC(f->st.page_reqs);
+		if (g != NULL) {
+			IOPF_STAT_ADD(f->st.page_reqs, g->npages);
+			iopf_pool_free_list(f, g->head);
+			iopf_group_close(f, g);
 		}
+		return;
+	}
+	bond = iopf_bond_lookup(f, pr->flags, pr->dev_id, pasid, &reason);
+	if (unlikely(g != NULL && (bond == NULL || g->bond_id != bond->id))) {
+		discard_stale(f, g); /* another owner's partial group: never merged */
+		g = NULL;
 	}
 	memset(cg, 0, sizeof(*cg));
 	cg->key = key;
@@ -322,7 +433,9 @@ close_group(struct sva_iopf *f, const struct sva_fault_page_req *pr, uint32_t pa
 			iopf_refuse(cg, SVA_PAGE_RESP_INVALID, SVA_IOPF_R_INCOMPLETE);
 		take_pages(f, cg, g->head);
 		iopf_group_close(f, g);
-	} else if (unlikely(f->nlost != 0) && lost_take(f, key, true)) {
+	} else if (unlikely(f->nlost != 0) &&
+			(lost = lost_find(f, key, bond != NULL ? bond->id : 0)) >= 0) {
+		lost_clear(f, (uint32_t)lost);
 		iopf_refuse(cg, SVA_PAGE_RESP_INVALID, SVA_IOPF_R_INCOMPLETE);
 	}
 	f->pg[f->npg].addr = pr->addr;
@@ -330,7 +443,7 @@ close_group(struct sva_iopf *f, const struct sva_fault_page_req *pr, uint32_t pa
 	f->npg++;
 	cg->n = f->npg - cg->first;
 
-	cg->bond = iopf_bond_lookup(f, pr->flags, pr->dev_id, pasid, &reason);
+	cg->bond = bond;
 	if (cg->bond == NULL) {
 		iopf_refuse(cg, SVA_PAGE_RESP_INVALID, reason);
 	} else if (cg->code == SVA_PAGE_RESP_SUCCESS &&
@@ -348,6 +461,8 @@ decode(struct sva_iopf *f, const struct sva_fault *rec, uint64_t now)
 {
 	const struct sva_fault_page_req *pr = &rec->prm;
 	struct iopf_group *g = NULL;
+	struct sva_iopf_bond *bond;
+	unsigned int reason;
 	uint32_t pasid;
 	uint64_t ts, key;
 
@@ -365,24 +480,36 @@ decode(struct sva_iopf *f, const struct sva_fault *rec, uint64_t now)
 		IOPF_STAT_INC(f->st.malformed_records);
 		return;
 	}
+	/* PCIe: a Stop Marker is Last, neither read nor write, with a PASID; without a PASID
+	 * the same bits are a request (answered by the rules: R_MALFORMED) */
 	if (unlikely((pr->flags & SVA_FAULT_PR_LAST_PAGE) &&
+			(pr->flags & SVA_FAULT_PR_PASID_VALID) &&
 			!(pr->perm & (SVA_FAULT_PERM_READ | SVA_FAULT_PERM_WRITE)))) {
 		IOPF_STAT_INC(f->st.stop_markers);
 		return;
 	}
 	pasid = (pr->flags & SVA_FAULT_PR_PASID_VALID) ? pr->pasid : 0;
 	ts = (pr->flags & SVA_FAULT_PR_TIMESTAMP) ? pr->timestamp : now;
-	if (f->ngroups != 0) {
-		key = iopf_key(pr->dev_id, pr->flags, pasid, pr->grpid);
+	key = iopf_key(pr->dev_id, pr->flags, pasid, pr->grpid);
+	if (f->ngroups != 0)
 		g = iopf_group_find(f, key);
-	}
 	if (pr->flags & SVA_FAULT_PR_LAST_PAGE) {
-		close_group(f, pr, pasid, g, ts);
+		close_group(f, pr, pasid, key, g, ts);
+		return;
+	}
+	/* a request without LAST for no bond opens nothing: its LAST is answered Invalid
+	 * by the bond rule, which needs none of its pages */
+	bond = iopf_bond_lookup(f, pr->flags, pr->dev_id, pasid, &reason);
+	if (unlikely(g != NULL && (bond == NULL || g->bond_id != bond->id))) {
+		discard_stale(f, g);
+		g = NULL;
+	}
+	if (bond == NULL) {
+		IOPF_STAT_INC(f->st.page_reqs);
 		return;
 	}
 	if (g == NULL) {
-		key = iopf_key(pr->dev_id, pr->flags, pasid, pr->grpid);
-		if (unlikely(f->nlost != 0) && lost_take(f, key, false)) {
+		if (unlikely(f->nlost != 0) && lost_find(f, key, bond->id) >= 0) {
 			IOPF_STAT_INC(f->st.page_reqs); /* its group lost a request already */
 			return;
 		}
@@ -391,9 +518,10 @@ decode(struct sva_iopf *f, const struct sva_fault *rec, uint64_t now)
 			/* no slot: the request is lost, its LAST will be answered Invalid */
 			IOPF_STAT_INC(f->st.incomplete_groups);
 			IOPF_STAT_INC(f->st.page_reqs);
-			lost_add(f, key);
+			lost_add(f, key, bond->id, now);
 			return;
 		}
+		g->bond_id = bond->id;
 	}
 	if (g->state == IOPF_G_INCOMPLETE) {
 		IOPF_STAT_INC(f->st.page_reqs);
@@ -408,48 +536,90 @@ decode(struct sva_iopf *f, const struct sva_fault *rec, uint64_t now)
 
 /* ---- responses ---- */
 
+/* Driver refusals that pass (the queue is full or busy): the responses are kept. Any
+ * other negative errno refuses them for good. */
+static inline bool
+resp_transient(int r)
+{
+	return r == -EAGAIN || r == -EBUSY || r == -ENOSPC || r == -EINTR || r == -ENOBUFS;
+}
+
+/* Write up to n responses with one call: how many the driver took, or refused for good
+ * (those are lost: counted, logged at the 1st, 2nd, 4th, ... time, and remembered for
+ * the next drain to report). */
+static uint32_t
+resp_write(struct sva_iopf *f, const struct sva_page_response *resp, uint32_t n)
+{
+	int r = sva_iommu_page_response(f->iommu, resp, (uint16_t)RTE_MIN(n, (uint32_t)UINT16_MAX));
+	uint64_t k;
+
+	if (r >= 0)
+		return (uint32_t)r;
+	if (resp_transient(r))
+		return 0;
+	n = RTE_MIN(n, (uint32_t)UINT16_MAX);
+	IOPF_STAT_ADD(f->st.resp_errors, n);
+	f->resp_error = r;
+	k = ++f->resp_errors_logged;
+	if ((k & (k - 1)) == 0)
+		IOPF_LOG(ERR, "%s: the driver refused %u response(s) for good (%s; %" PRIu64
+			" such write%s so far): those groups are never answered, the device's "
+			"groups time out", sva_iommu_name(f->iommu), n, strerror(-r), k,
+			k == 1 ? "" : "s");
+	return n;
+}
+
+/* Write the kept responses first, in order; returns how many are still kept. */
+static uint32_t
+flush_pending_responses(struct sva_iopf *f)
+{
+	while (f->nresp_pending != 0) {
+		uint32_t m = RTE_MIN(f->nresp_pending, 4096u), w = resp_write(f, f->resp_pending, m);
+
+		if (w != 0 && w < f->nresp_pending)
+			memmove(f->resp_pending, f->resp_pending + w,
+				(f->nresp_pending - w) * sizeof(*f->resp_pending));
+		f->nresp_pending -= w;
+		if (w < m)
+			break;
+	}
+	return f->nresp_pending;
+}
+
+/* Write responses behind the kept ones; what the queue refuses now is kept for the next
+ * poll call or drain, never dropped. The kept list holds a burst's responses and every
+ * deferred group (resp_pending_cap), and nothing is read while it is not empty, so it
+ * cannot overflow. */
 static void
 write_responses(struct sva_iopf *f, struct sva_page_response *resp, uint32_t n)
 {
 	uint32_t done = 0;
 
-	for (unsigned int tries = 0; done < n; tries++) {
-		int r = sva_iommu_page_response(f->iommu, resp + done, (uint16_t)(n - done));
-
-		if (r > 0)
-			done += (uint32_t)r;
-		if (done == n)
-			return;
-		if (f->nresp_pending + (n - done) <= f->resp_pending_cap) {
-			/* the response queue is full: keep the rest for the next poll call */
-			memcpy(f->resp_pending + f->nresp_pending, resp + done,
-				(n - done) * sizeof(*resp));
-			f->nresp_pending += n - done;
-			IOPF_STAT_ADD(f->st.resp_queue_full, n - done);
-			return;
-		}
-		if (tries == 1000) {
-			IOPF_STAT_ADD(f->st.resp_dropped, n - done);
-			return;
-		}
-		rte_pause();
+	/* one call: one doorbell for the batch */
+	if (f->nresp_pending == 0 || flush_pending_responses(f) == 0)
+		done = resp_write(f, resp, n);
+	if (done == n)
+		return;
+	if (unlikely(f->nresp_pending + (n - done) > f->resp_pending_cap)) {
+		/* cannot happen (see above); said loudly if it ever does */
+		IOPF_LOG(ERR, "%s: %u response(s) dropped: the kept list is full (%u)",
+			sva_iommu_name(f->iommu), n - done, f->resp_pending_cap);
+		IOPF_STAT_ADD(f->st.resp_dropped, n - done);
+		n = done + (f->resp_pending_cap - f->nresp_pending);
 	}
+	memcpy(f->resp_pending + f->nresp_pending, resp + done, (n - done) * sizeof(*resp));
+	f->nresp_pending += n - done;
+	IOPF_STAT_ADD(f->st.resp_queue_full, n - done);
 }
 
-static int
-flush_pending_responses(struct sva_iopf *f)
+/* Write the kept responses, trying for up to wait_us; how many are still kept. */
+int
+iopf_write_kept(struct sva_iopf *f, uint64_t wait_us)
 {
-	uint32_t n = f->nresp_pending;
-	int r;
+	uint64_t end = rte_get_timer_cycles() + wait_us * (rte_get_timer_hz() / 1000000);
 
-	if (n == 0)
-		return 0;
-	r = sva_iommu_page_response(f->iommu, f->resp_pending, (uint16_t)n);
-	if (r < 0)
-		r = 0;
-	if ((uint32_t)r < n)
-		memmove(f->resp_pending, f->resp_pending + r, (n - r) * sizeof(*f->resp_pending));
-	f->nresp_pending = n - r;
+	while (flush_pending_responses(f) != 0 && rte_get_timer_cycles() < end)
+		rte_delay_us_sleep(100);
 	return (int)f->nresp_pending;
 }
 
@@ -521,10 +691,19 @@ iopf_poll_owned(struct sva_iopf *f, unsigned int budget, int mode)
 	uint64_t now = rte_rdtsc();
 	unsigned int work = 0;
 
-	if (f->nresp_pending != 0 && flush_pending_responses(f) != 0)
-		return 0; /* the device has not taken the last answers yet: back-pressure */
+	if (f->nresp_pending != 0) {
+		uint32_t kept = f->nresp_pending;
+
+		/* the device has not taken the last answers yet (back-pressure): nothing is
+		 * read until it has; "nothing to do" is not what this is */
+		if (flush_pending_responses(f) != 0)
+			return kept != f->nresp_pending ? (int)(kept - f->nresp_pending) : -EAGAIN;
+		work = kept;
+	}
 	if (f->group_timeout_cyc != 0 && f->age_head != IOPF_NONE)
 		expire_groups(f, now);
+	if (unlikely(f->nlost != 0))
+		expire_lost(f, now);
 
 	while (work < budget) {
 		uint16_t want = (uint16_t)RTE_MIN((unsigned int)f->burst, budget - work), n = 0;
@@ -571,7 +750,9 @@ iopf_poll_owned(struct sva_iopf *f, unsigned int budget, int mode)
 		if (f->nresp_pending != 0)
 			break;
 	}
-	poll_events(f);
+	/* events go to user callbacks: only a poller delivers them */
+	if (mode == IOPF_MODE_RESOLVE)
+		poll_events(f);
 	return (int)work;
 }
 
@@ -596,53 +777,16 @@ sva_iopf_poll_iopf(struct sva_iopf *f, unsigned int budget)
 	return ret;
 }
 
-/* Answer every open and deferred group of one bond (bond NULL: of every bond and of
- * none) with `reason`, one doorbell. Called owned. */
-int
-iopf_answer_bond(struct sva_iopf *f, struct sva_iopf_bond *bond, unsigned int reason)
+/* Answer every deferred (closed) group of one bond (bond NULL: of every bond) with
+ * `reason`, one doorbell per scratch-full. Called owned. */
+static int
+answer_deferred(struct sva_iopf *f, struct sva_iopf_bond *bond, unsigned int reason)
 {
-	uint32_t count, s, next;
+	uint32_t count = defer_count(f);
 	int answered = 0;
 
 	f->ncg = 0;
 	f->npg = 0;
-	/* open groups: a group without LAST gets its answer now, by PRG index */
-	for (s = f->age_head; s != IOPF_NONE; s = next) {
-		struct iopf_group *g = &f->groups[s];
-		uint64_t k = g->key;
-		struct iopf_cgroup *cg;
-		unsigned int r;
-		struct sva_iopf_bond *b;
-
-		next = g->next;
-		b = iopf_bond_lookup(f, (uint32_t)(k >> 31) & 1, (uint32_t)(k >> 32) & 0x7fffffff,
-				(uint32_t)(k >> 9) & 0xfffff, &r);
-		if (bond != NULL && b != bond)
-			continue;
-		if (f->ncg == f->cg_cap) {
-			respond(f);
-			answered += f->ncg;
-			f->ncg = 0;
-			f->npg = 0;
-		}
-		cg = &f->cg[f->ncg++];
-		memset(cg, 0, sizeof(*cg));
-		cg->bond = b;
-		cg->key = k;
-		cg->dev_id = (uint32_t)(k >> 32) & 0x7fffffff;
-		cg->flags = (uint32_t)(k >> 31) & 1;
-		cg->pasid = (uint32_t)(k >> 9) & 0xfffff;
-		cg->grpid = (uint32_t)k & 0x1ff;
-		cg->ts = g->ts;
-		cg->n = g->npages;
-		cg->code = SVA_PAGE_RESP_INVALID;
-		cg->reason = (uint8_t)reason;
-		iopf_pool_free_list(f, g->head);
-		iopf_group_close(f, g);
-		cg->first = f->npg;
-	}
-	/* deferred groups */
-	count = defer_count(f);
 	for (uint32_t i = 0; i < count; i++) {
 		struct iopf_cgroup cg = f->defer[f->defer_head++ & f->defer_mask];
 
@@ -656,16 +800,25 @@ iopf_answer_bond(struct sva_iopf *f, struct sva_iopf_bond *bond, unsigned int re
 			f->ncg = 0;
 			f->npg = 0;
 		}
+		defer_gone(f, &cg);
 		iopf_pool_free_list(f, cg.first);
 		cg.first = f->npg;
-		cg.code = SVA_PAGE_RESP_INVALID;
-		cg.reason = (uint8_t)reason;
+		iopf_refuse(&cg, SVA_PAGE_RESP_INVALID, reason);
 		f->cg[f->ncg++] = cg;
 	}
 	respond(f);
 	answered += f->ncg;
 	f->ncg = 0;
 	return answered;
+}
+
+/* A bond goes (bond NULL: the iopf): its closed groups are answered (`reason`), its
+ * partial groups and lost keys discarded unanswered. Called owned. */
+int
+iopf_answer_bond(struct sva_iopf *f, struct sva_iopf_bond *bond, unsigned int reason)
+{
+	iopf_forget_bond(f, bond != NULL ? bond->id : 0);
+	return answer_deferred(f, bond, reason);
 }
 
 int
@@ -681,31 +834,84 @@ sva_iopf_flush(struct sva_iopf *f, unsigned int max_reads)
 		int work = iopf_poll_owned(f, f->burst, IOPF_MODE_FLUSH);
 
 		answered += (int)(f->st.batch_responses - before);
-		if (work == 0)
+		if (work <= 0)
 			break;
 	}
-	answered += iopf_answer_bond(f, NULL, SVA_IOPF_R_UNBINDING);
+	/* deferred groups are closed: answered; partial groups stay for their LAST */
+	answered += answer_deferred(f, NULL, SVA_IOPF_R_UNBINDING);
 	iopf_release(f);
 	return answered;
+}
+
+/* Drain: keep the closed groups of live bonds for the poller (deferred: they are
+ * resolved, and their events reported, on the poll lcore); the rest (no bond) are
+ * answered now, by the rules, without resolving anything. */
+static void
+keep_live(struct sva_iopf *f)
+{
+	uint32_t out = 0;
+
+	for (uint32_t i = 0; i < f->ncg; i++) {
+		struct iopf_cgroup *cg = &f->cg[i];
+
+		if (cg->bond != NULL && defer_push(f, cg)) {
+			IOPF_STAT_INC(cg->bond->st.deferred);
+			continue;
+		}
+		if (cg->bond != NULL) /* cannot happen: room is checked before the read */
+			iopf_refuse(cg, SVA_PAGE_RESP_INVALID, SVA_IOPF_R_BUDGET);
+		f->cg[out++] = *cg;
+	}
+	f->ncg = out;
+}
+
+static int
+drain_owned(struct sva_iopf *f, unsigned int max_reads)
+{
+	for (unsigned int i = 0; i < max_reads; i++) {
+		uint16_t want = f->burst, n;
+		uint64_t now;
+
+		if (f->nresp_pending != 0 && flush_pending_responses(f) != 0) {
+			rte_pause();
+			continue; /* kept responses first: until they are written, not drained */
+		}
+		/* room to keep every group this read can close, else the poller must run */
+		if ((f->defer_mask + 1) - defer_count(f) < want || f->pool_size - f->pool_used < want)
+			return -EAGAIN;
+		f->burst_epoch++;
+		f->ncg = 0;
+		f->npg = 0;
+		n = sva_iommu_prq_read(f->iommu, f->recs, want);
+		now = rte_rdtsc();
+		for (uint16_t k = 0; k < n; k++)
+			decode(f, &f->recs[k], now);
+		keep_live(f);
+		respond(f);
+		f->ncg = 0;
+		if (n < want && f->nresp_pending == 0)
+			return 0;
+	}
+	return -EAGAIN;
 }
 
 int
 sva_iopf_drain(struct sva_iopf *f, unsigned int max_reads)
 {
-	int ret = -EAGAIN;
+	int ret;
 
 	if (f == NULL)
 		return -EINVAL;
 	iopf_own(f);
-	for (unsigned int i = 0; i < max_reads; i++) {
-		uint64_t read_before = f->st.batches;
-		int work = iopf_poll_owned(f, f->burst, IOPF_MODE_RESOLVE);
-
-		RTE_SET_USED(read_before);
-		if (work < (int)f->burst && defer_count(f) == 0) {
-			ret = 0;
-			break;
-		}
+	ret = sva_iommu_prq_drain(f->iommu);
+	if (ret != 0)
+		IOPF_LOG(ERR, "%s: the page request drain fence failed: %s",
+			sva_iommu_name(f->iommu), strerror(-ret));
+	else
+		ret = drain_owned(f, max_reads);
+	if (ret == 0 && f->resp_error != 0) {
+		ret = -EIO; /* read to empty, but responses were lost: said once */
+		f->resp_error = 0;
 	}
 	iopf_release(f);
 	return ret;

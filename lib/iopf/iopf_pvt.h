@@ -19,7 +19,8 @@
 #define IOPF_MAX_BONDS 4096
 #define IOPF_MAX_RID_BONDS 64
 #define IOPF_NONE UINT32_MAX
-#define IOPF_LOST_KEYS 256 /* groups that lost a request because the table was full */
+#define IOPF_LOST_KEYS 256 /* groups that lost a request (table full, deadline) */
+#define IOPF_DEFER_FILTER 1024 /* counting filter of the deferred groups' keys */
 
 /* PASID -> bond: a two-level table, 1024 leaves of 1024 slots (20-bit PASIDs). */
 #define IOPF_LEAF_BITS 10
@@ -101,6 +102,8 @@ struct sva_iopf_bond {
 	/* read by the poller, per group */
 	struct sva_iopf *iopf;
 	struct sva_iopf_bond *next_same; /* another dev's bond with the same PASID */
+	uint64_t id;          /* unique in the iopf, never 0: open groups and lost keys name
+			         their bond by it (a pointer could be reused) */
 	uint32_t dev_id;
 	uint32_t pasid;
 	uint32_t flags;
@@ -132,12 +135,21 @@ struct iopf_page {
 
 struct iopf_group {
 	uint64_t key;
+	uint64_t bond_id;   /* the bond its first request found (never 0: no bond, no group) */
 	uint64_t ts;        /* device timestamp of the first request (or read time) */
 	uint64_t opened;    /* rte_rdtsc() when first seen: the deadline runs from here */
 	uint32_t head, tail;/* pages in the pool */
 	uint32_t npages;
 	uint32_t state;
 	uint32_t prev, next;/* age list, oldest first */
+};
+
+/* The key of a group that lost a request (table or pool full, deadline): its LAST is
+ * answered Invalid (R_INCOMPLETE) once, if it comes while the key lives. */
+struct iopf_lost {
+	uint64_t key;       /* 0: free */
+	uint64_t bond_id;   /* the group's bond: the key dies with it */
+	uint64_t when;      /* rte_rdtsc() when lost: the key expires a lifetime later */
 };
 
 struct iopf_index {
@@ -191,13 +203,16 @@ struct sva_iopf {
 	uint32_t max_groups, ngroups;
 	uint32_t gfree;           /* free group slots, linked by next */
 	uint32_t age_head, age_tail;
-	uint64_t lost[IOPF_LOST_KEYS]; /* keys of groups that could not be stored (0: free) */
+	struct iopf_lost lost[IOPF_LOST_KEYS];
 	uint32_t lost_next, nlost;
+	uint64_t next_bond_id;
 	struct iopf_page *pool;
 	uint32_t pool_size, pool_free, pool_used;
 	/* deferred ring of closed groups */
 	struct iopf_cgroup *defer;
 	uint32_t defer_mask, defer_head, defer_tail;
+	uint32_t defer_keys[IOPF_DEFER_FILTER]; /* deferred groups per key hash: a LAST whose
+						   count is 0 is not a deferred group's */
 	/* burst scratch */
 	struct sva_fault *recs;
 	struct iopf_cgroup *cg;
@@ -215,6 +230,9 @@ struct sva_iopf {
 	uint32_t nresp_pending;   /* refused by the queue, written first next time */
 	uint32_t resp_pending_cap;
 	struct sva_page_response *resp_pending;
+	int resp_error;           /* the last response write refused for good (-errno), for
+				     the next drain to report; 0: none */
+	uint64_t resp_errors_logged;
 	/* statistics of what belongs to no bond, and of removed bonds */
 	struct sva_iopf_stats st;
 	struct sva_iopf_stats base;
@@ -244,7 +262,9 @@ void iopf_own(struct sva_iopf *f);
 void iopf_release(struct sva_iopf *f);
 int iopf_poll_owned(struct sva_iopf *f, unsigned int budget, int mode);
 int iopf_answer_bond(struct sva_iopf *f, struct sva_iopf_bond *bond, unsigned int reason);
-enum { IOPF_MODE_RESOLVE = 0, IOPF_MODE_FLUSH };
+void iopf_forget_bond(struct sva_iopf *f, uint64_t bond_id);
+int iopf_write_kept(struct sva_iopf *f, uint64_t wait_us);
+enum { IOPF_MODE_RESOLVE = 0, IOPF_MODE_FLUSH, IOPF_MODE_DRAIN };
 
 /* iopf_resolve.c */
 void iopf_resolve(struct sva_iopf *f, uint64_t burst_start);

@@ -22,10 +22,8 @@
  *  1. sva_iopf_create(iommu, conf) (conf NULL: defaults, see sva_iopf_conf_default()).
  *  2. sva_iopf_bond_add(iopf, dev, pasid, conf) after the PASID is attached.
  *  3. sva_iopf_poll(iommu, budget) in a loop on one lcore (or the lib/sva service).
- *  4. sva_iopf_bond_remove(bond): answers every open and deferred group of the bond
- *     Invalid, then forgets the PASID; requests still queued for it are answered
- *     Invalid (unknown PASID) when read. Then detach, then sva_iopf_drain() before the
- *     PASID number is reused.
+ *  4. sva_iopf_bond_remove(bond) (see "Teardown" below), then detach, then
+ *     sva_iopf_drain() until it returns 0 before the PASID number is reused.
  *  5. sva_iopf_destroy(iopf): every bond removed first.
  *
  * One poller per iommu: each poll call takes the iopf with one compare-and-swap and
@@ -36,10 +34,16 @@
  * an lcore id (an EAL lcore or a thread given one with rte_thread_register()).
  *
  * Group assembly (per iommu): a request without LAST waits in the open-group table
- * keyed by (dev, PASID valid, PASID, PRG index); LAST closes the group. Stop markers
- * (LAST without read or write) are dropped and counted. A second LAST for a group
- * already closed in the same burst or waiting deferred is a duplicate: dropped and
- * counted (the device must not reuse a PRG index before its response). A record with
+ * keyed by (dev, PASID valid, PASID, PRG index) and tagged with the bond it found; LAST
+ * closes the group. A request without LAST for no bond opens nothing (its LAST is
+ * answered Invalid by the bond rule, which needs none of its pages). A request (LAST
+ * or not) that finds an open group of another bond (a stale owner's) discards that
+ * group unanswered (partial_discarded): groups never merge across owners. Stop markers
+ * (PCIe: LAST, neither read nor write, with a PASID) are dropped and counted; the same
+ * bits without a PASID are a request, answered by the rules (R_MALFORMED). A second
+ * LAST for a group already closed in the same burst or waiting deferred (whichever
+ * burst it is read in) is a duplicate: dropped and counted, the group answered once
+ * (the device must not reuse a PRG index before its response). A record with
  * a field wider than PCIe allows (PRG index above 511, PASID above 20 bits, dev ID
  * above 31 bits) or of an unknown type is dropped unanswered and counted
  * (malformed_records): a response could not name its group and would answer another.
@@ -55,6 +59,17 @@
  * finds the open-group table full is dropped and its group key remembered (the last
  * 256 such keys), so that its LAST is answered Invalid too (R_INCOMPLETE). Size
  * max_open_groups for 512 groups (the 9-bit PRG index) per dev.
+ *
+ * Deadline rule: an open group older than conf.group_timeout_us (0: none) is discarded
+ * unanswered (timeouts) and its key becomes lost like the above, so that a LAST that
+ * still comes is answered Invalid (R_INCOMPLETE) exactly once, never Success for pages
+ * the runtime no longer has (the response could not say they were populated).
+ *
+ * Lost keys: each is tagged with its bond, and is forgotten when its LAST comes
+ * (answered once, as above), when its bond is removed, when a request of another bond
+ * finds it, when it is older than the deadline (group_timeout_us, or 1 s without one:
+ * the device has given up on the group by then), or when 256 newer keys were lost. A
+ * later group of a new owner with the same (dev, PASID, PRG) is served normally.
  *
  * Validation (every page of a closed group, before anything touches memory):
  *  - bond found for (dev, PASID) or, without PASID, the dev's RID bond; else Invalid
@@ -156,8 +171,35 @@
  * another. A bond's first group in a burst is always taken.
  *
  * Responses: one per closed group, all groups of a burst written with one
- * sva_iommu_page_response() call (one doorbell). Responses the queue refuses are kept
- * and written first at the next poll call (counted).
+ * sva_iommu_page_response() call (one doorbell). Responses the queue refuses (a short
+ * count, or -EAGAIN, -EBUSY, -ENOSPC, -EINTR, -ENOBUFS) are kept, in order, and written
+ * first at the next poll call or drain (resp_queue_full); none is ever dropped for
+ * being refused: the kept list holds a burst and every deferred group, and nothing is
+ * read while it is not empty (back-pressure: poll returns -EAGAIN when it could write
+ * none of them). A write the driver refuses with any other errno fails for good: those
+ * responses are lost (resp_errors), logged at the 1st, 2nd, 4th, ... such write, the
+ * poller goes on reading (the iommu never stalls on it), and the next sva_iopf_drain()
+ * returns -EIO once. sva_iopf_destroy() writes the kept responses, trying for 100 ms;
+ * what the queue still refuses then (the device is gone) is counted in resp_dropped
+ * and logged with the number.
+ *
+ * Teardown (the two promises: every closed group answered exactly once; no request
+ * resolved for anyone but its owner):
+ *  - a partial group (no LAST yet) is never answered: at bond removal and destroy it is
+ *    discarded (partial_discarded); a flush and a stopping poller leave it open. Its
+ *    LAST, when it comes, is answered exactly once by the rules (unknown PASID: Invalid);
+ *  - sva_iopf_bond_remove(): the bond stops being found (new requests for it are
+ *    answered Invalid, R_UNKNOWN_PASID), its deferred (closed) groups are answered
+ *    Invalid (R_UNBINDING) with one doorbell, its partial groups and lost keys are
+ *    discarded, its statistics are added to the iommu's, and it is freed;
+ *  - control passes (drain, flush, bond removal) never resolve, populate or call event
+ *    callbacks: a drain keeps the closed groups of live bonds for the poller
+ *    (deferred, counted) and leaves the event queue to it; only groups of no bond are
+ *    answered there;
+ *  - a PASID number is reused only after sva_iopf_drain() returned 0: the driver's drain
+ *    fence (sva_iommu_prq_drain()) first, then the queue read to empty, and every kept
+ *    response written. Until then the drain says -EAGAIN (lib/sva's drain hook keeps
+ *    the number from the allocator meanwhile).
  *
  * Latency: per response, rte_rdtsc() minus the timestamp of the group's first request
  * (SVA_FAULT_PR_TIMESTAMP; without it, the time the record was read), into a
@@ -250,14 +292,19 @@ struct sva_iopf_stats {
 	uint64_t overflow_groups;  /**< open groups discarded by an overflow */
 	uint64_t incomplete_groups;/**< groups that could not be stored (table or pool full) */
 	uint64_t timeouts;         /**< open groups discarded at the deadline */
+	uint64_t partial_discarded;/**< partial groups (no LAST yet) discarded unanswered: their
+				        bond was removed or the iopf destroyed */
 	uint64_t budget_overruns;  /**< bursts whose resolve ran out of budget */
-	uint64_t deferred;         /**< groups put off to a later burst (fairness) */
+	uint64_t deferred;         /**< groups put off to a later burst (fairness), or kept
+				        by a drain for the poller */
 	uint64_t batches;          /**< response batches written (doorbells); of a bond: the
 				        batches that carried its responses */
 	uint64_t batch_responses;  /**< responses in those batches: mean = this / batches */
 	uint64_t resp_queue_full;  /**< responses the queue refused at first (kept, retried) */
-	uint64_t resp_dropped;     /**< responses still refused after retrying with the
-				        kept ones full (the device's group times out) */
+	uint64_t resp_dropped;     /**< kept responses never written: the iopf was destroyed
+				        while the queue still refused them (logged) */
+	uint64_t resp_errors;      /**< responses the driver refused for good (a negative
+				        errno): lost, logged; the next drain says -EIO */
 	uint64_t events;           /**< unrecoverable records delivered */
 	uint64_t events_dropped;   /**< unrecoverable records not delivered (ring full, no bond) */
 	uint64_t maps_misses;      /**< pages not found in the mappings snapshot */
@@ -299,7 +346,8 @@ void sva_iopf_conf_default(struct sva_iopf_conf *conf);
 struct sva_iopf *sva_iopf_create(struct sva_iommu *iommu, const struct sva_iopf_conf *conf);
 
 /**
- * Destroy an iopf. Open and deferred groups (of no bond by now) are answered Invalid.
+ * Destroy an iopf. Partial groups left are discarded; kept responses are written (the
+ * @file block, "Responses").
  *
  * @return 0, or -EINVAL (iopf NULL), -EBUSY (bonds remain).
  */
@@ -363,11 +411,9 @@ struct sva_iopf_bond *sva_iopf_bond_add(struct sva_iopf *iopf, struct sva_dev *d
 		uint32_t pasid, const struct sva_iopf_bond_conf *conf);
 
 /**
- * Stop serving a bond. Never fails. Order: the bond stops being found (new requests
- * for it are answered Invalid, R_UNKNOWN_PASID), its open groups and deferred groups
- * are answered Invalid (R_UNBINDING) with one doorbell, its statistics are added to
- * the iommu's, and it is freed. Requests already queued for the PASID are answered
- * Invalid when read: call sva_iopf_drain() before the PASID is reused.
+ * Stop serving a bond. Never fails. What happens: the @file block, "Teardown". Requests
+ * already queued for the PASID are answered Invalid when read: detach, then
+ * sva_iopf_drain() until 0 before the PASID is reused.
  */
 void sva_iopf_bond_remove(struct sva_iopf_bond *bond);
 
@@ -387,8 +433,13 @@ int sva_iopf_bond_fault_around_set(struct sva_iopf_bond *bond, uint16_t before, 
  * Poll an iommu's page request and event queues: up to budget page-request records,
  * in bursts; then the event queue. Call from one lcore at a time.
  *
- * @return Records handled (0: nothing to do, or another thread holds the iopf), or
- *   -ENODEV (the iommu has no iopf), -EINVAL (the calling thread has no lcore id).
+ * The iopf is owned before it is used: a concurrent sva_iopf_destroy() waits for this
+ * call to end, or this call finds no iopf.
+ *
+ * @return Records read plus kept responses written (0: nothing to do, or another thread
+ *   holds the iopf), or -EAGAIN (responses are kept that the queue would not take:
+ *   back-pressure, nothing read), -ENODEV (the iommu has no iopf), -EINVAL (the
+ *   calling thread has no lcore id).
  */
 int sva_iopf_poll(struct sva_iommu *iommu, unsigned int budget);
 
@@ -396,22 +447,31 @@ int sva_iopf_poll(struct sva_iommu *iommu, unsigned int budget);
 int sva_iopf_poll_iopf(struct sva_iopf *iopf, unsigned int budget);
 
 /**
- * Answer everything in flight Invalid (R_UNBINDING): open groups, deferred groups,
- * and every group closed by the records still in the queue (read until empty, at most
- * max_reads bursts). For a poll service that stops. Control path.
+ * Answer every closed group in flight Invalid (R_UNBINDING), resolving nothing: deferred
+ * groups and every group closed by the records still in the queue (read until empty,
+ * at most max_reads bursts). Partial groups stay open (their LAST is answered when it
+ * comes); events stay queued. For an application abandoning its own poll loop; lib/sva
+ * does not call it (a stopping poll service leaves requests for the next poller).
+ * Control path.
  *
  * @return Groups answered, or -EINVAL (iopf NULL).
  */
 int sva_iopf_flush(struct sva_iopf *iopf, unsigned int max_reads);
 
 /**
- * Handle what the page request queue holds now (normally: resolve and answer) on the
- * calling control thread, until a read finds it empty or max_reads bursts were read.
- * After it returns 0, no request written before the call is left unanswered — which is
- * what a freed PASID needs before its number is reused.
+ * Drain: the driver's fence (sva_iommu_prq_drain()), then read the page request queue
+ * until a read finds it empty, on the calling control thread, resolving nothing and
+ * calling no callback: groups of no bond (a freed PASID's) are answered by the rules
+ * (Invalid), closed groups of live bonds are kept (deferred) for the poller. After it
+ * returns 0, every request a device emitted before the call has been read, those of
+ * removed bonds answered, and every kept response written: what a freed PASID needs
+ * before its number is reused.
  *
- * @return 0 (queue found empty), -EAGAIN (still not empty after max_reads bursts),
- *   -EINVAL (iopf NULL).
+ * @return 0 (drained), -EAGAIN (kept responses the queue would not take, the queue not
+ *   empty after max_reads bursts, or the deferred ring too full to keep more: the
+ *   poller must run; try again), -EIO (drained, but responses were refused for good
+ *   since the last drain: see "Responses"), the fence's negative errno, -EINVAL (iopf
+ *   NULL).
  */
 int sva_iopf_drain(struct sva_iopf *iopf, unsigned int max_reads);
 
@@ -419,7 +479,7 @@ int sva_iopf_drain(struct sva_iopf *iopf, unsigned int max_reads);
  * sva_iopf_drain() on every iopf: what a PASID allocator's drain hook calls before a
  * freed PASID number is reused.
  *
- * @return 0, or -EAGAIN (some queue still not empty after max_reads bursts).
+ * @return 0, or -EAGAIN (some drain returned it), or another drain's negative errno.
  */
 int sva_iopf_drain_all(unsigned int max_reads);
 

@@ -55,13 +55,18 @@
  * process's address space is out of scope (there is no uAPI for it, and svapoll
  * resolves faults by touching memory from inside the process).
  *
- * Teardown guarantees: sva_unbind() stops accepting requests for the PASID, answers
- * every outstanding and partial group Invalid, detaches, drains the page request
- * queue, unpins the ranges a pinned bond still has, and frees the PASID through the
- * allocator, whose drain hook (registered by
- * svapoll on each space it binds from) drains the queue again before the number is
- * reused: a stale request for a freed PASID is answered Invalid, never resolved into a
- * new owner's bond. A poll service that stops answers what is in flight Invalid.
+ * Teardown guarantees (the rules are sva_iopf.h's, "Teardown"): sva_unbind() stops
+ * accepting requests for the PASID, answers its closed groups Invalid and discards its
+ * partial groups (their LAST, if it comes, is answered Invalid once), detaches, fences
+ * and drains the page request queue (stale requests answered Invalid, never resolved),
+ * unpins the ranges a pinned bond still has, and frees the PASID through the
+ * allocator, whose drain hook (registered by svapoll on each space it binds from)
+ * drains the queue again and holds the number back until a drain completed (queue read
+ * to empty past the fence, every kept response written): a stale request for a freed
+ * PASID is never resolved into a new owner's bond. Drains run on control threads and
+ * never resolve or call event callbacks. A poll service that stops leaves live bonds'
+ * requests queued (and partial groups open) for the next poller: nothing is refused
+ * because polling paused.
  *
  * Thread safety: the control calls here are serialised by one lock and may be called
  * from any thread; the poll path runs on the service lcore.
@@ -160,9 +165,12 @@ struct sva_bond *sva_bind(struct sva_dev *dev, struct sva_pasid_set *set,
 		const struct sva_bind_params *params);
 
 /**
- * Unbind. Never fails; bond may be NULL. When it returns, every group of the bond
- * has been answered, the PASID is detached and freed (reusable after the allocator's
- * grace period and drain hook), and the bond is gone.
+ * Unbind. Never fails; bond may be NULL. When it returns, every closed group of the
+ * bond has been answered (its partial groups discarded), the PASID is detached and
+ * freed (reusable after the allocator's grace period and a completed drain), and the
+ * bond is gone. A drain that cannot complete (the device does not take responses) is
+ * retried for 1 s, then logged (WARNING); the PASID then stays out of reuse until a
+ * later drain completes. sva_poll_release() is refused (-EBUSY) until unbind returns.
  */
 void sva_unbind(struct sva_bond *bond);
 
@@ -253,8 +261,9 @@ int sva_poll_service_id(struct sva_iommu *iommu, uint32_t *service_id);
 int sva_poll_lcore_start(unsigned int lcore);
 
 /**
- * Stop polling on lcore. A service left with no lcore stops, waits for its running
- * call to end, and answers everything in flight Invalid (sva_iopf_flush()).
+ * Stop polling on lcore. A service left with no lcore stops and waits for its running
+ * call to end; what it had in flight (queued requests, partial and deferred groups,
+ * kept responses) waits for the next poller: nothing is answered Invalid for it.
  *
  * @return 0, or -EINVAL (lcore out of range), -ENOENT (not started by
  *   sva_poll_lcore_start()).

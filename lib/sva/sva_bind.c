@@ -4,10 +4,12 @@
  *
  * Bind order: PASID from the set (its private pointer is the bond), fault path ready
  * for it (so the first request after attach already finds it), then attach.
- * Unbind order: the fault path stops accepting the PASID and answers every open and
- * deferred group Invalid; detach; drain the page request queue; unpin what a pinned
- * bond still has pinned; free the PASID. The
- * drain hook svapoll registers on the space drains again before the number is reused.
+ * Unbind order: the fault path stops accepting the PASID, answers its closed (deferred)
+ * groups Invalid and discards its partial groups; detach; fence and drain the page
+ * request queue (the poller's bond count held, so the fault path cannot be released
+ * meanwhile); unpin what a pinned bond still has pinned; free the PASID. The drain
+ * hook svapoll registers on the space drains again before the number is reused, and
+ * holds the number back until a drain completes.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -23,6 +25,7 @@
 #include "sva_pvt.h"
 
 #define SVA_DRAIN_READS 64
+#define SVA_UNBIND_DRAIN_US 1000000 /* unbind retries an incomplete drain this long */
 
 static void pin_undo(struct sva_bond *b, const struct sva_bond_pin *r);
 
@@ -303,6 +306,29 @@ fail:
 	return NULL;
 }
 
+/* Drain until complete, for at most SVA_UNBIND_DRAIN_US: responses the queue keeps
+ * refusing hold it back. If it never completes, the PASID is freed anyway: the drain
+ * hook keeps the number from being reused until a drain completes. */
+static void
+unbind_drain(struct sva_bond *b)
+{
+	uint64_t end = rte_get_timer_cycles() +
+		SVA_UNBIND_DRAIN_US * (rte_get_timer_hz() / 1000000);
+	int ret;
+
+	while ((ret = sva_iopf_drain(b->iopf, SVA_DRAIN_READS)) == -EAGAIN &&
+			rte_get_timer_cycles() < end)
+		rte_delay_us_sleep(200);
+	if (ret == -EAGAIN)
+		SVA_LOG(WARNING, "bond %u: the page request queue of %s was not drained within %u ms "
+			"(responses kept unwritten: the device does not take them, or the poller is "
+			"stopped with groups deferred): PASID %u is not reused until a drain completes",
+			b->id, sva_iommu_name(b->iommu), SVA_UNBIND_DRAIN_US / 1000, b->pasid);
+	else if (ret < 0)
+		SVA_LOG(WARNING, "bond %u: drain of %s: %s", b->id, sva_iommu_name(b->iommu),
+			strerror(-ret));
+}
+
 void
 sva_unbind(struct sva_bond *b)
 {
@@ -321,12 +347,16 @@ sva_unbind(struct sva_bond *b)
 		sva_dev_detach_rid(b->dev);
 	if (!b->rid_only)
 		sva_dev_detach_pasid(b->dev, b->pasid);
+	pthread_mutex_unlock(&sva_lock);
+	/* 4: fence and drain: requests queued before the detach are answered now
+	 * (Invalid: their bond is gone); the bond still counts on the poller, so
+	 * sva_poll_release() cannot destroy the fault path under the drain */
+	unbind_drain(b);
+	pthread_mutex_lock(&sva_lock);
 	p = sva_poller_find(b->iommu);
 	if (p != NULL)
 		p->nbonds--;
 	pthread_mutex_unlock(&sva_lock);
-	/* 4: drain: requests queued before the detach are answered now (Invalid) */
-	sva_iopf_drain(b->iopf, SVA_DRAIN_READS);
 	/* pinned mode: the device cannot reach the ranges any more (detached); unpin
 	 * them one by one while the PASID is still ours */
 	while (b->npins > 0)

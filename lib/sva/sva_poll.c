@@ -216,8 +216,9 @@ wait_inactive(uint32_t service_id)
 	SERVICE_CALLS_SEEN();
 }
 
-/* Take a service off lcore; if no other lcore runs it, stop it and answer what it
- * had in flight. */
+/* Take a service off lcore; if no other lcore runs it, stop it. What it had in flight
+ * stays queued, open or deferred for the next poller: live bonds' requests are not
+ * refused because polling paused (unbind answers a removed bond's). */
 static void
 service_unmap(struct sva_poller *p, unsigned int lcore)
 {
@@ -231,8 +232,6 @@ service_unmap(struct sva_poller *p, unsigned int lcore)
 	rte_service_runstate_set(p->service_id, 0);
 	wait_inactive(p->service_id);
 	rte_service_map_lcore_set(p->service_id, lcore, 0);
-	/* iopf ownership makes this safe even if a last call is still ending */
-	sva_iopf_flush(p->iopf, 64);
 }
 
 int

@@ -90,6 +90,7 @@ stats_dict(struct rte_tel_data *d, const struct sva_iopf_stats *st)
 	ADD(overflow_groups);
 	ADD(incomplete_groups);
 	ADD(timeouts);
+	ADD(partial_discarded);
 	ADD(budget_overruns);
 	ADD(deferred);
 	ADD(batches);
@@ -99,6 +100,7 @@ stats_dict(struct rte_tel_data *d, const struct sva_iopf_stats *st)
 	rte_tel_data_add_dict_string(d, "batch_mean", mean);
 	ADD(resp_queue_full);
 	ADD(resp_dropped);
+	ADD(resp_errors);
 	ADD(events);
 	ADD(events_dropped);
 	ADD(maps_misses);

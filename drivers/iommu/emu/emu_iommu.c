@@ -331,6 +331,24 @@ emu_page_response(struct sva_iommu *iommu, const struct sva_page_response *resp,
 	return e->ops->resp_write(e->q, resp, n);
 }
 
+/*
+ * The drain fence (VT-d: invalidation wait descriptor with PD=1; SMMUv3: CMD_SYNC after
+ * the PRI). Hardware completes it once every page request the device emitted before it
+ * has been written to the PRQ. An emu device writes all requests of a group under
+ * devlock (grp_send), so taking devlock once waits out any device in the middle of
+ * emitting; whatever it sent before is in the queue then.
+ */
+static int
+emu_prq_drain(struct sva_iommu *iommu)
+{
+	struct emu_iommu *e = emu_of_iommu(iommu);
+
+	pthread_mutex_lock(&e->devlock);
+	EMU_INC(e, prq_drains);
+	pthread_mutex_unlock(&e->devlock);
+	return 0;
+}
+
 static int
 emu_iotlb_inval_op(struct sva_iommu *iommu, uint32_t pasid, uint64_t addr, uint64_t size)
 {
@@ -365,6 +383,7 @@ const struct sva_iommu_driver emu_driver = {
 	.prq_read = emu_prq_read,
 	.evtq_read = emu_evtq_read,
 	.page_response = emu_page_response,
+	.prq_drain = emu_prq_drain,
 	.iotlb_inval = emu_iotlb_inval_op,
 	.pin_range = emu_pin_range,
 	.unpin_range = emu_unpin_range,

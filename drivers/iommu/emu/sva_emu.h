@@ -267,6 +267,8 @@ struct sva_emu_counters {
 	uint64_t group_wait_hist[SVA_EMU_WAIT_HIST_BUCKETS];
 	/** the most groups outstanding at once (all devs; see pr_depth) */
 	uint64_t groups_outstanding_max;
+	/** drain fences (sva_iommu_prq_drain(): VT-d Page Drain, SMMUv3 CMD_SYNC) */
+	uint64_t prq_drains;
 };
 
 /**
