@@ -2,14 +2,12 @@
 /*
  * emu_smmuv3_autotest: the emu's SMMUv3 formats and queue model, on their own (the emu
  * driver's device-level cases live in their own suite). Bit positions are checked
- * against hardware words computed by hand from the SMMUv3 layouts in emu_smmuv3.h;
+ * against hardware words computed here from the field tables of the SMMUv3
+ * specification (IHI0070), independently of emu_smmuv3.h, and against literal words;
  * the queue model is driven from one thread and its PROD/CONS registers (index, wrap,
  * overflow flags) and counters are checked after each step.
  */
-#include <pthread.h>
-#include <sched.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <rte_common.h>
 #include <rte_cycles.h>
@@ -17,6 +15,7 @@
 #include "emu_model.h"
 #include "emu_smmuv3.h"
 #include "sva_test.h"
+#include "test_emu_queue_common.h"
 
 static uint8_t qmem[1 << 20] __rte_aligned(4096);
 static const struct emu_model_ops *const ops = &emu_model_smmuv3;
@@ -35,44 +34,103 @@ smmu_q_new(uint32_t prq, uint32_t evtq, uint32_t respq)
 
 /* ---------------------------------------------------------------- codecs */
 
+/*
+ * Golden words, computed here from the field tables of the SMMUv3 specification (Arm
+ * IHI0070), at the absolute bit positions it gives for each record (SPEC), never from
+ * emu_smmuv3.h.
+ */
+/* PRI queue entry (chapter 8) */
+#define PRI_SID(v) SPEC(v, 31, 0)
+#define PRI_SSID(v) SPEC(v, 51, 32)
+#define PRI_PRIV SPEC(1, 58, 58)
+#define PRI_EXEC SPEC(1, 59, 59)
+#define PRI_READ SPEC(1, 60, 60)
+#define PRI_WRITE SPEC(1, 61, 61)
+#define PRI_LAST SPEC(1, 62, 62)
+#define PRI_SSV SPEC(1, 63, 63)
+#define PRI_PRGI(v) SPEC(v, 72, 64)                 /* word 1 */
+#define PRI_ADDR(a) SPEC((uint64_t)(a) >> 12, 127, 76) /* Page address[63:12], word 1 */
+/* Event records (7.3; F_UUT's table, 7.3.2, gives PnU 97, InD 98, RnW 99) */
+#define EVT_ID(v) SPEC(v, 7, 0)
+#define EVT_SSV SPEC(1, 11, 11)
+#define EVT_SSID(v) SPEC(v, 31, 12)
+#define EVT_SID(v) SPEC(v, 63, 32)
+#define EVT_STAG(v) SPEC(v, 79, 64)                 /* word 1 */
+#define EVT_STALL SPEC(1, 95, 95)
+#define EVT_PNU SPEC(1, 97, 97)
+#define EVT_IND SPEC(1, 98, 98)
+#define EVT_RNW SPEC(1, 99, 99)
+#define EVT_S2 SPEC(1, 103, 103)
+#define EVT_CLASS(v) SPEC(v, 105, 104)
+#define EVT_TTRNW SPEC(1, 108, 108)                 /* F_PERMISSION (7.3.16) */
+#define EVT_IPA(a) SPEC((uint64_t)(a) >> 12, 247, 204) /* IPA[55:12], word 3 */
+/* CMD_PRI_RESP (4.5.2), CMD_RESUME (4.7.1) */
+#define CMD_OP(v) SPEC(v, 7, 0)
+#define CMD_SSV SPEC(1, 11, 11)
+#define CMD_SSID(v) SPEC(v, 31, 12)
+#define CMD_SID(v) SPEC(v, 63, 32)
+#define PRIRESP_PRGI(v) SPEC(v, 72, 64)             /* word 1 */
+#define PRIRESP_RESP(v) SPEC(v, 77, 76)             /* word 1 */
+#define RESP_FAILURE 0 /* 4.5.2: 0b00 ResponseFailure */
+#define RESP_INVALID 1 /* 0b01 InvalidRequest */
+#define RESP_SUCCESS 2 /* 0b10 Success; 0b11 Reserved (ILLEGAL) */
+#define RESUME_AC SPEC(1, 12, 12)                   /* 1 Retry, 0 Terminate */
+#define RESUME_AB SPEC(1, 13, 13)                   /* with Terminate: abort */
+#define RESUME_STAG(v) SPEC(v, 79, 64)              /* word 1 */
+
+static int
+test_smmu_spec_fields(void)
+{
+	/* The placer itself: each field lands in the word and bits the tables say. */
+	TEST_ASSERT(SPEC_FITS(0xfffff, 51, 32) && !SPEC_FITS(0x100000, 51, 32), "width");
+	TEST_ASSERT(SPEC_WORD(72, 64) == 1 && SPEC_WORD(247, 204) == 3, "word index");
+	TEST_ASSERT(SPEC_FITS(0x1ff, 72, 64) && SPEC_FITS(3, 77, 76) && SPEC_FITS(1, 108, 108),
+		"fields within one word");
+	TEST_ASSERT_EQUAL(PRI_ADDR(0xfffffffffffff000ull), 0xfffffffffffff000ull, "address");
+	TEST_ASSERT_EQUAL(EVT_IPA(0x00fffffffffff000ull), 0x00fffffffffff000ull, "IPA 55:12");
+	return TEST_SUCCESS;
+}
+
 static int
 test_smmu_pri_bits(void)
 {
-	/* dw0 SID 31:0, SSID 51:32, Priv 58, Exec 59, Read 60, Write 61, Last 62, SSV 63;
-	 * dw1 PRG 8:0, address 63:12. */
 	static const struct { struct emu_smmuv3_pri r; uint64_t dw[2]; } cases[] = {
 		{ { .sid = 0 }, { 0, 0 } },
-		{ { .sid = 0x12345678 }, { 0x12345678ull, 0 } },
-		{ { .sid = 0xffffffff }, { 0xffffffffull, 0 } },
-		{ { .ssv = true, .ssid = 0xabcde }, { 0x800abcde00000000ull, 0 } },
-		{ { .ssv = true, .ssid = 0xfffff }, { 0x800fffff00000000ull, 0 } },
-		{ { .ssv = true, .priv = true }, { 0x8400000000000000ull, 0 } },
-		{ { .ssv = true, .exec = true }, { 0x8800000000000000ull, 0 } },
-		{ { .read = true }, { 0x1000000000000000ull, 0 } },
-		{ { .write = true }, { 0x2000000000000000ull, 0 } },
-		{ { .last = true }, { 0x4000000000000000ull, 0 } },
-		{ { .prg_index = 0x155 }, { 0, 0x155 } },
-		{ { .prg_index = 511 }, { 0, 0x1ff } },
-		{ { .addr = 0x0000fffffffff000ull }, { 0, 0x0000fffffffff000ull } },
+		{ { .sid = 0x12345678 }, { PRI_SID(0x12345678), 0 } },
+		{ { .sid = 0xffffffff }, { PRI_SID(0xffffffff), 0 } },
+		{ { .ssv = true, .ssid = 0xabcde }, { PRI_SSV | PRI_SSID(0xabcde), 0 } },
+		{ { .ssv = true, .ssid = 0xfffff }, { PRI_SSV | PRI_SSID(0xfffff), 0 } },
+		{ { .ssv = true, .priv = true }, { PRI_SSV | PRI_PRIV, 0 } },
+		{ { .ssv = true, .exec = true }, { PRI_SSV | PRI_EXEC, 0 } },
+		{ { .read = true }, { PRI_READ, 0 } },
+		{ { .write = true }, { PRI_WRITE, 0 } },
+		{ { .last = true }, { PRI_LAST, 0 } },
+		{ { .prg_index = 0x155 }, { 0, PRI_PRGI(0x155) } },
+		{ { .prg_index = 511 }, { 0, PRI_PRGI(511) } },
+		{ { .addr = 0x0000fffffffff000ull }, { 0, PRI_ADDR(0x0000fffffffff000ull) } },
 		{ { .sid = 0xffffffff, .ssid = 0xfffff, .ssv = true, .priv = true, .exec = true,
 			.read = true, .write = true, .last = true, .prg_index = 511,
 			.addr = 0xfffffffffffff000ull },
-			{ 0xfc0fffffffffffffull, 0xfffffffffffff1ffull } },
+			{ PRI_SID(0xffffffff) | PRI_SSID(0xfffff) | PRI_PRIV | PRI_EXEC | PRI_READ |
+				PRI_WRITE | PRI_LAST | PRI_SSV,
+				PRI_PRGI(511) | PRI_ADDR(0xfffffffffffff000ull) } },
 	};
 	static const struct { uint64_t dw[2]; const char *why; } bad[] = {
-		{ { 1ull << 52, 0 }, "reserved bit 52" },
-		{ { 1ull << 57, 0 }, "reserved bit 57" },
-		{ { 0, 1ull << 9 }, "reserved bit 73" },
-		{ { 0, 1ull << 11 }, "reserved bit 75" },
-		{ { 0x0400000000000000ull, 0 }, "Priv without SSV" },
-		{ { 0x0800000000000000ull, 0 }, "Exec without SSV" },
+		{ { SPEC(1, 52, 52), 0 }, "reserved bit 52" },
+		{ { SPEC(1, 57, 57), 0 }, "reserved bit 57" },
+		{ { 0, SPEC(1, 73, 73) }, "reserved bit 73" },
+		{ { 0, SPEC(1, 75, 75) }, "reserved bit 75" },
+		{ { PRI_PRIV, 0 }, "Priv without SSV" },
+		{ { PRI_EXEC, 0 }, "Exec without SSV" },
 	};
 	static const uint64_t pass[][2] = {
-		{ 0xd400000100000010ull, 0x1000 },           /* priv + read */
-		{ 0x9800000100000010ull, 0x1000 },           /* exec + read */
-		{ 0xa000000100000010ull, 0x8000000000001000ull }, /* non-canonical write */
-		{ 0x0000000500000010ull, 0x1000 },           /* SubstreamID without SSV: UNKNOWN */
-		{ 0x4000000000000010ull, 0 },                /* stop marker */
+		{ PRI_SSV | PRI_LAST | PRI_READ | PRI_PRIV | PRI_SSID(1) | PRI_SID(0x10),
+			PRI_ADDR(0x1000) },                              /* priv + read */
+		{ PRI_SSV | PRI_READ | PRI_EXEC | PRI_SSID(1) | PRI_SID(0x10), PRI_ADDR(0x1000) },
+		{ PRI_SSV | PRI_WRITE | PRI_SSID(1) | PRI_SID(0x10),
+			PRI_ADDR(0x8000000000001000ull) },               /* non-canonical write */
+		{ PRI_SSID(5) | PRI_SID(0x10), PRI_ADDR(0x1000) },      /* SubstreamID without SSV */
+		{ PRI_LAST | PRI_SID(0x10), 0 },                        /* LWR 100 without SSV */
 	};
 	struct emu_smmuv3_pri r;
 
@@ -99,55 +157,68 @@ test_smmu_pri_bits(void)
 		if (i == 3)
 			TEST_ASSERT(!r.ssv && r.ssid == 0, "SubstreamID ignored without SSV");
 	}
-	TEST_ASSERT(r.last && !r.read && !r.write && r.sid == 0x10, "stop marker fields");
+	TEST_ASSERT(r.last && !r.read && !r.write && !r.ssv && r.sid == 0x10,
+		"LWR 100 without SSV: a page request");
 	return TEST_SUCCESS;
 }
 
 static int
 test_smmu_evt_bits(void)
 {
-	/* dw0 ID 7:0, SSV 11, SSID 31:12, SID 63:32; dw1 STAG 15:0, Stall 31, PnU 33,
-	 * InD 34, RnW 35, S2 39, CLASS 41:40; dw2 input address; dw3 IPA 51:12. */
 	static const struct { struct emu_smmuv3_evt r; uint64_t dw[4]; } cases[] = {
-		{ { .id = 0x10 }, { 0x10, 0, 0, 0 } },
-		{ { .id = 0x11 }, { 0x11, 0, 0, 0 } },
-		{ { .id = 0x12 }, { 0x12, 0, 0, 0 } },
-		{ { .id = 0x13 }, { 0x13, 0, 0, 0 } },
-		{ { .id = 0x10, .ssv = true, .ssid = 0xabcde }, { 0xabcde810ull, 0, 0, 0 } },
-		{ { .id = 0x10, .sid = 0x12345678 }, { 0x1234567800000010ull, 0, 0, 0 } },
-		{ { .id = 0x10, .stall = true, .stag = 0x1234 }, { 0x10, 0x80001234ull, 0, 0 } },
-		{ { .id = 0x10, .pnu = true }, { 0x10, 0x200000000ull, 0, 0 } },
-		{ { .id = 0x10, .ind = true }, { 0x10, 0x400000000ull, 0, 0 } },
-		{ { .id = 0x10, .rnw = true }, { 0x10, 0x800000000ull, 0, 0 } },
-		{ { .id = 0x10, .s2 = true }, { 0x10, 0x8000000000ull, 0, 0 } },
-		{ { .id = 0x10, .cls = 1 }, { 0x10, 0x10000000000ull, 0, 0 } },
-		{ { .id = 0x10, .cls = 2 }, { 0x10, 0x20000000000ull, 0, 0 } },
-		{ { .id = 0x10, .addr = 0xffff800012345678ull }, { 0x10, 0, 0xffff800012345678ull, 0 } },
-		{ { .id = 0x10, .ipa = 0x000ffffffffff000ull }, { 0x10, 0, 0, 0x000ffffffffff000ull } },
-		{ { .id = 0x0a, .ssv = true, .ssid = 0x5, .sid = 0x7 }, { 0x000000070000580aull, 0, 0, 0 } },
+		{ { .id = 0x10 }, { EVT_ID(0x10), 0, 0, 0 } },
+		{ { .id = 0x11 }, { EVT_ID(0x11), 0, 0, 0 } },
+		{ { .id = 0x12 }, { EVT_ID(0x12), 0, 0, 0 } },
+		{ { .id = 0x13 }, { EVT_ID(0x13), 0, 0, 0 } },
+		{ { .id = 0x10, .ssv = true, .ssid = 0xabcde },
+			{ EVT_ID(0x10) | EVT_SSV | EVT_SSID(0xabcde), 0, 0, 0 } },
+		{ { .id = 0x10, .sid = 0x12345678 }, { EVT_ID(0x10) | EVT_SID(0x12345678), 0, 0, 0 } },
+		{ { .id = 0x10, .stall = true, .stag = 0x1234 },
+			{ EVT_ID(0x10), EVT_STALL | EVT_STAG(0x1234), 0, 0 } },
+		{ { .id = 0x10, .pnu = true }, { EVT_ID(0x10), EVT_PNU, 0, 0 } },
+		{ { .id = 0x10, .ind = true, .rnw = true }, { EVT_ID(0x10), EVT_IND | EVT_RNW, 0, 0 } },
+		{ { .id = 0x10, .rnw = true }, { EVT_ID(0x10), EVT_RNW, 0, 0 } },
+		{ { .id = 0x10, .s2 = true }, { EVT_ID(0x10), EVT_S2, 0, 0 } },
+		{ { .id = 0x10, .cls = 1 }, { EVT_ID(0x10), EVT_CLASS(1), 0, 0 } },
+		{ { .id = 0x10, .cls = 2 }, { EVT_ID(0x10), EVT_CLASS(2), 0, 0 } },
+		{ { .id = 0x13, .cls = 1, .s2 = true, .ttrnw = true },
+			{ EVT_ID(0x13), EVT_CLASS(1) | EVT_S2 | EVT_TTRNW, 0, 0 } },
+		{ { .id = 0x10, .addr = 0xffff800012345678ull },
+			{ EVT_ID(0x10), 0, 0xffff800012345678ull, 0 } },
+		{ { .id = 0x10, .ipa = 0x00fffffffffff000ull },
+			{ EVT_ID(0x10), 0, 0, EVT_IPA(0x00fffffffffff000ull) } },
+		{ { .id = 0x0a, .ssv = true, .ssid = 0x5, .sid = 0x7 },
+			{ EVT_ID(0x0a) | EVT_SSV | EVT_SSID(5) | EVT_SID(7), 0, 0, 0 } },
+		/* 7.3.9: no SSV in C_BAD_SUBSTREAMID, the SubstreamID always valid */
 		{ { .id = 0x08, .ssv = true, .ssid = 0xfffff, .sid = 0xffffffff },
-			{ 0xfffffffffffff808ull, 0, 0, 0 } },
+			{ EVT_ID(0x08) | EVT_SSID(0xfffff) | EVT_SID(0xffffffff), 0, 0, 0 } },
+		{ { .id = 0x08, .ssv = true, .ssid = 0 }, { EVT_ID(0x08), 0, 0, 0 } },
 		{ { .id = 0x13, .ssv = true, .ssid = 0xfffff, .sid = 0xffffffff, .stag = 0xffff,
 			.stall = true, .pnu = true, .ind = true, .rnw = true, .s2 = true, .cls = 2,
-			.addr = ~0ull, .ipa = 0x000ffffffffff000ull },
-			{ 0xfffffffffffff813ull, 0x0000028e8000ffffull, ~0ull, 0x000ffffffffff000ull } },
+			.addr = ~0ull, .ipa = 0x00fffffffffff000ull },
+			{ EVT_ID(0x13) | EVT_SSV | EVT_SSID(0xfffff) | EVT_SID(0xffffffff),
+				EVT_STAG(0xffff) | EVT_STALL | EVT_PNU | EVT_IND | EVT_RNW | EVT_S2 |
+				EVT_CLASS(2), ~0ull, EVT_IPA(0x00fffffffffff000ull) } },
 	};
 	static const struct { uint64_t dw[4]; const char *why; } bad[] = {
-		{ { 0x01, 0, 0, 0 }, "event 0x01 (not one the model knows)" },
-		{ { 0x24, 0, 0, 0 }, "event 0x24" },
-		{ { 0xff, 0, 0, 0 }, "event 0xff" },
-		{ { 0x110, 0, 0, 0 }, "reserved bit 8" },
-		{ { 0x10, 0x30000000000ull, 0, 0 }, "CLASS 3" },
-		{ { 0x10, 0x1, 0, 0 }, "STAG without Stall" },
-		{ { 0x10, 1ull << 16, 0, 0 }, "reserved bit 80" },
-		{ { 0x10, 1ull << 32, 0, 0 }, "reserved bit 96" },
-		{ { 0x10, 1ull << 36, 0, 0 }, "reserved bit 100" },
-		{ { 0x10, 1ull << 42, 0, 0 }, "reserved bit 106" },
-		{ { 0x10, 1ull << 63, 0, 0 }, "reserved bit 127" },
-		{ { 0x10, 0, 0, 1 }, "IPA bit 0" },
-		{ { 0x10, 0, 0, 1ull << 52 }, "IPA bit 52" },
-		{ { 0x0a, 1, 0, 0 }, "C_BAD_CD with dword 1" },
-		{ { 0x08, 0, 0x1000, 0 }, "C_BAD_SUBSTREAMID with an address" },
+		{ { EVT_ID(0x01), 0, 0, 0 }, "event 0x01 (not one the model knows)" },
+		{ { EVT_ID(0x24), 0, 0, 0 }, "event 0x24" },
+		{ { EVT_ID(0xff), 0, 0, 0 }, "event 0xff" },
+		{ { EVT_ID(0x10) | SPEC(1, 8, 8), 0, 0, 0 }, "reserved bit 8" },
+		{ { EVT_ID(0x10), EVT_CLASS(3), 0, 0 }, "CLASS 3" },
+		{ { EVT_ID(0x10), EVT_STAG(1), 0, 0 }, "STAG without Stall" },
+		{ { EVT_ID(0x10), EVT_IND, 0, 0 }, "InD without RnW (7.3.13)" },
+		{ { EVT_ID(0x10), SPEC(1, 80, 80), 0, 0 }, "reserved bit 80" },
+		{ { EVT_ID(0x10), SPEC(1, 96, 96), 0, 0 }, "reserved bit 96" },
+		{ { EVT_ID(0x10), SPEC(1, 100, 100), 0, 0 }, "reserved bit 100" },
+		{ { EVT_ID(0x10), SPEC(1, 106, 106), 0, 0 }, "reserved bit 106" },
+		{ { EVT_ID(0x10), SPEC(1, 109, 109), 0, 0 }, "reserved bit 109" },
+		{ { EVT_ID(0x10), SPEC(1, 127, 127), 0, 0 }, "reserved bit 127" },
+		{ { EVT_ID(0x10), 0, 0, SPEC(1, 192, 192) }, "bit 192 (below the IPA)" },
+		{ { EVT_ID(0x10), 0, 0, SPEC(1, 248, 248) }, "bit 248 (above the IPA)" },
+		{ { EVT_ID(0x0a), SPEC(1, 64, 64), 0, 0 }, "C_BAD_CD with dword 1" },
+		{ { EVT_ID(0x08), 0, 0x1000, 0 }, "C_BAD_SUBSTREAMID with an address" },
+		{ { EVT_ID(0x08) | SPEC(1, 11, 11), 0, 0, 0 }, "C_BAD_SUBSTREAMID bit 11 (RES0)" },
 	};
 	struct emu_smmuv3_evt r;
 
@@ -163,17 +234,22 @@ test_smmu_evt_bits(void)
 		TEST_ASSERT(r.id == w->id && r.ssv == w->ssv && r.ssid == w->ssid && r.sid == w->sid &&
 			r.stag == w->stag && r.stall == w->stall && r.pnu == w->pnu &&
 			r.ind == w->ind && r.rnw == w->rnw && r.s2 == w->s2 && r.cls == w->cls &&
-			r.addr == w->addr && r.ipa == w->ipa, "case %u: decoded fields differ", i);
+			r.ttrnw == w->ttrnw && r.addr == w->addr && r.ipa == w->ipa,
+			"case %u: decoded fields differ", i);
 	}
 	for (unsigned int i = 0; i < RTE_DIM(bad); i++) {
 		if (emu_smmuv3_evt_decode(bad[i].dw, &r) != -EINVAL)
 			TEST_ASSERT(0, "%s was accepted", bad[i].why);
 	}
 	{
-		const uint64_t nossv[4] = { 0xabcde010ull, 0, 0, 0 };
+		const uint64_t nossv[4] = { EVT_ID(0x10) | EVT_SSID(0xabcde), 0, 0, 0 };
+		struct emu_smmuv3_evt w = { .id = 0x10, .ind = true };
+		uint64_t dw[4];
 
 		TEST_ASSERT_SUCCESS(emu_smmuv3_evt_decode(nossv, &r), "SubstreamID without SSV");
 		TEST_ASSERT(!r.ssv && r.ssid == 0, "SubstreamID ignored without SSV");
+		emu_smmuv3_evt_encode(&w, dw);
+		TEST_ASSERT_EQUAL(dw[1], 0, "InD is never written without RnW");
 	}
 	return TEST_SUCCESS;
 }
@@ -181,38 +257,42 @@ test_smmu_evt_bits(void)
 static int
 test_smmu_cmd_bits(void)
 {
-	/* CMD_PRI_RESP: dw0 opcode 7:0 = 0x41, SSV 11, SSID 31:12, SID 63:32; dw1 PRG 8:0,
-	 * response 13:12. */
 	static const struct { struct emu_smmuv3_pri_resp r; uint64_t dw[2]; } cases[] = {
-		{ { .resp = EMU_SMMUV3_PRI_RESP_DENY }, { 0x41, 0 } },
-		{ { .resp = EMU_SMMUV3_PRI_RESP_FAIL }, { 0x41, 0x1000 } },
-		{ { .resp = EMU_SMMUV3_PRI_RESP_SUCC }, { 0x41, 0x2000 } },
-		{ { .sid = 0x12345678 }, { 0x1234567800000041ull, 0 } },
-		{ { .ssv = true, .ssid = 0xabcde }, { 0xabcde841ull, 0 } },
-		{ { .prg_index = 0x155 }, { 0x41, 0x155 } },
+		{ { .resp = RESP_FAILURE }, { CMD_OP(0x41), PRIRESP_RESP(RESP_FAILURE) } },
+		{ { .resp = RESP_INVALID }, { CMD_OP(0x41), PRIRESP_RESP(RESP_INVALID) } },
+		{ { .resp = RESP_SUCCESS }, { CMD_OP(0x41), PRIRESP_RESP(RESP_SUCCESS) } },
+		{ { .sid = 0x12345678 }, { CMD_OP(0x41) | CMD_SID(0x12345678), 0 } },
+		{ { .ssv = true, .ssid = 0xabcde }, { CMD_OP(0x41) | CMD_SSV | CMD_SSID(0xabcde), 0 } },
+		{ { .prg_index = 0x155 }, { CMD_OP(0x41), PRIRESP_PRGI(0x155) } },
 		{ { .ssv = true, .ssid = 0xfffff, .sid = 0xffffffff, .prg_index = 511,
-			.resp = EMU_SMMUV3_PRI_RESP_SUCC }, { 0xfffffffffffff841ull, 0x21ff } },
+			.resp = RESP_SUCCESS },
+			{ CMD_OP(0x41) | CMD_SSV | CMD_SSID(0xfffff) | CMD_SID(0xffffffff),
+				PRIRESP_PRGI(511) | PRIRESP_RESP(RESP_SUCCESS) } },
 	};
 	static const struct { uint64_t dw[2]; const char *why; } bad[] = {
-		{ { 0x40, 0 }, "opcode 0x40" },
-		{ { 0x44, 0 }, "CMD_RESUME is not a page response" },
-		{ { 0x141, 0 }, "reserved bit 8" },
-		{ { 0x41, 0x3000 }, "response 3" },
-		{ { 0x41, 0x200 }, "reserved bit 73" },
-		{ { 0x41, 0x4000 }, "reserved bit 78" },
-		{ { 0x41, 1ull << 63 }, "reserved bit 127" },
-		{ { 0x1041, 0 }, "SubstreamID without SSV" },
+		{ { CMD_OP(0x40), 0 }, "opcode 0x40" },
+		{ { CMD_OP(0x44), 0 }, "CMD_RESUME is not a page response" },
+		{ { CMD_OP(0x41) | SPEC(1, 8, 8), 0 }, "reserved bit 8" },
+		{ { CMD_OP(0x41), PRIRESP_RESP(3) }, "Resp 0b11 (Reserved: ILLEGAL)" },
+		{ { CMD_OP(0x41), SPEC(1, 73, 73) }, "reserved bit 73" },
+		{ { CMD_OP(0x41), SPEC(1, 78, 78) }, "reserved bit 78" },
+		{ { CMD_OP(0x41), SPEC(1, 127, 127) }, "reserved bit 127" },
+		{ { CMD_OP(0x41) | CMD_SSID(1), 0 }, "SubstreamID without SSV" },
 	};
-	/* CMD_RESUME: dw0 opcode 0x44, response 13:12, SID 63:32; dw1 STAG 15:0. */
 	static const struct { struct emu_smmuv3_resume r; uint64_t dw[2]; } resume[] = {
-		{ { .resp = EMU_SMMUV3_RESUME_TERM }, { 0x44, 0 } },
-		{ { .resp = EMU_SMMUV3_RESUME_RETRY, .stag = 0x1234 }, { 0x1044, 0x1234 } },
+		{ { .resp = EMU_SMMUV3_RESUME_TERM }, { CMD_OP(0x44), 0 } },
+		{ { .resp = EMU_SMMUV3_RESUME_RETRY, .stag = 0x1234 },
+			{ CMD_OP(0x44) | RESUME_AC, RESUME_STAG(0x1234) } },
 		{ { .resp = EMU_SMMUV3_RESUME_ABORT, .sid = 0xffffffff, .stag = 0xffff },
-			{ 0xffffffff00002044ull, 0xffff } },
+			{ CMD_OP(0x44) | RESUME_AB | CMD_SID(0xffffffff), RESUME_STAG(0xffff) } },
 	};
 	static const uint64_t resume_bad[][2] = {
-		{ 0x41, 0 }, { 0x3044, 0 }, { 0x144, 0 }, { 0x4044, 0 }, { 0x44, 0x10000 },
+		{ CMD_OP(0x41), 0 }, { CMD_OP(0x44) | SPEC(1, 8, 8), 0 },
+		{ CMD_OP(0x44) | SPEC(1, 14, 14), 0 }, { CMD_OP(0x44), SPEC(1, 80, 80) },
 	};
+	/* 4.7.1: Retry with Ab set: "the Abort parameter, Ab, is IGNORED" */
+	const uint64_t retry_ab[2] = { CMD_OP(0x44) | RESUME_AC | RESUME_AB | CMD_SID(3),
+		RESUME_STAG(9) };
 	struct emu_smmuv3_pri_resp r;
 	struct emu_smmuv3_resume rs;
 
@@ -244,6 +324,96 @@ test_smmu_cmd_bits(void)
 	}
 	for (unsigned int i = 0; i < RTE_DIM(resume_bad); i++)
 		TEST_ASSERT_RET(emu_smmuv3_resume_decode(resume_bad[i], &rs), -EINVAL);
+	TEST_ASSERT_SUCCESS(emu_smmuv3_resume_decode(retry_ab, &rs), "Retry with Ab: legal");
+	TEST_ASSERT(rs.resp == EMU_SMMUV3_RESUME_RETRY && rs.sid == 3 && rs.stag == 9,
+		"decoded as Retry");
+	return TEST_SUCCESS;
+}
+
+/*
+ * Literal words (hex written out, checked against the spec-derived value too): the
+ * response codes, Priv/Exec, PnU/InD, and every event the emu emits from a generic
+ * record, so that two fields swapped in encoder and decoder alike cannot pass.
+ */
+static int
+test_smmu_literal_words(void)
+{
+	static const struct { uint32_t pcie; uint64_t dw1; } codes[] = {
+		{ SVA_PAGE_RESP_SUCCESS, 0x2000 },   /* Resp 0b10 Success */
+		{ SVA_PAGE_RESP_INVALID, 0x1000 },   /* Resp 0b01 InvalidRequest */
+		{ SVA_PAGE_RESP_FAILURE, 0x0000 },   /* Resp 0b00 ResponseFailure */
+	};
+	static const struct {
+		uint32_t reason, perm, flags;
+		uint64_t dw0, dw1;
+	} events[] = {
+		/* SID 0x9, SSID 0x44 with SSV; a read: RnW */
+		{ SVA_FAULT_REASON_TRANSLATION, SVA_FAULT_PERM_READ, SVA_FAULT_UNRECOV_PASID_VALID,
+			0x0000000900044810ull, 0x0000020800000000ull },
+		{ SVA_FAULT_REASON_ADDR_SIZE, SVA_FAULT_PERM_WRITE, SVA_FAULT_UNRECOV_PASID_VALID,
+			0x0000000900044811ull, 0x0000020000000000ull },
+		{ SVA_FAULT_REASON_ACCESS, SVA_FAULT_PERM_READ | SVA_FAULT_PERM_PRIV,
+			SVA_FAULT_UNRECOV_PASID_VALID, 0x0000000900044812ull, 0x0000020a00000000ull },
+		/* exec + read: InD with RnW */
+		{ SVA_FAULT_REASON_PERMISSION, SVA_FAULT_PERM_READ | SVA_FAULT_PERM_EXEC,
+			SVA_FAULT_UNRECOV_PASID_VALID, 0x0000000900044813ull, 0x0000020c00000000ull },
+		/* exec + write: a write, InD dropped (7.3.16: InD == 0 when RnW == 0) */
+		{ SVA_FAULT_REASON_PERMISSION, SVA_FAULT_PERM_WRITE | SVA_FAULT_PERM_EXEC,
+			SVA_FAULT_UNRECOV_PASID_VALID, 0x0000000900044813ull, 0x0000020000000000ull },
+		{ SVA_FAULT_REASON_PASID_INVALID, 0, SVA_FAULT_UNRECOV_PASID_VALID,
+			0x000000090004480aull, 0 },
+	};
+	struct sva_page_response in = { .argsz = sizeof(in), .dev_id = 0x7, .grpid = 0x15 };
+	struct emu_smmuv3_pri_resp r;
+	struct emu_smmuv3_pri p = { .sid = 1, .ssv = true, .ssid = 2 };
+	struct emu_smmuv3_evt e;
+	uint64_t dw[4];
+
+	for (unsigned int i = 0; i < RTE_DIM(codes); i++) {
+		in.code = codes[i].pcie;
+		emu_smmuv3_pri_resp_from_generic(&in, &r);
+		emu_smmuv3_pri_resp_encode(&r, dw);
+		TEST_ASSERT_EQUAL(dw[0], 0x0000000700000041ull, "code %u: dword 0", in.code);
+		TEST_ASSERT_EQUAL(dw[1], 0x15 | codes[i].dw1, "code %u: dword 1", in.code);
+		TEST_ASSERT_EQUAL(codes[i].dw1, PRIRESP_RESP(i == 0 ? RESP_SUCCESS :
+			i == 1 ? RESP_INVALID : RESP_FAILURE), "the literal is the spec's");
+	}
+	p.priv = true;
+	emu_smmuv3_pri_encode(&p, dw);
+	TEST_ASSERT_EQUAL(dw[0], 0x8400000200000001ull, "Priv is bit 58");
+	TEST_ASSERT_EQUAL(dw[0], PRI_SSV | PRI_PRIV | PRI_SSID(2) | PRI_SID(1), "spec");
+	p.priv = false;
+	p.exec = true;
+	emu_smmuv3_pri_encode(&p, dw);
+	TEST_ASSERT_EQUAL(dw[0], 0x8800000200000001ull, "Exec is bit 59");
+	for (unsigned int i = 0; i < RTE_DIM(events); i++) {
+		struct sva_fault_unrecov ev = { .reason = events[i].reason, .perm = events[i].perm,
+			.flags = events[i].flags | SVA_FAULT_UNRECOV_ADDR_VALID, .pasid = 0x44,
+			.addr = 0x7f0000001000ull, .dev_id = 0x9 };
+
+		TEST_ASSERT_SUCCESS(emu_smmuv3_evt_from_generic(&ev, &e), "event %u", i);
+		emu_smmuv3_evt_encode(&e, dw);
+		TEST_ASSERT_EQUAL(dw[0], events[i].dw0, "event %u dword 0", i);
+		TEST_ASSERT_EQUAL(dw[1], events[i].dw1, "event %u dword 1", i);
+		TEST_ASSERT_EQUAL(dw[2], events[i].dw1 ? 0x7f0000001000ull : 0, "event %u address", i);
+		TEST_ASSERT_EQUAL(dw[3], 0, "event %u IPA", i);
+	}
+	TEST_ASSERT_EQUAL(events[3].dw1, EVT_CLASS(2) | EVT_RNW | EVT_IND, "InD literal is spec");
+	TEST_ASSERT_EQUAL(events[2].dw1, EVT_CLASS(2) | EVT_RNW | EVT_PNU, "PnU literal is spec");
+	{
+		/* C_BAD_SUBSTREAMID from a generic record: no SSV bit, the SubstreamID kept */
+		struct sva_fault_unrecov ev = { .hw_event = 0x08, .flags =
+			SVA_FAULT_UNRECOV_PASID_VALID, .pasid = 0x44, .dev_id = 0x9 }, back;
+
+		TEST_ASSERT_SUCCESS(emu_smmuv3_evt_from_generic(&ev, &e), "C_BAD_SUBSTREAMID");
+		emu_smmuv3_evt_encode(&e, dw);
+		TEST_ASSERT_EQUAL(dw[0], 0x0000000900044008ull, "no bit 11");
+		TEST_ASSERT_SUCCESS(emu_smmuv3_evt_decode(dw, &e), "decodes");
+		emu_smmuv3_evt_to_generic(&e, &back);
+		TEST_ASSERT_EQUAL(back.pasid, 0x44, "the PASID is kept");
+		TEST_ASSERT(back.flags & SVA_FAULT_UNRECOV_PASID_VALID, "and valid");
+		TEST_ASSERT_EQUAL(back.reason, SVA_FAULT_REASON_PASID_INVALID, "reason");
+	}
 	return TEST_SUCCESS;
 }
 
@@ -254,16 +424,16 @@ test_smmu_resp_code_mapping(void)
 		.dev_id = 0xfffffffe, .pasid = 0xfffff, .grpid = 511 }, out;
 	struct emu_smmuv3_pri_resp r;
 
-	/* PCIe -> SMMU */
-	TEST_ASSERT_EQUAL(emu_smmuv3_resp_from_pcie(SVA_PAGE_RESP_SUCCESS), 2, "Success -> SUCCESS");
-	TEST_ASSERT_EQUAL(emu_smmuv3_resp_from_pcie(SVA_PAGE_RESP_INVALID), 0, "Invalid -> DENY");
-	TEST_ASSERT_EQUAL(emu_smmuv3_resp_from_pcie(SVA_PAGE_RESP_FAILURE), 1, "Failure -> FAIL");
+	/* PCIe -> SMMU (4.5.2) */
+	TEST_ASSERT_EQUAL(emu_smmuv3_resp_from_pcie(SVA_PAGE_RESP_SUCCESS), RESP_SUCCESS, "Success");
+	TEST_ASSERT_EQUAL(emu_smmuv3_resp_from_pcie(SVA_PAGE_RESP_INVALID), RESP_INVALID, "Invalid");
+	TEST_ASSERT_EQUAL(emu_smmuv3_resp_from_pcie(SVA_PAGE_RESP_FAILURE), RESP_FAILURE, "Failure");
 	TEST_ASSERT_EQUAL(emu_smmuv3_resp_from_pcie(2), 3, "no mapping -> reserved");
 	TEST_ASSERT_EQUAL(emu_smmuv3_resp_from_pcie(0xe), 3, "no mapping -> reserved");
 	/* SMMU -> PCIe */
-	TEST_ASSERT_EQUAL(emu_smmuv3_resp_to_pcie(2), SVA_PAGE_RESP_SUCCESS, "SUCCESS");
-	TEST_ASSERT_EQUAL(emu_smmuv3_resp_to_pcie(0), SVA_PAGE_RESP_INVALID, "DENY");
-	TEST_ASSERT_EQUAL(emu_smmuv3_resp_to_pcie(1), SVA_PAGE_RESP_FAILURE, "FAIL");
+	TEST_ASSERT_EQUAL(emu_smmuv3_resp_to_pcie(RESP_SUCCESS), SVA_PAGE_RESP_SUCCESS, "Success");
+	TEST_ASSERT_EQUAL(emu_smmuv3_resp_to_pcie(RESP_INVALID), SVA_PAGE_RESP_INVALID, "Invalid");
+	TEST_ASSERT_EQUAL(emu_smmuv3_resp_to_pcie(RESP_FAILURE), SVA_PAGE_RESP_FAILURE, "Failure");
 	TEST_ASSERT_RET(emu_smmuv3_resp_to_pcie(3), -EINVAL);
 	/* Through the generic response, every field. */
 	for (uint32_t code = 0; code <= 0xf; code++) {
@@ -274,9 +444,10 @@ test_smmu_resp_code_mapping(void)
 		in.code = code;
 		emu_smmuv3_pri_resp_from_generic(&in, &r);
 		emu_smmuv3_pri_resp_encode(&r, dw);
-		TEST_ASSERT_EQUAL(dw[0], 0xfffffffefffff841ull, "dword 0");
-		TEST_ASSERT_EQUAL(dw[1], 0x1ff | ((uint64_t)emu_smmuv3_resp_from_pcie(code) << 12),
-			"dword 1");
+		TEST_ASSERT_EQUAL(dw[0], CMD_OP(0x41) | CMD_SSV | CMD_SSID(0xfffff) |
+			CMD_SID(0xfffffffe), "dword 0");
+		TEST_ASSERT_EQUAL(dw[1], PRIRESP_PRGI(511) | PRIRESP_RESP(code == 0 ? RESP_SUCCESS :
+			code == 1 ? RESP_INVALID : RESP_FAILURE), "dword 1");
 		memset(&out, 0xa5, sizeof(out));
 		TEST_ASSERT_SUCCESS(emu_smmuv3_pri_resp_decode(dw, &r), "decodes");
 		TEST_ASSERT_SUCCESS(emu_smmuv3_pri_resp_to_generic(&r, &out), "maps back");
@@ -353,6 +524,9 @@ test_smmu_generic_mapping(void)
 	ev.perm = SVA_FAULT_PERM_READ | SVA_FAULT_PERM_EXEC;
 	TEST_ASSERT_SUCCESS(emu_smmuv3_evt_from_generic(&ev, &e), "exec read");
 	TEST_ASSERT(e.rnw && e.ind && !e.pnu, "RnW and InD");
+	ev.perm = SVA_FAULT_PERM_WRITE | SVA_FAULT_PERM_EXEC;
+	TEST_ASSERT_SUCCESS(emu_smmuv3_evt_from_generic(&ev, &e), "exec write");
+	TEST_ASSERT(!e.rnw && !e.ind, "a write, never InD without RnW");
 	ev.reason = SVA_FAULT_REASON_PRI_INVALID;
 	TEST_ASSERT_RET(emu_smmuv3_evt_from_generic(&ev, &e), -EINVAL);
 	ev.hw_event = 0x08;
@@ -483,6 +657,7 @@ test_smmu_priq_overflow(void)
 {
 	void *q = smmu_q_new(4, 4, 4);
 	struct sva_fault out[16];
+	struct sva_page_response ar[8];
 	struct emu_smmuv3_regs regs;
 	struct emu_model_counters c;
 	struct sva_fault_page_req pr;
@@ -493,61 +668,77 @@ test_smmu_priq_overflow(void)
 		pr = mk_req(i);
 		TEST_ASSERT_SUCCESS(ops->prq_write(q, &pr), "write %u", i);
 	}
-	pr = mk_req(100);
+	pr = mk_req(100);   /* Last == 0 */
 	TEST_ASSERT_RET(ops->prq_write(q, &pr), -ENOSPC);
 	emu_smmuv3_regs_get(q, &regs);
 	TEST_ASSERT_EQUAL(regs.priq_prod, EMU_SMMUV3_Q_OVF | 4, "OVFLG toggled, PROD kept");
 	TEST_ASSERT_EQUAL(regs.priq_cons, 0, "CONS not acknowledged yet");
+	pr = mk_req(101);   /* Last == 1 (101 % 3 == 2): auto-response */
 	TEST_ASSERT_RET(ops->prq_write(q, &pr), -ENOSPC);
 	emu_smmuv3_regs_get(q, &regs);
 	TEST_ASSERT_EQUAL(regs.priq_prod, EMU_SMMUV3_Q_OVF | 4, "outstanding: no second toggle");
 	ops->counters_get(q, &c);
 	TEST_ASSERT_EQUAL(c.prq_dropped, 2, "two dropped");
 	TEST_ASSERT_EQUAL(c.prq_overflows, 1, "one overflow");
+	TEST_ASSERT_EQUAL(c.prq_auto_resp, 1, "one auto-response (Last == 1 only)");
 
-	/* The device goes on writing as space frees; the loss stays where it happened. */
+	/* 8.1: "An active overflow condition inhibits new entries from being written",
+	 * even once space frees. */
 	TEST_ASSERT_EQUAL(ops->prq_read(q, out, 2), 2, "two of the four before the loss");
-	for (i = 0; i < 2; i++) {
-		pr = mk_req(4 + i);
-		TEST_ASSERT_SUCCESS(ops->prq_write(q, &pr), "write %u after space freed", 4 + i);
+	pr = mk_req(4);
+	TEST_ASSERT_RET(ops->prq_write(q, &pr), -ENOSPC);
+	{
+		/* A Stop Marker (LWR 100 with SSV) dropped in the overflow: no auto-response;
+		 * LWR 100 without SSV is a page request: answered. */
+		const uint64_t stop[2] = { PRI_SSV | PRI_LAST | PRI_SSID(3) | PRI_SID(0x42), PRI_PRGI(7) };
+		const uint64_t nopasid[2] = { PRI_LAST | PRI_SID(0x43), PRI_PRGI(8) };
+
+		TEST_ASSERT_RET(ops->prq_write_raw(q, stop), -ENOSPC);
+		TEST_ASSERT_RET(ops->prq_write_raw(q, nopasid), -ENOSPC);
 	}
-	TEST_ASSERT_EQUAL(ops->prq_read(q, out + 2, 2), 2, "the other two, no room for more");
-	emu_smmuv3_regs_get(q, &regs);
-	TEST_ASSERT_EQUAL(regs.priq_cons & EMU_SMMUV3_Q_OVF, 0, "not acknowledged yet");
-	TEST_ASSERT_EQUAL(ops->prq_read(q, out + 4, 12), 3, "the overflow, then two");
+	TEST_ASSERT_EQUAL(ops->prq_read(q, out + 2, 14), 3, "the other two, then the overflow");
 	for (i = 0; i < 4; i++)
 		if (check_req(&out[i], i) != TEST_SUCCESS)
 			return TEST_FAILED;
 	TEST_ASSERT_EQUAL(out[4].type, SVA_FAULT_OVERFLOW, "overflow at the point of loss");
 	TEST_ASSERT_EQUAL(out[4].overflow.queue, 0, "PRI queue");
-	TEST_ASSERT_EQUAL(out[4].overflow.lost, 2, "two lost");
-	for (i = 0; i < 2; i++)
-		if (check_req(&out[5 + i], 4 + i) != TEST_SUCCESS)
-			return TEST_FAILED;
+	TEST_ASSERT_EQUAL(out[4].overflow.lost, 5, "five lost");
 	emu_smmuv3_regs_get(q, &regs);
-	TEST_ASSERT_EQUAL(regs.priq_cons & EMU_SMMUV3_Q_OVF, EMU_SMMUV3_Q_OVF,
-		"acknowledged: CONS took PROD's flag");
-	TEST_ASSERT_EQUAL(regs.priq_prod, EMU_SMMUV3_Q_OVF | 6, "PROD");
-	TEST_ASSERT_EQUAL(regs.priq_cons, EMU_SMMUV3_Q_OVF | 6, "CONS");
+	TEST_ASSERT_EQUAL(regs.priq_cons, EMU_SMMUV3_Q_OVF | 4, "acknowledged: CONS took PROD's flag");
 	TEST_ASSERT_EQUAL(ops->prq_read(q, out, 16), 0, "reported once");
 
-	/* A second overflow toggles the flag back. */
+	/* The auto-responses: the SMMU's own, Success, same StreamID/PRGIndex/PASID (8.2). */
+	TEST_ASSERT_EQUAL(ops->resp_read(q, ar, 8), 2, "two auto-responses");
+	pr = mk_req(101);
+	TEST_ASSERT_EQUAL(ar[0].code, SVA_PAGE_RESP_SUCCESS, "Success");
+	TEST_ASSERT_EQUAL(ar[0].dev_id, pr.dev_id, "StreamID");
+	TEST_ASSERT_EQUAL(ar[0].grpid, pr.grpid, "PRGIndex");
+	TEST_ASSERT_EQUAL(ar[0].flags, SVA_PAGE_RESP_PASID_VALID, "with PASID");
+	TEST_ASSERT_EQUAL(ar[0].pasid, pr.pasid, "PASID");
+	TEST_ASSERT(ar[1].code == SVA_PAGE_RESP_SUCCESS && ar[1].dev_id == 0x43 &&
+		ar[1].grpid == 8 && ar[1].flags == 0, "LWR 100 without SSV answered, no PASID");
+	TEST_ASSERT_EQUAL(ops->resp_read(q, ar, 8), 0, "once each");
+
+	/* Writing resumes after the acknowledgement; a second overflow toggles back. */
 	for (i = 0; i < 4; i++) {
 		pr = mk_req(10 + i);
 		TEST_ASSERT_SUCCESS(ops->prq_write(q, &pr), "write %u", 10 + i);
 	}
+	pr = mk_req(14);
 	TEST_ASSERT_RET(ops->prq_write(q, &pr), -ENOSPC);
 	emu_smmuv3_regs_get(q, &regs);
-	TEST_ASSERT_EQUAL(regs.priq_prod, 2, "OVFLG back to 0, index 2, wrap 0");
+	TEST_ASSERT_EQUAL(regs.priq_prod, 0, "OVFLG back to 0, index 0, wrap 0");
 	TEST_ASSERT_EQUAL(ops->prq_read(q, out, 16), 5, "four and the overflow");
 	TEST_ASSERT_EQUAL(out[4].type, SVA_FAULT_OVERFLOW, "overflow last");
 	TEST_ASSERT_EQUAL(out[4].overflow.lost, 1, "one lost");
 	emu_smmuv3_regs_get(q, &regs);
-	TEST_ASSERT_EQUAL(regs.priq_cons, 2, "acknowledged with flag 0");
+	TEST_ASSERT_EQUAL(regs.priq_cons, 0, "acknowledged with flag 0");
 	ops->counters_get(q, &c);
 	TEST_ASSERT_EQUAL(c.prq_overflows, 2, "two overflows");
-	TEST_ASSERT_EQUAL(c.prq_dropped, 3, "three dropped");
-	TEST_ASSERT_EQUAL(c.prq_read, 10, "requests read");
+	TEST_ASSERT_EQUAL(c.prq_dropped, 6, "six dropped");
+	TEST_ASSERT_EQUAL(c.prq_read, 8, "requests read");
+	TEST_ASSERT_EQUAL(c.prq_auto_resp, 3, "mk_req(14) has Last: answered too");
+	TEST_ASSERT_EQUAL(c.resp_read, 0, "auto-responses are not command-queue responses");
 	return TEST_SUCCESS;
 }
 
@@ -566,15 +757,18 @@ test_smmu_priq_force_overflow(void)
 	emu_smmuv3_regs_get(q, &regs);
 	TEST_ASSERT_EQUAL(regs.priq_prod, EMU_SMMUV3_Q_OVF | 1, "OVFLG raised");
 	pr = mk_req(1);
-	TEST_ASSERT_SUCCESS(ops->prq_write(q, &pr), "SMMUv3 keeps writing");
-	TEST_ASSERT_EQUAL(ops->prq_read(q, out, 8), 3, "request, overflow, request");
+	TEST_ASSERT_RET(ops->prq_write(q, &pr), -ENOSPC); /* 8.1: inhibited */
+	TEST_ASSERT_EQUAL(ops->prq_read(q, out, 8), 2, "request, overflow");
 	TEST_ASSERT_SUCCESS(check_req(&out[0], 0), "request 0");
 	TEST_ASSERT_EQUAL(out[1].type, SVA_FAULT_OVERFLOW, "overflow at the forced point");
-	TEST_ASSERT_EQUAL(out[1].overflow.lost, 0, "nothing actually lost");
-	TEST_ASSERT_SUCCESS(check_req(&out[2], 1), "request 1");
+	TEST_ASSERT_EQUAL(out[1].overflow.lost, 1, "the request written during it");
+	pr = mk_req(2);
+	TEST_ASSERT_SUCCESS(ops->prq_write(q, &pr), "acknowledged: writing again");
+	TEST_ASSERT_EQUAL(ops->prq_read(q, out, 8), 1, "request 2");
+	TEST_ASSERT_SUCCESS(check_req(&out[0], 2), "request 2");
 	ops->counters_get(q, &c);
 	TEST_ASSERT_EQUAL(c.prq_overflows, 1, "one overflow");
-	TEST_ASSERT_EQUAL(c.prq_dropped, 0, "no drop");
+	TEST_ASSERT_EQUAL(c.prq_dropped, 1, "one drop");
 	return TEST_SUCCESS;
 }
 
@@ -584,11 +778,11 @@ test_smmu_priq_malformed_and_stop(void)
 	void *q = smmu_q_new(8, 4, 4);
 	struct sva_fault out[8];
 	struct emu_model_counters c;
-	/* SID 0x42, SSV, SSID 3, read, LAST; PRG 7, address 0x9000. */
-	const uint64_t good[2] = { 0xd000000300000042ull, 0x9007 };
-	const uint64_t rsvd[2] = { good[0] | (1ull << 55), good[1] };
-	const uint64_t exec_nossv[2] = { 0x0800000000000042ull, good[1] };
-	const uint64_t stop[2] = { 0xc000000300000042ull, 0x7 };
+	const uint64_t good[2] = { PRI_SID(0x42) | PRI_SSV | PRI_SSID(3) | PRI_READ | PRI_LAST,
+		PRI_PRGI(7) | PRI_ADDR(0x9000) };
+	const uint64_t rsvd[2] = { good[0] | SPEC(1, 55, 55), good[1] };
+	const uint64_t exec_nossv[2] = { PRI_EXEC | PRI_SID(0x42), good[1] };
+	const uint64_t stop[2] = { PRI_SSV | PRI_LAST | PRI_SSID(3) | PRI_SID(0x42), PRI_PRGI(7) };
 	struct sva_fault_page_req odd = { .perm = SVA_FAULT_PERM_EXEC, .dev_id = 1 };
 
 	TEST_ASSERT_NOT_NULL(q, "queue");
@@ -622,7 +816,7 @@ test_smmu_cmdq_batch(void)
 	struct emu_smmuv3_regs regs;
 	static const uint32_t codes[] = { SVA_PAGE_RESP_SUCCESS, SVA_PAGE_RESP_INVALID,
 		SVA_PAGE_RESP_FAILURE };
-	const uint64_t resume[2] = { 0x1044, 0x1 };
+	const uint64_t resume[2] = { CMD_OP(0x44) | RESUME_AC, RESUME_STAG(1) };
 
 	TEST_ASSERT_NOT_NULL(q, "queue");
 	for (int i = 0; i < 6; i++)
@@ -704,7 +898,7 @@ test_smmu_evtq(void)
 	struct emu_smmuv3_regs regs;
 	struct sva_fault_unrecov ev;
 	uint32_t wr = 0, rd = 0;
-	const uint64_t bad[4] = { 0x24, 0, 0, 0 };
+	const uint64_t bad[4] = { EVT_ID(0x24), 0, 0, 0 };
 
 	TEST_ASSERT_NOT_NULL(q, "queue");
 	for (int lap = 0; lap < 5; lap++) {
@@ -751,221 +945,33 @@ test_smmu_evtq(void)
 	TEST_ASSERT_RET(ops->evtq_write(q, &ev), -EINVAL);
 	return TEST_SUCCESS;
 }
-/*
- * Device and poll side on two threads, the queue small enough to fill and empty many
- * times. The assertions do not depend on timing: every request is either read, intact
- * and in order, or lost; the requests missing between two OVERFLOW records add up to
- * the second one's lost count (a record comes at or after every loss); there is one
- * record per overflow condition; the same for responses in the other direction.
- */
-#define CONC_N 200000u
-
-struct conc_ctx {
-	void *q;
-	uint32_t n;
-	int enospc;
-	int other_err;
-};
-
-/*
- * A plain thread for the other side. EAL pinned the main thread to one core and a new
- * thread would inherit that: put it on the other cores where there are any, so both
- * sides really run at once (on one core, both sides yield when they wait).
- */
-static int
-conc_thread_start(pthread_t *th, void *(*fn)(void *), void *arg)
-{
-	int ncpu = (int)sysconf(_SC_NPROCESSORS_ONLN), self = sched_getcpu();
-	pthread_attr_t attr;
-	cpu_set_t set;
-	int rc;
-
-	CPU_ZERO(&set);
-	for (int cpu = 0; cpu < ncpu && cpu < CPU_SETSIZE; cpu++)
-		if (cpu != self || ncpu == 1)
-			CPU_SET(cpu, &set);
-	if (pthread_attr_init(&attr) != 0)
-		return -1;
-	pthread_attr_setaffinity_np(&attr, sizeof(set), &set);
-	rc = pthread_create(th, &attr, fn, arg);
-	pthread_attr_destroy(&attr);
-	return rc;
-}
-
-static void *
-conc_device(void *arg)
-{
-	struct conc_ctx *ctx = arg;
-
-	for (uint32_t i = 0; i < ctx->n; i++) {
-		struct sva_fault_page_req pr = mk_req(i);
-		int rc = ops->prq_write(ctx->q, &pr);
-
-		if (rc == -ENOSPC)
-			ctx->enospc++;
-		else if (rc != 0)
-			ctx->other_err++;
-		if (i % 5000 == 2500)
-			ops->prq_force_overflow(ctx->q); /* an overflow however fast the reader */
-		if ((i & 0x3ff) == 0)
-			sched_yield(); /* let the queue drain now and then */
-	}
-	return NULL;
-}
-
+/* Device and poll side on two threads (test_emu_queue_common.c). */
 static int
 test_smmu_concurrent_accounting(void)
 {
-	void *q = smmu_q_new(64, 16, 64);
-	struct conc_ctx ctx = { .q = q, .n = CONC_N };
-	struct sva_fault out[32];
-	struct emu_model_counters c;
-	uint64_t next = 0, gaps = 0, owed = 0, lost_total = 0, records = 0, read = 0;
-	bool after_record = false;
-	uint64_t deadline;
-	pthread_t th;
+	const struct emu_qtest t = { .ops = ops, .q = smmu_q_new(64, 16, 64), .mk_req = mk_req,
+		.check_req = check_req, .addr_base = 0x550000000000ull, .dev_id_mask = 0xffffffffu };
 
-	TEST_ASSERT_NOT_NULL(q, "queue");
-	TEST_ASSERT_SUCCESS(conc_thread_start(&th, conc_device, &ctx), "device thread");
-	deadline = rte_get_timer_cycles() + 120 * rte_get_timer_hz();
-	while (read + lost_total < CONC_N) {
-		uint16_t k = ops->prq_read(q, out, RTE_DIM(out));
-
-		for (uint16_t j = 0; j < k; j++) {
-			uint32_t id;
-
-			if (out[j].type == SVA_FAULT_OVERFLOW) {
-				owed += out[j].overflow.lost;
-				lost_total += out[j].overflow.lost;
-				records++;
-				after_record = true;
-				/* Losses seen so far lie before this record: it or an earlier one
-				 * reported them. */
-				if (gaps > owed) {
-					pthread_join(th, NULL);
-					TEST_ASSERT(0, "record %" PRIu64 ": %" PRIu64 " missing before it, %"
-						PRIu64 " reported lost", records, gaps, owed);
-				}
-				continue;
-			}
-			id = (uint32_t)((out[j].prm.addr - 0x550000000000ull) >> 12);
-			if (id < next || check_req(&out[j], id) != TEST_SUCCESS) {
-				pthread_join(th, NULL);
-				TEST_ASSERT(0, "request %u out of order or torn (expected >= %" PRIu64 ")",
-					id, next);
-			}
-			/* SMMUv3 keeps queueing while an overflow is outstanding and further drops
-			 * join it, so a gap may show before its record (which comes at the last
-			 * drop); and a drop racing with a report joins the next record. What a
-			 * record reports must have happened before it: by the first request after
-			 * it, at least that much is missing. */
-			gaps += id - next;
-			if (after_record && gaps < owed) {
-				pthread_join(th, NULL);
-				TEST_ASSERT(0, "request %u: %" PRIu64 " missing, %" PRIu64 " reported lost",
-					id, gaps, owed);
-			}
-			after_record = false;
-			next = id + 1;
-			read++;
-		}
-		if (k == 0)
-			sched_yield();
-		if (k == 0 && rte_get_timer_cycles() > deadline) {
-			pthread_join(th, NULL);
-			TEST_ASSERT(0, "stuck: %" PRIu64 " read, %" PRIu64 " lost of %u",
-				read, lost_total, CONC_N);
-		}
-	}
-	pthread_join(th, NULL);
-	TEST_ASSERT_EQUAL(ops->prq_read(q, out, RTE_DIM(out)), 0, "nothing more");
-	ops->counters_get(q, &c);
-	TEST_ASSERT_EQUAL(ctx.other_err, 0, "only -ENOSPC refusals");
-	TEST_ASSERT_EQUAL(gaps + (CONC_N - next), owed, "losses at the end were reported");
-	TEST_ASSERT_EQUAL(lost_total, c.prq_dropped, "lost counts add up to the drops");
-	TEST_ASSERT_EQUAL((uint64_t)ctx.enospc, c.prq_dropped, "-ENOSPC for each drop");
-	TEST_ASSERT_EQUAL(records, c.prq_overflows, "one record per overflow condition");
-	TEST_ASSERT(records >= 1, "the forced overflows were reported");
-	printf("    %" PRIu64 " requests read, %" PRIu64 " lost in %" PRIu64 " overflows\n",
-		read, lost_total, records);
-	TEST_ASSERT_EQUAL(read, c.prq_read, "read counter");
-	TEST_ASSERT_EQUAL(c.prq_written + c.prq_dropped, CONC_N, "every write accounted");
-	return TEST_SUCCESS;
-}
-
-static void *
-conc_responder(void *arg)
-{
-	struct conc_ctx *ctx = arg;
-	struct sva_page_response resp[16];
-	uint32_t i = 0;
-
-	while (i < ctx->n) {
-		uint16_t n = (uint16_t)RTE_MIN(ctx->n - i, 1 + i % 16);
-		int w;
-
-		for (uint16_t j = 0; j < n; j++)
-			resp[j] = (struct sva_page_response){ .argsz = sizeof(resp[j]),
-				.flags = SVA_PAGE_RESP_PASID_VALID, .dev_id = i + j,
-				.pasid = (i + j) & 0xfffff, .grpid = (i + j) & 511,
-				.code = SVA_PAGE_RESP_SUCCESS };
-		w = ops->resp_write(ctx->q, resp, n);
-		if (w < 0 || w > n) {
-			ctx->other_err++;
-			return NULL;
-		}
-		i += (uint32_t)w;
-		if (w < n)
-			sched_yield();
-	}
-	return NULL;
+	return emu_qtest_concurrent_accounting(&t);
 }
 
 static int
 test_smmu_concurrent_responses(void)
 {
-	void *q = smmu_q_new(64, 16, 64);
-	struct conc_ctx ctx = { .q = q, .n = CONC_N };
-	struct sva_page_response got[32];
-	struct emu_model_counters c;
-	uint64_t deadline;
-	uint32_t seen = 0;
-	pthread_t th;
+	const struct emu_qtest t = { .ops = ops, .q = smmu_q_new(64, 16, 64), .mk_req = mk_req,
+		.check_req = check_req, .addr_base = 0x550000000000ull, .dev_id_mask = 0xffffffffu };
 
-	TEST_ASSERT_NOT_NULL(q, "queue");
-	TEST_ASSERT_SUCCESS(conc_thread_start(&th, conc_responder, &ctx), "poll thread");
-	deadline = rte_get_timer_cycles() + 120 * rte_get_timer_hz();
-	while (seen < CONC_N) {
-		uint16_t k = ops->resp_read(q, got, RTE_DIM(got));
-
-		for (uint16_t j = 0; j < k; j++, seen++) {
-			if (got[j].dev_id != seen || got[j].pasid != (seen & 0xfffff) ||
-					got[j].grpid != (seen & 511) || got[j].code != 0) {
-				pthread_join(th, NULL);
-				TEST_ASSERT(0, "response %u out of order or torn", seen);
-			}
-		}
-		if (k == 0)
-			sched_yield();
-		if (k == 0 && rte_get_timer_cycles() > deadline)
-			break;
-	}
-	pthread_join(th, NULL);
-	ops->counters_get(q, &c);
-	TEST_ASSERT_EQUAL(ctx.other_err, 0, "resp_write never failed");
-	TEST_ASSERT_EQUAL(seen, CONC_N, "every response arrived");
-	TEST_ASSERT_EQUAL(c.resp_read, CONC_N, "read counter");
-	TEST_ASSERT_EQUAL(c.resp_malformed, 0, "none malformed");
-	TEST_ASSERT(c.resp_doorbells <= c.resp_written, "at most one doorbell per response");
-	return TEST_SUCCESS;
+	return emu_qtest_concurrent_responses(&t);
 }
 
 static struct sva_test_suite emu_smmuv3_suite = {
 	.name = "emu SMMUv3 model",
 	.cases = {
+		SVA_TEST_CASE(test_smmu_spec_fields),
 		SVA_TEST_CASE(test_smmu_pri_bits),
 		SVA_TEST_CASE(test_smmu_evt_bits),
 		SVA_TEST_CASE(test_smmu_cmd_bits),
+		SVA_TEST_CASE(test_smmu_literal_words),
 		SVA_TEST_CASE(test_smmu_resp_code_mapping),
 		SVA_TEST_CASE(test_smmu_generic_mapping),
 		SVA_TEST_CASE(test_smmu_init_refuses),

@@ -2,15 +2,13 @@
 /*
  * emu_vtd_autotest: the emu's VT-d formats and queue model, on their own (the emu
  * driver's device-level cases live in their own suite). Bit positions are checked
- * against hardware words computed by hand from the VT-d layouts in emu_vtd.h, so an
- * encoder and decoder that agree on a wrong layout cannot pass; the queue model is
+ * against hardware words computed here from the VT-d specification's field tables
+ * (independently of emu_vtd.h) and against literal words, so an encoder and decoder
+ * that agree on a wrong layout cannot pass; the queue model is
  * driven from one thread through the emu_model.h ops and its registers and counters
  * are checked after each step.
  */
-#include <pthread.h>
-#include <sched.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <rte_common.h>
 #include <rte_cycles.h>
@@ -18,6 +16,7 @@
 #include "emu_model.h"
 #include "emu_vtd.h"
 #include "sva_test.h"
+#include "test_emu_queue_common.h"
 
 /* Queue memory for the model: zeroed and 4 KiB aligned, as the driver gives it. */
 static uint8_t qmem[1 << 20] __rte_aligned(4096);
@@ -42,6 +41,49 @@ struct prq_case {
 	uint64_t qw[4];
 };
 
+/*
+ * Golden words, computed here from the VT-d specification's field tables at their
+ * absolute bit positions (SPEC), never from emu_vtd.h. Page request descriptor: 7.4.1.1
+ * Figure 7-1 (Rev. 5.10; PDP bit 9 and private data 255:128 are VT-d 3.x, where 5.10
+ * has RsvdZ); page group response: 7.6.1 Figure 7-2 (PDP 5 and LPIG 66 are 3.x, 5.10
+ * has bit 5 reserved and 66:64 IGN); response codes: Table 32; fault recording
+ * register: 11.4.7.6 (10.4.14 in 3.x).
+ */
+#define PRQ_TYPE(v) SPEC(v, 7, 0)
+#define PRQ_PP SPEC(1, 8, 8)
+#define PRQ_PDP SPEC(1, 9, 9)
+#define PRQ_RID(v) SPEC(v, 31, 16)
+#define PRQ_PASID(v) SPEC(v, 51, 32)
+#define PRQ_EXR SPEC(1, 52, 52)
+#define PRQ_PMR SPEC(1, 53, 53)
+#define PRQ_RDR SPEC(1, 64, 64)                      /* qword 1 */
+#define PRQ_WRR SPEC(1, 65, 65)
+#define PRQ_LPIG SPEC(1, 66, 66)
+#define PRQ_PRGI(v) SPEC(v, 75, 67)
+#define PRQ_ADDR(a) SPEC((uint64_t)(a) >> 12, 127, 76) /* Address[63:12] */
+#define PGR_TYPE_LO(v) SPEC(v, 3, 0)
+#define PGR_PP SPEC(1, 4, 4)
+#define PGR_PDP SPEC(1, 5, 5)
+#define PGR_TYPE_HI(v) SPEC(v, 11, 9)
+#define PGR_RC(v) SPEC(v, 15, 12)
+#define PGR_RID(v) SPEC(v, 31, 16)
+#define PGR_PASID(v) SPEC(v, 51, 32)
+#define PGR_LPIG SPEC(1, 66, 66)                     /* qword 1 */
+#define PGR_PRGI(v) SPEC(v, 75, 67)
+#define RC_SUCCESS 0x0 /* Table 32 */
+#define RC_INVALID 0x1
+#define RC_FAILURE 0xf
+#define FRCD_FI(a) SPEC((uint64_t)(a) >> 12, 63, 12)
+#define FRCD_SID(v) SPEC(v, 79, 64)                  /* qword 1 */
+#define FRCD_PRIV SPEC(1, 93, 93)
+#define FRCD_EXE SPEC(1, 94, 94)
+#define FRCD_PP SPEC(1, 95, 95)
+#define FRCD_FR(v) SPEC(v, 103, 96)
+#define FRCD_PV(v) SPEC(v, 123, 104)
+#define FRCD_AT(v) SPEC(v, 125, 124)
+#define FRCD_T SPEC(1, 126, 126)
+#define FRCD_F SPEC(1, 127, 127)
+
 static int
 prq_fields_equal(const struct emu_vtd_page_req *a, const struct emu_vtd_page_req *b)
 {
@@ -59,31 +101,33 @@ test_vtd_prq_desc_bits(void)
 	 * hand from the layout: qw0 type 7:0, P 8, PDP 9, RID 31:16, PASID 51:32, EXE 52,
 	 * PRIV 53; qw1 R 0, W 1, LPIG 2, PRG 11:3, address 63:12. */
 	static const struct prq_case cases[] = {
-		{ { .type = 1 }, { 0x1, 0, 0, 0 } },
-		{ { .type = 1, .rid = 0x1234 }, { 0x12340001ull, 0, 0, 0 } },
-		{ { .type = 1, .rid = 0xffff }, { 0xffff0001ull, 0, 0, 0 } },
+		{ { .type = 1 }, { PRQ_TYPE(1), 0, 0, 0 } },
+		{ { .type = 1, .rid = 0x1234 }, { PRQ_TYPE(1) | PRQ_RID(0x1234), 0, 0, 0 } },
+		{ { .type = 1, .rid = 0xffff }, { PRQ_TYPE(1) | PRQ_RID(0xffff), 0, 0, 0 } },
 		{ { .type = 1, .pasid_present = true, .pasid = 0xabcde },
-			{ 0x000abcde00000101ull, 0, 0, 0 } },
+			{ PRQ_TYPE(1) | PRQ_PP | PRQ_PASID(0xabcde), 0, 0, 0 } },
 		{ { .type = 1, .pasid_present = true, .pasid = 0xfffff },
-			{ 0x000fffff00000101ull, 0, 0, 0 } },
+			{ PRQ_TYPE(1) | PRQ_PP | PRQ_PASID(0xfffff), 0, 0, 0 } },
 		{ { .type = 1, .pasid_present = true, .exec = true },
-			{ 0x0010000000000101ull, 0, 0, 0 } },
+			{ PRQ_TYPE(1) | PRQ_PP | PRQ_EXR, 0, 0, 0 } },
 		{ { .type = 1, .pasid_present = true, .priv = true },
-			{ 0x0020000000000101ull, 0, 0, 0 } },
-		{ { .type = 1, .read = true }, { 0x1, 0x1, 0, 0 } },
-		{ { .type = 1, .write = true }, { 0x1, 0x2, 0, 0 } },
-		{ { .type = 1, .last = true }, { 0x1, 0x4, 0, 0 } },
-		{ { .type = 1, .prg_index = 0x155 }, { 0x1, 0xaa8, 0, 0 } },
-		{ { .type = 1, .prg_index = 511 }, { 0x1, 0xff8, 0, 0 } },
-		{ { .type = 1, .addr = 0x00007ffffffff000ull }, { 0x1, 0x00007ffffffff000ull, 0, 0 } },
-		{ { .type = 1, .addr = 0xfffffffffffff000ull }, { 0x1, 0xfffffffffffff000ull, 0, 0 } },
+			{ PRQ_TYPE(1) | PRQ_PP | PRQ_PMR, 0, 0, 0 } },
+		{ { .type = 1, .read = true }, { PRQ_TYPE(1), PRQ_RDR, 0, 0 } },
+		{ { .type = 1, .write = true }, { PRQ_TYPE(1), PRQ_WRR, 0, 0 } },
+		{ { .type = 1, .last = true }, { PRQ_TYPE(1), PRQ_LPIG, 0, 0 } },
+		{ { .type = 1, .prg_index = 0x155 }, { PRQ_TYPE(1), PRQ_PRGI(0x155), 0, 0 } },
+		{ { .type = 1, .prg_index = 511 }, { PRQ_TYPE(1), PRQ_PRGI(511), 0, 0 } },
+		{ { .type = 1, .addr = 0x00007ffffffff000ull }, { PRQ_TYPE(1), PRQ_ADDR(0x00007ffffffff000ull), 0, 0 } },
+		{ { .type = 1, .addr = 0xfffffffffffff000ull }, { PRQ_TYPE(1), PRQ_ADDR(0xfffffffffffff000ull), 0, 0 } },
 		{ { .type = 1, .pdp = true, .priv_data = { 0x0123456789abcdefull, 0xfedcba9876543210ull } },
-			{ 0x201, 0, 0x0123456789abcdefull, 0xfedcba9876543210ull } },
+			{ PRQ_TYPE(1) | PRQ_PDP, 0, 0x0123456789abcdefull, 0xfedcba9876543210ull } },
 		{ { .type = 1, .pasid_present = true, .pdp = true, .exec = true, .priv = true,
 			.read = true, .write = true, .last = true, .rid = 0xffff, .pasid = 0xfffff,
 			.prg_index = 511, .addr = 0xfffffffffffff000ull,
 			.priv_data = { ~0ull, ~0ull } },
-			{ 0x003fffffffff0301ull, 0xffffffffffffffffull, ~0ull, ~0ull } },
+			{ PRQ_TYPE(1) | PRQ_PP | PRQ_PDP | PRQ_RID(0xffff) | PRQ_PASID(0xfffff) |
+				PRQ_EXR | PRQ_PMR, PRQ_RDR | PRQ_WRR | PRQ_LPIG | PRQ_PRGI(511) |
+				PRQ_ADDR(0xfffffffffffff000ull), ~0ull, ~0ull } },
 	};
 
 	for (unsigned int i = 0; i < RTE_DIM(cases); i++) {
@@ -150,30 +194,31 @@ test_vtd_pgrp_resp_bits(void)
 	/* qw0 type 3:0 = 9, P 4, PDP 5, code 15:12, RID 31:16, PASID 51:32; qw1 LPIG 2,
 	 * PRG 11:3; qw2-3 private data. */
 	static const struct { struct emu_vtd_pgrp_resp r; uint64_t qw[4]; } cases[] = {
-		{ { .code = 0 }, { 0x9, 0, 0, 0 } },
-		{ { .code = 1 }, { 0x1009, 0, 0, 0 } },
-		{ { .code = 0xf }, { 0xf009, 0, 0, 0 } },
-		{ { .rid = 0x1234 }, { 0x12340009ull, 0, 0, 0 } },
-		{ { .pasid_present = true, .pasid = 0xabcde }, { 0x000abcde00000019ull, 0, 0, 0 } },
-		{ { .last = true }, { 0x9, 0x4, 0, 0 } },
-		{ { .prg_index = 0x155 }, { 0x9, 0xaa8, 0, 0 } },
+		{ { .code = 0 }, { PGR_TYPE_LO(9) | PGR_RC(RC_SUCCESS), 0, 0, 0 } },
+		{ { .code = 1 }, { PGR_TYPE_LO(9) | PGR_RC(RC_INVALID), 0, 0, 0 } },
+		{ { .code = 0xf }, { PGR_TYPE_LO(9) | PGR_RC(RC_FAILURE), 0, 0, 0 } },
+		{ { .rid = 0x1234 }, { PGR_TYPE_LO(9) | PGR_RID(0x1234), 0, 0, 0 } },
+		{ { .pasid_present = true, .pasid = 0xabcde }, { PGR_TYPE_LO(9) | PGR_PP | PGR_PASID(0xabcde), 0, 0, 0 } },
+		{ { .last = true }, { PGR_TYPE_LO(9), PGR_LPIG, 0, 0 } },
+		{ { .prg_index = 0x155 }, { PGR_TYPE_LO(9), PGR_PRGI(0x155), 0, 0 } },
 		{ { .pdp = true, .priv_data = { 0x1122334455667788ull, 0x99aabbccddeeff00ull } },
-			{ 0x29, 0, 0x1122334455667788ull, 0x99aabbccddeeff00ull } },
+			{ PGR_TYPE_LO(9) | PGR_PDP, 0, 0x1122334455667788ull, 0x99aabbccddeeff00ull } },
 		{ { .pasid_present = true, .pdp = true, .last = true, .code = 0xf, .rid = 0xffff,
 			.pasid = 0xfffff, .prg_index = 511, .priv_data = { ~0ull, ~0ull } },
-			{ 0x000ffffffffff039ull, 0xffc, ~0ull, ~0ull } },
+			{ PGR_TYPE_LO(9) | PGR_PP | PGR_PDP | PGR_RC(RC_FAILURE) | PGR_RID(0xffff) |
+				PGR_PASID(0xfffff), PGR_LPIG | PGR_PRGI(511), ~0ull, ~0ull } },
 	};
 	static const struct { uint64_t qw[4]; const char *why; } bad[] = {
-		{ { 0x8, 0, 0, 0 }, "type 8" },
-		{ { 0x209, 0, 0, 0 }, "type bits 11:9 set" },
-		{ { 0x49, 0, 0, 0 }, "reserved bit 6" },
-		{ { 0x0010000000000009ull, 0, 0, 0 }, "reserved bit 52" },
-		{ { 0x2009, 0, 0, 0 }, "response code 2" },
-		{ { 0xe009, 0, 0, 0 }, "response code 0xe" },
+		{ { PGR_TYPE_LO(8), 0, 0, 0 }, "type 8" },
+		{ { PGR_TYPE_LO(9) | PGR_TYPE_HI(1), 0, 0, 0 }, "type bits 11:9 set" },
+		{ { PGR_TYPE_LO(9) | SPEC(1, 6, 6), 0, 0, 0 }, "reserved bit 6" },
+		{ { PGR_TYPE_LO(9) | SPEC(1, 52, 52), 0, 0, 0 }, "reserved bit 52" },
+		{ { PGR_TYPE_LO(9) | PGR_RC(2), 0, 0, 0 }, "response code 2 (Table 32: reserved)" },
+		{ { PGR_TYPE_LO(9) | PGR_RC(0xe), 0, 0, 0 }, "response code 0xe" },
 		{ { 0x9, 0x1, 0, 0 }, "qw1 reserved bit 0" },
-		{ { 0x9, 0x1000, 0, 0 }, "qw1 reserved bit 12" },
-		{ { 0x0000000100000009ull, 0, 0, 0 }, "PASID without PASID present" },
-		{ { 0x9, 0, 5, 0 }, "private data without PDP" },
+		{ { PGR_TYPE_LO(9), SPEC(1, 76, 76), 0, 0 }, "reserved bit 76" },
+		{ { PGR_TYPE_LO(9) | PGR_PASID(1), 0, 0, 0 }, "PASID without PASID present" },
+		{ { PGR_TYPE_LO(9), 0, 5, 0 }, "private data without PDP" },
 	};
 	struct emu_vtd_pgrp_resp r;
 
@@ -205,18 +250,19 @@ test_vtd_frcd_bits(void)
 	/* qw0 FI 63:12; qw1 SID 15:0, PRIV 29, EXE 30, PP 31, FR 39:32, PV 59:40, AT 61:60,
 	 * T 62, F 63 (bits 79:64 ... 127 of the 128-bit register). */
 	static const struct { struct emu_vtd_fault_rec r; uint64_t qw[2]; } cases[] = {
-		{ { .f = true }, { 0, 0x8000000000000000ull } },
-		{ { .f = true, .addr = 0x00007ffffffff000ull }, { 0x00007ffffffff000ull, 1ull << 63 } },
-		{ { .f = true, .sid = 0x1234 }, { 0, 0x8000000000001234ull } },
-		{ { .f = true, .reason = 0x71 }, { 0, 0x8000007100000000ull } },
-		{ { .f = true, .pp = true, .pasid = 0xabcde }, { 0, 0x8abcde0080000000ull } },
-		{ { .f = true, .pp = true, .priv = true }, { 0, 0x80000000a0000000ull } },
-		{ { .f = true, .pp = true, .exe = true }, { 0, 0x80000000c0000000ull } },
-		{ { .f = true, .read = true }, { 0, 0xc000000000000000ull } },
-		{ { .f = true, .at = 1 }, { 0, 0x9000000000000000ull } },
+		{ { .f = true }, { 0, FRCD_F } },
+		{ { .f = true, .addr = 0x00007ffffffff000ull }, { FRCD_FI(0x00007ffffffff000ull), FRCD_F } },
+		{ { .f = true, .sid = 0x1234 }, { 0, FRCD_F | FRCD_SID(0x1234) } },
+		{ { .f = true, .reason = 0x71 }, { 0, FRCD_F | FRCD_FR(0x71) } },
+		{ { .f = true, .pp = true, .pasid = 0xabcde }, { 0, FRCD_F | FRCD_PP | FRCD_PV(0xabcde) } },
+		{ { .f = true, .pp = true, .priv = true }, { 0, FRCD_F | FRCD_PP | FRCD_PRIV } },
+		{ { .f = true, .pp = true, .exe = true }, { 0, FRCD_F | FRCD_PP | FRCD_EXE } },
+		{ { .f = true, .read = true }, { 0, FRCD_F | FRCD_T } },
+		{ { .f = true, .at = 1 }, { 0, FRCD_F | FRCD_AT(1) } },
 		{ { .f = true, .addr = 0xfffffffffffff000ull, .sid = 0xffff, .priv = true,
 			.exe = true, .pp = true, .reason = 0xff, .pasid = 0xfffff, .at = 2,
-			.read = true }, { 0xfffffffffffff000ull, 0xefffffffe000ffffull } },
+			.read = true }, { FRCD_FI(0xfffffffffffff000ull), FRCD_F | FRCD_T | FRCD_AT(2) |
+			FRCD_PV(0xfffff) | FRCD_FR(0xff) | FRCD_PP | FRCD_EXE | FRCD_PRIV | FRCD_SID(0xffff) } },
 	};
 	static const struct { uint64_t qw[2]; const char *why; } bad[] = {
 		{ { 0, 0x0000007100000000ull }, "F clear" },
@@ -560,6 +606,128 @@ test_vtd_prq_overflow(void)
 	return TEST_SUCCESS;
 }
 
+/*
+ * VT-d 7.4.1: a page request dropped on PRQ full or while PRO is set "is not written
+ * into Page Request Queue. Additionally, hardware will generate a page group response
+ * for page requests that have the Last Page In Group (LPIG) field set" — Table 31:
+ * Success for PRQ Full and PRQ Overflow, nothing for LPIG = 0.
+ */
+static int
+test_vtd_prq_auto_response(void)
+{
+	void *q = vtd_q_new(128, 16, 128);
+	struct sva_fault out[200];
+	struct sva_page_response got[8], resp = { .argsz = sizeof(resp), .dev_id = 0x33,
+		.grpid = 3, .code = SVA_PAGE_RESP_INVALID };
+	struct emu_model_counters c;
+	struct sva_fault_page_req pr;
+	/* RID 0x42, LPIG, write, PRGI 9, no PASID; and a Stop Marker (LPIG, no R/W) */
+	const uint64_t nopasid[4] = { PRQ_TYPE(1) | PRQ_RID(0x42), PRQ_WRR | PRQ_LPIG |
+		PRQ_PRGI(9) | PRQ_ADDR(0x5000), 0, 0 };
+	const uint64_t stop[4] = { PRQ_TYPE(1) | PRQ_PP | PRQ_PASID(7) | PRQ_RID(0x42),
+		PRQ_LPIG, 0, 0 };
+	uint32_t i;
+
+	TEST_ASSERT_NOT_NULL(q, "queue");
+	for (i = 0; i < 127; i++) {
+		pr = mk_req(i);
+		TEST_ASSERT_SUCCESS(ops->prq_write(q, &pr), "write %u", i);
+	}
+	pr = mk_req(126);   /* LPIG = 0 (126 % 4 == 2): PRQ Full, no response */
+	TEST_ASSERT_RET(ops->prq_write(q, &pr), -ENOSPC);
+	pr = mk_req(127);   /* LPIG = 1: PRQ Overflow (PRO set), Success */
+	TEST_ASSERT_RET(ops->prq_write(q, &pr), -ENOSPC);
+	TEST_ASSERT_RET(ops->prq_write_raw(q, nopasid), -ENOSPC);
+	TEST_ASSERT_RET(ops->prq_write_raw(q, stop), -ENOSPC);
+	/* Software's response is behind the hardware's in what the device reads. */
+	TEST_ASSERT_EQUAL(ops->resp_write(q, &resp, 1), 1, "a software response");
+	TEST_ASSERT_EQUAL(ops->resp_read(q, got, 8), 3, "two auto-responses, then software's");
+	TEST_ASSERT(got[0].code == SVA_PAGE_RESP_SUCCESS && got[0].dev_id == pr.dev_id &&
+		got[0].grpid == pr.grpid && got[0].flags == SVA_PAGE_RESP_PASID_VALID &&
+		got[0].pasid == pr.pasid, "Success to the dropped LPIG request, with its PASID");
+	TEST_ASSERT(got[1].code == SVA_PAGE_RESP_SUCCESS && got[1].dev_id == 0x42 &&
+		got[1].grpid == 9 && got[1].flags == 0, "without PASID");
+	TEST_ASSERT(got[2].code == SVA_PAGE_RESP_INVALID && got[2].dev_id == 0x33,
+		"then the invalidation queue's");
+	TEST_ASSERT_EQUAL(ops->resp_read(q, got, 8), 0, "once each");
+	ops->counters_get(q, &c);
+	TEST_ASSERT_EQUAL(c.prq_dropped, 4, "four dropped");
+	TEST_ASSERT_EQUAL(c.prq_auto_resp, 2, "two answered (not LPIG = 0, not the Stop Marker)");
+	TEST_ASSERT_EQUAL(c.prq_auto_resp_lost, 0, "none lost");
+	TEST_ASSERT_EQUAL(c.resp_read, 1, "resp_read counts the invalidation queue only");
+	TEST_ASSERT_EQUAL(ops->prq_read(q, out, 200), 128, "127 requests and the overflow");
+	TEST_ASSERT_EQUAL(out[127].overflow.lost, 4, "four lost");
+	return TEST_SUCCESS;
+}
+
+/*
+ * Literal words (hex written out, and checked against the spec-derived value): the
+ * response codes, Priv/Exec in the page request and the fault record, and every fault
+ * record the emu emits from a generic event.
+ */
+static int
+test_vtd_literal_words(void)
+{
+	static const struct { uint32_t code; uint64_t qw0; } codes[] = {
+		{ SVA_PAGE_RESP_SUCCESS, 0x0000000000070019ull },
+		{ SVA_PAGE_RESP_INVALID, 0x0000000000071019ull },
+		{ SVA_PAGE_RESP_FAILURE, 0x000000000007f019ull },
+	};
+	static const struct { uint32_t reason, perm; uint64_t qw1; } events[] = {
+		/* SID 0x0102, PASID 0x44 (PP); T = 1 read, 0 write */
+		{ SVA_FAULT_REASON_TRANSLATION, SVA_FAULT_PERM_READ, 0xc000447180000102ull },
+		{ SVA_FAULT_REASON_ADDR_SIZE, SVA_FAULT_PERM_WRITE, 0x8000448380000102ull },
+		{ SVA_FAULT_REASON_ACCESS, SVA_FAULT_PERM_READ, 0xc000449080000102ull },
+		{ SVA_FAULT_REASON_PERMISSION, SVA_FAULT_PERM_WRITE, 0x8000448580000102ull },
+		{ SVA_FAULT_REASON_PERMISSION, SVA_FAULT_PERM_READ | SVA_FAULT_PERM_EXEC,
+			0xc0004482c0000102ull },
+		{ SVA_FAULT_REASON_PERMISSION, SVA_FAULT_PERM_READ | SVA_FAULT_PERM_PRIV,
+			0xc0004486a0000102ull },
+		{ SVA_FAULT_REASON_PASID_INVALID, SVA_FAULT_PERM_READ, 0xc000445980000102ull },
+	};
+	struct sva_page_response in = { .argsz = sizeof(in), .flags = SVA_PAGE_RESP_PASID_VALID,
+		.dev_id = 0x7, .pasid = 0, .grpid = 0x15 };
+	struct emu_vtd_pgrp_resp r;
+	struct emu_vtd_page_req p = { .type = 1, .pasid_present = true, .pasid = 2, .rid = 1 };
+	struct emu_vtd_fault_rec f;
+	uint64_t qw[4];
+
+	for (unsigned int i = 0; i < RTE_DIM(codes); i++) {
+		in.code = codes[i].code;
+		emu_vtd_pgrp_resp_from_generic(&in, &r);
+		emu_vtd_pgrp_resp_encode(&r, qw);
+		TEST_ASSERT_EQUAL(qw[0], codes[i].qw0, "code 0x%x: qword 0", in.code);
+		TEST_ASSERT_EQUAL(qw[0], PGR_TYPE_LO(9) | PGR_PP | PGR_RID(7) | PGR_RC(in.code),
+			"the literal is the spec's (Table 32)");
+		TEST_ASSERT_EQUAL(qw[1], 0x00000000000000acull, "LPIG | PRGI 0x15");
+		TEST_ASSERT_EQUAL(qw[1], PGR_LPIG | PGR_PRGI(0x15), "spec");
+		TEST_ASSERT(!(qw[0] & PGR_PDP) && qw[2] == 0 && qw[3] == 0, "no private data: no PDP");
+	}
+	p.priv = true;
+	emu_vtd_prq_encode(&p, qw);
+	TEST_ASSERT_EQUAL(qw[0], 0x0020000200010101ull, "PMR is bit 53");
+	TEST_ASSERT_EQUAL(qw[0], PRQ_TYPE(1) | PRQ_PP | PRQ_PASID(2) | PRQ_RID(1) | PRQ_PMR, "spec");
+	p.priv = false;
+	p.exec = true;
+	emu_vtd_prq_encode(&p, qw);
+	TEST_ASSERT_EQUAL(qw[0], 0x0010000200010101ull, "EXR is bit 52");
+	for (unsigned int i = 0; i < RTE_DIM(events); i++) {
+		struct sva_fault_unrecov ev = { .reason = events[i].reason, .perm = events[i].perm,
+			.flags = SVA_FAULT_UNRECOV_PASID_VALID | SVA_FAULT_UNRECOV_ADDR_VALID,
+			.pasid = 0x44, .addr = 0x7f0000001000ull, .dev_id = 0x0102 };
+
+		TEST_ASSERT_SUCCESS(emu_vtd_frcd_from_generic(&ev, &f), "event %u", i);
+		emu_vtd_frcd_encode(&f, qw);
+		TEST_ASSERT_EQUAL(qw[0], 0x00007f0000001000ull, "event %u qword 0", i);
+		TEST_ASSERT_EQUAL(qw[1], events[i].qw1, "event %u qword 1", i);
+	}
+	TEST_ASSERT_EQUAL(events[4].qw1, FRCD_F | FRCD_T | FRCD_PV(0x44) | FRCD_FR(0x82) |
+		FRCD_PP | FRCD_EXE | FRCD_SID(0x0102), "EXE literal is the spec's");
+	TEST_ASSERT_EQUAL(events[5].qw1, FRCD_F | FRCD_T | FRCD_PV(0x44) | FRCD_FR(0x86) |
+		FRCD_PP | FRCD_PRIV | FRCD_SID(0x0102), "PRIV literal is the spec's");
+	return TEST_SUCCESS;
+}
+
 static int
 test_vtd_prq_force_overflow(void)
 {
@@ -822,205 +990,23 @@ test_vtd_evtq(void)
 	return TEST_SUCCESS;
 }
 
-/*
- * Device and poll side on two threads, the queue small enough to fill and empty many
- * times. The assertions do not depend on timing: every request is either read, intact
- * and in order, or lost; the requests missing between two OVERFLOW records add up to
- * the second one's lost count (a record comes at or after every loss); there is one
- * record per overflow condition; the same for responses in the other direction.
- */
-#define CONC_N 200000u
-
-struct conc_ctx {
-	void *q;
-	uint32_t n;
-	int enospc;
-	int other_err;
-};
-
-/*
- * A plain thread for the other side. EAL pinned the main thread to one core and a new
- * thread would inherit that: put it on the other cores where there are any, so both
- * sides really run at once (on one core, both sides yield when they wait).
- */
-static int
-conc_thread_start(pthread_t *th, void *(*fn)(void *), void *arg)
-{
-	int ncpu = (int)sysconf(_SC_NPROCESSORS_ONLN), self = sched_getcpu();
-	pthread_attr_t attr;
-	cpu_set_t set;
-	int rc;
-
-	CPU_ZERO(&set);
-	for (int cpu = 0; cpu < ncpu && cpu < CPU_SETSIZE; cpu++)
-		if (cpu != self || ncpu == 1)
-			CPU_SET(cpu, &set);
-	if (pthread_attr_init(&attr) != 0)
-		return -1;
-	pthread_attr_setaffinity_np(&attr, sizeof(set), &set);
-	rc = pthread_create(th, &attr, fn, arg);
-	pthread_attr_destroy(&attr);
-	return rc;
-}
-
-static void *
-conc_device(void *arg)
-{
-	struct conc_ctx *ctx = arg;
-
-	for (uint32_t i = 0; i < ctx->n; i++) {
-		struct sva_fault_page_req pr = mk_req(i);
-		int rc = ops->prq_write(ctx->q, &pr);
-
-		if (rc == -ENOSPC)
-			ctx->enospc++;
-		else if (rc != 0)
-			ctx->other_err++;
-		if (i % 5000 == 2500)
-			ops->prq_force_overflow(ctx->q); /* an overflow however fast the reader */
-		if ((i & 0x3ff) == 0)
-			sched_yield(); /* let the queue drain now and then */
-	}
-	return NULL;
-}
-
+/* Device and poll side on two threads (test_emu_queue_common.c). */
 static int
 test_vtd_concurrent_accounting(void)
 {
-	void *q = vtd_q_new(128, 16, 128);
-	struct conc_ctx ctx = { .q = q, .n = CONC_N };
-	struct sva_fault out[32];
-	struct emu_model_counters c;
-	uint64_t next = 0, gaps = 0, owed = 0, lost_total = 0, records = 0, read = 0;
-	bool after_record = false;
-	uint64_t deadline;
-	pthread_t th;
+	const struct emu_qtest t = { .ops = ops, .q = vtd_q_new(128, 16, 128), .mk_req = mk_req,
+		.check_req = check_req, .addr_base = 0x7f0000000000ull, .dev_id_mask = 0xffff };
 
-	TEST_ASSERT_NOT_NULL(q, "queue");
-	TEST_ASSERT_SUCCESS(conc_thread_start(&th, conc_device, &ctx), "device thread");
-	deadline = rte_get_timer_cycles() + 120 * rte_get_timer_hz();
-	while (read + lost_total < CONC_N) {
-		uint16_t k = ops->prq_read(q, out, RTE_DIM(out));
-
-		for (uint16_t j = 0; j < k; j++) {
-			uint32_t id;
-
-			if (out[j].type == SVA_FAULT_OVERFLOW) {
-				owed += out[j].overflow.lost;
-				lost_total += out[j].overflow.lost;
-				records++;
-				after_record = true;
-				continue;
-			}
-			id = (uint32_t)((out[j].prm.addr - 0x7f0000000000ull) >> 12);
-			if (id < next || check_req(&out[j], id) != TEST_SUCCESS) {
-				pthread_join(th, NULL);
-				TEST_ASSERT(0, "request %u out of order or torn (expected >= %" PRIu64 ")",
-					id, next);
-			}
-			/* VT-d drops nothing while requests are being queued: a gap only shows
-			 * right after an OVERFLOW record, and it is that record's lost count. */
-			gaps += id - next;
-			if ((id != next && !after_record) || (after_record && gaps != owed)) {
-				pthread_join(th, NULL);
-				TEST_ASSERT(0, "request %u: %" PRIu64 " missing, %" PRIu64 " reported lost",
-					id, gaps, owed);
-			}
-			if (after_record)
-				gaps = owed = 0;
-			after_record = false;
-			next = id + 1;
-			read++;
-		}
-		if (k == 0)
-			sched_yield();
-		if (k == 0 && rte_get_timer_cycles() > deadline) {
-			pthread_join(th, NULL);
-			TEST_ASSERT(0, "stuck: %" PRIu64 " read, %" PRIu64 " lost of %u",
-				read, lost_total, CONC_N);
-		}
-	}
-	pthread_join(th, NULL);
-	TEST_ASSERT_EQUAL(ops->prq_read(q, out, RTE_DIM(out)), 0, "nothing more");
-	ops->counters_get(q, &c);
-	TEST_ASSERT_EQUAL(ctx.other_err, 0, "only -ENOSPC refusals");
-	TEST_ASSERT_EQUAL(gaps + (CONC_N - next), owed, "losses at the end were reported");
-	TEST_ASSERT_EQUAL(lost_total, c.prq_dropped, "lost counts add up to the drops");
-	TEST_ASSERT_EQUAL((uint64_t)ctx.enospc, c.prq_dropped, "-ENOSPC for each drop");
-	TEST_ASSERT_EQUAL(records, c.prq_overflows, "one record per overflow condition");
-	TEST_ASSERT(records >= 1, "the forced overflows were reported");
-	printf("    %" PRIu64 " requests read, %" PRIu64 " lost in %" PRIu64 " overflows\n",
-		read, lost_total, records);
-	TEST_ASSERT_EQUAL(read, c.prq_read, "read counter");
-	TEST_ASSERT_EQUAL(c.prq_written + c.prq_dropped, CONC_N, "every write accounted");
-	return TEST_SUCCESS;
-}
-
-static void *
-conc_responder(void *arg)
-{
-	struct conc_ctx *ctx = arg;
-	struct sva_page_response resp[16];
-	uint32_t i = 0;
-
-	while (i < ctx->n) {
-		uint16_t n = (uint16_t)RTE_MIN(ctx->n - i, 1 + i % 16);
-		int w;
-
-		for (uint16_t j = 0; j < n; j++)
-			resp[j] = (struct sva_page_response){ .argsz = sizeof(resp[j]),
-				.flags = SVA_PAGE_RESP_PASID_VALID, .dev_id = (i + j) & 0xffff,
-				.pasid = (i + j) & 0xfffff, .grpid = (i + j) & 511,
-				.code = SVA_PAGE_RESP_SUCCESS };
-		w = ops->resp_write(ctx->q, resp, n);
-		if (w < 0 || w > n) {
-			ctx->other_err++;
-			return NULL;
-		}
-		i += (uint32_t)w;
-		if (w < n)
-			sched_yield();
-	}
-	return NULL;
+	return emu_qtest_concurrent_accounting(&t);
 }
 
 static int
 test_vtd_concurrent_responses(void)
 {
-	void *q = vtd_q_new(128, 16, 128);
-	struct conc_ctx ctx = { .q = q, .n = CONC_N };
-	struct sva_page_response got[32];
-	struct emu_model_counters c;
-	uint64_t deadline;
-	uint32_t seen = 0;
-	pthread_t th;
+	const struct emu_qtest t = { .ops = ops, .q = vtd_q_new(128, 16, 128), .mk_req = mk_req,
+		.check_req = check_req, .addr_base = 0x7f0000000000ull, .dev_id_mask = 0xffff };
 
-	TEST_ASSERT_NOT_NULL(q, "queue");
-	TEST_ASSERT_SUCCESS(conc_thread_start(&th, conc_responder, &ctx), "poll thread");
-	deadline = rte_get_timer_cycles() + 120 * rte_get_timer_hz();
-	while (seen < CONC_N) {
-		uint16_t k = ops->resp_read(q, got, RTE_DIM(got));
-
-		for (uint16_t j = 0; j < k; j++, seen++) {
-			if (got[j].dev_id != (seen & 0xffff) || got[j].pasid != (seen & 0xfffff) ||
-					got[j].grpid != (seen & 511) || got[j].code != 0) {
-				pthread_join(th, NULL);
-				TEST_ASSERT(0, "response %u out of order or torn", seen);
-			}
-		}
-		if (k == 0)
-			sched_yield();
-		if (k == 0 && rte_get_timer_cycles() > deadline)
-			break;
-	}
-	pthread_join(th, NULL);
-	ops->counters_get(q, &c);
-	TEST_ASSERT_EQUAL(ctx.other_err, 0, "resp_write never failed");
-	TEST_ASSERT_EQUAL(seen, CONC_N, "every response arrived");
-	TEST_ASSERT_EQUAL(c.resp_read, CONC_N, "read counter");
-	TEST_ASSERT_EQUAL(c.resp_malformed, 0, "none malformed");
-	TEST_ASSERT(c.resp_doorbells <= c.resp_written, "at most one doorbell per response");
-	return TEST_SUCCESS;
+	return emu_qtest_concurrent_responses(&t);
 }
 
 static struct sva_test_suite emu_vtd_suite = {
@@ -1035,6 +1021,8 @@ static struct sva_test_suite emu_vtd_suite = {
 		SVA_TEST_CASE(test_vtd_prq_roundtrip_and_wrap),
 		SVA_TEST_CASE(test_vtd_prq_stop_marker_and_semantics),
 		SVA_TEST_CASE(test_vtd_prq_overflow),
+		SVA_TEST_CASE(test_vtd_prq_auto_response),
+		SVA_TEST_CASE(test_vtd_literal_words),
 		SVA_TEST_CASE(test_vtd_prq_force_overflow),
 		SVA_TEST_CASE(test_vtd_prq_malformed),
 		SVA_TEST_CASE(test_vtd_private_data),

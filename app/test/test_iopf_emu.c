@@ -411,19 +411,27 @@ overflow_one(void)
 	TEST_ASSERT_GREATER(st.overflows, 0, "overflows seen and counted");
 	TEST_ASSERT_EQUAL(st.invalid[SVA_IOPF_R_INCOMPLETE], k.resp_invalid,
 		"the only Invalid answers are for incomplete groups");
-	TEST_ASSERT_EQUAL(k.success_not_present, 0, "no incomplete group answered Success");
+	/* the VT-d and SMMUv3 models drop what arrives while the overflow is raised, LAST
+	 * entries included, and answer a dropped LAST themselves with Success, as the
+	 * hardware does (VT-d 7.4.1 Table 31, SMMUv3 8.1): the device finds the page still
+	 * missing and asks again. No other Success leaves a page missing. */
+	TEST_ASSERT_LESS_EQ(k.success_not_present, k.model.prq_auto_resp,
+		"a Success without the page only after the IOMMU's own answer");
+	TEST_ASSERT_EQUAL(k.group_timeouts, 0, "no group left to time out");
 	TEST_ASSERT_EQUAL(k.groups_outstanding, 0, "none outstanding");
 	TEST_ASSERT_EQUAL(k.resp_duplicate + k.resp_unknown_group, 0, "no stray answer");
-	/* the VT-d and SMMUv3 models drop what arrives while the overflow is raised, LAST
-	 * entries included, and (unlike VT-d hardware) do not answer them: such a group
-	 * is unknown to the fault path and times out on the device */
 	TEST_ASSERT_EQUAL(k.groups_outstanding, 0, "none left waiting");
 	if (c.status == SVA_EMU_STATUS_SUCCESS) {
 		for (size_t i = 0; i < len; i += 8)
 			TEST_ASSERT_EQUAL(*(uint64_t *)(dst + i), 0x1122334455667788ull, "data");
 	} else {
+		/* PROTOCOL: the device gives up on a page after EMU_SNP_RETRIES Success
+		 * answers that left it missing; in an overflow storm the IOMMU's own Success
+		 * for a dropped LAST counts too (the device cannot tell them apart) */
 		TEST_ASSERT(c.status == SVA_EMU_STATUS_PAGE_FAULT ||
-			c.status == SVA_EMU_STATUS_TIMEOUT, "partial completion, status %u", c.status);
+			c.status == SVA_EMU_STATUS_TIMEOUT ||
+			(c.status == SVA_EMU_STATUS_PROTOCOL && k.model.prq_auto_resp > 0),
+			"partial completion, status %u", c.status);
 		TEST_ASSERT_EQUAL(c.bytes_done, c.fault_addr - (uintptr_t)dst, "at the fault");
 		for (size_t i = 0; i < c.bytes_done; i += 8)
 			TEST_ASSERT_EQUAL(*(uint64_t *)(dst + i), 0x1122334455667788ull, "data");

@@ -442,5 +442,7 @@ sva_emu_counters_get(const struct sva_iommu *iommu, struct sva_emu_counters *c)
 	c->model.resp_doorbells = mc.resp_doorbells;
 	c->model.resp_read = mc.resp_read;
 	c->model.resp_malformed = mc.resp_malformed;
+	c->model.prq_auto_resp = mc.prq_auto_resp;
+	c->model.prq_auto_resp_lost = mc.prq_auto_resp_lost;
 	return 0;
 }

@@ -49,6 +49,9 @@ struct emu_model_counters {
 	uint64_t resp_doorbells;  /* tail updates (one per resp_write batch) */
 	uint64_t resp_read;       /* responses the device side consumed */
 	uint64_t resp_malformed;  /* response descriptors the device could not decode */
+	uint64_t prq_auto_resp;   /* page group responses the IOMMU generated itself for
+				   * dropped requests with LAST (SMMUv3 8.1, VT-d 7.4.1) */
+	uint64_t prq_auto_resp_lost; /* of those, refused: the device side never read them */
 };
 
 struct emu_model_ops {
@@ -67,10 +70,13 @@ struct emu_model_ops {
 
 	/* ---- device side ---- */
 	/* Encode and write one page request; 0, -ENOSPC when full (the entry is dropped
-	 * and the overflow condition raised by the model's rule; VT-d also drops every
-	 * request while PRO is set), or -EINVAL when a value does not fit the hardware
+	 * and the overflow condition raised by the model's rule; both models also drop
+	 * every request while the overflow is active: VT-d PRS.PRO, SMMUv3 PRIQ overflow),
+	 * or -EINVAL when a value does not fit the hardware
 	 * field (VT-d dev_id > 0xffff; PASID > 0xfffff, grpid > 511, EXEC/PRIV without
-	 * PASID_VALID) — refused, never truncated. pr->timestamp is kept in a side array
+	 * PASID_VALID) — refused, never truncated. A dropped request with LAST (not a
+	 * Stop Marker) gets the IOMMU's own Success response, which resp_read returns
+	 * (SMMUv3 8.1, VT-d 7.4.1 Table 31). pr->timestamp is kept in a side array
 	 * per ring slot (the hardware entry has no room for it) and given back by
 	 * prq_read, with SVA_FAULT_PR_TIMESTAMP when non-zero. */
 	int (*prq_write)(void *q, const struct sva_fault_page_req *pr);
@@ -84,8 +90,9 @@ struct emu_model_ops {
 	 * or a value does not fit). A non-zero ev->hw_event is written as the model's own
 	 * code (VT-d fault reason, SMMUv3 event ID). */
 	int (*evtq_write)(void *q, const struct sva_fault_unrecov *ev);
-	/* Read and decode up to n responses; descriptors that are not a valid page
-	 * response are skipped and counted in resp_malformed. */
+	/* Read and decode up to n responses: first those the IOMMU generated itself
+	 * (prq_auto_resp), then the response queue's; descriptors that are not a valid
+	 * page response are skipped and counted in resp_malformed. */
 	uint16_t (*resp_read)(void *q, struct sva_page_response *out, uint16_t n);
 
 	/* ---- poll side ---- */

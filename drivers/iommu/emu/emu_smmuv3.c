@@ -12,6 +12,7 @@
 
 #include "emu_codec_pvt.h"
 #include "emu_model.h"
+#include "emu_ring.h"
 #include "emu_smmuv3.h"
 
 #define SSID_MAX 0xfffffu
@@ -112,17 +113,22 @@ evt_is_fault(uint8_t id)
 static __rte_always_inline void
 smmu_evt_encode_inl(const struct emu_smmuv3_evt *r, uint64_t ent[4])
 {
+	/* C_BAD_SUBSTREAMID (7.3.9) has no SSV: bit 11 is RES0 there. */
+	bool ssv = r->ssv && r->id != EMU_SMMUV3_EVT_BAD_SUBSTREAMID;
+
 	ent[0] = (uint64_t)r->id |
-		(r->ssv ? EMU_SMMUV3_EVT0_SSV : 0) |
+		(ssv ? EMU_SMMUV3_EVT0_SSV : 0) |
 		((uint64_t)(r->ssid & SSID_MAX) << EMU_SMMUV3_EVT0_SSID_SHIFT) |
 		((uint64_t)r->sid << EMU_SMMUV3_EVT0_SID_SHIFT);
 	ent[1] = (uint64_t)r->stag |
 		(r->stall ? EMU_SMMUV3_EVT1_STALL : 0) |
 		(r->pnu ? EMU_SMMUV3_EVT1_PNU : 0) |
-		(r->ind ? EMU_SMMUV3_EVT1_IND : 0) |
+		/* "InD == 0 when RnW == 0" (7.3.13-16) */
+		(r->ind && r->rnw ? EMU_SMMUV3_EVT1_IND : 0) |
 		(r->rnw ? EMU_SMMUV3_EVT1_RNW : 0) |
 		(r->s2 ? EMU_SMMUV3_EVT1_S2 : 0) |
-		((uint64_t)(r->cls & 0x3) << EMU_SMMUV3_EVT1_CLASS_SHIFT);
+		((uint64_t)(r->cls & 0x3) << EMU_SMMUV3_EVT1_CLASS_SHIFT) |
+		(r->ttrnw ? EMU_SMMUV3_EVT1_TTRNW : 0);
 	ent[2] = r->addr;
 	ent[3] = r->ipa & EMU_SMMUV3_EVT3_IPA;
 }
@@ -136,19 +142,22 @@ smmu_evt_decode_inl(const uint64_t ent[4], struct emu_smmuv3_evt *r)
 	if (unlikely((d0 & EMU_SMMUV3_EVT0_RSVD) != 0))
 		return -EINVAL;
 	if (evt_is_c_bad(id)) {
-		if (unlikely((d1 | ent[2] | ent[3]) != 0))
+		if (unlikely((d1 | ent[2] | ent[3]) != 0 ||
+				(id == EMU_SMMUV3_EVT_BAD_SUBSTREAMID && (d0 & EMU_SMMUV3_EVT0_SSV))))
 			return -EINVAL;
 	} else if (likely(evt_is_fault(id))) {
 		if (unlikely((d1 & EMU_SMMUV3_EVT1_RSVD) != 0 ||
 				((d1 >> EMU_SMMUV3_EVT1_CLASS_SHIFT) & 0x3) == 0x3 ||
 				(!(d1 & EMU_SMMUV3_EVT1_STALL) && (d1 & EMU_SMMUV3_EVT1_STAG) != 0) ||
+				((d1 & EMU_SMMUV3_EVT1_IND) && !(d1 & EMU_SMMUV3_EVT1_RNW)) ||
 				(ent[3] & ~EMU_SMMUV3_EVT3_IPA) != 0))
 			return -EINVAL;
 	} else {
 		return -EINVAL;
 	}
 	r->id = id;
-	r->ssv = (d0 & EMU_SMMUV3_EVT0_SSV) != 0;
+	/* C_BAD_SUBSTREAMID: "SubstreamID is always valid (there is no SSV qualifier)" */
+	r->ssv = (d0 & EMU_SMMUV3_EVT0_SSV) != 0 || id == EMU_SMMUV3_EVT_BAD_SUBSTREAMID;
 	/* SubstreamID is only meaningful with SSV: ignored (not checked) without it. */
 	r->ssid = r->ssv ? (uint32_t)(d0 >> EMU_SMMUV3_EVT0_SSID_SHIFT) & SSID_MAX : 0;
 	r->sid = (uint32_t)(d0 >> EMU_SMMUV3_EVT0_SID_SHIFT);
@@ -159,6 +168,7 @@ smmu_evt_decode_inl(const uint64_t ent[4], struct emu_smmuv3_evt *r)
 	r->rnw = (d1 & EMU_SMMUV3_EVT1_RNW) != 0;
 	r->s2 = (d1 & EMU_SMMUV3_EVT1_S2) != 0;
 	r->cls = (uint8_t)((d1 >> EMU_SMMUV3_EVT1_CLASS_SHIFT) & 0x3);
+	r->ttrnw = (d1 & EMU_SMMUV3_EVT1_TTRNW) != 0;
 	r->addr = ent[2];
 	r->ipa = ent[3];
 	return 0;
@@ -185,14 +195,16 @@ smmu_evt_from_generic_inl(const struct sva_fault_unrecov *ev, struct emu_smmuv3_
 		return -EINVAL;
 	memset(r, 0, sizeof(*r));
 	r->id = (uint8_t)id;
-	r->ssv = ssv;
+	/* C_BAD_SUBSTREAMID always carries its SubstreamID (0 without a PASID). */
+	r->ssv = ssv || r->id == EMU_SMMUV3_EVT_BAD_SUBSTREAMID;
 	r->ssid = ssv ? ev->pasid : 0;
 	r->sid = ev->dev_id;
 	if (evt_is_fault(r->id)) {
 		r->pnu = (ev->perm & SVA_FAULT_PERM_PRIV) != 0;
-		r->ind = (ev->perm & SVA_FAULT_PERM_EXEC) != 0;
 		/* RnW: a write is 0; reads and read+write (atomics) are reported as reads. */
 		r->rnw = !((ev->perm & SVA_FAULT_PERM_WRITE) && !(ev->perm & SVA_FAULT_PERM_READ));
+		/* An instruction fetch is a read: "InD == 0 when RnW == 0" (7.3.13). */
+		r->ind = r->rnw && (ev->perm & SVA_FAULT_PERM_EXEC) != 0;
 		r->cls = EMU_SMMUV3_CLASS_IN;
 		r->addr = (ev->flags & SVA_FAULT_UNRECOV_ADDR_VALID) ? ev->addr : 0;
 	}
@@ -276,11 +288,12 @@ emu_smmuv3_resume_decode(const uint64_t cmd[2], struct emu_smmuv3_resume *r)
 
 	if (unlikely((d0 & EMU_SMMUV3_CMD0_OP) != EMU_SMMUV3_CMD_RESUME ||
 			(d0 & EMU_SMMUV3_RESUME0_RSVD) != 0 ||
-			(d1 & ~EMU_SMMUV3_RESUME1_STAG) != 0 || resp == 0x3))
+			(d1 & ~EMU_SMMUV3_RESUME1_STAG) != 0))
 		return -EINVAL;
 	r->sid = (uint32_t)(d0 >> EMU_SMMUV3_CMD0_SID_SHIFT);
 	r->stag = (uint16_t)(d1 & EMU_SMMUV3_RESUME1_STAG);
-	r->resp = resp;
+	/* 4.7.1: with Ac = 1 (Retry) "the Abort parameter, Ab, is IGNORED" */
+	r->resp = (resp & EMU_SMMUV3_RESUME_RETRY) ? EMU_SMMUV3_RESUME_RETRY : resp;
 	return 0;
 }
 
@@ -288,9 +301,9 @@ static __rte_always_inline uint8_t
 smmu_resp_from_pcie_inl(uint32_t code)
 {
 	switch (code) {
-	case SVA_PAGE_RESP_SUCCESS: return EMU_SMMUV3_PRI_RESP_SUCC;
-	case SVA_PAGE_RESP_INVALID: return EMU_SMMUV3_PRI_RESP_DENY;
-	case SVA_PAGE_RESP_FAILURE: return EMU_SMMUV3_PRI_RESP_FAIL;
+	case SVA_PAGE_RESP_SUCCESS: return EMU_SMMUV3_PRI_RESP_SUCCESS;
+	case SVA_PAGE_RESP_INVALID: return EMU_SMMUV3_PRI_RESP_INVALID;
+	case SVA_PAGE_RESP_FAILURE: return EMU_SMMUV3_PRI_RESP_FAILURE;
 	default: return 0x3;
 	}
 }
@@ -299,9 +312,9 @@ static __rte_always_inline int
 smmu_resp_to_pcie_inl(uint8_t resp)
 {
 	switch (resp) {
-	case EMU_SMMUV3_PRI_RESP_SUCC: return SVA_PAGE_RESP_SUCCESS;
-	case EMU_SMMUV3_PRI_RESP_DENY: return SVA_PAGE_RESP_INVALID;
-	case EMU_SMMUV3_PRI_RESP_FAIL: return SVA_PAGE_RESP_FAILURE;
+	case EMU_SMMUV3_PRI_RESP_SUCCESS: return SVA_PAGE_RESP_SUCCESS;
+	case EMU_SMMUV3_PRI_RESP_INVALID: return SVA_PAGE_RESP_INVALID;
+	case EMU_SMMUV3_PRI_RESP_FAILURE: return SVA_PAGE_RESP_FAILURE;
 	default: return -EINVAL;
 	}
 }
@@ -337,90 +350,33 @@ smmu_pri_resp_to_generic_inl(const struct emu_smmuv3_pri_resp *r, struct sva_pag
 }
 
 /* The exported codecs: the same code, out of line, for tests and tools. */
-
-void
-emu_smmuv3_pri_encode(const struct emu_smmuv3_pri *r, uint64_t ent[2])
-{
-	smmu_pri_encode_inl(r, ent);
-}
-
-int
-emu_smmuv3_pri_decode(const uint64_t ent[2], struct emu_smmuv3_pri *r)
-{
-	return smmu_pri_decode_inl(ent, r);
-}
-
-int
-emu_smmuv3_pri_from_generic(const struct sva_fault_page_req *pr, struct emu_smmuv3_pri *r)
-{
-	return smmu_pri_from_generic_inl(pr, r);
-}
-
-void
-emu_smmuv3_pri_to_generic(const struct emu_smmuv3_pri *r, struct sva_fault_page_req *pr)
-{
-	smmu_pri_to_generic_inl(r, pr);
-}
-
-void
-emu_smmuv3_evt_encode(const struct emu_smmuv3_evt *r, uint64_t ent[4])
-{
-	smmu_evt_encode_inl(r, ent);
-}
-
-int
-emu_smmuv3_evt_decode(const uint64_t ent[4], struct emu_smmuv3_evt *r)
-{
-	return smmu_evt_decode_inl(ent, r);
-}
-
-int
-emu_smmuv3_evt_from_generic(const struct sva_fault_unrecov *ev, struct emu_smmuv3_evt *r)
-{
-	return smmu_evt_from_generic_inl(ev, r);
-}
-
-void
-emu_smmuv3_evt_to_generic(const struct emu_smmuv3_evt *r, struct sva_fault_unrecov *ev)
-{
-	smmu_evt_to_generic_inl(r, ev);
-}
-
-void
-emu_smmuv3_pri_resp_encode(const struct emu_smmuv3_pri_resp *r, uint64_t cmd[2])
-{
-	smmu_pri_resp_encode_inl(r, cmd);
-}
-
-int
-emu_smmuv3_pri_resp_decode(const uint64_t cmd[2], struct emu_smmuv3_pri_resp *r)
-{
-	return smmu_pri_resp_decode_inl(cmd, r);
-}
-
-uint8_t
-emu_smmuv3_resp_from_pcie(uint32_t code)
-{
-	return smmu_resp_from_pcie_inl(code);
-}
-
-int
-emu_smmuv3_resp_to_pcie(uint8_t resp)
-{
-	return smmu_resp_to_pcie_inl(resp);
-}
-
-void
-emu_smmuv3_pri_resp_from_generic(const struct sva_page_response *resp, struct emu_smmuv3_pri_resp *r)
-{
-	smmu_pri_resp_from_generic_inl(resp, r);
-}
-
-int
-emu_smmuv3_pri_resp_to_generic(const struct emu_smmuv3_pri_resp *r, struct sva_page_response *resp)
-{
-	return smmu_pri_resp_to_generic_inl(r, resp);
-}
+EMU_CODEC_EXPORT_VOID(emu_smmuv3_pri_encode, smmu_pri_encode_inl,
+	(const struct emu_smmuv3_pri *r, uint64_t ent[2]), (r, ent))
+EMU_CODEC_EXPORT(int, emu_smmuv3_pri_decode, smmu_pri_decode_inl,
+	(const uint64_t ent[2], struct emu_smmuv3_pri *r), (ent, r))
+EMU_CODEC_EXPORT(int, emu_smmuv3_pri_from_generic, smmu_pri_from_generic_inl,
+	(const struct sva_fault_page_req *pr, struct emu_smmuv3_pri *r), (pr, r))
+EMU_CODEC_EXPORT_VOID(emu_smmuv3_pri_to_generic, smmu_pri_to_generic_inl,
+	(const struct emu_smmuv3_pri *r, struct sva_fault_page_req *pr), (r, pr))
+EMU_CODEC_EXPORT_VOID(emu_smmuv3_evt_encode, smmu_evt_encode_inl,
+	(const struct emu_smmuv3_evt *r, uint64_t ent[4]), (r, ent))
+EMU_CODEC_EXPORT(int, emu_smmuv3_evt_decode, smmu_evt_decode_inl,
+	(const uint64_t ent[4], struct emu_smmuv3_evt *r), (ent, r))
+EMU_CODEC_EXPORT(int, emu_smmuv3_evt_from_generic, smmu_evt_from_generic_inl,
+	(const struct sva_fault_unrecov *ev, struct emu_smmuv3_evt *r), (ev, r))
+EMU_CODEC_EXPORT_VOID(emu_smmuv3_evt_to_generic, smmu_evt_to_generic_inl,
+	(const struct emu_smmuv3_evt *r, struct sva_fault_unrecov *ev), (r, ev))
+EMU_CODEC_EXPORT_VOID(emu_smmuv3_pri_resp_encode, smmu_pri_resp_encode_inl,
+	(const struct emu_smmuv3_pri_resp *r, uint64_t cmd[2]), (r, cmd))
+EMU_CODEC_EXPORT(int, emu_smmuv3_pri_resp_decode, smmu_pri_resp_decode_inl,
+	(const uint64_t cmd[2], struct emu_smmuv3_pri_resp *r), (cmd, r))
+EMU_CODEC_EXPORT(uint8_t, emu_smmuv3_resp_from_pcie, smmu_resp_from_pcie_inl,
+	(uint32_t code), (code))
+EMU_CODEC_EXPORT(int, emu_smmuv3_resp_to_pcie, smmu_resp_to_pcie_inl, (uint8_t resp), (resp))
+EMU_CODEC_EXPORT_VOID(emu_smmuv3_pri_resp_from_generic, smmu_pri_resp_from_generic_inl,
+	(const struct sva_page_response *resp, struct emu_smmuv3_pri_resp *r), (resp, r))
+EMU_CODEC_EXPORT(int, emu_smmuv3_pri_resp_to_generic, smmu_pri_resp_to_generic_inl,
+	(const struct emu_smmuv3_pri_resp *r, struct sva_page_response *resp), (r, resp))
 
 /* ------------------------------------------------------------------ the queue model */
 
@@ -430,6 +386,7 @@ struct smmu_inq {
 		uint32_t shift;     /* log2(depth) */
 		uint32_t dwords;    /* entry size in dwords */
 		uint32_t off_ring, off_ts;
+		bool ovf_inhibits;  /* PRIQ (8.1): nothing is written while an overflow is active */
 	} cfg __rte_cache_aligned;
 	struct { /* device side */
 		uint32_t prod;       /* PROD: index, wrap, OVFLG */
@@ -476,36 +433,14 @@ struct smmu_q {
 	struct smmu_inq priq;
 	struct smmu_inq evtq;
 	struct smmu_cmdq cmdq;
+	/* PRG responses the SMMU sends itself for dropped PRI messages (8.1): device side */
+	struct emu_autoresp autoresp __rte_cache_aligned;
 };
-
-static inline uint32_t
-q_wimask(uint32_t shift)
-{
-	return (2u << shift) - 1;
-}
-
-static inline bool
-q_full(uint32_t prod, uint32_t cons, uint32_t shift)
-{
-	return ((prod ^ cons) & q_wimask(shift)) == (1u << shift);
-}
-
-static inline bool
-q_empty(uint32_t prod, uint32_t cons, uint32_t shift)
-{
-	return ((prod ^ cons) & q_wimask(shift)) == 0;
-}
-
-static inline uint32_t
-q_inc(uint32_t v, uint32_t shift)
-{
-	return (v & ~q_wimask(shift)) | ((v + 1) & q_wimask(shift));
-}
 
 static inline uint64_t *
 q_slot(void *base, uint32_t off_ring, uint32_t dwords, uint32_t v, uint32_t shift)
 {
-	return (uint64_t *)((uint8_t *)base + off_ring) + (size_t)(v & ((1u << shift) - 1)) * dwords;
+	return (uint64_t *)((uint8_t *)base + off_ring) + (size_t)emu_wp_idx(v, shift) * dwords;
 }
 
 static inline uint64_t *
@@ -518,22 +453,22 @@ static bool
 smmu_cfg_ok(const struct emu_queue_cfg *cfg)
 {
 	return cfg != NULL &&
-		rte_is_power_of_2(cfg->prq_depth) && cfg->prq_depth <= EMU_SMMUV3_DEPTH_MAX &&
-		rte_is_power_of_2(cfg->evtq_depth) && cfg->evtq_depth <= EMU_SMMUV3_DEPTH_MAX &&
-		rte_is_power_of_2(cfg->respq_depth) && cfg->respq_depth <= EMU_SMMUV3_DEPTH_MAX;
+		emu_ring_depth_ok(cfg->prq_depth, EMU_SMMUV3_DEPTH_MIN, EMU_SMMUV3_DEPTH_MAX) &&
+		emu_ring_depth_ok(cfg->evtq_depth, EMU_SMMUV3_DEPTH_MIN, EMU_SMMUV3_DEPTH_MAX) &&
+		emu_ring_depth_ok(cfg->respq_depth, EMU_SMMUV3_DEPTH_MIN, EMU_SMMUV3_DEPTH_MAX);
 }
 
-#define RING_ALIGN 4096u
-
+/* Fills the offsets of q (when not NULL) and returns the total size: the header, then
+ * PRIQ, its timestamps, EVTQ, its timestamps, CMDQ, each 4 KiB aligned. */
 static size_t
 smmu_layout(const struct emu_queue_cfg *cfg, struct smmu_q *q)
 {
-	size_t priq = RTE_ALIGN_CEIL(sizeof(struct smmu_q), RING_ALIGN);
-	size_t priq_ts = RTE_ALIGN_CEIL(priq + (size_t)cfg->prq_depth * EMU_SMMUV3_PRIQ_ENT_SIZE, RING_ALIGN);
-	size_t evtq = RTE_ALIGN_CEIL(priq_ts + (size_t)cfg->prq_depth * sizeof(uint64_t), RING_ALIGN);
-	size_t evtq_ts = RTE_ALIGN_CEIL(evtq + (size_t)cfg->evtq_depth * EMU_SMMUV3_EVTQ_ENT_SIZE, RING_ALIGN);
-	size_t cmdq = RTE_ALIGN_CEIL(evtq_ts + (size_t)cfg->evtq_depth * sizeof(uint64_t), RING_ALIGN);
-	size_t end = RTE_ALIGN_CEIL(cmdq + (size_t)cfg->respq_depth * EMU_SMMUV3_CMDQ_ENT_SIZE, RING_ALIGN);
+	size_t off = sizeof(struct smmu_q);
+	size_t priq = emu_ring_place(&off, (size_t)cfg->prq_depth * EMU_SMMUV3_PRIQ_ENT_SIZE);
+	size_t priq_ts = emu_ring_place(&off, (size_t)cfg->prq_depth * sizeof(uint64_t));
+	size_t evtq = emu_ring_place(&off, (size_t)cfg->evtq_depth * EMU_SMMUV3_EVTQ_ENT_SIZE);
+	size_t evtq_ts = emu_ring_place(&off, (size_t)cfg->evtq_depth * sizeof(uint64_t));
+	size_t cmdq = emu_ring_place(&off, (size_t)cfg->respq_depth * EMU_SMMUV3_CMDQ_ENT_SIZE);
 
 	if (q != NULL) {
 		q->priq.cfg.off_ring = (uint32_t)priq;
@@ -542,7 +477,7 @@ smmu_layout(const struct emu_queue_cfg *cfg, struct smmu_q *q)
 		q->evtq.cfg.off_ts = (uint32_t)evtq_ts;
 		q->cmdq.cfg.off_ring = (uint32_t)cmdq;
 	}
-	return end;
+	return RTE_ALIGN_CEIL(off, EMU_RING_ALIGN);
 }
 
 static size_t
@@ -561,6 +496,7 @@ smmu_init(void *qv, const struct emu_queue_cfg *cfg)
 	memset(q, 0, sizeof(*q));
 	q->priq.cfg.shift = rte_log2_u32(cfg->prq_depth);
 	q->priq.cfg.dwords = EMU_SMMUV3_PRIQ_ENT_SIZE / 8;
+	q->priq.cfg.ovf_inhibits = true;
 	q->evtq.cfg.shift = rte_log2_u32(cfg->evtq_depth);
 	q->evtq.cfg.dwords = EMU_SMMUV3_EVTQ_ENT_SIZE / 8;
 	q->cmdq.cfg.shift = rte_log2_u32(cfg->respq_depth);
@@ -580,7 +516,7 @@ smmu_init(void *qv, const struct emu_queue_cfg *cfg)
 static int
 inq_overflow(struct smmu_inq *iq, bool drop)
 {
-	uint32_t pos = iq->dev.prod & q_wimask(iq->cfg.shift);
+	uint32_t pos = iq->dev.prod & emu_wp_mask(iq->cfg.shift);
 	uint64_t o = EMU_LOAD_ACQ(&iq->ovf);
 
 	while (o & OVF_PENDING) {
@@ -615,18 +551,44 @@ inq_put(void *base, struct smmu_inq *iq, const uint64_t *ent, uint64_t ts)
 	uint64_t *slot;
 	uint32_t i;
 
-	if (unlikely(q_full(prod, iq->dev.cons_cache, shift))) {
+	/* PRIQ (8.1): "An active overflow condition inhibits new entries from being
+	 * written"; the drop joins the outstanding overflow. */
+	if (unlikely(iq->cfg.ovf_inhibits && (EMU_LOAD_ACQ(&iq->ovf) & OVF_PENDING)))
+		return inq_overflow(iq, true);
+	if (unlikely(emu_wp_full(prod, iq->dev.cons_cache, shift))) {
 		iq->dev.cons_cache = EMU_LOAD_ACQ(&iq->poll.cons);
-		if (q_full(prod, iq->dev.cons_cache, shift))
+		if (emu_wp_full(prod, iq->dev.cons_cache, shift))
 			return inq_overflow(iq, true);
 	}
 	slot = q_slot(base, iq->cfg.off_ring, dw, prod, shift);
 	for (i = 0; i < dw; i++)
 		slot[i] = ent[i];
-	q_ts(base, iq)[prod & ((1u << shift) - 1)] = ts;
-	EMU_STORE_REL(&iq->dev.prod, q_inc(prod, shift));
+	q_ts(base, iq)[emu_wp_idx(prod, shift)] = ts;
+	EMU_STORE_REL(&iq->dev.prod, emu_wp_inc(prod, shift));
 	EMU_CNT_ADD(&iq->dev.written, 1);
 	return 0;
+}
+
+/*
+ * One PRI message into the PRIQ. Dropped (queue full, or an overflow active), a Page
+ * Request with Last == 1 gets the SMMU's automatic PRG Response, Success (8.1), with
+ * the request's StreamID, PRGIndex (8.2) and PASID (as with SMMU_IDR3.PPS == 1); a
+ * Stop Marker (Last, R = W = 0, with SSV: ch. 8) and Last == 0 get none. Read from the
+ * message's own bits, so raw (injected) entries are answered as hardware would.
+ */
+static int
+smmu_priq_put(struct smmu_q *q, const uint64_t ent[2], uint64_t ts)
+{
+	const uint64_t d0 = ent[0];
+	int ret = inq_put(q, &q->priq, ent, ts);
+	bool ssv = (d0 & EMU_SMMUV3_PRI0_SSV) != 0;
+
+	if (unlikely(ret == -ENOSPC) && (d0 & EMU_SMMUV3_PRI0_LAST) &&
+			!(ssv && !(d0 & (EMU_SMMUV3_PRI0_READ | EMU_SMMUV3_PRI0_WRITE))))
+		emu_autoresp_push(&q->autoresp, (uint32_t)(d0 & EMU_SMMUV3_PRI0_SID), ssv,
+			(uint32_t)(d0 >> EMU_SMMUV3_PRI0_SSID_SHIFT) & SSID_MAX,
+			(uint16_t)(ent[1] & EMU_SMMUV3_PRI1_PRG), SVA_PAGE_RESP_SUCCESS);
+	return ret;
 }
 
 static int
@@ -639,7 +601,7 @@ smmu_prq_write(void *qv, const struct sva_fault_page_req *pr)
 	if (unlikely(smmu_pri_from_generic_inl(pr, &r) != 0))
 		return -EINVAL;
 	smmu_pri_encode_inl(&r, ent);
-	return inq_put(q, &q->priq, ent, pr->timestamp);
+	return smmu_priq_put(q, ent, pr->timestamp);
 }
 
 static int
@@ -649,7 +611,7 @@ smmu_prq_write_raw(void *qv, const void *entry)
 	uint64_t ent[2];
 
 	memcpy(ent, entry, sizeof(ent));
-	return inq_put(q, &q->priq, ent, 0);
+	return smmu_priq_put(q, ent, 0);
 }
 
 static void
@@ -719,7 +681,7 @@ static inline uint16_t
 inq_read(void *base, struct smmu_inq *iq, struct sva_fault *out, uint16_t n, uint32_t queue,
 	int (*decode)(const uint64_t *slot, uint64_t ts, struct sva_fault *f))
 {
-	const uint32_t shift = iq->cfg.shift, wimask = q_wimask(shift);
+	const uint32_t shift = iq->cfg.shift, wimask = emu_wp_mask(shift);
 	const uint64_t *ts = q_ts(base, iq);
 	uint32_t cons = iq->poll.cons;
 	uint32_t prod, limit;
@@ -772,7 +734,7 @@ inq_read(void *base, struct smmu_inq *iq, struct sva_fault *out, uint16_t n, uin
 			continue;
 		}
 		slot = q_slot(base, iq->cfg.off_ring, iq->cfg.dwords, cons, shift);
-		if (likely(decode(slot, ts[cons & ((1u << shift) - 1)], &out[k]) == 0)) {
+		if (likely(decode(slot, ts[emu_wp_idx(cons, shift)], &out[k]) == 0)) {
 			k++;
 		} else {
 			bad++;
@@ -783,7 +745,7 @@ inq_read(void *base, struct smmu_inq *iq, struct sva_fault *out, uint16_t n, uin
 					slot[0], slot[1], iq->poll.malformed + bad);
 		}
 		seen++;
-		cons = q_inc(cons, shift);
+		cons = emu_wp_inc(cons, shift);
 	}
 	if (cons != iq->poll.cons)
 		EMU_STORE_REL(&iq->poll.cons, cons);
@@ -837,20 +799,17 @@ smmu_resp_write(void *qv, const struct sva_page_response *resp, uint16_t n)
 	for (i = 0; i < n; i++) {
 		struct emu_smmuv3_pri_resp r;
 
-		if (unlikely(q_full(prod, cq->poll.cons_cache, shift))) {
+		if (unlikely(emu_wp_full(prod, cq->poll.cons_cache, shift))) {
 			cq->poll.cons_cache = EMU_LOAD_ACQ(&cq->dev.cons);
-			if (q_full(prod, cq->poll.cons_cache, shift))
+			if (emu_wp_full(prod, cq->poll.cons_cache, shift))
 				break;
 		}
 		smmu_pri_resp_from_generic_inl(&resp[i], &r);
 		smmu_pri_resp_encode_inl(&r, q_slot(q, cq->cfg.off_ring, 2, prod, shift));
-		prod = q_inc(prod, shift);
+		prod = emu_wp_inc(prod, shift);
 	}
-	if (i > 0) {
-		EMU_STORE_REL(&cq->poll.prod, prod); /* the doorbell: one PROD write per batch */
-		EMU_CNT_ADD(&cq->poll.written, i);
-		EMU_CNT_ADD(&cq->poll.doorbells, 1);
-	}
+	if (i > 0) /* the doorbell: one PROD write per batch */
+		EMU_RING_DOORBELL(&cq->poll.prod, prod, &cq->poll.written, &cq->poll.doorbells, i);
 	return i;
 }
 
@@ -862,15 +821,14 @@ emu_smmuv3_cmdq_write_raw(void *qv, const void *cmd)
 	const uint32_t shift = cq->cfg.shift;
 	uint32_t prod = cq->poll.prod;
 
-	if (q_full(prod, cq->poll.cons_cache, shift)) {
+	if (emu_wp_full(prod, cq->poll.cons_cache, shift)) {
 		cq->poll.cons_cache = EMU_LOAD_ACQ(&cq->dev.cons);
-		if (q_full(prod, cq->poll.cons_cache, shift))
+		if (emu_wp_full(prod, cq->poll.cons_cache, shift))
 			return -ENOSPC;
 	}
 	memcpy(q_slot(q, cq->cfg.off_ring, 2, prod, shift), cmd, EMU_SMMUV3_CMDQ_ENT_SIZE);
-	EMU_STORE_REL(&cq->poll.prod, q_inc(prod, shift));
-	EMU_CNT_ADD(&cq->poll.written, 1);
-	EMU_CNT_ADD(&cq->poll.doorbells, 1);
+	EMU_RING_DOORBELL(&cq->poll.prod, emu_wp_inc(prod, shift), &cq->poll.written,
+		&cq->poll.doorbells, 1);
 	return 0;
 }
 
@@ -882,9 +840,11 @@ smmu_resp_read(void *qv, struct sva_page_response *out, uint16_t n)
 	const uint32_t shift = cq->cfg.shift;
 	uint32_t cons = cq->dev.cons;
 	uint32_t prod = EMU_LOAD_ACQ(&cq->poll.prod);
-	uint16_t k = 0, bad = 0;
+	/* The SMMU's own responses (8.1) reach the device without the command queue. */
+	const uint16_t auto_n = emu_autoresp_pop(&q->autoresp, out, n);
+	uint16_t k = auto_n, bad = 0;
 
-	while (k < n && !q_empty(prod, cons, shift)) {
+	while (k < n && !emu_wp_empty(prod, cons, shift)) {
 		const uint64_t *slot = q_slot(q, cq->cfg.off_ring, 2, cons, shift);
 		struct emu_smmuv3_pri_resp r;
 
@@ -896,14 +856,14 @@ smmu_resp_read(void *qv, struct sva_page_response *out, uint16_t n)
 			if (emu_log_worthy(cq->dev.malformed + bad))
 				EMU_MODEL_LOG(WARNING, "smmuv3: command at CMDQ index %u is not a valid "
 					"CMD_PRI_RESP: %016" PRIx64 " %016" PRIx64 " (skipped; %" PRIu64
-					" so far)", cons & q_wimask(shift), slot[0], slot[1],
+					" so far)", cons & emu_wp_mask(shift), slot[0], slot[1],
 					cq->dev.malformed + bad);
 		}
-		cons = q_inc(cons, shift);
+		cons = emu_wp_inc(cons, shift);
 	}
 	if (cons != cq->dev.cons) {
 		EMU_STORE_REL(&cq->dev.cons, cons);
-		EMU_CNT_ADD(&cq->dev.read, k);
+		EMU_CNT_ADD(&cq->dev.read, k - auto_n);
 		if (bad)
 			EMU_CNT_ADD(&cq->dev.malformed, bad);
 	}
@@ -931,6 +891,8 @@ smmu_counters_get(const void *qv, struct emu_model_counters *c)
 	c->resp_doorbells = EMU_LOAD(&q->cmdq.poll.doorbells);
 	c->resp_read = EMU_LOAD(&q->cmdq.dev.read);
 	c->resp_malformed = EMU_LOAD(&q->cmdq.dev.malformed);
+	c->prq_auto_resp = EMU_LOAD(&q->autoresp.generated);
+	c->prq_auto_resp_lost = EMU_LOAD(&q->autoresp.lost);
 }
 
 void

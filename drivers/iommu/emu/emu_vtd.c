@@ -12,6 +12,7 @@
 
 #include "emu_codec_pvt.h"
 #include "emu_model.h"
+#include "emu_ring.h"
 #include "emu_vtd.h"
 
 /* The emu driver's log type. Registering a name twice yields the same type, and the
@@ -322,78 +323,30 @@ vtd_frcd_to_generic_inl(const struct emu_vtd_fault_rec *r, struct sva_fault_unre
 }
 
 /* The exported codecs: the same code, out of line, for tests and tools. */
-
-void
-emu_vtd_prq_encode(const struct emu_vtd_page_req *r, uint64_t desc[4])
-{
-	vtd_prq_encode_inl(r, desc);
-}
-
-int
-emu_vtd_prq_decode(const uint64_t desc[4], struct emu_vtd_page_req *r)
-{
-	return vtd_prq_decode_inl(desc, r);
-}
-
-int
-emu_vtd_page_req_from_generic(const struct sva_fault_page_req *pr, struct emu_vtd_page_req *r)
-{
-	return vtd_page_req_from_generic_inl(pr, r);
-}
-
-void
-emu_vtd_page_req_to_generic(const struct emu_vtd_page_req *r, struct sva_fault_page_req *pr)
-{
-	vtd_page_req_to_generic_inl(r, pr);
-}
-
-void
-emu_vtd_pgrp_resp_encode(const struct emu_vtd_pgrp_resp *r, uint64_t desc[4])
-{
-	vtd_pgrp_resp_encode_inl(r, desc);
-}
-
-int
-emu_vtd_pgrp_resp_decode(const uint64_t desc[4], struct emu_vtd_pgrp_resp *r)
-{
-	return vtd_pgrp_resp_decode_inl(desc, r);
-}
-
-void
-emu_vtd_pgrp_resp_from_generic(const struct sva_page_response *resp, struct emu_vtd_pgrp_resp *r)
-{
-	vtd_pgrp_resp_from_generic_inl(resp, r);
-}
-
-void
-emu_vtd_pgrp_resp_to_generic(const struct emu_vtd_pgrp_resp *r, struct sva_page_response *resp)
-{
-	vtd_pgrp_resp_to_generic_inl(r, resp);
-}
-
-void
-emu_vtd_frcd_encode(const struct emu_vtd_fault_rec *r, uint64_t rec[2])
-{
-	vtd_frcd_encode_inl(r, rec);
-}
-
-int
-emu_vtd_frcd_decode(const uint64_t rec[2], struct emu_vtd_fault_rec *r)
-{
-	return vtd_frcd_decode_inl(rec, r);
-}
-
-int
-emu_vtd_frcd_from_generic(const struct sva_fault_unrecov *ev, struct emu_vtd_fault_rec *r)
-{
-	return vtd_frcd_from_generic_inl(ev, r);
-}
-
-void
-emu_vtd_frcd_to_generic(const struct emu_vtd_fault_rec *r, struct sva_fault_unrecov *ev)
-{
-	vtd_frcd_to_generic_inl(r, ev);
-}
+EMU_CODEC_EXPORT_VOID(emu_vtd_prq_encode, vtd_prq_encode_inl,
+	(const struct emu_vtd_page_req *r, uint64_t desc[4]), (r, desc))
+EMU_CODEC_EXPORT(int, emu_vtd_prq_decode, vtd_prq_decode_inl,
+	(const uint64_t desc[4], struct emu_vtd_page_req *r), (desc, r))
+EMU_CODEC_EXPORT(int, emu_vtd_page_req_from_generic, vtd_page_req_from_generic_inl,
+	(const struct sva_fault_page_req *pr, struct emu_vtd_page_req *r), (pr, r))
+EMU_CODEC_EXPORT_VOID(emu_vtd_page_req_to_generic, vtd_page_req_to_generic_inl,
+	(const struct emu_vtd_page_req *r, struct sva_fault_page_req *pr), (r, pr))
+EMU_CODEC_EXPORT_VOID(emu_vtd_pgrp_resp_encode, vtd_pgrp_resp_encode_inl,
+	(const struct emu_vtd_pgrp_resp *r, uint64_t desc[4]), (r, desc))
+EMU_CODEC_EXPORT(int, emu_vtd_pgrp_resp_decode, vtd_pgrp_resp_decode_inl,
+	(const uint64_t desc[4], struct emu_vtd_pgrp_resp *r), (desc, r))
+EMU_CODEC_EXPORT_VOID(emu_vtd_pgrp_resp_from_generic, vtd_pgrp_resp_from_generic_inl,
+	(const struct sva_page_response *resp, struct emu_vtd_pgrp_resp *r), (resp, r))
+EMU_CODEC_EXPORT_VOID(emu_vtd_pgrp_resp_to_generic, vtd_pgrp_resp_to_generic_inl,
+	(const struct emu_vtd_pgrp_resp *r, struct sva_page_response *resp), (r, resp))
+EMU_CODEC_EXPORT_VOID(emu_vtd_frcd_encode, vtd_frcd_encode_inl,
+	(const struct emu_vtd_fault_rec *r, uint64_t rec[2]), (r, rec))
+EMU_CODEC_EXPORT(int, emu_vtd_frcd_decode, vtd_frcd_decode_inl,
+	(const uint64_t rec[2], struct emu_vtd_fault_rec *r), (rec, r))
+EMU_CODEC_EXPORT(int, emu_vtd_frcd_from_generic, vtd_frcd_from_generic_inl,
+	(const struct sva_fault_unrecov *ev, struct emu_vtd_fault_rec *r), (ev, r))
+EMU_CODEC_EXPORT_VOID(emu_vtd_frcd_to_generic, vtd_frcd_to_generic_inl,
+	(const struct emu_vtd_fault_rec *r, struct sva_fault_unrecov *ev), (r, ev))
 
 /* ------------------------------------------------------------------ the queue model */
 
@@ -435,6 +388,10 @@ struct vtd_q {
 	 * bit has been set (emu bookkeeping for sva_fault_overflow.lost). */
 	uint64_t prs __rte_cache_aligned;
 	uint64_t fsts __rte_cache_aligned;
+
+	/* Page group responses hardware sends itself for dropped requests (7.4.1 Table
+	 * 31): device side only. */
+	struct emu_autoresp autoresp __rte_cache_aligned;
 };
 
 #define STS_LOST_ONE (1ull << 32)
@@ -478,33 +435,24 @@ vtd_iq_slot(struct vtd_q *q, uint64_t off)
 }
 
 static bool
-depth_ok(uint32_t d, uint32_t min, uint32_t max)
-{
-	return rte_is_power_of_2(d) && d >= min && d <= max;
-}
-
-static bool
 vtd_cfg_ok(const struct emu_queue_cfg *cfg)
 {
 	return cfg != NULL &&
-		depth_ok(cfg->prq_depth, EMU_VTD_PRQ_DEPTH_MIN, EMU_VTD_PRQ_DEPTH_MAX) &&
-		depth_ok(cfg->evtq_depth, EMU_VTD_FRQ_DEPTH_MIN, EMU_VTD_FRQ_DEPTH_MAX) &&
-		depth_ok(cfg->respq_depth, EMU_VTD_IQ_DEPTH_MIN, EMU_VTD_IQ_DEPTH_MAX);
+		emu_ring_depth_ok(cfg->prq_depth, EMU_VTD_PRQ_DEPTH_MIN, EMU_VTD_PRQ_DEPTH_MAX) &&
+		emu_ring_depth_ok(cfg->evtq_depth, EMU_VTD_FRQ_DEPTH_MIN, EMU_VTD_FRQ_DEPTH_MAX) &&
+		emu_ring_depth_ok(cfg->respq_depth, EMU_VTD_IQ_DEPTH_MIN, EMU_VTD_IQ_DEPTH_MAX);
 }
-
-#define RING_ALIGN 4096u
 
 /* Fills the offsets of q (when not NULL) and returns the total size. */
 static size_t
 vtd_layout(const struct emu_queue_cfg *cfg, struct vtd_q *q)
 {
-	size_t off = RTE_ALIGN_CEIL(sizeof(struct vtd_q), RING_ALIGN);
-	size_t prq = off;
-	size_t prq_ts = RTE_ALIGN_CEIL(prq + (size_t)cfg->prq_depth * EMU_VTD_PRQ_DESC_SIZE, RING_ALIGN);
-	size_t frq = RTE_ALIGN_CEIL(prq_ts + (size_t)cfg->prq_depth * sizeof(uint64_t), RING_ALIGN);
-	size_t frq_ts = RTE_ALIGN_CEIL(frq + (size_t)cfg->evtq_depth * EMU_VTD_FRCD_SIZE, RING_ALIGN);
-	size_t iq = RTE_ALIGN_CEIL(frq_ts + (size_t)cfg->evtq_depth * sizeof(uint64_t), RING_ALIGN);
-	size_t end = RTE_ALIGN_CEIL(iq + (size_t)cfg->respq_depth * EMU_VTD_INV_DESC_SIZE, RING_ALIGN);
+	size_t off = sizeof(struct vtd_q);
+	size_t prq = emu_ring_place(&off, (size_t)cfg->prq_depth * EMU_VTD_PRQ_DESC_SIZE);
+	size_t prq_ts = emu_ring_place(&off, (size_t)cfg->prq_depth * sizeof(uint64_t));
+	size_t frq = emu_ring_place(&off, (size_t)cfg->evtq_depth * EMU_VTD_FRCD_SIZE);
+	size_t frq_ts = emu_ring_place(&off, (size_t)cfg->evtq_depth * sizeof(uint64_t));
+	size_t iq = emu_ring_place(&off, (size_t)cfg->respq_depth * EMU_VTD_INV_DESC_SIZE);
 
 	if (q != NULL) {
 		q->cfg.off_prq = (uint32_t)prq;
@@ -513,7 +461,7 @@ vtd_layout(const struct emu_queue_cfg *cfg, struct vtd_q *q)
 		q->cfg.off_frq_ts = (uint32_t)frq_ts;
 		q->cfg.off_iq = (uint32_t)iq;
 	}
-	return end;
+	return RTE_ALIGN_CEIL(off, EMU_RING_ALIGN);
 }
 
 static size_t
@@ -542,6 +490,29 @@ vtd_init(void *qv, const struct emu_queue_cfg *cfg)
 }
 
 /* ---- PRQ, device side ---- */
+
+/*
+ * A page request dropped on PRQ full or while PRO is set: "hardware will generate a
+ * page group response for page requests that have the Last Page In Group (LPIG) field
+ * set" (7.4.1), with the code Success (Table 31, PRQ Overflow and PRQ Full columns);
+ * LPIG = 0 gets none. A Stop Marker (LPIG, neither read nor write, whose PRGI "is
+ * undefined", 7.4.1.1) gets none: Table 31 makes no exception for it, the emu follows
+ * PCIe (a Stop Marker is never answered); not pinned by the text. The response goes to
+ * the request's RID, PRGI and PASID (when PASID present). Read from the descriptor's own
+ * bits, so raw (injected) entries are answered as hardware would.
+ */
+static void
+vtd_prq_auto_respond(struct vtd_q *q, const uint64_t desc[4])
+{
+	const uint64_t q0 = desc[0], q1 = desc[1];
+	bool pp = (q0 & EMU_VTD_PRQ0_PASID_P) != 0;
+
+	if (!(q1 & EMU_VTD_PRQ1_LPIG) || !(q1 & (EMU_VTD_PRQ1_READ | EMU_VTD_PRQ1_WRITE)))
+		return;
+	emu_autoresp_push(&q->autoresp, (uint16_t)(q0 >> EMU_VTD_PRQ0_RID_SHIFT), pp,
+		(uint32_t)(q0 >> EMU_VTD_PRQ0_PASID_SHIFT) & PASID_MAX,
+		(uint16_t)((q1 >> EMU_VTD_PRQ1_PRG_SHIFT) & PRG_MAX), SVA_PAGE_RESP_SUCCESS);
+}
 
 static int
 vtd_prq_put(struct vtd_q *q, const uint64_t desc[4], uint64_t ts)
@@ -572,6 +543,7 @@ vtd_prq_put(struct vtd_q *q, const uint64_t desc[4], uint64_t ts)
 			EMU_CNT_ADD(&q->dev.prq_dropped, 1);
 			if (!(s & EMU_VTD_PRS_PRO))
 				EMU_CNT_ADD(&q->dev.prq_overflows, 1);
+			vtd_prq_auto_respond(q, desc);
 			return -ENOSPC;
 		}
 	}
@@ -844,11 +816,9 @@ vtd_resp_write(void *qv, const struct sva_page_response *resp, uint16_t n)
 		vtd_pgrp_resp_encode_inl(&r, vtd_iq_slot(q, tail));
 		tail = next;
 	}
-	if (i > 0) {
-		EMU_STORE_REL(&q->poll.iqt, tail); /* the doorbell: one IQT write per batch */
-		EMU_CNT_ADD(&q->poll.resp_written, i);
-		EMU_CNT_ADD(&q->poll.resp_doorbells, 1);
-	}
+	if (i > 0) /* the doorbell: one IQT write per batch */
+		EMU_RING_DOORBELL(&q->poll.iqt, tail, &q->poll.resp_written,
+			&q->poll.resp_doorbells, i);
 	return i;
 }
 
@@ -865,9 +835,7 @@ emu_vtd_resp_write_raw(void *qv, const void *desc)
 			return -ENOSPC;
 	}
 	memcpy(vtd_iq_slot(q, tail), desc, EMU_VTD_INV_DESC_SIZE);
-	EMU_STORE_REL(&q->poll.iqt, next);
-	EMU_CNT_ADD(&q->poll.resp_written, 1);
-	EMU_CNT_ADD(&q->poll.resp_doorbells, 1);
+	EMU_RING_DOORBELL(&q->poll.iqt, next, &q->poll.resp_written, &q->poll.resp_doorbells, 1);
 	return 0;
 }
 
@@ -877,7 +845,9 @@ vtd_resp_read(void *qv, struct sva_page_response *out, uint16_t n)
 	struct vtd_q *q = qv;
 	uint64_t head = q->dev.iqh;
 	uint64_t tail = EMU_LOAD_ACQ(&q->poll.iqt);
-	uint16_t k = 0, bad = 0;
+	/* Hardware's own page group responses (7.4.1) do not pass the invalidation queue. */
+	const uint16_t auto_n = emu_autoresp_pop(&q->autoresp, out, n);
+	uint16_t k = auto_n, bad = 0;
 
 	while (head != tail && k < n) {
 		const uint64_t *slot = vtd_iq_slot(q, head);
@@ -897,7 +867,7 @@ vtd_resp_read(void *qv, struct sva_page_response *out, uint16_t n)
 	}
 	if (head != q->dev.iqh) {
 		EMU_STORE_REL(&q->dev.iqh, head);
-		EMU_CNT_ADD(&q->dev.resp_read, k);
+		EMU_CNT_ADD(&q->dev.resp_read, k - auto_n);
 		if (bad)
 			EMU_CNT_ADD(&q->dev.resp_malformed, bad);
 	}
@@ -925,6 +895,8 @@ vtd_counters_get(const void *qv, struct emu_model_counters *c)
 	c->resp_doorbells = EMU_LOAD(&q->poll.resp_doorbells);
 	c->resp_read = EMU_LOAD(&q->dev.resp_read);
 	c->resp_malformed = EMU_LOAD(&q->dev.resp_malformed);
+	c->prq_auto_resp = EMU_LOAD(&q->autoresp.generated);
+	c->prq_auto_resp_lost = EMU_LOAD(&q->autoresp.lost);
 }
 
 void

@@ -12,34 +12,55 @@
  * address, priv with read/write, exec with read, an unknown PASID) are not theirs:
  * such requests decode fine and the fault path answers them Invalid.
  *
- * Page request descriptor, 32 bytes (PRQ; Linux intel/prq.c struct page_req_dsc):
- *   qw0  7:0  type (0x01 page request)      qw1  0     read requested
- *        8    PASID present                      1     write requested
+ * Section numbers: Intel VT-d architecture specification; where the 4.x/5.x text was
+ * checked it is Rev. 5.10 (D51397-018), whose chapter 7 numbering is used ("7.4.1
+ * Handling of Page Requests", "7.4.1.1 Page Request Descriptor", "7.6.1 Page Group
+ * Response Descriptor"; registers in 11.4.11; 10.4 in 3.x).
+ *
+ * Page request descriptor, 32 bytes (7.4.1.1 Figure 7-1; Linux intel/prq.c struct
+ * page_req_dsc):
+ *   qw0  7:0  type (0x01 page request)      qw1  0     read requested (RDR)
+ *        8    PASID present (PP)                 1     write requested (WRR)
  *        9    private data present (PDP)         2     last page in group (LPIG)
- *        15:10 reserved                          11:3  PRG index
+ *        15:10 reserved                          11:3  PRG index (PRGI)
  *        31:16 requester ID                      63:12 page address
  *        51:32 PASID
- *        52   execute requested              qw2-3 private data (reserved unless PDP)
- *        53   privileged-mode requested
+ *        52   execute requested (EXR)        qw2-3 private data (reserved unless PDP)
+ *        53   privileged-mode requested (PMR)
  *        63:54 reserved
- *   PDP is the VT-d 3.0 bit Linux defined until it dropped private-data support
- *   (unused by devices it drives); the emu keeps it so private data has a valid bit.
+ *   Private data (PDP, qw2-3) is a VT-d 3.x field: 3.x page request and page group
+ *   response descriptors carry a Private Data Present bit and 128 bits of private
+ *   data the response echoes. VT-d 4.0 removed them: in Rev. 5.10 Figure 7-1, bits
+ *   15:9 of the request are RsvdZ and qw2-3 hold no field. The emu models the 3.x
+ *   layout (the generic record's private_data can then carry e.g. a guest PASID); a
+ *   4.x IOMMU never sets PDP. (Not a Linux choice: Linux defined the 3.x bits and
+ *   dropped them once no device used private data.) The 3.x text itself was not
+ *   available to check the bit positions: they are Linux's (prq.c priv_data_present,
+ *   the former QI_PGRP_PDP bit 5).
  *   Forbidden combinations refused by the decoder: exec, priv or a non-zero PASID
  *   without PASID present (those only exist in a PASID TLP prefix), non-zero qw2-3
- *   without PDP. The type value 0x01 is the page request descriptor type (QEMU's
- *   VTD_PRD_TYPE); Linux never checks it.
+ *   without PDP. Type 0x01 is "Page Request Descriptor" (7.4.1.1); Linux never checks it.
  *
- * Page group response descriptor, 32 bytes (invalidation queue with 256-bit
- * descriptors, as scalable mode sets IQA.DW; Linux QI_PGRP_*):
- *   qw0  3:0  type low (0x9)                 qw1  1:0   reserved
- *        4    PASID present                      2     last page in group
- *        5    private data present               11:3  PRG index
+ * Page group response descriptor, 32 bytes (7.6.1 Figure 7-2; invalidation queue with
+ * 256-bit descriptors, as scalable mode sets IQA.DW; Linux QI_PGRP_*):
+ *   qw0  3:0  type low (0x9)                 qw1  1:0   reserved (5.10: IGN)
+ *        4    PASID present                      2     last page in group (5.10: IGN)
+ *        5    private data present (3.x)         11:3  PRG index
  *        8:6  reserved                           63:12 reserved
  *        11:9 type high (0)                  qw2-3 private data echoed (reserved unless PDP)
- *        15:12 response code (0 success, 1 invalid, 0xF failure; others reserved)
+ *        15:12 response code (Table 32: 0 Success, 1 Invalid Request, 0xF Response
+ *              Failure; 2-0xE reserved)
  *        31:16 requester ID
  *        51:32 PASID
  *        63:52 reserved
+ *   The runtime's response becomes: PDP set only when private data is non-zero (a 3.x
+ *   response without private data looks like a 4.x one, and a 4.x IOMMU, where bit 5
+ *   is RsvdZ, would refuse PDP); LPIG always set: one response per group, answering
+ *   its LPIG request (3.x layout). In 5.10 qw1 bits 2:0 are "IGN - Ignored: Hardware
+ *   must ignore programming of this field to ensure backward compatibility with older
+ *   software", so LPIG = 1 is harmless on 4.x; Linux (prq.c intel_page_response) now
+ *   writes 0 there. What 3.x hardware does with LPIG = 0 in a response is not pinned by
+ *   a text available here.
  *
  * Fault record, 16 bytes (the primary fault recording register layout; Linux dmar.c
  * dma_frcd_*, UEFI CPER EFI_VTD_FAULT_RECORD):
@@ -62,13 +83,21 @@
  *    mask = ring bytes - 32. Empty: head == tail. Full: tail + 32 == head, so the ring
  *    holds depth - 1 entries, as on hardware. PRS: PPR (bit 0) set on each write and
  *    cleared by the poll side when it starts a read (Linux clears it first, then
- *    reads); PRO (bit 1) set when a request finds the ring full. While PRO is set the
- *    hardware drops every new page request (Linux commit "iommu/vt-d: Clear Page
- *    Request Overflow fault bit": until it is cleared "any future page-request is
- *    going to be automatically dropped"; QEMU's VT-d PRI emulation does the same),
- *    so the point of loss is the end of what is queued: once the poll side has consumed everything (head == tail) it
- *    returns one SVA_FAULT_OVERFLOW record (lost = requests dropped) telling the fault
- *    path to discard its partial groups, and clears PRO — Linux's rule.
+ *    reads); PRO (bit 1) set when a request finds the ring full ("PRQ Full", 7.4.1).
+ *    While PRO is set the hardware drops every new page request ("PRQ Overflow: the
+ *    PRO field ... is 1. No action is taken by hardware to report a fault or generate
+ *    an event", 7.4.1), so the point of loss is the end of what is queued: once the
+ *    poll side has consumed everything (head == tail) it returns one
+ *    SVA_FAULT_OVERFLOW record (lost = requests dropped) telling the fault path to
+ *    discard its partial groups, and clears PRO — Linux's rule. A dropped request is
+ *    "not written into Page Request Queue. Additionally, hardware will generate a page
+ *    group response for page requests that have the Last Page In Group (LPIG) field
+ *    set" (7.4.1): Table 31 gives Success for both PRQ Full and PRQ Overflow (Invalid
+ *    Request only for a remapping-table fault, not modelled), none for LPIG = 0; 7.10
+ *    step d repeats it ("a successful auto page group response"). The model queues it
+ *    for the device side, which reads it in resp_read before the invalidation queue's
+ *    responses (counted in prq_auto_resp, not in resp_read). A dropped Stop Marker gets
+ *    none (see vtd_prq_auto_respond).
  *  - Event queue: a ring of fault records owned through the F bit, as the fault
  *    recording registers are used: the device writes a record with F set, the poll
  *    side reads and clears F. A record finding its slot still F-set is dropped and

@@ -217,6 +217,9 @@ struct sva_emu_model_counters {
 	uint64_t resp_doorbells;  /**< response-queue tail updates (one per batch) */
 	uint64_t resp_read;       /**< responses the device side consumed */
 	uint64_t resp_malformed;  /**< response descriptors the device could not decode */
+	uint64_t prq_auto_resp;   /**< Success responses the IOMMU sent by itself for dropped
+				       requests with LAST (SMMUv3 8.1, VT-d 7.4.1) */
+	uint64_t prq_auto_resp_lost; /**< auto-responses refused (never read) */
 };
 
 /** Buckets of sva_emu_counters.group_wait_hist. */
