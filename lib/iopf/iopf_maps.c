@@ -442,7 +442,7 @@ parse_maps(char *text, int fd, uint8_t **anonp, int *err)
 	for (line = strtok_r(text, "\n", &save); line != NULL; line = strtok_r(NULL, "\n", &save)) {
 		uint64_t start, end, off, ino;
 		unsigned int maj, min;
-		char perms[8];
+		char perms[8] = { 0 }; /* a short field ("r") leaves the rest read below */
 		const char *path;
 		struct iopf_vma *cur;
 		int pos = 0;
