@@ -22,6 +22,30 @@
 
 #define SSID_BITS ((uint64_t)0xfffff << EMU_SMMUV3_PRI0_SSID_SHIFT)
 
+/* SMMUv3 8.1: while the PRI queue overflows, a dropped request with Last = 1 is answered
+ * Success by the SMMU itself (StreamID, PRG index, PASID with SSV: SMMU_IDR3.PPS == 1); a
+ * stop marker (Last, R = W = 0, SSV) and Last == 0 get nothing. */
+static int
+prq_auto_resp(const void *raw, struct sva_page_response *out)
+{
+	uint64_t e[2];
+	bool ssv;
+
+	memcpy(e, raw, sizeof(e));
+	ssv = (e[0] & EMU_SMMUV3_PRI0_SSV) != 0;
+	if (!(e[0] & EMU_SMMUV3_PRI0_LAST) ||
+			(ssv && !(e[0] & (EMU_SMMUV3_PRI0_READ | EMU_SMMUV3_PRI0_WRITE))))
+		return 0;
+	memset(out, 0, sizeof(*out));
+	out->argsz = sizeof(*out);
+	out->flags = ssv ? SVA_PAGE_RESP_PASID_VALID : 0;
+	out->dev_id = (uint32_t)(e[0] & EMU_SMMUV3_PRI0_SID);
+	out->pasid = ssv ? (uint32_t)(e[0] >> EMU_SMMUV3_PRI0_SSID_SHIFT) & 0xfffff : 0;
+	out->grpid = (uint32_t)(e[1] & EMU_SMMUV3_PRI1_PRG);
+	out->code = SVA_PAGE_RESP_SUCCESS;
+	return 1;
+}
+
 static int
 prq_encode(const struct sva_fault_page_req *pr, void *raw)
 {
@@ -100,6 +124,9 @@ static const struct fz_model smmu_model = {
 	.resp_write_raw = emu_smmuv3_cmdq_write_raw,
 	.evtq_write_raw = emu_smmuv3_evtq_write_raw,
 	.evtq_raw_valid = evtq_raw_valid,
+	/* 8.1: an active PRI overflow inhibits new entries, as on VT-d. */
+	.strict_overflow_order = true,
+	.prq_auto_resp = prq_auto_resp,
 };
 
 static void
@@ -169,7 +196,9 @@ evt_raw(struct fz_in *in)
 	fz_bytes(in, ent, sizeof(ent));
 	if (emu_smmuv3_evt_decode(ent, &r) != 0)
 		return;
-	if (!(ent[0] & EMU_SMMUV3_EVT0_SSV))
+	/* Without SSV the SubstreamID field is not kept, except in C_BAD_SUBSTREAMID (0x08),
+	 * whose SubstreamID is always valid (7.3.9: bit 11 RES0). */
+	if (!(ent[0] & EMU_SMMUV3_EVT0_SSV) && (ent[0] & 0xff) != 0x08)
 		ent[0] &= ~((uint64_t)0xfffff << EMU_SMMUV3_EVT0_SSID_SHIFT);
 	emu_smmuv3_evt_encode(&r, again);
 	FZ_CHECK(memcmp(ent, again, sizeof(ent)) == 0, "smmuv3 evt: encode(decode(d)) != d: "
@@ -243,6 +272,10 @@ cmd_resume_raw(struct fz_in *in)
 		return;
 	FZ_CHECK(r.resp <= EMU_SMMUV3_RESUME_ABORT, "smmuv3 CMD_RESUME: response %u", r.resp);
 	emu_smmuv3_resume_encode(&r, again);
+	/* Ac and Ab both set (value 3) is Retry: 4.7.1 ignores Ab when Ac is set, so it
+	 * encodes back without Ab (bit 13). */
+	if ((cmd[0] & (UINT64_C(3) << 12)) == (UINT64_C(3) << 12))
+		cmd[0] &= ~(UINT64_C(1) << 13);
 	FZ_CHECK(memcmp(cmd, again, sizeof(cmd)) == 0, "smmuv3 CMD_RESUME: encode(decode(d)) "
 		"!= d: %016" PRIx64 " %016" PRIx64 " -> %016" PRIx64 " %016" PRIx64,
 		cmd[0], cmd[1], again[0], again[1]);

@@ -42,6 +42,28 @@ prq_expect(const void *raw, struct sva_fault_page_req *pr)
 	return 0;
 }
 
+/* VT-d 7.4.1 Table 31: a dropped request with LPIG = 1 (read or write asked) is
+ * answered Success by the IOMMU itself, to its RID, PRG index and PASID when present. */
+static int
+prq_auto_resp(const void *raw, struct sva_page_response *out)
+{
+	uint64_t d[4];
+	bool pp;
+
+	memcpy(d, raw, sizeof(d));
+	if (!(d[1] & EMU_VTD_PRQ1_LPIG) || !(d[1] & (EMU_VTD_PRQ1_READ | EMU_VTD_PRQ1_WRITE)))
+		return 0;
+	pp = (d[0] & EMU_VTD_PRQ0_PASID_P) != 0;
+	memset(out, 0, sizeof(*out));
+	out->argsz = sizeof(*out);
+	out->flags = pp ? SVA_PAGE_RESP_PASID_VALID : 0;
+	out->dev_id = (uint16_t)(d[0] >> EMU_VTD_PRQ0_RID_SHIFT);
+	out->pasid = pp ? (uint32_t)(d[0] >> EMU_VTD_PRQ0_PASID_SHIFT) & 0xfffff : 0;
+	out->grpid = (uint32_t)(d[1] >> EMU_VTD_PRQ1_PRG_SHIFT) & 0x1ff;
+	out->code = SVA_PAGE_RESP_SUCCESS;
+	return 1;
+}
+
 static int
 evtq_encode(const struct sva_fault_unrecov *ev, void *raw)
 {
@@ -103,6 +125,7 @@ static const struct fz_model vtd_model = {
 	.resp_write_raw = emu_vtd_resp_write_raw,
 	.evtq_write_raw = emu_vtd_evtq_write_raw,
 	.evtq_raw_valid = evtq_raw_valid,
+	.prq_auto_resp = prq_auto_resp,
 };
 
 static void

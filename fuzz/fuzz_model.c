@@ -97,9 +97,17 @@ static struct {
 	struct prq_entry prq[SHADOW_MAX];
 	uint32_t prq_head, prq_tail;
 	uint64_t seq;
-	uint64_t drop_seq[SHADOW_MAX];  /* PRQ drops and forced overflows, unclaimed */
-	uint8_t drop_forced[SHADOW_MAX];
+	/* PRQ drops and forced overflows not claimed by an overflow record yet, as runs
+	 * (a run ends at the next queued request: a storm is one run, however long). */
+	struct drop_run {
+		uint64_t seq_first, seq_last; /* shadow sequence numbers */
+		uint32_t drops, forced;
+	} drops[SHADOW_MAX];
+	struct sva_page_response autoresp[SHADOW_MAX]; /* the IOMMU's own answers, unread */
+	uint32_t auto_head, auto_tail;
+	uint64_t auto_generated, auto_lost;
 	uint32_t drop_head, drop_tail;
+	uint64_t last_push_seq;
 	uint64_t prq_written, prq_drops, prq_malformed_expected;
 	uint64_t evtq_written, evtq_drops, evtq_malformed_expected, evtq_read, evtq_lost;
 	struct resp_entry resp[SHADOW_MAX];
@@ -123,6 +131,7 @@ prq_push(const void *raw, uint64_t ts)
 	struct prq_entry *e = &S.prq[S.prq_tail++ % SHADOW_MAX];
 
 	e->seq = S.seq++;
+	S.last_push_seq = e->seq;
 	e->malformed = S.m->prq_expect(raw, &e->pr) != 0;
 	if (!e->malformed && ts != 0) {
 		e->pr.timestamp = ts;
@@ -136,20 +145,47 @@ prq_push(const void *raw, uint64_t ts)
 static void
 prq_drop(bool forced)
 {
-	S.drop_seq[S.drop_tail % SHADOW_MAX] = S.seq++;
-	S.drop_forced[S.drop_tail++ % SHADOW_MAX] = forced;
+	struct drop_run *r = S.drop_head != S.drop_tail ?
+		&S.drops[(S.drop_tail - 1) % SHADOW_MAX] : NULL;
+	uint64_t seq = S.seq++;
+
+	if (r == NULL || r->seq_last < S.last_push_seq) {
+		FZ_CHECK(S.drop_tail - S.drop_head < SHADOW_MAX, "shadow: drop runs overflow");
+		r = &S.drops[S.drop_tail++ % SHADOW_MAX];
+		r->seq_first = seq;
+		r->drops = r->forced = 0;
+	}
+	r->seq_last = seq;
+	if (forced)
+		r->forced++;
+	else
+		r->drops++;
 	if (!forced)
 		S.prq_drops++;
 }
 
+/* The emu's auto-response ring holds EMU_AUTORESP_DEPTH (2048): beyond it, lost. */
+#define AUTORESP_DEPTH 2048u
+
 static void
 prq_write_result(int ret, const void *raw, uint64_t ts)
 {
+	struct sva_page_response r;
+
 	FZ_CHECK(ret == 0 || ret == -ENOSPC, "%s prq write: %d", S.m->ops->name, ret);
-	if (ret == 0)
+	if (ret == 0) {
 		prq_push(raw, ts);
-	else
-		prq_drop(false);
+		return;
+	}
+	prq_drop(false);
+	if (S.m->prq_auto_resp == NULL || !S.m->prq_auto_resp(raw, &r))
+		return;
+	if (S.auto_tail - S.auto_head == AUTORESP_DEPTH) {
+		S.auto_lost++;
+		return;
+	}
+	S.autoresp[S.auto_tail++ % SHADOW_MAX] = r;
+	S.auto_generated++;
 }
 
 /* The next entry that decodes (malformed ones before it are skipped: not returned). */
@@ -174,9 +210,11 @@ check_overflow_record(uint32_t lost)
 	uint64_t limit = next != NULL ? next->seq : UINT64_MAX;
 	uint32_t drops = 0, any = 0;
 
-	while (S.drop_head != S.drop_tail && S.drop_seq[S.drop_head % SHADOW_MAX] < limit) {
-		drops += !S.drop_forced[S.drop_head % SHADOW_MAX];
-		any++;
+	while (S.drop_head != S.drop_tail && S.drops[S.drop_head % SHADOW_MAX].seq_last < limit) {
+		const struct drop_run *r = &S.drops[S.drop_head % SHADOW_MAX];
+
+		drops += r->drops;
+		any += r->drops + r->forced;
 		S.drop_head++;
 	}
 	FZ_CHECK(any > 0, "%s: an overflow record (lost %u) with no drop or forced overflow "
@@ -210,7 +248,7 @@ prq_read(uint16_t n)
 		if (e == NULL)
 			continue;
 		FZ_CHECK(!S.m->strict_overflow_order || S.drop_head == S.drop_tail ||
-			S.drop_seq[S.drop_head % SHADOW_MAX] > e->seq,
+			S.drops[S.drop_head % SHADOW_MAX].seq_first > e->seq,
 			"%s: request #%" PRIu64 " read after a drop that no overflow record claimed "
 			"yet", S.m->ops->name, e->seq);
 		FZ_CHECK(pr_equal(&out[i].prm, &e->pr), "%s: request #%" PRIu64 " read back "
@@ -275,6 +313,16 @@ resp_read(uint16_t n)
 	for (uint16_t i = 0; i < k; i++) {
 		struct resp_entry *e = NULL;
 
+		/* The IOMMU's own answers to dropped requests come first, oldest first. */
+		if (S.auto_head != S.auto_tail) {
+			const struct sva_page_response *a = &S.autoresp[S.auto_head++ % SHADOW_MAX];
+
+			FZ_CHECK(memcmp(&out[i], a, sizeof(*a)) == 0, "%s: auto-response read back "
+				"different: dev %x/%x pasid %x/%x prg %u/%u code %u/%u flags %x/%x",
+				S.m->ops->name, out[i].dev_id, a->dev_id, out[i].pasid, a->pasid,
+				out[i].grpid, a->grpid, out[i].code, a->code, out[i].flags, a->flags);
+			continue;
+		}
 		while (S.resp_head != S.resp_tail) {
 			e = &S.resp[S.resp_head++ % SHADOW_MAX];
 			if (!e->malformed)
@@ -436,6 +484,13 @@ fz_model_run(const struct fz_model *m, struct fz_in *in)
 		S.resp_head++;
 	FZ_CHECK(S.resp_head == S.resp_tail, "%s: %u responses written but never read",
 		m->ops->name, S.resp_tail - S.resp_head);
+	FZ_CHECK(S.auto_head == S.auto_tail, "%s: %u auto-responses never read", m->ops->name,
+		S.auto_tail - S.auto_head);
+	m->ops->counters_get(S.q, &c);
+	FZ_CHECK(S.m->prq_auto_resp == NULL || (c.prq_auto_resp == S.auto_generated &&
+		c.prq_auto_resp_lost == S.auto_lost), "%s counters: auto-responses %" PRIu64 "/%"
+		PRIu64 " lost %" PRIu64 "/%" PRIu64, m->ops->name, c.prq_auto_resp,
+		S.auto_generated, c.prq_auto_resp_lost, S.auto_lost);
 	m->ops->counters_get(S.q, &c);
 	FZ_CHECK(c.prq_written == S.prq_written && c.prq_dropped == S.prq_drops,
 		"%s counters: prq written %" PRIu64 "/%" PRIu64 " dropped %" PRIu64 "/%" PRIu64,

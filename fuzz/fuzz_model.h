@@ -16,9 +16,8 @@
 struct fz_model {
 	const struct emu_model_ops *ops;
 	uint32_t prq_entry_size, evtq_entry_size, resp_entry_size;
-	/* VT-d: nothing is queued while an overflow is outstanding, so no request is read
-	 * after a drop its record has not claimed yet. SMMUv3 keeps queueing and joins
-	 * later drops to the outstanding overflow: some are read before the record. */
+	/* Nothing is queued while an overflow is outstanding (VT-d; SMMUv3 PRI queue, 8.1),
+	 * so no request is read after a drop its record has not claimed yet. */
 	bool strict_overflow_order;
 	uint32_t prq_min, prq_max, evtq_min, evtq_max, resp_min, resp_max; /* depths */
 	/* The model's encoding of a generic page request / event: 0 or -EINVAL (a value
@@ -33,6 +32,10 @@ struct fz_model {
 	int (*resp_write_raw)(void *q, const void *raw);
 	int (*evtq_write_raw)(void *q, const void *raw);
 	int (*evtq_raw_valid)(const void *raw); /* 1 decodes, 0 malformed */
+	/* 1 when the IOMMU itself answers a dropped PRQ entry (VT-d 7.4.1 Table 31: LPIG
+	 * with read or write; SMMUv3 8.1: Last, not a stop marker), with that answer in
+	 * out; 0 when a drop gets none. */
+	int (*prq_auto_resp)(const void *raw, struct sva_page_response *out);
 };
 
 void fz_model_run(const struct fz_model *m, struct fz_in *in);
