@@ -19,6 +19,7 @@
 #include <rte_ring_elem.h>
 
 #include "sva_test.h"
+#include "test_log.h"
 #include "test_pagemap.h"
 #include "test_iopf_syn.h"
 #include "test_sva_common.h"
@@ -284,6 +285,100 @@ test_bind_fault_around_runtime(void)
 	return TEST_SUCCESS;
 }
 
+/*
+ * What a user gets wrong, answered in words they can act on (issue 14 item 4, 7): a
+ * second poll lcore start, a second unbind, a duplicate RID, a job with no poller.
+ */
+static int
+test_bind_user_errors(void)
+{
+	uint8_t *buf = sva_t_map(2 * PG);
+	struct sva_emu_comp c;
+	struct sva_bond *b;
+	char want[160];
+	unsigned int id;
+	int not_a_bond;
+
+	TEST_ASSERT_NOT_NULL(buf, "memory");
+	TEST_ASSERT_SUCCESS(sva_t_open("vtd", "", "rid=0x10,timeout_ms=400"), "open");
+
+	/* a second start of the same lcore: -EALREADY, as sva.h says */
+	TEST_ASSERT_SUCCESS(sva_t_poll_start(), "poll lcore");
+	test_log_capture_start();
+	TEST_ASSERT_RET(sva_poll_lcore_start(ST.lcore), -EALREADY);
+	test_log_capture_stop();
+	TEST_ASSERT_NOT_LOGGED("not an enabled worker lcore");
+	sva_t_poll_stop();
+	TEST_ASSERT_RET(sva_poll_lcore_stop(ST.lcore), -ENOENT);
+	TEST_ASSERT_SUCCESS(sva_t_poll_start(), "start again after a stop");
+	sva_t_poll_stop();
+
+	/* a second unbind: refused, named, nothing freed twice */
+	b = sva_bind(ST.dev, ST.set, NULL);
+	TEST_ASSERT_NOT_NULL(b, "bind");
+	id = sva_bond_id(b);
+	sva_unbind(b);
+	test_log_capture_start();
+	rte_errno = 0;
+	sva_unbind(b);
+	test_log_capture_stop();
+	TEST_ASSERT_EQUAL(rte_errno, EINVAL, "rte_errno of a second unbind");
+	snprintf(want, sizeof(want), "unbind: bond %u is unbound already (a second sva_unbind() "
+		"of it): nothing done", id);
+	TEST_ASSERT_LOGGED(want);
+	TEST_ASSERT_EQUAL(test_log_count("unbind:"), 1, "one line");
+	test_log_capture_start();
+	rte_errno = 0;
+	sva_unbind((struct sva_bond *)&not_a_bond);
+	test_log_capture_stop();
+	TEST_ASSERT_EQUAL(rte_errno, EINVAL, "rte_errno for a pointer that is no bond");
+	TEST_ASSERT_LOGGED("is not a bond (unbound already, being unbound by another thread, "
+		"or never returned by sva_bind()): nothing done");
+	/* the set and the iommu are whole: a bind and an unbind still work */
+	b = sva_t_bind(NULL);
+	TEST_ASSERT_NOT_NULL(b, "bind after the refused unbinds");
+	sva_t_unbind(b);
+
+	/* a duplicate RID: refused before the driver starts anything, and nothing is said
+	 * about the open dev */
+	test_log_capture_start();
+	TEST_ASSERT_NULL_ERRNO(sva_dev_open(ST.iommu, "rid=0x10"), EEXIST);
+	test_log_capture_stop();
+	TEST_ASSERT_LOGGED("a dev with ID 0x10 is open already");
+	TEST_ASSERT_NOT_LOGGED("dev 0x10 closed");
+	TEST_ASSERT_NOT_LOGGED("dev 0x10 open");
+
+	/* no poller: the job times out (timeout_ms=400), and the device said why at 100 ms,
+	 * once (rate-limited: the second job's wait says nothing more) */
+	b = sva_t_bind(NULL);
+	TEST_ASSERT_NOT_NULL(b, "bind");
+	test_log_capture_start();
+	TEST_ASSERT_SUCCESS(sva_t_job(ST.dev, sva_bond_pasid(b), SVA_EMU_OP_FILL, 0,
+		(uintptr_t)buf, PG, &c), "job");
+	TEST_ASSERT_EQUAL(c.status, SVA_EMU_STATUS_TIMEOUT, "nobody answered");
+	TEST_ASSERT_SUCCESS(sva_t_job(ST.dev, sva_bond_pasid(b), SVA_EMU_OP_FILL, 0,
+		(uintptr_t)buf + PG, PG, &c), "second job");
+	test_log_capture_stop();
+	TEST_ASSERT_LOGGED("dev 0x10: page requests have waited 100 ms and nothing read the "
+		"page request queue: is a poller running? Start one with sva_poll_lcore_start(), "
+		"or call sva_iopf_poll()");
+	TEST_ASSERT_EQUAL(test_log_count("is a poller running?"), 1, "rate-limited");
+	/* with a poller, the same job completes and nothing is said */
+	TEST_ASSERT_SUCCESS(sva_t_poll_start(), "poll lcore");
+	test_log_capture_start();
+	TEST_ASSERT_SUCCESS(sva_t_job(ST.dev, sva_bond_pasid(b), SVA_EMU_OP_FILL, 0,
+		(uintptr_t)buf, 2 * PG, &c), "job with a poller");
+	test_log_capture_stop();
+	TEST_ASSERT_EQUAL(c.status, SVA_EMU_STATUS_SUCCESS, "served");
+	TEST_ASSERT_NOT_LOGGED("is a poller running?");
+	sva_t_unbind(b);
+	sva_t_poll_stop();
+	munmap(buf, 2 * PG);
+	sva_t_close();
+	test_log_free();
+	return TEST_SUCCESS;
+}
+
 static int
 test_bind_telemetry(void)
 {
@@ -341,6 +436,7 @@ static struct sva_test_suite sva_bind_suite = {
 		SVA_TEST_CASE(events_and_rid),
 		SVA_TEST_CASE(test_bind_fault_around_runtime),
 		SVA_TEST_CASE(test_bind_telemetry),
+		SVA_TEST_CASE(test_bind_user_errors),
 		SVA_TEST_CASES_END(),
 	},
 };
