@@ -383,7 +383,7 @@ static int
 test_bind_telemetry(void)
 {
 	uint8_t *buf = sva_t_map(PG);
-	char out[8192], cmd[64], want[64];
+	char out[8192], cmd[64], want[64], bwant[320];
 	struct sva_bond *b;
 	uint32_t pasid;
 
@@ -406,9 +406,21 @@ test_bind_telemetry(void)
 	}
 	TEST_ASSERT(strstr(out, sva_iommu_name(ST.iommu)) != NULL, "/sva/iommus lists it: %s", out);
 	TEST_ASSERT_SUCCESS(sva_t_telemetry("/sva/bonds", out, sizeof(out)), "bonds");
-	snprintf(want, sizeof(want), "\"%u\": \"%s dev=0x10 pasid=%u\"", sva_bond_id(b),
+	/* a dict of objects, one per bond */
+	snprintf(bwant, sizeof(bwant), "{\"id\": %u, \"iommu\": \"%s\", \"dev\": 16, "
+		"\"pasid\": %u, \"flags\": 0, \"flag_names\": \"\", \"mode\": \"pri\", "
+		"\"rid_only\": 0, \"pinned_ranges\": 0, \"pinned_bytes\": 0}", sva_bond_id(b),
 		sva_iommu_name(ST.iommu), pasid);
-	TEST_ASSERT(strstr(out, want) != NULL, "/sva/bonds has %s: %s", want, out);
+	snprintf(want, sizeof(want), "{\"/sva/bonds\": {\"%u\": ", sva_bond_id(b));
+	TEST_ASSERT(strstr(out, want) != NULL && strstr(out, bwant) != NULL,
+		"/sva/bonds has %s%s: %s", want, bwant, out);
+	/* one of them */
+	snprintf(cmd, sizeof(cmd), "/sva/bond,%u", sva_bond_id(b));
+	TEST_ASSERT_SUCCESS(sva_t_telemetry(cmd, out, sizeof(out)), "bond");
+	TEST_ASSERT(strstr(out, "{\"/sva/bond\": {\"id\"") != NULL && strstr(out, bwant) != NULL,
+		"%s is %s: %s", cmd, bwant, out);
+	TEST_ASSERT_SUCCESS(sva_t_telemetry("/sva/bond,99999", out, sizeof(out)), "unknown");
+	TEST_ASSERT(strstr(out, "{\"/sva/bond\": null}") != NULL, "unknown bond: %s", out);
 	snprintf(cmd, sizeof(cmd), "/sva/stats,%u", sva_bond_id(b));
 	TEST_ASSERT_SUCCESS(sva_t_telemetry(cmd, out, sizeof(out)), "stats");
 	TEST_ASSERT(strstr(out, "\"groups\": 1,") != NULL, "bond groups: %s", out);
@@ -427,6 +439,66 @@ test_bind_telemetry(void)
 	return TEST_SUCCESS;
 }
 
+/* The drivers' own commands: /sva/emu/counters and /sva/iommufd/stats, with /help. */
+static int
+test_bind_telemetry_drivers(void)
+{
+	struct sva_bind_params p = { .flags = SVA_BIND_RID | SVA_BIND_AUTO_INVALID };
+	struct sva_bond *b;
+	char out[16384], want[256], cmd[64];
+	const char *name;
+
+	if (access("/usr/bin/dpdk-telemetry.py", X_OK) != 0)
+		TEST_SKIP("dpdk-telemetry.py is not installed (Debian package dpdk)");
+	TEST_ASSERT_SUCCESS(sva_t_open("vtd", "", "rid=0x20"), "open");
+	name = sva_iommu_name(ST.iommu);
+	b = sva_t_bind(&p);
+	TEST_ASSERT_NOT_NULL(b, "bind");
+	if (sva_t_telemetry("/sva/emu/counters", out, sizeof(out)) != 0 ||
+			strstr(out, "{\"/sva/emu/counters\": ") == NULL) {
+		sva_t_unbind(b);
+		sva_t_close();
+		TEST_SKIP("no telemetry socket in %s: %.200s", rte_eal_get_runtime_dir(), out);
+	}
+	snprintf(want, sizeof(want), "{\"/sva/emu/counters\": [\"%s\"]}", name);
+	TEST_ASSERT(strstr(out, want) != NULL, "the emu iommus: %s", out);
+	snprintf(cmd, sizeof(cmd), "/sva/emu/counters,%s", name);
+	TEST_ASSERT_SUCCESS(sva_t_telemetry(cmd, out, sizeof(out)), "counters");
+	TEST_ASSERT(strstr(out, "{\"/sva/emu/counters\": {\"page_reqs\": 0, \"groups\": 0,") !=
+		NULL, "counters as a dict: %s", out);
+	TEST_ASSERT(strstr(out, "\"group_wait_hist_15\": 0") != NULL, "histogram: %s", out);
+	TEST_ASSERT(strstr(out, "\"model_prq_auto_resp_lost\": 0}") != NULL, "model: %s", out);
+	TEST_ASSERT_SUCCESS(sva_t_telemetry("/sva/emu/counters,nosuch", out, sizeof(out)), "x");
+	TEST_ASSERT(strstr(out, "{\"/sva/emu/counters\": null}") != NULL, "unknown: %s", out);
+	/* no iommufd iommu here: an empty list, and null for an emu one */
+	TEST_ASSERT_SUCCESS(sva_t_telemetry("/sva/iommufd/stats", out, sizeof(out)), "ifd");
+	TEST_ASSERT(strstr(out, "{\"/sva/iommufd/stats\": []}") != NULL, "no iommufd: %s", out);
+	snprintf(cmd, sizeof(cmd), "/sva/iommufd/stats,%s", name);
+	TEST_ASSERT_SUCCESS(sva_t_telemetry(cmd, out, sizeof(out)), "ifd on emu");
+	TEST_ASSERT(strstr(out, "{\"/sva/iommufd/stats\": null}") != NULL, "not iommufd: %s", out);
+	/* help texts */
+	TEST_ASSERT_SUCCESS(sva_t_telemetry("/help,/sva/emu/counters", out, sizeof(out)), "help");
+	TEST_ASSERT(strstr(out, "Parameter: an emu iommu name") != NULL, "help: %s", out);
+	TEST_ASSERT_SUCCESS(sva_t_telemetry("/help,/sva/iommufd/stats", out, sizeof(out)), "help");
+	TEST_ASSERT(strstr(out, "Parameter: an iommufd iommu name") != NULL, "help: %s", out);
+	TEST_ASSERT_SUCCESS(sva_t_telemetry("/help,/sva/bonds", out, sizeof(out)), "help");
+	TEST_ASSERT(strstr(out, "Bonds: id -> {id, iommu, dev, pasid, flags") != NULL, "help: %s",
+		out);
+	/* a bond with flags, as an object */
+	snprintf(cmd, sizeof(cmd), "/sva/bond,%u", sva_bond_id(b));
+	TEST_ASSERT_SUCCESS(sva_t_telemetry(cmd, out, sizeof(out)), "bond");
+	snprintf(want, sizeof(want), "\"iommu\": \"%s\", \"dev\": 32, \"pasid\": %u, "
+		"\"flags\": 3, \"flag_names\": \"rid auto_invalid\", \"mode\": \"pri\"",
+		name, sva_bond_pasid(b));
+	TEST_ASSERT(strstr(out, want) != NULL, "%s has %s: %s", cmd, want, out);
+	TEST_ASSERT_SUCCESS(sva_t_telemetry("/help,/sva/bond", out, sizeof(out)), "help");
+	TEST_ASSERT(strstr(out, "One bond, as in /sva/bonds. Parameter: a bond id") != NULL,
+		"help: %s", out);
+	sva_t_unbind(b);
+	sva_t_close();
+	return TEST_SUCCESS;
+}
+
 static struct sva_test_suite sva_bind_suite = {
 	.name = "sva_bind",
 	.cases = {
@@ -436,6 +508,7 @@ static struct sva_test_suite sva_bind_suite = {
 		SVA_TEST_CASE(events_and_rid),
 		SVA_TEST_CASE(test_bind_fault_around_runtime),
 		SVA_TEST_CASE(test_bind_telemetry),
+		SVA_TEST_CASE(test_bind_telemetry_drivers),
 		SVA_TEST_CASE(test_bind_user_errors),
 		SVA_TEST_CASES_END(),
 	},

@@ -25,7 +25,10 @@
  *     (sva_poll_service_id() and rte_service_map_lcore_set()), or calls
  *     sva_iopf_poll(iommu, budget) from its own loop on one lcore.
  *  5. Submit work to the device; read sva_stats_get() or the telemetry commands
- *     /sva/iommus, /sva/bonds, /sva/stats,<bond id or iommu name>.
+ *     /sva/iommus, /sva/bonds (id -> {id, iommu, dev, pasid, flags, flag_names, mode,
+ *     rid_only, pinned_ranges, pinned_bytes}), /sva/bond,<bond id>,
+ *     /sva/stats,<bond id or iommu name>; the drivers add their own
+ *     (/sva/emu/counters,<iommu>, /sva/iommufd/stats,<iommu>).
  *  6. Teardown, in this order: sva_unbind() every bond (never fails);
  *     sva_poll_lcore_stop(lcore); sva_poll_release(iommu) (-EBUSY while bonds remain);
  *     sva_pasid_set_destroy(set) (-EBUSY while it holds PASIDs: unbind first);
