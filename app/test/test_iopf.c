@@ -134,6 +134,8 @@ test_iopf_create_refused(void)
 
 	TEST_ASSERT_NULL_ERRNO(sva_iopf_create(NULL, NULL), EINVAL);
 	TEST_ASSERT_NULL_ERRNO(sva_iopf_create(T.iommu, NULL), EEXIST);
+	TEST_ASSERT_RET(sva_iopf_bond_foreach(NULL, NULL, NULL), -EINVAL);
+	TEST_ASSERT_RET(sva_iopf_bond_foreach(T.iopf, NULL, NULL), -EINVAL);
 	sva_iopf_conf_default(&c);
 	c.burst = 0;
 	TEST_ASSERT_NULL_ERRNO(sva_iopf_create(T.iommu, &c), EINVAL);

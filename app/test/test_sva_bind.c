@@ -19,6 +19,7 @@
 #include <rte_ring_elem.h>
 
 #include "sva_test.h"
+#include "test_log.h"
 #include "test_pagemap.h"
 #include "test_iopf_syn.h"
 #include "test_sva_common.h"
@@ -284,11 +285,105 @@ test_bind_fault_around_runtime(void)
 	return TEST_SUCCESS;
 }
 
+/*
+ * What a user gets wrong, answered in words they can act on (issue 14 item 4, 7): a
+ * second poll lcore start, a second unbind, a duplicate RID, a job with no poller.
+ */
+static int
+test_bind_user_errors(void)
+{
+	uint8_t *buf = sva_t_map(2 * PG);
+	struct sva_emu_comp c;
+	struct sva_bond *b;
+	char want[160];
+	unsigned int id;
+	int not_a_bond;
+
+	TEST_ASSERT_NOT_NULL(buf, "memory");
+	TEST_ASSERT_SUCCESS(sva_t_open("vtd", "", "rid=0x10,timeout_ms=400"), "open");
+
+	/* a second start of the same lcore: -EALREADY, as sva.h says */
+	TEST_ASSERT_SUCCESS(sva_t_poll_start(), "poll lcore");
+	test_log_capture_start();
+	TEST_ASSERT_RET(sva_poll_lcore_start(ST.lcore), -EALREADY);
+	test_log_capture_stop();
+	TEST_ASSERT_NOT_LOGGED("not an enabled worker lcore");
+	sva_t_poll_stop();
+	TEST_ASSERT_RET(sva_poll_lcore_stop(ST.lcore), -ENOENT);
+	TEST_ASSERT_SUCCESS(sva_t_poll_start(), "start again after a stop");
+	sva_t_poll_stop();
+
+	/* a second unbind: refused, named, nothing freed twice */
+	b = sva_bind(ST.dev, ST.set, NULL);
+	TEST_ASSERT_NOT_NULL(b, "bind");
+	id = sva_bond_id(b);
+	sva_unbind(b);
+	test_log_capture_start();
+	rte_errno = 0;
+	sva_unbind(b);
+	test_log_capture_stop();
+	TEST_ASSERT_EQUAL(rte_errno, EINVAL, "rte_errno of a second unbind");
+	snprintf(want, sizeof(want), "unbind: bond %u is unbound already (a second sva_unbind() "
+		"of it): nothing done", id);
+	TEST_ASSERT_LOGGED(want);
+	TEST_ASSERT_EQUAL(test_log_count("unbind:"), 1, "one line");
+	test_log_capture_start();
+	rte_errno = 0;
+	sva_unbind((struct sva_bond *)&not_a_bond);
+	test_log_capture_stop();
+	TEST_ASSERT_EQUAL(rte_errno, EINVAL, "rte_errno for a pointer that is no bond");
+	TEST_ASSERT_LOGGED("is not a bond (unbound already, being unbound by another thread, "
+		"or never returned by sva_bind()): nothing done");
+	/* the set and the iommu are whole: a bind and an unbind still work */
+	b = sva_t_bind(NULL);
+	TEST_ASSERT_NOT_NULL(b, "bind after the refused unbinds");
+	sva_t_unbind(b);
+
+	/* a duplicate RID: refused before the driver starts anything, and nothing is said
+	 * about the open dev */
+	test_log_capture_start();
+	TEST_ASSERT_NULL_ERRNO(sva_dev_open(ST.iommu, "rid=0x10"), EEXIST);
+	test_log_capture_stop();
+	TEST_ASSERT_LOGGED("a dev with ID 0x10 is open already");
+	TEST_ASSERT_NOT_LOGGED("dev 0x10 closed");
+	TEST_ASSERT_NOT_LOGGED("dev 0x10 open");
+
+	/* no poller: the job times out (timeout_ms=400), and the device said why at 100 ms,
+	 * once (rate-limited: the second job's wait says nothing more) */
+	b = sva_t_bind(NULL);
+	TEST_ASSERT_NOT_NULL(b, "bind");
+	test_log_capture_start();
+	TEST_ASSERT_SUCCESS(sva_t_job(ST.dev, sva_bond_pasid(b), SVA_EMU_OP_FILL, 0,
+		(uintptr_t)buf, PG, &c), "job");
+	TEST_ASSERT_EQUAL(c.status, SVA_EMU_STATUS_TIMEOUT, "nobody answered");
+	TEST_ASSERT_SUCCESS(sva_t_job(ST.dev, sva_bond_pasid(b), SVA_EMU_OP_FILL, 0,
+		(uintptr_t)buf + PG, PG, &c), "second job");
+	test_log_capture_stop();
+	TEST_ASSERT_LOGGED("dev 0x10: page requests have waited 100 ms and nothing read the "
+		"page request queue: is a poller running? Start one with sva_poll_lcore_start(), "
+		"or call sva_iopf_poll()");
+	TEST_ASSERT_EQUAL(test_log_count("is a poller running?"), 1, "rate-limited");
+	/* with a poller, the same job completes and nothing is said */
+	TEST_ASSERT_SUCCESS(sva_t_poll_start(), "poll lcore");
+	test_log_capture_start();
+	TEST_ASSERT_SUCCESS(sva_t_job(ST.dev, sva_bond_pasid(b), SVA_EMU_OP_FILL, 0,
+		(uintptr_t)buf, 2 * PG, &c), "job with a poller");
+	test_log_capture_stop();
+	TEST_ASSERT_EQUAL(c.status, SVA_EMU_STATUS_SUCCESS, "served");
+	TEST_ASSERT_NOT_LOGGED("is a poller running?");
+	sva_t_unbind(b);
+	sva_t_poll_stop();
+	munmap(buf, 2 * PG);
+	sva_t_close();
+	test_log_free();
+	return TEST_SUCCESS;
+}
+
 static int
 test_bind_telemetry(void)
 {
 	uint8_t *buf = sva_t_map(PG);
-	char out[8192], cmd[64], want[64];
+	char out[8192], cmd[64], want[64], bwant[320];
 	struct sva_bond *b;
 	uint32_t pasid;
 
@@ -311,9 +406,21 @@ test_bind_telemetry(void)
 	}
 	TEST_ASSERT(strstr(out, sva_iommu_name(ST.iommu)) != NULL, "/sva/iommus lists it: %s", out);
 	TEST_ASSERT_SUCCESS(sva_t_telemetry("/sva/bonds", out, sizeof(out)), "bonds");
-	snprintf(want, sizeof(want), "\"%u\": \"%s dev=0x10 pasid=%u\"", sva_bond_id(b),
+	/* a dict of objects, one per bond */
+	snprintf(bwant, sizeof(bwant), "{\"id\": %u, \"iommu\": \"%s\", \"dev\": 16, "
+		"\"pasid\": %u, \"flags\": 0, \"flag_names\": \"\", \"mode\": \"pri\", "
+		"\"rid_only\": 0, \"pinned_ranges\": 0, \"pinned_bytes\": 0}", sva_bond_id(b),
 		sva_iommu_name(ST.iommu), pasid);
-	TEST_ASSERT(strstr(out, want) != NULL, "/sva/bonds has %s: %s", want, out);
+	snprintf(want, sizeof(want), "{\"/sva/bonds\": {\"%u\": ", sva_bond_id(b));
+	TEST_ASSERT(strstr(out, want) != NULL && strstr(out, bwant) != NULL,
+		"/sva/bonds has %s%s: %s", want, bwant, out);
+	/* one of them */
+	snprintf(cmd, sizeof(cmd), "/sva/bond,%u", sva_bond_id(b));
+	TEST_ASSERT_SUCCESS(sva_t_telemetry(cmd, out, sizeof(out)), "bond");
+	TEST_ASSERT(strstr(out, "{\"/sva/bond\": {\"id\"") != NULL && strstr(out, bwant) != NULL,
+		"%s is %s: %s", cmd, bwant, out);
+	TEST_ASSERT_SUCCESS(sva_t_telemetry("/sva/bond,99999", out, sizeof(out)), "unknown");
+	TEST_ASSERT(strstr(out, "{\"/sva/bond\": null}") != NULL, "unknown bond: %s", out);
 	snprintf(cmd, sizeof(cmd), "/sva/stats,%u", sva_bond_id(b));
 	TEST_ASSERT_SUCCESS(sva_t_telemetry(cmd, out, sizeof(out)), "stats");
 	TEST_ASSERT(strstr(out, "\"groups\": 1,") != NULL, "bond groups: %s", out);
@@ -332,6 +439,66 @@ test_bind_telemetry(void)
 	return TEST_SUCCESS;
 }
 
+/* The drivers' own commands: /sva/emu/counters and /sva/iommufd/stats, with /help. */
+static int
+test_bind_telemetry_drivers(void)
+{
+	struct sva_bind_params p = { .flags = SVA_BIND_RID | SVA_BIND_AUTO_INVALID };
+	struct sva_bond *b;
+	char out[16384], want[256], cmd[64];
+	const char *name;
+
+	if (access("/usr/bin/dpdk-telemetry.py", X_OK) != 0)
+		TEST_SKIP("dpdk-telemetry.py is not installed (Debian package dpdk)");
+	TEST_ASSERT_SUCCESS(sva_t_open("vtd", "", "rid=0x20"), "open");
+	name = sva_iommu_name(ST.iommu);
+	b = sva_t_bind(&p);
+	TEST_ASSERT_NOT_NULL(b, "bind");
+	if (sva_t_telemetry("/sva/emu/counters", out, sizeof(out)) != 0 ||
+			strstr(out, "{\"/sva/emu/counters\": ") == NULL) {
+		sva_t_unbind(b);
+		sva_t_close();
+		TEST_SKIP("no telemetry socket in %s: %.200s", rte_eal_get_runtime_dir(), out);
+	}
+	snprintf(want, sizeof(want), "{\"/sva/emu/counters\": [\"%s\"]}", name);
+	TEST_ASSERT(strstr(out, want) != NULL, "the emu iommus: %s", out);
+	snprintf(cmd, sizeof(cmd), "/sva/emu/counters,%s", name);
+	TEST_ASSERT_SUCCESS(sva_t_telemetry(cmd, out, sizeof(out)), "counters");
+	TEST_ASSERT(strstr(out, "{\"/sva/emu/counters\": {\"page_reqs\": 0, \"groups\": 0,") !=
+		NULL, "counters as a dict: %s", out);
+	TEST_ASSERT(strstr(out, "\"group_wait_hist_15\": 0") != NULL, "histogram: %s", out);
+	TEST_ASSERT(strstr(out, "\"model_prq_auto_resp_lost\": 0}") != NULL, "model: %s", out);
+	TEST_ASSERT_SUCCESS(sva_t_telemetry("/sva/emu/counters,nosuch", out, sizeof(out)), "x");
+	TEST_ASSERT(strstr(out, "{\"/sva/emu/counters\": null}") != NULL, "unknown: %s", out);
+	/* no iommufd iommu here: an empty list, and null for an emu one */
+	TEST_ASSERT_SUCCESS(sva_t_telemetry("/sva/iommufd/stats", out, sizeof(out)), "ifd");
+	TEST_ASSERT(strstr(out, "{\"/sva/iommufd/stats\": []}") != NULL, "no iommufd: %s", out);
+	snprintf(cmd, sizeof(cmd), "/sva/iommufd/stats,%s", name);
+	TEST_ASSERT_SUCCESS(sva_t_telemetry(cmd, out, sizeof(out)), "ifd on emu");
+	TEST_ASSERT(strstr(out, "{\"/sva/iommufd/stats\": null}") != NULL, "not iommufd: %s", out);
+	/* help texts */
+	TEST_ASSERT_SUCCESS(sva_t_telemetry("/help,/sva/emu/counters", out, sizeof(out)), "help");
+	TEST_ASSERT(strstr(out, "Parameter: an emu iommu name") != NULL, "help: %s", out);
+	TEST_ASSERT_SUCCESS(sva_t_telemetry("/help,/sva/iommufd/stats", out, sizeof(out)), "help");
+	TEST_ASSERT(strstr(out, "Parameter: an iommufd iommu name") != NULL, "help: %s", out);
+	TEST_ASSERT_SUCCESS(sva_t_telemetry("/help,/sva/bonds", out, sizeof(out)), "help");
+	TEST_ASSERT(strstr(out, "Bonds: id -> {id, iommu, dev, pasid, flags") != NULL, "help: %s",
+		out);
+	/* a bond with flags, as an object */
+	snprintf(cmd, sizeof(cmd), "/sva/bond,%u", sva_bond_id(b));
+	TEST_ASSERT_SUCCESS(sva_t_telemetry(cmd, out, sizeof(out)), "bond");
+	snprintf(want, sizeof(want), "\"iommu\": \"%s\", \"dev\": 32, \"pasid\": %u, "
+		"\"flags\": 3, \"flag_names\": \"rid auto_invalid\", \"mode\": \"pri\"",
+		name, sva_bond_pasid(b));
+	TEST_ASSERT(strstr(out, want) != NULL, "%s has %s: %s", cmd, want, out);
+	TEST_ASSERT_SUCCESS(sva_t_telemetry("/help,/sva/bond", out, sizeof(out)), "help");
+	TEST_ASSERT(strstr(out, "One bond, as in /sva/bonds. Parameter: a bond id") != NULL,
+		"help: %s", out);
+	sva_t_unbind(b);
+	sva_t_close();
+	return TEST_SUCCESS;
+}
+
 static struct sva_test_suite sva_bind_suite = {
 	.name = "sva_bind",
 	.cases = {
@@ -341,6 +508,8 @@ static struct sva_test_suite sva_bind_suite = {
 		SVA_TEST_CASE(events_and_rid),
 		SVA_TEST_CASE(test_bind_fault_around_runtime),
 		SVA_TEST_CASE(test_bind_telemetry),
+		SVA_TEST_CASE(test_bind_telemetry_drivers),
+		SVA_TEST_CASE(test_bind_user_errors),
 		SVA_TEST_CASES_END(),
 	},
 };

@@ -548,7 +548,7 @@ test_pinned_telemetry(void)
 {
 	struct sva_bind_params p = { .flags = SVA_BIND_PINNED };
 	uint8_t *in = sva_t_map(3 * PG), *out = sva_t_map(PG);
-	char res[8192], cmd[64], want[128];
+	char res[8192], cmd[64], want[320];
 	struct sva_emu_comp c;
 	struct sva_bond *b;
 
@@ -571,8 +571,10 @@ test_pinned_telemetry(void)
 		sva_t_close();
 		TEST_SKIP("no telemetry socket in %s: %.200s", rte_eal_get_runtime_dir(), res);
 	}
-	snprintf(want, sizeof(want), "\"%u\": \"%s dev=0x10 pasid=%u pinned ranges=2 "
-		"bytes=12288\"", sva_bond_id(b), sva_iommu_name(ST.iommu), sva_bond_pasid(b));
+	snprintf(want, sizeof(want), "\"%u\": {\"id\": %u, \"iommu\": \"%s\", \"dev\": 16, "
+		"\"pasid\": %u, \"flags\": 32, \"flag_names\": \"pinned\", \"mode\": \"pinned\", "
+		"\"rid_only\": 0, \"pinned_ranges\": 2, \"pinned_bytes\": 12288}", sva_bond_id(b),
+		sva_bond_id(b), sva_iommu_name(ST.iommu), sva_bond_pasid(b));
 	TEST_ASSERT(strstr(res, want) != NULL, "/sva/bonds has %s: %s", want, res);
 	snprintf(cmd, sizeof(cmd), "/sva/stats,%u", sva_bond_id(b));
 	TEST_ASSERT_SUCCESS(sva_t_telemetry(cmd, res, sizeof(res)), "stats");

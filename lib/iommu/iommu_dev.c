@@ -143,10 +143,20 @@ sva_dev_id(const struct sva_dev *dev)
 	return dev != NULL ? dev->id : UINT32_MAX;
 }
 
-void
+/* Called from dev_open, under the registry lock sva_dev_open() holds. */
+int
 sva_dev_id_set(struct sva_dev *dev, uint32_t id)
 {
-	dev->id = id;
+	const struct sva_dev *other;
+
+	dev->id = id; /* even when refused: a driver that goes on is caught after dev_open */
+	TAILQ_FOREACH(other, &dev->iommu->devs, next) {
+		if (other != dev && other->id == id) {
+			IOMMU_LOG(ERR, "%s: a dev with ID 0x%x is open already", dev->iommu->name, id);
+			return -EEXIST;
+		}
+	}
+	return 0;
 }
 
 void *

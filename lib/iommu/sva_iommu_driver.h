@@ -98,8 +98,16 @@ void sva_iommu_driver_register(const struct sva_iommu_driver *drv);
 void *sva_iommu_priv(const struct sva_iommu *iommu);
 void *sva_dev_priv(const struct sva_dev *dev);
 
-/** dev_open sets the dev's requester/stream ID; the core refuses duplicates (EEXIST). */
-void sva_dev_id_set(struct sva_dev *dev, uint32_t id);
+/**
+ * dev_open sets the dev's requester/stream ID, before it starts anything (threads,
+ * logs about the dev): a duplicate is refused here, so that the driver can return
+ * before it has done anything it would have to undo and report. The core checks again
+ * after dev_open (and then calls dev_close) for a driver that goes on anyway.
+ *
+ * @return 0, or -EEXIST (a dev with this ID is open on the iommu; logged, naming the
+ *   ID): return it from dev_open.
+ */
+int sva_dev_id_set(struct sva_dev *dev, uint32_t id);
 
 /** The driver of an iommu. */
 const struct sva_iommu_driver *sva_iommu_driver_of(const struct sva_iommu *iommu);

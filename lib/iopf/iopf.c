@@ -571,7 +571,7 @@ sva_iopf_bond_foreach(struct sva_iopf *f, int (*fn)(struct sva_iopf_bond *bond, 
 	int ret = 0;
 
 	if (f == NULL || fn == NULL)
-		return 0;
+		return -EINVAL;
 	pthread_mutex_lock(&f->ctl);
 	for (uint32_t i = 0; i < IOPF_MAX_BONDS && ret == 0; i++)
 		if (f->bonds[i] != NULL)

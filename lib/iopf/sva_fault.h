@@ -20,6 +20,13 @@
 extern "C" {
 #endif
 
+/** A compile-time check that C (C11) and C++ (C++11) compilers both take. */
+#ifdef __cplusplus
+#define SVA_STATIC_ASSERT(cond, msg) static_assert(cond, msg)
+#else
+#define SVA_STATIC_ASSERT(cond, msg) _Static_assert(cond, msg)
+#endif
+
 /** What a record holds. */
 enum sva_fault_type {
 	SVA_FAULT_PAGE_REQ = 1, /**< a page request (recoverable, PRI) */
@@ -111,8 +118,8 @@ struct sva_fault {
 	};
 };
 
-_Static_assert(sizeof(struct sva_fault) == 128, "the generic fault record is 128 bytes");
-_Static_assert(sizeof(struct sva_fault_page_req) <= 120, "page request fits the record");
+SVA_STATIC_ASSERT(sizeof(struct sva_fault) == 128, "the generic fault record is 128 bytes");
+SVA_STATIC_ASSERT(sizeof(struct sva_fault_page_req) <= 120, "page request fits the record");
 
 /** Page group response codes (PCIe PRG response codes). */
 enum sva_page_resp_code {
@@ -140,7 +147,7 @@ struct sva_page_response {
 	uint64_t private_data[2]; /**< echoed where the model carries private data */
 };
 
-_Static_assert(sizeof(struct sva_page_response) == 48, "page response v1 is 48 bytes");
+SVA_STATIC_ASSERT(sizeof(struct sva_page_response) == 48, "page response v1 is 48 bytes");
 
 #ifdef __cplusplus
 }

@@ -499,7 +499,12 @@ int sva_iopf_stats_get(struct sva_iopf *iopf, const struct sva_iopf_bond *bond,
  */
 int sva_iopf_stats_reset(struct sva_iopf *iopf, struct sva_iopf_bond *bond);
 
-/** Call fn for every bond of an iopf until it returns non-zero (control path). */
+/**
+ * Call fn for every bond of an iopf until it returns non-zero (control path).
+ *
+ * @return The first non-zero value fn returned, 0 (fn returned 0 for every bond, or
+ *   there are none), or -EINVAL (iopf or fn NULL).
+ */
 int sva_iopf_bond_foreach(struct sva_iopf *iopf,
 		int (*fn)(struct sva_iopf_bond *bond, void *arg), void *arg);
 

@@ -25,9 +25,18 @@
  *     (sva_poll_service_id() and rte_service_map_lcore_set()), or calls
  *     sva_iopf_poll(iommu, budget) from its own loop on one lcore.
  *  5. Submit work to the device; read sva_stats_get() or the telemetry commands
- *     /sva/iommus, /sva/bonds, /sva/stats,<bond id or iommu name>.
- *  6. sva_unbind(bond) — never fails; sva_poll_lcore_stop(lcore); sva_poll_release(iommu)
- *     before sva_iommu_destroy().
+ *     /sva/iommus, /sva/bonds (id -> {id, iommu, dev, pasid, flags, flag_names, mode,
+ *     rid_only, pinned_ranges, pinned_bytes}), /sva/bond,<bond id>,
+ *     /sva/stats,<bond id or iommu name>; the drivers add their own
+ *     (/sva/emu/counters,<iommu>, /sva/iommufd/stats,<iommu>).
+ *  6. Teardown, in this order: sva_unbind() every bond (never fails);
+ *     sva_poll_lcore_stop(lcore); sva_poll_release(iommu) (-EBUSY while bonds remain);
+ *     sva_pasid_set_destroy(set) (-EBUSY while it holds PASIDs: unbind first);
+ *     sva_pasid_space_destroy(space) (-EBUSY while sets exist); sva_dev_close(dev);
+ *     sva_iommu_destroy(iommu). The set and the space may go before or after the
+ *     devs and the iommu (they are independent objects), but the space only after
+ *     its sets, and a set only after its bonds; the drain hook svapoll registered on
+ *     the space goes with the space.
  *
  * Pinned mode (devices without PRI, or with PRI that cannot be trusted): the bond's
  * memory is made resident and mapped up front, and the fault path never resolves
@@ -165,12 +174,19 @@ struct sva_bond *sva_bind(struct sva_dev *dev, struct sva_pasid_set *set,
 		const struct sva_bind_params *params);
 
 /**
- * Unbind. Never fails; bond may be NULL. When it returns, every closed group of the
- * bond has been answered (its partial groups discarded), the PASID is detached and
+ * Unbind. Never fails on a bond; bond may be NULL. When it returns, every closed group of
+ * the bond has been answered (its partial groups discarded), the PASID is detached and
  * freed (reusable after the allocator's grace period and a completed drain), and the
  * bond is gone. A drain that cannot complete (the device does not take responses) is
  * retried for 1 s, then logged (WARNING); the PASID then stays out of reuse until a
  * later drain completes. sva_poll_release() is refused (-EBUSY) until unbind returns.
+ *
+ * A pointer that is not a bound bond is refused: nothing is done, rte_errno is set to
+ * EINVAL and an ERR names it — "bond N is unbound already (a second sva_unbind() of
+ * it)" for a bond among the last 64 unbound (their memory is kept, not reused, for
+ * exactly this check), "... is not a bond ..." otherwise (also for a bond another
+ * thread is unbinding at the same time). Only sva_unbind() checks this way: any other
+ * call with an unbound bond is a use after free.
  */
 void sva_unbind(struct sva_bond *bond);
 

@@ -31,6 +31,46 @@ static void pin_undo(struct sva_bond *b, const struct sva_bond_pin *r);
 
 static unsigned int bond_counter;
 
+/*
+ * Unbound bonds are kept (not freed) for the next SVA_UNBOUND_KEEP unbinds, so that a
+ * second sva_unbind() of one finds it here by address, without reading freed memory,
+ * and so that its address is not handed to a new bond meanwhile. Guarded by sva_lock.
+ */
+#define SVA_UNBOUND_KEEP 64
+static struct sva_bond *unbound[SVA_UNBOUND_KEEP];
+static unsigned int unbound_next;
+
+static bool
+bond_listed(const struct sva_bond *b)
+{
+	const struct sva_bond *o;
+
+	TAILQ_FOREACH(o, &sva_bonds, next)
+		if (o == b)
+			return true;
+	return false;
+}
+
+static void
+bond_retire(struct sva_bond *b)
+{
+	pthread_mutex_lock(&sva_lock);
+	free(unbound[unbound_next]);
+	unbound[unbound_next] = b;
+	unbound_next = (unbound_next + 1) % SVA_UNBOUND_KEEP;
+	pthread_mutex_unlock(&sva_lock);
+}
+
+/* Under sva_lock, for a bond not listed: which unbound bond it was, or 0. */
+static unsigned int
+bond_unbound_id(const struct sva_bond *b)
+{
+	for (unsigned int i = 0; i < SVA_UNBOUND_KEEP; i++)
+		if (unbound[i] == b)
+			return b->id;
+	return 0;
+}
+
 /* Before a freed PASID is reused: every request queued before now is answered. */
 static int
 drain_hook(struct sva_pasid_space *space, uint32_t pasid, void *arg)
@@ -338,6 +378,20 @@ sva_unbind(struct sva_bond *b)
 	if (b == NULL)
 		return;
 	pthread_mutex_lock(&sva_lock);
+	if (!bond_listed(b)) {
+		unsigned int id = bond_unbound_id(b);
+
+		pthread_mutex_unlock(&sva_lock);
+		if (id != 0)
+			SVA_LOG(ERR, "unbind: bond %u is unbound already (a second sva_unbind() of "
+				"it): nothing done", id);
+		else
+			SVA_LOG(ERR, "unbind: %p is not a bond (unbound already, being unbound by "
+				"another thread, or never returned by sva_bind()): nothing done",
+				(void *)b);
+		rte_errno = EINVAL;
+		return;
+	}
 	TAILQ_REMOVE(&sva_bonds, b, next);
 	/* 1+2: stop accepting the PASID; answer its open and deferred groups Invalid */
 	sva_iopf_bond_remove(b->ib);
@@ -370,7 +424,8 @@ sva_unbind(struct sva_bond *b)
 	sva_pasid_space_synchronize(space, SVA_PASID_READERS_MAX);
 	SVA_LOG(DEBUG, "bond %u: unbound (PASID %u freed)", b->id, b->pasid);
 	rte_ring_free(b->ring);
-	free(b);
+	b->ring = NULL;
+	bond_retire(b);
 }
 
 /* ---- pinned mode ---- */

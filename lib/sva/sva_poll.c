@@ -158,15 +158,22 @@ sva_poll_lcore_start(unsigned int lcore)
 	struct sva_poller *p;
 	int ret;
 
-	if (lcore >= RTE_MAX_LCORE || !rte_lcore_is_enabled(lcore) ||
-			lcore == rte_get_main_lcore()) {
+	/* An lcore we started is a service lcore now, which rte_lcore_is_enabled() no
+	 * longer counts (it checks for ROLE_RTE): ask about ours first. */
+	if (lcore >= RTE_MAX_LCORE || lcore == rte_get_main_lcore()) {
 		SVA_LOG(ERR, "poll lcore %u: not an enabled worker lcore (see -l / --lcores)", lcore);
 		return -EINVAL;
 	}
 	pthread_mutex_lock(&sva_lock);
 	if (poll_lcores[lcore]) {
 		pthread_mutex_unlock(&sva_lock);
+		SVA_LOG(DEBUG, "poll lcore %u: polling already", lcore);
 		return -EALREADY;
+	}
+	if (!rte_lcore_is_enabled(lcore) && !rte_lcore_has_role(lcore, ROLE_SERVICE)) {
+		pthread_mutex_unlock(&sva_lock);
+		SVA_LOG(ERR, "poll lcore %u: not an enabled worker lcore (see -l / --lcores)", lcore);
+		return -EINVAL;
 	}
 	if (rte_lcore_has_role(lcore, ROLE_SERVICE)) {
 		poll_lcore_added[lcore] = false;

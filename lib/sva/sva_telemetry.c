@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Telemetry: /sva/iommus, /sva/bonds, /sva/stats,<bond id | iommu name>.
+ * Telemetry: /sva/iommus, /sva/bonds, /sva/bond,<bond id>,
+ * /sva/stats,<bond id | iommu name>.
  * Readable with DPDK's usertools/dpdk-telemetry.py. Handlers run on the telemetry
  * thread and take the sva lock, so a bond cannot go away under them.
  */
@@ -30,28 +31,83 @@ tel_iommus(const char *cmd, const char *params, struct rte_tel_data *d)
 	return 0;
 }
 
+/* One bond as an object: its id, iommu, dev (requester/stream ID), PASID, bind flags
+ * (SVA_BIND_* as a number, and by name), mode and pinned ranges. */
+static void
+bond_fill(struct rte_tel_data *o, const struct sva_bond *b)
+{
+	static const struct { uint32_t bit; const char *name; } names[] = {
+		{ SVA_BIND_RID, "rid" }, { SVA_BIND_AUTO_INVALID, "auto_invalid" },
+		{ SVA_BIND_ALLOW_EXEC, "allow_exec" }, { SVA_BIND_ALLOW_PRIV, "allow_priv" },
+		{ SVA_BIND_EVENT_RING, "event_ring" }, { SVA_BIND_PINNED, "pinned" },
+		{ SVA_BIND_REQUIRE_PRI, "require_pri" },
+	};
+	char fl[RTE_TEL_MAX_STRING_LEN] = "";
+
+	for (unsigned int i = 0; i < RTE_DIM(names); i++)
+		if (b->flags & names[i].bit)
+			snprintf(fl + strlen(fl), sizeof(fl) - strlen(fl), "%s%s",
+				fl[0] != '\0' ? " " : "", names[i].name);
+	rte_tel_data_start_dict(o);
+	rte_tel_data_add_dict_u64(o, "id", b->id);
+	rte_tel_data_add_dict_string(o, "iommu", sva_iommu_name(b->iommu));
+	rte_tel_data_add_dict_u64(o, "dev", sva_dev_id(b->dev));
+	rte_tel_data_add_dict_u64(o, "pasid", b->pasid);
+	rte_tel_data_add_dict_u64(o, "flags", b->flags);
+	rte_tel_data_add_dict_string(o, "flag_names", fl);
+	rte_tel_data_add_dict_string(o, "mode", b->pinned ? "pinned" : "pri");
+	rte_tel_data_add_dict_u64(o, "rid_only", b->rid_only ? 1 : 0);
+	rte_tel_data_add_dict_u64(o, "pinned_ranges", b->npins);
+	rte_tel_data_add_dict_u64(o, "pinned_bytes", b->pinned_bytes);
+}
+
+/* id -> the bond's object; a dict holds RTE_TEL_MAX_DICT_ENTRIES (256): past that,
+ * /sva/bond,<id> still answers for each. */
 static int
 tel_bonds(const char *cmd, const char *params, struct rte_tel_data *d)
 {
+	struct rte_tel_data *o;
 	struct sva_bond *b;
-	char key[16], val[160];
+	char key[16];
 
 	RTE_SET_USED(cmd);
 	RTE_SET_USED(params);
 	rte_tel_data_start_dict(d);
 	pthread_mutex_lock(&sva_lock);
 	TAILQ_FOREACH(b, &sva_bonds, next) {
+		o = rte_tel_data_alloc();
+		if (o == NULL)
+			break;
+		bond_fill(o, b);
 		snprintf(key, sizeof(key), "%u", b->id);
-		snprintf(val, sizeof(val), "%s dev=0x%x pasid=%u%s%s", sva_iommu_name(b->iommu),
-			sva_dev_id(b->dev), b->pasid, (b->flags & SVA_BIND_RID) ? " rid" : "",
-			(b->flags & SVA_BIND_AUTO_INVALID) ? " auto_invalid" : "");
-		if (b->pinned)
-			snprintf(val + strlen(val), sizeof(val) - strlen(val),
-				" pinned ranges=%u bytes=%" PRIu64, b->npins, b->pinned_bytes);
-		rte_tel_data_add_dict_string(d, key, val);
+		if (rte_tel_data_add_dict_container(d, key, o, 0) != 0) {
+			rte_tel_data_free(o);
+			break;
+		}
 	}
 	pthread_mutex_unlock(&sva_lock);
 	return 0;
+}
+
+static int
+tel_bond(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	const struct sva_bond *b;
+	unsigned long id;
+	char *end;
+
+	RTE_SET_USED(cmd);
+	if (params == NULL || params[0] == '\0')
+		return -EINVAL;
+	id = strtoul(params, &end, 10);
+	if (*end != '\0' || end == params)
+		return -EINVAL;
+	pthread_mutex_lock(&sva_lock);
+	b = sva_bond_find_id((unsigned int)id);
+	if (b != NULL)
+		bond_fill(d, b);
+	pthread_mutex_unlock(&sva_lock);
+	return b != NULL ? 0 : -EINVAL;
 }
 
 #define ADD(field) rte_tel_data_add_dict_u64(d, #field, st->field)
@@ -143,6 +199,17 @@ tel_stats(const char *cmd, const char *params, struct rte_tel_data *d)
 	return 0;
 }
 
+/* A command DPDK refuses (a help text of RTE_TEL_MAX_STRING_LEN or more, a full
+ * table) would answer null without a word: say so. */
+static void
+tel_register(const char *cmd, telemetry_cb fn, const char *help)
+{
+	int ret = rte_telemetry_register_cmd(cmd, fn, help);
+
+	if (ret != 0)
+		SVA_LOG(WARNING, "telemetry command %s not registered: %s", cmd, strerror(-ret));
+}
+
 /* Called at the first fault path set-up (a constructor here would be dropped from
  * static links: nothing else references this file). */
 void
@@ -153,10 +220,13 @@ sva_telemetry_init(void)
 	if (done)
 		return;
 	done = true;
-	rte_telemetry_register_cmd("/sva/iommus", tel_iommus,
+	tel_register("/sva/iommus", tel_iommus,
 		"Iommus with a fault path. No parameters");
-	rte_telemetry_register_cmd("/sva/bonds", tel_bonds,
-		"Bonds: id -> iommu, dev, PASID, flags (pinned: ranges, bytes). No parameters");
-	rte_telemetry_register_cmd("/sva/stats", tel_stats,
+	tel_register("/sva/bonds", tel_bonds,
+		"Bonds: id -> {id, iommu, dev, pasid, flags, flag_names, mode, rid_only, "
+		"pinned_ranges, pinned_bytes}. No parameters");
+	tel_register("/sva/bond", tel_bond,
+		"One bond, as in /sva/bonds. Parameter: a bond id");
+	tel_register("/sva/stats", tel_stats,
 		"Fault path statistics. Parameter: a bond id or an iommu name");
 }

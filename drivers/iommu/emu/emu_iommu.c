@@ -312,6 +312,8 @@ emu_prq_read(struct sva_iommu *iommu, struct sva_fault *faults, uint16_t n)
 {
 	struct emu_iommu *e = emu_of_iommu(iommu);
 
+	/* one reader at a time: a plain increment, atomic only for the devices' loads */
+	__atomic_store_n(&e->prq_reads, e->prq_reads + 1, __ATOMIC_RELAXED);
 	return e->ops->prq_read(e->q, faults, n);
 }
 

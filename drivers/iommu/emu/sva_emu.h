@@ -80,7 +80,10 @@
  *                              so not the poll lcore's)
  *  - wq_depth=N                work queue descriptors, power of two 1..4096 (default 64)
  *  - prg_window=N              most pages in one page-request group, 1..512 (default 32)
- *  - timeout_ms=N              deadline of an unanswered group, 1..600000 (default 1000)
+ *  - timeout_ms=N              deadline of an unanswered group, 1..600000 (default 1000);
+ *                              a group that waited 100 ms while nothing read the page
+ *                              request queue logs a WARNING naming sva_poll_lcore_start()
+ *                              (at most one per 10 s per iommu)
  *  - pr_depth=N                page-request groups a copy/fill/compare job keeps in
  *                              flight, 1..64 (default 4; 1: one group at a time)
  *

@@ -1,0 +1,93 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Telemetry of the emu driver: /sva/emu/counters,<iommu> gives sva_emu_counters_get()
+ * (what the devices and the queue model counted) as a dict; without a parameter, the
+ * emu iommus. The driver registers its own command: lib/sva never names a driver.
+ * The handler runs on the telemetry thread inside sva_iommu_foreach(), whose registry
+ * lock keeps the iommu from being destroyed under it.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <rte_common.h>
+#include <rte_telemetry.h>
+
+#include "emu_pvt.h"
+
+struct emu_tel {
+	const char *name;          /* NULL: list them */
+	struct rte_tel_data *d;
+	int ret;
+};
+
+#define C(f) rte_tel_data_add_dict_u64(d, #f, k->f)
+#define M(f) rte_tel_data_add_dict_u64(d, "model_" #f, k->model.f)
+
+static void
+counters_dict(struct rte_tel_data *d, const struct sva_emu_counters *k)
+{
+	char key[32];
+
+	C(page_reqs); C(groups); C(groups_outstanding); C(groups_outstanding_max);
+	C(resp_success); C(resp_invalid); C(resp_failure); C(resp_bad_code);
+	C(resp_unknown_group); C(resp_duplicate); C(resp_late); C(success_not_present);
+	C(prq_full); C(group_timeouts); C(pri_failures); C(events); C(events_dropped);
+	C(walks); C(iotlb_hits); C(iotlb_misses); C(iotlb_invals); C(access_faults);
+	C(inj_drops); C(inj_dups); C(inj_corrupt); C(inj_overflows); C(inj_stop_markers);
+	C(jobs); C(jobs_ok); C(jobs_partial); C(jobs_failed); C(bytes);
+	C(group_wait_ns_total); C(group_wait_ns_max); C(prq_drains);
+	for (unsigned int i = 0; i < SVA_EMU_WAIT_HIST_BUCKETS; i++) {
+		snprintf(key, sizeof(key), "group_wait_hist_%u", i);
+		rte_tel_data_add_dict_u64(d, key, k->group_wait_hist[i]);
+	}
+	M(prq_written); M(prq_dropped); M(prq_overflows); M(prq_read); M(prq_malformed);
+	M(evtq_written); M(evtq_dropped); M(evtq_overflows); M(evtq_read); M(evtq_malformed);
+	M(resp_written); M(resp_doorbells); M(resp_read); M(resp_malformed);
+	M(prq_auto_resp); M(prq_auto_resp_lost);
+}
+
+static int
+tel_one(struct sva_iommu *iommu, void *arg)
+{
+	struct emu_tel *t = arg;
+	struct sva_emu_counters k;
+
+	if (sva_iommu_driver_of(iommu) != &emu_driver)
+		return 0;
+	if (t->name == NULL) {
+		rte_tel_data_add_array_string(t->d, sva_iommu_name(iommu));
+		return 0;
+	}
+	if (strcmp(sva_iommu_name(iommu), t->name) != 0)
+		return 0;
+	t->ret = sva_emu_counters_get(iommu, &k);
+	if (t->ret == 0) {
+		rte_tel_data_start_dict(t->d);
+		counters_dict(t->d, &k);
+	}
+	return 1;
+}
+
+static int
+tel_counters(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	struct emu_tel t = { .d = d, .ret = -EINVAL };
+
+	RTE_SET_USED(cmd);
+	if (params == NULL || params[0] == '\0') {
+		rte_tel_data_start_array(d, RTE_TEL_STRING_VAL);
+		sva_iommu_foreach(tel_one, &t);
+		return 0;
+	}
+	t.name = params;
+	sva_iommu_foreach(tel_one, &t);
+	return t.ret;  /* an unknown or non-emu iommu: the reply is null */
+}
+
+RTE_INIT(emu_telemetry_init)
+{
+	rte_telemetry_register_cmd("/sva/emu/counters", tel_counters,
+		"emu iommu counters (sva_emu_counters_get()). Parameter: an emu iommu name; "
+		"none: the emu iommus");
+}
