@@ -169,6 +169,9 @@ struct iopf_cgroup {
 	uint8_t code, reason, drop, pad;
 };
 
+/* iopf_cgroup.flags: a stalled transaction (grpid holds its STAG), not a PRI group */
+#define IOPF_CGF_STALL (1u << 31)
+
 /* A demand or fault-around page, sorted by key. */
 struct iopf_item {
 	uint64_t key;       /* bond slot << 45 | page-aligned addr >> 12 */
