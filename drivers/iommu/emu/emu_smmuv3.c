@@ -976,6 +976,26 @@ smmu_counters_get(const void *qv, struct emu_model_counters *c)
 }
 
 void
+emu_smmuv3_evtq_peek_raw(const void *qv, uint32_t idx, uint64_t ent[4])
+{
+	const struct smmu_q *q = qv;
+	const uint64_t *slot = q_slot((void *)(uintptr_t)q, q->evtq.cfg.off_ring, 4, idx,
+		q->evtq.cfg.shift);
+
+	memcpy(ent, slot, EMU_SMMUV3_EVTQ_ENT_SIZE);
+}
+
+void
+emu_smmuv3_cmdq_peek_raw(const void *qv, uint32_t idx, uint64_t cmd[2])
+{
+	const struct smmu_q *q = qv;
+	const uint64_t *slot = q_slot((void *)(uintptr_t)q, q->cmdq.cfg.off_ring, 2, idx,
+		q->cmdq.cfg.shift);
+
+	memcpy(cmd, slot, EMU_SMMUV3_CMDQ_ENT_SIZE);
+}
+
+void
 emu_smmuv3_regs_get(const void *qv, struct emu_smmuv3_regs *regs)
 {
 	const struct smmu_q *q = qv;

@@ -292,6 +292,9 @@ struct emu_smmuv3_regs {
 void emu_smmuv3_regs_get(const void *q, struct emu_smmuv3_regs *regs);
 /* Poll side: one raw 16-byte command, then the doorbell. 0, or -ENOSPC when full. */
 int emu_smmuv3_cmdq_write_raw(void *q, const void *cmd);
+/* Tests: the raw words of the event / command queue slot at index idx (wrap ignored). */
+void emu_smmuv3_evtq_peek_raw(const void *q, uint32_t idx, uint64_t ent[4]);
+void emu_smmuv3_cmdq_peek_raw(const void *q, uint32_t idx, uint64_t cmd[2]);
 /* Device side: one raw 32-byte event. 0, or -ENOSPC (dropped, overflow raised). */
 int emu_smmuv3_evtq_write_raw(void *q, const void *evt);
 
