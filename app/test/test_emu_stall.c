@@ -475,6 +475,34 @@ stall_bond_removed_one(void)
 	return TEST_SUCCESS;
 }
 
+/* Teardown with nobody polling: the bond is removed and the iopf destroyed while the
+ * device is stalled; destroy answers the queued stall, once, Abort. */
+static int
+stall_destroy_one(void)
+{
+	const size_t len = PG;
+	uint8_t *src = map_buf(0, len, PROT_READ | PROT_WRITE);
+	uint8_t *dst = map_buf(1, len, PROT_READ | PROT_WRITE);
+	struct sva_emu_counters k;
+	struct sva_emu_comp c;
+
+	TEST_ASSERT(src != NULL && dst != NULL, "buffers");
+	memset(src, 4, len);
+	TEST_ASSERT_SUCCESS(submit_copy((uintptr_t)src, (uintptr_t)dst, len, &c), "submit");
+	TEST_ASSERT_SUCCESS(wait_stalled(1), "the device stalls");
+	sva_iopf_bond_remove(S.bond);
+	S.bond = NULL;
+	TEST_ASSERT_SUCCESS(sva_iopf_destroy(S.iopf), "destroy");
+	S.iopf = NULL;
+	TEST_ASSERT_SUCCESS(sva_emu_wait(S.dev, &c, WAIT_US), "wait");
+	TEST_ASSERT_EQUAL(c.status, SVA_EMU_STATUS_STALL_ABORT, "status");
+	k = counters();
+	TEST_ASSERT_EQUAL(k.stall_aborts, 1, "answered Abort");
+	TEST_ASSERT_EQUAL(k.stall_retries + k.stall_resume_unknown + k.stall_timeouts, 0,
+		"once, in time");
+	return TEST_SUCCESS;
+}
+
 /* No poller: the stall is never answered; the device gives up after timeout_ms and
  * reports it; the resume that comes later is counted late, not taken for another. */
 static int
@@ -548,6 +576,7 @@ CASE(stall_copy, "")
 CASE(stall_refused, "")
 CASE(stall_tags, "stall_tags=4")
 CASE(stall_bond_removed, "")
+CASE(stall_destroy, "")
 CASE(stall_timeout, "timeout_ms=50")
 CASE(stall_term, "")
 
@@ -596,6 +625,7 @@ static struct sva_test_suite emu_stall_suite = {
 		SVA_TEST_CASE(test_stall_refused),
 		SVA_TEST_CASE(test_stall_tags),
 		SVA_TEST_CASE(test_stall_bond_removed),
+		SVA_TEST_CASE(test_stall_destroy),
 		SVA_TEST_CASE(test_stall_timeout),
 		SVA_TEST_CASE(test_stall_term),
 		SVA_TEST_CASES_END(),

@@ -126,8 +126,9 @@ stall_close(struct sva_iopf *f, const struct sva_fault_unrecov *ev, uint64_t now
 
 static void burst_special(struct sva_iopf *f);
 static void respond(struct sva_iopf *f);
+static uint32_t flush_pending_responses(struct sva_iopf *f);
 
-static void
+static uint16_t
 poll_events(struct sva_iopf *f)
 {
 	uint64_t start = rte_rdtsc();
@@ -135,7 +136,7 @@ poll_events(struct sva_iopf *f)
 
 	/* stalls are answered in this pass: read nothing while answers are kept */
 	if (f->nresp_pending != 0)
-		return;
+		return 0;
 	n = sva_iommu_evtq_read(f->iommu, f->recs, f->burst);
 	f->burst_epoch++;
 	f->ncg = 0;
@@ -160,12 +161,24 @@ poll_events(struct sva_iopf *f)
 		deliver_event(f, bond, rec);
 	}
 	if (f->ncg == 0)
-		return;
+		return n;
 	burst_special(f);
 	iopf_resolve(f, start);
 	respond(f);
 	iopf_fault_around(f);
 	f->ncg = 0;
+	return n;
+}
+
+/* Destroy (no bond left): every stall still queued is answered Abort (no bond), the
+ * other events counted undelivered; at most max_reads bursts. Called owned. */
+void
+iopf_abort_stalls(struct sva_iopf *f, unsigned int max_reads)
+{
+	for (unsigned int i = 0; i < max_reads; i++)
+		if (poll_events(f) == 0 && (f->nresp_pending == 0 ||
+				flush_pending_responses(f) != 0))
+			break;
 }
 
 /* An auto-invalid bond reports each page request as an unrecoverable fault. */
@@ -836,7 +849,7 @@ iopf_poll_owned(struct sva_iopf *f, unsigned int budget, int mode)
 	}
 	/* events go to user callbacks: only a poller delivers them */
 	if (mode == IOPF_MODE_RESOLVE)
-		poll_events(f);
+		(void)poll_events(f);
 	return (int)work;
 }
 

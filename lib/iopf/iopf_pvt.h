@@ -267,6 +267,7 @@ int iopf_poll_owned(struct sva_iopf *f, unsigned int budget, int mode);
 int iopf_answer_bond(struct sva_iopf *f, struct sva_iopf_bond *bond, unsigned int reason);
 void iopf_forget_bond(struct sva_iopf *f, uint64_t bond_id);
 int iopf_write_kept(struct sva_iopf *f, uint64_t wait_us);
+void iopf_abort_stalls(struct sva_iopf *f, unsigned int max_reads);
 enum { IOPF_MODE_RESOLVE = 0, IOPF_MODE_FLUSH, IOPF_MODE_DRAIN };
 
 /* iopf_resolve.c */

@@ -225,8 +225,9 @@
  * (the device is blocked on them), so a removed bond has none in flight: those still
  * queued are answered Abort when read. A record with a StreamID, PASID or STAG wider
  * than the response carries is dropped (malformed_records). Stall records are read
- * only by a poller (with the event queue, after the page request queue), never by
- * flush or drain, and not while responses are kept (back-pressure). The driver's
+ * by a poller (with the event queue, after the page request queue), not while
+ * responses are kept (back-pressure), never by flush or drain; sva_iopf_destroy()
+ * (no bond left) reads the event queue to empty and answers every stall Abort. The driver's
  * response op takes both forms in one batch (SMMUv3: one command queue for
  * CMD_PRI_RESP and CMD_RESUME).
  *
