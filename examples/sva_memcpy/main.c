@@ -50,6 +50,7 @@ struct options {
 	const char *model;
 	unsigned int fault_around;
 	bool hugepages;
+	bool stall;
 	unsigned int jobs;
 };
 
@@ -85,7 +86,7 @@ static void
 usage(const char *prog)
 {
 	printf("usage: %s [EAL options] -- [--size N] [--model vtd|smmuv3] [--fault-around N]\n"
-	       "          [--hugepages] [--jobs N] [--help]\n"
+	       "          [--hugepages] [--jobs N] [--stall] [--help]\n"
 	       "\n"
 	       "Offloads a copy between two never-touched buffers to the emu SVA device and\n"
 	       "reports the I/O page faults svapoll served. Needs two lcores (e.g. -l 0-1):\n"
@@ -101,10 +102,14 @@ usage(const char *prog)
 	       "                    libhugetlbfs (get_huge_pages); falls back to malloc when\n"
 	       "                    not enough are free\n"
 	       "  --jobs N          split each phase into N descriptors (1..4096, default 8)\n"
+	       "  --stall           the device faults through the SMMUv3 stall model instead\n"
+	       "                    of PRI (an Arm platform device, e.g. a uacce/UADK engine):\n"
+	       "                    each missing page stalls the access, svapoll resolves it\n"
+	       "                    and answers CMD_RESUME (needs --model smmuv3)\n"
 	       "  --help            this text\n"
 	       "\n"
-	       "Exit status: 0 when the data is right and every page-request group was\n"
-	       "answered exactly once, 1 otherwise, 2 for bad options.\n", prog);
+	       "Exit status: 0 when the data is right and every page-request group (and\n"
+	       "stall) was answered exactly once, 1 otherwise, 2 for bad options.\n", prog);
 }
 
 /* "64M", "4096", "1G", "512k", "64MiB" -> bytes; 0 on error. */
@@ -156,6 +161,7 @@ parse_options(int argc, char **argv, struct options *o)
 		{ "fault-around", required_argument, NULL, 'f' },
 		{ "hugepages", no_argument, NULL, 'H' },
 		{ "jobs", required_argument, NULL, 'j' },
+		{ "stall", no_argument, NULL, 'S' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -191,6 +197,9 @@ parse_options(int argc, char **argv, struct options *o)
 		case 'H':
 			o->hugepages = true;
 			break;
+		case 'S':
+			o->stall = true;
+			break;
 		case 'j':
 			if (parse_uint(optarg, 1, 4096, &o->jobs) != 0) {
 				fprintf(stderr, "sva-memcpy: --jobs %s: descriptors per phase, "
@@ -208,6 +217,11 @@ parse_options(int argc, char **argv, struct options *o)
 	}
 	if (optind < argc) {
 		fprintf(stderr, "sva-memcpy: unexpected argument '%s' (see --help)\n", argv[optind]);
+		return -1;
+	}
+	if (o->stall && strcmp(o->model, "smmuv3") != 0) {
+		fprintf(stderr, "sva-memcpy: --stall: the stall model is an Arm SMMUv3 feature: "
+			"add --model smmuv3\n");
 		return -1;
 	}
 	return 0;
@@ -245,6 +259,7 @@ status_name(uint32_t s)
 	static const char *const names[] = {
 		"pending", "success", "page fault (Invalid response)", "unrecoverable fault",
 		"timeout", "PRI failure", "PRI disabled", "protocol error", "aborted",
+		"stall aborted (CMD_RESUME Abort)",
 	};
 
 	return s < RTE_DIM(names) ? names[s] : "?";
@@ -349,8 +364,8 @@ sva_open(struct app *a)
 			rte_strerror(rte_errno));
 		return -rte_errno;
 	}
-	snprintf(args, sizeof(args), "rid=0x10,prg_window=%u,wq_depth=%u,timeout_ms=10000",
-		PRG_WINDOW, wq);
+	snprintf(args, sizeof(args), "rid=0x10,prg_window=%u,wq_depth=%u,timeout_ms=10000%s",
+		PRG_WINDOW, wq, a->opt.stall ? ",stall=1" : "");
 	a->dev = sva_dev_open(a->iommu, args);
 	if (a->dev == NULL) {
 		fprintf(stderr, "sva-memcpy: cannot open the device '%s': %s\n", args,
@@ -408,7 +423,7 @@ stats_settle(struct app *a, uint64_t groups_sent, struct sva_iopf_stats *st)
 {
 	for (int i = 0; i < 2000; i++) {
 		sva_stats_get(a->iommu, NULL, st);
-		if (st->groups >= groups_sent)
+		if (st->groups + st->stalls >= groups_sent)
 			return;
 		usleep(1000);
 	}
@@ -475,7 +490,8 @@ run_phase(struct app *a, uint32_t op, struct phase *ph)
 	}
 	ph->seconds = now_s() - t0;
 	model_counters(a, &ph->k1);
-	stats_settle(a, ph->k1.groups - ph->k0.groups, &ph->st);
+	/* groups and stalls alike: each is answered once */
+	stats_settle(a, ph->k1.groups - ph->k0.groups + ph->k1.stalls - ph->k0.stalls, &ph->st);
 	return bad ? -1 : 0;
 }
 
@@ -525,8 +541,13 @@ print_header(const struct app *a)
 	printf("  iommu       %s: emu, %s queue formats, %u-bit PASIDs, page request queue "
 	       "of %u\n", info.name, info.model == SVA_IOMMU_MODEL_SMMUV3 ? "Arm SMMUv3" :
 	       "Intel VT-d", info.pasid_bits, info.prq_depth);
-	printf("  device      rid 0x%x, PASID %u, page-request groups of up to %u pages\n",
-		sva_dev_id(a->dev), sva_bond_pasid(a->bond), PRG_WINDOW);
+	if (a->opt.stall)
+		printf("  device      rid 0x%x (StreamID), PASID %u, stall model: a missing page "
+		       "stalls the access until CMD_RESUME\n", sva_dev_id(a->dev),
+		       sva_bond_pasid(a->bond));
+	else
+		printf("  device      rid 0x%x, PASID %u, page-request groups of up to %u pages\n",
+			sva_dev_id(a->dev), sva_bond_pasid(a->bond), PRG_WINDOW);
 	printf("  fault path  poll service on lcore %u; fault-around %u pages before and "
 	       "after\n", a->poll_lcore, a->opt.fault_around);
 	printf("  buffers     src %p, dst %p: %s each, from %s\n", (void *)a->src,
@@ -595,6 +616,11 @@ print_results(const struct phase *f, const struct phase *c)
 	row_u64("  answered Success", a->resp_success, b->resp_success);
 	row_u64("  answered Invalid", a->resp_invalid, b->resp_invalid);
 	row_u64("  answered Failure", a->resp_failure, b->resp_failure);
+	if (a->stalls + b->stalls != 0) {
+		row_u64("stalls (SMMUv3 stall model)", a->stalls, b->stalls);
+		row_u64("  resumed (CMD_RESUME Retry)", a->stall_resumes, b->stall_resumes);
+		row_u64("  terminated (CMD_RESUME Abort)", a->stall_terminates, b->stall_terminates);
+	}
 	row_u64("batches (one doorbell each)", a->batches, b->batches);
 	snprintf(x, sizeof(x), "%.2f", a->batches ? (double)a->batch_responses / a->batches : 0);
 	snprintf(y, sizeof(y), "%.2f", b->batches ? (double)b->batch_responses / b->batches : 0);
@@ -620,7 +646,8 @@ static bool
 phase_agrees(const struct phase *ph)
 {
 	return ph->st.groups == ph->k1.groups - ph->k0.groups &&
-		ph->st.page_reqs == ph->k1.page_reqs - ph->k0.page_reqs;
+		ph->st.page_reqs == ph->k1.page_reqs - ph->k0.page_reqs &&
+		ph->st.stalls == ph->k1.stalls - ph->k0.stalls;
 }
 
 /* The model's view of the protocol: 0 when every group was answered exactly once. */
@@ -629,7 +656,7 @@ print_model(const struct app *a, const struct phase *f, const struct phase *c)
 {
 	struct sva_emu_counters k;
 	uint64_t answered;
-	bool bad;
+	bool bad, stall_bad;
 
 	model_counters(a, &k);
 	answered = k.resp_success + k.resp_invalid + k.resp_failure;
@@ -637,6 +664,9 @@ print_model(const struct app *a, const struct phase *f, const struct phase *c)
 		k.resp_unknown_group != 0 || k.resp_late != 0 || k.resp_bad_code != 0 ||
 		k.group_timeouts != 0 || k.success_not_present != 0 ||
 		!phase_agrees(f) || !phase_agrees(c);
+	stall_bad = k.stalls != k.stall_retries + k.stall_aborts + k.stall_terminates +
+		k.stall_terms || k.stalls_outstanding != 0 || k.stall_resume_unknown != 0 ||
+		k.stall_resume_late != 0 || k.stall_timeouts != 0;
 
 	printf("\nDevice side (the emu model's own counters, whole run)\n");
 	printf("  %-34s %14" PRIu64 "\n", "page requests sent", k.page_reqs);
@@ -654,13 +684,26 @@ print_model(const struct app *a, const struct phase *f, const struct phase *c)
 	printf("  %-34s %11.2f us  (max %.2f us)\n", "device wait per group, mean",
 		answered ? (double)k.group_wait_ns_total / answered / 1000.0 : 0.0,
 		(double)k.group_wait_ns_max / 1000.0);
+	if (a->opt.stall) {
+		printf("  %-34s %14" PRIu64 "\n", "stalls (event records, Stall=1)", k.stalls);
+		printf("  %-34s %14" PRIu64 "  (Abort %" PRIu64 ", Terminate %" PRIu64 ")\n",
+		       "CMD_RESUME Retry received", k.stall_retries, k.stall_aborts,
+		       k.stall_terminates);
+		printf("  %-34s %14" PRIu64 "\n", "  for no stalled transaction",
+		       k.stall_resume_unknown);
+		printf("  %-34s %14" PRIu64 "\n", "stalls timed out", k.stall_timeouts);
+	}
 	printf("  %-34s %14s\n", "svapoll counted the same groups",
 		phase_agrees(f) && phase_agrees(c) ? "yes" : "NO");
 	if (bad)
 		printf("  => PROTOCOL ERROR: not every group was answered exactly once\n");
 	else
 		printf("  => every group was answered exactly once\n");
-	return bad ? -1 : 0;
+	if (stall_bad)
+		printf("  => PROTOCOL ERROR: not every stall was resumed exactly once\n");
+	else if (a->opt.stall)
+		printf("  => every stall was resumed exactly once\n");
+	return bad || stall_bad ? -1 : 0;
 }
 
 /* ---- main --------------------------------------------------------------------------- */

@@ -220,6 +220,8 @@ sva_iopf_destroy(struct sva_iopf *f)
 		rte_pause();
 	iopf_own(f);
 	iopf_answer_bond(f, NULL, SVA_IOPF_R_UNBINDING);
+	/* stalled transactions still queued: each gets its one CMD_RESUME, Abort */
+	iopf_abort_stalls(f, 64);
 	/* kept responses are written, not freed: the device waits for them */
 	kept = iopf_write_kept(f, IOPF_DESTROY_WAIT_US);
 	if (kept != 0) {

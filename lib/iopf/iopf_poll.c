@@ -84,11 +84,63 @@ deliver_event(struct sva_iopf *f, struct sva_iopf_bond *bond, const struct sva_f
 	}
 }
 
+/*
+ * A stalled transaction (SMMUv3 stall model) becomes a closed single-page group of the
+ * burst scratch: the same validation and resolve as a page request, answered with the
+ * stall form of the response (see "Stalls" in sva_iopf.h).
+ */
 static void
+stall_close(struct sva_iopf *f, const struct sva_fault_unrecov *ev, uint64_t now)
+{
+	struct iopf_cgroup *cg = &f->cg[f->ncg];
+	uint32_t flags = (ev->flags & SVA_FAULT_UNRECOV_PASID_VALID) ? SVA_FAULT_PR_PASID_VALID : 0;
+	uint32_t pasid = flags ? ev->pasid : 0;
+	unsigned int reason;
+
+	/* a response could not name it (and would resume another transaction) */
+	if (unlikely(ev->dev_id > IOPF_DEV_ID_MAX || ev->stag > 0xffff ||
+			(flags && ev->pasid > IOPF_PASID_MAX))) {
+		IOPF_STAT_INC(f->st.malformed_records);
+		return;
+	}
+	memset(cg, 0, sizeof(*cg));
+	/* bit 63 clear: never a page-request group's key (iopf_key) */
+	cg->key = (UINT64_C(1) << 62) | ((uint64_t)ev->dev_id << 16) | ev->stag;
+	cg->dev_id = ev->dev_id;
+	cg->pasid = pasid;
+	cg->grpid = ev->stag;
+	cg->flags = flags | IOPF_CGF_STALL;
+	cg->ts = ev->timestamp != 0 ? ev->timestamp : now;
+	cg->first = f->npg;
+	f->pg[f->npg].addr = ev->addr & ~UINT64_C(0xfff);
+	f->pg[f->npg].perm = ev->perm;
+	f->npg++;
+	cg->n = 1;
+	cg->bond = iopf_bond_lookup(f, flags, ev->dev_id, pasid, &reason);
+	if (cg->bond == NULL)
+		iopf_refuse(cg, SVA_PAGE_RESP_INVALID, reason);
+	else if (!(ev->flags & SVA_FAULT_UNRECOV_ADDR_VALID))
+		iopf_refuse(cg, SVA_PAGE_RESP_INVALID, SVA_IOPF_R_MALFORMED);
+	f->ncg++;
+}
+
+static void burst_special(struct sva_iopf *f);
+static void respond(struct sva_iopf *f);
+static uint32_t flush_pending_responses(struct sva_iopf *f);
+
+static uint16_t
 poll_events(struct sva_iopf *f)
 {
-	uint16_t n = sva_iommu_evtq_read(f->iommu, f->recs, f->burst);
+	uint64_t start = rte_rdtsc();
+	uint16_t n;
 
+	/* stalls are answered in this pass: read nothing while answers are kept */
+	if (f->nresp_pending != 0)
+		return 0;
+	n = sva_iommu_evtq_read(f->iommu, f->recs, f->burst);
+	f->burst_epoch++;
+	f->ncg = 0;
+	f->npg = 0;
 	for (uint16_t i = 0; i < n; i++) {
 		const struct sva_fault *rec = &f->recs[i];
 		struct sva_iopf_bond *bond;
@@ -99,11 +151,34 @@ poll_events(struct sva_iopf *f)
 			IOPF_STAT_INC(f->st.events_dropped);
 			continue;
 		}
+		if (rec->event.flags & SVA_FAULT_UNRECOV_STALL) {
+			stall_close(f, &rec->event, start);
+			continue;
+		}
 		flags = (rec->event.flags & SVA_FAULT_UNRECOV_PASID_VALID) ?
 			SVA_FAULT_PR_PASID_VALID : 0;
 		bond = iopf_bond_lookup(f, flags, rec->event.dev_id, rec->event.pasid, &reason);
 		deliver_event(f, bond, rec);
 	}
+	if (f->ncg == 0)
+		return n;
+	burst_special(f);
+	iopf_resolve(f, start);
+	respond(f);
+	iopf_fault_around(f);
+	f->ncg = 0;
+	return n;
+}
+
+/* Destroy (no bond left): every stall still queued is answered Abort (no bond), the
+ * other events counted undelivered; at most max_reads bursts. Called owned. */
+void
+iopf_abort_stalls(struct sva_iopf *f, unsigned int max_reads)
+{
+	for (unsigned int i = 0; i < max_reads; i++)
+		if (poll_events(f) == 0 && (f->nresp_pending == 0 ||
+				flush_pending_responses(f) != 0))
+			break;
 }
 
 /* An auto-invalid bond reports each page request as an unrecoverable fault. */
@@ -649,8 +724,15 @@ respond(struct sva_iopf *f)
 		r->private_data[0] = cg->priv[0];
 		r->private_data[1] = cg->priv[1];
 
-		IOPF_STAT_INC(st->groups);
-		IOPF_STAT_ADD(st->page_reqs, cg->n);
+		if (cg->flags & IOPF_CGF_STALL) {
+			/* CMD_RESUME: Retry when resolved, else Abort (4.7.1) */
+			r->flags |= SVA_PAGE_RESP_STALL;
+			if (cg->code != SVA_PAGE_RESP_SUCCESS)
+				r->code = SVA_PAGE_RESP_INVALID;
+		} else {
+			IOPF_STAT_INC(st->groups);
+			IOPF_STAT_ADD(st->page_reqs, cg->n);
+		}
 		if (cg->bond != NULL) {
 			/* f->st.batches is about to count this batch */
 			if (cg->bond->last_batch != f->st.batches + 1) {
@@ -659,7 +741,15 @@ respond(struct sva_iopf *f)
 			}
 			IOPF_STAT_INC(st->batch_responses);
 		}
-		if (cg->code == SVA_PAGE_RESP_SUCCESS) {
+		if (cg->flags & IOPF_CGF_STALL) {
+			IOPF_STAT_INC(st->stalls);
+			if (cg->code == SVA_PAGE_RESP_SUCCESS) {
+				IOPF_STAT_INC(st->stall_resumes);
+			} else {
+				IOPF_STAT_INC(st->stall_terminates);
+				iopf_count_refusal(st, cg->code, cg->reason);
+			}
+		} else if (cg->code == SVA_PAGE_RESP_SUCCESS) {
 			IOPF_STAT_INC(st->resp_success);
 		} else {
 			if (cg->code == SVA_PAGE_RESP_FAILURE)
@@ -677,6 +767,27 @@ respond(struct sva_iopf *f)
 }
 
 /* ---- the loop ---- */
+
+/* Auto-invalid and pinned bonds answer their groups (and stalls) Invalid at once. */
+static void
+burst_special(struct sva_iopf *f)
+{
+	for (uint32_t i = 0; i < f->ncg; i++) {
+		struct iopf_cgroup *cg = &f->cg[i];
+
+		if (cg->bond == NULL || cg->code != SVA_PAGE_RESP_SUCCESS ||
+				!(cg->bond->flags & (SVA_IOPF_BOND_AUTO_INVALID |
+					SVA_IOPF_BOND_PINNED)))
+			continue;
+		if (cg->bond->flags & SVA_IOPF_BOND_AUTO_INVALID) {
+			iopf_refuse(cg, SVA_PAGE_RESP_INVALID, SVA_IOPF_R_AUTO_INVALID);
+			report_auto_invalid(f, cg);
+		} else {
+			iopf_refuse(cg, SVA_PAGE_RESP_INVALID, SVA_IOPF_R_PINNED);
+			report_pinned(f, cg);
+		}
+	}
+}
 
 static void
 flush_mark(struct sva_iopf *f)
@@ -725,21 +836,7 @@ iopf_poll_owned(struct sva_iopf *f, unsigned int budget, int mode)
 			break;
 		if (mode == IOPF_MODE_FLUSH)
 			flush_mark(f);
-		for (uint32_t i = 0; i < f->ncg; i++) {
-			struct iopf_cgroup *cg = &f->cg[i];
-
-			if (cg->bond == NULL || cg->code != SVA_PAGE_RESP_SUCCESS ||
-					!(cg->bond->flags & (SVA_IOPF_BOND_AUTO_INVALID |
-						SVA_IOPF_BOND_PINNED)))
-				continue;
-			if (cg->bond->flags & SVA_IOPF_BOND_AUTO_INVALID) {
-				iopf_refuse(cg, SVA_PAGE_RESP_INVALID, SVA_IOPF_R_AUTO_INVALID);
-				report_auto_invalid(f, cg);
-			} else {
-				iopf_refuse(cg, SVA_PAGE_RESP_INVALID, SVA_IOPF_R_PINNED);
-				report_pinned(f, cg);
-			}
-		}
+		burst_special(f);
 		if (mode == IOPF_MODE_RESOLVE)
 			iopf_resolve(f, burst_start);
 		respond(f);
@@ -752,7 +849,7 @@ iopf_poll_owned(struct sva_iopf *f, unsigned int budget, int mode)
 	}
 	/* events go to user callbacks: only a poller delivers them */
 	if (mode == IOPF_MODE_RESOLVE)
-		poll_events(f);
+		(void)poll_events(f);
 	return (int)work;
 }
 

@@ -169,6 +169,9 @@ struct iopf_cgroup {
 	uint8_t code, reason, drop, pad;
 };
 
+/* iopf_cgroup.flags: a stalled transaction (grpid holds its STAG), not a PRI group */
+#define IOPF_CGF_STALL (1u << 31)
+
 /* A demand or fault-around page, sorted by key. */
 struct iopf_item {
 	uint64_t key;       /* bond slot << 45 | page-aligned addr >> 12 */
@@ -264,6 +267,7 @@ int iopf_poll_owned(struct sva_iopf *f, unsigned int budget, int mode);
 int iopf_answer_bond(struct sva_iopf *f, struct sva_iopf_bond *bond, unsigned int reason);
 void iopf_forget_bond(struct sva_iopf *f, uint64_t bond_id);
 int iopf_write_kept(struct sva_iopf *f, uint64_t wait_us);
+void iopf_abort_stalls(struct sva_iopf *f, unsigned int max_reads);
 enum { IOPF_MODE_RESOLVE = 0, IOPF_MODE_FLUSH, IOPF_MODE_DRAIN };
 
 /* iopf_resolve.c */

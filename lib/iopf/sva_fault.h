@@ -85,9 +85,17 @@ enum sva_fault_reason {
 #define SVA_FAULT_UNRECOV_PASID_VALID (1u << 0)
 #define SVA_FAULT_UNRECOV_ADDR_VALID (1u << 1)
 #define SVA_FAULT_UNRECOV_FETCH_ADDR_VALID (1u << 2)
+/**
+ * A stalled transaction (SMMUv3 stall model, IHI0070 3.12.2: an event record with
+ * Stall == 1): recoverable after all. The device's access waits in the IOMMU until
+ * software answers it, exactly once, with a response carrying SVA_PAGE_RESP_STALL and
+ * the record's stag (dev_id = StreamID): Success retries it (CMD_RESUME Retry),
+ * Invalid or Failure terminates it with an abort (CMD_RESUME Abort), 4.7.1.
+ */
+#define SVA_FAULT_UNRECOV_STALL (1u << 3)
 /** @} */
 
-/** An unrecoverable fault (event queue). */
+/** An unrecoverable fault (event queue), or a stalled transaction (with _STALL). */
 struct sva_fault_unrecov {
 	uint32_t reason;     /**< enum sva_fault_reason */
 	uint32_t flags;      /**< SVA_FAULT_UNRECOV_* */
@@ -98,6 +106,9 @@ struct sva_fault_unrecov {
 	uint32_t dev_id;
 	uint32_t hw_event;   /**< the model's own event code (e.g. SMMUv3 event ID) */
 	uint64_t timestamp;  /**< TSC cycles when the device reported it */
+	uint32_t stag;       /**< with SVA_FAULT_UNRECOV_STALL: the stall tag (SMMUv3 STAG,
+			          16 bits, unique per StreamID while the stall is outstanding) */
+	uint32_t reserved;   /**< 0 */
 };
 
 /** The queue overflowed: everything between the previous record and this one is lost. */
@@ -120,6 +131,7 @@ struct sva_fault {
 
 SVA_STATIC_ASSERT(sizeof(struct sva_fault) == 128, "the generic fault record is 128 bytes");
 SVA_STATIC_ASSERT(sizeof(struct sva_fault_page_req) <= 120, "page request fits the record");
+SVA_STATIC_ASSERT(sizeof(struct sva_fault_unrecov) <= 120, "event fits the record");
 
 /** Page group response codes (PCIe PRG response codes). */
 enum sva_page_resp_code {
@@ -130,6 +142,14 @@ enum sva_page_resp_code {
 
 /** Page response flags. */
 #define SVA_PAGE_RESP_PASID_VALID (1u << 0)
+/**
+ * The stall form: the answer to one stalled transaction (SVA_FAULT_UNRECOV_STALL), not
+ * to a page-request group. grpid carries the record's stag, dev_id its StreamID; code
+ * Success = CMD_RESUME Retry, Invalid or Failure = CMD_RESUME Abort (SMMUv3 4.7.1:
+ * "terminated ... an abort/bus error is reported to client"). A driver without a
+ * stall model never produces stall records, so never receives this form.
+ */
+#define SVA_PAGE_RESP_STALL (1u << 1)
 
 /**
  * The one answer a page-request group gets. argsz is sizeof(struct sva_page_response)
@@ -140,7 +160,7 @@ struct sva_page_response {
 	uint32_t flags;  /**< SVA_PAGE_RESP_PASID_VALID */
 	uint32_t dev_id; /**< from the request */
 	uint32_t pasid;  /**< from the request */
-	uint32_t grpid;  /**< from the request */
+	uint32_t grpid;  /**< from the request (stall form: the STAG) */
 	uint32_t code;   /**< enum sva_page_resp_code */
 	uint32_t cookie; /**< from the request (iommufd) */
 	uint32_t reserved;

@@ -211,6 +211,26 @@
  * request Invalid at once and report each as an SVA_FAULT_UNRECOV record with reason
  * SVA_FAULT_REASON_PRI_INVALID.
  *
+ * Stalls (SMMUv3 stall model, IHI0070 3.12.2: platform devices without PRI): an event
+ * record with SVA_FAULT_UNRECOV_STALL is a stalled transaction, not an unrecoverable
+ * fault. The poller turns each into a single-page fault of the bond its (dev, PASID)
+ * finds (dev = StreamID), in the same pass as the records read with it: the same
+ * validation, resolve (populate), fault-around, latency and refusal reasons as a
+ * page-request group, counted in stalls / stall_resumes / stall_terminates instead of
+ * page_reqs / groups / resp_*. Each is answered exactly once, with a response in the
+ * stall form (SVA_PAGE_RESP_STALL, grpid = the STAG) in the burst's one batch: Success
+ * (CMD_RESUME Retry) when resolved, Invalid (CMD_RESUME Abort, 4.7.1) when refused —
+ * also for no bond (unknown or removed PASID or StreamID: R_UNKNOWN_PASID) and on
+ * auto-invalid or pinned bonds. Stalls are never deferred or kept across poll calls
+ * (the device is blocked on them), so a removed bond has none in flight: those still
+ * queued are answered Abort when read. A record with a StreamID, PASID or STAG wider
+ * than the response carries is dropped (malformed_records). Stall records are read
+ * by a poller (with the event queue, after the page request queue), not while
+ * responses are kept (back-pressure), never by flush or drain; sva_iopf_destroy()
+ * (no bond left) reads the event queue to empty and answers every stall Abort. The driver's
+ * response op takes both forms in one batch (SMMUv3: one command queue for
+ * CMD_PRI_RESP and CMD_RESUME).
+ *
  * Pinned bonds (SVA_IOPF_BOND_PINNED, lib/sva's pinned mode): their memory was made
  * resident and mapped up front, so a page request from their device is an error (the
  * device touched memory outside the pinned ranges, or its PRI is broken). Each group
@@ -308,6 +328,11 @@ struct sva_iopf_stats {
 	uint64_t events;           /**< unrecoverable records delivered */
 	uint64_t events_dropped;   /**< unrecoverable records not delivered (ring full, no bond) */
 	uint64_t maps_misses;      /**< pages not found in the mappings snapshot */
+	uint64_t stalls;           /**< stalled transactions answered (SMMUv3 stall model: see
+				        "Stalls"); not in page_reqs, groups, resp_* */
+	uint64_t stall_resumes;    /**< of those, resolved: CMD_RESUME Retry */
+	uint64_t stall_terminates; /**< of those, refused: CMD_RESUME Abort (the reason is
+				        counted in invalid[] / failure[]) */
 	uint64_t lat_count;        /**< responses measured */
 	uint64_t lat_hist[SVA_IOPF_LAT_BUCKETS]; /**< see sva_iopf_lat_bucket_cycles() */
 	/* computed by the get calls from lat_hist (upper bound of the bucket), 0 if empty */

@@ -160,6 +160,9 @@ stats_dict(struct rte_tel_data *d, const struct sva_iopf_stats *st)
 	ADD(events);
 	ADD(events_dropped);
 	ADD(maps_misses);
+	ADD(stalls);
+	ADD(stall_resumes);
+	ADD(stall_terminates);
 	ADD(lat_count);
 	ADD(lat_p50_ns);
 	ADD(lat_p99_ns);

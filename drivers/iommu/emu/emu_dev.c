@@ -99,7 +99,8 @@ emu_dev_open(struct sva_dev *dev, const struct rte_kvargs *kv)
 {
 	struct emu_iommu *e = emu_of_iommu(sva_dev_iommu(dev));
 	struct emu_dev *d = emu_of_dev(dev);
-	uint64_t rid = 0x10, cpu, wq = 64, win = 32, tmo = 1000, depth = 4;
+	uint64_t rid = 0x10, cpu, wq = 64, win = 32, tmo = 1000, depth = 4, stall = 0;
+	uint64_t tags = EMU_STAG_COUNT;
 	long ncpu = sysconf(_SC_NPROCESSORS_CONF);
 	unsigned int mode = EMU_DEV_FULL, slot;
 	pthread_attr_t attr;
@@ -114,8 +115,16 @@ emu_dev_open(struct sva_dev *dev, const struct rte_kvargs *kv)
 			sva_kvargs_u64(kv, "wq_depth", 1, 4096, &wq) != 0 ||
 			sva_kvargs_u64(kv, "prg_window", 1, EMU_PRG_COUNT, &win) != 0 ||
 			sva_kvargs_u64(kv, "timeout_ms", 1, 600000, &tmo) != 0 ||
-			sva_kvargs_u64(kv, "pr_depth", 1, EMU_PR_DEPTH_MAX, &depth) != 0)
+			sva_kvargs_u64(kv, "pr_depth", 1, EMU_PR_DEPTH_MAX, &depth) != 0 ||
+			sva_kvargs_u64(kv, "stall", 0, 1, &stall) != 0 ||
+			sva_kvargs_u64(kv, "stall_tags", 1, EMU_STAG_COUNT, &tags) != 0)
 		return -EINVAL;
+	if (stall && e->ops->model != SVA_IOMMU_MODEL_SMMUV3) {
+		EMU_LOG(ERR, "stall=1: the stall model is an Arm SMMUv3 feature (CD.S, IHI0070 "
+			"3.12.2); this iommu is model %s, whose devices fault through PRI: create "
+			"it with model=smmuv3, or open the dev without stall", e->ops->name);
+		return -EINVAL;
+	}
 	if ((wq & (wq - 1)) != 0) {
 		EMU_LOG(ERR, "bad value '%" PRIu64 "' for key 'wq_depth': a power of two from 1 to "
 			"4096", wq);
@@ -137,10 +146,15 @@ emu_dev_open(struct sva_dev *dev, const struct rte_kvargs *kv)
 	/* pri=off: an endpoint without PRI; a missing page is a translation fault */
 	d->pri_disabled = e->pri_off ? 1 : 0;
 	d->pasid_words = RTE_MAX((UINT32_C(1) << e->pasid_bits) / 64, UINT32_C(1));
+	d->stall = stall != 0;
+	d->stall_tags = (uint32_t)tags;
 	d->pasid_map = calloc(d->pasid_words, sizeof(uint64_t));
 	d->wq = calloc(wq, sizeof(*d->wq));
 	d->bounce = aligned_alloc(64, 2 * EMU_CHUNK + 64);
-	if (d->pasid_map == NULL || d->wq == NULL || d->bounce == NULL) {
+	if (d->stall)
+		d->stag = calloc(d->stall_tags, sizeof(*d->stag));
+	if (d->pasid_map == NULL || d->wq == NULL || d->bounce == NULL ||
+			(d->stall && d->stag == NULL)) {
 		ret = -ENOMEM;
 		goto fail;
 	}
@@ -179,9 +193,15 @@ emu_dev_open(struct sva_dev *dev, const struct rte_kvargs *kv)
 	d->thread_started = true;
 	snprintf(name, sizeof(name), "emu-dev-%x", d->rid);
 	pthread_setname_np(d->thread, name);
-	EMU_LOG(INFO, "%s: dev 0x%x open (%s), device thread on CPU %d, wq %u, PRG window %u, "
-		"%u groups in flight, group timeout %u ms", sva_iommu_name(e->iommu), d->rid,
-		emu_modes[mode], d->cpu, d->wq_depth, d->prg_window, d->pr_depth, d->timeout_ms);
+	if (d->stall)
+		EMU_LOG(INFO, "%s: dev 0x%x open (%s), device thread on CPU %d, wq %u, stall "
+			"model (%u STAGs), stall timeout %u ms", sva_iommu_name(e->iommu), d->rid,
+			emu_modes[mode], d->cpu, d->wq_depth, d->stall_tags, d->timeout_ms);
+	else
+		EMU_LOG(INFO, "%s: dev 0x%x open (%s), device thread on CPU %d, wq %u, PRG window "
+			"%u, %u groups in flight, group timeout %u ms", sva_iommu_name(e->iommu),
+			d->rid, emu_modes[mode], d->cpu, d->wq_depth, d->prg_window, d->pr_depth,
+			d->timeout_ms);
 	return 0;
 
 fail_sync:
@@ -191,6 +211,7 @@ fail:
 	free(d->pasid_map);
 	free(d->wq);
 	free(d->bounce);
+	free(d->stag);
 	memset(d, 0, sizeof(*d));
 	return ret;
 }
@@ -216,6 +237,7 @@ emu_dev_close(struct sva_dev *dev)
 	free(d->pasid_map);
 	free(d->wq);
 	free(d->bounce);
+	free(d->stag);
 	EMU_LOG(INFO, "%s: dev 0x%x closed", sva_iommu_name(e->iommu), d->rid);
 }
 
@@ -230,6 +252,61 @@ dev_by_rid(struct emu_iommu *e, uint32_t rid)
 	return NULL;
 }
 
+/* A stall command: CMD_RESUME of one STAG, or CMD_STALL_TERM of the stream. */
+static void
+stall_dispatch(struct emu_iommu *e, struct emu_dev *d, const struct sva_page_response *r)
+{
+	struct emu_stag *t;
+	uint32_t st;
+
+	if (d == NULL || !d->stall) {
+		EMU_INC(e, stall_resume_unknown);
+		EMU_LOG(DEBUG, "stall command for StreamID 0x%x: no stall-mode dev", r->dev_id);
+		return;
+	}
+	if (r->flags & EMU_RESP_STALL_ALL) {
+		/* 4.7.2: every stalled transaction of the stream terminates with an abort;
+		 * their STAGs return to the set the SMMU may use */
+		for (uint32_t i = 0; i < d->stall_tags; i++) {
+			t = &d->stag[i];
+			st = __atomic_load_n(&t->state, __ATOMIC_ACQUIRE);
+			if (st == EMU_PRG_OUTSTANDING) {
+				t->code = SVA_PAGE_RESP_INVALID;
+				__atomic_store_n(&t->state, EMU_PRG_ANSWERED, __ATOMIC_RELEASE);
+				__atomic_fetch_sub(&e->cnt.stalls_outstanding, 1, __ATOMIC_RELAXED);
+				EMU_INC(e, stall_terms);
+			} else if (st == EMU_PRG_TIMED_OUT) {
+				__atomic_store_n(&t->state, EMU_PRG_ANSWERED, __ATOMIC_RELEASE);
+			}
+		}
+		return;
+	}
+	if (r->grpid >= d->stall_tags ||
+			((st = __atomic_load_n(&d->stag[r->grpid].state, __ATOMIC_ACQUIRE)) !=
+			 EMU_PRG_OUTSTANDING && st != EMU_PRG_TIMED_OUT)) {
+		/* 4.7.1: "no effect on any transaction (it is effectively a no-op)" */
+		EMU_INC(e, stall_resume_unknown);
+		EMU_LOG(DEBUG, "dev 0x%x: CMD_RESUME for STAG %u: no stalled transaction", d->rid,
+			r->grpid);
+		return;
+	}
+	t = &d->stag[r->grpid];
+	if (st == EMU_PRG_TIMED_OUT) {
+		EMU_INC(e, stall_resume_late);
+		__atomic_store_n(&t->state, EMU_PRG_ANSWERED, __ATOMIC_RELEASE);
+		return;
+	}
+	if (r->code == SVA_PAGE_RESP_SUCCESS)
+		EMU_INC(e, stall_retries);
+	else if (r->code == SVA_PAGE_RESP_INVALID)
+		EMU_INC(e, stall_aborts);
+	else
+		EMU_INC(e, stall_terminates);
+	t->code = r->code;
+	__atomic_store_n(&t->state, EMU_PRG_ANSWERED, __ATOMIC_RELEASE);
+	__atomic_fetch_sub(&e->cnt.stalls_outstanding, 1, __ATOMIC_RELAXED);
+}
+
 static void
 dispatch(struct emu_iommu *e, const struct sva_page_response *r)
 {
@@ -237,6 +314,11 @@ dispatch(struct emu_iommu *e, const struct sva_page_response *r)
 	bool pv = r->flags & SVA_PAGE_RESP_PASID_VALID;
 	struct emu_prg *p;
 	uint32_t st;
+
+	if (r->flags & SVA_PAGE_RESP_STALL) {
+		stall_dispatch(e, d, r);
+		return;
+	}
 
 	if (d == NULL || r->grpid >= EMU_PRG_COUNT) {
 		EMU_INC(e, resp_unknown_group);
@@ -520,6 +602,137 @@ pri_failure(struct emu_dev *d, uint32_t code)
 	EMU_INC(d->e, pri_failures);
 	EMU_LOG(NOTICE, "dev 0x%x: Response Failure (code 0x%x) for a group: PRI disabled "
 		"until sva_emu_dev_reset()", d->rid, code);
+}
+
+/* ---- stall model (stall=1) ---- */
+
+/* A STAG not holding a stalled transaction, round robin (so that a late resume rarely
+ * finds its tag in use again); one the device gave up on only when no other is free. */
+static int
+stag_alloc(struct emu_dev *d)
+{
+	int fallback = -1;
+
+	for (uint32_t k = 0; k < d->stall_tags; k++) {
+		uint32_t i = (d->stag_next + k) % d->stall_tags;
+		uint32_t st = __atomic_load_n(&d->stag[i].state, __ATOMIC_ACQUIRE);
+
+		if (st == EMU_PRG_FREE || st == EMU_PRG_ANSWERED) {
+			d->stag_next = i + 1;
+			return (int)i;
+		}
+		if (st == EMU_PRG_TIMED_OUT && fallback < 0)
+			fallback = (int)i;
+	}
+	if (fallback >= 0)
+		d->stag_next = (uint32_t)fallback + 1;
+	return fallback;
+}
+
+/*
+ * Stall the access at addr (perm READ or WRITE) and wait for its resume: 1 (resumed:
+ * *code Success = Retry, Invalid = Abort or CMD_STALL_TERM, Failure = Terminate),
+ * -ETIMEDOUT (not resumed within timeout_ms), -ESHUTDOWN (the dev is closing), -ENOSPC
+ * (no STAG at all). reason: F_TRANSLATION or F_PERMISSION (SVA_FAULT_REASON_*).
+ */
+static int
+stall_access(struct emu_dev *d, bool pv, uint32_t pasid, uint64_t addr, uint32_t perm,
+		uint32_t reason, uint32_t *code)
+{
+	struct emu_iommu *e = d->e;
+	struct sva_fault_unrecov ev = {
+		.reason = reason,
+		.flags = (pv ? SVA_FAULT_UNRECOV_PASID_VALID : 0) | SVA_FAULT_UNRECOV_ADDR_VALID |
+			SVA_FAULT_UNRECOV_STALL,
+		.pasid = pv ? pasid : 0,
+		.perm = perm,
+		.addr = addr,
+		.dev_id = d->rid,
+	};
+	uint64_t t0 = now_ns(), deadline = t0 + (uint64_t)d->timeout_ms * 1000000u;
+	uint64_t spin_end = t0 + EMU_SPIN_NS, nap = EMU_SLEEP_MIN_NS;
+	bool written = false;
+	struct emu_stag *t;
+	int idx, ret;
+
+	idx = stag_alloc(d);
+	if (idx < 0)
+		return -ENOSPC;
+	t = &d->stag[idx];
+	ev.stag = (uint32_t)idx;
+	for (;;) {
+		uint64_t now;
+
+		if (!written) {
+			/* the event is written before the tag is outstanding: a resume for it
+			 * cannot come earlier */
+			pthread_mutex_lock(&e->devlock);
+			t->code = 0;
+			__atomic_store_n(&t->state, EMU_PRG_OUTSTANDING, __ATOMIC_RELEASE);
+			ev.timestamp = rte_rdtsc();
+			ret = e->ops->evtq_write(e->q, &ev);
+			if (ret == 0) {
+				written = true;
+				EMU_INC(e, stalls);
+				EMU_INC(e, stalls_outstanding);
+			} else {
+				__atomic_store_n(&t->state, EMU_PRG_FREE, __ATOMIC_RELEASE);
+			}
+			pthread_mutex_unlock(&e->devlock);
+			if (!written) {
+				if (ret != -EAGAIN) {
+					EMU_LOG(ERR, "dev 0x%x: stall record refused by the model: %s",
+						d->rid, strerror(-ret));
+					return -ENOSPC;
+				}
+				EMU_INC(e, stall_evtq_full);
+			}
+		}
+		if (written && __atomic_load_n(&t->state, __ATOMIC_ACQUIRE) == EMU_PRG_ANSWERED) {
+			*code = t->code;
+			return 1;
+		}
+		if (written && pthread_mutex_trylock(&e->devlock) == 0) {
+			emu_resp_pump(e);
+			pthread_mutex_unlock(&e->devlock);
+			if (__atomic_load_n(&t->state, __ATOMIC_ACQUIRE) == EMU_PRG_ANSWERED)
+				continue;
+		}
+		now = now_ns();
+		if (now >= deadline || __atomic_load_n(&d->stop, __ATOMIC_ACQUIRE)) {
+			bool gave_up = !written;
+
+			if (written) {
+				pthread_mutex_lock(&e->devlock);
+				emu_resp_pump(e);
+				if (__atomic_load_n(&t->state, __ATOMIC_ACQUIRE) ==
+						EMU_PRG_OUTSTANDING) {
+					/* still stalled in the SMMU: the tag stays taken until a
+					 * resume (late) or CMD_STALL_TERM comes */
+					__atomic_store_n(&t->state, EMU_PRG_TIMED_OUT, __ATOMIC_RELEASE);
+					__atomic_fetch_sub(&e->cnt.stalls_outstanding, 1,
+						__ATOMIC_RELAXED);
+					gave_up = true;
+				}
+				pthread_mutex_unlock(&e->devlock);
+			}
+			if (!gave_up)
+				continue;
+			if (now < deadline)
+				return -ESHUTDOWN;
+			EMU_INC(e, stall_timeouts);
+			EMU_LOG(DEBUG, "dev 0x%x: stall at 0x%" PRIx64 " (STAG %d) not resumed in %u ms",
+				d->rid, addr, idx, d->timeout_ms);
+			return -ETIMEDOUT;
+		}
+		if (now < spin_end) {
+			for (int i = 0; i < 16; i++)
+				rte_pause();
+		} else {
+			sleep_ns(nap);
+			nap = RTE_MIN(nap * 2, (uint64_t)EMU_SLEEP_MAX_NS);
+		}
+	}
 }
 
 /* ---- jobs ---- */
@@ -909,7 +1122,9 @@ run_job(struct emu_dev *d, const struct emu_job *job)
 				}
 				continue;
 			}
-			if (kind == EMU_MISS_UNMAPPED) {
+			/* stall model: the SMMU knows page tables, not mappings: a hole is a
+			 * translation fault like any other, stalled below */
+			if (kind == EMU_MISS_UNMAPPED && !d->stall) {
 				write_event(d, SVA_FAULT_REASON_TRANSLATION, pv, desc->pasid,
 					s[head].base + off, s[head].perm);
 				fail_at(&res, SVA_EMU_STATUS_UNRECOVERABLE, s[head].base + off,
@@ -938,6 +1153,38 @@ run_job(struct emu_dev *d, const struct emu_job *job)
 			}
 		} else if (off != snp_off) {
 			snp_retries = 0;
+		}
+		if (d->stall) {
+			/* stall the access at the head, one page; wait for its CMD_RESUME */
+			uint32_t reason = SVA_FAULT_REASON_TRANSLATION;
+			enum emu_miss m2;
+
+			/* present but without the access (a write to a read-only or zero page,
+			 * or refused after the walk said yes): a permission fault (7.3.16) */
+			if (forced >= 0 || (s[head].perm == SVA_FAULT_PERM_WRITE &&
+					emu_translate(d, key, head_addr, 1, SVA_FAULT_PERM_READ,
+						&m2) > 0))
+				reason = SVA_FAULT_REASON_PERMISSION;
+			forced = -1;
+			ret = stall_access(d, pv, desc->pasid, head_addr, s[head].perm, reason,
+				&code);
+			if (ret == -ESHUTDOWN) {
+				fail_at(&res, SVA_EMU_STATUS_ABORTED, head_addr, s[head].perm, off);
+				break;
+			}
+			if (ret < 0) {
+				fail_at(&res, SVA_EMU_STATUS_TIMEOUT, head_addr, s[head].perm, off);
+				break;
+			}
+			if (code != SVA_PAGE_RESP_SUCCESS) {
+				fail_at(&res, SVA_EMU_STATUS_STALL_ABORT, head_addr, s[head].perm,
+					off);
+				break;
+			}
+			/* Retry: walk again; a page still missing after it is counted */
+			snp_off = off;
+			snp_addr = head_addr & ~(EMU_PAGE_SIZE - 1);
+			continue;
 		}
 		if (__atomic_load_n(&d->pri_disabled, __ATOMIC_ACQUIRE)) {
 			/* no PRI at all (pri=off): the IOMMU reports the translation fault */
@@ -1087,7 +1334,8 @@ run_page_requests(struct emu_dev *d, const struct emu_job *job)
 			return;
 		}
 	}
-	if (__atomic_load_n(&d->pri_disabled, __ATOMIC_ACQUIRE)) {
+	/* a stall-mode device has no PRI to send page requests with */
+	if (d->stall || __atomic_load_n(&d->pri_disabled, __ATOMIC_ACQUIRE)) {
 		fail_at(&res, SVA_EMU_STATUS_PRI_DISABLED, first, SVA_FAULT_PERM_WRITE, 0);
 		complete(d, job, &res);
 		return;

@@ -27,7 +27,8 @@ static const char *const emu_iommu_keys[] = {
 };
 
 static const char *const emu_dev_keys[] = {
-	"rid", "mode", "cpu", "wq_depth", "prg_window", "timeout_ms", "pr_depth", NULL
+	"rid", "mode", "cpu", "wq_depth", "prg_window", "timeout_ms", "pr_depth", "stall",
+	"stall_tags", NULL
 };
 
 static const char *const emu_models[] = { "vtd", "smmuv3", NULL };

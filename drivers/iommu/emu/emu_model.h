@@ -85,14 +85,21 @@ struct emu_model_ops {
 	int (*prq_write_raw)(void *q, const void *entry);
 	/* Raise the overflow condition as if the queue had filled (fault injection). */
 	void (*prq_force_overflow)(void *q);
-	/* 0, -ENOSPC (dropped, overflow raised), or -EINVAL (the model has no event for
+	/* 0, -ENOSPC (dropped, overflow raised), -EAGAIN (a stall record,
+	 * SVA_FAULT_UNRECOV_STALL, that finds the queue full: SMMUv3 3.12.2 never loses
+	 * one; the device writes it again later; VT-d has no stall model: -EINVAL),
+	 * or -EINVAL (the model has no event for
 	 * ev->reason and ev->hw_event gives none — e.g. SVA_FAULT_REASON_PRI_INVALID —
 	 * or a value does not fit). A non-zero ev->hw_event is written as the model's own
 	 * code (VT-d fault reason, SMMUv3 event ID). */
 	int (*evtq_write)(void *q, const struct sva_fault_unrecov *ev);
 	/* Read and decode up to n responses: first those the IOMMU generated itself
 	 * (prq_auto_resp), then the response queue's; descriptors that are not a valid
-	 * page response are skipped and counted in resp_malformed. */
+	 * page response are skipped and counted in resp_malformed. SMMUv3 also returns
+	 * its stall commands, in the stall form (flags SVA_PAGE_RESP_STALL, dev_id the
+	 * StreamID): CMD_RESUME with grpid = STAG and code Success (Retry), Invalid
+	 * (Abort) or Failure (Terminate, RAZ/WI); CMD_STALL_TERM with EMU_RESP_STALL_ALL
+	 * (every stall of the StreamID, terminated with abort) and code Invalid. */
 	uint16_t (*resp_read)(void *q, struct sva_page_response *out, uint16_t n);
 
 	/* ---- poll side ---- */
@@ -111,6 +118,9 @@ struct emu_model_ops {
 
 	void (*counters_get)(const void *q, struct emu_model_counters *c);
 };
+
+/* Device side only (resp_read): a CMD_STALL_TERM, for every stall of dev_id. */
+#define EMU_RESP_STALL_ALL (1u << 31)
 
 extern const struct emu_model_ops emu_model_vtd;
 extern const struct emu_model_ops emu_model_smmuv3;

@@ -158,6 +158,18 @@ struct emu_prg {
 	uint32_t pasid_valid;
 };
 
+/* One STAG of a stall-mode dev's stream (SMMUv3 3.12.2: the SMMU's tag for a stalled
+ * transaction, per StreamID; each emu dev is one StreamID). States as for PRG indices:
+ * FREE/ANSWERED may be given out, OUTSTANDING is stalled, TIMED_OUT was given up by the
+ * device but is still stalled in the SMMU (reused only when no other tag is free). */
+struct emu_stag {
+	uint32_t state;      /* enum emu_prg_state, atomic */
+	uint32_t code;       /* the resume once ANSWERED: Success (Retry), Invalid (Abort),
+				Failure (Terminate) */
+};
+
+#define EMU_STAG_COUNT 65536u   /* STAG is 16 bits in the event record (7.3) */
+
 enum emu_dev_mode {
 	EMU_DEV_FULL = 0,
 	EMU_DEV_PASID_ONLY,
@@ -214,6 +226,12 @@ struct emu_dev {
 	uint32_t last_grpid;
 	struct sva_fault_page_req reqs[EMU_PRG_COUNT];  /* the group being sent */
 	unsigned int nreqs;
+
+	/* stall model (stall=1, SMMUv3 only): a miss stalls the access instead of a PRI */
+	bool stall;
+	uint32_t stall_tags;       /* STAG space in use, 1..65536 */
+	uint32_t stag_next;
+	struct emu_stag *stag;     /* stall_tags entries */
 
 	/* device-private memory, allocated at open */
 	uint8_t *bounce;           /* 2 * EMU_CHUNK + 64 */

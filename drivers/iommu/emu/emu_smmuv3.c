@@ -193,6 +193,10 @@ smmu_evt_from_generic_inl(const struct sva_fault_unrecov *ev, struct emu_smmuv3_
 	if (unlikely(id > 0xff || !(evt_is_fault((uint8_t)id) || evt_is_c_bad((uint8_t)id)) ||
 			(ssv && ev->pasid > SSID_MAX)))
 		return -EINVAL;
+	/* only the four translation-related faults can stall (3.12), with a 16-bit STAG */
+	if (unlikely((ev->flags & SVA_FAULT_UNRECOV_STALL) &&
+			(!evt_is_fault((uint8_t)id) || ev->stag > EMU_SMMUV3_EVT1_STAG)))
+		return -EINVAL;
 	memset(r, 0, sizeof(*r));
 	r->id = (uint8_t)id;
 	/* C_BAD_SUBSTREAMID always carries its SubstreamID (0 without a PASID). */
@@ -200,6 +204,9 @@ smmu_evt_from_generic_inl(const struct sva_fault_unrecov *ev, struct emu_smmuv3_
 	r->ssid = ssv ? ev->pasid : 0;
 	r->sid = ev->dev_id;
 	if (evt_is_fault(r->id)) {
+		/* 3.12.2: a stalled transaction's record, with the STAG that names it */
+		r->stall = (ev->flags & SVA_FAULT_UNRECOV_STALL) != 0;
+		r->stag = r->stall ? (uint16_t)ev->stag : 0;
 		r->pnu = (ev->perm & SVA_FAULT_PERM_PRIV) != 0;
 		/* RnW: a write is 0; reads and read+write (atomics) are reported as reads. */
 		r->rnw = !((ev->perm & SVA_FAULT_PERM_WRITE) && !(ev->perm & SVA_FAULT_PERM_READ));
@@ -223,7 +230,10 @@ smmu_evt_to_generic_inl(const struct emu_smmuv3_evt *r, struct sva_fault_unrecov
 	case EMU_SMMUV3_EVT_BAD_CD: ev->reason = SVA_FAULT_REASON_PASID_INVALID; break;
 	default: ev->reason = SVA_FAULT_REASON_UNKNOWN; break;
 	}
-	ev->flags = r->ssv ? SVA_FAULT_UNRECOV_PASID_VALID : 0;
+	ev->flags = (r->ssv ? SVA_FAULT_UNRECOV_PASID_VALID : 0) |
+		(r->stall ? SVA_FAULT_UNRECOV_STALL : 0);
+	ev->stag = r->stall ? r->stag : 0;
+	ev->reserved = 0;
 	ev->perm = 0;
 	ev->addr = 0;
 	if (evt_is_fault(r->id)) {
@@ -294,6 +304,23 @@ emu_smmuv3_resume_decode(const uint64_t cmd[2], struct emu_smmuv3_resume *r)
 	r->stag = (uint16_t)(d1 & EMU_SMMUV3_RESUME1_STAG);
 	/* 4.7.1: with Ac = 1 (Retry) "the Abort parameter, Ab, is IGNORED" */
 	r->resp = (resp & EMU_SMMUV3_RESUME_RETRY) ? EMU_SMMUV3_RESUME_RETRY : resp;
+	return 0;
+}
+
+void
+emu_smmuv3_stall_term_encode(uint32_t sid, uint64_t cmd[2])
+{
+	cmd[0] = EMU_SMMUV3_CMD_STALL_TERM | ((uint64_t)sid << EMU_SMMUV3_CMD0_SID_SHIFT);
+	cmd[1] = 0;
+}
+
+int
+emu_smmuv3_stall_term_decode(const uint64_t cmd[2], uint32_t *sid)
+{
+	if (unlikely((cmd[0] & EMU_SMMUV3_CMD0_OP) != EMU_SMMUV3_CMD_STALL_TERM ||
+			(cmd[0] & EMU_SMMUV3_STALLTERM0_RSVD) != 0 || cmd[1] != 0))
+		return -EINVAL;
+	*sid = (uint32_t)(cmd[0] >> EMU_SMMUV3_CMD0_SID_SHIFT);
 	return 0;
 }
 
@@ -632,6 +659,14 @@ smmu_evtq_write(void *qv, const struct sva_fault_unrecov *ev)
 	if (unlikely(smmu_evt_from_generic_inl(ev, &r) != 0))
 		return -EINVAL;
 	smmu_evt_encode_inl(&r, ent);
+	/* 3.12.2: "If the Event queue is not writable at the time when the fault record
+	 * of a stall is to be written, the stalled transaction is retried as though it had
+	 * just arrived when the queue is next writable": never lost, no overflow. */
+	if (r.stall && emu_wp_full(q->evtq.dev.prod, q->evtq.dev.cons_cache, q->evtq.cfg.shift)) {
+		q->evtq.dev.cons_cache = EMU_LOAD_ACQ(&q->evtq.poll.cons);
+		if (emu_wp_full(q->evtq.dev.prod, q->evtq.dev.cons_cache, q->evtq.cfg.shift))
+			return -EAGAIN;
+	}
 	return inq_put(q, &q->evtq, ent, ev->timestamp);
 }
 
@@ -804,8 +839,20 @@ smmu_resp_write(void *qv, const struct sva_page_response *resp, uint16_t n)
 			if (emu_wp_full(prod, cq->poll.cons_cache, shift))
 				break;
 		}
-		smmu_pri_resp_from_generic_inl(&resp[i], &r);
-		smmu_pri_resp_encode_inl(&r, q_slot(q, cq->cfg.off_ring, 2, prod, shift));
+		if (resp[i].flags & SVA_PAGE_RESP_STALL) {
+			/* 4.7.1: Retry for Success, Abort (Ac 0, Ab 1) for a refusal */
+			struct emu_smmuv3_resume rs = {
+				.sid = resp[i].dev_id,
+				.stag = (uint16_t)resp[i].grpid,
+				.resp = resp[i].code == SVA_PAGE_RESP_SUCCESS ?
+					EMU_SMMUV3_RESUME_RETRY : EMU_SMMUV3_RESUME_ABORT,
+			};
+
+			emu_smmuv3_resume_encode(&rs, q_slot(q, cq->cfg.off_ring, 2, prod, shift));
+		} else {
+			smmu_pri_resp_from_generic_inl(&resp[i], &r);
+			smmu_pri_resp_encode_inl(&r, q_slot(q, cq->cfg.off_ring, 2, prod, shift));
+		}
 		prod = emu_wp_inc(prod, shift);
 	}
 	if (i > 0) /* the doorbell: one PROD write per batch */
@@ -832,6 +879,37 @@ emu_smmuv3_cmdq_write_raw(void *qv, const void *cmd)
 	return 0;
 }
 
+/*
+ * CMD_RESUME and CMD_STALL_TERM, for the device side, in the stall form of the generic
+ * response (emu_model.h): RETRY -> Success, ABORT -> Invalid, TERMINATE (RAZ/WI) ->
+ * Failure; CMD_STALL_TERM -> every stall of the StreamID, terminated with abort.
+ */
+static int
+smmu_stall_cmd_to_generic(const uint64_t cmd[2], struct sva_page_response *out)
+{
+	struct emu_smmuv3_resume rs;
+	uint32_t sid;
+
+	memset(out, 0, sizeof(*out));
+	out->argsz = sizeof(*out);
+	if (emu_smmuv3_resume_decode(cmd, &rs) == 0) {
+		out->flags = SVA_PAGE_RESP_STALL;
+		out->dev_id = rs.sid;
+		out->grpid = rs.stag;
+		out->code = rs.resp == EMU_SMMUV3_RESUME_RETRY ? SVA_PAGE_RESP_SUCCESS :
+			rs.resp == EMU_SMMUV3_RESUME_ABORT ? SVA_PAGE_RESP_INVALID :
+			SVA_PAGE_RESP_FAILURE;
+		return 0;
+	}
+	if (emu_smmuv3_stall_term_decode(cmd, &sid) == 0) {
+		out->flags = SVA_PAGE_RESP_STALL | EMU_RESP_STALL_ALL;
+		out->dev_id = sid;
+		out->code = SVA_PAGE_RESP_INVALID;
+		return 0;
+	}
+	return -EINVAL;
+}
+
 static uint16_t
 smmu_resp_read(void *qv, struct sva_page_response *out, uint16_t n)
 {
@@ -851,11 +929,13 @@ smmu_resp_read(void *qv, struct sva_page_response *out, uint16_t n)
 		if (likely(smmu_pri_resp_decode_inl(slot, &r) == 0 &&
 				smmu_pri_resp_to_generic_inl(&r, &out[k]) == 0)) {
 			k++;
+		} else if (smmu_stall_cmd_to_generic(slot, &out[k]) == 0) {
+			k++;
 		} else {
 			bad++;
 			if (emu_log_worthy(cq->dev.malformed + bad))
 				EMU_MODEL_LOG(WARNING, "smmuv3: command at CMDQ index %u is not a valid "
-					"CMD_PRI_RESP: %016" PRIx64 " %016" PRIx64 " (skipped; %" PRIu64
+					"CMD_PRI_RESP, CMD_RESUME or CMD_STALL_TERM: %016" PRIx64 " %016" PRIx64 " (skipped; %" PRIu64
 					" so far)", cons & emu_wp_mask(shift), slot[0], slot[1],
 					cq->dev.malformed + bad);
 		}
@@ -893,6 +973,26 @@ smmu_counters_get(const void *qv, struct emu_model_counters *c)
 	c->resp_malformed = EMU_LOAD(&q->cmdq.dev.malformed);
 	c->prq_auto_resp = EMU_LOAD(&q->autoresp.generated);
 	c->prq_auto_resp_lost = EMU_LOAD(&q->autoresp.lost);
+}
+
+void
+emu_smmuv3_evtq_peek_raw(const void *qv, uint32_t idx, uint64_t ent[4])
+{
+	const struct smmu_q *q = qv;
+	const uint64_t *slot = q_slot((void *)(uintptr_t)q, q->evtq.cfg.off_ring, 4, idx,
+		q->evtq.cfg.shift);
+
+	memcpy(ent, slot, EMU_SMMUV3_EVTQ_ENT_SIZE);
+}
+
+void
+emu_smmuv3_cmdq_peek_raw(const void *qv, uint32_t idx, uint64_t cmd[2])
+{
+	const struct smmu_q *q = qv;
+	const uint64_t *slot = q_slot((void *)(uintptr_t)q, q->cmdq.cfg.off_ring, 2, idx,
+		q->cmdq.cfg.shift);
+
+	memcpy(cmd, slot, EMU_SMMUV3_CMDQ_ENT_SIZE);
 }
 
 void

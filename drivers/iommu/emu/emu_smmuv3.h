@@ -60,8 +60,7 @@
  * in Linux to copy.) The emu device refuses a SubstreamID without SSV here (software
  * wrote it: a runtime bug worth counting).
  *
- * CMD_RESUME (4.7.1), 16 bytes (stall model; codec only, the queue model does not use
- * it): dw0 7:0 opcode 0x44, 12 Ac (action: 1 Retry, 0 Terminate), 13 Ab (abort: with
+ * CMD_RESUME (4.7.1), 16 bytes (stall model: the answer to one stall event): dw0 7:0 opcode 0x44, 12 Ac (action: 1 Retry, 0 Terminate), 13 Ab (abort: with
  * Terminate, 1 = abort to the client, 0 = RAZ/WI completion; "IGNORED" with Retry),
  * 63:32 StreamID, other bits reserved; dw1 15:0 STAG, other bits reserved. Linux spells
  * the 2-bit field 13:12 as 0 TERMINATE, 1 RETRY, 2 ABORT; 3 (Retry with Ab set) is a
@@ -101,10 +100,17 @@
  *    queue in an unacknowledged overflow state does not behave any differently"), and
  *    drops while one is outstanding join it: the record comes at the last of them, so
  *    some losses may show before it — never after a record that claims them.
- *    Stall-model events (never discarded) are not modelled.
- * A command the device cannot decode (anything but a valid CMD_PRI_RESP) is counted
- * and skipped; hardware would stop the queue with CONS.ERR = CERROR_ILL and raise
- * GERROR.CMDQ_ERR instead.
+ *    A stall event (Stall == 1, 3.12.2) is never discarded: "If the Event queue is not
+ *    writable ... the stalled transaction is retried as though it had just arrived when
+ *    the queue is next writable": evtq_write refuses it with -EAGAIN (no drop, no
+ *    overflow) and the emu device writes it again later.
+ *  - Stall model (3.12.2, 4.7): a response in the stall form (SVA_PAGE_RESP_STALL)
+ *    is written as CMD_RESUME(StreamID = dev_id, STAG = grpid): Success -> Retry
+ *    (Ac 1), Invalid or Failure -> Abort (Ac 0, Ab 1). The device side reads CMD_RESUME
+ *    and CMD_STALL_TERM back in the stall form (emu_model.h).
+ * A command the device cannot decode (anything but a valid CMD_PRI_RESP, CMD_RESUME
+ * or CMD_STALL_TERM) is counted and skipped; hardware would stop the queue with
+ * CONS.ERR = CERROR_ILL and raise GERROR.CMDQ_ERR instead.
  *
  * Timestamps: as for VT-d, a side array indexed by queue slot keeps the TSC value
  * given to prq_write / evtq_write (an emu-only convenience for latency measurement).
@@ -227,6 +233,8 @@ void emu_smmuv3_evt_to_generic(const struct emu_smmuv3_evt *r, struct sva_fault_
 #define EMU_SMMUV3_RESUME0_RESP_SHIFT 12
 #define EMU_SMMUV3_RESUME0_RSVD ((0xfull << 8) | (0x3ffffull << 14))
 #define EMU_SMMUV3_RESUME1_STAG 0xffffull
+#define EMU_SMMUV3_CMD_STALL_TERM 0x45u
+#define EMU_SMMUV3_STALLTERM0_RSVD (0xffffff00ull)
 
 /* CMD_PRI_RESP Resp field (4.5.2) */
 #define EMU_SMMUV3_PRI_RESP_FAILURE 0u   /* ResponseFailure */
@@ -258,6 +266,12 @@ void emu_smmuv3_resume_encode(const struct emu_smmuv3_resume *r, uint64_t cmd[2]
 /* 0, or -EINVAL (not opcode 0x44, reserved bit); 3 decodes as RETRY. */
 int emu_smmuv3_resume_decode(const uint64_t cmd[2], struct emu_smmuv3_resume *r);
 
+/* CMD_STALL_TERM (4.7.2): dw0 7:0 opcode 0x45, 63:32 StreamID; everything else
+ * reserved (SSec, Secure only, is not modelled). decode: 0, or -EINVAL (not 0x45, a
+ * reserved bit set). */
+void emu_smmuv3_stall_term_encode(uint32_t sid, uint64_t cmd[2]);
+int emu_smmuv3_stall_term_decode(const uint64_t cmd[2], uint32_t *sid);
+
 /* PCIe response code (enum sva_page_resp_code) -> SMMU encoding; 3 (reserved) when the
  * code has none. */
 uint8_t emu_smmuv3_resp_from_pcie(uint32_t code);
@@ -278,6 +292,9 @@ struct emu_smmuv3_regs {
 void emu_smmuv3_regs_get(const void *q, struct emu_smmuv3_regs *regs);
 /* Poll side: one raw 16-byte command, then the doorbell. 0, or -ENOSPC when full. */
 int emu_smmuv3_cmdq_write_raw(void *q, const void *cmd);
+/* Tests: the raw words of the event / command queue slot at index idx (wrap ignored). */
+void emu_smmuv3_evtq_peek_raw(const void *q, uint32_t idx, uint64_t ent[4]);
+void emu_smmuv3_cmdq_peek_raw(const void *q, uint32_t idx, uint64_t cmd[2]);
 /* Device side: one raw 32-byte event. 0, or -ENOSPC (dropped, overflow raised). */
 int emu_smmuv3_evtq_write_raw(void *q, const void *evt);
 

@@ -714,7 +714,9 @@ vtd_evtq_write(void *qv, const struct sva_fault_unrecov *ev)
 	struct emu_vtd_fault_rec r;
 	uint64_t rec[2];
 
-	if (unlikely(vtd_frcd_from_generic_inl(ev, &r) != 0))
+	/* VT-d has no stall model: a fault record never holds a transaction */
+	if (unlikely((ev->flags & SVA_FAULT_UNRECOV_STALL) != 0 ||
+			vtd_frcd_from_generic_inl(ev, &r) != 0))
 		return -EINVAL;
 	vtd_frcd_encode_inl(&r, rec);
 	return vtd_frq_put(qv, rec, ev->timestamp);

@@ -86,6 +86,11 @@
  *                              (at most one per 10 s per iommu)
  *  - pr_depth=N                page-request groups a copy/fill/compare job keeps in
  *                              flight, 1..64 (default 4; 1: one group at a time)
+ *  - stall=0|1                 1: the stall model instead of PRI (SMMUv3 only; refused
+ *                              on model=vtd): a platform device behind an SMMU with
+ *                              CD.S == 1, STE.S1STALLD == 0 (3.12). See below.
+ *  - stall_tags=N              STAGs the SMMU uses for this stream, 1..65536 (default
+ *                              65536, the 16-bit field of the event record)
  *
  * The device, as hardware would:
  *  - walks before it accesses (so the kernel never silently resolves a fault that the
@@ -116,6 +121,23 @@
  *    SVA_EMU_STATUS_PRI_FAILURE at its next missing page.
  *  - writes an unrecoverable event record for an access outside every mapping or with a
  *    PASID (or RID) that has no page table, and fails the job.
+ *  - with stall=1 (SMMUv3 stall model, 3.12.2), sends no page request: a missing or
+ *    refused page (one outside every mapping too: the SMMU only sees the page table)
+ *    stalls the access at the head of the job; the SMMU writes an event record with
+ *    Stall = 1 and a STAG (F_TRANSLATION when the page is not present, F_PERMISSION when
+ *    it is present without the access — a write to a read-only or zero page; F_ACCESS
+ *    is never raised: the SMMU updates the Access flag itself, CD.HA), RnW, SSV and
+ *    the PASID, and the device waits for the CMD_RESUME of that STAG: Retry walks again
+ *    and proceeds (a page still missing stalls again, at most a few times, then
+ *    SVA_EMU_STATUS_PROTOCOL); Abort or Terminate, or a CMD_STALL_TERM of the stream,
+ *    ends the job SVA_EMU_STATUS_STALL_ABORT at that page. One stalled access per job
+ *    at a time (no read-ahead). A stall not resumed within timeout_ms ends the job
+ *    SVA_EMU_STATUS_TIMEOUT (stall_timeouts); its STAG stays taken until a resume
+ *    comes (stall_resume_late). STAGs are given round robin from the stream's
+ *    stall_tags and reused only once resumed (3.12.2: "a value cannot be re-used until
+ *    the transaction it was last associated with has been acknowledged"). A full event
+ *    queue holds the stall back (stall_evtq_full), never loses it. A CMD_RESUME that
+ *    names no stalled transaction has no effect (4.7.1), counted.
  *  - waits for a group response by spinning briefly, then sleeping with a growing
  *    interval (the poll lcore busy-polls the other core; the device must not burn this
  *    one); idles asleep on a condition variable.
@@ -191,6 +213,10 @@ enum sva_emu_status {
 	SVA_EMU_STATUS_PROTOCOL = 7,     /**< Success answered for pages still not present,
 					      more times than the device retries */
 	SVA_EMU_STATUS_ABORTED = 8,      /**< the dev was closed with the job queued */
+	SVA_EMU_STATUS_STALL_ABORT = 9,  /**< stall=1: a stalled access was terminated
+					      (CMD_RESUME Abort or Terminate, or
+					      CMD_STALL_TERM): partial completion,
+					      fault_addr/fault_perm/bytes_done say where */
 };
 
 /**
@@ -275,6 +301,20 @@ struct sva_emu_counters {
 	uint64_t groups_outstanding_max;
 	/** drain fences (sva_iommu_prq_drain(): VT-d Page Drain, SMMUv3 CMD_SYNC) */
 	uint64_t prq_drains;
+	/* stall model (dev stall=1, SMMUv3) */
+	uint64_t stalls;             /**< transactions stalled (event records with Stall) */
+	uint64_t stalls_outstanding; /**< stalled now, waiting for their CMD_RESUME */
+	uint64_t stall_retries;      /**< CMD_RESUME Retry received */
+	uint64_t stall_aborts;       /**< CMD_RESUME Abort received */
+	uint64_t stall_terminates;   /**< CMD_RESUME Terminate (RAZ/WI) received: the
+				          device fails the access all the same */
+	uint64_t stall_terms;        /**< stalls ended by a CMD_STALL_TERM */
+	uint64_t stall_resume_unknown; /**< CMD_RESUME for no stalled transaction of that
+				            StreamID and STAG (4.7.1: no effect), or for no dev */
+	uint64_t stall_resume_late;  /**< CMD_RESUME for a stall the device gave up on */
+	uint64_t stall_timeouts;     /**< stalls not resumed within timeout_ms */
+	uint64_t stall_evtq_full;    /**< stall records held back: the event queue was
+				          full (3.12.2: written again later, never lost) */
 };
 
 /**
