@@ -16,7 +16,9 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <string.h>
 
+#include "emu_model.h"
 #include "emu_smmuv3.h"
 #include "fuzz_model.h"
 
@@ -92,9 +94,34 @@ resp_raw_expect(const void *raw, struct sva_page_response *out)
 {
 	struct emu_smmuv3_pri_resp r;
 
-	if (emu_smmuv3_pri_resp_decode(raw, &r) != 0)
-		return -EINVAL;
-	return emu_smmuv3_pri_resp_to_generic(&r, out);
+	struct emu_smmuv3_resume rs;
+	uint64_t cmd[2];
+	uint32_t sid;
+
+	if (emu_smmuv3_pri_resp_decode(raw, &r) == 0)
+		return emu_smmuv3_pri_resp_to_generic(&r, out);
+	/* The stall model's commands reach the device too (4.7.1 CMD_RESUME: Retry ->
+	 * Success, Abort -> Invalid, terminate -> Failure; 4.7.2 CMD_STALL_TERM: every
+	 * stall of the StreamID, aborted). */
+	memcpy(cmd, raw, sizeof(cmd));
+	memset(out, 0, sizeof(*out));
+	out->argsz = sizeof(*out);
+	if (emu_smmuv3_resume_decode(cmd, &rs) == 0) {
+		out->flags = SVA_PAGE_RESP_STALL;
+		out->dev_id = rs.sid;
+		out->grpid = rs.stag;
+		out->code = rs.resp == EMU_SMMUV3_RESUME_RETRY ? SVA_PAGE_RESP_SUCCESS :
+			rs.resp == EMU_SMMUV3_RESUME_ABORT ? SVA_PAGE_RESP_INVALID :
+			SVA_PAGE_RESP_FAILURE;
+		return 0;
+	}
+	if (emu_smmuv3_stall_term_decode(cmd, &sid) == 0) {
+		out->flags = SVA_PAGE_RESP_STALL | EMU_RESP_STALL_ALL;
+		out->dev_id = sid;
+		out->code = SVA_PAGE_RESP_INVALID;
+		return 0;
+	}
+	return -EINVAL;
 }
 
 static int
