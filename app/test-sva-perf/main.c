@@ -7,7 +7,9 @@
  *
  * Prints a table (one row per metric) on stdout and, with --json, writes
  * {"host": ..., "commit": ..., "quick": ..., "results": {case: {metric: value}},
- *  "units": {case: {metric: unit}}, "targets": ..., "skipped": ..., "ratios": {...}}.
+ *  "units": {case: {metric: unit}}, "targets": ..., "skipped": ..., "failed": [...],
+ *  "ratios": {key: {"value", "unit", "target", "met", "case"}}, "rates": {same},
+ *  "stages": {case: {stage: ns per request, ...}}}.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -104,40 +106,76 @@ sva_perf_metric(struct sva_perf_ctx *ctx, const char *name, double value, const 
 	m->value = value;
 }
 
+static struct perf_ratio *
+key_find(struct sva_perf_ctx *ctx, const char *name)
+{
+	for (unsigned int i = 0; i < ctx->nr_ratios; i++)
+		if (strcmp(ctx->ratios[i].key, name) == 0)
+			return &ctx->ratios[i];
+	return NULL;
+}
+
 void
 sva_perf_target(struct sva_perf_ctx *ctx, const char *name, enum sva_perf_goal goal, double target)
 {
 	struct perf_metric *m = metric_find(ctx->cur, name);
+	struct perf_ratio *q = key_find(ctx, name);
 
-	if (m == NULL) {
+	if (q != NULL && strcmp(q->case_name, ctx->cur->c->name) != 0)
+		q = NULL;
+	if (m == NULL && q == NULL) {
 		fprintf(stderr, "sva-test-perf: case %s: target for unknown metric %s\n",
 			ctx->cur->c->name, name);
 		return;
 	}
-	m->goal = goal;
-	m->target = target;
+	if (m != NULL) {
+		m->goal = goal;
+		m->target = target;
+	}
+	if (q != NULL) {
+		q->goal = goal;
+		q->target = target;
+	}
 }
 
-void
-sva_perf_ratio(struct sva_perf_ctx *ctx, const char *name, double value)
+static void
+key_record(struct sva_perf_ctx *ctx, enum perf_key_kind kind, const char *name, double value,
+		const char *unit)
 {
-	struct perf_ratio *q = NULL;
+	const struct perf_metric *m = metric_find(ctx->cur, name);
+	struct perf_ratio *q = key_find(ctx, name);
 
-	/* ratio names are global (the issue names them): a second one replaces the first */
-	for (unsigned int i = 0; i < ctx->nr_ratios; i++)
-		if (strcmp(ctx->ratios[i].key, name) == 0)
-			q = &ctx->ratios[i];
+	/* key names are global (the issue names them): a second one replaces the first */
 	if (q == NULL) {
 		if (ctx->nr_ratios == PERF_RATIOS_MAX) {
-			fprintf(stderr, "sva-test-perf: more than %d ratios, %s dropped\n",
+			fprintf(stderr, "sva-test-perf: more than %d ratios and rates, %s dropped\n",
 				PERF_RATIOS_MAX, name);
 			return;
 		}
 		q = &ctx->ratios[ctx->nr_ratios++];
 	}
+	memset(q, 0, sizeof(*q));
 	snprintf(q->key, sizeof(q->key), "%s", name);
 	snprintf(q->case_name, sizeof(q->case_name), "%s", ctx->cur->c->name);
+	snprintf(q->unit, sizeof(q->unit), "%s", unit);
+	q->kind = kind;
 	q->value = value;
+	if (m != NULL && m->goal != 0) {
+		q->goal = m->goal;
+		q->target = m->target;
+	}
+}
+
+void
+sva_perf_ratio(struct sva_perf_ctx *ctx, const char *name, double value)
+{
+	key_record(ctx, PERF_KEY_RATIO, name, value, "x");
+}
+
+void
+sva_perf_rate(struct sva_perf_ctx *ctx, const char *name, double value, const char *unit)
+{
+	key_record(ctx, PERF_KEY_RATE, name, value, unit);
 }
 
 void
@@ -208,7 +246,9 @@ run_case(struct sva_perf_ctx *ctx, const struct sva_perf_case *c)
 	ctx->progress_shown = false;
 	t0 = ctx->case_start_ns = ctx->last_progress_ns = sva_perf_now_ns();
 	fprintf(stderr, "[sva-test-perf] %s: running%s\n", c->name, ctx->quick ? " (quick)" : "");
+	perf_sva_stages_sink(&r->stages);
 	r->status = c->run(ctx);
+	perf_sva_stages_sink(NULL);
 	r->seconds = (double)(sva_perf_now_ns() - t0) / 1e9;
 	if (r->status == SVA_PERF_SKIPPED)
 		fprintf(stderr, "[sva-test-perf] %s: skipped: %s\n", c->name,

@@ -25,6 +25,9 @@
 #include "perf_baselines.h"
 #include "sva_perf.h"
 
+#ifndef MADV_POPULATE_READ
+#define MADV_POPULATE_READ 22
+#endif
 #ifndef MADV_POPULATE_WRITE
 #define MADV_POPULATE_WRITE 23
 #endif
@@ -92,6 +95,33 @@ perf_baseline_floor(size_t pages, size_t range_pages, double *pages_per_s)
 	munmap(buf, pages * PAGE_SIZE_4K);
 	*pages_per_s = (double)pages * rte_get_tsc_hz() / (double)RTE_MAX(cycles, 1ul);
 	return 0;
+}
+
+int
+perf_baseline_same_work(size_t pages, double *pages_per_s)
+{
+	uint8_t *src = map_fresh(pages), *dst = map_fresh(pages);
+	uint64_t start, cycles;
+	int ret = 0;
+
+	if (src == NULL || dst == NULL) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	/* what the copy needs: every source page for read (the zero page: the source is
+	 * untouched), every destination page for write (a new page), one call each */
+	start = rte_rdtsc();
+	if (madvise(src, pages * PAGE_SIZE_4K, MADV_POPULATE_READ) != 0 ||
+			madvise(dst, pages * PAGE_SIZE_4K, MADV_POPULATE_WRITE) != 0)
+		ret = -errno;
+	cycles = rte_rdtsc() - start;
+	*pages_per_s = (double)pages * rte_get_tsc_hz() / (double)RTE_MAX(cycles, 1ul);
+out:
+	if (src != NULL)
+		munmap(src, pages * PAGE_SIZE_4K);
+	if (dst != NULL)
+		munmap(dst, pages * PAGE_SIZE_4K);
+	return ret;
 }
 
 int

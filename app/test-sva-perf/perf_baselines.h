@@ -22,6 +22,9 @@ void perf_latency_from_samples(uint64_t *cycles, size_t n, struct perf_latency *
 
 /* Each returns 0 or a negative errno. pages are 4 KiB, fresh (never touched). */
 int perf_baseline_floor(size_t pages, size_t range_pages, double *pages_per_s);
+/* The same work as a copy of `pages` fresh pages needs: MADV_POPULATE_READ of the
+ * source pages, MADV_POPULATE_WRITE of the destination pages; pages copied per second. */
+int perf_baseline_same_work(size_t pages, double *pages_per_s);
 int perf_baseline_touch(size_t pages, double *pages_per_s, struct perf_latency *lat);
 int perf_baseline_uffd(size_t pages, double *faults_per_s, struct perf_latency *lat);
 

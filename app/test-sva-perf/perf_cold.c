@@ -154,10 +154,10 @@ perf_cold4k(struct sva_perf_ctx *ctx)
 {
 	size_t pages = perf_cold_pages(ctx), len = pages * 4096;
 	unsigned int rounds = sva_perf_quick(ctx) ? 1 : COLD_ROUNDS, med = 0;
-	double fl[COLD_ROUNDS], cp[COLD_ROUNDS], sorted[COLD_ROUNDS];
+	double fl[COLD_ROUNDS], sw[COLD_ROUNDS], cp[COLD_ROUNDS], sorted[COLD_ROUNDS];
 	struct cold_result rr[COLD_ROUNDS], r;
 	struct perf_latency uffd_lat;
-	double floor_pps, uffd_rate, pps, svc_pps;
+	double floor_pps, same_pps, uffd_rate, pps, svc_pps;
 	uint8_t *src = NULL, *dst = NULL;
 	bool uffd_ok;
 	int ret;
@@ -175,6 +175,8 @@ perf_cold4k(struct sva_perf_ctx *ctx)
 	 * see the same machine; the medians make the ratio. */
 	for (unsigned int i = 0; i < rounds; i++) {
 		ret = perf_baseline_floor(pages, 0, &fl[i]);
+		if (ret == 0)
+			ret = perf_baseline_same_work(pages, &sw[i]);
 		if (ret != 0)
 			return ret;
 		src = perf_map_fresh(len);
@@ -202,14 +204,21 @@ perf_cold4k(struct sva_perf_ctx *ctx)
 	memcpy(sorted, cp, sizeof(cp));
 	pps = sva_perf_median(sorted, rounds);
 	floor_pps = sva_perf_median(fl, rounds);
+	same_pps = sva_perf_median(sw, rounds);
 	for (unsigned int i = 0; i < rounds; i++)
 		if (cp[i] == pps)
 			med = i;   /* rounds is odd: the median is one of them */
 	cold_metrics(ctx, &rr[med], len, "group_");
 	sva_perf_metric(ctx, "floor_pages_per_s", floor_pps, "pages/s");
+	/* information: two faults per copied page against a floor of one populate */
 	sva_perf_metric(ctx, "cold4k_vs_floor", pps / floor_pps, "x");
-	sva_perf_target(ctx, "cold4k_vs_floor", SVA_PERF_AT_LEAST, 0.8);
 	sva_perf_ratio(ctx, "cold4k_vs_floor", pps / floor_pps);
+	/* like for like: the floor populates what the copy needs (source for read,
+	 * destination for write) */
+	sva_perf_metric(ctx, "same_work_pages_per_s", same_pps, "pages/s");
+	sva_perf_metric(ctx, "cold4k_vs_same_work", pps / same_pps, "x");
+	sva_perf_target(ctx, "cold4k_vs_same_work", SVA_PERF_AT_LEAST, 0.9);
+	sva_perf_ratio(ctx, "cold4k_vs_same_work", pps / same_pps);
 
 	/* What the fault path does when the device does not wait for it: the same number
 	 * of fresh pages, requested with several groups in flight. */
@@ -241,8 +250,9 @@ perf_cold4k(struct sva_perf_ctx *ctx)
 		double q = uffd_lat.p50_ns / (double)r.st.lat_p50_ns;
 
 		sva_perf_metric(ctx, "uffd_fault_p50_ns", uffd_lat.p50_ns, "ns");
+		/* information only (unlike things: see the latency case's
+		 * uffd_best_over_sva_p50 for the like-for-like key) */
 		sva_perf_metric(ctx, "uffd_over_cold4k_p50", q, "x");
-		sva_perf_target(ctx, "uffd_over_cold4k_p50", SVA_PERF_AT_LEAST, 10);
 		sva_perf_ratio(ctx, "uffd_over_cold4k_p50", q);
 	}
 out:
@@ -304,7 +314,9 @@ perf_huge2m(struct sva_perf_ctx *ctx)
 		sva_perf_metric(ctx, "huge_pages_populated", (double)r.st.pages_populated, "pages");
 		sva_perf_metric(ctx, "requests_per_mib", (double)r.st.page_reqs / mib, "req/MiB");
 		sva_perf_target(ctx, "requests_per_mib", SVA_PERF_AT_MOST, 1);
-		sva_perf_ratio(ctx, "huge2m_requests_per_mib", (double)r.st.page_reqs / mib);
+		sva_perf_rate(ctx, "huge2m_requests_per_mib", (double)r.st.page_reqs / mib,
+			"req/MiB");
+		sva_perf_target(ctx, "huge2m_requests_per_mib", SVA_PERF_AT_MOST, 1);
 	}
 	sva_perf_progress(ctx, 0.5);
 	/* the same copy with a device asking one page per group: its first request for

@@ -4,6 +4,8 @@
 
 /* What sva-test-perf keeps of a run: one result per case, its metrics, the ratios. */
 
+#include <sva_iopf.h>
+
 #include "sva_perf.h"
 
 #define PERF_NAME_LEN 48
@@ -25,14 +27,24 @@ struct perf_result {
 	int status;            /* 0, SVA_PERF_SKIPPED or a negative errno */
 	char reason[160];      /* why it skipped */
 	double seconds;
+	struct sva_iopf_stages stages; /* summed over the fault paths the case closed */
 	unsigned int nr_metrics;
 	struct perf_metric metrics[PERF_METRICS_MAX];
 };
 
+enum perf_key_kind {
+	PERF_KEY_RATIO = 1,  /* "ratios": a ratio against a baseline of the same run */
+	PERF_KEY_RATE,       /* "rates": an absolute figure the issue names */
+};
+
 struct perf_ratio {
-	char key[PERF_NAME_LEN];        /* the ratio's name: its JSON key */
+	char key[PERF_NAME_LEN];        /* the key's name in "ratios" or "rates" */
 	char case_name[PERF_NAME_LEN];  /* the case that recorded it */
+	char unit[PERF_UNIT_LEN];
+	enum perf_key_kind kind;
 	double value;
+	enum sva_perf_goal goal;        /* 0: no target */
+	double target;
 };
 
 struct sva_perf_ctx {
@@ -52,5 +64,10 @@ void perf_table_print(const struct sva_perf_ctx *ctx);
 int perf_json_write(const struct sva_perf_ctx *ctx, const char *path);
 /* Whether a metric met its target: 1 yes, 0 no, -1 no target. */
 int perf_target_met(const struct perf_metric *m);
+/* The same for a ratio or rate key. */
+int perf_key_met(const struct perf_ratio *q);
+/* perf_sva.c: where perf_sva_close() adds the stage cycles of the iommu it closes
+ * (NULL: nowhere). */
+void perf_sva_stages_sink(struct sva_iopf_stages *sink);
 
 #endif /* PERF_PVT_H */

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: BSD-3-Clause
 """perf_smoke: sva-test-perf --quick (every case) exits 0 and writes the JSON it promises:
-the host, the commit, every case's metrics and every ratio the issue names.
+the host, the commit, every case's metrics, every ratio and rate the issue names (each
+with its value, unit and target), and the stage cycle table.
 
 usage: perf_smoke.py SVA_TEST_PERF JSON_OUT [EAL args...]
 """
@@ -10,17 +11,30 @@ import os
 import subprocess
 import sys
 
-# ratio key -> (case that records it, cases whose skip excuses its absence)
+# ratio key -> (case that records it, cases whose skip excuses its absence, has a target)
 RATIOS = {
-    "cold4k_vs_floor": ("cold4k", ()),
-    "uffd_over_cold4k_p50": ("cold4k", ("uffd",)),
-    "warm_req_per_s": ("warm", ()),
-    "bonds_4096_vs_1": ("bonds", ()),
-    "storm_p99_ratio": ("storm", ()),
-    "huge2m_requests_per_mib": ("huge2m", ()),
-    "find_vs_rte_hash": ("pasid", ()),
-    "alloc_free_65536_vs_empty": ("pasid", ()),
+    "cold4k_vs_floor": ("cold4k", (), False),
+    "cold4k_vs_same_work": ("cold4k", (), True),
+    "uffd_over_cold4k_p50": ("cold4k", ("uffd",), False),
+    "uffd_best_over_sva_p50": ("latency", ("uffd",), True),
+    "sva_vs_populate_p50": ("latency", (), True),
+    "sva_first_vs_pinned_first": ("pinned", (), True),
+    "sva_steady_vs_pinned_steady": ("pinned", (), True),
+    "sparse_time_pinned_over_sva": ("pinned", (), True),
+    "sparse_rss_pinned_over_sva": ("pinned", (), True),
+    "bonds_4096_vs_1": ("bonds", (), True),
+    "storm_p99_ratio": ("storm", (), True),
+    "storm_p999_ratio": ("storm", (), True),
+    "find_vs_rte_hash": ("pasid", (), False),
+    "alloc_free_65536_vs_empty": ("pasid", (), False),
 }
+# absolute figures: "rates", not "ratios"
+RATES = {
+    "warm_req_per_s": ("warm", (), True),
+    "huge2m_requests_per_mib": ("huge2m", (), True),
+}
+# cases whose fault path must show up in the stage table
+STAGE_CASES = ("cold4k", "latency", "warm", "storm")
 # metrics every fault-path case must report (positive numbers)
 CASE_METRICS = {
     "cold4k": ["pages_per_s", "page_requests_per_s", "groups_per_s", "mean_batch",
@@ -33,9 +47,14 @@ CASE_METRICS = {
     "floor": ["pages_per_s"],
     "touch": ["pages_per_s"],
     "uffd": ["faults_per_s", "fault_p50_ns"],
+    "latency": ["sva_dev_wait_p50_ns", "sva_dev_wait_p99_ns", "sva_dev_wait_p999_ns",
+                "populate_p50_ns"],
+    "pinned": ["sva_first_pages_per_s", "pinned_first_pages_per_s", "sparse_sva_ms",
+               "sparse_pinned_ms", "sparse_pinned_rss_mib"],
 }
-# only these may skip, and only with a reason (the machine lacks hugepages / userfaultfd)
-MAY_SKIP = ("huge2m", "uffd")
+# only these may skip, and only with a reason (the machine lacks hugepages / userfaultfd /
+# locked memory)
+MAY_SKIP = ("huge2m", "uffd", "pinned")
 
 PASID_METRICS = ["memory_empty_kib", "memory_65536_kib", "bytes_per_pasid", "find_ns_median",
                  "find_ns_p99", "find_global_ns_median", "find_cold_ns_median",
@@ -63,7 +82,7 @@ def main(argv):
             report = json.load(f)
     except (OSError, ValueError) as err:
         fail(f"no valid JSON in {out}: {err}")
-    for key in ("host", "commit", "results", "ratios", "units", "quick"):
+    for key in ("host", "commit", "results", "ratios", "rates", "stages", "units", "quick"):
         if key not in report:
             fail(f"key '{key}' missing")
     for key in ("cpu_model", "cores", "kernel"):
@@ -103,12 +122,39 @@ def main(argv):
             v = res.get(m)
             if not isinstance(v, (int, float)) or v <= 0:
                 fail(f"results.{case}.{m} is {v!r}, expected a positive number")
-    for r, (case, excuses) in RATIOS.items():
-        if case in skipped or any(e in skipped for e in excuses):
-            continue
-        v = report["ratios"].get(r)
-        if not isinstance(v, (int, float)) or v <= 0:
-            fail(f"ratios.{r} is {v!r}, expected a positive number")
+    for section, keys in (("ratios", RATIOS), ("rates", RATES)):
+        for r, (case, excuses, has_target) in keys.items():
+            if case in skipped or any(e in skipped for e in excuses):
+                continue
+            q = report[section].get(r)
+            if not isinstance(q, dict):
+                fail(f"{section}.{r} is {q!r}, expected an object")
+            v = q.get("value")
+            if not isinstance(v, (int, float)) or v <= 0:
+                fail(f"{section}.{r}.value is {v!r}, expected a positive number")
+            if not q.get("unit"):
+                fail(f"{section}.{r} has no unit")
+            if "target" not in q or "met" not in q:
+                fail(f"{section}.{r} has no target/met (null when none)")
+            if has_target and (not isinstance(q["target"], dict) or
+                               not isinstance(q["met"], bool)):
+                fail(f"{section}.{r}: the issue sets a target, the JSON has {q['target']!r}")
+        for r, q in report[section].items():
+            if section == "ratios" and r in RATES:
+                fail(f"{r} is a rate, not a ratio")
+    for case in STAGE_CASES:
+        st = report["stages"].get(case)
+        if st is None:
+            fail(f"stages.{case} missing")
+        for k in ("requests", "bursts", "read_decode_ns_per_req", "validate_ns_per_req",
+                  "populate_ns_per_req", "respond_ns_per_req", "fault_around_ns_per_req",
+                  "total_ns_per_req"):
+            if not isinstance(st.get(k), (int, float)):
+                fail(f"stages.{case}.{k} is {st.get(k)!r}")
+        if st["requests"] <= 0 or st["total_ns_per_req"] <= 0:
+            fail(f"stages.{case}: no requests timed")
+    if "where the poll lcore's time goes" not in proc.stdout:
+        fail("the stage table is not in the output")
     # The table names every metric too.
     for m in PASID_METRICS:
         if m not in proc.stdout:

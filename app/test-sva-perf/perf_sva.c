@@ -13,10 +13,37 @@
 #include <rte_pause.h>
 
 #include "perf_baselines.h"
+#include "perf_pvt.h"
 #include "perf_sva.h"
 #include "sva_perf.h"
 
 static unsigned int instance;
+static struct sva_iopf_stages *stages_sink;
+
+void
+perf_sva_stages_sink(struct sva_iopf_stages *sink)
+{
+	stages_sink = sink;
+}
+
+/* Add the stage cycles of the iommu's fault path to the running case's (before the
+ * fault path goes). */
+static void
+stages_collect(const struct perf_sva *s)
+{
+	struct sva_iopf_stages st;
+
+	if (stages_sink == NULL || s->iommu == NULL || sva_iopf_stages_get(s->iommu, &st) != 0)
+		return;
+	stages_sink->bursts += st.bursts;
+	stages_sink->records += st.records;
+	stages_sink->read_decode += st.read_decode;
+	stages_sink->validate += st.validate;
+	stages_sink->populate += st.populate;
+	stages_sink->respond += st.respond;
+	stages_sink->fault_around += st.fault_around;
+	stages_sink->tsc_hz = st.tsc_hz;
+}
 
 int
 perf_sva_open(struct sva_perf_ctx *ctx, struct perf_sva *s, const char *iommu_args,
@@ -152,6 +179,7 @@ void
 perf_sva_close(struct perf_sva *s)
 {
 	perf_sva_poll_stop(s);
+	stages_collect(s);
 	for (unsigned int i = 0; i < s->nbonds; i++)
 		sva_unbind(s->bonds[i]);
 	free(s->bonds);

@@ -175,7 +175,8 @@ perf_warm(struct sva_perf_ctx *ctx)
 	sva_stats_get(s.iommu, NULL, &st);
 
 	sva_perf_metric(ctx, "requests_per_s", r.req_per_s, "req/s");
-	sva_perf_target(ctx, "requests_per_s", SVA_PERF_AT_LEAST, 5e6);
+	/* issue 15 item 4: 10 M per poll lcore (issue 6 asked 5 M) */
+	sva_perf_target(ctx, "requests_per_s", SVA_PERF_AT_LEAST, 10e6);
 	sva_perf_metric(ctx, "requests_per_busy_s", r.req_per_busy_s, "req/s");
 	sva_perf_metric(ctx, "poll_lcore_busy", r.busy, "fraction");
 	sva_perf_metric(ctx, "requests_per_s_burst256", rb.req_per_s, "req/s");
@@ -186,7 +187,8 @@ perf_warm(struct sva_perf_ctx *ctx)
 	sva_perf_metric(ctx, "latency_p99_ns", (double)st.lat_p99_ns, "ns");
 	sva_perf_metric(ctx, "latency_dev_wait_mean_ns", perf_emu_wait_mean_ns(&k0, &k1), "ns");
 	sva_perf_metric(ctx, "one_at_a_time_req_per_s", lat.req_per_s, "req/s");
-	sva_perf_ratio(ctx, "warm_req_per_s", r.req_per_s);
+	sva_perf_rate(ctx, "warm_req_per_s", r.req_per_s, "req/s");
+	sva_perf_target(ctx, "warm_req_per_s", SVA_PERF_AT_LEAST, 10e6);
 out:
 	perf_sva_close(&s);
 out_buf:

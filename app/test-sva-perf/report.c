@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* The table on stdout and the JSON report. */
 #include <errno.h>
+#include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +20,19 @@ perf_target_met(const struct perf_metric *m)
 		return m->value <= m->target;
 	case SVA_PERF_AT_LEAST:
 		return m->value >= m->target;
+	default:
+		return -1;
+	}
+}
+
+int
+perf_key_met(const struct perf_ratio *q)
+{
+	switch (q->goal) {
+	case SVA_PERF_AT_MOST:
+		return q->value <= q->target;
+	case SVA_PERF_AT_LEAST:
+		return q->value >= q->target;
 	default:
 		return -1;
 	}
@@ -68,6 +82,62 @@ value_fmt(char *buf, size_t len, double v)
 		snprintf(buf, len, "%.2f", v);
 }
 
+/* ---- stage cycles (sva_iopf_stages) ---- */
+
+static const char *const stage_names[] = {
+	"read_decode", "validate", "populate", "respond", "fault_around",
+};
+
+static void
+stage_values(const struct sva_iopf_stages *st, double v[5])
+{
+	v[0] = (double)st->read_decode;
+	v[1] = (double)st->validate;
+	v[2] = (double)st->populate;
+	v[3] = (double)st->respond;
+	v[4] = (double)st->fault_around;
+}
+
+/* ns per request read of a stage */
+static double
+stage_ns(const struct sva_iopf_stages *st, double cycles)
+{
+	return st->records == 0 || st->tsc_hz == 0 ? 0 :
+		cycles * 1e9 / (double)st->tsc_hz / (double)st->records;
+}
+
+static void
+stages_print(const struct sva_perf_ctx *ctx)
+{
+	bool header = false;
+
+	for (unsigned int i = 0; i < ctx->nr_results; i++) {
+		const struct perf_result *r = &ctx->results[i];
+		const struct sva_iopf_stages *st = &r->stages;
+		double v[5], total = 0;
+
+		if (r->status != 0 || st->bursts == 0)
+			continue;
+		if (!header) {
+			printf("\nwhere the poll lcore's time goes (sva_iopf_stages: ns per request read,"
+				" share of the stages' total)\n%-10s %9s %7s", "case", "requests",
+				"req/bu");
+			for (unsigned int k = 0; k < RTE_DIM(stage_names); k++)
+				printf(" %16s", stage_names[k]);
+			printf(" %9s\n", "total");
+			header = true;
+		}
+		stage_values(st, v);
+		for (unsigned int k = 0; k < 5; k++)
+			total += v[k];
+		printf("%-10s %9.3g %7.1f", r->c->name, (double)st->records,
+			(double)st->records / (double)st->bursts);
+		for (unsigned int k = 0; k < 5; k++)
+			printf(" %8.0f (%4.1f%%)", stage_ns(st, v[k]), total > 0 ? 100 * v[k] / total : 0);
+		printf(" %9.0f\n", stage_ns(st, total));
+	}
+}
+
 void
 perf_table_print(const struct sva_perf_ctx *ctx)
 {
@@ -112,12 +182,37 @@ perf_table_print(const struct sva_perf_ctx *ctx)
 				m->name, val, m->unit, tgt);
 		}
 	}
-	if (ctx->nr_ratios > 0) {
-		printf("\n%-10s %-32s %14s\n", "case", "ratio (same run)", "value");
-		for (unsigned int i = 0; i < ctx->nr_ratios; i++)
-			printf("%-10s %-32s %14.3f\n", ctx->ratios[i].case_name, ctx->ratios[i].key,
-				ctx->ratios[i].value);
+	for (int kind = PERF_KEY_RATIO; kind <= PERF_KEY_RATE; kind++) {
+		bool header = false;
+
+		for (unsigned int i = 0; i < ctx->nr_ratios; i++) {
+			const struct perf_ratio *q = &ctx->ratios[i];
+			char val[32], tgt[40] = "";
+			int met = perf_key_met(q);
+
+			if ((int)q->kind != kind)
+				continue;
+			if (!header) {
+				printf("\n%-10s %-32s %14s %-10s %-14s\n", "case", kind == PERF_KEY_RATIO ?
+					"ratio (same run)" : "rate", "value", "unit", "target");
+				header = true;
+			}
+			if (kind == PERF_KEY_RATIO)
+				snprintf(val, sizeof(val), "%.3f", q->value);
+			else
+				value_fmt(val, sizeof(val), q->value);
+			if (met >= 0) {
+				char t[24];
+
+				value_fmt(t, sizeof(t), q->target);
+				snprintf(tgt, sizeof(tgt), "%s %s %s",
+					q->goal == SVA_PERF_AT_MOST ? "<=" : ">=", t,
+					met ? "met" : "MISSED");
+			}
+			printf("%-10s %-32s %14s %-10s %-14s\n", q->case_name, q->key, val, q->unit, tgt);
+		}
 	}
+	stages_print(ctx);
 	fflush(stdout);
 }
 
@@ -192,6 +287,72 @@ json_cases(FILE *f, const struct sva_perf_ctx *ctx, enum json_field field)
 	fputs(first_case ? "}" : "\n  }", f);
 }
 
+/* ,\n  "ratios": {key: {"value", "unit", "target": {"min"|"max"} or null, "met", "case"}} */
+static void
+json_keys(FILE *f, const struct sva_perf_ctx *ctx, enum perf_key_kind kind, const char *name)
+{
+	bool first = true;
+
+	fprintf(f, ",\n  \"%s\": {", name);
+	for (unsigned int i = 0; i < ctx->nr_ratios; i++) {
+		const struct perf_ratio *q = &ctx->ratios[i];
+		int met = perf_key_met(q);
+
+		if (q->kind != kind)
+			continue;
+		fprintf(f, "%s\n    ", first ? "" : ",");
+		first = false;
+		json_str(f, q->key);
+		fputs(": {\"value\": ", f);
+		json_num(f, q->value);
+		fputs(", \"unit\": ", f);
+		json_str(f, q->unit);
+		if (met >= 0) {
+			fprintf(f, ", \"target\": {\"%s\": ", q->goal == SVA_PERF_AT_MOST ? "max" : "min");
+			json_num(f, q->target);
+			fprintf(f, "}, \"met\": %s", met ? "true" : "false");
+		} else {
+			fputs(", \"target\": null, \"met\": null", f);
+		}
+		fputs(", \"case\": ", f);
+		json_str(f, q->case_name);
+		fputc('}', f);
+	}
+	fputs(first ? "}" : "\n  }", f);
+}
+
+/* ,\n  "stages": {case: {"requests", "bursts", "<stage>_ns_per_req"..., "total_ns_per_req"}} */
+static void
+json_stages(FILE *f, const struct sva_perf_ctx *ctx)
+{
+	bool first = true;
+
+	fputs(",\n  \"stages\": {", f);
+	for (unsigned int i = 0; i < ctx->nr_results; i++) {
+		const struct perf_result *r = &ctx->results[i];
+		const struct sva_iopf_stages *st = &r->stages;
+		double v[5], total = 0;
+
+		if (r->status != 0 || st->bursts == 0)
+			continue;
+		stage_values(st, v);
+		fprintf(f, "%s\n    ", first ? "" : ",");
+		first = false;
+		json_str(f, r->c->name);
+		fprintf(f, ": {\"requests\": %" PRIu64 ", \"bursts\": %" PRIu64, st->records,
+			st->bursts);
+		for (unsigned int k = 0; k < 5; k++) {
+			fprintf(f, ", \"%s_ns_per_req\": ", stage_names[k]);
+			json_num(f, stage_ns(st, v[k]));
+			total += v[k];
+		}
+		fputs(", \"total_ns_per_req\": ", f);
+		json_num(f, stage_ns(st, total));
+		fputc('}', f);
+	}
+	fputs(first ? "}" : "\n  }", f);
+}
+
 int
 perf_json_write(const struct sva_perf_ctx *ctx, const char *path)
 {
@@ -247,14 +408,11 @@ perf_json_write(const struct sva_perf_ctx *ctx, const char *path)
 		first = false;
 		json_str(f, r->c->name);
 	}
-	fputs("],\n  \"ratios\": {", f);
-	for (unsigned int i = 0; i < ctx->nr_ratios; i++) {
-		fprintf(f, "%s\n    ", i ? "," : "");
-		json_str(f, ctx->ratios[i].key);
-		fputs(": ", f);
-		json_num(f, ctx->ratios[i].value);
-	}
-	fputs(ctx->nr_ratios ? "\n  }\n}\n" : "}\n}\n", f);
+	fputs("]", f);
+	json_keys(f, ctx, PERF_KEY_RATIO, "ratios");
+	json_keys(f, ctx, PERF_KEY_RATE, "rates");
+	json_stages(f, ctx);
+	fputs("\n}\n", f);
 	if (fclose(f) != 0 || rename(tmp, path) != 0) {
 		int err = errno;
 

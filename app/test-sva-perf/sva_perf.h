@@ -64,13 +64,20 @@ enum sva_perf_goal {
 	SVA_PERF_AT_LEAST,    /**< the value should be >= the target */
 };
 
-/** Attach a target to a metric recorded before: the table says whether it was met. */
+/** Attach a target to a metric, ratio or rate recorded before (every one of that name
+ *  in the running case): the table says whether it was met. */
 void sva_perf_target(struct sva_perf_ctx *ctx, const char *name, enum sva_perf_goal goal,
 	double target);
 
-/** Record a ratio against a baseline measured in the same run. The name is the key in
- *  the JSON's "ratios" (global, not prefixed by the case: the issue names them). */
+/** Record a ratio against a baseline measured in the same run (unit "x"). The name is
+ *  the key in the JSON's "ratios" (global, not prefixed by the case: the issue names
+ *  them). It takes the target of the case's metric of the same name, if that has one. */
 void sva_perf_ratio(struct sva_perf_ctx *ctx, const char *name, double value);
+
+/** Record an absolute figure the issue names (requests per second, requests per MiB):
+ *  the key in the JSON's "rates", with its unit. Like ratios, a rate takes the target
+ *  of the case's metric of the same name, or one given by sva_perf_target(). */
+void sva_perf_rate(struct sva_perf_ctx *ctx, const char *name, double value, const char *unit);
 
 /** Report progress (0..1) of a long loop; prints to stderr once a run is a few seconds old. */
 void sva_perf_progress(struct sva_perf_ctx *ctx, double fraction);

@@ -12,6 +12,7 @@
 #include <rte_malloc.h>
 #include <rte_pause.h>
 #include <rte_ring.h>
+#include <rte_telemetry.h>
 
 #include "iopf_pvt.h"
 #include "sva_iommu_driver.h"
@@ -641,4 +642,89 @@ sva_iopf_stats_reset(struct sva_iopf *f, struct sva_iopf_bond *b)
 			iopf_stats_read(&f->bonds[i]->base, &f->bonds[i]->st);
 	pthread_mutex_unlock(&f->ctl);
 	return 0;
+}
+
+/* ---- stage cycles (sva_iopf_stages_get, /sva/stages) ---- */
+
+static void
+stages_read(const struct sva_iopf *f, struct sva_iopf_stages *st)
+{
+	const struct sva_iopf_stages *s = &f->stages;
+
+	st->bursts = __atomic_load_n(&s->bursts, __ATOMIC_RELAXED);
+	st->records = __atomic_load_n(&s->records, __ATOMIC_RELAXED);
+	st->read_decode = __atomic_load_n(&s->read_decode, __ATOMIC_RELAXED);
+	st->validate = __atomic_load_n(&s->validate, __ATOMIC_RELAXED);
+	st->populate = __atomic_load_n(&s->populate, __ATOMIC_RELAXED);
+	st->respond = __atomic_load_n(&s->respond, __ATOMIC_RELAXED);
+	st->fault_around = __atomic_load_n(&s->fault_around, __ATOMIC_RELAXED);
+	st->tsc_hz = rte_get_tsc_hz();
+}
+
+int
+sva_iopf_stages_get(const struct sva_iommu *iommu, struct sva_iopf_stages *st)
+{
+	int ret = -ENOENT;
+
+	if (iommu == NULL || st == NULL)
+		return -EINVAL;
+	pthread_mutex_lock(&registry_lock);
+	for (int i = 0; i < IOPF_MAX_IOPFS; i++) {
+		if (registry[i].iommu == iommu && registry[i].iopf != NULL) {
+			stages_read(registry[i].iopf, st);
+			ret = 0;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&registry_lock);
+	return ret;
+}
+
+/* /sva/stages,<iommu name>: the stage cycles as a dict; no parameter: the iommus that
+ * have a fault path. Under the registry lock: an iopf in the registry is alive, and so
+ * is its iommu (an iopf goes before its iommu). */
+static int
+tel_stages(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	struct sva_iopf_stages st;
+	int ret = -EINVAL;
+
+	RTE_SET_USED(cmd);
+	if (params == NULL || params[0] == '\0')
+		rte_tel_data_start_array(d, RTE_TEL_STRING_VAL);
+	pthread_mutex_lock(&registry_lock);
+	for (int i = 0; i < IOPF_MAX_IOPFS; i++) {
+		const struct sva_iopf *f = registry[i].iopf;
+
+		if (f == NULL)
+			continue;
+		if (params == NULL || params[0] == '\0') {
+			rte_tel_data_add_array_string(d, sva_iommu_name(f->iommu));
+			continue;
+		}
+		if (strcmp(sva_iommu_name(f->iommu), params) != 0)
+			continue;
+		stages_read(f, &st);
+		rte_tel_data_start_dict(d);
+		rte_tel_data_add_dict_u64(d, "bursts", st.bursts);
+		rte_tel_data_add_dict_u64(d, "records", st.records);
+		rte_tel_data_add_dict_u64(d, "read_decode_cycles", st.read_decode);
+		rte_tel_data_add_dict_u64(d, "validate_cycles", st.validate);
+		rte_tel_data_add_dict_u64(d, "populate_cycles", st.populate);
+		rte_tel_data_add_dict_u64(d, "respond_cycles", st.respond);
+		rte_tel_data_add_dict_u64(d, "fault_around_cycles", st.fault_around);
+		rte_tel_data_add_dict_u64(d, "tsc_hz", st.tsc_hz);
+		ret = 0;
+		break;
+	}
+	pthread_mutex_unlock(&registry_lock);
+	return params == NULL || params[0] == '\0' ? 0 : ret;
+}
+
+RTE_INIT(iopf_stages_telemetry_init)
+{
+	rte_telemetry_register_cmd("/sva/stages", tel_stages,
+		"Cycles per poll stage of an iommu's fault path (sva_iopf_stages_get()): "
+		"read_decode, validate, populate, respond, fault_around. Parameter: an iommu "
+		"name; none: the iommus with a fault path");
 }

@@ -818,7 +818,7 @@ iopf_poll_owned(struct sva_iopf *f, unsigned int budget, int mode)
 
 	while (work < budget) {
 		uint16_t want = (uint16_t)RTE_MIN((unsigned int)f->burst, budget - work), n = 0;
-		uint64_t burst_start = rte_rdtsc();
+		uint64_t burst_start = rte_rdtsc(), t_dec, t_res, t_resp;
 
 		f->burst_epoch++;
 		f->ncg = 0;
@@ -831,6 +831,7 @@ iopf_poll_owned(struct sva_iopf *f, unsigned int budget, int mode)
 			n = sva_iommu_prq_read(f->iommu, f->recs, want);
 		for (uint16_t i = 0; i < n; i++)
 			decode(f, &f->recs[i], burst_start);
+		t_dec = rte_rdtsc();
 		work += n;
 		if (f->ncg == 0 && n == 0)
 			break;
@@ -839,9 +840,13 @@ iopf_poll_owned(struct sva_iopf *f, unsigned int budget, int mode)
 		burst_special(f);
 		if (mode == IOPF_MODE_RESOLVE)
 			iopf_resolve(f, burst_start);
+		t_res = rte_rdtsc();
 		respond(f);
-		if (mode == IOPF_MODE_RESOLVE)
+		t_resp = rte_rdtsc();
+		if (mode == IOPF_MODE_RESOLVE) {
 			iopf_fault_around(f);
+			iopf_stages_add(f, burst_start, t_dec, t_res, t_resp, n);
+		}
 		if (n < want && defer_count(f) == 0)
 			break;
 		if (f->nresp_pending != 0)

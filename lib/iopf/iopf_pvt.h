@@ -8,6 +8,7 @@
 #include <sys/queue.h>
 
 #include <rte_common.h>
+#include <rte_cycles.h>
 #include <rte_log.h>
 
 #include "sva_iopf.h"
@@ -242,7 +243,31 @@ struct sva_iopf {
 	struct sva_iopf_stats retired;
 	struct sva_iopf_conf conf;
 	pthread_mutex_t ctl;      /* control calls on this iopf (bonds, stats) */
+	/* stage cycles (sva_iopf_stages_get): written by the owner, IOPF_STAT_ADD */
+	struct sva_iopf_stages stages;
+	uint64_t stage_validated; /* rdtsc at the end of iopf_resolve()'s validation */
 };
+
+/* One burst's stage times (sva_iopf_stages): t0 burst start, then the end of read +
+ * decode, of iopf_resolve() (f->stage_validated splits it), of respond(); fault-around
+ * ends now. */
+static inline void
+iopf_stages_add(struct sva_iopf *f, uint64_t t0, uint64_t t_dec, uint64_t t_res,
+		uint64_t t_resp, uint32_t records)
+{
+	struct sva_iopf_stages *s = &f->stages;
+	uint64_t v = f->stage_validated, now = rte_rdtsc();
+
+	if (v < t_dec || v > t_res)
+		v = t_res; /* not resolved this burst: all of it is validation */
+	IOPF_STAT_INC(s->bursts);
+	IOPF_STAT_ADD(s->records, records);
+	IOPF_STAT_ADD(s->read_decode, t_dec - t0);
+	IOPF_STAT_ADD(s->validate, v - t_dec);
+	IOPF_STAT_ADD(s->populate, t_res - v);
+	IOPF_STAT_ADD(s->respond, t_resp - t_res);
+	IOPF_STAT_ADD(s->fault_around, now - t_resp);
+}
 
 /* iopf_group.c */
 int iopf_groups_init(struct sva_iopf *f);

@@ -418,6 +418,7 @@ iopf_resolve(struct sva_iopf *f, uint64_t burst_start)
 			n++;
 		}
 	}
+	f->stage_validated = rte_rdtsc(); /* sva_iopf_stages: validation ends */
 	f->nitems = n;
 	if (n == 0)
 		return;

@@ -534,6 +534,41 @@ int sva_iopf_bond_foreach(struct sva_iopf *iopf,
 		int (*fn)(struct sva_iopf_bond *bond, void *arg), void *arg);
 
 /**
+ * Where the poll loop's time goes, per iommu: TSC cycles summed over the bursts of
+ * sva_iopf_poll() that did work (read records or took deferred groups), one rdtsc at
+ * the end of each stage of a burst. Monotonic from sva_iopf_create(); take two
+ * readings and subtract. Stages:
+ *  - read_decode: reading the page request queue, decoding the records, group
+ *    assembly and the bond lookup (deferred groups taken back included);
+ *  - validate: pinned and auto-invalid bonds answered, every page checked (canonical,
+ *    user half, inside a mapping, permission);
+ *  - populate: sort, dedupe, coalesce and populate (the MADV_POPULATE_* system calls);
+ *  - respond: building the responses and writing them (the doorbell);
+ *  - fault_around: populating around the demand pages, after the responses.
+ */
+struct sva_iopf_stages {
+	uint64_t bursts;        /**< bursts timed */
+	uint64_t records;       /**< records read in them */
+	uint64_t read_decode;   /**< cycles: read + decode + group + bond lookup */
+	uint64_t validate;      /**< cycles: validation */
+	uint64_t populate;      /**< cycles: sort, coalesce, populate */
+	uint64_t respond;       /**< cycles: responses written */
+	uint64_t fault_around;  /**< cycles: fault-around */
+	uint64_t tsc_hz;        /**< TSC cycles per second (rte_get_tsc_hz()) */
+};
+
+/**
+ * Read the stage cycle counters of an iommu's fault path (control path: takes the
+ * iopf registry lock, so the iopf cannot be destroyed under it). Also the telemetry
+ * command /sva/stages,<iommu name> (no parameter: the iommus that have a fault path).
+ *
+ * @return 0 and *st filled, or
+ *   - -EINVAL: iommu or st NULL
+ *   - -ENOENT: the iommu has no fault path (no sva_iopf_create() for it, or destroyed)
+ */
+int sva_iopf_stages_get(const struct sva_iommu *iommu, struct sva_iopf_stages *st);
+
+/**
  * Take a new snapshot of the process's mappings (/proc/self/maps, see the @file block
  * for page sizes and THP eligibility) and swap it in; keep the current one when the
  * mappings did not change. Control path; waits for one grace period of the pollers
