@@ -157,9 +157,9 @@ fail(struct im_model *m, int v, const char *fmt, ...)
 {
 	va_list ap;
 
-	if (m->msg[0] == 0) {
+	if (m->msg[v][0] == 0) {
 		va_start(ap, fmt);
-		vsnprintf(m->msg, sizeof(m->msg), fmt, ap);
+		vsnprintf(m->msg[v], sizeof(m->msg[v]), fmt, ap);
 		va_end(ap);
 	}
 	return v;
@@ -271,12 +271,18 @@ im_teardown(struct im_model *m)
 void
 im_forget_pages(struct im_model *m, uint64_t start, uint64_t end)
 {
-	uint32_t o = 0;
+	/* the page and its window inside [start, end) are gone; its window outside still
+	 * explains what it populated there */
+	for (uint32_t i = 0; i < m->npg; i++) {
+		struct im_page *p = &m->pg[i];
 
-	for (uint32_t i = 0; i < m->npg; i++)
-		if (m->pg[i].addr < start || m->pg[i].addr >= end)
-			m->pg[o++] = m->pg[i];
-	m->npg = o;
+		if (p->addr + (uint64_t)p->fa_after * 4096 < start ||
+				p->addr > end + (uint64_t)p->fa_before * 4096)
+			continue;
+		p->must = 0;
+		p->gone_lo = start;
+		p->gone_hi = end;
+	}
 }
 
 /* ---- records ---- */
@@ -512,7 +518,7 @@ im_response(struct im_model *m, const struct sva_page_response *r)
 			if (m->bond[i].gen == g->gen)
 				b = &m->bond[i];
 		for (uint32_t p = 0; p < g->npages; p++)
-			page_add(m, g->addr[p], g->perm[p], b, true);
+			page_add(m, g->addr[p], g->perm[p], b, !g->removed);
 	}
 	return IM_OK;
 }
@@ -562,6 +568,8 @@ im_page_explained(const struct im_model *m, uint64_t addr)
 		const struct im_page *p = &m->pg[i];
 		const struct im_vma *pv;
 
+		if (addr >= p->gone_lo && addr < p->gone_hi)
+			continue;
 		if (p->addr == addr)
 			return true;
 		if (v == NULL || (p->fa_before | p->fa_after) == 0)
@@ -579,7 +587,8 @@ im_page_explained(const struct im_model *m, uint64_t addr)
 	/* a THP or hugetlb demand page populates its whole block, in its mapping */
 	if (v != NULL && v->kind != IM_VMA_4K)
 		for (uint32_t i = 0; i < m->npg; i++)
-			if (im_vma_find(m, m->pg[i].addr) == v &&
+			if (im_vma_find(m, m->pg[i].addr) == v && !(addr >= m->pg[i].gone_lo &&
+					addr < m->pg[i].gone_hi) &&
 					(m->pg[i].addr >> 21) == (addr >> 21))
 				return true;
 	return false;

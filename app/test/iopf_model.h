@@ -127,6 +127,7 @@ struct im_page {
 	uint32_t perm;
 	uint16_t fa_before, fa_after;
 	uint8_t must;      /* answered Success: must be present */
+	uint64_t gone_lo, gone_hi; /* emptied by the test: explains nothing in [lo, hi) */
 };
 
 struct im_model {
@@ -145,7 +146,7 @@ struct im_model {
 	uint32_t epoch;
 	bool stopping;
 	uint64_t responses, groups_closed, dups, stop_markers;
-	char msg[512];          /* the first violation, explained */
+	char msg[IM_V_MAX][320]; /* the first violation of each invariant, explained */
 };
 
 void im_init(struct im_model *m);
