@@ -369,8 +369,20 @@ im_read(struct im_model *m, uint32_t idx)
 	if (exp != NULL && (b == NULL || exp->gen != b->gen))
 		exp = NULL;
 	if (!(r->flags & SVA_FAULT_PR_LAST_PAGE)) { /* R5 */
-		if (b == NULL || exp != NULL)
+		if (b == NULL) {
+			/* discarded: remembered only to name the bug if it is answered */
+			struct im_group t = { .dev = r->dev, .pv = pv, .pasid = pasid, .prg = r->prg };
+
+			discard(m, &t);
 			return IM_OK;
+		}
+		if (exp != NULL || (open != NULL && open->state == IM_G_INCOMPLETE)) {
+			/* a request of an expired or cut group: never makes it Success, but the
+			 * fault path may still populate a valid page of the live owner */
+			if (im_rule_page(m, b, r->addr, r->perm) == IM_SUCC)
+				page_add(m, r->addr, r->perm, b, false);
+			return IM_OK;
+		}
 		if (open == NULL) {
 			open = galloc(m);
 			if (open == NULL)

@@ -1103,7 +1103,7 @@ add_vmas(void)
 	for (unsigned int i = 0; i < R_MAX; i++) {
 		const struct region *r = &A.r[i];
 
-		if (r->p != NULL && i != R_HOLE)
+		if (r->p != NULL && i != R_HOLE && i != R_NEW)
 			im_vma_add(M, (uintptr_t)r->p, (uintptr_t)r->p + r->len, r->prot, r->kind,
 				r->name);
 	}
@@ -1132,17 +1132,19 @@ run_seed(unsigned int seed)
 		seed_teardown();
 		return -1;
 	}
-	/* a mapping made after the snapshot (sva_bind refreshes it) */
-	if (ON(C_NEWMAP) && A.r[R_NEW].p == NULL) {
-		void *p = mmap(NULL, 2 * PG, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-
-		if (p != MAP_FAILED)
-			A.r[R_NEW] = (struct region){ p, 2 * PG, PROT_READ, IM_VMA_4K, "new_ro", true };
-	}
 	add_vmas();
 	bind_one();
 	if (rnd(2))
 		bind_one();
+	/* a mapping made after the snapshot (sva_bind refreshes it; a later bind will) */
+	if (ON(C_NEWMAP) && A.r[R_NEW].p == NULL) {
+		void *p = mmap(NULL, 2 * PG, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+		if (p != MAP_FAILED) {
+			A.r[R_NEW] = (struct region){ p, 2 * PG, PROT_READ, IM_VMA_4K, "new_ro", true };
+			im_vma_add(M, (uintptr_t)p, (uintptr_t)p + 2 * PG, PROT_READ, IM_VMA_4K, "new_ro");
+		}
+	}
 
 	for (unsigned int step = 0; step < STEPS; step++) {
 		uint32_t k = rnd(1000);
