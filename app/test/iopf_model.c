@@ -216,7 +216,7 @@ im_unbind(struct im_model *m, uint32_t gen)
 		if (g->state == IM_G_OPEN || g->state == IM_G_INCOMPLETE)
 			discard(m, g);
 		else if (g->state == IM_G_EXPIRED)
-			g->state = IM_G_FREE; /* expired keys die with their bond */
+			discard(m, g); /* expired keys die with their bond */
 		else if (g->state == IM_G_INFLIGHT && !g->removed) {
 			g->removed = 1;
 			g->allowed = (uint8_t)im_rule_removed_before_answer(g->allowed);
@@ -264,7 +264,7 @@ im_teardown(struct im_model *m)
 		if (g->state == IM_G_OPEN || g->state == IM_G_INCOMPLETE)
 			discard(m, g);
 		else if (g->state == IM_G_EXPIRED)
-			g->state = IM_G_FREE;
+			discard(m, g);
 	}
 }
 

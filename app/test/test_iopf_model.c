@@ -1095,6 +1095,7 @@ seed_teardown(void)
 	if (S.iommu != NULL)
 		sva_iommu_destroy(S.iommu);
 	S.iommu = NULL;
+	S.s = NULL;
 }
 
 static void
@@ -1239,7 +1240,20 @@ run_seed(unsigned int seed)
 		violate_now(v);
 	}
 	violate_now(check_pages());
-	seed_teardown();
+	/* back-pressure into the teardown: unbind and destroy must still write everything */
+	if (ON(C_BACKPRESSURE) && !S.forever && rnd(4) == 0) {
+		note("responses refused into the teardown");
+		S.s->refuse_calls = 20 + rnd(2000);
+		/* and groups the unbind drains will close and answer */
+		for (int k = 0; k < 6; k++) {
+			int c = live_ctx();
+			struct dgroup *d = c >= 0 ? group_new(c) : NULL;
+
+			while (d != NULL && d->used)
+				group_step(d);
+		}
+	}
+	seed_teardown(); /* the refusal runs out inside it, or the responses are lost */
 	if (!S.forever)
 		violate_now(im_check_all_answered(M));
 	violate_now(check_pages());
