@@ -30,7 +30,14 @@
  *   SVA_MODEL_VERBOSE=1   print every event of every seed
  *   SVA_MODEL_REPORT=N    seeds reported in full (trace) on mismatch (default 3)
  * On a mismatch the seed, the broken invariant, the first differing response and the
- * last 50 events are printed.
+ * last 50 events are printed; a seed goes on after a mismatch, so every invariant it
+ * breaks is reported (one bug does not hide another).
+ *
+ * This supersedes the blind spots of iopf_fuzz_autotest: deadlines are on (and pass),
+ * PRG indices are reused (8 per requester), and a duplicated LAST of a group still in
+ * flight (same burst, deferred, or its response kept) must not be answered twice.
+ * Not covered: a full open-group table (lost keys), munmap + remap under a stale
+ * snapshot, and the concurrency items (those need TSan, not a model).
  */
 #include <fcntl.h>
 #include <inttypes.h>
