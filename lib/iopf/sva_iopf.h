@@ -199,7 +199,10 @@
  *  - a PASID number is reused only after sva_iopf_drain() returned 0: the driver's drain
  *    fence (sva_iommu_prq_drain()) first, then the queue read to empty, and every kept
  *    response written. Until then the drain says -EAGAIN (lib/sva's drain hook keeps
- *    the number from the allocator meanwhile).
+ *    the number from the allocator meanwhile). The same holds for a dev's RID: after a
+ *    RID bond is removed, a new RID bond of that dev is added only after such a drain
+ *    (lib/sva drains at the next RID bind), so a request without PASID the old bond's
+ *    device context sent is answered Invalid, never resolved under the new bond.
  *
  * Latency: per response, rte_rdtsc() minus the timestamp of the group's first request
  * (SVA_FAULT_PR_TIMESTAMP; without it, the time the record was read), into a
