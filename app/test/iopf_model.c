@@ -524,13 +524,21 @@ im_response(struct im_model *m, const struct sva_page_response *r)
 			mask_str(g->allowed), g->why, g->removed ? ", bond removed" : "",
 			m->stopping ? ", during a service stop" : "");
 	}
+	b = NULL;
+	for (unsigned int i = 0; i < IM_MAX_BONDS; i++)
+		if (m->bond[i].gen == g->gen)
+			b = &m->bond[i];
 	if (cm == IM_SUCC) {
-		b = NULL;
-		for (unsigned int i = 0; i < IM_MAX_BONDS; i++)
-			if (m->bond[i].gen == g->gen)
-				b = &m->bond[i];
 		for (uint32_t p = 0; p < g->npages; p++)
 			page_add(m, g->addr[p], g->perm[p], b, !g->removed);
+	} else if (b != NULL && b->live && !g->stale) {
+		/* R10 and sva_iopf.h "Validation"/"Resolve": a group answered Invalid for one
+		 * bad page still has its valid pages populated, in the burst that answers it
+		 * (a drain keeps a live bond's group for the poller, so that burst may come
+		 * after the test emptied the pages the read explained) */
+		for (uint32_t p = 0; p < g->npages; p++)
+			if (im_rule_page(m, b, g->addr[p], g->perm[p]) == IM_SUCC)
+				page_add(m, g->addr[p], g->perm[p], b, false);
 	}
 	return IM_OK;
 }

@@ -39,7 +39,9 @@
  *  R9 an overflow record marks every open group incomplete: its LAST is Invalid;
  *  R10 pages: a Success group's pages are present afterwards (written for a write);
  *     nothing is present that no resolvable page of a live owner (or its fault-around
- *     window inside the same mapping) explains.
+ *     window inside the same mapping) explains. A group answered Invalid for one bad
+ *     page may have its valid pages populated by the burst that answers it (sva_iopf.h,
+ *     "Validation"): they are explained from its read and again from its response.
  */
 #include <stdbool.h>
 #include <stdint.h>

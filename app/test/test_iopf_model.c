@@ -906,6 +906,9 @@ unbind_one(int i)
 	slice = (uintptr_t)A.r[R_RW4K].p + (gb->m.gen % 4) * (RW4K_PAGES / 4) * PG;
 	madvise((void *)(uintptr_t)slice, RW4K_PAGES / 4 * PG, MADV_DONTNEED);
 	im_forget_pages(M, slice, slice + RW4K_PAGES / 4 * PG);
+	note("rw4k slice %u emptied (pages %u..%u)", gb->m.gen % 4,
+		gb->m.gen % 4 * (RW4K_PAGES / 4), gb->m.gen % 4 * (RW4K_PAGES / 4) + RW4K_PAGES / 4 - 1);
+	replay();
 }
 
 /* Late LASTs: a removed owner's device finishes groups it had started (before any new

@@ -79,7 +79,8 @@
  *  - inside a mapping with the permission asked (R_NO_MAPPING, R_PERM: write to
  *    read-only, read of PROT_NONE, execute of non-exec), the mapping being the one
  *    "What the resolver trusts" names.
- *  A group is answered with the worst result of its pages.
+ *  A group is answered with the worst result of its pages; its valid pages are still
+ *  populated (the device's retry of the group needs them), in the burst that answers it.
  *
  * Mappings snapshot: sva_iopf_maps_refresh() reads /proc/self/maps (ranges, rwx; one
  * line per mapping, no page walk, unlike smaps) on the control path
