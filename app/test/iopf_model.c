@@ -473,8 +473,26 @@ im_read(struct im_model *m, uint32_t idx)
 	return IM_OK;
 }
 
+static int response(struct im_model *m, const struct sva_page_response *r, bool lost);
+
 int
 im_response(struct im_model *m, const struct sva_page_response *r)
+{
+	return response(m, r, false);
+}
+
+/* A response the driver refused for good (sva_iopf.h "Responses": lost, counted, the
+ * poller goes on): it is checked like an answer (once, own identity, allowed code),
+ * then its group is forgotten: neither answered (its pages need not be present) nor in
+ * flight (a later LAST of its key opens a new group; R8 does not wait for it). */
+int
+im_response_lost(struct im_model *m, const struct sva_page_response *r)
+{
+	return response(m, r, true);
+}
+
+static int
+response(struct im_model *m, const struct sva_page_response *r, bool lost)
 {
 	uint32_t pv = (r->flags & SVA_PAGE_RESP_PASID_VALID) ? 1 : 0;
 	struct im_group *g = gfind(m, r->dev_id, pv, r->pasid, r->grpid, ST(IM_G_INFLIGHT));
@@ -483,7 +501,10 @@ im_response(struct im_model *m, const struct sva_page_response *r)
 		((uint64_t)r->pasid << 9) ^ r->grpid;
 	unsigned int cm = code_mask(r->code);
 
-	m->responses++;
+	if (lost)
+		m->lost++;
+	else
+		m->responses++;
 	if (g == NULL) {
 		if (gfind(m, r->dev_id, pv, r->pasid, r->grpid, ST(IM_G_OPEN) | ST(IM_G_INCOMPLETE) |
 				ST(IM_G_EXPIRED)) != NULL)
@@ -529,6 +550,7 @@ im_response(struct im_model *m, const struct sva_page_response *r)
 		if (m->bond[i].gen == g->gen)
 			b = &m->bond[i];
 	if (cm == IM_SUCC) {
+		/* a lost answer's pages were populated all the same (resolve, then answer) */
 		for (uint32_t p = 0; p < g->npages; p++)
 			page_add(m, g->addr[p], g->perm[p], b, !g->removed);
 	} else if (b != NULL && b->live && !g->stale) {

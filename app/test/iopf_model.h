@@ -147,7 +147,7 @@ struct im_model {
 	uint32_t ndiscarded;
 	uint32_t epoch;
 	bool stopping;
-	uint64_t responses, groups_closed, dups, stop_markers;
+	uint64_t responses, lost, groups_closed, dups, stop_markers;
 	char msg[IM_V_MAX][320]; /* the first violation of each invariant, explained */
 };
 
@@ -171,6 +171,8 @@ uint32_t im_record(struct im_model *m, const struct im_rec *r);
 /* The fault path read record idx / wrote a response. IM_OK or a violation (m->msg). */
 int im_read(struct im_model *m, uint32_t idx);
 int im_response(struct im_model *m, const struct sva_page_response *r);
+/* A response the driver refused for good (lost): checked, then its group forgotten. */
+int im_response_lost(struct im_model *m, const struct sva_page_response *r);
 /* Every closed group answered? IM_OK or IM_V_NEVER. */
 int im_check_all_answered(struct im_model *m);
 

@@ -8,7 +8,9 @@
  * (PASIDs from a range of 4, so they are reused), polls with sva_iopf_poll(), stops
  * and restarts the poll service (sva_poll_lcore_start/stop), passes group deadlines
  * (sva_iopf_deadlines_set: 1 us for one poll, else an hour), refuses responses for a
- * while or for good, and sends overflow records, stop markers with and without PASID,
+ * while (back-pressure: kept) or for good (-EIO: lost, "forever"; a device that never
+ * takes a response again is sva_teardown_autotest's, each unbind waits 1 s for it),
+ * and sends overflow records, stop markers with and without PASID,
  * duplicated LASTs, reused PRG indices and requests for bad addresses. The driver
  * traces, in order, every record the fault path reads and every response it writes;
  * the reference model (iopf_model.[ch]) replays that trace with the control events and
@@ -93,7 +95,7 @@ static uint32_t classes;
 /* ---- the msyn driver: syn with response refusal and a trace ---- */
 
 enum { T_READ = 1, T_WRITE, T_BIND, T_UNBIND, T_STOP_BEGIN, T_STOP_END, T_EXPIRE,
-	T_TEARDOWN, T_NOTE, T_QUEUE };
+	T_TEARDOWN, T_NOTE, T_QUEUE, T_LOST };
 
 struct tev {
 	uint8_t type;
@@ -110,7 +112,7 @@ struct msyn {
 	uint32_t head, tail;
 	uint32_t refuse_calls;  /* refuse the next calls (0 accepted) */
 	uint32_t accept_max;    /* accept at most this many per call (0: all) */
-	uint32_t refuse_forever;
+	uint32_t refuse_forever; /* refuse every write for good (-EIO): responses lost */
 	uint64_t calls, refused;
 };
 
@@ -227,7 +229,20 @@ ms_page_response(struct sva_iommu *iommu, const struct sva_page_response *resp, 
 	uint16_t take = n;
 
 	s->calls++;
-	if (s->refuse_forever || s->refuse_calls > 0) {
+	if (s->refuse_forever) {
+		/* refused for good (sva_iopf.h "Responses": a negative errno other than the
+		 * queue-full ones): the fault path counts them lost and goes on reading; the
+		 * model forgets their groups (not answered, not in flight either) */
+		for (uint16_t i = 0; i < n; i++) {
+			struct tev e = { .type = T_LOST };
+
+			e.resp = resp[i];
+			trace_add(&e);
+		}
+		s->refused++;
+		return -EIO;
+	}
+	if (s->refuse_calls > 0) {
 		if (s->refuse_calls > 0)
 			s->refuse_calls--;
 		s->refused++;
@@ -510,7 +525,9 @@ print_event(uint32_t i)
 			r->serial, r->ctx);
 		break;
 	case T_WRITE:
-		printf("      %5u write dev 0x%x %s %u prg %u code %u serial %" PRIu64 "\n", i,
+	case T_LOST:
+		printf("      %5u %s dev 0x%x %s %u prg %u code %u serial %" PRIu64 "\n", i,
+			e->type == T_WRITE ? "write" : "LOST ",
 			e->resp.dev_id, (e->resp.flags & SVA_PAGE_RESP_PASID_VALID) ? "PASID" : "RID",
 			e->resp.pasid, e->resp.grpid, e->resp.code, e->resp.private_data[0]);
 		break;
@@ -558,6 +575,7 @@ replay(void)
 		switch (e->type) {
 		case T_READ: v = im_read(M, e->a); break;
 		case T_WRITE: v = im_response(M, &e->resp); break;
+		case T_LOST: v = im_response_lost(M, &e->resp); break;
 		case T_BIND: v = im_bind(M, &e->bond); break;
 		case T_UNBIND: im_unbind(M, e->a); break;
 		case T_STOP_BEGIN: im_stop_begin(M); break;
@@ -834,7 +852,8 @@ poll_idle(void)
 static bool
 refusing(void)
 {
-	return S.s->refuse_forever || S.s->refuse_calls > 0 || S.s->accept_max != 0;
+	/* responses kept unwritten (refused for good ones are not kept) */
+	return S.s->refuse_calls > 0 || S.s->accept_max != 0;
 }
 
 /* ---- control ---- */
@@ -961,8 +980,7 @@ service_stop_restart(void)
 	struct tev e = { .type = T_STOP_BEGIN };
 	uint64_t deadline;
 
-	if (A.lcore >= RTE_MAX_LCORE || sva_poll_service_id(S.iommu, &sid) != 0 ||
-			S.forever)
+	if (A.lcore >= RTE_MAX_LCORE || sva_poll_service_id(S.iommu, &sid) != 0)
 		return;
 	note("service starts on lcore %u", A.lcore);
 	if (sva_poll_lcore_start(A.lcore) != 0)
@@ -1237,18 +1255,17 @@ run_seed(unsigned int seed)
 			service_stop_restart();
 		}
 	}
-	/* the end: responses flow again, the device finishes nothing more, all is read */
-	if (!S.forever) {
-		if (ON(C_BACKPRESSURE) && rnd(2))
-			S.s->refuse_calls = 1 + rnd(4); /* a little back-pressure into teardown */
-		else
-			S.s->refuse_calls = S.s->accept_max = 0;
-		poll_idle();
+	/* the end: responses flow again (or are lost for good), the device finishes
+	 * nothing more, all is read: every closed group answered, or its answer lost */
+	if (ON(C_BACKPRESSURE) && rnd(2))
+		S.s->refuse_calls = 1 + rnd(4); /* a little back-pressure into teardown */
+	else
 		S.s->refuse_calls = S.s->accept_max = 0;
-		poll_idle();
-		v = im_check_all_answered(M);
-		violate_now(v);
-	}
+	poll_idle();
+	S.s->refuse_calls = S.s->accept_max = 0;
+	poll_idle();
+	v = im_check_all_answered(M);
+	violate_now(v);
 	violate_now(check_pages());
 	/* back-pressure into the teardown: unbind and destroy must still write everything */
 	if (ON(C_BACKPRESSURE) && !S.forever && rnd(4) == 0) {
@@ -1264,8 +1281,7 @@ run_seed(unsigned int seed)
 		}
 	}
 	seed_teardown(); /* the refusal runs out inside it, or the responses are lost */
-	if (!S.forever)
-		violate_now(im_check_all_answered(M));
+	violate_now(im_check_all_answered(M));
 	violate_now(check_pages());
 	if (A.r[R_NEW].p != NULL) {
 		munmap(A.r[R_NEW].p, A.r[R_NEW].len);
@@ -1343,6 +1359,7 @@ test_iopf_model_fuzz(void)
 	unsigned int nfull = env_uint("SVA_MODEL_REPORT", 3);
 	unsigned int bad = 0, by[IM_V_MAX] = { 0 }, first_by[IM_V_MAX] = { 0 }, setup_fail = 0;
 	uint64_t t0 = rte_get_timer_cycles(), groups = 0, resps = 0, dups = 0, markers = 0;
+	uint64_t lost = 0;
 	double secs;
 	int pasid_log_level;
 
@@ -1367,6 +1384,7 @@ test_iopf_model_fuzz(void)
 		}
 		groups += M->groups_closed;
 		resps += M->responses;
+		lost += M->lost;
 		dups += M->dups;
 		markers += M->stop_markers;
 		if (v == 0)
@@ -1378,8 +1396,8 @@ test_iopf_model_fuzz(void)
 	}
 	secs = (double)(rte_get_timer_cycles() - t0) / (double)rte_get_timer_hz();
 	printf("    %u seeds in %.1f s (%.0f seeds/s): %" PRIu64 " groups closed, %" PRIu64
-		" responses, %" PRIu64 " duplicate LASTs, %" PRIu64 " stop markers\n", nseeds, secs,
-		nseeds / secs, groups, resps, dups, markers);
+		" responses (+%" PRIu64 " refused for good), %" PRIu64 " duplicate LASTs, %" PRIu64
+		" stop markers\n", nseeds, secs, nseeds / secs, groups, resps, lost, dups, markers);
 	for (unsigned int v = 1; v < IM_V_MAX; v++)
 		if (by[v] != 0)
 			printf("    invariant broken: %-60s %5u seeds (first: seed %u)\n",
