@@ -22,7 +22,8 @@
  * (when the machine has free huge pages) at unaligned starts between 4 KiB neighbours.
  *
  * Environment (for nightly runs and replays):
- *   SVA_MODEL_SEEDS=N     seeds to run (default 1500)
+ *   SVA_MODEL_SEEDS=N     seeds to run (default 1500; 400 in an AddressSanitizer build,
+ *                         which runs each seed ~5x slower: both stay under ~25 s here)
  *   SVA_MODEL_SEED=S      first seed (default 1): SVA_MODEL_SEEDS=1 SVA_MODEL_SEED=S
  *                         replays one seed
  *   SVA_MODEL_CLASSES=... event classes: "all" (default), a list "dup,rebind" (only
@@ -1292,6 +1293,19 @@ run_seed(unsigned int seed)
 
 /* ---- the suite ---- */
 
+/* The default seed count: the suite runs in every ./svapoll test, plain and under
+ * ASan+UBSan, and each run must stay within the CI budget. */
+#if defined(__SANITIZE_ADDRESS__)
+#define MODEL_SEEDS_DEFAULT 400
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define MODEL_SEEDS_DEFAULT 400
+#endif
+#endif
+#ifndef MODEL_SEEDS_DEFAULT
+#define MODEL_SEEDS_DEFAULT 1500
+#endif
+
 static void
 parse_classes(void)
 {
@@ -1354,7 +1368,7 @@ report(unsigned int seed, bool full)
 static int
 test_iopf_model_fuzz(void)
 {
-	unsigned int nseeds = env_uint("SVA_MODEL_SEEDS", 1500);
+	unsigned int nseeds = env_uint("SVA_MODEL_SEEDS", MODEL_SEEDS_DEFAULT);
 	unsigned int first = env_uint("SVA_MODEL_SEED", 1);
 	unsigned int nfull = env_uint("SVA_MODEL_REPORT", 3);
 	unsigned int bad = 0, by[IM_V_MAX] = { 0 }, first_by[IM_V_MAX] = { 0 }, setup_fail = 0;

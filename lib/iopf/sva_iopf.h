@@ -33,8 +33,12 @@
  * budget), do their change and give the iopf back. Pollers must run on a thread with
  * an lcore id (an EAL lcore or a thread given one with rte_thread_register()).
  *
- * Group assembly (per iommu): a request without LAST waits in the open-group table
- * keyed by (dev, PASID valid, PASID, PRG index) and tagged with the bond it found; LAST
+ * Group assembly (per iommu): a request belongs to the bond that serves its (dev,
+ * PASID), or the dev's RID, when it is read (what keeps successive owners apart is the
+ * drain before a PASID or RID passes to a new bond, "Teardown"); a request read while
+ * no live bond serves it belongs to no group. A request without LAST waits in the
+ * open-group table keyed by (dev, PASID valid, PASID, PRG index) and tagged with the
+ * bond it found; LAST
  * closes the group. A request without LAST for no bond opens nothing (its LAST is
  * answered Invalid by the bond rule, which needs none of its pages). A request (LAST
  * or not) that finds an open group of another bond (a stale owner's) discards that
@@ -63,7 +67,10 @@
  * Deadline rule: an open group older than conf.group_timeout_us (0: none) is discarded
  * unanswered (timeouts) and its key becomes lost like the above, so that a LAST that
  * still comes is answered Invalid (R_INCOMPLETE) exactly once, never Success for pages
- * the runtime no longer has (the response could not say they were populated).
+ * the runtime no longer has (the response could not say they were populated). A LAST
+ * read after its lost key is forgotten (one more deadline, below) is a new group's, of
+ * its own page alone: set the deadline no shorter than the device's own wait for a
+ * response, or a late LAST can be answered Success for that page.
  *
  * Lost keys: each is tagged with its bond, and is forgotten when its LAST comes
  * (answered once, as above), when its bond is removed, when a request of another bond
