@@ -22,7 +22,12 @@
  *  - Success only for a group whose every request came from the owner of a live bond
  *    (one bond generation), for pages of its own read-write memory with the access
  *    asked for, and never after that bond was removed and drained (the PASID then has
- *    a new owner, or none).
+ *    a new owner, or none). Owners as sva_iopf.h says: a request is the bond's that
+ *    serves it when it is read (one sent before its (dev, PASID) ever had a bond is the
+ *    first bond's if read after it came); bond removal discards its partial groups and
+ *    their unread requests open nothing; a PASID (RID) passes to a new bond only after
+ *    a drain, as lib/sva does; with deadlines on, a LAST read after its group expired
+ *    is judged alone.
  * SVA_FUZZ_INVARIANTS=0 makes these reports instead of crashes (crash-only mode);
  * SVA_FUZZ_SKIP=kind,... skips some kinds (partial, twice, unanswered, unsent,
  * success, stale-owner, unread) to look for other bugs while one is being fixed.
@@ -82,6 +87,9 @@ struct key {
 	bool dup_tainted[DUPS_MAX];
 	struct owner dup_own[DUPS_MAX];
 	uint32_t tolerance; /* answers accepted but not required (ambiguous duplicates) */
+	uint32_t last_idx;  /* syn queue index of its latest request */
+	uint32_t taint_idx; /* ... of its latest request that tainted it */
+	bool last_bad;      /* its LAST itself may not succeed (page, access or owner) */
 	struct sva_fault last; /* the LAST record, to duplicate */
 };
 
@@ -107,6 +115,7 @@ static struct {
 	unsigned int op;
 	const char *op_name;
 	bool op_single_burst;
+	bool deadlines;             /* an open-group deadline was set during this input */
 } H;
 
 /* ---- the buffer the device touches ---- */
@@ -165,21 +174,82 @@ state_name(uint8_t s)
 		s == K_OPEN ? "open (partial: no LAST yet)" : "awaiting";
 }
 
-/* Who owns a request sent now. */
+/* The bond a requester's (dev, PASID) belongs to, or -1. */
+static int
+stream_bond(uint32_t dev, bool pv, uint32_t pasid)
+{
+	for (unsigned int s = 0; s < RTE_DIM(streams); s++)
+		if (streams[s].dev == dev && streams[s].pv == pv &&
+				(!pv || streams[s].pasid == pasid) && streams[s].bond >= 0)
+			return streams[s].bond;
+	return -1;
+}
+
+/* Who owns a request sent now. sva_iopf.h "Group assembly": a request belongs to the
+ * bond that serves its (dev, PASID) when it is read; what keeps successive owners
+ * apart is the drain before a PASID (or RID) passes to a new bond. So a request sent
+ * before the (dev, PASID) ever had a bond is its first bond's if read after that bond
+ * was added (the runtime cannot tell, nor need to: no earlier owner exists); one sent
+ * between two owners is read by the drain before the next one (bond_add) with no bond. */
 static struct owner
 owner_now(uint32_t dev, bool pv, uint32_t pasid)
 {
 	struct owner o = { -1, 0 };
+	int b = stream_bond(dev, pv, pasid);
 
-	for (unsigned int s = 0; s < RTE_DIM(streams); s++) {
-		if (streams[s].dev == dev && streams[s].pv == pv &&
-				(!pv || streams[s].pasid == pasid) && streams[s].bond >= 0 &&
-				H.bond[streams[s].bond] != NULL) {
-			o.bond = (int8_t)streams[s].bond;
-			o.gen = H.gen[o.bond];
-		}
+	if (b >= 0 && H.bond[b] != NULL) {
+		o.bond = (int8_t)b;
+		o.gen = H.gen[b];
+	} else if (b >= 0 && H.gen[b] == 0) {
+		o.bond = (int8_t)b; /* never owned yet: the first bond's, once added */
+		o.gen = 1;
 	}
 	return o;
+}
+
+/* Partial groups of bond b (or, with gen 0, of nobody's requests for b's requesters)
+ * are gone: discarded at removal, or their requests read with no bond by a drain
+ * (a request read while no live bond owns it opens nothing). */
+static void
+forget_partial(int b, bool removed)
+{
+	for (uint32_t i = 0; i < H.nkeys; i++) {
+		struct key *k = &H.keys[i];
+		uint64_t id = k->id;
+
+		if (k->state != K_OPEN || stream_bond((uint32_t)(id >> 32) & 0x7fffffff,
+				(id >> 31) & 1, (uint32_t)(id >> 9) & 0xfffff) != b)
+			continue;
+		if (removed ? (k->has_owner && k->own.bond == b) : (!k->has_owner || k->own.bond < 0)) {
+			k->state = K_IDLE;
+			k->tainted = false;
+			k->has_owner = false;
+		}
+	}
+}
+
+/* Bond b is added for the first time: the requests its requesters sent before, read
+ * already (with no bond), opened nothing; those not read yet are the new bond's. */
+static void
+first_bond(int b)
+{
+	uint32_t head = H.syn->prq_head;
+
+	for (uint32_t i = 0; i < H.nkeys; i++) {
+		struct key *k = &H.keys[i];
+		uint64_t id = k->id;
+
+		if (k->state != K_OPEN || stream_bond((uint32_t)(id >> 32) & 0x7fffffff,
+				(id >> 31) & 1, (uint32_t)(id >> 9) & 0xfffff) != b)
+			continue;
+		if ((int32_t)(k->last_idx - head) < 0) {
+			k->state = K_IDLE; /* all read: nothing open */
+			k->tainted = false;
+			k->has_owner = false;
+		} else if ((int32_t)(k->taint_idx - head) < 0) {
+			k->tainted = false; /* what tainted it was read and dropped */
+		}
+	}
 }
 
 static void
@@ -233,7 +303,11 @@ on_response(const struct sva_page_response *r, uint32_t head_now)
 			state_name(k->state));
 		return;
 	}
-	check_success(r, k->tainted, k->has_owner, k->own);
+	/* sva_iopf.h "Deadline rule" and "Lost keys": a group older than the deadline is
+	 * discarded and its key lost for one more deadline; a LAST read later than that is
+	 * a new group's, of its own page alone. With deadlines on, what its earlier
+	 * requests tainted may have expired with them: only the LAST itself must be clean */
+	check_success(r, k->tainted && !(H.deadlines && !k->last_bad), k->has_owner, k->own);
 	k->state = K_IDLE;
 	k->tainted = false;
 	k->has_owner = false;
@@ -351,8 +425,14 @@ send_request(struct fz_in *in)
 		k->has_owner = false;
 		k->ndups = 0;
 	}
-	k->tainted |= !ok || own.bond < 0 ||
-		(k->has_owner && (k->own.bond != own.bond || k->own.gen != own.gen));
+	if (!ok || own.bond < 0 ||
+			(k->has_owner && (k->own.bond != own.bond || k->own.gen != own.gen))) {
+		k->tainted = true;
+		k->taint_idx = H.syn->prq_tail;
+	}
+	k->last_idx = H.syn->prq_tail;
+	if (last)
+		k->last_bad = !ok || own.bond < 0;
 	k->own = own;
 	k->has_owner = true;
 	k->state = last ? K_AWAITING : K_OPEN;
@@ -379,6 +459,20 @@ bond_add(int b, uint8_t how)
 
 	if (H.bond[b] != NULL)
 		return;
+	if (H.gen[b] != 0) {
+		/* the PASID (RID) had an owner: lib/sva drains before it passes to a new bond
+		 * (the PASID allocator's drain hook; sva_bind for a RID); not drained: the
+		 * allocator holds the number back, no new bond */
+		int ret = sva_iopf_drain(H.iopf, 16);
+
+		FZ_CHECK(ret == 0 || ret == -EAGAIN, "drain before reuse: %d", ret);
+		collect();
+		if (ret != 0)
+			return;
+		forget_partial(b, false);
+	} else {
+		first_bond(b);
+	}
 	memset(&bc, 0, sizeof(bc));
 	bc.flags = b == BOND_R ? SVA_IOPF_BOND_RID : 0;
 	if (how & 1)
@@ -408,6 +502,9 @@ bond_remove(int b)
 	collect(); /* what the removal and the drain wrote: judged before the PASID is free */
 	if (ret == 0)
 		H.dead_gen[b] = H.gen[b]; /* its requests are all answered: the PASID is free */
+	/* its partial groups are discarded; their requests not read yet will be read with
+	 * no bond (the next bond comes after a drain): they open nothing */
+	forget_partial(b, true);
 }
 
 static void
@@ -485,6 +582,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	H.op = 0;
 	H.op_name = "setup";
 	conf_from(&in, &H.conf);
+	H.deadlines = H.conf.group_timeout_us != 0;
 	H.iopf = sva_iopf_create(H.iommu, &H.conf);
 	if (H.iopf == NULL) {
 		fprintf(stderr, "fuzz-iopf_path: sva_iopf_create: %s\n", rte_strerror(rte_errno));
@@ -566,6 +664,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			} else {
 				static const uint64_t timeouts[] = { 0, 1, 1000, 1000000 };
 
+				H.deadlines |= timeouts[(arg >> 1) % 4] != 0;
 				ret = sva_iopf_deadlines_set(H.iopf, timeouts[(arg >> 1) % 4],
 					(arg & 0x10) ? 1 : 0, (arg & 0x20) ? SVA_PAGE_RESP_FAILURE :
 					SVA_PAGE_RESP_INVALID);

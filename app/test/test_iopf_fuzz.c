@@ -14,6 +14,13 @@
  *    with the access asked for; an overflow makes the groups it cut Invalid;
  *  - the pages of a Success group are present afterwards; a PROT_NONE page never is,
  *    and a read-only page is never made writable.
+ * Its blind spots (no deadlines, one PRG index per group, a duplicated LAST allowed two
+ * answers because the test cannot tell whether it was read after the first answer) are
+ * iopf_model_autotest's, which traces every read and holds a duplicate to exactly one
+ * answer. Kept for what that suite does not send: PASIDs and PRG indexes wider than a
+ * response carries (a 21-bit PASID aliasing a bound one, indexes 512..1023), a PASID
+ * in the field with PASID-present clear, requesters with no dev open, a NULL page, and
+ * thousands of interleaved groups per round.
  */
 #include <fcntl.h>
 #include <stdbool.h>

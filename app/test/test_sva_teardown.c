@@ -11,7 +11,7 @@
  *    completed; unbind racing sva_poll_release();
  *  - a freed and reused PASID receiving stale requests: they are answered Invalid by
  *    the drain hook before the number is handed out again, never resolved into the
- *    new owner's bond.
+ *    new owner's bond; the same for a dev's RID bound again by a new bond.
  */
 #include <fcntl.h>
 #include <pthread.h>
@@ -275,6 +275,55 @@ reused_pasid_one(const char *model)
 }
 SVA_T_BOTH(reused_pasid)
 
+/* The RID passes to a new bond the way a PASID number does: only after a drain. A's
+ * device context sends a request without PASID after A's unbind (its drain done); B
+ * binds the RID with a fresh PASID (no number is reused, so the allocator's drain hook
+ * does not run): the stale request is answered Invalid before B serves the RID, never
+ * resolved under B (found by iopf_model_autotest, seed 229). */
+static int
+test_reused_rid_syn(void)
+{
+	struct sva_bind_params pa = { .flags = SVA_BIND_RID, .pasid_min = 7, .pasid_max = 7 };
+	struct sva_bind_params pb = { .flags = SVA_BIND_RID, .pasid_min = 8, .pasid_max = 8 };
+	uint8_t *old = sva_t_map(2 * PG), *cur = sva_t_map(2 * PG);
+	struct sva_iopf_stats st;
+	struct sva_bond *a, *b;
+	struct syn_iommu *s;
+	uint32_t code = 0;
+
+	TEST_ASSERT(old != NULL && cur != NULL, "memory");
+	TEST_ASSERT_SUCCESS(sva_t_open(NULL, "", "rid=0x10"), "open");
+	s = syn_of(ST.iommu);
+	a = sva_t_bind(&pa);
+	TEST_ASSERT_NOT_NULL(a, "bind A");
+	sva_t_unbind(a);
+	/* A's stale request without PASID, queued after A's unbind */
+	syn_pr_flags(ST.iommu, 0x10, SVA_FAULT_PR_LAST_PAGE, 0, 5, (uintptr_t)old,
+		SVA_FAULT_PERM_WRITE, 0);
+	b = sva_t_bind(&pb);
+	TEST_ASSERT_NOT_NULL(b, "bind B");
+	TEST_ASSERT_EQUAL(sva_bond_pasid(b), 8, "a fresh PASID");
+	poll_syn();
+	TEST_ASSERT_EQUAL(syn_responses_for(ST.iommu, 0, 5, &code), 1, "the stale group once");
+	TEST_ASSERT_EQUAL(code, SVA_PAGE_RESP_INVALID, "stale: Invalid");
+	TEST_ASSERT_EQUAL(test_page_present(old), 0, "never resolved under B");
+	TEST_ASSERT_SUCCESS(sva_stats_get(NULL, b, &st), "B's stats");
+	TEST_ASSERT_EQUAL(st.page_reqs, 0, "nothing of A's is B's");
+	/* B's own request without PASID, same PRG index: resolved for B */
+	syn_pr_flags(ST.iommu, 0x10, SVA_FAULT_PR_LAST_PAGE, 0, 5, (uintptr_t)cur,
+		SVA_FAULT_PERM_WRITE, 0);
+	poll_syn();
+	TEST_ASSERT_EQUAL(syn_responses_for(ST.iommu, 0, 5, &code), 2, "A's and B's");
+	TEST_ASSERT_EQUAL(code, SVA_PAGE_RESP_SUCCESS, "B's Success");
+	TEST_ASSERT_EQUAL(test_page_present(cur), 1, "resolved for B");
+	TEST_ASSERT_GREATER_EQ(s->drains, 2, "fenced at A's unbind and at B's RID bind");
+	sva_t_unbind(b);
+	munmap(old, 2 * PG);
+	munmap(cur, 2 * PG);
+	sva_t_close();
+	return TEST_SUCCESS;
+}
+
 /* Item 1 (and 18): unbind under response back-pressure. A's kept response and its
  * queued request hold the PASID back: B cannot get the number until the drain really
  * completed (fence, queue read to empty, every kept response written); then A's stale
@@ -385,6 +434,7 @@ static struct sva_test_suite sva_teardown_suite = {
 		SVA_TEST_CASE(service_stop),
 		SVA_TEST_CASE(test_reused_pasid_syn),
 		SVA_TEST_CASE(reused_pasid),
+		SVA_TEST_CASE(test_reused_rid_syn),
 		SVA_TEST_CASE(test_reuse_backpressure_syn),
 		SVA_TEST_CASE(test_unbind_vs_release_syn),
 		SVA_TEST_CASES_END(),

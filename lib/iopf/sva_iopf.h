@@ -33,8 +33,12 @@
  * budget), do their change and give the iopf back. Pollers must run on a thread with
  * an lcore id (an EAL lcore or a thread given one with rte_thread_register()).
  *
- * Group assembly (per iommu): a request without LAST waits in the open-group table
- * keyed by (dev, PASID valid, PASID, PRG index) and tagged with the bond it found; LAST
+ * Group assembly (per iommu): a request belongs to the bond that serves its (dev,
+ * PASID), or the dev's RID, when it is read (what keeps successive owners apart is the
+ * drain before a PASID or RID passes to a new bond, "Teardown"); a request read while
+ * no live bond serves it belongs to no group. A request without LAST waits in the
+ * open-group table keyed by (dev, PASID valid, PASID, PRG index) and tagged with the
+ * bond it found; LAST
  * closes the group. A request without LAST for no bond opens nothing (its LAST is
  * answered Invalid by the bond rule, which needs none of its pages). A request (LAST
  * or not) that finds an open group of another bond (a stale owner's) discards that
@@ -63,7 +67,10 @@
  * Deadline rule: an open group older than conf.group_timeout_us (0: none) is discarded
  * unanswered (timeouts) and its key becomes lost like the above, so that a LAST that
  * still comes is answered Invalid (R_INCOMPLETE) exactly once, never Success for pages
- * the runtime no longer has (the response could not say they were populated).
+ * the runtime no longer has (the response could not say they were populated). A LAST
+ * read after its lost key is forgotten (one more deadline, below) is a new group's, of
+ * its own page alone: set the deadline no shorter than the device's own wait for a
+ * response, or a late LAST can be answered Success for that page.
  *
  * Lost keys: each is tagged with its bond, and is forgotten when its LAST comes
  * (answered once, as above), when its bond is removed, when a request of another bond
@@ -79,7 +86,8 @@
  *  - inside a mapping with the permission asked (R_NO_MAPPING, R_PERM: write to
  *    read-only, read of PROT_NONE, execute of non-exec), the mapping being the one
  *    "What the resolver trusts" names.
- *  A group is answered with the worst result of its pages.
+ *  A group is answered with the worst result of its pages; its valid pages are still
+ *  populated (the device's retry of the group needs them), in the burst that answers it.
  *
  * Mappings snapshot: sva_iopf_maps_refresh() reads /proc/self/maps (ranges, rwx; one
  * line per mapping, no page walk, unlike smaps) on the control path
@@ -199,7 +207,10 @@
  *  - a PASID number is reused only after sva_iopf_drain() returned 0: the driver's drain
  *    fence (sva_iommu_prq_drain()) first, then the queue read to empty, and every kept
  *    response written. Until then the drain says -EAGAIN (lib/sva's drain hook keeps
- *    the number from the allocator meanwhile).
+ *    the number from the allocator meanwhile). The same holds for a dev's RID: after a
+ *    RID bond is removed, a new RID bond of that dev is added only after such a drain
+ *    (lib/sva drains at the next RID bind), so a request without PASID the old bond's
+ *    device context sent is answered Invalid, never resolved under the new bond.
  *
  * Latency: per response, rte_rdtsc() minus the timestamp of the group's first request
  * (SVA_FAULT_PR_TIMESTAMP; without it, the time the record was read), into a

@@ -72,10 +72,13 @@
  * allocator, whose drain hook (registered by svapoll on each space it binds from)
  * drains the queue again and holds the number back until a drain completed (queue read
  * to empty past the fence, every kept response written): a stale request for a freed
- * PASID is never resolved into a new owner's bond. Drains run on control threads and
- * never resolve or call event callbacks. A poll service that stops leaves live bonds'
- * requests queued (and partial groups open) for the next poller: nothing is refused
- * because polling paused.
+ * PASID is never resolved into a new owner's bond. A RID has no number to hold back:
+ * after a bond with SVA_BIND_RID went, the next SVA_BIND_RID bind on that iommu drains
+ * first (and fails with EAGAIN if the queue cannot be drained within 100 ms), so a
+ * stale request without PASID is never resolved into the new RID bond either. Drains
+ * run on control threads and never resolve or call event callbacks. A poll service
+ * that stops leaves live bonds' requests queued (and partial groups open) for the next
+ * poller: nothing is refused because polling paused.
  *
  * Thread safety: the control calls here are serialised by one lock and may be called
  * from any thread; the poll path runs on the service lcore.
@@ -167,6 +170,9 @@ struct sva_bind_params {
  *   - EDQUOT, ENOSPC: the set is at its quota, or no PASID is free in the range
  *   - EBUSY: the PASID or RID already has a page table
  *   - EEXIST: the RID is bound already (SVA_BIND_RID)
+ *   - EAGAIN: SVA_BIND_RID after a RID bond went, and the page request queue could not
+ *     be drained (responses the device does not take, or the poller must run): poll,
+ *     then bind again (logged)
  *   - ENOMEM
  *   - other: the fault path's errno (sva_iopf_create, sva_iopf_maps_refresh)
  */

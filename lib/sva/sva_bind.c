@@ -26,6 +26,7 @@
 
 #define SVA_DRAIN_READS 64
 #define SVA_UNBIND_DRAIN_US 1000000 /* unbind retries an incomplete drain this long */
+#define SVA_RID_DRAIN_US 100000     /* a RID bind retries an incomplete drain this long */
 
 static void pin_undo(struct sva_bond *b, const struct sva_bond_pin *r);
 
@@ -188,6 +189,31 @@ maps_refresh(void)
 			"by the previous one", strerror(-ret));
 }
 
+/* A RID has no number for the allocator to hold back: before a new bond serves a RID
+ * after a RID bond went, drain (fence, queue read to empty, kept responses written) so
+ * that the old bond's requests are answered Invalid, never resolved under the new one.
+ * Called locked (the drain takes no sva lock). 0, or -EAGAIN: not drained in time. */
+static int
+rid_reuse_drain(struct sva_poller *p)
+{
+	uint64_t end = rte_get_timer_cycles() + SVA_RID_DRAIN_US * (rte_get_timer_hz() / 1000000);
+	int ret;
+
+	if (!p->rid_unbound)
+		return 0;
+	while ((ret = sva_iopf_drain(p->iopf, SVA_DRAIN_READS)) == -EAGAIN &&
+			rte_get_timer_cycles() < end)
+		rte_delay_us_sleep(200);
+	if (ret == -EAGAIN || (ret < 0 && ret != -EIO)) {
+		SVA_LOG(ERR, "bind: the page request queue of %s was not drained (%s): a RID is "
+			"not served by a new bond before the previous RID bond's requests are "
+			"answered; poll, and bind again", sva_iommu_name(p->iommu), strerror(-ret));
+		return -EAGAIN;
+	}
+	p->rid_unbound = false; /* -EIO: read to empty, responses lost earlier (logged) */
+	return 0;
+}
+
 struct sva_bond *
 sva_bind(struct sva_dev *dev, struct sva_pasid_set *set, const struct sva_bind_params *params)
 {
@@ -292,6 +318,11 @@ sva_bind(struct sva_dev *dev, struct sva_pasid_set *set, const struct sva_bind_p
 	bc.owner = b;
 	if (b->rid_only)
 		bc.flags |= SVA_IOPF_BOND_RID; /* b->ib serves the RID; there is no PASID */
+	if (pa.flags & SVA_BIND_RID) {
+		ret = rid_reuse_drain(p);
+		if (ret != 0)
+			goto fail;
+	}
 	b->ib = sva_iopf_bond_add(p->iopf, dev, b->pasid, &bc);
 	if (b->ib == NULL) {
 		ret = -rte_errno;
@@ -408,8 +439,11 @@ sva_unbind(struct sva_bond *b)
 	unbind_drain(b);
 	pthread_mutex_lock(&sva_lock);
 	p = sva_poller_find(b->iommu);
-	if (p != NULL)
+	if (p != NULL) {
 		p->nbonds--;
+		if (b->flags & SVA_BIND_RID)
+			p->rid_unbound = true; /* the next RID bind drains first */
+	}
 	pthread_mutex_unlock(&sva_lock);
 	/* pinned mode: the device cannot reach the ranges any more (detached); unpin
 	 * them one by one while the PASID is still ours */

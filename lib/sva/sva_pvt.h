@@ -43,6 +43,7 @@ struct sva_poller {
 	struct sva_iopf *iopf;
 	uint32_t service_id;
 	unsigned int nbonds;
+	bool rid_unbound;         /* a RID bond went since the last drain at a RID bind */
 };
 
 TAILQ_HEAD(sva_bond_list, sva_bond);
