@@ -27,6 +27,8 @@
 
 #include <stdint.h>
 
+#include <rte_compat.h>
+
 #include "sva_fault.h"
 
 #ifdef __cplusplus
@@ -230,6 +232,7 @@ void sva_dev_pasid_table_unbind(struct sva_dev *dev);
  *
  * @return Records written to faults (0 when the queue is empty).
  */
+__rte_internal
 uint16_t sva_iommu_prq_read(struct sva_iommu *iommu, struct sva_fault *faults, uint16_t n);
 
 /**
@@ -237,6 +240,7 @@ uint16_t sva_iommu_prq_read(struct sva_iommu *iommu, struct sva_fault *faults, u
  *
  * @return Records written (0 when empty).
  */
+__rte_internal
 uint16_t sva_iommu_evtq_read(struct sva_iommu *iommu, struct sva_fault *faults, uint16_t n);
 
 /**
@@ -245,6 +249,7 @@ uint16_t sva_iommu_evtq_read(struct sva_iommu *iommu, struct sva_fault *faults, 
  * @return The number of responses written (n unless the response queue is full), or
  *   -EINVAL (bad argsz or code, debug builds), -EIO (the iommu is gone).
  */
+__rte_internal
 int sva_iommu_page_response(struct sva_iommu *iommu, const struct sva_page_response *resp,
 		uint16_t n);
 
@@ -257,6 +262,7 @@ int sva_iommu_page_response(struct sva_iommu *iommu, const struct sva_page_respo
  * @return 0 (also when the driver needs no fence), -EINVAL (iommu NULL), or the
  *   driver's negative errno.
  */
+__rte_internal
 int sva_iommu_prq_drain(struct sva_iommu *iommu);
 
 /**
@@ -264,6 +270,7 @@ int sva_iommu_prq_drain(struct sva_iommu *iommu);
  *
  * @return 0, or -EINVAL (iommu NULL).
  */
+__rte_internal
 int sva_iommu_iotlb_inval(struct sva_iommu *iommu, uint32_t pasid, uint64_t addr, uint64_t size);
 
 /**
@@ -273,6 +280,7 @@ int sva_iommu_iotlb_inval(struct sva_iommu *iommu, uint32_t pasid, uint64_t addr
  *
  * @return 0, or a negative errno from the driver (-ENOMEM, -EIO, ...).
  */
+__rte_internal
 int sva_iommu_range_resolved(struct sva_iommu *iommu, struct sva_dev *dev, uint32_t pasid,
 		uint64_t addr, uint64_t len, uint32_t perm);
 
@@ -298,6 +306,7 @@ int sva_iommu_range_resolved(struct sva_iommu *iommu, struct sva_dev *dev, uint3
  *     0 without CAP_IPC_LOCK), -EINVAL (the mapping refuses the access: write to read-only, PROT_NONE), -EFAULT
  *     (populating would raise SIGBUS)
  */
+__rte_internal
 int sva_dev_pin_range(struct sva_dev *dev, uint32_t pasid, uint64_t addr, uint64_t len,
 		uint32_t perm);
 
@@ -305,6 +314,7 @@ int sva_dev_pin_range(struct sva_dev *dev, uint32_t pasid, uint64_t addr, uint64
  * Undo exactly one earlier successful sva_dev_pin_range() with the same dev, pasid,
  * addr and len. Never fails; a NULL dev or an iommu without pinned mode is a no-op.
  */
+__rte_internal
 void sva_dev_unpin_range(struct sva_dev *dev, uint32_t pasid, uint64_t addr, uint64_t len);
 
 /** rte_log type of lib/iommu ("lib.sva.iommu"). */

@@ -11,6 +11,7 @@
  */
 
 #include <rte_common.h>
+#include <rte_compat.h>
 #include <rte_kvargs.h>
 
 #include "sva_iommu.h"
@@ -86,6 +87,7 @@ struct sva_iommu_driver {
 };
 
 /** Register a driver; called from a constructor (SVA_IOMMU_DRIVER_REGISTER). */
+__rte_internal
 void sva_iommu_driver_register(const struct sva_iommu_driver *drv);
 
 #define SVA_IOMMU_DRIVER_REGISTER(drv) \
@@ -95,7 +97,9 @@ void sva_iommu_driver_register(const struct sva_iommu_driver *drv);
 	}
 
 /** The driver's private data of an iommu / a dev (iommu_priv_size / dev_priv_size bytes). */
+__rte_internal
 void *sva_iommu_priv(const struct sva_iommu *iommu);
+__rte_internal
 void *sva_dev_priv(const struct sva_dev *dev);
 
 /**
@@ -107,9 +111,11 @@ void *sva_dev_priv(const struct sva_dev *dev);
  * @return 0, or -EEXIST (a dev with this ID is open on the iommu; logged, naming the
  *   ID): return it from dev_open.
  */
+__rte_internal
 int sva_dev_id_set(struct sva_dev *dev, uint32_t id);
 
 /** The driver of an iommu. */
+__rte_internal
 const struct sva_iommu_driver *sva_iommu_driver_of(const struct sva_iommu *iommu);
 
 /**
@@ -119,8 +125,10 @@ const struct sva_iommu_driver *sva_iommu_driver_of(const struct sva_iommu *iommu
  *
  * @return 0, or -EINVAL.
  */
+__rte_internal
 int sva_kvargs_u64(const struct rte_kvargs *kv, const char *key, uint64_t min, uint64_t max,
 		uint64_t *out);
+__rte_internal
 int sva_kvargs_choice(const struct rte_kvargs *kv, const char *key,
 		const char *const *choices, unsigned int *out);
 

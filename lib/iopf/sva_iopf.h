@@ -252,6 +252,8 @@
 
 #include <stdint.h>
 
+#include <rte_compat.h>
+
 #include "sva_fault.h"
 #include "sva_iommu.h"
 
@@ -477,9 +479,11 @@ int sva_iopf_bond_fault_around_set(struct sva_iopf_bond *bond, uint16_t before, 
  *   back-pressure, nothing read), -ENODEV (the iommu has no iopf), -EINVAL (the
  *   calling thread has no lcore id).
  */
+__rte_experimental
 int sva_iopf_poll(struct sva_iommu *iommu, unsigned int budget);
 
 /** The same, given the iopf. */
+__rte_experimental
 int sva_iopf_poll_iopf(struct sva_iopf *iopf, unsigned int budget);
 
 /**
@@ -492,6 +496,7 @@ int sva_iopf_poll_iopf(struct sva_iopf *iopf, unsigned int budget);
  *
  * @return Groups answered, or -EINVAL (iopf NULL).
  */
+__rte_experimental
 int sva_iopf_flush(struct sva_iopf *iopf, unsigned int max_reads);
 
 /**
@@ -509,6 +514,7 @@ int sva_iopf_flush(struct sva_iopf *iopf, unsigned int max_reads);
  *   since the last drain: see "Responses"), the fence's negative errno, -EINVAL (iopf
  *   NULL).
  */
+__rte_experimental
 int sva_iopf_drain(struct sva_iopf *iopf, unsigned int max_reads);
 
 /**
@@ -517,6 +523,7 @@ int sva_iopf_drain(struct sva_iopf *iopf, unsigned int max_reads);
  *
  * @return 0, or -EAGAIN (some drain returned it), or another drain's negative errno.
  */
+__rte_experimental
 int sva_iopf_drain_all(unsigned int max_reads);
 
 /**
@@ -541,6 +548,7 @@ int sva_iopf_stats_reset(struct sva_iopf *iopf, struct sva_iopf_bond *bond);
  * @return The first non-zero value fn returned, 0 (fn returned 0 for every bond, or
  *   there are none), or -EINVAL (iopf or fn NULL).
  */
+__rte_experimental
 int sva_iopf_bond_foreach(struct sva_iopf *iopf,
 		int (*fn)(struct sva_iopf_bond *bond, void *arg), void *arg);
 
@@ -577,6 +585,7 @@ struct sva_iopf_stages {
  *   - -EINVAL: iommu or st NULL
  *   - -ENOENT: the iommu has no fault path (no sva_iopf_create() for it, or destroyed)
  */
+__rte_experimental
 int sva_iopf_stages_get(const struct sva_iommu *iommu, struct sva_iopf_stages *st);
 
 /**
@@ -588,6 +597,7 @@ int sva_iopf_stages_get(const struct sva_iommu *iommu, struct sva_iopf_stages *s
  * @return 0, or -ENOMEM, -EIO (maps unparsable, logged), or -errno of open/read of
  *   /proc/self/maps or, in THP "madvise" mode, /proc/self/smaps (logged).
  */
+__rte_experimental
 int sva_iopf_maps_refresh(void);
 
 /** What the snapshot holds for one mapping (sva_iopf_maps_find()). */
@@ -605,9 +615,11 @@ struct sva_iopf_maps_entry {
  * @return 0 and *e filled, -EINVAL (e NULL), or -ENOENT (no snapshot yet, or no
  *   mapping of the snapshot holds addr).
  */
+__rte_experimental
 int sva_iopf_maps_find(uint64_t addr, struct sva_iopf_maps_entry *e);
 
 /** Generation of the current snapshot (0: none yet). */
+__rte_experimental
 uint64_t sva_iopf_maps_generation(void);
 
 /** rte_log type of lib/iopf ("lib.sva.iopf"). */

@@ -56,6 +56,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <rte_compat.h>
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -370,6 +372,7 @@ typedef int (*sva_pasid_drain_hook_t)(struct sva_pasid_space *space, uint32_t pa
  *   -ENOSPC (SVA_PASID_DRAIN_HOOKS_MAX hooks registered); -EDEADLK (called from a
  *   drain hook).
  */
+__rte_experimental
 int sva_pasid_drain_hook_register(struct sva_pasid_space *space, sva_pasid_drain_hook_t hook,
 	void *arg);
 
@@ -381,6 +384,7 @@ int sva_pasid_drain_hook_register(struct sva_pasid_space *space, sva_pasid_drain
  *   0; -EINVAL (NULL space or hook); -ENOENT (not registered); -EDEADLK (called from a
  *   drain hook).
  */
+__rte_experimental
 int sva_pasid_drain_hook_unregister(struct sva_pasid_space *space, sva_pasid_drain_hook_t hook,
 	void *arg);
 

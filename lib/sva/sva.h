@@ -87,6 +87,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <rte_compat.h>
+
 #include "sva_iommu.h"
 #include "sva_iopf.h"
 #include "sva_pasid.h"
@@ -210,6 +212,7 @@ struct rte_ring *sva_bond_event_ring(const struct sva_bond *bond);
  *
  * @return 1 (pinned), 0 (PRI), or -EINVAL (bond NULL).
  */
+__rte_experimental
 int sva_bond_is_pinned(const struct sva_bond *bond);
 
 /**
@@ -234,6 +237,7 @@ int sva_bond_is_pinned(const struct sva_bond *bond);
  *   - -EFAULT (emu): populating would raise SIGBUS (e.g. a file mapping beyond EOF)
  *   - another driver errno (iommufd: that of IOMMU_IOAS_MAP), logged by the driver
  */
+__rte_experimental
 int sva_bond_pin(struct sva_bond *bond, const void *addr, size_t len, uint32_t flags);
 
 /**
@@ -249,6 +253,7 @@ int sva_bond_pin(struct sva_bond *bond, const void *addr, size_t len, uint32_t f
  *   - -ENOENT: no range pinned on this bond has exactly these pages (never pinned,
  *     unpinned already, or a part or a union of pinned ranges)
  */
+__rte_experimental
 int sva_bond_unpin(struct sva_bond *bond, const void *addr, size_t len);
 
 /**

@@ -145,6 +145,8 @@
 
 #include <stdint.h>
 
+#include <rte_compat.h>
+
 #include "sva_iommu.h"
 
 #ifdef __cplusplus
@@ -364,6 +366,7 @@ int sva_emu_dev_pri_enabled(const struct sva_dev *dev);
  *
  * @return 0, or -EINVAL (iommu or c NULL, or iommu not an emu iommu).
  */
+__rte_experimental
 int sva_emu_counters_get(const struct sva_iommu *iommu, struct sva_emu_counters *c);
 
 /** rte_log type of the emu driver ("drv.iommu.emu"). */

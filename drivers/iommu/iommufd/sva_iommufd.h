@@ -70,6 +70,8 @@
 
 #include <stdint.h>
 
+#include <rte_compat.h>
+
 #include "sva_iommu.h"
 
 #ifdef __cplusplus
@@ -123,6 +125,7 @@ struct sva_iommufd_stats {
  *
  * @return 0, -EINVAL (NULL argument), -ENODEV (not an iommufd iommu).
  */
+__rte_experimental
 int sva_iommufd_stats_get(const struct sva_iommu *iommu, struct sva_iommufd_stats *stats);
 
 #ifdef __cplusplus
