@@ -9,7 +9,10 @@
  * with DPDK's dpdk-telemetry.py over the telemetry socket.
  */
 #include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -286,6 +289,123 @@ test_bind_fault_around_runtime(void)
 }
 
 /*
+ * Extended statistics against struct sva_iopf_stats: every counter is named once (the
+ * struct is all uint64_t: as many xstats as words, and the same sum), the per-reason
+ * and latency-bucket entries carry the array values, and a few by name.
+ */
+static uint64_t
+xstat_by_name(const struct sva_xstat_name *names, const struct sva_xstat *xs, int n,
+		const char *name, int *found)
+{
+	for (int i = 0; i < n; i++)
+		if (strcmp(names[i].name, name) == 0) {
+			*found = 1;
+			return xs[i].value;
+		}
+	*found = 0;
+	return 0;
+}
+
+static int
+test_bind_xstats(void)
+{
+	const int words = sizeof(struct sva_iopf_stats) / sizeof(uint64_t);
+	uint8_t *buf = sva_t_map(4 * PG);
+	struct sva_xstat_name *names = NULL;
+	struct sva_xstat *xs = NULL;
+	struct sva_iopf_stats st;
+	uint64_t sum_st = 0, sum_xs = 0, v;
+	const uint64_t *w = (const uint64_t *)&st;
+	struct sva_bond *b;
+	char name[SVA_XSTATS_NAME_SIZE];
+	int n, found;
+
+	TEST_ASSERT_NOT_NULL(buf, "memory");
+	n = sva_stats_xstats_names_get(NULL, 0);
+	TEST_ASSERT_EQUAL(n, words, "one xstat per counter of struct sva_iopf_stats (%d words)",
+		words);
+	TEST_ASSERT_EQUAL(sva_stats_xstats_get(NULL, NULL, NULL, 0), -EINVAL, "no iommu, no bond");
+	names = calloc(n, sizeof(*names));
+	xs = calloc(n, sizeof(*xs));
+	TEST_ASSERT(names != NULL && xs != NULL, "memory");
+	TEST_ASSERT_EQUAL(sva_stats_xstats_names_get(names, n - 1), n, "short array: the count");
+	TEST_ASSERT_EQUAL(names[0].name[0], '\0', "short array: untouched");
+	TEST_ASSERT_EQUAL(sva_stats_xstats_names_get(names, n), n, "names");
+	for (int i = 0; i < n; i++) {
+		TEST_ASSERT(names[i].name[0] != '\0', "name %d empty", i);
+		for (int j = 0; j < i; j++)
+			TEST_ASSERT(strcmp(names[i].name, names[j].name) != 0, "name %s twice",
+				names[i].name);
+	}
+
+	TEST_ASSERT_SUCCESS(sva_t_open(NULL, "", "rid=0x10"), "open");
+	TEST_ASSERT_EQUAL(sva_stats_xstats_get(ST.iommu, NULL, xs, n), -ENOENT, "no fault path");
+	b = sva_t_bind(NULL);
+	TEST_ASSERT_NOT_NULL(b, "bind");
+	syn_pr(ST.iommu, 0x10, sva_bond_pasid(b), 1, (uintptr_t)buf, SVA_FAULT_PERM_WRITE, 1);
+	syn_pr(ST.iommu, 0x10, sva_bond_pasid(b), 2, UINT64_C(0xffff800000000000),
+		SVA_FAULT_PERM_READ, 1);
+	while (sva_iopf_poll(ST.iommu, 64) > 0)
+		;
+	/* the bond and the iommu: no poller runs, the counters stand still */
+	for (int pass = 0; pass < 2; pass++) {
+		struct sva_iommu *io = pass == 0 ? NULL : ST.iommu;
+		const struct sva_bond *bb = pass == 0 ? b : NULL;
+
+		TEST_ASSERT_SUCCESS(sva_stats_get(io, bb, &st), "stats");
+		TEST_ASSERT_EQUAL(sva_stats_xstats_get(io, bb, xs, n - 1), n, "short: the count");
+		TEST_ASSERT_EQUAL(sva_stats_xstats_get(io, bb, xs, n), n, "xstats");
+		sum_st = sum_xs = 0;
+		for (int i = 0; i < words; i++)
+			sum_st += w[i];
+		for (int i = 0; i < n; i++) {
+			TEST_ASSERT_EQUAL(xs[i].id, (uint64_t)i, "id %d", i);
+			sum_xs += xs[i].value;
+		}
+		TEST_ASSERT_EQUAL(sum_xs, sum_st, "every counter once: sums");
+		for (unsigned int r = 0; r < SVA_IOPF_R_MAX; r++) {
+			snprintf(name, sizeof(name), "invalid_%s", sva_iopf_reason_name(r));
+			v = xstat_by_name(names, xs, n, name, &found);
+			TEST_ASSERT(found && v == st.invalid[r], "%s", name);
+			snprintf(name, sizeof(name), "failure_%s", sva_iopf_reason_name(r));
+			v = xstat_by_name(names, xs, n, name, &found);
+			TEST_ASSERT(found && v == st.failure[r], "%s", name);
+		}
+		for (unsigned int k = 0; k < SVA_IOPF_LAT_BUCKETS - 1; k++) {
+			snprintf(name, sizeof(name), "lat_hist_le_%" PRIu64 "_cycles",
+				sva_iopf_lat_bucket_cycles(k));
+			v = xstat_by_name(names, xs, n, name, &found);
+			TEST_ASSERT(found && v == st.lat_hist[k], "%s", name);
+		}
+		v = xstat_by_name(names, xs, n, "lat_hist_le_max_cycles", &found);
+		TEST_ASSERT(found && v == st.lat_hist[SVA_IOPF_LAT_BUCKETS - 1], "last bucket");
+#define BY_NAME(f) do { \
+		v = xstat_by_name(names, xs, n, #f, &found); \
+		TEST_ASSERT(found && v == st.f, #f " %" PRIu64 " vs %" PRIu64, v, st.f); \
+	} while (0)
+		BY_NAME(page_reqs);
+		BY_NAME(groups);
+		BY_NAME(resp_success);
+		BY_NAME(resp_invalid);
+		BY_NAME(pages_populated);
+		BY_NAME(lat_count);
+		BY_NAME(lat_p99_ns);
+		BY_NAME(stall_terminates);
+#undef BY_NAME
+		TEST_ASSERT_EQUAL(st.page_reqs, 2, "two page requests");
+		TEST_ASSERT_EQUAL(st.resp_success, 1, "one Success");
+		TEST_ASSERT_EQUAL(xstat_by_name(names, xs, n, "invalid_kernel_addr", &found), 1,
+			"one Invalid, kernel address");
+	}
+	sva_t_unbind(b);
+	munmap(buf, 4 * PG);
+	sva_t_close();
+	free(names);
+	free(xs);
+	return TEST_SUCCESS;
+}
+
+/*
  * What a user gets wrong, answered in words they can act on (issue 14 item 4, 7): a
  * second poll lcore start, a second unbind, a duplicate RID, a job with no poller.
  */
@@ -510,6 +630,7 @@ static struct sva_test_suite sva_bind_suite = {
 		SVA_TEST_CASE(test_bind_telemetry),
 		SVA_TEST_CASE(test_bind_telemetry_drivers),
 		SVA_TEST_CASE(test_bind_user_errors),
+		SVA_TEST_CASE(test_bind_xstats),
 		SVA_TEST_CASES_END(),
 	},
 };

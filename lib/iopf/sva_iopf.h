@@ -299,6 +299,12 @@ const char *sva_iopf_reason_name(unsigned int reason);
 /**
  * Statistics of a bond or of an iommu (all of its bonds, past and present, plus what
  * belongs to no bond). All counters count since creation or the last reset.
+ *
+ * Fixed layout: its size depends on SVA_IOPF_R_MAX and SVA_IOPF_LAT_BUCKETS, so a new
+ * counter, reason or bucket changes it; it is kept as it is for the SVA_0.1 ABI and may
+ * change at the next ABI version. Code that must keep working across versions reads
+ * the same counters by name: sva_stats_xstats_names_get() / sva_stats_xstats_get()
+ * (sva.h).
  */
 struct sva_iopf_stats {
 	uint64_t page_reqs;        /**< page requests read (stop markers not included) */

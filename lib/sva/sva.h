@@ -319,6 +319,51 @@ int sva_stats_get(struct sva_iommu *iommu, const struct sva_bond *bond,
  */
 int sva_stats_reset(struct sva_iommu *iommu, struct sva_bond *bond);
 
+/** Size of an extended statistic's name, NUL included. */
+#define SVA_XSTATS_NAME_SIZE 64
+
+/** Name of an extended statistic (sva_stats_xstats_names_get()). */
+struct sva_xstat_name {
+	char name[SVA_XSTATS_NAME_SIZE]; /**< "page_reqs", "invalid_perm", ... */
+};
+
+/** Value of an extended statistic: id is its index in the names list. */
+struct sva_xstat {
+	uint64_t id;
+	uint64_t value;
+};
+
+/**
+ * Names of the extended statistics: every counter of struct sva_iopf_stats, in an
+ * order and a number the library owns (like DPDK's xstats), so that counters, reasons
+ * and latency buckets can be added without changing a public layout:
+ *  - the scalar counters by their field name ("page_reqs", ..., "lat_p99_ns");
+ *  - "invalid_<reason>" and "failure_<reason>" for every reason, named by
+ *    sva_iopf_reason_name() ("invalid_perm", "failure_driver", ...);
+ *  - the latency histogram, "lat_hist_le_<N>_cycles" (bucket upper bound N,
+ *    sva_iopf_lat_bucket_cycles()), the last bucket "lat_hist_le_max_cycles".
+ * The list is the same for every iommu and bond, and fixed for the life of the process.
+ *
+ * @param names NULL, or an array of size entries.
+ * @return The number of extended statistics. names is filled only when it is
+ *   non-NULL and size is at least that number.
+ */
+__rte_experimental
+int sva_stats_xstats_names_get(struct sva_xstat_name *names, unsigned int size);
+
+/**
+ * Values of the extended statistics of a bond (bond non-NULL) or of an iommu, in the
+ * order of sva_stats_xstats_names_get(); one consistent sva_stats_get() reading.
+ *
+ * @param xstats NULL, or an array of n entries.
+ * @return The number of extended statistics (xstats filled only when non-NULL and n is
+ *   at least that number), or -EINVAL (iommu and bond NULL), -ENOENT (no fault path on
+ *   the iommu).
+ */
+__rte_experimental
+int sva_stats_xstats_get(struct sva_iommu *iommu, const struct sva_bond *bond,
+		struct sva_xstat *xstats, unsigned int n);
+
 /** rte_log type of lib/sva ("lib.sva"). */
 extern int sva_logtype;
 
