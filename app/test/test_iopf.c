@@ -984,6 +984,59 @@ test_iopf_drain_no_resolve(void)
 	return TEST_SUCCESS;
 }
 
+/* Stalls and the drain ("Teardown" in sva_iopf.h): the drain reads the event queue past
+ * its fence; a stall of no bond is answered Abort there, exactly once; a live bond's
+ * stall and event are kept for the poller (resolved and delivered on the poll lcore,
+ * never on the control thread); a kept stall whose bond is then removed is answered
+ * Abort (R_UNBINDING) at the removal, never resolved for the PASID's next owner. */
+static int
+test_iopf_drain_stalls(void)
+{
+	struct sva_iopf_bond_conf bc = { .event_cb = event_cb };
+	uint32_t code = 0;
+
+	T.extra = sva_iopf_bond_add(T.iopf, T.dev, 8, &bc);
+	TEST_ASSERT_NOT_NULL(T.extra, "bond");
+	syn_stall(T.iommu, RID, 8, 3, A(0));      /* live bond */
+	syn_stall(T.iommu, RID, 77, 4, A(1));     /* no bond */
+	syn_event(T.iommu, RID, 8, 0x1234000);
+	TEST_ASSERT_SUCCESS(sva_iopf_drain(T.iopf, 16), "drained");
+	TEST_ASSERT_EQUAL(T.syn->evq_head, T.syn->evq_tail, "event queue read to empty");
+	TEST_ASSERT_EQUAL(syn_responses_for(T.iommu, 77, 4, &code), 1, "no bond: answered once");
+	TEST_ASSERT_EQUAL(code, SVA_PAGE_RESP_INVALID, "Abort");
+	TEST_ASSERT(T.syn->resp[T.syn->nresp - 1].flags & SVA_PAGE_RESP_STALL, "stall form");
+	TEST_ASSERT_EQUAL(syn_responses_for(T.iommu, 8, 3, NULL), 0, "live: kept for the poller");
+	TEST_ASSERT_EQUAL(test_page_state(T.buf), TEST_PAGE_ABSENT, "nothing populated by the drain");
+	TEST_ASSERT_EQUAL(T.events, 0, "no callback on the control thread");
+	poll_all();
+	TEST_ASSERT_EQUAL(syn_responses_for(T.iommu, 8, 3, &code), 1, "the poller answers it");
+	TEST_ASSERT_EQUAL(code, SVA_PAGE_RESP_SUCCESS, "Retry");
+	TEST_ASSERT_EQUAL(test_page_state(T.buf), TEST_PAGE_WRITTEN, "resolved by the poller");
+	TEST_ASSERT_EQUAL(T.events, 1, "the event delivered by the poller");
+	TEST_ASSERT_EQUAL(syn_responses_for(T.iommu, 77, 4, NULL), 1, "still once");
+
+	/* kept for a bond that goes before the poller runs; PASID 5 passes to a new bond */
+	syn_stall(T.iommu, RID, PASID, 6, A(2));
+	TEST_ASSERT_SUCCESS(sva_iopf_drain(T.iopf, 16), "drained");
+	TEST_ASSERT_EQUAL(syn_responses_for(T.iommu, PASID, 6, NULL), 0, "kept");
+	sva_iopf_bond_remove(T.bond);
+	T.bond = NULL;
+	TEST_ASSERT_EQUAL(syn_responses_for(T.iommu, PASID, 6, &code), 1, "answered at removal");
+	TEST_ASSERT_EQUAL(code, SVA_PAGE_RESP_INVALID, "Abort");
+	TEST_ASSERT_SUCCESS(sva_iopf_drain(T.iopf, 16), "drained");
+	T.bond = sva_iopf_bond_add(T.iopf, T.dev, PASID, &(struct sva_iopf_bond_conf){ 0 });
+	TEST_ASSERT_NOT_NULL(T.bond, "new owner");
+	poll_all();
+	TEST_ASSERT_EQUAL(syn_responses_for(T.iommu, PASID, 6, NULL), 1, "exactly once");
+	TEST_ASSERT_EQUAL(test_page_state(T.buf + 2 * PG), TEST_PAGE_ABSENT,
+		"never resolved for the new owner");
+	TEST_ASSERT_SUCCESS(iommu_stats(), "stats");
+	TEST_ASSERT_EQUAL(S.stalls, 3, "three stalls");
+	TEST_ASSERT_EQUAL(S.stall_resumes, 1, "one Retry");
+	TEST_ASSERT_EQUAL(S.invalid[SVA_IOPF_R_UNBINDING], 1, "Abort at removal");
+	return TEST_SUCCESS;
+}
+
 static struct sva_test_suite iopf_suite = {
 	.name = "iopf",
 	.cases = {
@@ -1015,6 +1068,7 @@ static struct sva_test_suite iopf_suite = {
 		SVA_TEST_CASE_ST(setup, teardown, test_iopf_stale_partial_no_merge),
 		SVA_TEST_CASE_ST(setup, teardown, test_iopf_resp_error),
 		SVA_TEST_CASE_ST(setup, teardown, test_iopf_drain_no_resolve),
+		SVA_TEST_CASE_ST(setup, teardown, test_iopf_drain_stalls),
 		SVA_TEST_CASES_END(),
 	},
 };
