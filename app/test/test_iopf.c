@@ -1012,6 +1012,9 @@ test_iopf_drain_stalls(void)
 	TEST_ASSERT_EQUAL(syn_responses_for(T.iommu, 8, 3, NULL), 0, "live: kept for the poller");
 	TEST_ASSERT_EQUAL(test_page_state(T.buf), TEST_PAGE_ABSENT, "nothing populated by the drain");
 	TEST_ASSERT_EQUAL(T.events, 0, "no callback on the control thread");
+	TEST_ASSERT(sva_iopf_flush(T.iopf, 4) >= 0, "flush");
+	TEST_ASSERT_EQUAL(syn_responses_for(T.iommu, 8, 3, NULL), 0, "a flush leaves it kept");
+	TEST_ASSERT_EQUAL(T.events, 0, "and the event");
 	poll_all();
 	TEST_ASSERT_EQUAL(syn_responses_for(T.iommu, 8, 3, &code), 1, "the poller answers it");
 	TEST_ASSERT_EQUAL(code, SVA_PAGE_RESP_SUCCESS, "Retry");

@@ -909,9 +909,10 @@ sva_iopf_poll_iopf(struct sva_iopf *f, unsigned int budget)
 }
 
 /* Answer every deferred (closed) group of one bond (bond NULL: of every bond) with
- * `reason`, one doorbell per scratch-full. Called owned. */
+ * `reason`, one doorbell per scratch-full; with `kept`, also the stalls a drain kept for
+ * it (Abort), and drop the events kept for it (the bond goes). Called owned. */
 static int
-answer_deferred(struct sva_iopf *f, struct sva_iopf_bond *bond, unsigned int reason)
+answer_deferred(struct sva_iopf *f, struct sva_iopf_bond *bond, unsigned int reason, bool kept)
 {
 	uint32_t count = defer_count(f);
 	int answered = 0;
@@ -939,7 +940,7 @@ answer_deferred(struct sva_iopf *f, struct sva_iopf_bond *bond, unsigned int rea
 	}
 	/* event records a drain kept for it: its stalls answered Abort with the same
 	 * doorbell, its other events dropped (counted: nobody is left to take them) */
-	count = kev_count(f);
+	count = kept ? kev_count(f) : 0;
 	for (uint32_t i = 0; i < count; i++) {
 		struct iopf_kept_event k = f->kev[f->kev_head++ & f->defer_mask];
 		uint32_t ncg = f->ncg;
@@ -976,7 +977,7 @@ int
 iopf_answer_bond(struct sva_iopf *f, struct sva_iopf_bond *bond, unsigned int reason)
 {
 	iopf_forget_bond(f, bond != NULL ? bond->id : 0);
-	return answer_deferred(f, bond, reason);
+	return answer_deferred(f, bond, reason, true);
 }
 
 int
@@ -996,7 +997,7 @@ sva_iopf_flush(struct sva_iopf *f, unsigned int max_reads)
 			break;
 	}
 	/* deferred groups are closed: answered; partial groups stay for their LAST */
-	answered += answer_deferred(f, NULL, SVA_IOPF_R_UNBINDING);
+	answered += answer_deferred(f, NULL, SVA_IOPF_R_UNBINDING, false);
 	iopf_release(f);
 	return answered;
 }
