@@ -1053,7 +1053,8 @@ test_iopf_drain_stalls(void)
  * group was answered exactly once. */
 static struct {
 	struct sva_iommu *iommu;
-	volatile int stop;
+	int stop;
+	int done;           /* the worker's counts below are published (release) */
 	int bad;            /* a return code outside the contract */
 	uint64_t polls, nodev, work;
 } PD;
@@ -1061,18 +1062,27 @@ static struct {
 static int
 pd_poller(void *arg)
 {
+	uint64_t polls = 0, nodev = 0, work = 0;
+	int bad = 0;
+
 	RTE_SET_USED(arg);
 	while (!__atomic_load_n(&PD.stop, __ATOMIC_ACQUIRE)) {
 		int r = sva_iopf_poll(PD.iommu, 64);
 
-		PD.polls++;
+		polls++;
 		if (r == -ENODEV)
-			PD.nodev++;
+			nodev++;
 		else if (r > 0)
-			PD.work += (uint64_t)r;
-		else if (r != 0 && r != -EAGAIN && PD.bad == 0)
-			PD.bad = r;
+			work += (uint64_t)r;
+		else if (r != 0 && r != -EAGAIN && bad == 0)
+			bad = r;
 	}
+	/* published with atomics: TSan does not see rte_eal_wait_lcore() order them */
+	__atomic_store_n(&PD.polls, polls, __ATOMIC_RELAXED);
+	__atomic_store_n(&PD.nodev, nodev, __ATOMIC_RELAXED);
+	__atomic_store_n(&PD.work, work, __ATOMIC_RELAXED);
+	__atomic_store_n(&PD.bad, bad, __ATOMIC_RELAXED);
+	__atomic_store_n(&PD.done, 1, __ATOMIC_RELEASE);
 	return 0;
 }
 
@@ -1122,6 +1132,8 @@ test_iopf_poll_vs_destroy(void)
 	}
 	__atomic_store_n(&PD.stop, 1, __ATOMIC_RELEASE);
 	rte_eal_wait_lcore(lcore);
+	while (!__atomic_load_n(&PD.done, __ATOMIC_ACQUIRE))
+		rte_pause();
 	if (ret != TEST_SUCCESS)
 		return ret;
 	printf("    %u rounds, %" PRIu64 " polls (%" PRIu64 " -ENODEV, %" PRIu64 " records)\n",
