@@ -503,6 +503,64 @@ stall_destroy_one(void)
 	return TEST_SUCCESS;
 }
 
+/* A stalled transaction whose bond is unbound and whose PASID is reused by a new bond
+ * (sva_iopf.h, "Teardown": a PASID is reused only after a drain read the page request
+ * queue and the event queue to empty past the fence): the drain answers the old
+ * owner's stall Abort, exactly once, to its STAG; the new owner never resolves it
+ * (never Retry) and its memory is not populated for it. */
+static int
+stall_pasid_reuse_one(void)
+{
+	const size_t len = PG;
+	uint8_t *src = map_buf(0, len, PROT_READ | PROT_WRITE);
+	uint8_t *dst = map_buf(1, len, PROT_READ | PROT_WRITE);
+	struct sva_iopf_stats all;
+	struct sva_emu_counters k;
+	struct sva_emu_comp c;
+	unsigned char vec = 0xff;
+	int ret;
+
+	TEST_ASSERT(src != NULL && dst != NULL, "buffers");
+	memset(src, 6, len);
+	TEST_ASSERT_SUCCESS(sva_iopf_maps_refresh(), "maps");
+	TEST_ASSERT_SUCCESS(submit_copy((uintptr_t)src, (uintptr_t)dst, len, &c), "submit");
+	TEST_ASSERT_SUCCESS(wait_stalled(1), "the device stalls");
+	/* unbind, nobody polling: remove, detach, drain until 0 */
+	sva_iopf_bond_remove(S.bond);
+	S.bond = NULL;
+	sva_dev_detach_pasid(S.dev, PASID);
+	for (int i = 0; (ret = sva_iopf_drain(S.iopf, 64)) == -EAGAIN && i < 1000; i++)
+		rte_delay_us_sleep(1000);
+	TEST_ASSERT_SUCCESS(ret, "drained");
+	/* the PASID passes to a new owner, with a poller */
+	S.bond = sva_iopf_bond_add(S.iopf, S.dev, PASID,
+		&(struct sva_iopf_bond_conf){ .flags = 0 });
+	TEST_ASSERT_NOT_NULL(S.bond, "the new bond on the same PASID");
+	TEST_ASSERT_SUCCESS(sva_dev_attach_pasid(S.dev, PASID, &mm), "attach again");
+	TEST_ASSERT_SUCCESS(poller_start(), "poller");
+	TEST_ASSERT_SUCCESS(sva_emu_wait(S.dev, &c, WAIT_US), "wait");
+	rte_delay_us_sleep(20000);   /* the poller runs on: nothing more is answered */
+	poller_stop();
+	TEST_ASSERT_EQUAL(c.status, SVA_EMU_STATUS_STALL_ABORT, "the old owner's stall aborted "
+		"(status %u)", c.status);
+	TEST_ASSERT_EQUAL(c.fault_addr, (uintptr_t)dst, "where");
+	k = counters();
+	TEST_ASSERT_EQUAL(k.stalls, 1, "one stall");
+	TEST_ASSERT_EQUAL(k.stall_aborts, 1, "answered Abort");
+	TEST_ASSERT_EQUAL(k.stall_retries + k.stall_terminates + k.stall_resume_unknown +
+		k.stall_resume_late + k.stall_timeouts, 0, "exactly once, to its STAG, never Retry");
+	TEST_ASSERT_EQUAL(k.model.resp_written, 1, "one command written");
+	TEST_ASSERT_SUCCESS(sva_iopf_stats_get(S.iopf, S.bond, &all), "new bond's stats");
+	TEST_ASSERT_EQUAL(all.stalls + all.pages_populated, 0, "nothing for the new owner");
+	TEST_ASSERT_SUCCESS(sva_iopf_stats_get(S.iopf, NULL, &all), "stats");
+	TEST_ASSERT_EQUAL(all.stalls, 1, "counted once");
+	TEST_ASSERT_EQUAL(all.stall_resumes, 0, "never resumed");
+	TEST_ASSERT_EQUAL(all.invalid[SVA_IOPF_R_UNKNOWN_PASID], 1, "no bond");
+	TEST_ASSERT_SUCCESS(mincore(dst, PG, &vec), "mincore");
+	TEST_ASSERT_EQUAL(vec & 1, 0, "the stalled page was not populated");
+	return TEST_SUCCESS;
+}
+
 /* No poller: the stall is never answered; the device gives up after timeout_ms and
  * reports it; the resume that comes later is counted late, not taken for another. */
 static int
@@ -577,6 +635,7 @@ CASE(stall_refused, "")
 CASE(stall_tags, "stall_tags=4")
 CASE(stall_bond_removed, "")
 CASE(stall_destroy, "")
+CASE(stall_pasid_reuse, "")
 CASE(stall_timeout, "timeout_ms=50")
 CASE(stall_term, "")
 
@@ -626,6 +685,7 @@ static struct sva_test_suite emu_stall_suite = {
 		SVA_TEST_CASE(test_stall_tags),
 		SVA_TEST_CASE(test_stall_bond_removed),
 		SVA_TEST_CASE(test_stall_destroy),
+		SVA_TEST_CASE(test_stall_pasid_reuse),
 		SVA_TEST_CASE(test_stall_timeout),
 		SVA_TEST_CASE(test_stall_term),
 		SVA_TEST_CASES_END(),

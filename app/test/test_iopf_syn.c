@@ -244,6 +244,24 @@ syn_event(struct sva_iommu *iommu, uint32_t dev_id, uint32_t pasid, uint64_t add
 	f->event.addr = addr;
 }
 
+void
+syn_stall(struct sva_iommu *iommu, uint32_t dev_id, uint32_t pasid, uint32_t stag, uint64_t addr)
+{
+	struct syn_iommu *s = sva_iommu_priv(iommu);
+	struct sva_fault *f = &s->evq[s->evq_tail++ % 256];
+
+	memset(f, 0, sizeof(*f));
+	f->type = SVA_FAULT_UNRECOV;
+	f->event.reason = SVA_FAULT_REASON_TRANSLATION;
+	f->event.flags = SVA_FAULT_UNRECOV_PASID_VALID | SVA_FAULT_UNRECOV_ADDR_VALID |
+		SVA_FAULT_UNRECOV_STALL;
+	f->event.perm = SVA_FAULT_PERM_WRITE;
+	f->event.pasid = pasid;
+	f->event.dev_id = dev_id;
+	f->event.stag = stag;
+	f->event.addr = addr;
+}
+
 unsigned int
 syn_responses_for(struct sva_iommu *iommu, uint32_t pasid, uint32_t grpid, uint32_t *code)
 {

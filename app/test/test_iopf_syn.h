@@ -40,6 +40,9 @@ void syn_pr_flags(struct sva_iommu *iommu, uint32_t dev_id, uint32_t flags, uint
 		uint32_t grpid, uint64_t addr, uint32_t perm, uint64_t ts);
 void syn_overflow(struct sva_iommu *iommu);
 void syn_event(struct sva_iommu *iommu, uint32_t dev_id, uint32_t pasid, uint64_t addr);
+/* Queue a stall record (SMMUv3 stall model) on the event queue: a write at addr. */
+void syn_stall(struct sva_iommu *iommu, uint32_t dev_id, uint32_t pasid, uint32_t stag,
+		uint64_t addr);
 /* Responses for (pasid, grpid) seen so far; the last one's code in *code. */
 unsigned int syn_responses_for(struct sva_iommu *iommu, uint32_t pasid, uint32_t grpid,
 		uint32_t *code);

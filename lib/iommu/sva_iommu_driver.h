@@ -75,8 +75,10 @@ struct sva_iommu_driver {
 	 * kernel drains at detach). Control path, called with the PASID already detached,
 	 * before its number is reused: when it returns 0, every page request a device
 	 * emitted before the call is in the page request queue (VT-d: an invalidation wait
-	 * descriptor with Page Drain set; SMMUv3: CMD_SYNC after the PRI), so that reading
-	 * the queue to empty afterwards reads the last of them.
+	 * descriptor with Page Drain set; SMMUv3: CMD_SYNC after the PRI), and every event
+	 * record (stall model: stall records) of a transaction before the call is in the
+	 * event queue (SMMUv3: CMD_SYNC, IHI0070 4.7.3), so that reading both queues to
+	 * empty afterwards reads the last of them.
 	 * @return 0, or a negative errno (logged by the driver).
 	 */
 	int (*prq_drain)(struct sva_iommu *iommu);

@@ -88,6 +88,7 @@ iopf_free(struct sva_iopf *f)
 		free(f->dir[d]);
 	iopf_groups_free(f);
 	free(f->defer);
+	free(f->kev);
 	free(f->recs);
 	free(f->cg);
 	free(f->pg);
@@ -146,6 +147,7 @@ sva_iopf_create(struct sva_iommu *iommu, const struct sva_iopf_conf *conf)
 	f->pg_cap = f->pool_size + c.burst;
 	f->items_cap = f->pg_cap + 4096; /* demand pages, then fault-around pages */
 	f->defer = calloc(c.max_deferred, sizeof(*f->defer));
+	f->kev = calloc(c.max_deferred, sizeof(*f->kev));
 	f->recs = calloc(c.burst, sizeof(*f->recs));
 	f->cg = calloc(f->cg_cap, sizeof(*f->cg));
 	f->pg = calloc(f->pg_cap, sizeof(*f->pg));
@@ -155,8 +157,8 @@ sva_iopf_create(struct sva_iommu *iommu, const struct sva_iopf_conf *conf)
 	 * are kept, so the kept list never holds more (write_responses()) */
 	f->resp_pending_cap = f->cg_cap + c.max_deferred;
 	f->resp_pending = calloc(f->resp_pending_cap, sizeof(*f->resp_pending));
-	if (iopf_groups_init(f) != 0 || f->defer == NULL || f->recs == NULL || f->cg == NULL ||
-			f->pg == NULL || f->items == NULL || f->resp == NULL ||
+	if (iopf_groups_init(f) != 0 || f->defer == NULL || f->kev == NULL || f->recs == NULL ||
+			f->cg == NULL || f->pg == NULL || f->items == NULL || f->resp == NULL ||
 			f->resp_pending == NULL) {
 		iopf_free(f);
 		rte_errno = ENOMEM;

@@ -90,7 +90,8 @@ deliver_event(struct sva_iopf *f, struct sva_iopf_bond *bond, const struct sva_f
  * stall form of the response (see "Stalls" in sva_iopf.h).
  */
 static void
-stall_close(struct sva_iopf *f, const struct sva_fault_unrecov *ev, uint64_t now)
+stall_close(struct sva_iopf *f, const struct sva_fault_unrecov *ev, uint64_t now,
+		uint64_t expect_id)
 {
 	struct iopf_cgroup *cg = &f->cg[f->ncg];
 	uint32_t flags = (ev->flags & SVA_FAULT_UNRECOV_PASID_VALID) ? SVA_FAULT_PR_PASID_VALID : 0;
@@ -117,6 +118,12 @@ stall_close(struct sva_iopf *f, const struct sva_fault_unrecov *ev, uint64_t now
 	f->npg++;
 	cg->n = 1;
 	cg->bond = iopf_bond_lookup(f, flags, ev->dev_id, pasid, &reason);
+	if (cg->bond != NULL && expect_id != 0 && cg->bond->id != expect_id) {
+		/* kept by a drain for a bond that is gone (its removal answers its kept
+		 * stalls, so this cannot happen): never resolved under the new owner */
+		cg->bond = NULL;
+		reason = SVA_IOPF_R_UNKNOWN_PASID;
+	}
 	if (cg->bond == NULL)
 		iopf_refuse(cg, SVA_PAGE_RESP_INVALID, reason);
 	else if (!(ev->flags & SVA_FAULT_UNRECOV_ADDR_VALID))
@@ -128,46 +135,68 @@ static void burst_special(struct sva_iopf *f);
 static void respond(struct sva_iopf *f);
 static uint32_t flush_pending_responses(struct sva_iopf *f);
 
+static inline uint32_t
+kev_count(const struct sva_iopf *f)
+{
+	return f->kev_tail - f->kev_head;
+}
+
+/* One event record on the poll path: a stall becomes a closed group of the burst, an
+ * event goes to its bond. expect_id: the bond a drain found for it (0: read now). */
+static void
+event_one(struct sva_iopf *f, const struct sva_fault *rec, uint64_t expect_id, uint64_t now)
+{
+	struct sva_iopf_bond *bond;
+	unsigned int reason;
+	uint32_t flags;
+
+	if (rec->type != SVA_FAULT_UNRECOV) {
+		IOPF_STAT_INC(f->st.events_dropped);
+		return;
+	}
+	if (rec->event.flags & SVA_FAULT_UNRECOV_STALL) {
+		stall_close(f, &rec->event, now, expect_id);
+		return;
+	}
+	flags = (rec->event.flags & SVA_FAULT_UNRECOV_PASID_VALID) ? SVA_FAULT_PR_PASID_VALID : 0;
+	bond = iopf_bond_lookup(f, flags, rec->event.dev_id, rec->event.pasid, &reason);
+	if (bond != NULL && expect_id != 0 && bond->id != expect_id)
+		bond = NULL;
+	deliver_event(f, bond, rec);
+}
+
 static uint16_t
 poll_events(struct sva_iopf *f)
 {
 	uint64_t start = rte_rdtsc();
-	uint16_t n;
+	uint16_t n = 0, kept = 0;
 
 	/* stalls are answered in this pass: read nothing while answers are kept */
 	if (f->nresp_pending != 0)
 		return 0;
-	n = sva_iommu_evtq_read(f->iommu, f->recs, f->burst);
 	f->burst_epoch++;
 	f->ncg = 0;
 	f->npg = 0;
-	for (uint16_t i = 0; i < n; i++) {
-		const struct sva_fault *rec = &f->recs[i];
-		struct sva_iopf_bond *bond;
-		unsigned int reason;
-		uint32_t flags;
+	/* first what a drain kept for the poller, in order, then the queue: at most one
+	 * burst of records in all (the scratch holds a burst's stalls) */
+	while (kev_count(f) != 0 && kept < f->burst) {
+		const struct iopf_kept_event *k = &f->kev[f->kev_head++ & f->defer_mask];
 
-		if (rec->type != SVA_FAULT_UNRECOV) {
-			IOPF_STAT_INC(f->st.events_dropped);
-			continue;
-		}
-		if (rec->event.flags & SVA_FAULT_UNRECOV_STALL) {
-			stall_close(f, &rec->event, start);
-			continue;
-		}
-		flags = (rec->event.flags & SVA_FAULT_UNRECOV_PASID_VALID) ?
-			SVA_FAULT_PR_PASID_VALID : 0;
-		bond = iopf_bond_lookup(f, flags, rec->event.dev_id, rec->event.pasid, &reason);
-		deliver_event(f, bond, rec);
+		event_one(f, &k->rec, k->bond_id, start);
+		kept++;
 	}
+	if (kept < f->burst)
+		n = sva_iommu_evtq_read(f->iommu, f->recs, f->burst - kept);
+	for (uint16_t i = 0; i < n; i++)
+		event_one(f, &f->recs[i], 0, start);
 	if (f->ncg == 0)
-		return n;
+		return n + kept;
 	burst_special(f);
 	iopf_resolve(f, start);
 	respond(f);
 	iopf_fault_around(f);
 	f->ncg = 0;
-	return n;
+	return n + kept;
 }
 
 /* Destroy (no bond left): every stall still queued is answered Abort (no bond), the
@@ -880,9 +909,10 @@ sva_iopf_poll_iopf(struct sva_iopf *f, unsigned int budget)
 }
 
 /* Answer every deferred (closed) group of one bond (bond NULL: of every bond) with
- * `reason`, one doorbell per scratch-full. Called owned. */
+ * `reason`, one doorbell per scratch-full; with `kept`, also the stalls a drain kept for
+ * it (Abort), and drop the events kept for it (the bond goes). Called owned. */
 static int
-answer_deferred(struct sva_iopf *f, struct sva_iopf_bond *bond, unsigned int reason)
+answer_deferred(struct sva_iopf *f, struct sva_iopf_bond *bond, unsigned int reason, bool kept)
 {
 	uint32_t count = defer_count(f);
 	int answered = 0;
@@ -908,6 +938,33 @@ answer_deferred(struct sva_iopf *f, struct sva_iopf_bond *bond, unsigned int rea
 		iopf_refuse(&cg, SVA_PAGE_RESP_INVALID, reason);
 		f->cg[f->ncg++] = cg;
 	}
+	/* event records a drain kept for it: its stalls answered Abort with the same
+	 * doorbell, its other events dropped (counted: nobody is left to take them) */
+	count = kept ? kev_count(f) : 0;
+	for (uint32_t i = 0; i < count; i++) {
+		struct iopf_kept_event k = f->kev[f->kev_head++ & f->defer_mask];
+		uint32_t ncg = f->ncg;
+
+		if (bond != NULL && k.bond_id != bond->id) {
+			f->kev[f->kev_tail++ & f->defer_mask] = k; /* stays kept, in order */
+			continue;
+		}
+		if (k.rec.type != SVA_FAULT_UNRECOV ||
+				!(k.rec.event.flags & SVA_FAULT_UNRECOV_STALL)) {
+			IOPF_STAT_INC((bond != NULL ? &bond->st : &f->st)->events_dropped);
+			continue;
+		}
+		if (f->ncg == f->cg_cap || f->npg == f->pg_cap) {
+			respond(f);
+			answered += f->ncg;
+			f->ncg = 0;
+			f->npg = 0;
+			ncg = 0;
+		}
+		stall_close(f, &k.rec.event, rte_rdtsc(), 0);
+		if (f->ncg != ncg) /* its bond is still found while it goes: refuse it */
+			iopf_refuse(&f->cg[ncg], SVA_PAGE_RESP_INVALID, reason);
+	}
 	respond(f);
 	answered += f->ncg;
 	f->ncg = 0;
@@ -920,7 +977,7 @@ int
 iopf_answer_bond(struct sva_iopf *f, struct sva_iopf_bond *bond, unsigned int reason)
 {
 	iopf_forget_bond(f, bond != NULL ? bond->id : 0);
-	return answer_deferred(f, bond, reason);
+	return answer_deferred(f, bond, reason, true);
 }
 
 int
@@ -940,7 +997,7 @@ sva_iopf_flush(struct sva_iopf *f, unsigned int max_reads)
 			break;
 	}
 	/* deferred groups are closed: answered; partial groups stay for their LAST */
-	answered += answer_deferred(f, NULL, SVA_IOPF_R_UNBINDING);
+	answered += answer_deferred(f, NULL, SVA_IOPF_R_UNBINDING, false);
 	iopf_release(f);
 	return answered;
 }
@@ -997,6 +1054,65 @@ drain_owned(struct sva_iopf *f, unsigned int max_reads)
 	return -EAGAIN;
 }
 
+/*
+ * Drain of the event queue, past the same fence (SMMUv3: completion of CMD_SYNC makes
+ * the event records of transactions stalled or terminated before it visible, IHI0070
+ * 4.7.3 and the stream shutdown sequence of 4.7.2.1): a stall of no bond (a freed
+ * PASID's or RID's) is answered Abort now, by the rules; a stall or event of a live
+ * bond is kept, in order, for the poller, which resolves and delivers them on the poll
+ * lcore. Read to empty, or -EAGAIN (kept responses unwritten, or the kept ring too
+ * full: the poller must run).
+ */
+static int
+drain_events(struct sva_iopf *f, unsigned int max_reads)
+{
+	for (unsigned int i = 0; i < max_reads; i++) {
+		uint16_t n;
+		uint64_t now;
+
+		if (f->nresp_pending != 0 && flush_pending_responses(f) != 0) {
+			rte_pause();
+			continue;
+		}
+		if ((f->defer_mask + 1) - kev_count(f) < f->burst)
+			return -EAGAIN;
+		f->ncg = 0;
+		f->npg = 0;
+		n = sva_iommu_evtq_read(f->iommu, f->recs, f->burst);
+		now = rte_rdtsc();
+		for (uint16_t k = 0; k < n; k++) {
+			const struct sva_fault *rec = &f->recs[k];
+			struct sva_iopf_bond *bond;
+			unsigned int reason;
+			uint32_t flags;
+
+			if (rec->type != SVA_FAULT_UNRECOV) {
+				IOPF_STAT_INC(f->st.events_dropped);
+				continue;
+			}
+			flags = (rec->event.flags & SVA_FAULT_UNRECOV_PASID_VALID) ?
+				SVA_FAULT_PR_PASID_VALID : 0;
+			bond = iopf_bond_lookup(f, flags, rec->event.dev_id, rec->event.pasid,
+					&reason);
+			if (bond != NULL) {
+				struct iopf_kept_event *ke = &f->kev[f->kev_tail++ & f->defer_mask];
+
+				ke->rec = *rec;
+				ke->bond_id = bond->id;
+			} else if (rec->event.flags & SVA_FAULT_UNRECOV_STALL) {
+				stall_close(f, &rec->event, now, 0); /* no bond: Abort */
+			} else {
+				IOPF_STAT_INC(f->st.events_dropped);
+			}
+		}
+		respond(f);
+		f->ncg = 0;
+		if (n < f->burst && f->nresp_pending == 0)
+			return 0;
+	}
+	return -EAGAIN;
+}
+
 int
 sva_iopf_drain(struct sva_iopf *f, unsigned int max_reads)
 {
@@ -1011,6 +1127,8 @@ sva_iopf_drain(struct sva_iopf *f, unsigned int max_reads)
 			sva_iommu_name(f->iommu), strerror(-ret));
 	else
 		ret = drain_owned(f, max_reads);
+	if (ret == 0)
+		ret = drain_events(f, max_reads);
 	if (ret == 0 && f->resp_error != 0) {
 		ret = -EIO; /* read to empty, but responses were lost: said once */
 		f->resp_error = 0;

@@ -170,6 +170,13 @@ struct iopf_cgroup {
 	uint8_t code, reason, drop, pad;
 };
 
+/* An event record a drain read for a live bond, kept for the poller (stalls are
+ * resolved, events delivered, on the poll lcore only), tagged with the bond it found. */
+struct iopf_kept_event {
+	struct sva_fault rec;
+	uint64_t bond_id;
+};
+
 /* iopf_cgroup.flags: a stalled transaction (grpid holds its STAG), not a PRI group */
 #define IOPF_CGF_STALL (1u << 31)
 
@@ -217,6 +224,9 @@ struct sva_iopf {
 	uint32_t defer_mask, defer_head, defer_tail;
 	uint32_t defer_keys[IOPF_DEFER_FILTER]; /* deferred groups per key hash: a LAST whose
 						   count is 0 is not a deferred group's */
+	/* event records kept by a drain for the poller (ring of defer_mask + 1) */
+	struct iopf_kept_event *kev;
+	uint32_t kev_head, kev_tail;
 	/* burst scratch */
 	struct sva_fault *recs;
 	struct iopf_cgroup *cg;

@@ -197,17 +197,25 @@
  *    discarded (partial_discarded); a flush and a stopping poller leave it open. Its
  *    LAST, when it comes, is answered exactly once by the rules (unknown PASID: Invalid);
  *  - sva_iopf_bond_remove(): the bond stops being found (new requests for it are
- *    answered Invalid, R_UNKNOWN_PASID), its deferred (closed) groups are answered
- *    Invalid (R_UNBINDING) with one doorbell, its partial groups and lost keys are
- *    discarded, its statistics are added to the iommu's, and it is freed;
+ *    answered Invalid, R_UNKNOWN_PASID), its deferred (closed) groups and the stalls a
+ *    drain kept for it are answered Invalid / Abort (R_UNBINDING) with one doorbell,
+ *    the events a drain kept for it dropped (events_dropped), its partial groups and
+ *    lost keys discarded, its statistics added to the iommu's, and it is freed;
  *  - control passes (drain, flush, bond removal) never resolve, populate or call event
- *    callbacks: a drain keeps the closed groups of live bonds for the poller
- *    (deferred, counted) and leaves the event queue to it; only groups of no bond are
- *    answered there;
+ *    callbacks: a drain keeps the closed groups of live bonds (deferred, counted), and
+ *    the stalls and events of live bonds (in order, tagged with their bond), for the
+ *    poller; only groups and stalls of no bond are answered there (Invalid, Abort);
  *  - a PASID number is reused only after sva_iopf_drain() returned 0: the driver's drain
- *    fence (sva_iommu_prq_drain()) first, then the queue read to empty, and every kept
- *    response written. Until then the drain says -EAGAIN (lib/sva's drain hook keeps
- *    the number from the allocator meanwhile). The same holds for a dev's RID: after a
+ *    fence (sva_iommu_prq_drain()) first, then the page request queue and the event
+ *    queue each read to empty, and every kept response written. The fence orders both
+ *    queues: every page request and every stall or event record of a transaction the
+ *    device issued before it is in its queue when it returns (SMMUv3: CMD_SYNC, IHI0070
+ *    4.7.3: its completion makes visible the event records of transactions stalled or
+ *    terminated before it, as in the stream shutdown of 4.7.2.1). So a stall of a freed
+ *    PASID (or RID) is answered Abort before the number passes on, never resolved for
+ *    the new owner, which never finds it. Until then the drain says -EAGAIN (lib/sva's
+ *    drain hook keeps the number from the allocator meanwhile). The same holds for a
+ *    dev's RID: after a
  *    RID bond is removed, a new RID bond of that dev is added only after such a drain
  *    (lib/sva drains at the next RID bind), so a request without PASID the old bond's
  *    device context sent is answered Invalid, never resolved under the new bond.
@@ -232,13 +240,16 @@
  * stall form (SVA_PAGE_RESP_STALL, grpid = the STAG) in the burst's one batch: Success
  * (CMD_RESUME Retry) when resolved, Invalid (CMD_RESUME Abort, 4.7.1) when refused —
  * also for no bond (unknown or removed PASID or StreamID: R_UNKNOWN_PASID) and on
- * auto-invalid or pinned bonds. Stalls are never deferred or kept across poll calls
- * (the device is blocked on them), so a removed bond has none in flight: those still
- * queued are answered Abort when read. A record with a StreamID, PASID or STAG wider
- * than the response carries is dropped (malformed_records). Stall records are read
- * by a poller (with the event queue, after the page request queue), not while
- * responses are kept (back-pressure), never by flush or drain; sva_iopf_destroy()
- * (no bond left) reads the event queue to empty and answers every stall Abort. The driver's
+ * auto-invalid or pinned bonds. Stalls are never deferred by the poller (the device is
+ * blocked on them). A record with a StreamID, PASID or STAG wider than the response
+ * carries is dropped (malformed_records). Stall records are resolved by a poller only
+ * (with the event queue, after the page request queue; first those a drain kept), not
+ * while responses are kept (back-pressure). A drain reads them too ("Teardown"): a
+ * stall of no bond is answered Abort there, one of a live bond kept for the poller,
+ * and answered Abort (R_UNBINDING) if its bond is removed first; so a removed bond
+ * leaves no stall to be resolved under a later owner of its PASID. Flush leaves them
+ * queued. sva_iopf_destroy() (no bond left) reads the event queue to empty and answers
+ * every stall Abort. The driver's
  * response op takes both forms in one batch (SMMUv3: one command queue for
  * CMD_PRI_RESP and CMD_RESUME).
  *
@@ -366,7 +377,8 @@ struct sva_iopf_conf {
 	uint16_t burst;             /**< records per read, 1..256 (default 32) */
 	uint32_t max_open_groups;   /**< open groups tracked, 16..65536 (default 1024) */
 	uint32_t max_pending_pages; /**< pages held by open and deferred groups (default 8192) */
-	uint32_t max_deferred;      /**< deferred groups, power of two (default 1024) */
+	uint32_t max_deferred;      /**< deferred groups, power of two (default 1024); also
+				         the event records a drain can keep for the poller */
 	uint32_t bond_burst_pages;  /**< demand pages per bond per burst (default 64) */
 	uint32_t populate_retries;  /**< EINTR/EAGAIN retries (default 3) */
 	uint64_t group_timeout_us;  /**< open-group deadline, 0 = none (default 1000000) */
@@ -496,7 +508,7 @@ int sva_iopf_poll_iopf(struct sva_iopf *iopf, unsigned int budget);
  * Answer every closed group in flight Invalid (R_UNBINDING), resolving nothing: deferred
  * groups and every group closed by the records still in the queue (read until empty,
  * at most max_reads bursts). Partial groups stay open (their LAST is answered when it
- * comes); events stay queued. For an application abandoning its own poll loop; lib/sva
+ * comes); events and stalls stay queued (or kept) for the next poller. For an application abandoning its own poll loop; lib/sva
  * does not call it (a stopping poll service leaves requests for the next poller).
  * Control path.
  *
@@ -507,16 +519,17 @@ int sva_iopf_flush(struct sva_iopf *iopf, unsigned int max_reads);
 
 /**
  * Drain: the driver's fence (sva_iommu_prq_drain()), then read the page request queue
- * until a read finds it empty, on the calling control thread, resolving nothing and
- * calling no callback: groups of no bond (a freed PASID's) are answered by the rules
- * (Invalid), closed groups of live bonds are kept (deferred) for the poller. After it
- * returns 0, every request a device emitted before the call has been read, those of
- * removed bonds answered, and every kept response written: what a freed PASID needs
- * before its number is reused.
+ * and then the event queue, each until a read finds it empty, on the calling control
+ * thread, resolving nothing and calling no callback: groups of no bond (a freed
+ * PASID's) are answered by the rules (Invalid) and its stalls Abort; closed groups of
+ * live bonds are kept (deferred), and their stalls and events kept, for the poller.
+ * After it returns 0, every request and stall a device emitted before the call has
+ * been read, those of removed bonds answered, and every kept response written: what a
+ * freed PASID needs before its number is reused ("Teardown").
  *
- * @return 0 (drained), -EAGAIN (kept responses the queue would not take, the queue not
- *   empty after max_reads bursts, or the deferred ring too full to keep more: the
- *   poller must run; try again), -EIO (drained, but responses were refused for good
+ * @return 0 (drained), -EAGAIN (kept responses the queue would not take, a queue not
+ *   empty after max_reads bursts, or the deferred ring or the kept-event ring too full
+ *   to keep more: the poller must run; try again), -EIO (drained, but responses were refused for good
  *   since the last drain: see "Responses"), the fence's negative errno, -EINVAL (iopf
  *   NULL).
  */

@@ -337,9 +337,12 @@ emu_page_response(struct sva_iommu *iommu, const struct sva_page_response *resp,
 /*
  * The drain fence (VT-d: invalidation wait descriptor with PD=1; SMMUv3: CMD_SYNC after
  * the PRI). Hardware completes it once every page request the device emitted before it
- * has been written to the PRQ. An emu device writes all requests of a group under
- * devlock (grp_send), so taking devlock once waits out any device in the middle of
- * emitting; whatever it sent before is in the queue then.
+ * has been written to the PRQ; SMMUv3's CMD_SYNC also makes visible the event records
+ * of transactions stalled or terminated before it (IHI0070 4.7.3), which lib/iopf's
+ * drain reads too. An emu device writes all requests of a group (grp_send), and every
+ * event and stall record (stall_access), under devlock, so taking devlock once waits
+ * out any device in the middle of emitting; whatever it sent before is in its queue
+ * then, page request or event.
  */
 static int
 emu_prq_drain(struct sva_iommu *iommu)
