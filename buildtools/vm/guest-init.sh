@@ -20,13 +20,24 @@ mount -t sysfs sysfs /sys
 mountpoint -q /dev || mount -t devtmpfs devtmpfs /dev
 mkdir -p /dev/pts /dev/shm 2>/dev/null
 mount -t tmpfs tmpfs /dev/shm
+param() { tr ' ' '\n' </proc/cmdline | sed -n "s/^svapoll\.$1=//p" | tail -n1; }
+top=$(param top)
+
 mount -t tmpfs tmpfs /run
+# The guest needs a writable /tmp; a clone that lives under the host's /tmp (CI's may)
+# must stay visible through it: keep the host's /tmp at /run/host-tmp and bind the
+# clone back to its own path inside the new /tmp.
+mkdir -p /run/host-tmp && mount --bind /tmp /run/host-tmp
 mount -t tmpfs tmpfs /tmp
+case $top in
+/tmp/*)
+	mkdir -p "$top"
+	mount --bind "/run/host-tmp/${top#/tmp/}" "$top" ||
+		echo "@@svapoll-vm error: cannot bind the clone $top back over the guest's /tmp" ;;
+esac
 mkdir -p /dev/hugepages 2>/dev/null && mount -t hugetlbfs hugetlbfs /dev/hugepages 2>/dev/null
 echo 64 >/proc/sys/vm/nr_hugepages 2>/dev/null
 
-param() { tr ' ' '\n' </proc/cmdline | sed -n "s/^svapoll\.$1=//p" | tail -n1; }
-top=$(param top)
 build=$(param build)
 mode=$(param mode)
 suite_timeout=$(param suite_timeout)
