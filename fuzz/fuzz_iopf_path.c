@@ -239,10 +239,13 @@ first_bond(int b)
 		struct key *k = &H.keys[i];
 		uint64_t id = k->id;
 
-		if (k->state != K_OPEN || stream_bond((uint32_t)(id >> 32) & 0x7fffffff,
+		/* A group whose LAST is queued but not read yet (K_AWAITING) counts too: what
+		 * was read before it with no bond opened nothing and taints nothing. */
+		if ((k->state != K_OPEN && k->state != K_AWAITING) ||
+				stream_bond((uint32_t)(id >> 32) & 0x7fffffff,
 				(id >> 31) & 1, (uint32_t)(id >> 9) & 0xfffff) != b)
 			continue;
-		if ((int32_t)(k->last_idx - head) < 0) {
+		if (k->state == K_OPEN && (int32_t)(k->last_idx - head) < 0) {
 			k->state = K_IDLE; /* all read: nothing open */
 			k->tainted = false;
 			k->has_owner = false;
