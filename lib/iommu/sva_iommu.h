@@ -66,6 +66,8 @@ enum sva_pasid_table_format {
 #define SVA_IOMMU_CAP_PASID_TABLE (1ull << 7)   /**< guest-owned PASID table bind */
 #define SVA_IOMMU_CAP_PIN (1ull << 8)           /**< pinned mode: ranges made resident and
 						     mapped up front (no page requests needed) */
+#define SVA_IOMMU_CAP_NESTED (1ull << 9)        /**< nested translation: a guest-owned first
+						     level on this process as second level (vSVA) */
 /** @} */
 
 /** What an iommu can do. */
@@ -101,6 +103,51 @@ enum sva_pgtable_type {
 
 struct sva_pgtable {
 	enum sva_pgtable_type type;
+};
+
+/**
+ * Guest RAM as a VMM holds it: an ordinary mapping of this process; guest physical
+ * address g (0 <= g < size) is at host address base + g. Second-level faults make it
+ * present here, as for any bond.
+ */
+struct sva_guest_ram {
+	void *base;    /**< page aligned */
+	uint64_t size; /**< bytes, page aligned; a GPA at or above it is outside guest RAM */
+};
+
+/** Guest-owned first-level table formats (nested translation, vSVA). */
+enum sva_nested_format {
+	SVA_NESTED_NONE = 0,
+	/** VT-d first level, one PASID: x86-64 4-level paging, root (PML4) at table_gpa
+	 * (4 KiB aligned). The host owns the PASID table. */
+	SVA_NESTED_VTD_FL,
+	/** SMMUv3: the guest's whole CD table (S1Fmt, S1CDMAX) at table_gpa (64-byte
+	 * aligned), read when a PASID is first used, not at bind; each CD's TTB0 roots an
+	 * AArch64 stage-1 table (4 KiB granule) in guest RAM. */
+	SVA_NESTED_SMMUV3_CD,
+	/** iommufd's selftest mock (IOMMU_HWPT_DATA_SELFTEST): tests only. */
+	SVA_NESTED_SELFTEST,
+};
+
+/** @name Nested flags (sva_nested_cfg.flags) */
+/** @{ */
+#define SVA_NESTED_SRE (1u << 0) /**< VT-d: supervisor requests enabled (PASID entry SRE) */
+/** @} */
+
+/** pasid argument of a whole-table nested attach (SVA_NESTED_SMMUV3_CD). */
+#define SVA_NESTED_ALL_PASIDS UINT32_MAX
+
+/** A guest-owned first level to nest on this process's address space (as second level). */
+struct sva_nested_cfg {
+	enum sva_nested_format format;
+	uint32_t flags;          /**< SVA_NESTED_* */
+	struct sva_guest_ram ram;
+	uint64_t table_gpa;      /**< VT-d: the PML4; SMMUv3: the CD table, or its L1 table */
+	uint8_t s1cdmax;         /**< SMMUv3: log2 of the number of CDs (0..20) */
+	uint8_t s1fmt;           /**< SMMUv3 STE.S1Fmt: 0 linear, 1 2-level with 4 KiB leaves,
+				      2 2-level with 64 KiB leaves */
+	uint16_t reserved;       /**< 0 */
+	uint32_t selftest_iotlb; /**< SVA_NESTED_SELFTEST: struct iommu_hwpt_selftest.iotlb */
 };
 
 /** A guest-owned PASID table (for sva_dev_pasid_table_bind()). */

@@ -83,6 +83,20 @@ struct sva_iommu_driver {
 	 */
 	int (*prq_drain)(struct sva_iommu *iommu);
 
+	/**
+	 * Nested translation (optional; a driver that has it sets SVA_IOMMU_CAP_NESTED).
+	 * Control path; the core has checked cfg against the model's rules. nested_attach
+	 * puts a guest first level (cfg) on (dev, pasid) over the process address space as
+	 * second level — pasid SVA_NESTED_ALL_PASIDS for a whole-table format;
+	 * nested_detach undoes it; nested_inval drops cached first-level translations of
+	 * [addr, addr + size) (size 0: all) for pasid (SVA_NESTED_ALL_PASIDS: every PASID
+	 * of the table).
+	 * @return 0 or a negative errno (logged by the driver).
+	 */
+	int (*nested_attach)(struct sva_dev *dev, uint32_t pasid, const struct sva_nested_cfg *cfg);
+	void (*nested_detach)(struct sva_dev *dev, uint32_t pasid);
+	int (*nested_inval)(struct sva_dev *dev, uint32_t pasid, uint64_t addr, uint64_t size);
+
 	/** Optional (NULL: nothing to do). */
 	int (*range_resolved)(struct sva_iommu *iommu, struct sva_dev *dev, uint32_t pasid,
 			uint64_t addr, uint64_t len, uint32_t perm);

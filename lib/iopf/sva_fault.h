@@ -14,6 +14,7 @@
  * entries and 32-byte event entries, iommufd 40-byte pgfault records) into these.
  */
 
+#include <stddef.h>
 #include <stdint.h>
 
 #ifdef __cplusplus
@@ -41,6 +42,20 @@ enum sva_fault_type {
 #define SVA_FAULT_PR_PRIV_DATA (1u << 2)   /**< private_data is valid (VT-d qwords 2-3) */
 #define SVA_FAULT_PR_TIMESTAMP (1u << 3)   /**< timestamp is valid */
 #define SVA_FAULT_PR_COOKIE (1u << 4)      /**< cookie is valid (iommufd group cookie) */
+/** gpasid and user_cookie are valid: the bond was bound with guest data (vSVA) */
+#define SVA_FAULT_PR_GUEST (1u << 5)
+/**
+ * Nested (vSVA) first-level fault: the walk of the guest-owned first-level table
+ * failed; addr is a guest virtual address. The group goes to the VMM (the bond's event
+ * callback or ring), which answers it with sva_nested_page_response().
+ */
+#define SVA_FAULT_PR_NESTED_S1 (1u << 6)
+/**
+ * Nested (vSVA) second-level fault: the first level translated (or a first-level table
+ * page is needed) but guest RAM at gpa is not present; addr is where guest RAM maps gpa
+ * in this process. svapoll resolves it like any request of the bond.
+ */
+#define SVA_FAULT_PR_NESTED_S2 (1u << 7)
 /** @} */
 
 /** @name Access permissions (page requests and unrecoverable faults) */
@@ -67,6 +82,11 @@ struct sva_fault_page_req {
 	uint32_t dev_id;          /**< requester ID (VT-d) or stream ID (SMMUv3), iommufd dev id */
 	uint32_t cookie;          /**< iommufd group cookie, valid with SVA_FAULT_PR_COOKIE */
 	uint64_t timestamp;       /**< TSC cycles when the device wrote the request */
+	/* Appended for vSVA (offset 56). */
+	uint32_t gpasid;          /**< guest PASID, valid with SVA_FAULT_PR_GUEST */
+	uint32_t reserved;        /**< 0 */
+	uint64_t user_cookie;     /**< the bond's opaque cookie, valid with SVA_FAULT_PR_GUEST */
+	uint64_t gpa;             /**< guest physical address, valid with SVA_FAULT_PR_NESTED_S2 */
 };
 
 /** Why an unrecoverable fault happened (sva_fault_unrecov.reason). */
@@ -93,6 +113,12 @@ enum sva_fault_reason {
  * Invalid or Failure terminates it with an abort (CMD_RESUME Abort), 4.7.1.
  */
 #define SVA_FAULT_UNRECOV_STALL (1u << 3)
+/** gpasid and user_cookie are valid (the bond was bound with guest data) */
+#define SVA_FAULT_UNRECOV_GUEST (1u << 4)
+/** Nested first-level fault (addr is guest virtual): for the VMM */
+#define SVA_FAULT_UNRECOV_NESTED_S1 (1u << 5)
+/** Nested second-level fault (gpa valid; addr is where guest RAM maps it) */
+#define SVA_FAULT_UNRECOV_NESTED_S2 (1u << 6)
 /** @} */
 
 /** An unrecoverable fault (event queue), or a stalled transaction (with _STALL). */
@@ -109,6 +135,11 @@ struct sva_fault_unrecov {
 	uint32_t stag;       /**< with SVA_FAULT_UNRECOV_STALL: the stall tag (SMMUv3 STAG,
 			          16 bits, unique per StreamID while the stall is outstanding) */
 	uint32_t reserved;   /**< 0 */
+	/* Appended for vSVA (offset 56). */
+	uint32_t gpasid;     /**< guest PASID, valid with SVA_FAULT_UNRECOV_GUEST */
+	uint32_t reserved2;  /**< 0 */
+	uint64_t user_cookie;/**< the bond's opaque cookie, valid with SVA_FAULT_UNRECOV_GUEST */
+	uint64_t gpa;        /**< guest physical address, valid with SVA_FAULT_UNRECOV_NESTED_S2 */
 };
 
 /** The queue overflowed: everything between the previous record and this one is lost. */
@@ -132,6 +163,13 @@ struct sva_fault {
 SVA_STATIC_ASSERT(sizeof(struct sva_fault) == 128, "the generic fault record is 128 bytes");
 SVA_STATIC_ASSERT(sizeof(struct sva_fault_page_req) <= 120, "page request fits the record");
 SVA_STATIC_ASSERT(sizeof(struct sva_fault_unrecov) <= 120, "event fits the record");
+/* The vSVA fields' places are ABI: pinned. */
+SVA_STATIC_ASSERT(offsetof(struct sva_fault_page_req, gpasid) == 56, "gpasid at 56");
+SVA_STATIC_ASSERT(offsetof(struct sva_fault_page_req, user_cookie) == 64, "cookie at 64");
+SVA_STATIC_ASSERT(offsetof(struct sva_fault_page_req, gpa) == 72, "gpa at 72");
+SVA_STATIC_ASSERT(offsetof(struct sva_fault_unrecov, gpasid) == 56, "gpasid at 56");
+SVA_STATIC_ASSERT(offsetof(struct sva_fault_unrecov, user_cookie) == 64, "cookie at 64");
+SVA_STATIC_ASSERT(offsetof(struct sva_fault_unrecov, gpa) == 72, "gpa at 72");
 
 /** Page group response codes (PCIe PRG response codes). */
 enum sva_page_resp_code {
