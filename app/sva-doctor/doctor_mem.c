@@ -19,20 +19,7 @@
 #include <unistd.h>
 
 #include "doctor.h"
-
-/* PAGEMAP_SCAN (Linux 6.7): Debian 12's 6.1 headers lack it. */
-#ifndef PAGEMAP_SCAN
-struct page_region {
-	uint64_t start, end, categories;
-};
-struct pm_scan_arg {
-	uint64_t size, flags, start, end, walk_end, vec, vec_len, max_pages;
-	uint64_t category_inverted, category_mask, category_anyof_mask, return_mask;
-};
-#define PAGEMAP_SCAN _IOWR('f', 16, struct pm_scan_arg)
-#define PAGE_IS_PRESENT (1 << 3)
-#endif
-_Static_assert(sizeof(struct pm_scan_arg) == 96, "pm_scan_arg is 96 bytes");
+#include "sva_procfs_uapi.h" /* PAGEMAP_SCAN (Linux 6.7), lib/iommu: headers only */
 
 static void
 mounts_of(const char *pagesize, char *out, size_t len)
@@ -206,8 +193,8 @@ void
 check_pagemap_scan(void)
 {
 	long pg = sysconf(_SC_PAGESIZE);
-	struct page_region regions[4];
-	struct pm_scan_arg arg;
+	struct sva_page_region regions[4];
+	struct sva_pm_scan_arg arg;
 	char *p = mmap(NULL, (size_t)pg * 4, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
 		-1, 0);
 	int fd, ret, err;
@@ -225,10 +212,10 @@ check_pagemap_scan(void)
 	arg.end = (uintptr_t)p + 4 * (uintptr_t)pg;
 	arg.vec = (uintptr_t)regions;
 	arg.vec_len = 4;
-	arg.category_mask = PAGE_IS_PRESENT;
-	arg.return_mask = PAGE_IS_PRESENT;
+	arg.category_mask = SVA_PAGE_IS_PRESENT;
+	arg.return_mask = SVA_PAGE_IS_PRESENT;
 	fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
-	ret = fd >= 0 ? ioctl(fd, PAGEMAP_SCAN, &arg) : -1;
+	ret = fd >= 0 ? ioctl(fd, SVA_PAGEMAP_SCAN, &arg) : -1;
 	err = errno;
 	if (fd >= 0)
 		close(fd);

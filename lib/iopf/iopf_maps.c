@@ -17,7 +17,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/vfs.h>
@@ -28,7 +27,7 @@
 #include <rte_rcu_qsbr.h>
 
 #include "iopf_pvt.h"
-#include "sva_procmap_pvt.h"
+#include "sva_procfs_uapi.h"   /* PROCMAP_QUERY, from lib/iommu */
 
 static struct rte_rcu_qsbr *iopf_qsbr;
 static pthread_mutex_t maps_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -329,12 +328,11 @@ page_shift_query(int fd, struct dev_shift *cache, uint32_t *ncache, uint32_t dev
 			return cache[i].shift;
 	shift = 0;
 	if (!*no_query) {
-		memset(&q, 0, sizeof(q));
-		q.size = sizeof(q);
-		q.query_addr = start;
-		if (ioctl(fd, SVA_PROCMAP_QUERY, &q) == 0)
+		int ret = sva_procmap_query(fd, start, &q);
+
+		if (ret == 0)
 			shift = shift_of_bytes(q.vma_page_size);
-		else if (errno == ENOTTY || errno == EINVAL)
+		else if (ret == -ENOTTY || ret == -EINVAL)
 			*no_query = true; /* before Linux 6.11 */
 	}
 	if (shift == 0)
@@ -747,16 +745,15 @@ iopf_maps_query(uint64_t addr, struct iopf_vma *out)
 {
 	int fd = __atomic_load_n(&query_fd, __ATOMIC_ACQUIRE);
 	struct sva_procmap_query q;
+	int ret;
 
 	if (fd < 0 || __atomic_load_n(&query_off, __ATOMIC_RELAXED))
 		return -ENOTSUP;
-	memset(&q, 0, sizeof(q));
-	q.size = sizeof(q);
-	q.query_addr = addr;
-	if (ioctl(fd, SVA_PROCMAP_QUERY, &q) != 0) {
-		if (errno == ENOENT)
+	ret = sva_procmap_query(fd, addr, &q);
+	if (ret != 0) {
+		if (ret == -ENOENT)
 			return -ENOENT;
-		if (errno == ENOTTY || errno == EINVAL) {
+		if (ret == -ENOTTY || ret == -EINVAL) {
 			/* before Linux 6.11: never ask again (the descriptor stays open) */
 			__atomic_compare_exchange_n(&query_fd, &fd, QUERY_UNSUPPORTED, false,
 				__ATOMIC_ACQ_REL, __ATOMIC_RELAXED);
@@ -766,8 +763,9 @@ iopf_maps_query(uint64_t addr, struct iopf_vma *out)
 	memset(out, 0, sizeof(*out));
 	out->start = q.vma_start;
 	out->end = q.vma_end;
-	out->prot = (q.vma_flags & 1 ? IOPF_VMA_R : 0) | (q.vma_flags & 2 ? IOPF_VMA_W : 0) |
-		(q.vma_flags & 4 ? IOPF_VMA_X : 0);
+	out->prot = (q.vma_flags & SVA_PROCMAP_QUERY_VMA_READABLE ? IOPF_VMA_R : 0) |
+		(q.vma_flags & SVA_PROCMAP_QUERY_VMA_WRITABLE ? IOPF_VMA_W : 0) |
+		(q.vma_flags & SVA_PROCMAP_QUERY_VMA_EXECUTABLE ? IOPF_VMA_X : 0);
 	out->page_shift = shift_of_bytes(q.vma_page_size);
 	out->thp = 0; /* the kernel does not say; see the resolver */
 	return 0;

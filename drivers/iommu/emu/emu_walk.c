@@ -29,39 +29,7 @@
 #include <unistd.h>
 
 #include "emu_pvt.h"
-#include "sva_procmap_pvt.h"
-
-/* PAGEMAP_SCAN uAPI (linux/fs.h, 6.7+): Debian 12's headers are 6.1. */
-struct emu_page_region {
-	uint64_t start;
-	uint64_t end;
-	uint64_t categories;
-};
-
-struct emu_pm_scan_arg {
-	uint64_t size;
-	uint64_t flags;
-	uint64_t start;
-	uint64_t end;
-	uint64_t walk_end;
-	uint64_t vec;
-	uint64_t vec_len;
-	uint64_t max_pages;
-	uint64_t category_inverted;
-	uint64_t category_mask;
-	uint64_t category_anyof_mask;
-	uint64_t return_mask;
-};
-
-_Static_assert(sizeof(struct emu_pm_scan_arg) == 96, "struct pm_scan_arg is 96 bytes");
-_Static_assert(sizeof(struct emu_page_region) == 24, "struct page_region is 24 bytes");
-
-#define EMU_PAGE_IS_FILE (1u << 2)
-#define EMU_PAGE_IS_PRESENT (1u << 3)
-#define EMU_PAGE_IS_SWAPPED (1u << 4)
-#define EMU_PAGE_IS_PFNZERO (1u << 5)
-#define EMU_PAGE_IS_HUGE (1u << 6)
-#define EMU_PAGEMAP_SCAN _IOWR('f', 16, struct emu_pm_scan_arg)
+#include "sva_procfs_uapi.h"   /* PAGEMAP_SCAN, PROCMAP_QUERY */
 
 /* /proc/self/pagemap entry bits (Documentation/admin-guide/mm/pagemap.rst) */
 #define PM_PRESENT (UINT64_C(1) << 63)
@@ -82,19 +50,19 @@ page_ceil(uint64_t a)
 }
 
 static int
-scan_ioctl(int fd, uint64_t start, uint64_t end, struct emu_page_region *vec, unsigned int n,
+scan_ioctl(int fd, uint64_t start, uint64_t end, struct sva_page_region *vec, unsigned int n,
 		uint64_t *walk_end)
 {
-	struct emu_pm_scan_arg a = {
+	struct sva_pm_scan_arg a = {
 		.size = sizeof(a),
 		.start = start,
 		.end = end,
 		.vec = (uintptr_t)vec,
 		.vec_len = n,
-		.return_mask = EMU_PAGE_IS_PRESENT | EMU_PAGE_IS_PFNZERO | EMU_PAGE_IS_HUGE |
-			EMU_PAGE_IS_FILE | EMU_PAGE_IS_SWAPPED,
+		.return_mask = SVA_PAGE_IS_PRESENT | SVA_PAGE_IS_PFNZERO | SVA_PAGE_IS_HUGE |
+			SVA_PAGE_IS_FILE | SVA_PAGE_IS_SWAPPED,
 	};
-	int ret = ioctl(fd, EMU_PAGEMAP_SCAN, &a);
+	int ret = ioctl(fd, SVA_PAGEMAP_SCAN, &a);
 
 	if (ret < 0)
 		return -errno;
@@ -122,7 +90,7 @@ probe_zero_pfn(int fd)
 static int
 walk_init_mode(struct emu_iommu *e, enum emu_walk_mode mode)
 {
-	struct emu_page_region r[1];
+	struct sva_page_region r[1];
 	uint64_t walk_end;
 	int ret;
 
@@ -161,16 +129,6 @@ walk_init_mode(struct emu_iommu *e, enum emu_walk_mode mode)
 	return 0;
 }
 
-/* PROCMAP_QUERY of the mapping that holds a: 0, or a negative errno. */
-static int
-procmap_query(int fd, uint64_t a, struct sva_procmap_query *q)
-{
-	memset(q, 0, sizeof(*q));
-	q->size = sizeof(*q);
-	q->query_addr = a;   /* query_flags 0: only a mapping that holds a */
-	return ioctl(fd, SVA_PROCMAP_QUERY, q) == 0 ? 0 : -errno;
-}
-
 int
 emu_walk_init(struct emu_iommu *e, enum emu_walk_mode mode)
 {
@@ -187,7 +145,7 @@ emu_walk_init(struct emu_iommu *e, enum emu_walk_mode mode)
 	 */
 	e->maps_fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
 	if (e->maps_fd >= 0 &&
-			(ret = procmap_query(e->maps_fd, (uintptr_t)&e->maps_fd, &q)) < 0) {
+			(ret = sva_procmap_query(e->maps_fd, (uintptr_t)&e->maps_fd, &q)) < 0) {
 		EMU_LOG(INFO, "PROCMAP_QUERY not available (%s, Linux 6.11+): not-present huge "
 			"pages where the kernel has no page table yet are asked for per 4 KiB",
 			strerror(-ret));
@@ -229,7 +187,7 @@ vma_page_size(struct emu_dev *d, uint64_t a)
 	for (unsigned int i = 0; i < EMU_VMA_CACHE; i++)
 		if (d->vma[i].start <= a && a < d->vma[i].end)
 			return d->vma[i].size;
-	if (d->e->maps_fd < 0 || procmap_query(d->e->maps_fd, a, &q) < 0)
+	if (d->e->maps_fd < 0 || sva_procmap_query(d->e->maps_fd, a, &q) < 0)
 		return EMU_PAGE_SIZE;
 	v = &d->vma[d->vma_next++ % EMU_VMA_CACHE];
 	v->start = q.vma_start;
@@ -259,8 +217,8 @@ static int
 walk_scan(struct emu_dev *d, struct emu_scan *s)
 {
 	/* page_region and emu_region differ: the ioctl writes into the pagemap buffer */
-	struct emu_page_region *vec = (struct emu_page_region *)d->pm_buf;
-	const unsigned int nvec = RTE_MIN((unsigned int)(sizeof(d->pm_buf) / (sizeof(struct emu_page_region))),
+	struct sva_page_region *vec = (struct sva_page_region *)d->pm_buf;
+	const unsigned int nvec = RTE_MIN((unsigned int)(sizeof(d->pm_buf) / (sizeof(struct sva_page_region))),
 		(unsigned int)EMU_SCAN_VEC);
 	int n = scan_ioctl(d->e->pagemap_fd, s->start, s->end, vec, nvec, &s->walk_end);
 
@@ -269,12 +227,12 @@ walk_scan(struct emu_dev *d, struct emu_scan *s)
 	for (int i = 0; i < n; i++) {
 		uint32_t f = 0;
 
-		if (vec[i].categories & EMU_PAGE_IS_PRESENT) {
+		if (vec[i].categories & SVA_PAGE_IS_PRESENT) {
 			f |= EMU_R_PRESENT;
-			if (!(vec[i].categories & EMU_PAGE_IS_PFNZERO))
+			if (!(vec[i].categories & SVA_PAGE_IS_PFNZERO))
 				f |= EMU_R_WRITE;
 		}
-		if (vec[i].categories & EMU_PAGE_IS_HUGE)
+		if (vec[i].categories & SVA_PAGE_IS_HUGE)
 			f |= EMU_R_HUGE;
 		region_push(s, vec[i].start, vec[i].end, f);
 	}

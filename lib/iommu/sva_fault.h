@@ -5,8 +5,8 @@
 /**
  * @file
  * The generic fault record and page response: svapoll's own ABI between iommu
- * drivers and the fault path. Plain types only, no functions, so lib/iommu and every
- * driver can use them without linking lib/iopf.
+ * drivers and the fault path. Plain types only, no functions. It lives with lib/iommu,
+ * the layer drivers talk to (sva_iommu.h includes it); lib/iopf consumes the records.
  *
  * A record is 128 bytes so that fields can be added behind flags without a new ABI
  * version: a 4 KiB ring holds 32 records, a 64 KiB ring 512. Drivers decode their
