@@ -16,6 +16,7 @@
 
 #include "iopf_pvt.h"
 #include "sva_iommu_driver.h"
+#include "sva_struct_copy.h"
 
 RTE_LOG_REGISTER(sva_iopf_logtype, lib.sva.iopf, INFO);
 
@@ -30,12 +31,47 @@ static struct {
 	uint32_t users;
 } registry[IOPF_MAX_IOPFS];
 
+/*
+ * The first layouts of the sized conf structs (what size 0 stands for): the end of the
+ * last field each had when it gained `size`. Fixed for good; appended fields go after.
+ */
+#define IOPF_CONF_SIZE_VER0 \
+	(offsetof(struct sva_iopf_conf, budget_code) + sizeof(uint32_t))
+#define IOPF_BOND_CONF_SIZE_VER0 \
+	(offsetof(struct sva_iopf_bond_conf, owner) + sizeof(void *))
+
+/*
+ * conf->size read by the sized-struct rule (sva_struct_copy.h) into the library's own
+ * copy: 0, or -EINVAL / -E2BIG, logged with what the caller can do.
+ */
+static int
+conf_copy_in(void *dst, size_t ksize, const void *src, size_t ver0, const char *what)
+{
+	uint32_t usize;
+	int ret;
+
+	memcpy(&usize, src, sizeof(usize)); /* the leading uint32_t size */
+	ret = sva_struct_copy_in(dst, ksize, src, usize, ver0);
+	if (ret == -EINVAL)
+		IOPF_LOG(ERR, "%s: size %u is below the first layout's %zu bytes: set it to "
+			"sizeof(the struct), or 0 for the first layout", what, usize, ver0);
+	else if (ret == -E2BIG && usize > SVA_STRUCT_SIZE_MAX)
+		IOPF_LOG(ERR, "%s: size %u is above %u: not a size", what, usize,
+			SVA_STRUCT_SIZE_MAX);
+	else if (ret == -E2BIG)
+		IOPF_LOG(ERR, "%s: size %u, this library knows %zu bytes and a byte after them "
+			"is set: a field this version cannot honour (built against a newer "
+			"header? leave the new fields zero)", what, usize, ksize);
+	return ret;
+}
+
 void
 sva_iopf_conf_default(struct sva_iopf_conf *conf)
 {
 	if (conf == NULL)
 		return;
 	memset(conf, 0, sizeof(*conf));
+	conf->size = sizeof(*conf);
 	conf->burst = 32;
 	conf->max_open_groups = 1024;
 	conf->max_pending_pages = 8192;
@@ -110,10 +146,15 @@ sva_iopf_create(struct sva_iommu *iommu, const struct sva_iopf_conf *conf)
 		rte_errno = EINVAL;
 		return NULL;
 	}
-	if (conf != NULL)
-		c = *conf;
-	else
+	if (conf != NULL) {
+		ret = conf_copy_in(&c, sizeof(c), conf, IOPF_CONF_SIZE_VER0, "iopf conf");
+		if (ret != 0) {
+			rte_errno = -ret;
+			return NULL;
+		}
+	} else {
 		sva_iopf_conf_default(&c);
+	}
 	if (conf_check(&c) != 0) {
 		rte_errno = EINVAL;
 		return NULL;
@@ -356,18 +397,26 @@ iopf_bond_lookup(const struct sva_iopf *f, uint32_t flags, uint32_t dev_id, uint
 
 struct sva_iopf_bond *
 sva_iopf_bond_add(struct sva_iopf *f, struct sva_dev *dev, uint32_t pasid,
-		const struct sva_iopf_bond_conf *conf)
+		const struct sva_iopf_bond_conf *uconf)
 {
 	const uint32_t known = SVA_IOPF_BOND_RID | SVA_IOPF_BOND_AUTO_INVALID |
 		SVA_IOPF_BOND_ALLOW_EXEC | SVA_IOPF_BOND_ALLOW_PRIV | SVA_IOPF_BOND_PINNED;
+	struct sva_iopf_bond_conf c; /* the caller's, as much as its size says */
+	const struct sva_iopf_bond_conf *conf = &c;
 	struct sva_iommu_info info;
 	struct sva_iopf_bond *b, **leaf = NULL, *other;
 	uint32_t slot = IOPF_NONE, dev_id;
 	bool rid;
+	int ret;
 
-	if (f == NULL || dev == NULL || conf == NULL) {
+	if (f == NULL || dev == NULL || uconf == NULL) {
 		IOPF_LOG(ERR, "bond add: iopf, dev and conf are required");
 		goto inval;
+	}
+	ret = conf_copy_in(&c, sizeof(c), uconf, IOPF_BOND_CONF_SIZE_VER0, "bond add: conf");
+	if (ret != 0) {
+		rte_errno = -ret;
+		return NULL;
 	}
 	if (sva_dev_iommu(dev) != f->iommu) {
 		IOPF_LOG(ERR, "bond add: the dev is behind %s, not %s",

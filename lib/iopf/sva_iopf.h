@@ -372,8 +372,14 @@ struct sva_iopf_stats {
 /** Upper bound, in TSC cycles, of latency bucket b (b < SVA_IOPF_LAT_BUCKETS). */
 uint64_t sva_iopf_lat_bucket_cycles(unsigned int b);
 
-/** Per-iommu configuration. */
+/**
+ * Per-iommu configuration. A sized struct (README, "API and ABI"): fill it with
+ * sva_iopf_conf_default(), which sets size, then change fields. Fields are only ever
+ * appended; the library reads the fields that fit in size (see sva_iopf_create()).
+ */
 struct sva_iopf_conf {
+	uint32_t size;              /**< sizeof(struct sva_iopf_conf) as the caller was
+				         built; 0: the first layout (burst..budget_code) */
 	uint16_t burst;             /**< records per read, 1..256 (default 32) */
 	uint32_t max_open_groups;   /**< open groups tracked, 16..65536 (default 1024) */
 	uint32_t max_pending_pages; /**< pages held by open and deferred groups (default 8192) */
@@ -386,15 +392,22 @@ struct sva_iopf_conf {
 	uint32_t budget_code;       /**< SVA_PAGE_RESP_INVALID (default) or _FAILURE */
 };
 
-/** Fill conf with the defaults. */
+/** Fill conf with the defaults, size included (sizeof(struct sva_iopf_conf)). */
 void sva_iopf_conf_default(struct sva_iopf_conf *conf);
 
 /**
  * Create the fault path of an iommu.
  *
- * @param conf NULL for the defaults.
+ * @param conf NULL for the defaults. conf->size says how much of it the caller has:
+ *   0 is the first layout (fields burst..budget_code); a smaller size reads only the
+ *   fields that fit (the others take their zero value); a larger one (a caller built
+ *   against a newer header) is accepted when the bytes this library does not know
+ *   are all zero.
  * @return The iopf, or NULL with rte_errno set:
- *   - EINVAL: iommu NULL, a conf field out of range (logged with the field)
+ *   - EINVAL: iommu NULL, a conf field out of range (logged with the field), conf->size
+ *     not 0 and smaller than the first layout
+ *   - E2BIG: conf->size above this library's struct with a non-zero byte in the part
+ *     it does not know (a field it cannot honour), or above 4096
  *   - EEXIST: the iommu has an iopf already
  *   - ENOSPC: too many iopfs (64)
  *   - ENOMEM
@@ -441,7 +454,14 @@ typedef void (*sva_iopf_event_cb_t)(struct sva_iopf_bond *bond, const struct sva
 /** Largest fault-around window, 4 KiB units each side (2 MiB). */
 #define SVA_IOPF_FAULT_AROUND_MAX 512
 
+/**
+ * A bond's configuration. A sized struct (README, "API and ABI"): start from
+ * `{ .size = sizeof(conf) }` (all other fields' zero value is the default), then set
+ * fields. Fields are only ever appended; see sva_iopf_bond_add() for how size is read.
+ */
 struct sva_iopf_bond_conf {
+	uint32_t size;              /**< sizeof(struct sva_iopf_bond_conf) as the caller was
+				         built; 0: the first layout (flags..owner) */
 	uint32_t flags;             /**< SVA_IOPF_BOND_* */
 	uint16_t fault_around_before; /**< 4 KiB units below the faulting page (0..512);
 					   see Fault-around in the @file block */
@@ -455,10 +475,17 @@ struct sva_iopf_bond_conf {
 /**
  * Serve a (dev, PASID) — or, with SVA_IOPF_BOND_RID, the dev's requests without PASID.
  *
+ * conf->size is read as sva_iopf_create() reads its conf's: 0 is the first layout
+ * (flags..owner), fewer bytes read fewer fields, more are accepted when the unknown
+ * bytes are zero.
+ *
  * @return The bond, or NULL with rte_errno:
  *   - EINVAL: NULL iopf/dev/conf, dev behind another iommu, PASID beyond the iommu's
  *     bits, unknown flag, window above SVA_IOPF_FAULT_AROUND_MAX, both callback and
- *     ring, ring element size not 128
+ *     ring, ring element size not 128, conf->size not 0 and smaller than the first
+ *     layout
+ *   - E2BIG: conf->size above this library's struct with a non-zero byte in the part
+ *     it does not know, or above 4096
  *   - EEXIST: that (dev, PASID) or that dev's RID is served already
  *   - ENOSPC: 4096 bonds on this iopf, or 64 RID bonds
  *   - ENOMEM

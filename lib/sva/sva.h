@@ -266,7 +266,9 @@ int sva_bond_fault_around_set(struct sva_bond *bond, uint16_t before, uint16_t a
 /**
  * Size the fault path of an iommu before its first bind.
  *
- * @return 0, or -EINVAL (iommu NULL, conf out of range), -EEXIST (already set up:
+ * @return 0, or -EINVAL (iommu NULL, conf out of range, conf->size not 0 and below the
+ *   first layout), -E2BIG (conf->size beyond this library's struct with non-zero bytes
+ *   it does not know, or above 4096: see sva_iopf_create()), -EEXIST (already set up:
  *   by an earlier call or a bind), -ENOSPC, -ENOMEM, or a service registration errno.
  */
 int sva_poll_configure(struct sva_iommu *iommu, const struct sva_iopf_conf *conf);

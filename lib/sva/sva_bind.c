@@ -306,6 +306,7 @@ sva_bind(struct sva_dev *dev, struct sva_pasid_set *set, const struct sva_bind_p
 	}
 
 	memset(&bc, 0, sizeof(bc));
+	bc.size = sizeof(bc); /* every field of this build's struct is read */
 	bc.flags = ((pa.flags & SVA_BIND_AUTO_INVALID) ? SVA_IOPF_BOND_AUTO_INVALID : 0) |
 		((pa.flags & SVA_BIND_ALLOW_EXEC) ? SVA_IOPF_BOND_ALLOW_EXEC : 0) |
 		((pa.flags & SVA_BIND_ALLOW_PRIV) ? SVA_IOPF_BOND_ALLOW_PRIV : 0) |
