@@ -6,12 +6,17 @@
  * rules, PASID table checks, and poll-path dispatch. Model-specific behaviour is
  * tested with the emu driver in its own suites.
  */
+#include <unistd.h>
+
+#include <rte_eal.h>
 #include <rte_errno.h>
+#include <rte_telemetry.h>
 
 #include <sva_iommu.h>
 #include <sva_iommu_driver.h>
 
 #include "sva_test.h"
+#include "test_sva_common.h"   /* sva_t_telemetry() */
 
 struct mock_iommu {
 	uint64_t pasid_bits, caps, model, align;
@@ -427,6 +432,88 @@ test_iommu_poll_dispatch(void)
 	return TEST_SUCCESS;
 }
 
+/* The mock's telemetry: its pasid_bits; an iommu with 3 PASID bits says -EIO. */
+static int
+mock_tel_dict(struct sva_iommu *iommu, struct rte_tel_data *d)
+{
+	const struct mock_iommu *m = sva_iommu_priv(iommu);
+
+	if (m->pasid_bits == 3)
+		return -EIO;
+	rte_tel_data_add_dict_u64(d, "pasid_bits", m->pasid_bits);
+	return 0;
+}
+
+/* Exact reply of cmd, through dpdk-telemetry.py: 0, or TEST_FAILED. */
+static int
+tel_expect(const char *cmd, const char *want)
+{
+	char out[4096];
+
+	TEST_ASSERT_SUCCESS(sva_t_telemetry(cmd, out, sizeof(out)), "%s", cmd);
+	TEST_ASSERT(strstr(out, want) != NULL, "%s: want %s, got %s", cmd, want, out);
+	return TEST_SUCCESS;
+}
+
+/*
+ * sva_iommu_telemetry_register(): the one shape of the drivers' per-iommu commands
+ * (/sva/emu/counters, /sva/iommufd/stats), on the mock: the list holds only the
+ * driver's iommus, a name gives its dict, and an unknown name, another driver's iommu
+ * or the driver's error reply null.
+ */
+static int
+test_iommu_telemetry(void)
+{
+	static bool registered;
+	const struct sva_iommu_driver *drv;
+	struct sva_iommu *a, *b, *e;
+	char out[512];
+	int ret = TEST_FAILED;
+
+	if (access("/usr/bin/dpdk-telemetry.py", X_OK) != 0)
+		TEST_SKIP("dpdk-telemetry.py is not installed (Debian package dpdk)");
+	a = sva_iommu_create("mock,name=mock_tel_a,pasid_bits=8");
+	b = sva_iommu_create("mock,name=mock_tel_b,pasid_bits=3");
+	e = sva_iommu_create("emu,name=tel_emu,model=vtd");
+	TEST_ASSERT(a != NULL && b != NULL && e != NULL, "iommus");
+	drv = sva_iommu_driver_of(a);
+	TEST_ASSERT_RET(sva_iommu_telemetry_register(NULL, "/sva/mock/x", "h", mock_tel_dict),
+		-EINVAL);
+	TEST_ASSERT_RET(sva_iommu_telemetry_register(drv, "/sva/mock/x", "h", NULL), -EINVAL);
+	TEST_ASSERT_RET(sva_iommu_telemetry_register(drv, NULL, "h", mock_tel_dict), -EINVAL);
+	TEST_ASSERT_RET(sva_iommu_telemetry_register(drv, "/sva/mock/a_command_name_longer_"
+		"than_the_64_bytes_telemetry_allows", "h", mock_tel_dict), -EINVAL);
+	if (!registered)
+		TEST_ASSERT_SUCCESS(sva_iommu_telemetry_register(drv, "/sva/mock/info",
+			"mock pasid bits. Parameter: a mock iommu name", mock_tel_dict), "reg");
+	registered = true;
+	if (sva_t_telemetry("/sva/mock/info", out, sizeof(out)) != 0 ||
+			strstr(out, "{\"/sva/mock/info\": ") == NULL) {
+		sva_iommu_destroy(a);
+		sva_iommu_destroy(b);
+		sva_iommu_destroy(e);
+		TEST_SKIP("no telemetry socket in %s: %.200s", rte_eal_get_runtime_dir(), out);
+	}
+	if (tel_expect("/sva/mock/info", "{\"/sva/mock/info\": [\"mock_tel_a\", "
+			"\"mock_tel_b\"]}") != 0 ||
+			tel_expect("/sva/mock/info,mock_tel_a",
+				"{\"/sva/mock/info\": {\"pasid_bits\": 8}}") != 0 ||
+			tel_expect("/sva/mock/info,mock_tel_b", "{\"/sva/mock/info\": null}") != 0 ||
+			tel_expect("/sva/mock/info,tel_emu", "{\"/sva/mock/info\": null}") != 0 ||
+			tel_expect("/sva/mock/info,nosuch", "{\"/sva/mock/info\": null}") != 0 ||
+			tel_expect("/sva/emu/counters", "{\"/sva/emu/counters\": [\"tel_emu\"]}") != 0 ||
+			tel_expect("/sva/emu/counters,mock_tel_a", "{\"/sva/emu/counters\": null}") != 0 ||
+			tel_expect("/help,/sva/mock/info", "mock pasid bits. Parameter: a mock "
+				"iommu name") != 0)
+		goto out;
+	ret = TEST_SUCCESS;
+out:
+	sva_iommu_destroy(a);
+	sva_iommu_destroy(b);
+	sva_iommu_destroy(e);
+	return ret;
+}
+
 static struct sva_test_suite iommu_suite = {
 	.name = "iommu core",
 	.cases = {
@@ -437,6 +524,7 @@ static struct sva_test_suite iommu_suite = {
 		SVA_TEST_CASE(test_iommu_attach_unsupported),
 		SVA_TEST_CASE(test_iommu_pasid_table_rules),
 		SVA_TEST_CASE(test_iommu_poll_dispatch),
+		SVA_TEST_CASE(test_iommu_telemetry),
 		SVA_TEST_CASES_END(),
 	},
 };

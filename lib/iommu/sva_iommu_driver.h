@@ -134,6 +134,29 @@ int sva_dev_id_set(struct sva_dev *dev, uint32_t id);
 __rte_internal
 const struct sva_iommu_driver *sva_iommu_driver_of(const struct sva_iommu *iommu);
 
+struct rte_tel_data;
+
+/**
+ * Writes the telemetry of one iommu of the driver into d, a dict already started:
+ * 0, or a negative errno (the reply is then null).
+ */
+typedef int (*sva_iommu_telemetry_dict_t)(struct sva_iommu *iommu, struct rte_tel_data *d);
+
+/**
+ * Register a driver's per-iommu telemetry command, from a constructor (RTE_INIT): cmd
+ * ("/sva/<driver>/<what>") without a parameter replies the names of drv's iommus;
+ * with an iommu name, the dict that dict() writes for it; null for an unknown iommu or
+ * one of another driver. help is its /help text (say the parameter). dict() runs on
+ * the telemetry thread with the iommu registry locked: the iommu stays alive, and it
+ * must not create or destroy iommus.
+ *
+ * @return 0, or -EINVAL (an argument NULL, cmd too long, 8 commands already; said on
+ *   stderr: it runs before logging exists), or DPDK's telemetry errno.
+ */
+__rte_internal
+int sva_iommu_telemetry_register(const struct sva_iommu_driver *drv, const char *cmd,
+		const char *help, sva_iommu_telemetry_dict_t dict);
+
 /**
  * Helpers for drivers' devargs: parse "key" as an unsigned number in [min, max]
  * (decimal or 0x hex) or as one of a list of words. Absent keys leave *out unchanged.

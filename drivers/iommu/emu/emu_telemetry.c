@@ -2,11 +2,10 @@
 /*
  * Telemetry of the emu driver: /sva/emu/counters,<iommu> gives sva_emu_counters_get()
  * (what the devices and the queue model counted) as a dict; without a parameter, the
- * emu iommus. The driver registers its own command: lib/sva never names a driver.
- * The handler runs on the telemetry thread inside sva_iommu_foreach(), whose registry
- * lock keeps the iommu from being destroyed under it.
+ * emu iommus. The driver registers its own command (lib/sva never names a driver)
+ * through lib/iommu's sva_iommu_telemetry_register(), which lists and finds the iommus;
+ * this file writes one iommu's dict.
  */
-#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -14,12 +13,6 @@
 #include <rte_telemetry.h>
 
 #include "emu_pvt.h"
-
-struct emu_tel {
-	const char *name;          /* NULL: list them */
-	struct rte_tel_data *d;
-	int ret;
-};
 
 #define C(f) rte_tel_data_add_dict_u64(d, #f, k->f)
 #define M(f) rte_tel_data_add_dict_u64(d, "model_" #f, k->model.f)
@@ -48,46 +41,19 @@ counters_dict(struct rte_tel_data *d, const struct sva_emu_counters *k)
 }
 
 static int
-tel_one(struct sva_iommu *iommu, void *arg)
+counters_tel(struct sva_iommu *iommu, struct rte_tel_data *d)
 {
-	struct emu_tel *t = arg;
 	struct sva_emu_counters k;
+	int ret = sva_emu_counters_get(iommu, &k);
 
-	if (sva_iommu_driver_of(iommu) != &emu_driver)
-		return 0;
-	if (t->name == NULL) {
-		rte_tel_data_add_array_string(t->d, sva_iommu_name(iommu));
-		return 0;
-	}
-	if (strcmp(sva_iommu_name(iommu), t->name) != 0)
-		return 0;
-	t->ret = sva_emu_counters_get(iommu, &k);
-	if (t->ret == 0) {
-		rte_tel_data_start_dict(t->d);
-		counters_dict(t->d, &k);
-	}
-	return 1;
-}
-
-static int
-tel_counters(const char *cmd, const char *params, struct rte_tel_data *d)
-{
-	struct emu_tel t = { .d = d, .ret = -EINVAL };
-
-	RTE_SET_USED(cmd);
-	if (params == NULL || params[0] == '\0') {
-		rte_tel_data_start_array(d, RTE_TEL_STRING_VAL);
-		sva_iommu_foreach(tel_one, &t);
-		return 0;
-	}
-	t.name = params;
-	sva_iommu_foreach(tel_one, &t);
-	return t.ret;  /* an unknown or non-emu iommu: the reply is null */
+	if (ret == 0)
+		counters_dict(d, &k);
+	return ret;
 }
 
 RTE_INIT(emu_telemetry_init)
 {
-	rte_telemetry_register_cmd("/sva/emu/counters", tel_counters,
+	sva_iommu_telemetry_register(&emu_driver, "/sva/emu/counters",
 		"emu iommu counters (sva_emu_counters_get()). Parameter: an emu iommu name; "
-		"none: the emu iommus");
+		"none: the emu iommus", counters_tel);
 }

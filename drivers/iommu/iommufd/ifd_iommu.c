@@ -35,8 +35,6 @@ static const char *const ifd_iommu_keys[] = { "dev", "pasid", "pri", "burst", "m
 	NULL };
 static const char *const ifd_dev_keys[] = { NULL };
 
-static const struct sva_iommu_driver ifd_driver;
-
 /* ---- IOAS map hooks for the mirror ---- */
 
 int
@@ -541,7 +539,7 @@ sva_iommufd_stats_get(const struct sva_iommu *iommu, struct sva_iommufd_stats *s
 	return 0;
 }
 
-static const struct sva_iommu_driver ifd_driver = {
+const struct sva_iommu_driver ifd_driver = {
 	.name = "iommufd",
 	.iommu_keys = ifd_iommu_keys,
 	.dev_keys = ifd_dev_keys,

@@ -100,4 +100,7 @@ int ifd_pin_range(struct sva_dev *dev, uint32_t pasid, uint64_t addr, uint64_t l
 		uint32_t perm);
 void ifd_unpin_range(struct sva_dev *dev, uint32_t pasid, uint64_t addr, uint64_t len);
 
+/* ifd_iommu.c: the ops table (ifd_telemetry.c registers its command for it) */
+extern const struct sva_iommu_driver ifd_driver;
+
 #endif /* IFD_PVT_H */

@@ -3,23 +3,16 @@
  * Telemetry of the iommufd driver: /sva/iommufd/stats,<iommu> gives
  * sva_iommufd_stats_get() (fault fd reads and writes, the IOVA == VA mirror, pins) as
  * a dict; without a parameter, the iommufd iommus. Registered by the driver (lib/sva
- * never names a driver); the handler runs inside sva_iommu_foreach(), whose registry
- * lock keeps the iommu from being destroyed under it.
+ * never names a driver) through lib/iommu's sva_iommu_telemetry_register(), which
+ * lists and finds the iommus; this file writes one iommu's dict.
  */
-#include <errno.h>
-#include <string.h>
 
 #include <rte_common.h>
 #include <rte_telemetry.h>
 
 #include "sva_iommufd.h"
 #include "sva_iommu_driver.h"
-
-struct ifd_tel {
-	const char *name;          /* NULL: list them */
-	struct rte_tel_data *d;
-	int ret;
-};
+#include "ifd_pvt.h"   /* ifd_driver */
 
 #define S(f) rte_tel_data_add_dict_u64(d, #f, s->f)
 
@@ -36,44 +29,19 @@ stats_dict(struct rte_tel_data *d, const struct sva_iommufd_stats *s)
 }
 
 static int
-tel_one(struct sva_iommu *iommu, void *arg)
+stats_tel(struct sva_iommu *iommu, struct rte_tel_data *d)
 {
-	struct ifd_tel *t = arg;
 	struct sva_iommufd_stats s;
+	int ret = sva_iommufd_stats_get(iommu, &s);
 
-	if (sva_iommufd_stats_get(iommu, &s) != 0)
-		return 0; /* not an iommufd iommu */
-	if (t->name == NULL) {
-		rte_tel_data_add_array_string(t->d, sva_iommu_name(iommu));
-		return 0;
-	}
-	if (strcmp(sva_iommu_name(iommu), t->name) != 0)
-		return 0;
-	rte_tel_data_start_dict(t->d);
-	stats_dict(t->d, &s);
-	t->ret = 0;
-	return 1;
-}
-
-static int
-tel_stats(const char *cmd, const char *params, struct rte_tel_data *d)
-{
-	struct ifd_tel t = { .d = d, .ret = -EINVAL };
-
-	RTE_SET_USED(cmd);
-	if (params == NULL || params[0] == '\0') {
-		rte_tel_data_start_array(d, RTE_TEL_STRING_VAL);
-		sva_iommu_foreach(tel_one, &t);
-		return 0;
-	}
-	t.name = params;
-	sva_iommu_foreach(tel_one, &t);
-	return t.ret;  /* an unknown or non-iommufd iommu: the reply is null */
+	if (ret == 0)
+		stats_dict(d, &s);
+	return ret;
 }
 
 RTE_INIT(ifd_telemetry_init)
 {
-	rte_telemetry_register_cmd("/sva/iommufd/stats", tel_stats,
+	sva_iommu_telemetry_register(&ifd_driver, "/sva/iommufd/stats",
 		"iommufd statistics (sva_iommufd_stats_get()). Parameter: an iommufd iommu "
-		"name; none: the iommufd iommus");
+		"name; none: the iommufd iommus", stats_tel);
 }
