@@ -1000,6 +1000,19 @@ test_s1_ranges_and_levels(void)
 		TEST_ASSERT_EQUAL(emu_s1_arm_walk(&mem, &cd, 1ull << 25, 0, &r), EMU_NW_S1_FAULT,
 			"VA[25]");
 	}
+	/* EPD0 (IHI0070 5.4): no walk through TTB0, every TTB0 address a translation
+	 * fault (a legal CD, not C_BAD_CD) */
+	{
+		const uint64_t we[8] = { CD_W0 | (1ull << 14), TTB0 };
+
+		TEST_ASSERT_EQUAL(emu_cd_decode(we, &cd, NULL), 0, "EPD0 is legal");
+		n_read = 0;
+		TEST_ASSERT_EQUAL(emu_s1_arm_walk(&mem, &cd, 0x1000, 0, &r), EMU_NW_S1_FAULT,
+			"EPD0 walk");
+		TEST_ASSERT_EQUAL(r.hw_code, 0x10, "F_TRANSLATION");
+		TEST_ASSERT_EQUAL(r.level, 0, "level 0");
+		TEST_ASSERT_EQUAL(n_read, 0, "no walk");
+	}
 	/* TTB1 (EPD1 clear, TG1 4 KiB = 0b10, T1SZ 16): VA[63:48] all ones */
 	{
 		const uint64_t w1[8] = { (CD_W0 & ~(1ull << 30)) | (2ull << 22) | (16ull << 16),
@@ -1068,6 +1081,457 @@ test_s1_loops(void)
 	return TEST_SUCCESS;
 }
 
+/* ============ randomized: both walkers against small reference models ============ */
+
+/*
+ * Random tables in the first 64 KiB of guest RAM (entries 0..3 of each of its 16 pages
+ * filled: pointers to those pages or outside RAM, random flags, reserved and ignored
+ * bits, garbage), random pages not present or read-only on the second level, random
+ * requests. The rest of guest RAM stays zero (an entry pointing there finds nothing
+ * present), so the walks update only the first 64 KiB, the part compared with the
+ * model's shadow. each walk is compared with a reference model written separately from the
+ * tables: the SDM's reserved-bit masks as literals for M = 48, and for Arm the rows of
+ * table D8-65 above (d8_65[]) as the permission function. After each walk guest RAM
+ * must equal the model's shadow (A/D/AF exactly where the model sets them).
+ */
+#define RND_PAGES 16u
+#define RND_WALKS 20000u
+
+static uint64_t rnd_state;
+
+static uint64_t
+rnd(void)
+{
+	rnd_state ^= rnd_state << 13;
+	rnd_state ^= rnd_state >> 7;
+	rnd_state ^= rnd_state << 17;
+	return rnd_state;
+}
+
+struct ref_res {
+	enum emu_nw_status st;
+	enum emu_nw_fault f;
+	uint8_t code;
+	unsigned int level;
+	bool write;
+	uint64_t gpa, size, entry;
+};
+
+static enum emu_nw_status
+ref_set(struct ref_res *x, enum emu_nw_status st, enum emu_nw_fault f, uint8_t code,
+		unsigned int level, uint64_t entry)
+{
+	x->st = st;
+	x->f = f;
+	x->code = code;
+	x->level = level;
+	x->entry = entry;
+	x->gpa = 0;
+	x->size = 0;
+	return st;
+}
+
+/* A table read as the model sees guest RAM; false (and x set) when it is not there. */
+static bool
+ref_read(struct ref_res *x, uint64_t a, uint64_t *e)
+{
+	if (a >= RAM_SIZE) {
+		x->st = EMU_NW_S2_OUTSIDE;
+		x->gpa = a;
+		return false;
+	}
+	if (page_absent[a >> 12]) {
+		x->st = EMU_NW_S2_MISS;
+		x->gpa = a;
+		return false;
+	}
+	memcpy(e, snap + a, 8);
+	return true;
+}
+
+/* Set bits in the shadow (snap) as a locked update would: false on a read-only page. */
+static bool
+ref_update(struct ref_res *x, uint64_t a, uint64_t bits)
+{
+	uint64_t e;
+
+	memcpy(&e, snap + a, 8);
+	if ((e & bits) == bits)
+		return true;
+	if (page_ro[a >> 12]) {
+		x->st = EMU_NW_S2_MISS;
+		x->gpa = a;
+		x->write = true;
+		return false;
+	}
+	e |= bits;
+	memcpy(snap + a, &e, 8);
+	return true;
+}
+
+/* SDM tables 4-15..4-20 with M = 48: reserved bits per level, [0] table, [1] PS leaf */
+static const uint64_t fl_rsvd48[5][2] = {
+	[4] = { 0x000f000000000080ull, 0x000f000000000080ull },
+	[3] = { 0x000f000000000000ull, 0x000f00003fffe000ull },
+	[2] = { 0x000f000000000000ull, 0x000f0000001fe000ull },
+	[1] = { 0x000f000000000000ull, 0x000f000000000000ull },
+};
+
+static void
+ref_fl(uint64_t va, uint32_t acc, uint32_t flags, struct ref_res *x)
+{
+	uint64_t table = PML4, walked[4], e = 0;
+	unsigned int n = 0, level;
+	bool us = true, rw = true, xd = false, priv = acc & EMU_NW_ACC_PRIV;
+	bool write = acc & EMU_NW_ACC_WRITE;
+
+	*x = (struct ref_res){ .st = EMU_NW_OK };
+	if ((va >> 47) != 0 && (va >> 47) != 0x1ffff) {
+		ref_set(x, EMU_NW_CFG_FAULT, EMU_NW_F_NONCANONICAL, 0x80, 0, 0);
+		return;
+	}
+	if (priv && !(flags & EMU_FL_SRE)) {
+		ref_set(x, EMU_NW_CFG_FAULT, EMU_NW_F_PRIV, 0, 0, 0);
+		return;
+	}
+	for (level = 4; level >= 1; level--) {
+		uint64_t a = table + ((va >> (12 + 9 * (level - 1))) & 511) * 8;
+		bool ps;
+
+		if (!ref_read(x, a, &e))
+			return;
+		if (!(e & 1)) {
+			ref_set(x, EMU_NW_S1_FAULT, EMU_NW_F_TRANSLATION, 0x71, level, a);
+			return;
+		}
+		ps = (level == 3 || level == 2) && (e & 0x80);
+		if (e & fl_rsvd48[level][ps]) {
+			ref_set(x, EMU_NW_S1_FAULT, EMU_NW_F_RESERVED, 0x72, level, a);
+			return;
+		}
+		walked[n++] = a;
+		us = us && (e & 4);
+		rw = rw && (e & 2);
+		xd = xd || (e >> 63);
+		if (level == 1 || ps) {
+			x->size = UINT64_C(1) << (12 + 9 * (level - 1));
+			x->gpa = (e & 0x0000fffffffff000ull & ~(x->size - 1)) | (va & (x->size - 1));
+			break;
+		}
+		table = e & 0x0000fffffffff000ull;
+	}
+	x->entry = walked[n - 1];
+	x->level = level;
+	if (!priv && !us) {
+		ref_set(x, EMU_NW_S1_FAULT, EMU_NW_F_PERMISSION, 0x81, level, x->entry);
+		return;
+	}
+	if (write && !rw && (!priv || (flags & EMU_FL_WPE))) {
+		ref_set(x, EMU_NW_S1_FAULT, EMU_NW_F_PERMISSION, 0x85, level, x->entry);
+		return;
+	}
+	if ((acc & EMU_NW_ACC_EXEC) && xd) {
+		ref_set(x, EMU_NW_S1_FAULT, EMU_NW_F_PERMISSION, 0x82, level, x->entry);
+		return;
+	}
+	for (unsigned int i = 0; i < n; i++)
+		if (!ref_update(x, walked[i], 0x20 | (i == n - 1 && write ? 0x40 : 0)))
+			return;
+}
+
+/* A random entry: mostly a pointer into the table pages with random flags. */
+static uint64_t
+rnd_entry(bool arm)
+{
+	uint64_t r = rnd(), e;
+
+	switch (r & 15) {
+	case 0:
+		return 0;
+	case 1:   /* garbage, its address bits kept inside the table pages */
+		return (rnd() & ~0x0000fffffffff000ull) | ((r >> 8) % RND_PAGES) * 4096;
+	case 2:
+		e = 0x100000ull + ((r >> 8) & 0xff) * 4096;   /* outside guest RAM */
+		break;
+	default:
+		e = ((r >> 8) % RND_PAGES) * 4096;
+		break;
+	}
+	r = rnd();
+	if (arm) {
+		e |= (r & 0xfc3) | 1;                   /* valid; type, AP, AF, ... random */
+		if ((r >> 12) % 4 == 0)
+			e |= (rnd() & 0xf) << 59;       /* PXNTable..APTable / software bits */
+		if ((r >> 14) % 4 == 0)
+			e |= (rnd() & 3) << 53;         /* PXN, UXN */
+		if ((r >> 16) % 8 == 0)
+			e &= ~UINT64_C(1);              /* invalid */
+		if ((r >> 19) % 16 == 0)
+			e |= UINT64_C(1) << (32 + (rnd() % 16)); /* big output / table address */
+	} else {
+		e |= (r & 0x60) | 1;                    /* P, A, D */
+		if ((r >> 8) % 4 != 0)
+			e |= 2;                         /* R/W */
+		if ((r >> 10) % 4 != 0)
+			e |= 4;                         /* U/S */
+		if ((r >> 12) % 4 == 0)
+			e |= 0x80;                      /* PS */
+		if ((r >> 14) % 8 == 0)
+			e |= UINT64_C(1) << 63;         /* XD */
+		if ((r >> 17) % 16 == 0)
+			e &= ~UINT64_C(1);              /* not present */
+		if ((r >> 21) % 32 == 0)
+			e |= UINT64_C(1) << (13 + rnd() % 39); /* reserved or address bit */
+		if ((r >> 26) % 4 == 0)
+			e |= (rnd() & 0x7ff) << 52;     /* ignored 62:52 */
+	}
+	return e;
+}
+
+static void
+rnd_tables(bool arm)
+{
+	ram_reset();
+	memset(snap, 0, sizeof(snap));
+	for (unsigned int p = 0; p < RND_PAGES; p++)
+		for (unsigned int i = 0; i < 4; i++)
+			w64(p * 4096 + i * 8, rnd_entry(arm));
+	for (unsigned int p = 0; p < RND_PAGES; p++) {
+		page_absent[p] = rnd() % 24 == 0;
+		page_ro[p] = rnd() % 8 == 0;
+	}
+}
+
+/* Every outcome the model can give must have been seen often enough to mean something. */
+static unsigned int seen[EMU_NW_CFG_FAULT + 1], seen_f[EMU_NW_F_BAD_CD + 1];
+
+static int
+seen_check(const enum emu_nw_fault *faults, unsigned int n)
+{
+	printf("    outcomes: ok %u, s2 miss %u, s2 outside %u, s1 fault %u, cfg fault %u\n",
+		seen[EMU_NW_OK], seen[EMU_NW_S2_MISS], seen[EMU_NW_S2_OUTSIDE],
+		seen[EMU_NW_S1_FAULT], seen[EMU_NW_CFG_FAULT]);
+	for (unsigned int i = EMU_NW_OK; i <= EMU_NW_S1_FAULT; i++)
+		TEST_ASSERT_GREATER(seen[i], RND_WALKS / 100, "outcome %s too rare",
+			emu_nw_status_str(i));
+	for (unsigned int i = 0; i < n; i++)
+		TEST_ASSERT_GREATER(seen_f[faults[i]], RND_WALKS / 200, "fault %s too rare",
+			emu_nw_fault_str(faults[i]));
+	return TEST_SUCCESS;
+}
+
+static int
+test_random_fl_vs_model(void)
+{
+	static const enum emu_nw_fault faults[] = { EMU_NW_F_TRANSLATION, EMU_NW_F_RESERVED,
+		EMU_NW_F_PERMISSION, EMU_NW_F_NONCANONICAL, EMU_NW_F_PRIV };
+
+	memset(seen, 0, sizeof(seen));
+	memset(seen_f, 0, sizeof(seen_f));
+	rnd_state = 0x9e3779b97f4a7c15ull;
+	for (unsigned int w = 0; w < RND_WALKS; w++) {
+		uint64_t va = (rnd() & 0xfff) | (rnd() % 4) << 12 | (rnd() % 4) << 21 |
+			(rnd() % 4) << 30 | (rnd() % 4) << 39;
+		/* a quarter of the requests supervisor, SRE set three times in four */
+		uint32_t acc = (rnd() & 7) | (rnd() % 4 == 0 ? EMU_NW_ACC_PRIV : 0);
+		uint32_t flags = (rnd() % 4 != 0 ? EMU_FL_SRE : 0) | (rnd() % 2 ? EMU_FL_WPE : 0);
+		struct emu_fl_cfg cfg = { .pml4_gpa = PML4, .aw_bits = 48, .flags = flags };
+		struct emu_nw_result r;
+		struct ref_res x;
+
+		if (w % 64 == 0)
+			rnd_tables(false);
+		if (rnd() % 32 == 0)
+			va |= 0xffff800000000000ull;        /* upper half (PML4[256..259]) */
+		if (rnd() % 32 == 0)
+			va ^= UINT64_C(1) << (47 + rnd() % 17); /* often non-canonical */
+		memcpy(snap, ram, RND_PAGES * 4096);
+		ref_fl(va, acc, flags, &x);
+		emu_fl_x86_walk(&mem, &cfg, va, acc, &r);
+		TEST_ASSERT_EQUAL(r.status, x.st, "walk %u va 0x%" PRIx64 " acc %u", w, va, acc);
+		TEST_ASSERT_EQUAL(r.fault, x.f, "walk %u", w);
+		TEST_ASSERT_EQUAL(r.hw_code, x.code, "walk %u", w);
+		TEST_ASSERT_EQUAL(r.gpa, x.gpa, "walk %u", w);
+		TEST_ASSERT_EQUAL(r.write, x.write, "walk %u", w);
+		if (x.st == EMU_NW_OK || x.st == EMU_NW_S1_FAULT) {
+			TEST_ASSERT_EQUAL(r.level, x.level, "walk %u (%s)", w,
+				emu_nw_fault_str(r.fault));
+			TEST_ASSERT_EQUAL(r.entry_gpa, x.entry, "walk %u", w);
+		}
+		if (x.st == EMU_NW_OK)
+			TEST_ASSERT_EQUAL(r.page_size, x.size, "walk %u", w);
+		TEST_ASSERT(memcmp(ram, snap, RND_PAGES * 4096) == 0,
+			"walk %u: A/D differ from the model", w);
+		seen[x.st]++;
+		seen_f[x.f]++;
+	}
+	TEST_ASSERT_EQUAL(n_bad_align, 0, "aligned");
+	return seen_check(faults, RTE_DIM(faults));
+}
+
+/* Arm reference: the D8-65 row for (UXN, PXN, AP, WXN). */
+static uint8_t
+ref_d8_65(unsigned int uxn, unsigned int pxn, unsigned int ap, unsigned int wxn)
+{
+	for (unsigned int i = 0; i < RTE_DIM(d8_65); i++)
+		if (d8_65[i].uxn == uxn && d8_65[i].pxn == pxn && d8_65[i].ap == ap &&
+				d8_65[i].wxn == wxn)
+			return d8_65[i].perm;
+	return 0;
+}
+
+/* The model's own view of the CD: what the test put in it, not what emu_cd_decode says. */
+struct ref_cd {
+	unsigned int tsz, ips;
+	uint64_t ttb;            /* the TTB0 field, not aligned */
+	bool ha, affd, wxn, pan, had;
+};
+
+static void
+ref_s1(const struct ref_cd *cd, uint64_t va, uint32_t acc, struct ref_res *x)
+{
+	/* Arm ARM D8.2, 4 KiB granule: T0SZ 16..24 start at level 0, 25..33 at 1, 34..39 at 2 */
+	unsigned int tsz = cd->tsz, level = tsz <= 24 ? 0 : tsz <= 33 ? 1 : 2;
+	unsigned int in = 64 - tsz, aptable = 0, uxn = 0, pxn = 0, ap, need;
+	/* the start table is aligned to its size: 8 bytes per entry, 2^(in - shift) entries */
+	uint64_t table = cd->ttb & ~((UINT64_C(8) << (in - (39 - 9 * level))) - 1);
+	uint64_t limit = UINT64_C(1) << cd->ips, d = 0, a = 0, out;
+	bool priv = acc & EMU_NW_ACC_PRIV;
+	uint8_t perm;
+
+	*x = (struct ref_res){ .st = EMU_NW_OK };
+	if (va >> in) {
+		ref_set(x, EMU_NW_S1_FAULT, EMU_NW_F_TRANSLATION, 0x10, 0, 0);
+		return;
+	}
+	for (;; level++) {
+		unsigned int shift = 39 - 9 * level;
+		uint64_t idx = (va >> shift) & (level == (tsz <= 24 ? 0u : tsz <= 33 ? 1u : 2u) ?
+			(UINT64_C(1) << (in - shift)) - 1 : 511);
+
+		a = table + idx * 8;
+		if (!ref_read(x, a, &d))
+			return;
+		if (!(d & 1) || (!(d & 2) && (level == 0 || level == 3))) {
+			ref_set(x, EMU_NW_S1_FAULT, EMU_NW_F_TRANSLATION, 0x10, level, a);
+			return;
+		}
+		x->size = UINT64_C(1) << shift;
+		if (level == 3 || !(d & 2)) {
+			out = d & 0x0000ffffffffffffull & ~(x->size - 1);
+			break;
+		}
+		table = d & 0x0000fffffffff000ull;
+		if (table >= limit) {
+			ref_set(x, EMU_NW_S1_FAULT, EMU_NW_F_ADDR_SIZE, 0x11, level, a);
+			return;
+		}
+		if (!cd->had) {
+			aptable |= (d >> 61) & 3;
+			uxn |= (d >> 60) & 1;
+			pxn |= (d >> 59) & 1;
+		}
+	}
+	if (out >= limit) {
+		ref_set(x, EMU_NW_S1_FAULT, EMU_NW_F_ADDR_SIZE, 0x11, level, a);
+		return;
+	}
+	if (!(d & 0x400) && !cd->ha && !cd->affd) {
+		ref_set(x, EMU_NW_S1_FAULT, EMU_NW_F_ACCESS, 0x12, level, a);
+		return;
+	}
+	/* table D8-64: APTable[1] removes writes (AP[2] = 1), APTable[0] EL0 access */
+	ap = (unsigned int)((d >> 6) & 3);
+	if (aptable & 2)
+		ap |= 2;
+	if (aptable & 1)
+		ap &= 2u;
+	perm = ref_d8_65(uxn | ((d >> 54) & 1), pxn | ((d >> 53) & 1), ap, cd->wxn);
+	if (acc & EMU_NW_ACC_EXEC)
+		need = priv ? PX : UX;
+	else if (acc & EMU_NW_ACC_WRITE)
+		need = priv ? PW : UW;
+	else
+		need = priv ? PR : UR;
+	if (!(perm & need) || (priv && cd->pan && !(acc & EMU_NW_ACC_EXEC) &&
+			(perm & (UR | UW)))) {
+		ref_set(x, EMU_NW_S1_FAULT, EMU_NW_F_PERMISSION, 0x13, level, a);
+		return;
+	}
+	x->level = level;
+	x->entry = a;
+	x->gpa = out | (va & (x->size - 1));
+	if (cd->ha)
+		ref_update(x, a, 0x400);
+}
+
+static int
+test_random_s1_vs_model(void)
+{
+	static const uint8_t tszs[] = { 16, 20, 25, 30, 34, 39 };
+	static const uint8_t ips_enc[] = { 0, 1, 2, 5 };   /* CD.IPS encodings of */
+	static const uint8_t ips_bits_of[] = { 32, 36, 40, 48 };
+	static const enum emu_nw_fault faults[] = { EMU_NW_F_TRANSLATION, EMU_NW_F_ADDR_SIZE,
+		EMU_NW_F_ACCESS, EMU_NW_F_PERMISSION };
+
+	memset(seen, 0, sizeof(seen));
+	memset(seen_f, 0, sizeof(seen_f));
+	rnd_state = 0x2545f4914f6cdd1dull;
+	for (unsigned int w = 0; w < RND_WALKS; w++) {
+		unsigned int tsz = tszs[rnd() % RTE_DIM(tszs)], ipsi = rnd() % RTE_DIM(ips_enc);
+		struct ref_cd rc = {
+			.tsz = tsz, .ips = ips_bits_of[ipsi],
+			.ttb = (rnd() % (RND_PAGES * 8)) * 512,
+			.ha = rnd() % 2, .affd = rnd() % 4 == 0, .wxn = rnd() % 4 == 0,
+			.pan = rnd() % 4 == 0, .had = rnd() % 4 == 0,
+		};
+		/* IHI0070 5.4: T0SZ 5:0, IPS 34:32, AFFD 35, WXN 36, PAN 40, HA 43; HAD0 65 */
+		uint64_t w0 = (CD_W0 & ~(0x3full | (7ull << 32))) | tsz |
+			((uint64_t)ips_enc[ipsi] << 32) | ((uint64_t)rc.ha << 43) |
+			((uint64_t)rc.affd << 35) | ((uint64_t)rc.wxn << 36) | ((uint64_t)rc.pan << 40);
+		const uint64_t cdw[8] = { w0, rc.ttb | ((uint64_t)rc.had << 1) };
+		unsigned int in = 64 - tsz, lvl = tsz <= 24 ? 0 : tsz <= 33 ? 1 : 2;
+		uint64_t va = 0;
+		uint32_t acc = rnd() & 0xf;
+		struct emu_nw_result r;
+		struct ref_res x;
+		struct emu_cd cd;
+
+		if (w % 64 == 0)
+			rnd_tables(true);
+		TEST_ASSERT_EQUAL(emu_cd_decode(cdw, &cd, NULL), 0, "CD %u", w);
+		/* table indices 0..3 at each level from the start, random page offset */
+		for (unsigned int l = lvl; l <= 3; l++)
+			va |= (rnd() % 4) << (39 - 9 * l);
+		va |= rnd() & 0xfff;
+		if (rnd() % 32 == 0)
+			va |= UINT64_C(1) << (in + rnd() % (64 - in));   /* beyond T0SZ */
+		if ((acc & EMU_NW_ACC_EXEC) && !(acc & EMU_NW_ACC_PRIV) && rnd() % 2)
+			acc &= ~EMU_NW_ACC_WRITE;
+		memcpy(snap, ram, RND_PAGES * 4096);
+		ref_s1(&rc, va, acc, &x);
+		emu_s1_arm_walk(&mem, &cd, va, acc, &r);
+		TEST_ASSERT_EQUAL(r.status, x.st, "walk %u va 0x%" PRIx64 " acc %u T0SZ %u", w, va,
+			acc, tsz);
+		TEST_ASSERT_EQUAL(r.fault, x.f, "walk %u", w);
+		TEST_ASSERT_EQUAL(r.hw_code, x.st == EMU_NW_OK ? 0 : x.st == EMU_NW_S1_FAULT ?
+			x.code : 0x10, "walk %u", w);
+		TEST_ASSERT_EQUAL(r.gpa, x.gpa, "walk %u", w);
+		TEST_ASSERT_EQUAL(r.write, x.write, "walk %u", w);
+		if (x.st == EMU_NW_OK || x.st == EMU_NW_S1_FAULT) {
+			TEST_ASSERT_EQUAL(r.level, x.level, "walk %u", w);
+			TEST_ASSERT_EQUAL(r.entry_gpa, x.entry, "walk %u", w);
+		}
+		if (x.st == EMU_NW_OK)
+			TEST_ASSERT_EQUAL(r.page_size, x.size, "walk %u", w);
+		TEST_ASSERT(memcmp(ram, snap, RND_PAGES * 4096) == 0,
+			"walk %u: AF differs from the model", w);
+		seen[x.st]++;
+		seen_f[x.f]++;
+	}
+	return seen_check(faults, RTE_DIM(faults));
+}
+
 static struct sva_test_suite emu_nested_suite = {
 	.name = "emu nested walkers",
 	.cases = {
@@ -1093,6 +1557,8 @@ static struct sva_test_suite emu_nested_suite = {
 		SVA_TEST_CASE_ST(s1_setup, NULL, test_s1_ranges_and_levels),
 		SVA_TEST_CASE_ST(s1_setup, NULL, test_s1_addr_size_and_s2),
 		SVA_TEST_CASE_ST(s1_setup, NULL, test_s1_loops),
+		SVA_TEST_CASE(test_random_fl_vs_model),
+		SVA_TEST_CASE(test_random_s1_vs_model),
 		SVA_TEST_CASES_END(),
 	},
 };
