@@ -379,6 +379,21 @@ test_fl_permissions(void)
 }
 
 static int
+test_fault_recoverable(void)
+{
+	/* a page request can fix these: the guest maps the page or grants the access */
+	TEST_ASSERT(emu_nw_fault_recoverable(EMU_NW_F_TRANSLATION), "translation");
+	TEST_ASSERT(emu_nw_fault_recoverable(EMU_NW_F_PERMISSION), "permission");
+	TEST_ASSERT(emu_nw_fault_recoverable(EMU_NW_F_ACCESS), "access flag");
+	/* table errors: VT-d reserved-bit faults are non-recoverable */
+	for (int f = EMU_NW_F_NONE; f <= EMU_NW_F_BAD_CD; f++)
+		if (f != EMU_NW_F_TRANSLATION && f != EMU_NW_F_PERMISSION && f != EMU_NW_F_ACCESS)
+			TEST_ASSERT(!emu_nw_fault_recoverable((enum emu_nw_fault)f), "%s",
+				emu_nw_fault_str((enum emu_nw_fault)f));
+	return TEST_SUCCESS;
+}
+
+static int
 test_fl_noncanonical(void)
 {
 	struct emu_nw_result r;
@@ -1542,6 +1557,7 @@ static struct sva_test_suite emu_nested_suite = {
 		SVA_TEST_CASE_ST(fl_setup, NULL, test_fl_reserved_bits),
 		SVA_TEST_CASE_ST(fl_setup, NULL, test_fl_permissions),
 		SVA_TEST_CASE_ST(fl_setup, NULL, test_fl_noncanonical),
+		SVA_TEST_CASE(test_fault_recoverable),
 		SVA_TEST_CASE_ST(fl_setup, NULL, test_fl_second_level),
 		SVA_TEST_CASE_ST(fl_setup, NULL, test_fl_loops),
 		SVA_TEST_CASE_ST(fl_setup, NULL, test_fl_update_race),
