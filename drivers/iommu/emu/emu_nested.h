@@ -194,6 +194,9 @@ emu_fl_cfg_from_nested(const struct sva_nested_cfg *n, uint8_t aw_bits)
  * (permission: 0x81 user request without U/S, 0x85 write without R/W, 0x82 exec with
  * XD); then A on every entry walked and D on the leaf of a write, each set with
  * cmpxchg64 only when not already set (nothing is written for a refused access).
+ * The model: 4-level paging only (FLPM 0), 1 GiB pages supported (CAP.FL1GP), execute
+ * requests honoured with XD always interpreted, supervisor requests read and write
+ * user pages and execute them unless XD (no SMEP), no extended accessed flag.
  *
  * @return res->status
  */
