@@ -118,6 +118,14 @@ struct sva_iommufd_stats {
 	uint64_t pin_errors;     /**< pin_range refusals and failures */
 	uint64_t pinned_bytes;   /**< bytes pinned now */
 	uint64_t pinned_ranges;  /**< pins held now */
+	/* nested translation (vSVA): nested page tables on a nest parent */
+	uint64_t nested_attached;   /**< nested attachments (RID or PASID) now */
+	uint64_t nested_attaches;   /**< nested attaches that succeeded */
+	uint64_t nested_detaches;   /**< nested detaches */
+	uint64_t nested_errors;     /**< nested attaches refused or failed */
+	uint64_t nested_invals;     /**< IOMMU_HWPT_INVALIDATE calls the kernel took */
+	uint64_t nested_inval_errors; /**< IOMMU_HWPT_INVALIDATE calls refused */
+	uint64_t nested_records;    /**< page requests flagged SVA_FAULT_PR_NESTED_S1 */
 };
 
 /**
