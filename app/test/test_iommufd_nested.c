@@ -382,6 +382,96 @@ test_nested_rid(void)
 	return TEST_SUCCESS;
 }
 
+/* Randomized against a model: PASIDs attached nested or plain at random, flipped between
+ * rounds (a nested detach then a plain attach of the same PASID, and back); random
+ * requests on each. Every record carries SVA_FAULT_PR_NESTED_S1 exactly when the model
+ * says its PASID is nested now, its own grpid/perm/addr, and is answered once. */
+static int
+test_nested_random_mix(void)
+{
+	enum { NP = 8, ROUNDS = 6, PASID0 = 20 };
+	bool nested[NP], attached[NP];
+	struct sva_fault f[NP * 4];
+	struct sva_page_response r[NP * 4];
+	uint64_t want_nested = 0, want_total = 0;
+	unsigned int seed = (unsigned int)rte_get_timer_cycles();
+	struct sva_iommufd_stats st;
+	int ret = n_open("");
+
+	if (ret != TEST_SUCCESS)
+		return ret;
+	printf("    seed %u\n", seed);
+	srand(seed);
+	memset(attached, 0, sizeof(attached));
+	for (unsigned int round = 0; round < ROUNDS; round++) {
+		uint32_t grp[NP * 4], perm[NP * 4], pas[NP * 4];
+		uint64_t addr[NP * 4];
+		uint16_t n = 0, got;
+
+		for (unsigned int i = 0; i < NP; i++) {
+			uint32_t pasid = PASID0 + i;
+			bool want = rand() & 1;
+
+			if (attached[i] && nested[i] == want)
+				continue;
+			if (attached[i]) {
+				if (nested[i])
+					N.drv->nested_detach(N.dev, pasid);
+				else
+					N.drv->detach_pasid(N.dev, pasid);
+			}
+			if (want)
+				TEST_ASSERT_SUCCESS(n_attach(pasid, N_IOTLB), "round %u: nested %u",
+					round, pasid);
+			else
+				TEST_ASSERT_SUCCESS(N.drv->attach_pasid(N.dev, pasid, NULL),
+					"round %u: plain %u", round, pasid);
+			attached[i] = true;
+			nested[i] = want;
+		}
+		for (unsigned int i = 0; i < NP; i++) {
+			unsigned int k = (unsigned int)rand() % 5;
+
+			for (unsigned int j = 0; j < k; j++, n++) {
+				pas[n] = PASID0 + i;
+				grp[n] = (uint32_t)rand() & 0x1ff;
+				perm[n] = 1u + (uint32_t)rand() % 3;
+				addr[n] = ((uint64_t)rand() << 12) & UINT64_C(0x7ffffffff000);
+				TEST_ASSERT_SUCCESS(n_trigger(pas[n], grp[n], perm[n], addr[n]), "trigger");
+			}
+		}
+		got = n_read(f, n);
+		TEST_ASSERT_EQUAL(got, n, "round %u: all %u records", round, n);
+		for (uint16_t j = 0; j < n; j++) {
+			const struct sva_fault_page_req *pr = &f[j].prm;
+			bool nest = nested[pr->pasid - PASID0];
+
+			/* one queue, FIFO: the order they were raised */
+			TEST_ASSERT(pr->pasid == pas[j] && pr->grpid == grp[j] && pr->perm == perm[j] &&
+				pr->addr == addr[j], "round %u record %u as raised", round, j);
+			TEST_ASSERT_EQUAL(!!(pr->flags & SVA_FAULT_PR_NESTED_S1), nest,
+				"round %u record %u (PASID %u) nested flag", round, j, pr->pasid);
+			want_nested += nest;
+			r[j] = n_resp(&f[j], nest ? SVA_PAGE_RESP_INVALID : SVA_PAGE_RESP_SUCCESS);
+		}
+		want_total += n;
+		TEST_ASSERT_RET(sva_iommu_page_response(N.iommu, r, n), n);
+	}
+	st = n_stats();
+	TEST_ASSERT_EQUAL(st.responses, want_total, "every record answered");
+	TEST_ASSERT_EQUAL(st.refused, 0, "none twice");
+	TEST_ASSERT_EQUAL(st.nested_records, want_nested, "nested records");
+	for (unsigned int i = 0; i < NP; i++) {
+		if (nested[i])
+			N.drv->nested_detach(N.dev, PASID0 + i);
+		else
+			N.drv->detach_pasid(N.dev, PASID0 + i);
+	}
+	TEST_ASSERT_EQUAL(n_stats().nested_attached, 0, "none left");
+	n_close();
+	return TEST_SUCCESS;
+}
+
 /* The kernel's own checks on nest parents, nested data and parents, exact errnos. */
 static int
 test_nested_kernel_checks(void)
@@ -732,6 +822,7 @@ static struct sva_test_suite nested_suite = {
 		SVA_TEST_CASE_ST(NULL, n_teardown, test_nested_caps),
 		SVA_TEST_CASE_ST(NULL, n_teardown, test_nested_pasid_faults),
 		SVA_TEST_CASE_ST(NULL, n_teardown, test_nested_rid),
+		SVA_TEST_CASE_ST(NULL, n_teardown, test_nested_random_mix),
 		SVA_TEST_CASE_ST(NULL, n_teardown, test_nested_kernel_checks),
 		SVA_TEST_CASE_ST(NULL, n_teardown, test_nested_driver_refusals),
 		SVA_TEST_CASE_ST(NULL, n_teardown, test_nested_inval),
