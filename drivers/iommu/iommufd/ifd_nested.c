@@ -221,6 +221,12 @@ parent_map(struct ifd_iommu *p, struct ifd_nest_parent *np)
 	uint64_t skipped;
 	int ret = ifd_ioctl(p->iommufd, IOMMU_IOAS_IOVA_RANGES, &q, p->name);
 
+	if (ret == -EMSGSIZE) {
+		/* ioas.c fills the first num_iovas given before saying EMSGSIZE */
+		IFD_LOG(NOTICE, "%s: the guest RAM ioas has %u allowed IOVA ranges: guest RAM is "
+			"mapped in the first %zu only", p->name, q.num_iovas, RTE_DIM(r));
+		ret = 0;
+	}
 	if (ret != 0) {
 		IFD_LOG(ERR, "%s: IOMMU_IOAS_IOVA_RANGES of the guest RAM ioas: %s", p->name,
 			strerror(-ret));

@@ -95,8 +95,7 @@ struct ifd_iommu {
 	/* nested (control path, but the poll path reads nested_bits / nested_rid) */
 	struct ifd_nested nested[IFD_NESTED_MAX];
 	uint32_t n_nested;
-	struct ifd_nest_parent parents[IFD_NESTED_MAX];
-	uint32_t n_parents;
+	struct ifd_nest_parent parents[IFD_NESTED_MAX]; /* free slots have refs 0 */
 	/* which PASIDs' requests are first-level (nested) faults: set at a nested attach
 	 * (before the kernel attach), cleared at the next plain attach of that PASID, so
 	 * records read after a nested detach keep the flag they were raised with */
