@@ -719,6 +719,35 @@ test_nested_detach_outstanding(void)
 	return TEST_SUCCESS;
 }
 
+/* pri=off: no fault queue. A nested table is still made and attached (without
+ * IOMMU_HWPT_FAULT_ID_VALID); the kernel cannot deliver its page requests to userspace,
+ * so none ever comes out of prq_read. */
+static int
+test_nested_no_fault_queue(void)
+{
+	struct sva_fault f;
+	struct sva_iommu_info info;
+	uint32_t hwpt;
+	int ret = n_open("pri=off");
+
+	if (ret != TEST_SUCCESS)
+		return ret;
+	TEST_ASSERT_SUCCESS(sva_iommu_info_get(N.iommu, &info), "info");
+	TEST_ASSERT(!(info.caps & SVA_IOMMU_CAP_PRI), "no fault queue");
+	TEST_ASSERT(info.caps & SVA_IOMMU_CAP_NESTED, "nested all the same");
+	TEST_ASSERT_SUCCESS(n_attach(12, N_IOTLB), "nested attach without a fault queue");
+	hwpt = n_hwpt_of(12);
+	TEST_ASSERT_SUCCESS(n_pasid_on(12, hwpt), "PASID on the nested table");
+	TEST_ASSERT_SUCCESS(n_check_iotlb(hwpt, 0, N_IOTLB), "the mock's nested domain");
+	TEST_ASSERT_SUCCESS(n_trigger(12, 1, N_PERM_R, 0x1000), "trigger");
+	rte_delay_us_sleep(20000);
+	TEST_ASSERT_EQUAL(sva_iommu_prq_read(N.iommu, &f, 1), 0, "nothing delivered");
+	TEST_ASSERT_EQUAL(n_stats().nested_records, 0, "no nested records");
+	N.drv->nested_detach(N.dev, 12);
+	n_close();
+	return TEST_SUCCESS;
+}
+
 /* The uAPI data the driver builds (pure: the shapes of iommufd.h, the VT-d rules). */
 static int
 test_nested_builders(void)
@@ -827,6 +856,7 @@ static struct sva_test_suite nested_suite = {
 		SVA_TEST_CASE_ST(NULL, n_teardown, test_nested_driver_refusals),
 		SVA_TEST_CASE_ST(NULL, n_teardown, test_nested_inval),
 		SVA_TEST_CASE_ST(NULL, n_teardown, test_nested_detach_outstanding),
+		SVA_TEST_CASE_ST(NULL, n_teardown, test_nested_no_fault_queue),
 		SVA_TEST_CASE_ST(NULL, n_teardown, test_nested_vtd_emulated),
 		SVA_TEST_CASES_END(),
 	},
