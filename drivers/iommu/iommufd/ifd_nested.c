@@ -485,9 +485,8 @@ kernel_detach(struct ifd_iommu *p, bool with_pasid, uint32_t pasid)
 }
 
 int
-ifd_nested_attach(struct sva_dev *dev, uint32_t pasid, const struct sva_nested_cfg *cfg)
+ifd_nested_attach_p(struct ifd_iommu *p, uint32_t pasid, const struct sva_nested_cfg *cfg)
 {
-	struct ifd_iommu *p = dev_ifd(dev);
 	bool with_pasid = pasid != IFD_NESTED_RID;
 	struct ifd_nested *n;
 	uint32_t parent, hwpt_id = 0;
@@ -562,9 +561,8 @@ nested_remove(struct ifd_iommu *p, struct ifd_nested *n)
 }
 
 void
-ifd_nested_detach(struct sva_dev *dev, uint32_t pasid)
+ifd_nested_detach_p(struct ifd_iommu *p, uint32_t pasid)
 {
-	struct ifd_iommu *p = dev_ifd(dev);
 	struct ifd_nested *n = nested_find(p, pasid);
 
 	if (n == NULL) {
@@ -618,9 +616,8 @@ nested_inval_one(struct ifd_iommu *p, const struct ifd_nested *n, uint64_t addr,
 }
 
 int
-ifd_nested_inval(struct sva_dev *dev, uint32_t pasid, uint64_t addr, uint64_t size)
+ifd_nested_inval_p(struct ifd_iommu *p, uint32_t pasid, uint64_t addr, uint64_t size)
 {
-	struct ifd_iommu *p = dev_ifd(dev);
 	const struct ifd_nested *n;
 	int ret = 0;
 
@@ -641,6 +638,25 @@ ifd_nested_inval(struct sva_dev *dev, uint32_t pasid, uint64_t addr, uint64_t si
 		return -ENOENT;
 	}
 	return nested_inval_one(p, n, addr, size);
+}
+
+/* The driver ops: the device's iommu is the one ifd_iommu. */
+int
+ifd_nested_attach(struct sva_dev *dev, uint32_t pasid, const struct sva_nested_cfg *cfg)
+{
+	return ifd_nested_attach_p(dev_ifd(dev), pasid, cfg);
+}
+
+void
+ifd_nested_detach(struct sva_dev *dev, uint32_t pasid)
+{
+	ifd_nested_detach_p(dev_ifd(dev), pasid);
+}
+
+int
+ifd_nested_inval(struct sva_dev *dev, uint32_t pasid, uint64_t addr, uint64_t size)
+{
+	return ifd_nested_inval_p(dev_ifd(dev), pasid, addr, size);
 }
 
 bool

@@ -117,6 +117,10 @@ bool ifd_nested_capable(const struct ifd_iommu *p);
 int ifd_nested_attach(struct sva_dev *dev, uint32_t pasid, const struct sva_nested_cfg *cfg);
 void ifd_nested_detach(struct sva_dev *dev, uint32_t pasid);
 int ifd_nested_inval(struct sva_dev *dev, uint32_t pasid, uint64_t addr, uint64_t size);
+/* the same on the private data (tests drive them with a model of the kernel) */
+int ifd_nested_attach_p(struct ifd_iommu *p, uint32_t pasid, const struct sva_nested_cfg *cfg);
+void ifd_nested_detach_p(struct ifd_iommu *p, uint32_t pasid);
+int ifd_nested_inval_p(struct ifd_iommu *p, uint32_t pasid, uint64_t addr, uint64_t size);
 bool ifd_nested_has(struct ifd_iommu *p, uint32_t pasid);
 void ifd_nested_detach_all(struct ifd_iommu *p);
 void ifd_nested_release(struct ifd_iommu *p);
