@@ -19,7 +19,7 @@ set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 top=$(cd "$here/../.." && pwd)
-DEFAULT_SUITES="iommufd_kernel_autotest vfio_cdev_autotest doctor-check.sh iommufd_autotest
+DEFAULT_SUITES="iommufd_kernel_autotest iommufd_nested_autotest vfio_cdev_autotest doctor-check.sh iommufd_autotest
 iopf_autotest emu_dev_autotest emu_vtd_autotest emu_smmuv3_autotest sva_bind_autotest
 sva_teardown_autotest sva_pinned_autotest"
 

@@ -37,7 +37,10 @@ ifd_dev_open(struct sva_dev *dev, const struct rte_kvargs *kv)
 void
 ifd_dev_close(struct sva_dev *dev)
 {
-	dev_ifd(dev)->dev_open = false;
+	struct ifd_iommu *p = dev_ifd(dev);
+
+	ifd_nested_detach_all(p);
+	p->dev_open = false;
 }
 
 /* The kernel's refusal in words: what is missing, per the kernel's rules. */
@@ -92,6 +95,9 @@ ifd_attach(struct ifd_iommu *p, bool with_pasid, uint32_t pasid)
 
 	if (ret == 0) {
 		p->attached++;
+		if (!with_pasid)
+			p->rid_attached = true;
+		ifd_nested_plain_attach(p, with_pasid, pasid);
 		IFD_LOG(INFO, "%s: %s%.0u attached to hwpt %u (IOVA == VA)", p->name,
 			with_pasid ? "PASID " : "RID", with_pasid ? pasid : 0, p->hwpt_id);
 		/* the device's reserved regions (MSI window...) are the IOAS's now */
@@ -125,6 +131,8 @@ detach(struct ifd_iommu *p, bool with_pasid, uint32_t pasid)
 	else
 		IFD_LOG(INFO, "%s: %s%.0u detached", p->name, with_pasid ? "PASID " : "RID",
 			with_pasid ? pasid : 0);
+	if (!with_pasid)
+		p->rid_attached = false;
 	if (p->attached > 0)
 		p->attached--;
 	if (p->attached == 0) {
@@ -138,8 +146,16 @@ detach(struct ifd_iommu *p, bool with_pasid, uint32_t pasid)
 int
 ifd_attach_rid(struct sva_dev *dev, const struct sva_pgtable *pt)
 {
+	struct ifd_iommu *p = dev_ifd(dev);
+
 	RTE_SET_USED(pt);
-	return ifd_attach(dev_ifd(dev), false, 0);
+	if (ifd_nested_has(p, IFD_NESTED_RID)) {
+		/* a VFIO attach would silently replace the nested page table */
+		IFD_LOG(ERR, "%s: RID attach refused: the RID has a nested page table (a guest's "
+			"first level); detach it first", p->name);
+		return -EBUSY;
+	}
+	return ifd_attach(p, false, 0);
 }
 
 int

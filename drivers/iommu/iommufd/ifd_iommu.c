@@ -101,6 +101,7 @@ ifd_release(struct ifd_iommu *p)
 	if (p->n_pins > 0)
 		IFD_LOG(INFO, "%s: %u pinned range(s) unmapped at destroy", p->name, p->n_pins);
 	ifd_pins_release(p);
+	ifd_nested_release(p); /* before the device goes: detach, then the objects */
 	if (p->maps.ent != NULL) {
 		ifd_maptab_drop(&p->maps, 0, 0);
 		ifd_maptab_fini(&p->maps);
@@ -417,7 +418,8 @@ ifd_info_fill(const struct ifd_iommu *p, struct sva_iommu_info *info)
 	info->model = SVA_IOMMU_MODEL_IOMMUFD;
 	info->pasid_bits = p->pasid ? p->hw_pasid_bits : 0;
 	info->caps = SVA_IOMMU_CAP_ATTACH_RID | SVA_IOMMU_CAP_PIN |
-		(p->pri ? SVA_IOMMU_CAP_PRI : 0);
+		(p->pri ? SVA_IOMMU_CAP_PRI : 0) |
+		(ifd_nested_capable(p) ? SVA_IOMMU_CAP_NESTED : 0);
 	if (p->pasid) {
 		info->caps |= SVA_IOMMU_CAP_ATTACH_PASID | SVA_IOMMU_CAP_PASID_PER_DEV;
 		if (p->hw_caps & IOMMU_HW_CAP_PCI_PASID_EXEC)
@@ -459,9 +461,14 @@ ifd_prq_read(struct sva_iommu *iommu, struct sva_fault *faults, uint16_t n)
 {
 	struct ifd_iommu *p = sva_iommu_priv(iommu);
 
+	uint16_t got;
+
 	if (unlikely(!p->pri)) /* pri=off: no fault queue */
 		return 0;
-	return ifd_fq_read(&p->fq, faults, n);
+	got = ifd_fq_read(&p->fq, faults, n);
+	if (got > 0)
+		ifd_nested_mark(p, faults, got); /* first-level faults of nested attachments */
+	return got;
 }
 
 static uint16_t
@@ -535,6 +542,11 @@ sva_iommufd_stats_get(const struct sva_iommu *iommu, struct sva_iommufd_stats *s
 		.pins = p->pin_stats.pins, .unpins = p->pin_stats.unpins,
 		.pin_errors = p->pin_stats.errors, .pinned_bytes = p->pin_stats.bytes,
 		.pinned_ranges = p->n_pins,
+		.nested_attached = p->n_nested, .nested_attaches = p->nested_stats.attaches,
+		.nested_detaches = p->nested_stats.detaches,
+		.nested_errors = p->nested_stats.errors, .nested_invals = p->nested_stats.invals,
+		.nested_inval_errors = p->nested_stats.inval_errors,
+		.nested_records = p->nested_stats.records,
 	};
 	return 0;
 }
@@ -564,6 +576,9 @@ const struct sva_iommu_driver ifd_driver = {
 	.iotlb_inval = ifd_iotlb_inval,
 	.pin_range = ifd_pin_range,
 	.unpin_range = ifd_unpin_range,
+	.nested_attach = ifd_nested_attach,
+	.nested_detach = ifd_nested_detach,
+	.nested_inval = ifd_nested_inval,
 	.range_resolved = ifd_range_resolved,
 };
 

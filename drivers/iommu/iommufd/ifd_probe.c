@@ -221,6 +221,8 @@ static const struct {
 	{ IOMMU_IOAS_UNMAP, "IOMMU_IOAS_UNMAP", "iommufd", "6.2" },
 	{ IOMMU_HWPT_ALLOC, "IOMMU_HWPT_ALLOC", "explicit page table allocation", "6.6" },
 	{ IOMMU_GET_HW_INFO, "IOMMU_GET_HW_INFO", "IOMMU capability reporting", "6.6" },
+	{ IFD_IOMMU_HWPT_INVALIDATE, "IOMMU_HWPT_INVALIDATE",
+		"nested page tables (user-managed first level)", "6.8" },
 	{ IOMMU_FAULT_QUEUE_ALLOC, "IOMMU_FAULT_QUEUE_ALLOC",
 		"the I/O page fault queue (IOPF delivered to userspace)", "6.11" },
 	{ VFIO_DEVICE_BIND_IOMMUFD, "VFIO_DEVICE_BIND_IOMMUFD",

@@ -11,6 +11,7 @@
 #include "ifd_fq.h"
 #include "ifd_map.h"
 #include "ifd_pci.h"
+#include "ifd_uapi.h"
 
 struct ifd_paths;
 
@@ -25,6 +26,36 @@ struct ifd_pin_stats {
 	uint64_t pins, unpins;    /* IOMMU_IOAS_MAP / UNMAP of pins that succeeded */
 	uint64_t errors;          /* pin_range refusals and failures */
 	uint64_t bytes;           /* bytes pinned now */
+};
+
+/*
+ * Nested translation (ifd_nested.c). A nest parent: an IOAS of its own holding guest
+ * RAM at IOVA = GPA (pinned, as iommufd's kernel-managed second level always is) and
+ * the NEST_PARENT paging HWPT on it; shared by every nested attachment on the same RAM.
+ */
+struct ifd_nest_parent {
+	uintptr_t base;           /* guest RAM in this process */
+	uint64_t size;
+	uint32_t ioas_id, hwpt_id;
+	uint32_t refs;            /* nested attachments on it */
+	uint64_t mapped;          /* bytes of guest RAM mapped (inside the allowed IOVAs) */
+};
+
+/** One nested attachment: a nested HWPT (the guest's first level) on the RID or a PASID. */
+struct ifd_nested {
+	uint32_t pasid;           /* IFD_NESTED_RID for the RID */
+	uint32_t hwpt_id;
+	uint32_t parent;          /* index in ifd_iommu.parents */
+	uint32_t format;          /* enum sva_nested_format */
+};
+#define IFD_NESTED_RID 0u         /* pasid 0 of the nested ops: the RID (IOMMU_NO_PASID) */
+#define IFD_NESTED_MAX 64u        /* nested attachments per device */
+#define IFD_PASID_LIMIT (1u << 20)
+
+struct ifd_nested_stats {
+	uint64_t attaches, detaches, errors; /* nested_attach successes, detaches, refusals */
+	uint64_t invals, inval_errors;       /* IOMMU_HWPT_INVALIDATE calls done / failed */
+	uint64_t records;                    /* page requests flagged SVA_FAULT_PR_NESTED_S1 */
 };
 
 /* Private data of an iommufd iommu: one device bound to one iommufd. */
@@ -60,6 +91,17 @@ struct ifd_iommu {
 	char bdf[32];
 	struct ifd_fq fq;
 	struct ifd_maptab maps;
+	bool rid_attached;        /* the RID is on hwpt_id (attach_rid) */
+	/* nested (control path, but the poll path reads nested_bits / nested_rid) */
+	struct ifd_nested nested[IFD_NESTED_MAX];
+	uint32_t n_nested;
+	struct ifd_nest_parent parents[IFD_NESTED_MAX]; /* free slots have refs 0 */
+	/* which PASIDs' requests are first-level (nested) faults: set at a nested attach
+	 * (before the kernel attach), cleared at the next plain attach of that PASID, so
+	 * records read after a nested detach keep the flag they were raised with */
+	uint64_t *nested_bits;    /* IFD_PASID_LIMIT bits, allocated at the first nested attach */
+	bool nested_rid;
+	struct ifd_nested_stats nested_stats;
 };
 
 /* dev=mock (ifd_mock.c): open replaces cdev open + bind; attach/detach go through the
@@ -69,6 +111,26 @@ int ifd_mock_park(struct ifd_iommu *p);
 int ifd_mock_attach(struct ifd_iommu *p, bool with_pasid, uint32_t pasid, uint32_t pt_id);
 int ifd_mock_detach(struct ifd_iommu *p, bool with_pasid, uint32_t pasid);
 void ifd_mock_close(struct ifd_iommu *p);
+
+/* ifd_nested.c */
+bool ifd_nested_capable(const struct ifd_iommu *p);
+int ifd_nested_attach(struct sva_dev *dev, uint32_t pasid, const struct sva_nested_cfg *cfg);
+void ifd_nested_detach(struct sva_dev *dev, uint32_t pasid);
+int ifd_nested_inval(struct sva_dev *dev, uint32_t pasid, uint64_t addr, uint64_t size);
+/* the same on the private data (tests drive them with a model of the kernel) */
+int ifd_nested_attach_p(struct ifd_iommu *p, uint32_t pasid, const struct sva_nested_cfg *cfg);
+void ifd_nested_detach_p(struct ifd_iommu *p, uint32_t pasid);
+int ifd_nested_inval_p(struct ifd_iommu *p, uint32_t pasid, uint64_t addr, uint64_t size);
+bool ifd_nested_has(struct ifd_iommu *p, uint32_t pasid);
+void ifd_nested_detach_all(struct ifd_iommu *p);
+void ifd_nested_release(struct ifd_iommu *p);
+void ifd_nested_plain_attach(struct ifd_iommu *p, bool with_pasid, uint32_t pasid);
+void ifd_nested_mark(struct ifd_iommu *p, struct sva_fault *f, uint16_t n);
+/* pure builders (tested alone) */
+int ifd_nested_vtd_s1(const struct sva_nested_cfg *cfg, struct ifd_hwpt_vtd_s1 *out);
+void ifd_nested_vtd_inval(uint64_t addr, uint64_t size, struct ifd_hwpt_vtd_s1_invalidate *out);
+int ifd_nested_selftest_inval(uint64_t addr, uint64_t size,
+		struct ifd_hwpt_invalidate_selftest *out, uint32_t max);
 
 /* ifd_iommu.c */
 int ifd_ioas_map(void *ctx, uint64_t va, uint64_t len, uint32_t perm); /* mirror hooks */

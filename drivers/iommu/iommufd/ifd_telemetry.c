@@ -25,7 +25,9 @@ stats_dict(struct rte_tel_data *d, const struct sva_iommufd_stats *s)
 	S(maps); S(unmaps); S(map_errors); S(unmap_errors); S(map_upgrades); S(map_hits);
 	S(map_full); S(mapped_bytes); S(mapped_ranges); S(kernel_flags); S(oversized_groups);
 	S(read_buffer_grows); S(stalled); S(map_outside); S(pins); S(unpins); S(pin_errors);
-	S(pinned_bytes); S(pinned_ranges);
+	S(pinned_bytes); S(pinned_ranges); S(nested_attached); S(nested_attaches);
+	S(nested_detaches); S(nested_errors); S(nested_invals); S(nested_inval_errors);
+	S(nested_records);
 }
 
 static int

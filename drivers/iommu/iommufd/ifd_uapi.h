@@ -343,6 +343,8 @@ enum {
 	IFD_TEST_OP_PASID_REPLACE = 19,
 	IFD_TEST_OP_PASID_DETACH = 20,
 	IFD_TEST_OP_MD_CHECK_MAP = 3,
+	IFD_TEST_OP_MD_CHECK_IOTLB = 14,
+	IFD_TEST_OP_PASID_CHECK_HWPT = 21,
 };
 #define IFD_MOCK_FLAGS_DEVICE_PASID (1u << 2)
 #define IFD_MOCK_APERTURE_START (UINT64_C(1) << 24)   /* [16 MiB, 2 GiB) */
@@ -383,6 +385,14 @@ struct ifd_test_cmd {
 		struct {
 			__u32 pasid;
 		} pasid_detach;
+		struct {
+			__u32 id;      /* the IOTLB entry, 0..3 */
+			__u32 iotlb;   /* the value it must hold, else EINVAL */
+		} check_iotlb;
+		struct {
+			__u32 pasid;
+			__u32 hwpt_id; /* 0: no domain */
+		} pasid_check;
 		__u8 __union_size[48];
 	};
 	__u32 last;
@@ -397,8 +407,109 @@ _Static_assert(offsetof(struct ifd_test_cmd, trigger_iopf.perm) == 28 &&
 	offsetof(struct ifd_test_cmd, trigger_iopf.addr) == 32, "trigger_iopf layout");
 _Static_assert(offsetof(struct ifd_test_cmd, pasid_attach.pt_id) == 20, "pasid_attach layout");
 _Static_assert(offsetof(struct ifd_test_cmd, check_map.uptr) == 32, "check_map layout");
+_Static_assert(offsetof(struct ifd_test_cmd, check_iotlb.iotlb) == 20, "check_iotlb layout");
 _Static_assert(offsetof(struct ifd_test_cmd, last) == 64, "iommu_test_cmd last at 64");
 _Static_assert(IFD_IOMMU_TEST_CMD == 0x3ba0, "IOMMU_TEST_CMD is _IO(';', 0xa0)");
+
+/*
+ * Nested translation (vSVA): always our own names (ifd_*), so that system headers
+ * new enough for the rest (IFD_SYSTEM_UAPI) cannot clash. From the 7.3
+ * include/uapi/linux/iommufd.h and drivers/iommu/iommufd/iommufd_test.h.
+ *
+ * A nest parent is a kernel-managed paging HWPT on an IOAS (IOMMU_HWPT_ALLOC_NEST_PARENT,
+ * data type NONE; the kernel refuses it together with IOMMU_HWPT_FAULT_ID_VALID); a
+ * nested HWPT is allocated on it (pt_id = the parent) with the first level's data and
+ * may have the fault queue; IOMMU_HWPT_INVALIDATE drops its cached first-level
+ * translations (an array of entries; entry_num comes back as the number handled).
+ */
+#define IFD_CMD_HWPT_INVALIDATE 0x8d
+#define IFD_IOMMU_HWPT_INVALIDATE _IO(';', IFD_CMD_HWPT_INVALIDATE)
+
+#define IFD_HWPT_ALLOC_NEST_PARENT (1u << 0)      /* enum iommufd_hwpt_alloc_flags */
+#define IFD_HWPT_ALLOC_DIRTY_TRACKING (1u << 1)
+#define IFD_HWPT_FAULT_ID_VALID (1u << 2)
+#define IFD_HWPT_ALLOC_PASID (1u << 3)
+
+/* enum iommu_hwpt_data_type */
+#define IFD_HWPT_DATA_NONE 0u
+#define IFD_HWPT_DATA_VTD_S1 1u
+#define IFD_HWPT_DATA_ARM_SMMUV3 2u
+#define IFD_HWPT_DATA_SELFTEST 0xdeadu            /* iommufd_test.h */
+
+/* enum iommu_hwpt_invalidate_data_type */
+#define IFD_HWPT_INVALIDATE_DATA_VTD_S1 0u
+#define IFD_HWPT_INVALIDATE_DATA_SELFTEST 0xdeadbeefu   /* iommufd_test.h */
+
+/* struct iommu_hwpt_vtd_s1: a VT-d first-level (stage-1) table for one PASID. */
+#define IFD_VTD_S1_SRE (1u << 0)     /* supervisor requests (PASID entry SRE) */
+#define IFD_VTD_S1_EAFE (1u << 1)    /* extended access flag */
+#define IFD_VTD_S1_WPE (1u << 2)     /* write protect enable */
+#define IFD_VTD_S1_FLAGS (IFD_VTD_S1_SRE | IFD_VTD_S1_EAFE | IFD_VTD_S1_WPE)
+#define IFD_VTD_ADDR_WIDTH_4LEVEL 48 /* intel/pasid.c: 48 (4-level) or 57 (5-level, FL5LP) */
+#define IFD_VTD_ECAP_NEST (UINT64_C(1) << 26)  /* VT-d 11.4.3 ECAP.NEST: nested translation */
+#define IFD_VTD_ECAP_FLTS (UINT64_C(1) << 47)  /* first-level translation */
+
+struct ifd_hwpt_vtd_s1 {
+	__aligned_u64 flags;         /* IFD_VTD_S1_* */
+	__aligned_u64 pgtbl_addr;    /* the first level's root (a GPA: an IOVA of the parent) */
+	__u32 addr_width;
+	__u32 __reserved;
+};
+
+/* struct iommu_hwpt_vtd_s1_invalidate: [addr, addr + npages * 4 KiB); all: 0, U64_MAX. */
+#define IFD_VTD_INV_FLAGS_LEAF (1u << 0)
+struct ifd_hwpt_vtd_s1_invalidate {
+	__aligned_u64 addr;
+	__aligned_u64 npages;
+	__u32 flags;
+	__u32 __reserved;
+};
+
+/* struct iommu_hwpt_arm_smmuv3: the first two words of the guest's STE (little endian:
+ * V, Cfg, S1Fmt, S1ContextPtr, S1CDMax; EATS, S1DSS, S1CIR, S1COR, S1CSH, S1STALLD). On
+ * 7.3 it is allocated on a vIOMMU (IOMMU_VIOMMU_ALLOC), not on a nest parent. */
+struct ifd_hwpt_arm_smmuv3 {
+	__aligned_u64 ste[2];
+};
+
+/* struct iommu_hwpt_selftest: the mock's nested domain (iotlb: the value all 4 of its
+ * IOTLB entries start with; pagetable_type: nest parents only). */
+struct ifd_hwpt_selftest {
+	__u32 iotlb;
+	__u32 pagetable_type;
+};
+#define IFD_MOCK_NESTED_IOTLB_NUM 4  /* MOCK_NESTED_DOMAIN_IOTLB_NUM: ids 0..3 */
+
+/* struct iommu_hwpt_invalidate_selftest */
+#define IFD_TEST_INVALIDATE_FLAG_ALL (1u << 0)
+struct ifd_hwpt_invalidate_selftest {
+	__u32 flags;
+	__u32 iotlb_id;
+};
+
+/* struct iommu_hwpt_invalidate */
+struct ifd_hwpt_invalidate {
+	__u32 size;
+	__u32 hwpt_id;
+	__aligned_u64 data_uptr;
+	__u32 data_type;
+	__u32 entry_len;
+	__u32 entry_num;             /* in: entries; out: entries the kernel handled */
+	__u32 __reserved;
+};
+
+_Static_assert(sizeof(struct ifd_hwpt_vtd_s1) == 24, "iommu_hwpt_vtd_s1 is 24 bytes");
+_Static_assert(offsetof(struct ifd_hwpt_vtd_s1, addr_width) == 16, "vtd_s1 addr_width at 16");
+_Static_assert(sizeof(struct ifd_hwpt_vtd_s1_invalidate) == 24,
+	"iommu_hwpt_vtd_s1_invalidate is 24 bytes");
+_Static_assert(sizeof(struct ifd_hwpt_arm_smmuv3) == 16, "iommu_hwpt_arm_smmuv3 is 16 bytes");
+_Static_assert(sizeof(struct ifd_hwpt_selftest) == 8, "iommu_hwpt_selftest is 8 bytes");
+_Static_assert(sizeof(struct ifd_hwpt_invalidate_selftest) == 8,
+	"iommu_hwpt_invalidate_selftest is 8 bytes");
+_Static_assert(sizeof(struct ifd_hwpt_invalidate) == 32, "iommu_hwpt_invalidate is 32 bytes");
+_Static_assert(offsetof(struct ifd_hwpt_invalidate, entry_num) == 24,
+	"hwpt_invalidate entry_num at 24");
+_Static_assert(IFD_IOMMU_HWPT_INVALIDATE == 0x3b8d, "IOMMU_HWPT_INVALIDATE is 0x3b8d");
 
 /** Bytes of one fault record and one response on the fault fd. */
 #define IFD_PGFAULT_SIZE ((size_t)sizeof(struct iommu_hwpt_pgfault))

@@ -55,6 +55,15 @@
  * Attach: RID and PASID (the latter needs pasid=on/auto with PASID support). RID + all
  * PASIDs has no iommufd uAPI and is refused with -EOPNOTSUPP.
  *
+ * Nested (vSVA, SVA_IOMMU_CAP_NESTED: the selftest mock always; VT-d when GET_HW_INFO
+ * shows scalable mode and ECAP.NEST): the nested_attach/_detach/_inval driver ops put
+ * a guest-owned first level (SVA_NESTED_SELFTEST on the mock, SVA_NESTED_VTD_FL on
+ * VT-d; other formats and SVA_NESTED_ALL_PASIDS: -EOPNOTSUPP) on the RID (pasid 0) or
+ * a PASID: a nested HWPT on a nest parent whose IOAS holds guest RAM at IOVA = GPA,
+ * pinned whole (the kernel-managed second level: no second-level faults here). Its
+ * page requests come through the same fault queue, flagged SVA_FAULT_PR_NESTED_S1 by
+ * the driver; nested_inval is IOMMU_HWPT_INVALIDATE. See README "Real hardware".
+ *
  * Responses: iommufd has Success and Invalid only; a Response Failure is written as
  * Invalid and counted (failure_as_invalid). The fault queue delivers page requests
  * only: sva_iommu_evtq_read() returns 0.
@@ -118,6 +127,14 @@ struct sva_iommufd_stats {
 	uint64_t pin_errors;     /**< pin_range refusals and failures */
 	uint64_t pinned_bytes;   /**< bytes pinned now */
 	uint64_t pinned_ranges;  /**< pins held now */
+	/* nested translation (vSVA): nested page tables on a nest parent */
+	uint64_t nested_attached;   /**< nested attachments (RID or PASID) now */
+	uint64_t nested_attaches;   /**< nested attaches that succeeded */
+	uint64_t nested_detaches;   /**< nested detaches */
+	uint64_t nested_errors;     /**< nested attaches refused or failed */
+	uint64_t nested_invals;     /**< IOMMU_HWPT_INVALIDATE calls the kernel took */
+	uint64_t nested_inval_errors; /**< IOMMU_HWPT_INVALIDATE calls refused */
+	uint64_t nested_records;    /**< page requests flagged SVA_FAULT_PR_NESTED_S1 */
 };
 
 /**
