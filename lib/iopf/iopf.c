@@ -359,7 +359,7 @@ sva_iopf_bond_add(struct sva_iopf *f, struct sva_dev *dev, uint32_t pasid,
 		const struct sva_iopf_bond_conf *conf)
 {
 	const uint32_t known = SVA_IOPF_BOND_RID | SVA_IOPF_BOND_AUTO_INVALID |
-		SVA_IOPF_BOND_ALLOW_EXEC | SVA_IOPF_BOND_ALLOW_PRIV | SVA_IOPF_BOND_PINNED;
+		SVA_IOPF_BOND_ALLOW_EXEC | SVA_IOPF_BOND_ALLOW_PRIV | SVA_IOPF_BOND_PINNED | SVA_IOPF_BOND_GUEST;
 	struct sva_iommu_info info;
 	struct sva_iopf_bond *b, **leaf = NULL, *other;
 	uint32_t slot = IOPF_NONE, dev_id;
@@ -392,6 +392,10 @@ sva_iopf_bond_add(struct sva_iopf *f, struct sva_dev *dev, uint32_t pasid,
 			SVA_IOPF_FAULT_AROUND_MAX);
 		goto inval;
 	}
+	if ((conf->flags & SVA_IOPF_BOND_GUEST) && conf->gpasid > IOPF_PASID_MAX) {
+		IOPF_LOG(ERR, "bond add: gpasid %u is beyond 20 bits", conf->gpasid);
+		goto inval;
+	}
 	if (conf->event_cb != NULL && conf->event_ring != NULL) {
 		IOPF_LOG(ERR, "bond add: give an event callback or an event ring, not both");
 		goto inval;
@@ -417,6 +421,10 @@ sva_iopf_bond_add(struct sva_iopf *f, struct sva_dev *dev, uint32_t pasid,
 	b->event_arg = conf->event_arg;
 	b->event_ring = conf->event_ring;
 	b->owner = conf->owner;
+	if (conf->flags & SVA_IOPF_BOND_GUEST) {
+		b->gpasid = conf->gpasid;
+		b->user_cookie = conf->user_cookie;
+	}
 	b->state = IOPF_BOND_LIVE;
 
 	pthread_mutex_lock(&f->ctl);

@@ -66,13 +66,36 @@ iopf_release(struct sva_iopf *f)
 
 /* ---- events ---- */
 
+/* A bond bound with guest data gets it in every record it is handed (vSVA: the VMM
+ * needs no reverse lookup of the host PASID). */
+static const struct sva_fault *
+guest_stamp(const struct sva_iopf_bond *bond, const struct sva_fault *rec, struct sva_fault *copy)
+{
+	if (!(bond->flags & SVA_IOPF_BOND_GUEST))
+		return rec;
+	*copy = *rec;
+	if (copy->type == SVA_FAULT_UNRECOV) {
+		copy->event.flags |= SVA_FAULT_UNRECOV_GUEST;
+		copy->event.gpasid = bond->gpasid;
+		copy->event.user_cookie = bond->user_cookie;
+	} else if (copy->type == SVA_FAULT_PAGE_REQ) {
+		copy->prm.flags |= SVA_FAULT_PR_GUEST;
+		copy->prm.gpasid = bond->gpasid;
+		copy->prm.user_cookie = bond->user_cookie;
+	}
+	return copy;
+}
+
 static void
 deliver_event(struct sva_iopf *f, struct sva_iopf_bond *bond, const struct sva_fault *rec)
 {
+	struct sva_fault copy;
+
 	if (bond == NULL) {
 		IOPF_STAT_INC(f->st.events_dropped);
 		return;
 	}
+	rec = guest_stamp(bond, rec, &copy);
 	if (bond->event_cb != NULL) {
 		bond->event_cb(bond, rec, bond->event_arg);
 		IOPF_STAT_INC(bond->st.events);

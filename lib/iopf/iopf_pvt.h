@@ -121,6 +121,8 @@ struct sva_iopf_bond {
 	struct rte_ring *event_ring;
 	void *owner;
 	struct sva_dev *dev;
+	uint32_t gpasid;      /* SVA_IOPF_BOND_GUEST: stamped into delivered records */
+	uint64_t user_cookie;
 	struct sva_iopf_stats st __rte_cache_aligned;   /* written by the poller only */
 	struct sva_iopf_stats base;                     /* reset baseline (control path) */
 };

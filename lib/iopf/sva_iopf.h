@@ -436,6 +436,9 @@ typedef void (*sva_iopf_event_cb_t)(struct sva_iopf_bond *bond, const struct sva
 #define SVA_IOPF_BOND_PINNED (1u << 4)       /**< pinned mode: every page request is an error,
 						  answered Invalid (R_PINNED), logged at counts
 						  1, 2, 4, ... */
+#define SVA_IOPF_BOND_GUEST (1u << 5)        /**< vSVA: gpasid and user_cookie are stamped
+						  into every record delivered for the bond
+						  (SVA_FAULT_PR_GUEST / SVA_FAULT_UNRECOV_GUEST) */
 /** @} */
 
 /** Largest fault-around window, 4 KiB units each side (2 MiB). */
@@ -450,6 +453,9 @@ struct sva_iopf_bond_conf {
 	void *event_arg;
 	struct rte_ring *event_ring; /**< NULL, or a ring of 128-byte elements (single producer) */
 	void *owner;                /**< returned by sva_iopf_bond_owner() */
+	/* Appended for vSVA (zero: no guest data). */
+	uint32_t gpasid;            /**< SVA_IOPF_BOND_GUEST: the guest's PASID (20 bits) */
+	uint64_t user_cookie;       /**< SVA_IOPF_BOND_GUEST: opaque, echoed in records */
 };
 
 /**

@@ -26,7 +26,8 @@
  *     sva_iopf_poll(iommu, budget) from its own loop on one lcore.
  *  5. Submit work to the device; read sva_stats_get() or the telemetry commands
  *     /sva/iommus, /sva/bonds (id -> {id, iommu, dev, pasid, flags, flag_names, mode,
- *     rid_only, pinned_ranges, pinned_bytes}), /sva/bond,<bond id>,
+ *     rid_only, pinned_ranges, pinned_bytes}, plus gpasid and user_cookie for a bond
+ *     with guest data), /sva/bond,<bond id>,
  *     /sva/stats,<bond id or iommu name>; the drivers add their own
  *     (/sva/emu/counters,<iommu>, /sva/iommufd/stats,<iommu>).
  *  6. Teardown, in this order: sva_unbind() every bond (never fails);
@@ -124,6 +125,10 @@ const char *sva_version(void);
 					     errors (see the @file block) */
 #define SVA_BIND_REQUIRE_PRI (1u << 6)  /**< refuse (EOPNOTSUPP) rather than fall back to
 					     pinned mode on an iommu without PRI */
+/** vSVA: stamp gpasid and user_cookie (sva_bind_params; needs size covering them) into
+ * every record, event and statistics entry of the bond (SVA_FAULT_PR_GUEST,
+ * SVA_FAULT_UNRECOV_GUEST). EXPERIMENTAL. */
+#define SVA_BIND_GUEST_DATA (1u << 7)
 /** @} */
 
 /** sva_bond_pin() flag: the device only reads the range (populated for read, mapped
@@ -135,8 +140,16 @@ const char *sva_version(void);
 typedef void (*sva_bond_event_cb_t)(struct sva_bond *bond, const struct sva_fault *rec,
 		void *arg);
 
-/** Bind options. All zero: defaults. */
+/**
+ * Bind options. All zero: defaults.
+ *
+ * Growth (README "API and ABI"): size is sizeof(struct sva_bind_params) as the caller was
+ * built, or 0 for the SVA_0.1 layout (the fields up to event_ring_size: a zeroed struct
+ * of an older caller keeps working; the appended fields then read 0). A size larger than
+ * this library's struct is accepted when the bytes it does not know are zero.
+ */
 struct sva_bind_params {
+	uint32_t size;                /**< sizeof(struct sva_bind_params), or 0 (SVA_0.1 fields) */
 	uint32_t flags;               /**< SVA_BIND_* */
 	uint16_t fault_around_before; /**< 4 KiB units below a faulting page to populate too
 					   (0..512; whole pages of the mapping that fit, see sva_iopf.h) */
@@ -146,7 +159,14 @@ struct sva_bind_params {
 	sva_bond_event_cb_t event_cb; /**< unrecoverable faults (or SVA_BIND_EVENT_RING) */
 	void *event_arg;
 	uint32_t event_ring_size;     /**< with SVA_BIND_EVENT_RING: power of two, default 1024 */
+	/* Appended for vSVA (read only when size covers them). */
+	uint32_t gpasid;              /**< SVA_BIND_GUEST_DATA: the guest's PASID (0..2^20-1),
+					   stamped into the bond's records */
+	uint64_t user_cookie;         /**< SVA_BIND_GUEST_DATA: opaque, stamped likewise */
 };
+
+/** Size of the SVA_0.1 layout of struct sva_bind_params (what size 0 stands for). */
+#define SVA_BIND_PARAMS_SIZE_V0 offsetof(struct sva_bind_params, gpasid)
 
 /**
  * Bind this process's address space to a device, with a PASID from a set.
@@ -164,7 +184,10 @@ struct sva_bind_params {
  * @return The bond, or NULL with rte_errno:
  *   - EINVAL: dev or set NULL, unknown flag, window above 512, both an event callback
  *     and SVA_BIND_EVENT_RING, bad ring size, pasid_min above pasid_max, both
- *     SVA_BIND_PINNED and SVA_BIND_REQUIRE_PRI (each logged)
+ *     SVA_BIND_PINNED and SVA_BIND_REQUIRE_PRI, size neither 0 nor at least
+ *     SVA_BIND_PARAMS_SIZE_V0, SVA_BIND_GUEST_DATA with a size that does not cover
+ *     gpasid and user_cookie (0 included), gpasid above 2^20 - 1 (each logged)
+ *   - E2BIG: size above this library's struct with a field it does not know set
  *   - EOPNOTSUPP: the iommu has no PASID support and SVA_BIND_RID was not given (or it
  *     has no RID attach with SVA_BIND_RID);
  *     SVA_BIND_PINNED on an iommu without SVA_IOMMU_CAP_PIN; no SVA_IOMMU_CAP_PRI with
@@ -206,6 +229,20 @@ struct sva_dev *sva_bond_dev(const struct sva_bond *bond);
 unsigned int sva_bond_id(const struct sva_bond *bond);
 /** The bond's event ring (SVA_BIND_EVENT_RING), or NULL. Elements: struct sva_fault. */
 struct rte_ring *sva_bond_event_ring(const struct sva_bond *bond);
+
+/**
+ * The guest data a bond was bound with (SVA_BIND_GUEST_DATA), as stamped into its
+ * records (gpasid at offset 56 and user_cookie at 64 of sva_fault_page_req and
+ * sva_fault_unrecov, flags SVA_FAULT_PR_GUEST / SVA_FAULT_UNRECOV_GUEST). Telemetry's
+ * bond objects (/sva/bonds, /sva/bond,<id>) and /sva/stats,<bond id> carry them as
+ * "gpasid" and "user_cookie" too.
+ *
+ * @param[out] gpasid      NULL, or the guest PASID.
+ * @param[out] user_cookie NULL, or the cookie.
+ * @return 0, -EINVAL (bond NULL), -ENOENT (bound without guest data).
+ */
+__rte_experimental
+int sva_bond_guest_get(const struct sva_bond *bond, uint32_t *gpasid, uint64_t *user_cookie);
 
 /**
  * Whether a bond is in pinned mode.

@@ -23,6 +23,7 @@
 #include <rte_ring_elem.h>
 
 #include "sva_pvt.h"
+#include "sva_struct_size_pvt.h"
 
 #define SVA_DRAIN_READS 64
 #define SVA_UNBIND_DRAIN_US 1000000 /* unbind retries an incomplete drain this long */
@@ -106,14 +107,46 @@ bond_event(struct sva_iopf_bond *ib, const struct sva_fault *rec, void *arg)
 	bond->cb(bond, rec, bond->cb_arg);
 }
 
+/* The caller's params, by the growth rule (size 0: the SVA_0.1 fields), into pa. */
+static int
+params_read(const struct sva_bind_params *params, struct sva_bind_params *pa)
+{
+	const char *why = "";
+	int ret;
+
+	if (params == NULL) {
+		memset(pa, 0, sizeof(*pa));
+		return 0;
+	}
+	ret = sva_struct_size_copy(pa, sizeof(*pa), params, SVA_BIND_PARAMS_SIZE_V0, &why);
+	if (ret != 0)
+		SVA_LOG(ERR, "bind: params.size %u: %s (this library's struct sva_bind_params "
+			"is %zu bytes, the SVA_0.1 layout %zu)", params->size, why, sizeof(*pa),
+			(size_t)SVA_BIND_PARAMS_SIZE_V0);
+	return ret;
+}
+
+#define SVA_GPASID_MAX 0xfffffu
+
 static int
 params_check(const struct sva_bind_params *pa)
 {
 	const uint32_t known = SVA_BIND_RID | SVA_BIND_AUTO_INVALID | SVA_BIND_ALLOW_EXEC |
-		SVA_BIND_ALLOW_PRIV | SVA_BIND_EVENT_RING | SVA_BIND_PINNED | SVA_BIND_REQUIRE_PRI;
+		SVA_BIND_ALLOW_PRIV | SVA_BIND_EVENT_RING | SVA_BIND_PINNED | SVA_BIND_REQUIRE_PRI |
+		SVA_BIND_GUEST_DATA;
 
 	if (pa->flags & ~known) {
 		SVA_LOG(ERR, "bind: unknown flags 0x%x", pa->flags & ~known);
+		return -EINVAL;
+	}
+	if ((pa->flags & SVA_BIND_GUEST_DATA) &&
+			pa->size < offsetof(struct sva_bind_params, user_cookie) + sizeof(uint64_t)) {
+		SVA_LOG(ERR, "bind: SVA_BIND_GUEST_DATA needs params.size to cover gpasid and "
+			"user_cookie (size %u; set it to sizeof(struct sva_bind_params))", pa->size);
+		return -EINVAL;
+	}
+	if ((pa->flags & SVA_BIND_GUEST_DATA) && pa->gpasid > SVA_GPASID_MAX) {
+		SVA_LOG(ERR, "bind: gpasid %u is beyond 20 bits", pa->gpasid);
 		return -EINVAL;
 	}
 	if ((pa->flags & SVA_BIND_PINNED) && (pa->flags & SVA_BIND_REQUIRE_PRI)) {
@@ -233,9 +266,9 @@ sva_bind(struct sva_dev *dev, struct sva_pasid_set *set, const struct sva_bind_p
 		rte_errno = EINVAL;
 		return NULL;
 	}
-	if (params != NULL)
-		pa = *params;
-	ret = params_check(&pa);
+	ret = params_read(params, &pa);
+	if (ret == 0)
+		ret = params_check(&pa);
 	if (ret != 0) {
 		rte_errno = -ret;
 		return NULL;
@@ -264,6 +297,9 @@ sva_bind(struct sva_dev *dev, struct sva_pasid_set *set, const struct sva_bind_p
 	b->cb = pa.event_cb;
 	b->cb_arg = pa.event_arg;
 	b->pinned = pinned;
+	b->guest = (pa.flags & SVA_BIND_GUEST_DATA) != 0;
+	b->gpasid = b->guest ? pa.gpasid : 0;
+	b->user_cookie = b->guest ? pa.user_cookie : 0;
 	/* A device without PASIDs (most of them): the bond is its RID alone. */
 	b->rid_only = info.pasid_bits == 0;
 
@@ -316,6 +352,11 @@ sva_bind(struct sva_dev *dev, struct sva_pasid_set *set, const struct sva_bind_p
 	bc.event_arg = b;
 	bc.event_ring = b->ring;
 	bc.owner = b;
+	if (b->guest) {
+		bc.flags |= SVA_IOPF_BOND_GUEST;
+		bc.gpasid = b->gpasid;
+		bc.user_cookie = b->user_cookie;
+	}
 	if (b->rid_only)
 		bc.flags |= SVA_IOPF_BOND_RID; /* b->ib serves the RID; there is no PASID */
 	if (pa.flags & SVA_BIND_RID) {
@@ -581,6 +622,20 @@ sva_bond_unpin(struct sva_bond *b, const void *addr, size_t len)
 	SVA_LOG(ERR, "unpin: bond %u: no range pinned as [0x%" PRIx64 ", 0x%" PRIx64 ") (unpin "
 		"a whole range as sva_bond_pin() pinned it)", b->id, start, end);
 	return -ENOENT;
+}
+
+int
+sva_bond_guest_get(const struct sva_bond *b, uint32_t *gpasid, uint64_t *user_cookie)
+{
+	if (b == NULL)
+		return -EINVAL;
+	if (!b->guest)
+		return -ENOENT;
+	if (gpasid != NULL)
+		*gpasid = b->gpasid;
+	if (user_cookie != NULL)
+		*user_cookie = b->user_cookie;
+	return 0;
 }
 
 int

@@ -29,6 +29,10 @@ struct sva_bond {
 	struct sva_bond_pin *pins;
 	unsigned int npins, pins_cap;
 	uint64_t pinned_bytes;
+	/* vSVA: SVA_BIND_GUEST_DATA */
+	bool guest;
+	uint32_t gpasid;
+	uint64_t user_cookie;
 };
 
 struct sva_bond_pin {

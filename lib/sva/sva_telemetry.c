@@ -40,7 +40,7 @@ bond_fill(struct rte_tel_data *o, const struct sva_bond *b)
 		{ SVA_BIND_RID, "rid" }, { SVA_BIND_AUTO_INVALID, "auto_invalid" },
 		{ SVA_BIND_ALLOW_EXEC, "allow_exec" }, { SVA_BIND_ALLOW_PRIV, "allow_priv" },
 		{ SVA_BIND_EVENT_RING, "event_ring" }, { SVA_BIND_PINNED, "pinned" },
-		{ SVA_BIND_REQUIRE_PRI, "require_pri" },
+		{ SVA_BIND_REQUIRE_PRI, "require_pri" }, { SVA_BIND_GUEST_DATA, "guest_data" },
 	};
 	char fl[RTE_TEL_MAX_STRING_LEN] = "";
 
@@ -59,6 +59,10 @@ bond_fill(struct rte_tel_data *o, const struct sva_bond *b)
 	rte_tel_data_add_dict_u64(o, "rid_only", b->rid_only ? 1 : 0);
 	rte_tel_data_add_dict_u64(o, "pinned_ranges", b->npins);
 	rte_tel_data_add_dict_u64(o, "pinned_bytes", b->pinned_bytes);
+	if (b->guest) {
+		rte_tel_data_add_dict_u64(o, "gpasid", b->gpasid);
+		rte_tel_data_add_dict_u64(o, "user_cookie", b->user_cookie);
+	}
 }
 
 /* id -> the bond's object; a dict holds RTE_TEL_MAX_DICT_ENTRIES (256): past that,
@@ -179,6 +183,9 @@ tel_stats(const char *cmd, const char *params, struct rte_tel_data *d)
 	char *end;
 	unsigned long id;
 	int ret = -EINVAL;
+	bool guest = false;
+	uint32_t gpasid = 0;
+	uint64_t user_cookie = 0;
 
 	RTE_SET_USED(cmd);
 	if (params == NULL || params[0] == '\0')
@@ -187,8 +194,12 @@ tel_stats(const char *cmd, const char *params, struct rte_tel_data *d)
 	id = strtoul(params, &end, 10);
 	if (*end == '\0' && end != params) {
 		b = sva_bond_find_id((unsigned int)id);
-		if (b != NULL)
+		if (b != NULL) {
 			ret = sva_iopf_stats_get(b->iopf, b->ib, &st);
+			guest = b->guest;
+			gpasid = b->gpasid;
+			user_cookie = b->user_cookie;
+		}
 	} else {
 		TAILQ_FOREACH(p, &sva_pollers, next)
 			if (strcmp(sva_iommu_name(p->iommu), params) == 0)
@@ -198,6 +209,11 @@ tel_stats(const char *cmd, const char *params, struct rte_tel_data *d)
 	if (ret != 0)
 		return -EINVAL;
 	rte_tel_data_start_dict(d);
+	/* a bond bound with guest data: its entry names the guest's PASID (vSVA) */
+	if (guest) {
+		rte_tel_data_add_dict_u64(d, "gpasid", gpasid);
+		rte_tel_data_add_dict_u64(d, "user_cookie", user_cookie);
+	}
 	stats_dict(d, &st);
 	return 0;
 }
