@@ -317,6 +317,16 @@ struct sva_emu_counters {
 	uint64_t stall_timeouts;     /**< stalls not resumed within timeout_ms */
 	uint64_t stall_evtq_full;    /**< stall records held back: the event queue was
 				          full (3.12.2: written again later, never lost) */
+	/* nested (vSVA) PASIDs: a guest first level over this process as second level */
+	uint64_t nested_walks;       /**< first-level walks (VT-d first level, SMMUv3 stage 1) */
+	uint64_t nested_s1tlb_hits;  /**< first-level translations the IOTLB served */
+	uint64_t nested_s1tlb_misses;
+	uint64_t nested_cd_fetches;  /**< SMMUv3: CD fetches (an SSID's first use, or after an
+				          invalidation dropped its CD) */
+	uint64_t nested_invals;      /**< nested_inval calls (first-level IOTLB invalidations) */
+	uint64_t nested_s1_faults;   /**< page requests for first-level faults (for the VMM) */
+	uint64_t nested_s2_faults;   /**< page requests for second-level misses (svapoll) */
+	uint64_t nested_events;      /**< non-recoverable nested faults (event records) */
 };
 
 /**
