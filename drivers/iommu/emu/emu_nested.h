@@ -139,8 +139,9 @@ struct emu_nw_result {
 				       fault, F_WALK_EABT for a TT-class one (IHI0070 7.3.10,
 				       7.3.12 notes), else hw_code */
 	uint8_t smmu_class;       /**< SMMUv3: EMU_NW_SMMU_CLASS_* */
-	uint64_t gpa;             /**< OK (walk): the output GPA of the input address;
-				       S2_MISS / S2_OUTSIDE: the GPA the walk needed */
+	uint64_t gpa;             /**< OK: the output GPA of the input address (walk), the
+				       CD's GPA (CD fetch); S2_MISS / S2_OUTSIDE: the GPA the
+				       walk needed */
 	uint64_t page_size;       /**< OK (walk): 4 KiB, 2 MiB or 1 GiB */
 	uint64_t entry_gpa;       /**< OK (walk): the leaf entry; S1_FAULT: the entry that
 				       faulted (translation: the invalid one; permission,
@@ -224,7 +225,8 @@ struct emu_cd {
  * (C_BAD_SUBSTREAMID); the CD read (S2_MISS / S2_OUTSIDE, class CD, gpa = the word
  * that missed); CD.V == 0, or an ILLEGAL or unsupported field (C_BAD_CD). RES0 bits of
  * the table pointer that S1CDMAX makes RES0 are treated as zero (IHI0070 5.2 S1Fmt:
- * one of the CONSTRAINED UNPREDICTABLE choices).
+ * one of the CONSTRAINED UNPREDICTABLE choices). On C_BAD_CD cd->word holds the CD:
+ * emu_cd_decode() names the field refused, for the log.
  *
  * @return res->status (EMU_NW_OK: *cd filled)
  */
