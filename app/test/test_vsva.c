@@ -9,8 +9,10 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include <rte_errno.h>
+#include <rte_launch.h>
 #include <rte_lcore.h>
 #include <rte_ring.h>
 #include <rte_ring_elem.h>
@@ -162,11 +164,467 @@ test_guest_data_records(void)
 	return TEST_SUCCESS;
 }
 
+/* ---- the guest <-> host PASID map ---- */
+
+static int
+test_vpasid_map(void)
+{
+	struct sva_pasid_set_stats ss;
+	struct sva_pasid_space *space;
+	struct sva_pasid_set *plain;
+	struct sva_vpasid_vm *a, *b, *vm;
+	uint32_t ha5, hb5, ha6, h, g, p;
+
+	space = sva_pasid_space_create("vp_map", 4, 0); /* host PASIDs 1..15 */
+	TEST_ASSERT_NOT_NULL(space, "space");
+	TEST_ASSERT_NULL_ERRNO(sva_vpasid_vm_create(NULL, "a", 0, 8, 0), EINVAL);
+	TEST_ASSERT_NULL_ERRNO(sva_vpasid_vm_create(space, NULL, 0, 8, 0), EINVAL);
+	TEST_ASSERT_NULL_ERRNO(sva_vpasid_vm_create(space, "a", 0, 0, 0), EINVAL);
+	TEST_ASSERT_NULL_ERRNO(sva_vpasid_vm_create(space, "a", 0, 21, 0), EINVAL);
+	TEST_ASSERT_NULL_ERRNO(sva_vpasid_vm_create(space, "a", 0, 8, 2), EINVAL);
+	a = sva_vpasid_vm_create(space, "a", 2, 8, 0);      /* quota 2, guest PASIDs 1..255 */
+	TEST_ASSERT_NOT_NULL(a, "vm a");
+	TEST_ASSERT_NULL_ERRNO(sva_vpasid_vm_create(space, "a", 0, 8, 0), EEXIST);
+	b = sva_vpasid_vm_create(space, "b", 0, 20, SVA_VPASID_VM_ALLOW_ZERO);
+	TEST_ASSERT_NOT_NULL(b, "vm b");
+	plain = sva_pasid_set_create(space, "plain", 0, NULL, SVA_BOND_PASID_TYPE,
+		SVA_PASID_SET_SEARCHABLE);
+	TEST_ASSERT_NOT_NULL(plain, "plain set");
+	TEST_ASSERT(sva_vpasid_vm_of_set(sva_vpasid_vm_set(a)) == a, "vm of its set");
+	TEST_ASSERT_NULL(sva_vpasid_vm_of_set(plain), "a plain set is no VM's");
+	TEST_ASSERT_NULL(sva_vpasid_vm_of_set(NULL), "NULL");
+	TEST_ASSERT_NULL(sva_vpasid_vm_set(NULL), "NULL");
+
+	/* refusals, each with its errno */
+	TEST_ASSERT_RET(sva_vpasid_map(NULL, 5, &h), -EINVAL);
+	TEST_ASSERT_RET(sva_vpasid_map(a, 5, NULL), -EINVAL);
+	TEST_ASSERT_RET(sva_vpasid_map(a, 256, &h), -EINVAL);   /* beyond 8 guest bits */
+	TEST_ASSERT_RET(sva_vpasid_map(a, 0, &h), -EINVAL);     /* 0 without ALLOW_ZERO */
+	TEST_ASSERT_RET(sva_vpasid_map(a, 5, &ha5), 0);
+	TEST_ASSERT_RET(sva_vpasid_map(a, 5, &h), -EEXIST);
+	TEST_ASSERT_RET(sva_vpasid_map(a, 6, &ha6), 0);
+	TEST_ASSERT_RET(sva_vpasid_map(a, 7, &h), -EDQUOT);     /* the VM's quota */
+	TEST_ASSERT_SUCCESS(sva_pasid_set_stats_get(sva_vpasid_vm_set(a), &ss), "stats");
+	TEST_ASSERT_EQUAL(ss.in_use, 2, "two host PASIDs");
+	TEST_ASSERT_EQUAL(ss.quota_failures, 1, "quota refusal counted");
+	/* the same guest PASIDs in another VM: other host PASIDs */
+	TEST_ASSERT_RET(sva_vpasid_map(b, 5, &hb5), 0);
+	TEST_ASSERT_NOT_EQUAL(hb5, ha5, "VMs never share a host PASID");
+	TEST_ASSERT_NOT_EQUAL(hb5, ha6, "VMs never share a host PASID");
+	TEST_ASSERT_RET(sva_vpasid_map(b, 0, &h), 0);           /* ALLOW_ZERO */
+	TEST_ASSERT_RET(sva_vpasid_map(b, (1u << 20) - 1, &h), 0);
+	TEST_ASSERT_RET(sva_vpasid_map(b, 1u << 20, &h), -EINVAL);
+	/* fill the 4-bit host space: 15 PASIDs, 5 taken */
+	for (uint32_t i = 100; i < 110; i++)
+		TEST_ASSERT_RET(sva_vpasid_map(b, i, &h), 0);
+	TEST_ASSERT_RET(sva_vpasid_map(b, 110, &h), -ENOSPC);
+
+	/* both directions */
+	TEST_ASSERT_RET(sva_vpasid_find(a, 5, &h), 0);
+	TEST_ASSERT_EQUAL(h, ha5, "a: 5");
+	TEST_ASSERT_RET(sva_vpasid_find(b, 5, &h), 0);
+	TEST_ASSERT_EQUAL(h, hb5, "b: 5");
+	TEST_ASSERT_RET(sva_vpasid_find(a, 7, &h), -ENOENT);
+	TEST_ASSERT_RET(sva_vpasid_find(a, 1000, &h), -ENOENT);  /* beyond its width */
+	TEST_ASSERT_RET(sva_vpasid_find_host(space, ha5, &vm, &g), 0);
+	TEST_ASSERT(vm == a && g == 5, "ha5 -> (a, 5)");
+	TEST_ASSERT_RET(sva_vpasid_find_host(space, hb5, &vm, &g), 0);
+	TEST_ASSERT(vm == b && g == 5, "hb5 -> (b, 5)");
+	TEST_ASSERT_RET(sva_vpasid_find_host(space, ha6, NULL, NULL), 0);
+	TEST_ASSERT_RET(sva_vpasid_find_host(space, 16, &vm, &g), -ENOENT);
+	/* a host PASID of another type, searchable or not */
+	TEST_ASSERT_RET(sva_vpasid_unmap(b, 109), 0);
+	TEST_ASSERT_RET(sva_pasid_reclaim(space), 1);
+	TEST_ASSERT_RET(sva_pasid_alloc(plain, 0, UINT32_MAX, NULL, &p), 0);
+	TEST_ASSERT_RET(sva_vpasid_find_host(space, p, &vm, &g), -EPROTOTYPE);
+	TEST_ASSERT_SUCCESS(sva_pasid_free(plain, p), "free");
+
+	/* references: a bound mapping cannot go */
+	TEST_ASSERT_RET(sva_vpasid_get(a, 6, &h), 0);
+	TEST_ASSERT_EQUAL(h, ha6, "get gives the host PASID");
+	TEST_ASSERT_RET(sva_vpasid_get(a, 7, &h), -ENOENT);
+	TEST_ASSERT_RET(sva_vpasid_get(a, 0, &h), -EINVAL);
+	TEST_ASSERT_RET(sva_vpasid_unmap(a, 6), -EBUSY);
+	TEST_ASSERT_RET(sva_vpasid_put(a, 6), 0);
+	TEST_ASSERT_RET(sva_vpasid_put(a, 6), -ENOENT);
+	TEST_ASSERT_RET(sva_vpasid_put(NULL, 6), -EINVAL);
+
+	/* unmap: gone both ways at once; the other VM's 5 untouched */
+	TEST_ASSERT_RET(sva_vpasid_unmap(NULL, 5), -EINVAL);
+	TEST_ASSERT_RET(sva_vpasid_unmap(a, 300), -EINVAL);
+	TEST_ASSERT_RET(sva_vpasid_unmap(a, 7), -ENOENT);
+	TEST_ASSERT_RET(sva_vpasid_unmap(a, 5), 0);
+	TEST_ASSERT_RET(sva_vpasid_find(a, 5, &h), -ENOENT);
+	TEST_ASSERT_RET(sva_vpasid_find_host(space, ha5, &vm, &g), -ENOENT);
+	TEST_ASSERT_RET(sva_vpasid_find(b, 5, &h), 0);
+	TEST_ASSERT_EQUAL(h, hb5, "b keeps its 5");
+	TEST_ASSERT_RET(sva_vpasid_unmap(a, 5), -ENOENT);
+	/* quota room again */
+	TEST_ASSERT_RET(sva_vpasid_map(a, 7, &h), 0);
+
+	TEST_ASSERT_RET(sva_vpasid_vm_destroy(NULL), -EINVAL);
+	TEST_ASSERT_RET(sva_vpasid_vm_destroy(a), -EBUSY);
+	TEST_ASSERT_RET(sva_vpasid_unmap(a, 6), 0);
+	TEST_ASSERT_RET(sva_vpasid_unmap(a, 7), 0);
+	TEST_ASSERT_RET(sva_vpasid_vm_destroy(a), 0);
+	TEST_ASSERT_RET(sva_vpasid_unmap(b, 5), 0);
+	TEST_ASSERT_RET(sva_vpasid_unmap(b, 0), 0);
+	TEST_ASSERT_RET(sva_vpasid_unmap(b, (1u << 20) - 1), 0);
+	for (uint32_t i = 100; i < 109; i++)
+		TEST_ASSERT_RET(sva_vpasid_unmap(b, i), 0);
+	TEST_ASSERT_RET(sva_vpasid_vm_destroy(b), 0);
+	TEST_ASSERT_SUCCESS(sva_pasid_set_destroy(plain, 0), "plain");
+	TEST_ASSERT_SUCCESS(sva_pasid_space_destroy(space), "space");
+	return TEST_SUCCESS;
+}
+
+/*
+ * A reader finds in both directions while the main thread maps and unmaps the same
+ * guest PASIDs in two VMs, in a host space small enough that host PASIDs are reused
+ * all the time. Within one read-side section, a host PASID found for (vm, g) is never
+ * seen as another VM's or another guest PASID's (it is not reused before the reader's
+ * next quiescent state), and nothing a reader reads is freed under it (ASan, TSan).
+ */
+#define VP_RACE_ROUNDS 3000
+#define VP_RACE_G 4
+
+struct vp_race {
+	struct sva_pasid_space *space;
+	struct sva_vpasid_vm *vm[2];
+	unsigned int tid;
+	uint32_t stop;
+	uint64_t finds, hits, wrong, host_hits;
+};
+
+static int
+vp_reader(void *arg)
+{
+	struct vp_race *r = arg;
+
+	if (sva_pasid_reader_register(r->space, r->tid) != 0) {
+		r->wrong = UINT64_MAX;
+		return -1;
+	}
+	while (!__atomic_load_n(&r->stop, __ATOMIC_ACQUIRE)) {
+		for (unsigned int v = 0; v < 2; v++) {
+			for (uint32_t g = 1; g <= VP_RACE_G; g++) {
+				struct sva_vpasid_vm *vm;
+				uint32_t h, g2;
+				int ret;
+
+				r->finds++;
+				if (sva_vpasid_find(r->vm[v], g, &h) != 0)
+					continue;
+				r->hits++;
+				ret = sva_vpasid_find_host(r->space, h, &vm, &g2);
+				if (ret == 0) {
+					r->host_hits++;
+					if (vm != r->vm[v] || g2 != g)
+						r->wrong++;
+				} else if (ret != -ENOENT) {
+					r->wrong++;
+				}
+			}
+		}
+		sva_pasid_reader_quiescent(r->space, r->tid);
+	}
+	sva_pasid_reader_unregister(r->space, r->tid);
+	return 0;
+}
+
+static int
+test_vpasid_concurrency(void)
+{
+	static struct vp_race r;
+	unsigned int lcore = rte_get_next_lcore(-1, 1, 0);
+	uint32_t h, seed = 12345;
+	uint64_t maps = 0, unmaps = 0;
+
+	if (lcore >= RTE_MAX_LCORE)
+		return TEST_SKIPPED;
+	memset(&r, 0, sizeof(r));
+	r.space = sva_pasid_space_create("vp_race", 4, 0); /* 15 host PASIDs */
+	TEST_ASSERT_NOT_NULL(r.space, "space");
+	r.vm[0] = sva_vpasid_vm_create(r.space, "r0", 0, 4, 0);
+	r.vm[1] = sva_vpasid_vm_create(r.space, "r1", 0, 4, 0);
+	TEST_ASSERT(r.vm[0] != NULL && r.vm[1] != NULL, "vms");
+	r.tid = lcore;
+	TEST_ASSERT_SUCCESS(rte_eal_remote_launch(vp_reader, &r, lcore), "launch");
+	for (unsigned int i = 0; i < VP_RACE_ROUNDS; i++) {
+		unsigned int v;
+		uint32_t g;
+		int ret;
+
+		seed = seed * 1103515245u + 12345u;
+		v = (seed >> 16) & 1;
+		g = 1 + ((seed >> 17) % VP_RACE_G);
+		if (sva_vpasid_find(r.vm[v], g, &h) == 0) {
+			TEST_ASSERT_RET(sva_vpasid_unmap(r.vm[v], g), 0);
+			unmaps++;
+		} else {
+			ret = sva_vpasid_map(r.vm[v], g, &h);
+			/* the space can be short of reclaimed PASIDs for a moment */
+			TEST_ASSERT(ret == 0 || ret == -ENOSPC, "map: %d", ret);
+			maps += ret == 0;
+		}
+	}
+	__atomic_store_n(&r.stop, 1, __ATOMIC_RELEASE);
+	TEST_ASSERT_SUCCESS(rte_eal_wait_lcore(lcore), "reader");
+	printf("    %" PRIu64 " maps, %" PRIu64 " unmaps; reader: %" PRIu64 " finds, %" PRIu64
+		" hits, %" PRIu64 " host hits\n", maps, unmaps, r.finds, r.hits, r.host_hits);
+	TEST_ASSERT_EQUAL(r.wrong, 0, "a reader saw another VM's or guest PASID's mapping");
+	TEST_ASSERT_GREATER(maps, VP_RACE_ROUNDS / 4, "maps happened");
+	TEST_ASSERT_GREATER(r.hits, 0, "the reader found mappings");
+	for (unsigned int v = 0; v < 2; v++)
+		for (uint32_t g = 1; g <= VP_RACE_G; g++)
+			if (sva_vpasid_find(r.vm[v], g, &h) == 0)
+				TEST_ASSERT_RET(sva_vpasid_unmap(r.vm[v], g), 0);
+	TEST_ASSERT_RET(sva_vpasid_vm_destroy(r.vm[0]), 0);
+	TEST_ASSERT_RET(sva_vpasid_vm_destroy(r.vm[1]), 0);
+	TEST_ASSERT_SUCCESS(sva_pasid_space_destroy(r.space), "space");
+	return TEST_SUCCESS;
+}
+
+/* ---- lib/iommu's nested wrappers: the model rules, exact errno ---- */
+
+#define RAM_SIZE (1u << 20)
+
+static struct sva_nested_cfg
+vtd_cfg(void *ram)
+{
+	struct sva_nested_cfg c = { .format = SVA_NESTED_VTD_FL, .flags = SVA_NESTED_SRE,
+		.ram = { ram, RAM_SIZE }, .table_gpa = 0x1000 };
+
+	return c;
+}
+
+static int
+test_nested_rules_vtd(void)
+{
+	static const struct sva_pgtable mm = { .type = SVA_PGTABLE_PROCESS_MM };
+	void *ram = sva_t_map(RAM_SIZE);
+	struct sva_nested_cfg c;
+	struct sva_iommu *plain, *noinval;
+	struct sva_dev *pd, *nd;
+	struct syn_iommu *s;
+
+	TEST_ASSERT_NOT_NULL(ram, "guest RAM");
+	TEST_ASSERT_SUCCESS(sva_t_open(NULL, "nested=1", "rid=0x10"), "open");
+	s = syn_of(ST.iommu);
+	c = vtd_cfg(ram);
+	TEST_ASSERT_RET(sva_dev_nested_attach(NULL, 5, &c), -EINVAL);
+	TEST_ASSERT_RET(sva_dev_nested_attach(ST.dev, 5, NULL), -EINVAL);
+	c.format = SVA_NESTED_NONE;
+	TEST_ASSERT_RET(sva_dev_nested_attach(ST.dev, 5, &c), -EINVAL);
+	c.format = (enum sva_nested_format)99;
+	TEST_ASSERT_RET(sva_dev_nested_attach(ST.dev, 5, &c), -EINVAL);
+	c = vtd_cfg(ram);
+	c.flags = 1u << 7;
+	TEST_ASSERT_RET(sva_dev_nested_attach(ST.dev, 5, &c), -EINVAL);
+	c = vtd_cfg(ram);
+	c.reserved = 1;
+	TEST_ASSERT_RET(sva_dev_nested_attach(ST.dev, 5, &c), -EINVAL);
+	/* a whole guest table on VT-d: refused, the host owns the PASID table */
+	c = vtd_cfg(ram);
+	c.format = SVA_NESTED_SMMUV3_CD;
+	c.flags = 0;
+	TEST_ASSERT_RET(sva_dev_nested_attach(ST.dev, SVA_NESTED_ALL_PASIDS, &c), -EOPNOTSUPP);
+	TEST_ASSERT_RET(sva_dev_nested_attach(ST.dev, 5, &c), -EOPNOTSUPP);
+	c.format = SVA_NESTED_SELFTEST;                     /* iommufd's mock only */
+	TEST_ASSERT_RET(sva_dev_nested_attach(ST.dev, 5, &c), -EOPNOTSUPP);
+	/* per PASID only, in range */
+	c = vtd_cfg(ram);
+	TEST_ASSERT_RET(sva_dev_nested_attach(ST.dev, SVA_NESTED_ALL_PASIDS, &c), -EINVAL);
+	TEST_ASSERT_RET(sva_dev_nested_attach(ST.dev, 0, &c), -EINVAL);
+	TEST_ASSERT_RET(sva_dev_nested_attach(ST.dev, 1u << 16, &c), -EINVAL);
+	/* PML4 4 KiB aligned, its page inside guest RAM */
+	c.table_gpa = 0x1800;
+	TEST_ASSERT_RET(sva_dev_nested_attach(ST.dev, 5, &c), -EINVAL);
+	c.table_gpa = RAM_SIZE;
+	TEST_ASSERT_RET(sva_dev_nested_attach(ST.dev, 5, &c), -EINVAL);
+	c.table_gpa = UINT64_MAX & ~UINT64_C(0xfff);
+	TEST_ASSERT_RET(sva_dev_nested_attach(ST.dev, 5, &c), -EINVAL);
+	/* SMMUv3 fields are not VT-d's */
+	c = vtd_cfg(ram);
+	c.s1cdmax = 1;
+	TEST_ASSERT_RET(sva_dev_nested_attach(ST.dev, 5, &c), -EINVAL);
+	c = vtd_cfg(ram);
+	c.s1fmt = 1;
+	TEST_ASSERT_RET(sva_dev_nested_attach(ST.dev, 5, &c), -EINVAL);
+	/* guest RAM: page aligned, non-empty, not wrapping */
+	c = vtd_cfg(ram);
+	c.ram.base = (uint8_t *)ram + 8;
+	TEST_ASSERT_RET(sva_dev_nested_attach(ST.dev, 5, &c), -EINVAL);
+	c = vtd_cfg(ram);
+	c.ram.base = NULL;
+	TEST_ASSERT_RET(sva_dev_nested_attach(ST.dev, 5, &c), -EINVAL);
+	c = vtd_cfg(ram);
+	c.ram.size = 0;
+	TEST_ASSERT_RET(sva_dev_nested_attach(ST.dev, 5, &c), -EINVAL);
+	c.ram.size = RAM_SIZE + 1;
+	TEST_ASSERT_RET(sva_dev_nested_attach(ST.dev, 5, &c), -EINVAL);
+	c.ram.size = UINT64_MAX & ~UINT64_C(0xfff);
+	TEST_ASSERT_RET(sva_dev_nested_attach(ST.dev, 5, &c), -EINVAL);
+	TEST_ASSERT_EQUAL(s->nattach, 0, "nothing refused reached the driver");
+
+	/* good: the last page of guest RAM; the driver sees cfg as given */
+	c = vtd_cfg(ram);
+	c.table_gpa = RAM_SIZE - PG;
+	TEST_ASSERT_RET(sva_dev_nested_attach(ST.dev, 5, &c), 0);
+	TEST_ASSERT_EQUAL(s->nattach, 1, "driver called");
+	TEST_ASSERT_EQUAL(s->attach_log[0].pasid, 5, "PASID");
+	TEST_ASSERT_EQUAL(s->attach_log[0].dev_id, 0x10, "dev");
+	TEST_ASSERT(memcmp(&s->attach_log[0].cfg, &c, sizeof(c)) == 0, "cfg");
+	TEST_ASSERT_RET(sva_dev_nested_get(ST.dev, 5), 1);
+	TEST_ASSERT_RET(sva_dev_nested_get(ST.dev, 6), 0);
+	TEST_ASSERT_RET(sva_dev_nested_get(ST.dev, 1u << 16), -EINVAL);
+	TEST_ASSERT_RET(sva_dev_nested_get(NULL, 5), -EINVAL);
+	/* the PASID has a table now: nested or process, both refused */
+	TEST_ASSERT_RET(sva_dev_nested_attach(ST.dev, 5, &c), -EBUSY);
+	TEST_ASSERT_RET(sva_dev_attach_pasid(ST.dev, 5, &mm), -EBUSY);
+	TEST_ASSERT_RET(sva_dev_attach_pasid(ST.dev, 6, &mm), 0);
+	TEST_ASSERT_RET(sva_dev_nested_attach(ST.dev, 6, &c), -EBUSY);
+	sva_dev_detach_pasid(ST.dev, 6);
+	/* the driver's refusal is passed on, nothing recorded */
+	s->nested_ret = -EIO;
+	TEST_ASSERT_RET(sva_dev_nested_attach(ST.dev, 6, &c), -EIO);
+	s->nested_ret = 0;
+	TEST_ASSERT_RET(sva_dev_nested_get(ST.dev, 6), 0);
+
+	/* first-level invalidations: per PASID, a range, everything */
+	TEST_ASSERT_RET(sva_dev_nested_inval(NULL, 5, 0, 0), -EINVAL);
+	TEST_ASSERT_RET(sva_dev_nested_inval(ST.dev, 5, 0x1001, PG), -EINVAL);
+	TEST_ASSERT_RET(sva_dev_nested_inval(ST.dev, 5, 0x1000, 100), -EINVAL);
+	TEST_ASSERT_RET(sva_dev_nested_inval(ST.dev, 5, 0x1000, 0), -EINVAL);
+	TEST_ASSERT_RET(sva_dev_nested_inval(ST.dev, 5, UINT64_MAX & ~UINT64_C(0xfff), 2 * PG),
+		-EINVAL);
+	TEST_ASSERT_RET(sva_dev_nested_inval(ST.dev, 7, 0, 0), -ENOENT);
+	TEST_ASSERT_RET(sva_dev_nested_inval(ST.dev, SVA_NESTED_ALL_PASIDS, 0, 0), -ENOENT);
+	TEST_ASSERT_EQUAL(s->ninval, 0, "nothing refused reached the driver");
+	TEST_ASSERT_RET(sva_dev_nested_inval(ST.dev, 5, 0x7f0000000000ull, 16 * PG), 0);
+	TEST_ASSERT_RET(sva_dev_nested_inval(ST.dev, 5, 0, 0), 0);
+	TEST_ASSERT_EQUAL(s->ninval, 2, "two forwarded");
+	TEST_ASSERT(s->inval_log[0].pasid == 5 && s->inval_log[0].addr == 0x7f0000000000ull &&
+		s->inval_log[0].size == 16 * PG, "range");
+	TEST_ASSERT(s->inval_log[1].pasid == 5 && s->inval_log[1].addr == 0 &&
+		s->inval_log[1].size == 0, "all");
+
+	/* detach through either call; a no-op for what is not nested */
+	sva_dev_nested_detach(ST.dev, 6);
+	sva_dev_nested_detach(ST.dev, SVA_NESTED_ALL_PASIDS);
+	TEST_ASSERT_EQUAL(s->ndetach, 0, "nothing detached");
+	sva_dev_detach_pasid(ST.dev, 5);
+	TEST_ASSERT_EQUAL(s->ndetach, 1, "the nested detach op");
+	TEST_ASSERT_EQUAL(s->detach_log[0].pasid, 5, "PASID");
+	TEST_ASSERT_RET(sva_dev_nested_get(ST.dev, 5), 0);
+	TEST_ASSERT_RET(sva_dev_attach_pasid(ST.dev, 5, &mm), 0);
+	sva_dev_detach_pasid(ST.dev, 5);
+	TEST_ASSERT_RET(sva_dev_nested_attach(ST.dev, 9, &c), 0);
+	sva_dev_nested_detach(ST.dev, 9);
+	TEST_ASSERT_EQUAL(s->ndetach, 2, "sva_dev_nested_detach");
+	TEST_ASSERT_RET(sva_dev_nested_inval(ST.dev, 9, 0, 0), -ENOENT);
+
+	/* a driver without CAP_NESTED, one without nested_inval */
+	plain = syn_create_args("vs_plain", "");
+	TEST_ASSERT_NOT_NULL(plain, "plain syn");
+	pd = sva_dev_open(plain, "rid=0x20");
+	TEST_ASSERT_NOT_NULL(pd, "dev");
+	TEST_ASSERT_RET(sva_dev_nested_attach(pd, 5, &c), -EOPNOTSUPP);
+	TEST_ASSERT_RET(sva_dev_nested_inval(pd, 5, 0, 0), -EOPNOTSUPP);
+	noinval = sva_iommu_create("syn_noinval,name=vs_noinval,nested=1");
+	TEST_ASSERT_NOT_NULL(noinval, "syn_noinval");
+	nd = sva_dev_open(noinval, "rid=0x20");
+	TEST_ASSERT_NOT_NULL(nd, "dev");
+	TEST_ASSERT_RET(sva_dev_nested_attach(nd, 5, &c), 0);
+	TEST_ASSERT_RET(sva_dev_nested_inval(nd, 5, 0, 0), -EOPNOTSUPP);
+	/* close detaches what is nested */
+	sva_dev_close(nd);
+	TEST_ASSERT_EQUAL(syn_of(noinval)->ndetach, 1, "closed dev's nested PASID detached");
+	TEST_ASSERT_SUCCESS(sva_iommu_destroy(noinval), "destroy");
+	sva_dev_close(pd);
+	TEST_ASSERT_SUCCESS(sva_iommu_destroy(plain), "destroy");
+	sva_t_close();
+	munmap(ram, RAM_SIZE);
+	return TEST_SUCCESS;
+}
+
+static struct sva_nested_cfg
+cd_cfg(void *ram)
+{
+	struct sva_nested_cfg c = { .format = SVA_NESTED_SMMUV3_CD, .ram = { ram, RAM_SIZE },
+		.table_gpa = 0x40, .s1cdmax = 16, .s1fmt = 1 };
+
+	return c;
+}
+
+static int
+test_nested_rules_smmuv3(void)
+{
+	static const struct sva_pgtable mm = { .type = SVA_PGTABLE_PROCESS_MM };
+	void *ram = sva_t_map(RAM_SIZE);
+	struct sva_nested_cfg c;
+	struct syn_iommu *s;
+
+	TEST_ASSERT_NOT_NULL(ram, "guest RAM");
+	TEST_ASSERT_SUCCESS(sva_t_open(NULL, "model=smmuv3,nested=1", "rid=0x10"), "open");
+	s = syn_of(ST.iommu);
+	c = vtd_cfg(ram);                                  /* a VT-d first level on SMMUv3 */
+	TEST_ASSERT_RET(sva_dev_nested_attach(ST.dev, 5, &c), -EOPNOTSUPP);
+	c = cd_cfg(ram);
+	TEST_ASSERT_RET(sva_dev_nested_attach(ST.dev, 5, &c), -EINVAL); /* whole table only */
+	c.flags = SVA_NESTED_SRE;
+	TEST_ASSERT_RET(sva_dev_nested_attach(ST.dev, SVA_NESTED_ALL_PASIDS, &c), -EINVAL);
+	c = cd_cfg(ram);
+	c.table_gpa = 0x1020;                              /* 32-byte aligned only */
+	TEST_ASSERT_RET(sva_dev_nested_attach(ST.dev, SVA_NESTED_ALL_PASIDS, &c), -EINVAL);
+	c = cd_cfg(ram);
+	c.s1cdmax = 21;
+	TEST_ASSERT_RET(sva_dev_nested_attach(ST.dev, SVA_NESTED_ALL_PASIDS, &c), -EINVAL);
+	c.s1cdmax = 17;                                    /* above the iommu's 16 bits */
+	TEST_ASSERT_RET(sva_dev_nested_attach(ST.dev, SVA_NESTED_ALL_PASIDS, &c), -EINVAL);
+	c = cd_cfg(ram);
+	c.s1fmt = 3;
+	TEST_ASSERT_RET(sva_dev_nested_attach(ST.dev, SVA_NESTED_ALL_PASIDS, &c), -EINVAL);
+	c = cd_cfg(ram);
+	c.table_gpa = RAM_SIZE;
+	TEST_ASSERT_RET(sva_dev_nested_attach(ST.dev, SVA_NESTED_ALL_PASIDS, &c), -EINVAL);
+	TEST_ASSERT_EQUAL(s->nattach, 0, "nothing refused reached the driver");
+	/* the last CD of guest RAM, linear: its 64 bytes fit; contents are not read */
+	c.s1fmt = 0;
+	c.table_gpa = RAM_SIZE - 64;
+	TEST_ASSERT_RET(sva_dev_nested_attach(ST.dev, SVA_NESTED_ALL_PASIDS, &c), 0);
+	TEST_ASSERT_EQUAL(s->attach_log[0].pasid, SVA_NESTED_ALL_PASIDS, "whole table");
+	TEST_ASSERT(memcmp(&s->attach_log[0].cfg, &c, sizeof(c)) == 0, "cfg");
+	TEST_ASSERT_RET(sva_dev_nested_get(ST.dev, SVA_NESTED_ALL_PASIDS), 1);
+	TEST_ASSERT_RET(sva_dev_nested_get(ST.dev, 3), 1); /* every SSID of the dev */
+	TEST_ASSERT_RET(sva_dev_nested_attach(ST.dev, SVA_NESTED_ALL_PASIDS, &c), -EBUSY);
+	TEST_ASSERT_RET(sva_dev_attach_pasid(ST.dev, 3, &mm), -EBUSY);
+	TEST_ASSERT_RET(sva_dev_attach_rid_all_pasids(ST.dev, &mm), -EBUSY);
+	TEST_ASSERT_RET(sva_dev_nested_inval(ST.dev, 3, 0, 0), -ENOENT);
+	TEST_ASSERT_RET(sva_dev_nested_inval(ST.dev, SVA_NESTED_ALL_PASIDS, 0x4000, PG), 0);
+	TEST_ASSERT(s->inval_log[0].pasid == SVA_NESTED_ALL_PASIDS &&
+		s->inval_log[0].addr == 0x4000 && s->inval_log[0].size == PG, "forwarded");
+	sva_dev_nested_detach(ST.dev, SVA_NESTED_ALL_PASIDS);
+	TEST_ASSERT_EQUAL(s->ndetach, 1, "detached");
+	TEST_ASSERT_EQUAL(s->detach_log[0].pasid, SVA_NESTED_ALL_PASIDS, "whole table");
+	/* a dev with an attached PASID cannot take a whole table */
+	TEST_ASSERT_RET(sva_dev_attach_pasid(ST.dev, 3, &mm), 0);
+	TEST_ASSERT_RET(sva_dev_nested_attach(ST.dev, SVA_NESTED_ALL_PASIDS, &c), -EBUSY);
+	sva_dev_detach_pasid(ST.dev, 3);
+	sva_t_close();
+	munmap(ram, RAM_SIZE);
+	return TEST_SUCCESS;
+}
+
 static struct sva_test_suite vsva_suite = {
 	.name = "vsva",
 	.cases = {
 		SVA_TEST_CASE(test_bind_params_size),
 		SVA_TEST_CASE(test_guest_data_records),
+		SVA_TEST_CASE(test_vpasid_map),
+		SVA_TEST_CASE(test_vpasid_concurrency),
+		SVA_TEST_CASE(test_nested_rules_vtd),
+		SVA_TEST_CASE(test_nested_rules_smmuv3),
 		SVA_TEST_CASES_END(),
 	},
 };
