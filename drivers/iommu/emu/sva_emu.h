@@ -138,6 +138,21 @@
  *    the transaction it was last associated with has been acknowledged"). A full event
  *    queue holds the stall back (stall_evtq_full), never loses it. A CMD_RESUME that
  *    names no stalled transaction has no effect (4.7.1), counted.
+ *  - nested (vSVA, SVA_IOMMU_CAP_NESTED; sva_dev_nested_attach()): on a nested PASID
+ *    (VT-d: a first level bound to that PASID; SMMUv3: any PASID of a dev whose guest
+ *    CD table is bound, the PASID being the SubstreamID) the descriptor's addresses
+ *    are guest virtual. Per page the device translates GVA -> GPA through its
+ *    first-level IOTLB or a walk of the guest's tables in guest RAM (A/D, AF set as
+ *    hardware does), then ram.base + GPA through the host walk. A first-level fault is
+ *    a one-page group with SVA_FAULT_PR_NESTED_S1 (addr = the GVA page); a guest RAM
+ *    page that is not present (a table, a CD or the data) one with
+ *    SVA_FAULT_PR_NESTED_S2 (gpa, addr = ram.base + gpa). Side information: the
+ *    hardware entry (VT-d descriptor, SMMUv3 PRI entry) carries the GVA in both cases,
+ *    as the untranslated address the device asked for; the stage, gpa and record
+ *    address are kept by the model beside the slot and added by the emu's decoder.
+ *    SMMUv3 CD problems are events (C_BAD_SUBSTREAMID, C_BAD_CD, F_CD_FETCH), VT-d
+ *    reserved bits and non-canonical addresses fault records; the job ends
+ *    UNRECOVERABLE. First-level translations stay cached until sva_dev_nested_inval().
  *  - waits for a group response by spinning briefly, then sleeping with a growing
  *    interval (the poll lcore busy-polls the other core; the device must not burn this
  *    one); idles asleep on a condition variable.
