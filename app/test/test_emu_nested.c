@@ -819,6 +819,76 @@ case_words(const char *model)
 	return TEST_SUCCESS;
 }
 
+/* Randomized against a reference count: each destination page is, at random, not
+ * mapped in the guest, mapped read-only (a write is a first-level permission fault),
+ * mapped to untouched guest RAM, or mapped to guest RAM already written. The guest's
+ * handler maps a fresh untouched page. Expected, per page: S1 for the first two kinds,
+ * S2 for every kind but the last (the handler's page is untouched too). */
+static int
+case_random(const char *model)
+{
+	const uint32_t p = 11;
+	const unsigned int n = 24;
+	uint64_t rng = 0x9e3779b97f4a7c15ull;
+	struct vm *v;
+
+	TEST_ASSERT_SUCCESS(fixture_open(model, 1, &p, true), "fixture");
+	v = &F.vm[0];
+	for (unsigned int round = 0; round < 4; round++) {
+		uint64_t src = GVA_BASE + (uint64_t)round * (UINT64_C(1) << 30);
+		uint64_t dst = src + (UINT64_C(1) << 29);
+		uint64_t s1 = v->s1, s2 = v->s2, want_s1 = 0, want_s2 = 0, src_gpa;
+		struct sva_emu_comp c;
+
+		src_gpa = map_data(v, src, n, true, (uint8_t)round);
+		for (unsigned int i = 0; i < n; i++) {
+			uint64_t gva = dst + (uint64_t)i * PG;
+			unsigned int kind;
+
+			rng ^= rng << 13;
+			rng ^= rng >> 7;
+			rng ^= rng << 17;
+			kind = (unsigned int)(rng % 4);
+			switch (kind) {
+			case 0:   /* not mapped: S1, then the handler's page: S2 */
+				want_s1++;
+				want_s2++;
+				break;
+			case 1:   /* read-only: S1 (permission), then S2 for the new page */
+				guest_map(&v->g, gva, v->next_data, false, 4);
+				memset(v->g.ram + v->next_data, 0, PG);
+				v->next_data += PG;
+				want_s1++;
+				want_s2++;
+				break;
+			case 2:   /* untouched guest RAM: S2 */
+				map_data(v, gva, 1, false, 0);
+				want_s2++;
+				break;
+			default:  /* written by the guest: nothing */
+				map_data(v, gva, 1, true, 77);
+				break;
+			}
+		}
+		TEST_ASSERT_SUCCESS(job(v, SVA_EMU_OP_COPY, src, dst, n * PG, &c), "job");
+		TEST_ASSERT_EQUAL(c.status, SVA_EMU_STATUS_SUCCESS, "round %u", round);
+		TEST_ASSERT_EQUAL(v->s1 - s1, want_s1, "round %u: first-level faults", round);
+		TEST_ASSERT_EQUAL(v->s2 - s2, want_s2, "round %u: second-level faults", round);
+		TEST_ASSERT_EQUAL(c.page_reqs, want_s1 + want_s2, "round %u: the job's count",
+			round);
+		for (unsigned int i = 0; i < n; i++) {
+			uint64_t e = *gent(&v->g, entry_gpa(&v->g, dst + (uint64_t)i * PG, 3));
+			uint64_t gpa = e & (cur_arm ? ARM_ADDR : X86_ADDR);
+
+			TEST_ASSERT(memcmp(v->g.ram + gpa, v->g.ram + src_gpa + (uint64_t)i * PG,
+				PG) == 0, "round %u page %u: data", round, i);
+		}
+	}
+	TEST_ASSERT_EQUAL(F.unrouted + v->s2_bad, 0, "all routed");
+	fixture_close();
+	return TEST_SUCCESS;
+}
+
 #define BOTH(name) \
 static int \
 name(void) \
@@ -843,6 +913,7 @@ name(void) \
 #define case_test_bad_config case_bad_config
 #define case_test_two_vms case_two_vms
 #define case_test_words case_words
+#define case_test_random case_random
 BOTH(test_attach_rules)
 BOTH(test_populated)
 BOTH(test_s1_levels)
@@ -851,6 +922,7 @@ BOTH(test_iotlb)
 BOTH(test_bad_config)
 BOTH(test_two_vms)
 BOTH(test_words)
+BOTH(test_random)
 
 static struct sva_test_suite nested_suite = {
 	.name = "emu_nested",
@@ -863,6 +935,7 @@ static struct sva_test_suite nested_suite = {
 		SVA_TEST_CASE(test_bad_config),
 		SVA_TEST_CASE(test_two_vms),
 		SVA_TEST_CASE(test_words),
+		SVA_TEST_CASE(test_random),
 		SVA_TEST_CASES_END(),
 	},
 };
