@@ -743,7 +743,7 @@ case_two_vms(const char *model)
 	const uint32_t smmu_p[2] = { 1, 1 }, vtd_p[2] = { 8, 9 };
 	struct sva_emu_comp c[2];
 	const unsigned int n = 6;
-	uint64_t gpa[2], src = GVA_BASE, dst = GVA_BASE + 64 * PG;
+	uint64_t gpa[2] = { 0, 0 }, src = GVA_BASE, dst = GVA_BASE + 64 * PG;
 
 	TEST_ASSERT_SUCCESS(fixture_open(model, 2, strcmp(model, "smmuv3") == 0 ? smmu_p :
 		vtd_p, true), "fixture");
