@@ -390,6 +390,10 @@ iopf_resolve(struct sva_iopf *f, uint64_t burst_start)
 			unsigned int s;
 			uint8_t shift;
 
+			/* a first-level page (guest virtual): the VMM's, never resolved here
+			 * (iopf_nested_prepare() refused it on a bond that is not nested) */
+			if (unlikely(pg->perm & IOPF_PERM_S1))
+				continue;
 			s = validate_req(bond, m, addr, pg->perm);
 			if (s == ST_OK) {
 				if (sv == NULL || addr < sv->start || addr >= sv->end)

@@ -61,6 +61,32 @@
  *    Everything else (statistics, telemetry, events, unbind) is the same as for PRI
  *    bonds.
  *
+ * vSVA (nested translation, EXPERIMENTAL; README "vSVA (nested translation) for VMMs"):
+ * a VMM holds guest RAM as an ordinary mapping (GPA g at ram.base + g) and binds a
+ * guest's first level (GVA -> GPA) on top of it.
+ *  1. sva_vpasid_vm_create() per VM (sva_pasid.h); VT-d: sva_vpasid_map(vm, gpasid)
+ *     when the guest binds a PASID.
+ *  2. sva_bind(dev, sva_vpasid_vm_set(vm), params) with SVA_BIND_NESTED, size =
+ *     sizeof(params), nested = the guest's table, gpasid (VT-d: the guest PASID, whose
+ *     host PASID the bond takes from the VM's map; SMMUv3 SVA_NESTED_SMMUV3_CD: one
+ *     bond for the dev's whole CD table, every SSID of the dev routes to it, gpasid ==
+ *     SSID, sva_bond_pasid() 0), user_cookie, and an event callback or
+ *     SVA_BIND_EVENT_RING (required: first-level faults go there).
+ *  3. A page request of the bond's with second-level pages (SVA_FAULT_PR_NESTED_S2)
+ *     is resolved here, only inside guest RAM (anything else: Invalid, counted). A
+ *     group with first-level pages (SVA_FAULT_PR_NESTED_S1) is, after its second-level
+ *     pages were resolved, handed to the VMM as page-request records (one per
+ *     first-level page, LAST on the last, stamped SVA_FAULT_PR_GUEST with gpasid and
+ *     user_cookie) and held until the VMM answers with sva_nested_page_response():
+ *     exactly one answer per group; the deadline (the fault path's group deadline, 1 s
+ *     without one) answers Invalid if the VMM does not; unbind answers every held
+ *     group Invalid. With SVA_BIND_AUTO_INVALID nothing is resolved or held: every
+ *     request is answered Invalid and reported to the VMM as an unrecoverable fault
+ *     (SVA_FAULT_REASON_PRI_INVALID, _NESTED_S1 for a first-level page).
+ *  4. sva_nested_inval() forwards the guest's first-level IOTLB invalidations;
+ *     sva_nested_stats_get() reads the nested counters.
+ *  5. sva_unbind(); VT-d: sva_vpasid_unmap() after it; sva_vpasid_vm_destroy().
+ *
  * Scope: a bond binds the calling process's own address space. Binding another
  * process's address space is out of scope (there is no uAPI for it, and svapoll
  * resolves faults by touching memory from inside the process).
@@ -129,6 +155,9 @@ const char *sva_version(void);
  * every record, event and statistics entry of the bond (SVA_FAULT_PR_GUEST,
  * SVA_FAULT_UNRECOV_GUEST). EXPERIMENTAL. */
 #define SVA_BIND_GUEST_DATA (1u << 7)
+/** vSVA nested bind (EXPERIMENTAL): params.nested is a guest first level to nest on this
+ * process's address space; implies SVA_BIND_GUEST_DATA. See "vSVA" in the @file block. */
+#define SVA_BIND_NESTED (1u << 8)
 /** @} */
 
 /** sva_bond_pin() flag: the device only reads the range (populated for read, mapped
@@ -163,6 +192,8 @@ struct sva_bind_params {
 	uint32_t gpasid;              /**< SVA_BIND_GUEST_DATA: the guest's PASID (0..2^20-1),
 					   stamped into the bond's records */
 	uint64_t user_cookie;         /**< SVA_BIND_GUEST_DATA: opaque, stamped likewise */
+	const struct sva_nested_cfg *nested; /**< SVA_BIND_NESTED: the guest's first level
+					   (copied at bind; see sva_dev_nested_attach()) */
 };
 
 /** Size of the SVA_0.1 layout of struct sva_bind_params (what size 0 stands for). */
@@ -188,6 +219,14 @@ struct sva_bind_params {
  *     SVA_BIND_PARAMS_SIZE_V0, SVA_BIND_GUEST_DATA with a size that does not cover
  *     gpasid and user_cookie (0 included), gpasid above 2^20 - 1 (each logged)
  *   - E2BIG: size above this library's struct with a field it does not know set
+ *   - with SVA_BIND_NESTED: EINVAL (size not covering nested, nested NULL, together
+ *     with SVA_BIND_PINNED or SVA_BIND_RID, neither an event callback nor
+ *     SVA_BIND_EVENT_RING, a per-PASID format with a set that is not a VM's
+ *     (sva_vpasid_vm_set()), or a cfg the model refuses: sva_dev_nested_attach());
+ *     ENOENT (VT-d: gpasid is not mapped in the VM: sva_vpasid_map() first);
+ *     EOPNOTSUPP (no SVA_IOMMU_CAP_NESTED, or the format is not the hardware's);
+ *     EBUSY (the PASID, or for a CD table the dev's PASIDs, have a table already);
+ *     EEXIST (a CD table bond on a dev whose PASIDs are served already)
  *   - EOPNOTSUPP: the iommu has no PASID support and SVA_BIND_RID was not given (or it
  *     has no RID attach with SVA_BIND_RID);
  *     SVA_BIND_PINNED on an iommu without SVA_IOMMU_CAP_PIN; no SVA_IOMMU_CAP_PRI with
@@ -243,6 +282,46 @@ struct rte_ring *sva_bond_event_ring(const struct sva_bond *bond);
  */
 __rte_experimental
 int sva_bond_guest_get(const struct sva_bond *bond, uint32_t *gpasid, uint64_t *user_cookie);
+
+/**
+ * The VMM's answer to a first-level group the bond handed it (vSVA): dev_id, pasid and
+ * grpid copied from the group's records, code Success (the guest made its pages
+ * present), Invalid or Failure. Exactly one answer per group is written to the device.
+ * Not from the bond's event callback on the poll thread (answer after it returned,
+ * from another thread: this call waits for the poll call to end).
+ *
+ * @return 0, or
+ *   - -EINVAL: bond or resp NULL, argsz below sizeof(struct sva_page_response), a
+ *     code other than Success/Invalid/Failure, fields wider than a request carries,
+ *     the bond is not nested
+ *   - -EDEADLK: called from the poll thread's event callback
+ *   - -EALREADY: the group was answered by the VMM already (a second answer: counted)
+ *   - -ETIMEDOUT: the deadline answered it Invalid first (counted)
+ *   - -ENOENT: no such group is held for this bond (counted)
+ */
+__rte_experimental
+int sva_nested_page_response(struct sva_bond *bond, const struct sva_page_response *resp);
+
+/**
+ * Forward a guest's first-level IOTLB invalidation of a nested bond: [addr, addr +
+ * size) of its PASID (VT-d), or of every SSID of its CD table (SMMUv3); size 0 with
+ * addr 0: everything.
+ *
+ * @return 0, or -EINVAL (bond NULL or not nested; range not 4 KiB aligned or wrapping,
+ *   size 0 with a non-zero addr), -EOPNOTSUPP (the driver cannot invalidate first-level
+ *   caches), or the driver's errno (sva_dev_nested_inval()).
+ */
+__rte_experimental
+int sva_nested_inval(struct sva_bond *bond, uint64_t addr, uint64_t size);
+
+/**
+ * The nested counters of a bond (struct sva_iopf_nested_stats: groups handed to the VMM,
+ * its answers, deadlines, refused answers, pages outside guest RAM).
+ *
+ * @return 0, or -EINVAL (NULL argument, or the bond is not nested).
+ */
+__rte_experimental
+int sva_nested_stats_get(const struct sva_bond *bond, struct sva_iopf_nested_stats *stats);
 
 /**
  * Whether a bond is in pinned mode.
