@@ -25,13 +25,18 @@
 #include <unistd.h>
 
 #include <rte_cycles.h>
+#include <rte_errno.h>
 #include <rte_launch.h>
 #include <rte_lcore.h>
 #include <rte_pause.h>
+#include <rte_ring.h>
+#include <rte_ring_elem.h>
 
+#include <sva.h>
 #include <sva_emu.h>
 #include <sva_iommu.h>
 #include <sva_iommu_driver.h>
+#include <sva_pasid.h>
 
 #include "emu_model.h"
 #include "emu_vtd.h"
@@ -889,6 +894,190 @@ case_random(const char *model)
 	return TEST_SUCCESS;
 }
 
+/* Wait (bounded) until ring holds n records; returns how many it holds. */
+static unsigned int
+ring_wait(struct rte_ring *r, unsigned int n)
+{
+	uint64_t end = rte_get_timer_cycles() + 10 * rte_get_timer_hz();
+
+	while (rte_ring_count(r) < n && rte_get_timer_cycles() < end)
+		rte_delay_us_sleep(100);
+	return rte_ring_count(r);
+}
+
+/*
+ * Through the library (sva_bind with SVA_BIND_NESTED, the poll lcore): a VM with two
+ * devs, each job stopped at a first-level fault the library holds for the VMM. The VMM
+ * answers one (its guest mapped the page) — a second answer is refused — and the VM is
+ * torn down with the other in flight: unbind answers it Invalid. Every group the devices
+ * sent got exactly one response (the device's own counters).
+ */
+static int
+case_teardown(const char *model)
+{
+	struct sva_pasid_space *space = NULL;
+	struct sva_vpasid_vm *map = NULL;
+	struct sva_bond *bond[2] = { NULL, NULL };
+	struct sva_dev *dev[2] = { NULL, NULL };
+	struct sva_emu_comp c[2];
+	struct sva_iommu_info info;
+	struct sva_emu_counters k;
+	struct sva_iopf_nested_stats ns;
+	struct vm v;
+	struct sva_fault rec[2];
+	struct sva_page_response resp;
+	unsigned int lcore = rte_get_next_lcore(-1, 1, 0);
+	uint64_t gva = GVA_BASE + 0x100000;
+	char args[64];
+	int ret = TEST_FAILED;
+
+	cur_arm = strcmp(model, "smmuv3") == 0;
+	memset(&v, 0, sizeof(v));
+	v.g.fd = -1;
+	v.next_data = DATA_GPA;
+	snprintf(args, sizeof(args), "emu,model=%s,pasid_bits=16", model);
+	F.iommu = sva_iommu_create(args);
+	space = sva_pasid_space_create("nested-teardown", 16, 0);
+	map = space != NULL ? sva_vpasid_vm_create(space, "vm-td", 8, 20, 0) : NULL;
+	if (F.iommu == NULL || map == NULL || guest_init(&v.g, 1) != 0 ||
+			sva_iommu_info_get(F.iommu, &info) != 0) {
+		printf("    setup failed\n");
+		goto out;
+	}
+	if (cur_arm) {
+		/* the second dev's CD table: SSID 1 too, same tables */
+		memcpy(v.g.ram + 0x101000, v.g.ram + v.g.cd_gpa, 16 * 64);
+	}
+	for (unsigned int i = 0; i < 2; i++) {
+		struct sva_nested_cfg cfg = {
+			.format = cur_arm ? SVA_NESTED_SMMUV3_CD : SVA_NESTED_VTD_FL,
+			.ram = guest_ram(&v.g),
+			.table_gpa = cur_arm ? (i == 0 ? v.g.cd_gpa : 0x101000) : v.g.root,
+			.s1cdmax = cur_arm ? 4 : 0,
+		};
+		struct sva_bind_params bp = {
+			.size = sizeof(bp), .flags = SVA_BIND_NESTED | SVA_BIND_EVENT_RING,
+			.nested = &cfg, .gpasid = 1 + (cur_arm ? 0 : i), .user_cookie = 100 + i,
+		};
+		uint32_t hp;
+
+		snprintf(args, sizeof(args), "rid=0x%x,timeout_ms=10000", 0x40 + i);
+		dev[i] = sva_dev_open(F.iommu, args);
+		if (dev[i] == NULL || (!cur_arm && sva_vpasid_map(map, 1 + i, &hp) != 0)) {
+			printf("    dev or map failed\n");
+			goto out;
+		}
+		bond[i] = sva_bind(dev[i], sva_vpasid_vm_set(map), &bp);
+		if (bond[i] == NULL) {
+			printf("    sva_bind nested: %s\n", rte_strerror(rte_errno));
+			goto out;
+		}
+	}
+	if (sva_poll_lcore_start(lcore) != 0)
+		goto out;
+	/* both jobs write one page the guest has not mapped */
+	guest_map(&v.g, gva, 0, true, 3);
+	for (unsigned int i = 0; i < 2; i++) {
+		struct sva_emu_desc d = {
+			.op = SVA_EMU_OP_FILL, .flags = SVA_EMU_DESC_PASID_VALID,
+			.pasid = cur_arm ? 1 : sva_bond_pasid(bond[i]), .dst = gva + 16 * i,
+			.len = 16, .pattern = 0x55,
+		};
+
+		if (sva_emu_submit(dev[i], &d, &c[i]) != 0)
+			goto out_poll;
+	}
+	for (unsigned int i = 0; i < 2; i++) {
+		struct rte_ring *r = sva_bond_event_ring(bond[i]);
+
+		if (ring_wait(r, 1) != 1 || rte_ring_dequeue_elem(r, &rec[i], sizeof(rec[i])) != 0) {
+			printf("    bond %u: no first-level record for the VMM\n", i);
+			goto out_poll;
+		}
+		if (rec[i].type != SVA_FAULT_PAGE_REQ ||
+				!(rec[i].prm.flags & SVA_FAULT_PR_NESTED_S1) ||
+				!(rec[i].prm.flags & SVA_FAULT_PR_GUEST) ||
+				rec[i].prm.gpasid != 1 + (cur_arm ? 0 : i) ||
+				rec[i].prm.user_cookie != 100 + i || rec[i].prm.addr != gva) {
+			printf("    bond %u: record flags 0x%x gpasid %u cookie %" PRIu64 " addr 0x%"
+				PRIx64 "\n", i, rec[i].prm.flags, rec[i].prm.gpasid,
+				rec[i].prm.user_cookie, rec[i].prm.addr);
+			goto out_poll;
+		}
+	}
+	if (sva_nested_stats_get(bond[1], &ns) != 0 || ns.held_now != 1) {
+		printf("    bond 1: held_now %" PRIu64 "\n", ns.held_now);
+		goto out_poll;
+	}
+	/* the VMM: the guest maps the page, one answer for dev 0's group */
+	guest_map(&v.g, gva, v.next_data, true, 4);
+	v.next_data += PG;
+	resp = (struct sva_page_response){ .argsz = sizeof(resp),
+		.flags = SVA_PAGE_RESP_PASID_VALID, .dev_id = rec[0].prm.dev_id,
+		.pasid = rec[0].prm.pasid, .grpid = rec[0].prm.grpid,
+		.code = SVA_PAGE_RESP_SUCCESS };
+	if (sva_nested_page_response(bond[0], &resp) != 0 ||
+			sva_emu_wait(dev[0], &c[0], WAIT_US) != 0 ||
+			c[0].status != SVA_EMU_STATUS_SUCCESS) {
+		printf("    dev 0 after the VMM's answer: status %u\n", c[0].status);
+		goto out_poll;
+	}
+	if (sva_nested_page_response(bond[0], &resp) != -EALREADY) {
+		printf("    a second answer was not refused with -EALREADY\n");
+		goto out_poll;
+	}
+	/* tear the VM down with dev 1's group still held */
+	sva_unbind(bond[1]);
+	bond[1] = NULL;
+	if (sva_emu_wait(dev[1], &c[1], WAIT_US) != 0 || c[1].status != SVA_EMU_STATUS_PAGE_FAULT ||
+			c[1].fault_addr != gva + 16) {
+		printf("    dev 1 after unbind: status %u fault 0x%" PRIx64 "\n", c[1].status,
+			c[1].fault_addr);
+		goto out_poll;
+	}
+	sva_unbind(bond[0]);
+	bond[0] = NULL;
+	sva_emu_counters_get(F.iommu, &k);
+	/* dev 0: S1 + S2 (the fresh page); dev 1: S1: three groups, three responses */
+	if (k.groups != 3 || k.resp_success != 2 || k.resp_invalid != 1 ||
+			k.resp_duplicate != 0 || k.resp_unknown_group != 0 || k.resp_late != 0 ||
+			k.groups_outstanding != 0 || k.nested_s1_faults != 2 ||
+			k.nested_s2_faults != 1) {
+		printf("    groups %" PRIu64 " success %" PRIu64 " invalid %" PRIu64 " dup %" PRIu64
+			" unknown %" PRIu64 " outstanding %" PRIu64 "\n", k.groups, k.resp_success,
+			k.resp_invalid, k.resp_duplicate, k.resp_unknown_group,
+			k.groups_outstanding);
+		goto out_poll;
+	}
+	ret = TEST_SUCCESS;
+out_poll:
+	sva_poll_lcore_stop(lcore);
+out:
+	for (unsigned int i = 0; i < 2; i++) {
+		sva_unbind(bond[i]);
+	}
+	if (F.iommu != NULL)
+		sva_poll_release(F.iommu);
+	for (unsigned int i = 0; i < 2; i++) {
+		sva_dev_close(dev[i]);
+		if (map != NULL && !cur_arm)
+			sva_vpasid_unmap(map, 1 + i);
+	}
+	if (map != NULL) {
+		sva_pasid_reclaim(space);
+		sva_vpasid_vm_destroy(map);
+	}
+	if (space != NULL) {
+		sva_pasid_reclaim(space);
+		sva_pasid_space_destroy(space);
+	}
+	if (F.iommu != NULL)
+		sva_iommu_destroy(F.iommu);
+	F.iommu = NULL;
+	guest_fini(&v.g);
+	return ret;
+}
+
 #define BOTH(name) \
 static int \
 name(void) \
@@ -914,6 +1103,7 @@ name(void) \
 #define case_test_two_vms case_two_vms
 #define case_test_words case_words
 #define case_test_random case_random
+#define case_test_teardown case_teardown
 BOTH(test_attach_rules)
 BOTH(test_populated)
 BOTH(test_s1_levels)
@@ -923,6 +1113,7 @@ BOTH(test_bad_config)
 BOTH(test_two_vms)
 BOTH(test_words)
 BOTH(test_random)
+BOTH(test_teardown)
 
 static struct sva_test_suite nested_suite = {
 	.name = "emu_nested",
@@ -936,6 +1127,7 @@ static struct sva_test_suite nested_suite = {
 		SVA_TEST_CASE(test_two_vms),
 		SVA_TEST_CASE(test_words),
 		SVA_TEST_CASE(test_random),
+		SVA_TEST_CASE(test_teardown),
 		SVA_TEST_CASES_END(),
 	},
 };
