@@ -646,6 +646,32 @@ case_iotlb(const char *model)
 	TEST_ASSERT_EQUAL(v->s1 + v->s2 + F.unrouted, 0, "no fault at all");
 	sva_emu_counters_get(F.iommu, &k1);
 	TEST_ASSERT_EQUAL(k1.nested_invals - k0.nested_invals, 2, "two invalidations");
+	if (cur_arm) {
+		/* the CD cache: the guest points its CD at new tables mapping src to page C;
+		 * a range invalidation drops the translation but not the cached CD (the walk
+		 * still uses the old TTB0), a whole invalidation (size 0) drops the CD too */
+		uint64_t cpage = v->next_data, *cd;
+
+		v->next_data += PG;
+		for (unsigned int i = 0; i < PG; i++)
+			v->g.ram[cpage + i] = (uint8_t)(150 + i);
+		v->g.root = tbl_alloc(&v->g);
+		guest_map(&v->g, src, cpage, true, 4);
+		guest_map(&v->g, dst, d_gpa, true, 4);
+		cd = gent(&v->g, v->g.cd_gpa + p * 64);
+		cd[1] = v->g.root;
+		TEST_ASSERT_SUCCESS(sva_iommu_driver_of(F.iommu)->nested_inval(v->dev, ipasid, src,
+			PG), "range");
+		TEST_ASSERT_SUCCESS(job(v, SVA_EMU_OP_COPY, src, dst, PG, &c), "cached CD");
+		TEST_ASSERT_SUCCESS(check_data(v, d_gpa, 1, 200), "the cached CD's tables: B");
+		TEST_ASSERT_SUCCESS(sva_iommu_driver_of(F.iommu)->nested_inval(v->dev, ipasid, 0, 0),
+			"whole table");
+		sva_emu_counters_get(F.iommu, &k0);
+		TEST_ASSERT_SUCCESS(job(v, SVA_EMU_OP_COPY, src, dst, PG, &c), "CD fetched again");
+		TEST_ASSERT_SUCCESS(check_data(v, d_gpa, 1, 150), "the new CD's tables: C");
+		sva_emu_counters_get(F.iommu, &k1);
+		TEST_ASSERT_EQUAL(k1.nested_cd_fetches - k0.nested_cd_fetches, 1, "one CD fetch");
+	}
 	RTE_SET_USED(a);
 	fixture_close();
 	return TEST_SUCCESS;
