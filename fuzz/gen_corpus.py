@@ -175,6 +175,52 @@ add("iopf_path", "deadline", b"\x03\x02" + allbonds + req(0, 1, 0) + POLL1 + req
 add("iopf_path", "driver-refuses", conf + allbonds + b"\x0f\x03" + req(0, 1, 0, 0, True) + POLLN + b"\x0e\x02")
 add("iopf_path", "events-auto-invalid", conf + b"\x80\x01\x02\x00" + b"\x07\x00\x07\x01" + req(0, 1, 0, 0, True) + req(1, 1, 0, 0, True) + POLLN)
 
+# ---- nested walkers (fuzz_nested_walk.c): header, words, walks ----
+def nw(mode, aw, s1fmt, root, words, walks, absent=0, ro=0):
+    b = bytes([mode, aw, s1fmt]) + struct.pack("<HHQ", absent, ro, root) + bytes([len(words)])
+    for gpa, val in words:
+        b += struct.pack("<HQ", gpa // 8, val & (2**64 - 1))
+    for va, acc, ssid in walks:
+        b += struct.pack("<QBI", va & (2**64 - 1), acc, ssid)
+    return b
+
+
+R, W, X, P = 1, 2, 4, 8
+# VT-d: PML4 0x1000 -> PDPT 0x2000 -> PD 0x3000 -> PT 0x4000 (P R/W U/S), PT[5] -> 0x5000
+VTD = [(0x1000, 0x2007), (0x2000, 0x3007), (0x3000, 0x4007), (0x4000 + 40, 0x5007)]
+VTD_WALKS = [(0x5abc, R, 0), (0x5000, W, 0), (0x5000, X | R, 0), (0x5000, P | W, 0)]
+add("nested_walk", "vtd-4k", nw(0x04, 48, 0, 0x1000, VTD, VTD_WALKS))
+add("nested_walk", "vtd-large", nw(0x04, 48, 0, 0x1000, VTD + [(0x3008, 0x40000087), (0x2008, 0x80000087)],
+                                   [(0x212345, W, 0), (0x43456789, R, 0), (0x400000, X, 0)]))
+add("nested_walk", "vtd-loop", nw(0x00, 48, 0, 0x1000, [(0x1000, 0x1007)], [(0x123, R, 0), (0x123, W, 0)]))
+add("nested_walk", "vtd-reserved", nw(0x00, 39, 0, 0x1000, VTD[:3] + [(0x4000 + 40, 0x8000000007), (0x3008, 0x40002087)],
+                                      [(0x5000, R, 0), (0x200000, R, 0)]))
+add("nested_walk", "vtd-absent", nw(0x00, 48, 0, 0x1000, VTD, VTD_WALKS, absent=1 << 3, ro=1 << 4))
+add("nested_walk", "vtd-outside", nw(0x00, 48, 0, 0x1000, [(0x1000, 0x2007), (0x2000, 0x40000007)], VTD_WALKS))
+add("nested_walk", "vtd-races", nw(0x06, 48, 0, 0x1000, VTD, VTD_WALKS))
+add("nested_walk", "vtd-perm", nw(0x0c, 48, 0, 0x1000, [(0x1000, 0x2007), (0x2000, 0x8000000000003007), (0x3000, 0x4005), (0x4000 + 40, 0x5003)],
+                                  [(0x5000, R, 0), (0x5000, W, 0), (0x5000, X | R, 0), (0x5000, P | W, 0), (0x5000, P | R, 0), (0x0000800000000000, R, 0)]))
+
+# SMMUv3: CD (IHI0070 5.4: T0SZ 16, EPD1, V, IPS 48, AA64) with TTB0 0x2000; L0 0x2000 ->
+# L1 0x3000 -> L2 0x4000 -> L3 0x5000; L3[1] page 0x40000000 AF AP 0b01; a 1G and a 2M block
+CD0 = 0x00000205c0000010
+S1 = [(0x2000, 0x3003), (0x3000, 0x4003), (0x3008, 0x80000441), (0x4000, 0x5003), (0x4008, 0x00e00441), (0x5008, 0x40000443)]
+S1_WALKS = [(0x1abc, R, 2), (0x1000, W, 2), (0x40345678, R, 2), (0x2abcde, X | R, 2), (0x1000, P | R, 2), (0x1000, R, 1), (0x1000, R, 5)]
+add("nested_walk", "smmu-linear", nw(0x01, 2, 0, 0x1000, [(0x1080, CD0), (0x1088, 0x2000)] + S1, S1_WALKS))
+add("nested_walk", "smmu-2lvl", nw(0x01, 8, 1, 0x1000, [(0x1008, 0x6001), (0x6180, CD0), (0x6188, 0x2000)] + S1,
+                                   [(0x1abc, R, 70), (0x1000, W, 70), (0x1000, R, 130), (0x1000, R, 300)]))
+add("nested_walk", "smmu-2lvl-64k", nw(0x01, 12, 2, 0x1000, [(0x1008, 0x0001), (0x140, CD0), (0x148, 0x2000)] + S1,
+                                       [(0x1abc, R, 0x405), (0x1000, R, 0x5)]))
+add("nested_walk", "smmu-ha", nw(0x01, 0, 0, 0x1000, [(0x1000, CD0 | (1 << 43)), (0x1008, 0x2000)] + S1[:5] + [(0x5008, 0x400000c3)],
+                                 [(0x1000, W, 0), (0x1000, R, 0), (0x1000, R, 0)]))
+add("nested_walk", "smmu-no-af", nw(0x01, 0, 0, 0x1000, [(0x1000, CD0), (0x1008, 0x2000)] + S1[:5] + [(0x5008, 0x400000c3)],
+                                    [(0x1000, R, 0)], ro=1 << 5))
+add("nested_walk", "smmu-loop", nw(0x01, 0, 0, 0x1000, [(0x1000, CD0), (0x1008, 0x2000), (0x2000, 0x2403)], [(0x123, R, 0), (0x123, P | R, 0)]))
+add("nested_walk", "smmu-bad-cd", nw(0x01, 2, 0, 0x1000, [(0x1000, CD0 & ~(1 << 41)), (0x1040, CD0 | (1 << 6)), (0x1080, (CD0 & ~0x3f) | 40),
+                                                          (0x10c0, CD0 | (1 << 42))], [(0x1000, R, 0), (0x1000, R, 1), (0x1000, R, 2), (0x1000, R, 3)]))
+add("nested_walk", "smmu-outside", nw(0x01, 0, 0, 0x1000, [(0x1000, CD0), (0x1008, 0x100000), (0x2000, 0x7fff003)], [(0x1000, R, 0)]))
+add("nested_walk", "smmu-races", nw(0x03, 2, 0, 0x1000, [(0x1080, CD0 | (1 << 43)), (0x1088, 0x2000)] + S1[:5] + [(0x5008, 0x40000043)], S1_WALKS))
+
 for target, items in seeds.items():
     d = os.path.join(OUT, target)
     os.makedirs(d, exist_ok=True)

@@ -1,1159 +1,1580 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * emu_nested_autotest: nested (vSVA) translation in the emu device, end to end on both
- * models, through the driver's record stream (the iommu's page request and event
- * queues, as the fault path reads them). A "guest" builds first-level tables in guest
- * RAM (a memfd mapping of this process: GPA g at ram + g): x86-64 4-level paging for
- * VT-d (SVA_NESTED_VTD_FL), AArch64 stage 1 behind a CD table for SMMUv3
- * (SVA_NESTED_SMMUV3_CD). A responder on the worker lcore stands in for the VMM
- * (first-level faults, SVA_FAULT_PR_NESTED_S1: the guest's handler maps the page, then
- * answers) and for svapoll (second-level faults, SVA_FAULT_PR_NESTED_S2: populate
- * ram.base + gpa, checked to lie in that VM's guest RAM).
- *
- * Table words are written from the specifications' bit tables, not from the walkers'
- * headers: Intel SDM Vol. 3A 4.5 (Tables 4-15, 4-17, 4-19, 4-20: P bit 0, R/W 1, U/S 2,
- * A 5, D 6, PS 7, address 51:12, XD 63); Arm ARM D8.3 (VMSAv8-64 descriptors, 4 KiB
- * granule: bits 1:0 0b11 table / page, AttrIndx 4:2, AP[1] 6 (EL0 access), AP[2] 7
- * (read-only), SH 9:8, AF 10, OA 47:12, PXN 53, UXN 54); SMMUv3 IHI0070 5.4 (CD word 0:
- * T0SZ 5:0, TG0 7:6, EPD1 30, V 31, IPS 34:32, AA64 41, HA 43, ASID 63:48; word 1 TTB0
- * 51:4) and 7.3.9-7.3.11 (C_BAD_SUBSTREAMID 0x08, F_CD_FETCH 0x09, C_BAD_CD 0x0a).
+ * emu_nested_walk_autotest: the emu IOMMU's nested-translation walkers (emu_nested.h)
+ * against page-table words written from the specifications, not from our headers:
+ *  - Intel SDM Vol. 3A 4.5 "4-Level Paging", tables 4-15 (PML4E), 4-16 (PDPTE, 1 GiB
+ *    page), 4-17 (PDPTE -> PD), 4-18 (PDE, 2 MiB page), 4-19 (PDE -> PT), 4-20 (PTE):
+ *    P bit 0, R/W 1, U/S 2, A 5, D 6, PS 7, XD 63, address bits M-1:12, 51:M reserved;
+ *    VT-d fault reasons 0x71 (not present), 0x72 (reserved), 0x80 (non-canonical),
+ *    0x81 (U/S), 0x82 (XD), 0x85 (write) as QEMU's intel_iommu_internal.h names them;
+ *  - Arm ARM D8.3 table D8-48 (descriptor type), D8-50 (table descriptor: APTable 62:61,
+ *    UXNTable 60, PXNTable 59), D8-52 (block/page: UXN 54, PXN 53, AF 10, AP[2:1] 7:6),
+ *    D8.4 tables D8-64 (APTable) and D8-65 (permissions);
+ *  - IHI0070 5.2 (S1Fmt, S1CDMax), 5.3 (L1CD: V 0, L2Ptr 55:12), 5.4 (CD: T0SZ 5:0,
+ *    TG0 7:6, EPD0 14, ENDI 15, T1SZ 21:16, TG1 23:22, EPD1 30, V 31, IPS 34:32,
+ *    AFFD 35, WXN 36, TBI0 38, PAN 40, AA64 41, HD 42, HA 43, HAD0 65, TTB0 119:68),
+ *    7.3 event numbers (C_BAD_STE 0x04, C_BAD_SUBSTREAMID 0x08, F_CD_FETCH 0x09,
+ *    C_BAD_CD 0x0a, F_WALK_EABT 0x0b, F_TRANSLATION 0x10, F_ADDR_SIZE 0x11,
+ *    F_ACCESS 0x12, F_PERMISSION 0x13).
+ * Guest RAM is a 1 MiB buffer whose callbacks count every access, refuse (and count)
+ * any access outside it or unaligned, and can mark pages not present / read-only
+ * (second-level misses) or change an entry under a locked update (a race).
  */
-#include <inttypes.h>
-#include <stdlib.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <unistd.h>
 
-#include <rte_cycles.h>
-#include <rte_errno.h>
-#include <rte_launch.h>
-#include <rte_lcore.h>
-#include <rte_pause.h>
-#include <rte_ring.h>
-#include <rte_ring_elem.h>
-
-#include <sva.h>
-#include <sva_emu.h>
-#include <sva_iommu.h>
-#include <sva_iommu_driver.h>
-#include <sva_pasid.h>
-
-#include "emu_model.h"
-#include "emu_vtd.h"
+#include "emu_nested.h"
 #include "sva_test.h"
 
-#ifndef MADV_POPULATE_READ
-#define MADV_POPULATE_READ 22
-#define MADV_POPULATE_WRITE 23
-#endif
+#define RAM_SIZE (UINT64_C(1) << 20)
+#define RAM_PAGES (RAM_SIZE >> 12)
 
-#define PG 4096u
-#define WAIT_US 20000000u
-#define RAM_SIZE (16u << 20)
-#define GVA_BASE (UINT64_C(1) << 39)   /* PML4 / L0 index 1 */
-#define DATA_GPA (UINT64_C(8) << 20)  /* data pages from here; tables below */
+static uint8_t ram[RAM_SIZE] __attribute__((aligned(4096)));
+static uint8_t snap[RAM_SIZE] __attribute__((aligned(4096)));
+static bool page_absent[RAM_PAGES], page_ro[RAM_PAGES];
+static unsigned int n_read, n_xchg, n_outside, n_bad_align;
+static unsigned int race_left;    /* cmpxchg64 calls at race_gpa that find it changed: */
+static uint64_t race_gpa;         /* the entry is first set to race_value, or (0) has */
+static uint64_t race_value;       /* its bit 58 (ignored / software use) flipped */
 
-static const char *const models[] = { "vtd", "smmuv3" };
-static bool cur_arm;
+static enum emu_nw_mem_status
+ram_read64(void *ctx, uint64_t gpa, uint64_t *val)
+{
+	RTE_SET_USED(ctx);
+	n_read++;
+	if (gpa & 7) {
+		n_bad_align++;
+		return EMU_NW_MEM_OUTSIDE;
+	}
+	if (gpa >= RAM_SIZE) {
+		n_outside++;
+		return EMU_NW_MEM_OUTSIDE;
+	}
+	if (page_absent[gpa >> 12])
+		return EMU_NW_MEM_MISS;
+	memcpy(val, ram + gpa, 8);
+	return EMU_NW_MEM_OK;
+}
 
-/* ---- the guest: tables in guest RAM ---- */
+static enum emu_nw_mem_status
+ram_cmpxchg64(void *ctx, uint64_t gpa, uint64_t old, uint64_t new_val, uint64_t *cur)
+{
+	uint64_t *p;
 
-/* Intel SDM Vol. 3A 4.5, Tables 4-15..4-20 */
-#define X86_P (UINT64_C(1) << 0)
-#define X86_RW (UINT64_C(1) << 1)
-#define X86_US (UINT64_C(1) << 2)
-#define X86_A (UINT64_C(1) << 5)
-#define X86_D (UINT64_C(1) << 6)
-#define X86_ADDR UINT64_C(0x000ffffffffff000)   /* 51:12 */
-/* Arm ARM D8.3 */
-#define ARM_VALID (UINT64_C(1) << 0)
-#define ARM_TABLE (UINT64_C(1) << 1)             /* table (levels 0-2) / page (level 3) */
-#define ARM_AP1 (UINT64_C(1) << 6)               /* EL0 access */
-#define ARM_AP2 (UINT64_C(1) << 7)               /* read-only */
-#define ARM_SH_INNER (UINT64_C(3) << 8)
-#define ARM_AF (UINT64_C(1) << 10)
-#define ARM_ADDR UINT64_C(0x0000fffffffff000)    /* 47:12 */
-/* IHI0070 5.4 */
-#define CD0_T0SZ(v) ((uint64_t)(v) << 0)
-#define CD0_EPD1 (UINT64_C(1) << 30)
-#define CD0_V (UINT64_C(1) << 31)
-#define CD0_IPS_48 (UINT64_C(5) << 32)
-#define CD0_AA64 (UINT64_C(1) << 41)
-#define CD0_HA (UINT64_C(1) << 43)
-#define CD0_ASID(v) ((uint64_t)(v) << 48)
-#define CD1_TTB0 UINT64_C(0x000ffffffffffff0)   /* 51:4 */
-/* IHI0070 7.3 event numbers */
-#define EVT_C_BAD_SUBSTREAMID 0x08
-#define EVT_F_CD_FETCH 0x09
-#define EVT_C_BAD_CD 0x0a
-/* VT-d 7.1.3 (scalable-mode fault reasons): first-level paging entry reserved bit */
-#define VTD_FR_FL_RSVD 0x72
+	RTE_SET_USED(ctx);
+	n_xchg++;
+	if (gpa & 7) {
+		n_bad_align++;
+		return EMU_NW_MEM_OUTSIDE;
+	}
+	if (gpa >= RAM_SIZE) {
+		n_outside++;
+		return EMU_NW_MEM_OUTSIDE;
+	}
+	if (page_absent[gpa >> 12] || page_ro[gpa >> 12])
+		return EMU_NW_MEM_MISS;
+	p = (uint64_t *)(void *)(ram + gpa);
+	if (race_left > 0 && gpa == race_gpa) {
+		race_left--;
+		__atomic_store_n(p, race_value != 0 ? race_value : *p ^ (1ull << 58),
+			__ATOMIC_RELAXED);
+	}
+	*cur = old;
+	if (__atomic_compare_exchange_n(p, cur, new_val, false, __ATOMIC_SEQ_CST,
+			__ATOMIC_SEQ_CST))
+		return EMU_NW_MEM_OK;
+	return EMU_NW_MEM_CHANGED;
+}
 
-struct guest {
-	uint8_t *ram;
-	int fd;
-	uint64_t next_tbl;   /* table page bump allocator (GPA) */
-	uint64_t root;       /* PML4 / TTB0 */
-	uint64_t cd_gpa;     /* SMMUv3: the CD table */
-	uint32_t gpasid;     /* its PASID: VT-d the host PASID of its bind, SMMUv3 the SSID */
+static const struct emu_nw_mem mem = {
+	.read64 = ram_read64, .cmpxchg64 = ram_cmpxchg64, .ctx = NULL,
 };
 
-static uint64_t *
-gent(struct guest *g, uint64_t gpa)
+static void
+w64(uint64_t gpa, uint64_t v)
 {
-	return (uint64_t *)(g->ram + gpa);
+	memcpy(ram + gpa, &v, 8);
 }
 
 static uint64_t
-tbl_alloc(struct guest *g)
+r64(uint64_t gpa)
 {
-	uint64_t gpa = g->next_tbl;
+	uint64_t v;
 
-	g->next_tbl += PG;
-	memset(g->ram + gpa, 0, PG);   /* the guest wrote it: present in this process */
-	return gpa;
+	memcpy(&v, ram + gpa, 8);
+	return v;
 }
 
 static int
-guest_init(struct guest *g, uint32_t gpasid)
+ram_reset(void)
 {
-	memset(g, 0, sizeof(*g));
-	g->fd = memfd_create("guest-ram", MFD_CLOEXEC);
-	if (g->fd < 0 || ftruncate(g->fd, RAM_SIZE) != 0)
-		return -1;
-	g->ram = mmap(NULL, RAM_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, g->fd, 0);
-	if (g->ram == MAP_FAILED)
-		return -1;
-	g->gpasid = gpasid;
-	g->next_tbl = PG;
-	g->root = tbl_alloc(g);
-	if (cur_arm) {
-		/* a linear CD table of 16 CDs (S1CDMAX 4) at GPA 0x100000, all zero: legal
-		 * until used; the guest fills the CD of its SSID */
-		g->cd_gpa = 0x100000;
-		memset(g->ram + g->cd_gpa, 0, 16 * 64);
-		gent(g, g->cd_gpa + gpasid * 64)[0] = CD0_T0SZ(16) | CD0_EPD1 | CD0_V |
-			CD0_IPS_48 | CD0_AA64 | CD0_HA | CD0_ASID(gpasid);
-		gent(g, g->cd_gpa + gpasid * 64)[1] = g->root & CD1_TTB0;
-	}
-	return 0;
+	memset(ram, 0, sizeof(ram));
+	memset(page_absent, 0, sizeof(page_absent));
+	memset(page_ro, 0, sizeof(page_ro));
+	n_read = n_xchg = n_outside = n_bad_align = 0;
+	race_left = 0;
+	return TEST_SUCCESS;
 }
 
 static void
-guest_fini(struct guest *g)
+ram_snap(void)
 {
-	if (g->ram != NULL && g->ram != MAP_FAILED)
-		munmap(g->ram, RAM_SIZE);
-	if (g->fd >= 0)
-		close(g->fd);
-	g->ram = NULL;
-	g->fd = -1;
+	memcpy(snap, ram, sizeof(ram));
 }
 
-static struct sva_guest_ram
-guest_ram(const struct guest *g)
+static bool
+ram_unchanged(void)
 {
-	return (struct sva_guest_ram){ .base = g->ram, .size = RAM_SIZE };
+	return memcmp(snap, ram, sizeof(ram)) == 0;
 }
 
-/* The entry of gva at level lvl (0 = PML4 / L0 ... 3 = PTE / L3), or 0 when a table
- * above it is missing. */
-static uint64_t
-entry_gpa(struct guest *g, uint64_t gva, unsigned int lvl)
-{
-	uint64_t tbl = g->root;
-
-	for (unsigned int l = 0; ; l++) {
-		uint64_t at = tbl + ((gva >> (39 - 9 * l)) & 511) * 8, e;
-
-		if (l == lvl)
-			return at;
-		e = *gent(g, at);
-		if (!(e & 1))
-			return 0;
-		tbl = e & (cur_arm ? ARM_ADDR : X86_ADDR);
-	}
-}
-
-/* Map gva -> gpa (4 KiB), creating tables; stop: leave the entry at that level (0..3)
- * absent (4: map fully). */
-static void
-guest_map(struct guest *g, uint64_t gva, uint64_t gpa, bool writable, unsigned int stop)
-{
-	uint64_t tbl = g->root;
-
-	for (unsigned int l = 0; l < 4; l++) {
-		uint64_t *e = gent(g, tbl + ((gva >> (39 - 9 * l)) & 511) * 8);
-
-		if (l == stop)
-			return;
-		if (l == 3) {
-			*e = cur_arm ? ARM_VALID | ARM_TABLE | ARM_AP1 | (writable ? 0 : ARM_AP2) |
-				ARM_SH_INNER | (gpa & ARM_ADDR) :
-				X86_P | X86_US | (writable ? X86_RW : 0) | (gpa & X86_ADDR);
-			return;
-		}
-		if (!(*e & 1)) {
-			uint64_t t = tbl_alloc(g);
-
-			*e = cur_arm ? ARM_VALID | ARM_TABLE | (t & ARM_ADDR) :
-				X86_P | X86_RW | X86_US | (t & X86_ADDR);
-		}
-		tbl = *e & (cur_arm ? ARM_ADDR : X86_ADDR);
-	}
-}
-
-/* ---- the fixture: iommu, devs, nested binds ---- */
-
-#define MAX_VMS 2
-
-struct vm {
-	struct sva_dev *dev;
-	uint32_t rid;
-	uint32_t pasid;       /* the job's PASID (VT-d hPASID, SMMUv3 SSID) */
-	struct guest g;
-	uint64_t next_data;   /* data page allocator (GPA) */
-	/* seen by the responder */
-	volatile uint64_t s1, s2, s2_bad;
-	struct sva_fault_page_req last_s1, last_s2;
-};
-
-static struct {
-	struct sva_iommu *iommu;
-	struct vm vm[MAX_VMS];
-	unsigned int nvm;
-	/* the responder */
-	unsigned int lcore;
-	bool running;
-	volatile int stop;
-	volatile int hold_s1;      /* do not answer first-level faults (teardown) */
-	volatile uint64_t unrouted; /* records for no VM, or without a nested flag */
-	volatile uint64_t answered;
-} F;
-
-static struct vm *
-vm_of(const struct sva_fault_page_req *pr)
-{
-	for (unsigned int i = 0; i < F.nvm; i++)
-		/* SMMUv3: every SubstreamID of the stream is the VM's (its CD table) */
-		if (F.vm[i].rid == pr->dev_id && (cur_arm || F.vm[i].pasid == pr->pasid))
-			return &F.vm[i];
-	return NULL;
-}
-
-/* The guest's page-fault handler: map the faulting GVA to a fresh data page. */
-static void
-guest_fault(struct vm *v, uint64_t gva, bool write)
-{
-	uint64_t gpa = v->next_data;
-
-	v->next_data += PG;
-	guest_map(&v->g, gva & ~(uint64_t)(PG - 1), gpa, write || true, 4);
-}
-
-static int
-responder_main(void *arg)
-{
-	struct sva_fault f[32];
-	struct sva_page_response out[32];
-
-	RTE_SET_USED(arg);
-	while (!F.stop) {
-		uint16_t n = sva_iommu_prq_read(F.iommu, f, RTE_DIM(f)), nout = 0;
-
-		if (n == 0) {
-			rte_pause();
-			continue;
-		}
-		for (uint16_t i = 0; i < n; i++) {
-			const struct sva_fault_page_req *pr = &f[i].prm;
-			struct vm *v;
-			uint32_t code = SVA_PAGE_RESP_SUCCESS;
-
-			if (f[i].type != SVA_FAULT_PAGE_REQ)
-				continue;
-			v = vm_of(pr);
-			if (v == NULL || !(pr->flags & (SVA_FAULT_PR_NESTED_S1 |
-					SVA_FAULT_PR_NESTED_S2))) {
-				F.unrouted++;
-				code = SVA_PAGE_RESP_INVALID;
-			} else if (pr->flags & SVA_FAULT_PR_NESTED_S1) {
-				/* the VMM: into the guest, whose handler maps the page */
-				v->last_s1 = *pr;
-				v->s1++;
-				if (F.hold_s1)
-					continue;
-				guest_fault(v, pr->addr, pr->perm & SVA_FAULT_PERM_WRITE);
-			} else {
-				/* svapoll: second level, inside this VM's guest RAM only */
-				uint64_t base = (uint64_t)(uintptr_t)v->g.ram;
-
-				v->last_s2 = *pr;
-				v->s2++;
-				if (pr->addr < base || pr->addr - base >= RAM_SIZE ||
-						pr->addr - base != pr->gpa ||
-						madvise((void *)(uintptr_t)pr->addr, PG,
-							pr->perm & SVA_FAULT_PERM_WRITE ?
-							MADV_POPULATE_WRITE : MADV_POPULATE_READ) != 0) {
-					v->s2_bad++;
-					code = SVA_PAGE_RESP_INVALID;
-				}
-			}
-			if (!(pr->flags & SVA_FAULT_PR_LAST_PAGE))
-				continue;
-			out[nout++] = (struct sva_page_response){
-				.argsz = sizeof(struct sva_page_response),
-				.flags = SVA_PAGE_RESP_PASID_VALID,
-				.dev_id = pr->dev_id, .pasid = pr->pasid, .grpid = pr->grpid,
-				.code = code,
-			};
-		}
-		if (nout > 0 && sva_iommu_page_response(F.iommu, out, nout) == nout)
-			F.answered += nout;
-	}
-	return 0;
-}
-
-static int
-nested_attach(struct vm *v)
-{
-	const struct sva_iommu_driver *drv = sva_iommu_driver_of(F.iommu);
-	struct sva_nested_cfg cfg = {
-		.format = cur_arm ? SVA_NESTED_SMMUV3_CD : SVA_NESTED_VTD_FL,
-		.ram = guest_ram(&v->g),
-		.table_gpa = cur_arm ? v->g.cd_gpa : v->g.root,
-		.s1cdmax = cur_arm ? 4 : 0,
-	};
-
-	return drv->nested_attach(v->dev, cur_arm ? SVA_NESTED_ALL_PASIDS : v->pasid, &cfg);
-}
-
-static void
-fixture_close(void)
-{
-	if (F.running) {
-		F.stop = 1;
-		rte_eal_wait_lcore(F.lcore);
-		F.running = false;
-	}
-	for (unsigned int i = 0; i < F.nvm; i++) {
-		if (F.vm[i].dev != NULL)
-			sva_dev_close(F.vm[i].dev);
-		guest_fini(&F.vm[i].g);
-	}
-	if (F.iommu != NULL)
-		sva_iommu_destroy(F.iommu);
-	memset(&F, 0, sizeof(F));
-}
-
-/* An iommu of model m, nvm devs (rid 0x20 + i), each with a guest and a nested bind of
- * PASID pasid[i], and the responder on the worker lcore. */
-static int
-fixture_open(const char *model, unsigned int nvm, const uint32_t *pasid, bool attach)
-{
-	char args[96];
-
-	memset(&F, 0, sizeof(F));
-	cur_arm = strcmp(model, "smmuv3") == 0;
-	snprintf(args, sizeof(args), "emu,model=%s,pasid_bits=16", model);
-	F.iommu = sva_iommu_create(args);
-	if (F.iommu == NULL)
-		return -1;
-	for (unsigned int i = 0; i < nvm; i++) {
-		struct vm *v = &F.vm[i];
-
-		F.nvm++;
-		v->g.fd = -1;
-		v->rid = 0x20 + i;
-		v->pasid = pasid[i];
-		v->next_data = DATA_GPA;
-		snprintf(args, sizeof(args), "rid=0x%x,timeout_ms=5000", v->rid);
-		v->dev = sva_dev_open(F.iommu, args);
-		if (v->dev == NULL || guest_init(&v->g, pasid[i]) != 0 ||
-				(attach && nested_attach(v) != 0))
-			return -1;
-	}
-	F.lcore = rte_get_next_lcore(-1, 1, 0);
-	if (F.lcore >= RTE_MAX_LCORE || rte_eal_remote_launch(responder_main, NULL, F.lcore) != 0)
-		return -1;
-	F.running = true;
-	return 0;
-}
-
-static int
-job(struct vm *v, uint32_t op, uint64_t src, uint64_t dst, uint64_t len, struct sva_emu_comp *c)
-{
-	struct sva_emu_desc d = {
-		.op = op, .flags = SVA_EMU_DESC_PASID_VALID, .pasid = v->pasid,
-		.src = src, .dst = dst, .len = len, .pattern = 0x1122334455667788ull,
-	};
-	int ret = sva_emu_submit(v->dev, &d, c);
-
-	return ret != 0 ? ret : sva_emu_wait(v->dev, c, WAIT_US);
-}
-
-/* Map n pages at gva to fresh data pages; fill: write the pattern into guest RAM (the
- * data pages present), else leave them untouched. Returns the first GPA. */
-static uint64_t
-map_data(struct vm *v, uint64_t gva, unsigned int n, bool fill, uint8_t seed)
-{
-	uint64_t first = v->next_data;
-
-	for (unsigned int i = 0; i < n; i++) {
-		guest_map(&v->g, gva + (uint64_t)i * PG, v->next_data, true, 4);
-		if (fill)
-			for (unsigned int b = 0; b < PG; b++)
-				v->g.ram[v->next_data + b] = (uint8_t)(seed + i * 7 + b);
-		v->next_data += PG;
-	}
-	return first;
-}
-
-static int
-check_data(struct vm *v, uint64_t gpa, unsigned int n, uint8_t seed)
-{
-	for (unsigned int i = 0; i < n; i++)
-		for (unsigned int b = 0; b < PG; b++)
-			if (v->g.ram[gpa + (uint64_t)i * PG + b] != (uint8_t)(seed + i * 7 + b)) {
-				printf("    data differs at GPA 0x%" PRIx64 "\n",
-					gpa + (uint64_t)i * PG + b);
-				return -1;
-			}
-	return 0;
-}
-
-/* ---- cases (each on both models) ---- */
-
-static int
-case_attach_rules(const char *model)
-{
-	const uint32_t p = 5;
-	const struct sva_iommu_driver *drv;
-	struct sva_iommu_info info;
-	struct sva_nested_cfg cfg;
-	struct vm *v;
-
-	TEST_ASSERT_SUCCESS(fixture_open(model, 1, &p, false), "fixture");
-	v = &F.vm[0];
-	drv = sva_iommu_driver_of(F.iommu);
-	TEST_ASSERT_SUCCESS(sva_iommu_info_get(F.iommu, &info), "info");
-	TEST_ASSERT(info.caps & SVA_IOMMU_CAP_NESTED, "SVA_IOMMU_CAP_NESTED");
-	cfg = (struct sva_nested_cfg){ .format = cur_arm ? SVA_NESTED_SMMUV3_CD :
-		SVA_NESTED_VTD_FL, .ram = guest_ram(&v->g), .table_gpa = cur_arm ? v->g.cd_gpa :
-		v->g.root, .s1cdmax = 4 };
-	if (!cur_arm) {
-		/* VT-d: the host owns the PASID table: no whole-table bind */
-		TEST_ASSERT_RET(drv->nested_attach(v->dev, SVA_NESTED_ALL_PASIDS, &cfg),
-			-EOPNOTSUPP);
-		cfg.format = SVA_NESTED_SMMUV3_CD;
-		TEST_ASSERT_RET(drv->nested_attach(v->dev, p, &cfg), -EOPNOTSUPP);
-		cfg.format = SVA_NESTED_VTD_FL;
-		cfg.table_gpa = v->g.root + 64;   /* the PML4 is 4 KiB aligned */
-		TEST_ASSERT_RET(drv->nested_attach(v->dev, p, &cfg), -EINVAL);
-		cfg.table_gpa = RAM_SIZE;         /* outside guest RAM */
-		TEST_ASSERT_RET(drv->nested_attach(v->dev, p, &cfg), -EINVAL);
-		cfg.table_gpa = v->g.root;
-		TEST_ASSERT_SUCCESS(drv->nested_attach(v->dev, p, &cfg), "attach");
-		TEST_ASSERT_RET(drv->nested_attach(v->dev, p, &cfg), -EBUSY);
-		drv->nested_detach(v->dev, p);
-		TEST_ASSERT_SUCCESS(drv->nested_attach(v->dev, p, &cfg), "again after detach");
-	} else {
-		cfg.format = SVA_NESTED_VTD_FL;
-		TEST_ASSERT_RET(drv->nested_attach(v->dev, p, &cfg), -EOPNOTSUPP);
-		cfg.format = SVA_NESTED_SMMUV3_CD;
-		/* the CD table is bound whole, S1CDMAX 0..20, 64-byte aligned */
-		TEST_ASSERT_RET(drv->nested_attach(v->dev, p, &cfg), -EINVAL);
-		cfg.s1cdmax = 21;
-		TEST_ASSERT_RET(drv->nested_attach(v->dev, SVA_NESTED_ALL_PASIDS, &cfg), -EINVAL);
-		cfg.s1cdmax = 4;
-		cfg.table_gpa = v->g.cd_gpa + 32;
-		TEST_ASSERT_RET(drv->nested_attach(v->dev, SVA_NESTED_ALL_PASIDS, &cfg), -EINVAL);
-		cfg.table_gpa = v->g.cd_gpa;
-		cfg.s1fmt = 3;
-		TEST_ASSERT_RET(drv->nested_attach(v->dev, SVA_NESTED_ALL_PASIDS, &cfg), -EINVAL);
-		cfg.s1fmt = 0;
-		/* an all-zero table is legal until a PASID is used (read then, not here) */
-		cfg.table_gpa = 0x200000;
-		TEST_ASSERT_SUCCESS(drv->nested_attach(v->dev, SVA_NESTED_ALL_PASIDS, &cfg),
-			"a zero CD table");
-		TEST_ASSERT_RET(drv->nested_attach(v->dev, SVA_NESTED_ALL_PASIDS, &cfg), -EBUSY);
-		drv->nested_detach(v->dev, SVA_NESTED_ALL_PASIDS);
-	}
-	cfg.format = SVA_NESTED_SELFTEST;
-	TEST_ASSERT_RET(drv->nested_attach(v->dev, p + 1, &cfg), -EOPNOTSUPP);
-	cfg.format = cur_arm ? SVA_NESTED_SMMUV3_CD : SVA_NESTED_VTD_FL;
-	cfg.ram.size = 0;
-	TEST_ASSERT_RET(drv->nested_attach(v->dev, p + 1, &cfg), -EINVAL);
-	fixture_close();
-	return TEST_SUCCESS;
-}
-
-/* Guest tables fully populated, data pages present: no page request, data right, and
- * the walker's A/D (x86) or AF (Arm, CD.HA) updates in the guest's entries. */
-static int
-case_populated(const char *model)
-{
-	const uint32_t p = 3;
-	const unsigned int n = 8;
-	struct sva_emu_comp c;
-	uint64_t src_gpa, dst_gpa, src = GVA_BASE, dst = GVA_BASE + 64 * PG, e;
-	struct vm *v;
-
-	TEST_ASSERT_SUCCESS(fixture_open(model, 1, &p, true), "fixture");
-	v = &F.vm[0];
-	src_gpa = map_data(v, src, n, true, 11);
-	dst_gpa = map_data(v, dst, n, true, 99);
-	TEST_ASSERT_SUCCESS(job(v, SVA_EMU_OP_COPY, src, dst, n * PG, &c), "job");
-	TEST_ASSERT_EQUAL(c.status, SVA_EMU_STATUS_SUCCESS, "status");
-	TEST_ASSERT_EQUAL(c.page_reqs, 0, "no page request");
-	TEST_ASSERT_EQUAL(v->s1 + v->s2 + F.unrouted, 0, "nothing for the VMM or svapoll");
-	TEST_ASSERT_SUCCESS(check_data(v, dst_gpa, n, 11), "copied through GVAs");
-	TEST_ASSERT_SUCCESS(check_data(v, src_gpa, n, 11), "source unchanged");
-	e = *gent(&v->g, entry_gpa(&v->g, src, 3));
-	if (cur_arm) {
-		TEST_ASSERT(e & ARM_AF, "AF set on the source leaf (CD.HA)");
-		TEST_ASSERT(*gent(&v->g, entry_gpa(&v->g, dst + 3 * PG, 3)) & ARM_AF, "dst AF");
-	} else {
-		TEST_ASSERT((e & (X86_A | X86_D)) == X86_A, "source PTE: A, not D (0x%" PRIx64 ")",
-			e);
-		e = *gent(&v->g, entry_gpa(&v->g, dst, 3));
-		TEST_ASSERT((e & (X86_A | X86_D)) == (X86_A | X86_D), "dest PTE: A and D");
-		TEST_ASSERT(*gent(&v->g, entry_gpa(&v->g, dst, 0)) & X86_A, "PML4E: A");
-	}
-	fixture_close();
-	return TEST_SUCCESS;
-}
-
-/* First level not present at each level: one S1 fault each, to the VMM with the PASID
- * and the GVA, the guest maps, the job completes. */
-static int
-case_s1_levels(const char *model)
-{
-	const uint32_t p = 4;
-	struct sva_emu_comp c;
-	struct vm *v;
-
-	TEST_ASSERT_SUCCESS(fixture_open(model, 1, &p, true), "fixture");
-	v = &F.vm[0];
-	for (unsigned int lvl = 0; lvl < 4; lvl++) {
-		/* each case in its own top-level slot (PML4 / L0 index 2 + lvl) */
-		uint64_t gva = ((uint64_t)(2 + lvl) << 39) + 0x1234000;
-		uint64_t src = GVA_BASE + (uint64_t)lvl * PG;
-		uint64_t gpa = map_data(v, src, 1, true, (uint8_t)(lvl * 3));
-		uint64_t s1 = v->s1, s2 = v->s2;
-
-		guest_map(&v->g, gva, 0, true, lvl);   /* the entry at lvl absent */
-		TEST_ASSERT_SUCCESS(job(v, SVA_EMU_OP_COPY, src, gva + 8, PG - 8, &c), "job");
-		TEST_ASSERT_EQUAL(c.status, SVA_EMU_STATUS_SUCCESS, "level %u", lvl);
-		TEST_ASSERT_EQUAL(v->s1 - s1, 1, "level %u: one first-level fault", lvl);
-		TEST_ASSERT_EQUAL(v->last_s1.addr, gva, "level %u: addr is the GVA page", lvl);
-		TEST_ASSERT_EQUAL(v->last_s1.pasid, p, "the PASID");
-		TEST_ASSERT_EQUAL(v->last_s1.perm, SVA_FAULT_PERM_WRITE, "a write");
-		TEST_ASSERT(!(v->last_s1.flags & SVA_FAULT_PR_NESTED_S2), "S1 only");
-		/* the guest's handler mapped a fresh, untouched page: one S2 for it */
-		TEST_ASSERT_EQUAL(v->s2 - s2, 1, "level %u: one second-level fault", lvl);
-		TEST_ASSERT(memcmp(v->g.ram + (v->next_data - PG) + 8, v->g.ram + gpa, PG - 8) == 0,
-			"level %u: data", lvl);
-	}
-	TEST_ASSERT_EQUAL(F.unrouted, 0, "nothing unrouted");
-	fixture_close();
-	return TEST_SUCCESS;
-}
-
-/* Guest RAM untouched under a mapped GVA: second-level faults only, resolved without the
- * VMM; then a table page absent in this process: one S2 for it, then success. */
-static int
-case_s2(const char *model)
-{
-	const uint32_t p = 6;
-	const unsigned int n = 5;
-	struct sva_emu_comp c;
-	uint64_t src = GVA_BASE, dst = GVA_BASE + 32 * PG, dst_gpa, pt;
-	struct vm *v;
-
-	TEST_ASSERT_SUCCESS(fixture_open(model, 1, &p, true), "fixture");
-	v = &F.vm[0];
-	map_data(v, src, n, true, 5);
-	dst_gpa = map_data(v, dst, n, false, 0);   /* untouched guest RAM */
-	TEST_ASSERT_SUCCESS(job(v, SVA_EMU_OP_COPY, src, dst, n * PG, &c), "job");
-	TEST_ASSERT_EQUAL(c.status, SVA_EMU_STATUS_SUCCESS, "status");
-	TEST_ASSERT_EQUAL(v->s1, 0, "the VMM saw nothing");
-	TEST_ASSERT_EQUAL(v->s2, n, "one second-level fault per destination page");
-	TEST_ASSERT_EQUAL(v->s2_bad, 0, "every one inside guest RAM");
-	TEST_ASSERT_EQUAL(v->last_s2.gpa, dst_gpa + (n - 1) * PG, "gpa of the last");
-	TEST_ASSERT_EQUAL(v->last_s2.addr, (uint64_t)(uintptr_t)v->g.ram + v->last_s2.gpa,
-		"addr = ram.base + gpa");
-	TEST_ASSERT(v->last_s2.flags & SVA_FAULT_PR_NESTED_S2, "S2 flag");
-	TEST_ASSERT_SUCCESS(check_data(v, dst_gpa, n, 5), "data");
-
-	/* the leaf table page of src leaves this process (contents stay in the memfd) */
-	pt = entry_gpa(&v->g, src, 3) & ~(uint64_t)(PG - 1);
-	TEST_ASSERT_SUCCESS(madvise(v->g.ram + pt, PG, MADV_DONTNEED), "drop the table page");
-	TEST_ASSERT_SUCCESS(sva_iommu_iotlb_inval(F.iommu, p, 0, 0), "host IOTLB");
-	TEST_ASSERT_SUCCESS(sva_iommu_driver_of(F.iommu)->nested_inval(v->dev,
-		cur_arm ? SVA_NESTED_ALL_PASIDS : p, 0, 0), "first-level IOTLB");
-	TEST_ASSERT_SUCCESS(job(v, SVA_EMU_OP_COMPARE, src, dst, n * PG, &c), "compare");
-	TEST_ASSERT_EQUAL(c.status, SVA_EMU_STATUS_SUCCESS, "status");
-	TEST_ASSERT_EQUAL(c.result, 0, "equal");
-	TEST_ASSERT_EQUAL(v->s1, 0, "still nothing for the VMM");
-	TEST_ASSERT_EQUAL(v->s2, n + 1, "one more: the table page");
-	TEST_ASSERT_EQUAL(v->last_s2.gpa, pt, "its gpa is the table page");
-	TEST_ASSERT_EQUAL(v->last_s2.perm & SVA_FAULT_PERM_READ, SVA_FAULT_PERM_READ, "read");
-	fixture_close();
-	return TEST_SUCCESS;
-}
-
-/* The first-level IOTLB: a present entry changed without invalidation keeps its old
- * translation; after nested_inval the new one is used. */
-static int
-case_iotlb(const char *model)
-{
-	const uint32_t p = 7;
-	struct sva_emu_comp c;
-	uint64_t src = GVA_BASE, dst = GVA_BASE + 16 * PG, a, b, d_gpa, *pte;
-	uint32_t ipasid = cur_arm ? SVA_NESTED_ALL_PASIDS : p;
-	struct vm *v;
-	struct sva_emu_counters k0, k1;
-
-	TEST_ASSERT_SUCCESS(fixture_open(model, 1, &p, true), "fixture");
-	v = &F.vm[0];
-	a = map_data(v, src, 1, true, 1);
-	d_gpa = map_data(v, dst, 1, true, 0);
-	b = v->next_data;
-	v->next_data += PG;
-	for (unsigned int i = 0; i < PG; i++)
-		v->g.ram[b + i] = (uint8_t)(200 + i);   /* check_data's pattern, seed 200 */
-	TEST_ASSERT_SUCCESS(job(v, SVA_EMU_OP_COPY, src, dst, PG, &c), "first");
-	TEST_ASSERT_SUCCESS(check_data(v, d_gpa, 1, 1), "A copied");
-	/* the guest points src at page B, and does not invalidate */
-	pte = gent(&v->g, entry_gpa(&v->g, src, 3));
-	*pte = (*pte & ~(cur_arm ? ARM_ADDR : X86_ADDR)) | b;
-	memset(v->g.ram + d_gpa, 0, PG);
-	sva_emu_counters_get(F.iommu, &k0);
-	TEST_ASSERT_SUCCESS(job(v, SVA_EMU_OP_COPY, src, dst, PG, &c), "stale");
-	TEST_ASSERT_SUCCESS(check_data(v, d_gpa, 1, 1), "the stale translation (A) is used");
-	sva_emu_counters_get(F.iommu, &k1);
-	TEST_ASSERT_EQUAL(k1.nested_walks - k0.nested_walks, 0, "no walk: IOTLB hits");
-	/* a range invalidation elsewhere does not drop it */
-	TEST_ASSERT_SUCCESS(sva_iommu_driver_of(F.iommu)->nested_inval(v->dev, ipasid,
-		src + PG, PG), "other range");
-	TEST_ASSERT_SUCCESS(job(v, SVA_EMU_OP_COPY, src, dst, PG, &c), "still stale");
-	TEST_ASSERT_SUCCESS(check_data(v, d_gpa, 1, 1), "still A");
-	TEST_ASSERT_SUCCESS(sva_iommu_driver_of(F.iommu)->nested_inval(v->dev, ipasid, src, PG),
-		"invalidate");
-	TEST_ASSERT_SUCCESS(job(v, SVA_EMU_OP_COPY, src, dst, PG, &c), "after");
-	TEST_ASSERT_SUCCESS(check_data(v, d_gpa, 1, 200), "B after the invalidation");
-	TEST_ASSERT_EQUAL(v->s1 + v->s2 + F.unrouted, 0, "no fault at all");
-	sva_emu_counters_get(F.iommu, &k1);
-	TEST_ASSERT_EQUAL(k1.nested_invals - k0.nested_invals, 2, "two invalidations");
-	if (cur_arm) {
-		/* the CD cache: the guest points its CD at new tables mapping src to page C;
-		 * a range invalidation drops the translation but not the cached CD (the walk
-		 * still uses the old TTB0), a whole invalidation (size 0) drops the CD too */
-		uint64_t cpage = v->next_data, *cd;
-
-		v->next_data += PG;
-		for (unsigned int i = 0; i < PG; i++)
-			v->g.ram[cpage + i] = (uint8_t)(150 + i);
-		v->g.root = tbl_alloc(&v->g);
-		guest_map(&v->g, src, cpage, true, 4);
-		guest_map(&v->g, dst, d_gpa, true, 4);
-		cd = gent(&v->g, v->g.cd_gpa + p * 64);
-		cd[1] = v->g.root;
-		TEST_ASSERT_SUCCESS(sva_iommu_driver_of(F.iommu)->nested_inval(v->dev, ipasid, src,
-			PG), "range");
-		TEST_ASSERT_SUCCESS(job(v, SVA_EMU_OP_COPY, src, dst, PG, &c), "cached CD");
-		TEST_ASSERT_SUCCESS(check_data(v, d_gpa, 1, 200), "the cached CD's tables: B");
-		TEST_ASSERT_SUCCESS(sva_iommu_driver_of(F.iommu)->nested_inval(v->dev, ipasid, 0, 0),
-			"whole table");
-		sva_emu_counters_get(F.iommu, &k0);
-		TEST_ASSERT_SUCCESS(job(v, SVA_EMU_OP_COPY, src, dst, PG, &c), "CD fetched again");
-		TEST_ASSERT_SUCCESS(check_data(v, d_gpa, 1, 150), "the new CD's tables: C");
-		sva_emu_counters_get(F.iommu, &k1);
-		TEST_ASSERT_EQUAL(k1.nested_cd_fetches - k0.nested_cd_fetches, 1, "one CD fetch");
-	}
-	RTE_SET_USED(a);
-	fixture_close();
-	return TEST_SUCCESS;
-}
-
-/* Non-recoverable configurations: an event, the job UNRECOVERABLE, never a crash. */
-static int
-case_bad_config(const char *model)
-{
-	const uint32_t p = 2;
-	struct sva_emu_comp c;
-	struct sva_fault ev[4];
-	uint64_t src = GVA_BASE;
-	struct vm *v;
-
-	TEST_ASSERT_SUCCESS(fixture_open(model, 1, &p, true), "fixture");
-	v = &F.vm[0];
-	map_data(v, src, 1, true, 1);
-	if (!cur_arm) {
-		/* a reserved bit (51, above the 48-bit address width) in the leaf */
-		*gent(&v->g, entry_gpa(&v->g, src, 3)) |= UINT64_C(1) << 51;
-		TEST_ASSERT_SUCCESS(job(v, SVA_EMU_OP_FILL, 0, src, 64, &c), "job");
-		TEST_ASSERT_EQUAL(c.status, SVA_EMU_STATUS_UNRECOVERABLE, "status");
-		TEST_ASSERT_EQUAL(c.fault_addr, src, "at the GVA");
-		TEST_ASSERT_EQUAL(sva_iommu_evtq_read(F.iommu, ev, 4), 1, "one fault record");
-		TEST_ASSERT_EQUAL(ev[0].event.hw_event, VTD_FR_FL_RSVD, "reason 0x72");
-		TEST_ASSERT_EQUAL(ev[0].event.pasid, p, "PASID");
-		TEST_ASSERT_EQUAL(ev[0].event.addr, src, "address");
-	} else {
-		struct vm w = *v;
-		uint64_t *cd = gent(&v->g, v->g.cd_gpa + 9 * 64);
-
-		/* SSID 9: its CD is all zero (V == 0) */
-		w.pasid = 9;
-		TEST_ASSERT_SUCCESS(job(&w, SVA_EMU_OP_FILL, 0, src, 64, &c), "job");
-		TEST_ASSERT_EQUAL(c.status, SVA_EMU_STATUS_UNRECOVERABLE, "V == 0");
-		TEST_ASSERT_EQUAL(sva_iommu_evtq_read(F.iommu, ev, 4), 1, "one event");
-		TEST_ASSERT_EQUAL(ev[0].event.hw_event, EVT_C_BAD_CD, "C_BAD_CD");
-		TEST_ASSERT_EQUAL(ev[0].event.pasid, 9, "SubstreamID");
-		/* V == 1 but AA64 == 0: ILLEGAL here (VMSAv8-32 not implemented) */
-		cd[0] = CD0_T0SZ(16) | CD0_EPD1 | CD0_V | CD0_IPS_48;
-		cd[1] = v->g.root;
-		TEST_ASSERT_SUCCESS(job(&w, SVA_EMU_OP_FILL, 0, src, 64, &c), "job");
-		TEST_ASSERT_EQUAL(c.status, SVA_EMU_STATUS_UNRECOVERABLE, "AA64 == 0");
-		TEST_ASSERT_EQUAL(sva_iommu_evtq_read(F.iommu, ev, 4), 1, "one event");
-		TEST_ASSERT_EQUAL(ev[0].event.hw_event, EVT_C_BAD_CD, "C_BAD_CD");
-		/* fixed by the guest (the invalid CD was not cached): it works */
-		cd[0] |= CD0_AA64 | CD0_HA;
-		TEST_ASSERT_SUCCESS(job(&w, SVA_EMU_OP_FILL, 0, src, 64, &c), "job");
-		TEST_ASSERT_EQUAL(c.status, SVA_EMU_STATUS_SUCCESS, "a valid CD");
-		/* SSID 16 >= 2^S1CDMAX (4) */
-		w.pasid = 16;
-		TEST_ASSERT_SUCCESS(job(&w, SVA_EMU_OP_FILL, 0, src, 64, &c), "job");
-		TEST_ASSERT_EQUAL(c.status, SVA_EMU_STATUS_UNRECOVERABLE, "SSID beyond S1CDMAX");
-		TEST_ASSERT_EQUAL(sva_iommu_evtq_read(F.iommu, ev, 4), 1, "one event");
-		TEST_ASSERT_EQUAL(ev[0].event.hw_event, EVT_C_BAD_SUBSTREAMID, "C_BAD_SUBSTREAMID");
-		TEST_ASSERT_EQUAL(ev[0].event.pasid, 16, "SubstreamID");
-		/* a two-level CD table (S1Fmt 1: 64 CDs per leaf, S1CDMAX 8) whose second
-		 * L1CD (IHI0070 5.3: V bit 0, L2Ptr 55:12) points beyond guest RAM:
-		 * the CD fetch of SSID 70 (leaf 1, CD 6) aborts: F_CD_FETCH */
-		{
-			const struct sva_iommu_driver *drv = sva_iommu_driver_of(F.iommu);
-			struct sva_nested_cfg cfg = { .format = SVA_NESTED_SMMUV3_CD,
-				.ram = guest_ram(&v->g), .table_gpa = 0x300000, .s1cdmax = 8,
-				.s1fmt = 1 };
-
-			memset(v->g.ram + 0x300000, 0, 64);
-			*gent(&v->g, 0x300000 + 8) = (uint64_t)RAM_SIZE | 1;
-			drv->nested_detach(v->dev, SVA_NESTED_ALL_PASIDS);
-			TEST_ASSERT_SUCCESS(drv->nested_attach(v->dev, SVA_NESTED_ALL_PASIDS, &cfg),
-				"a two-level table");
-			w.pasid = 70;
-			TEST_ASSERT_SUCCESS(job(&w, SVA_EMU_OP_FILL, 0, src, 64, &c), "job");
-			TEST_ASSERT_EQUAL(c.status, SVA_EMU_STATUS_UNRECOVERABLE, "F_CD_FETCH");
-			TEST_ASSERT_EQUAL(sva_iommu_evtq_read(F.iommu, ev, 4), 1, "one event");
-			TEST_ASSERT_EQUAL(ev[0].event.hw_event, EVT_F_CD_FETCH, "F_CD_FETCH");
-			TEST_ASSERT(ev[0].event.flags & SVA_FAULT_UNRECOV_FETCH_ADDR_VALID, "fetch");
-			TEST_ASSERT_EQUAL(ev[0].event.fetch_addr, RAM_SIZE + 6 * 64,
-				"FetchAddr: the CD's address");
-			TEST_ASSERT_EQUAL(ev[0].event.pasid, 70, "SubstreamID");
-			/* L1CD 0 has V == 0: C_BAD_SUBSTREAMID (7.3.9) */
-			w.pasid = 1;
-			TEST_ASSERT_SUCCESS(job(&w, SVA_EMU_OP_FILL, 0, src, 64, &c), "job");
-			TEST_ASSERT_EQUAL(c.status, SVA_EMU_STATUS_UNRECOVERABLE, "L1CD.V == 0");
-			TEST_ASSERT_EQUAL(sva_iommu_evtq_read(F.iommu, ev, 4), 1, "one event");
-			TEST_ASSERT_EQUAL(ev[0].event.hw_event, EVT_C_BAD_SUBSTREAMID,
-				"C_BAD_SUBSTREAMID");
-		}
-	}
-	TEST_ASSERT_EQUAL(v->s1 + v->s2 + F.unrouted, 0, "no page request");
-	fixture_close();
-	return TEST_SUCCESS;
-}
-
-/* Two VMs with the same guest PASID (SMMUv3: the same SSID on two streams; VT-d: gPASID
- * 1 of each VM on its own host PASID): each VM's faults reach its own handler only. */
-static int
-case_two_vms(const char *model)
-{
-	const uint32_t smmu_p[2] = { 1, 1 }, vtd_p[2] = { 8, 9 };
-	struct sva_emu_comp c[2];
-	const unsigned int n = 6;
-	uint64_t gpa[2] = { 0, 0 }, src = GVA_BASE, dst = GVA_BASE + 64 * PG;
-
-	TEST_ASSERT_SUCCESS(fixture_open(model, 2, strcmp(model, "smmuv3") == 0 ? smmu_p :
-		vtd_p, true), "fixture");
-	for (unsigned int i = 0; i < 2; i++) {
-		struct vm *v = &F.vm[i];
-		struct sva_emu_desc d = {
-			.op = SVA_EMU_OP_COPY, .flags = SVA_EMU_DESC_PASID_VALID,
-			.pasid = v->pasid, .src = src, .dst = dst, .len = n * PG,
-		};
-
-		map_data(v, src, n, true, (uint8_t)(40 + 100 * i));
-		/* the destination: VM 0 leaves the last level absent (S1), VM 1 maps
-		 * untouched RAM (S2) */
-		if (i == 0)
-			for (unsigned int k = 0; k < n; k++)
-				guest_map(&v->g, dst + k * PG, 0, true, 3);
-		else
-			gpa[1] = map_data(v, dst, n, false, 0);
-		TEST_ASSERT_SUCCESS(sva_emu_submit(v->dev, &d, &c[i]), "submit %u", i);
-	}
-	for (unsigned int i = 0; i < 2; i++) {
-		TEST_ASSERT_SUCCESS(sva_emu_wait(F.vm[i].dev, &c[i], WAIT_US), "wait");
-		TEST_ASSERT_EQUAL(c[i].status, SVA_EMU_STATUS_SUCCESS, "VM %u", i);
-	}
-	/* VM 0: n first-level faults, and n second-level ones for the fresh pages its
-	 * handler mapped; VM 1: n second-level faults, nothing for its VMM */
-	TEST_ASSERT_EQUAL(F.vm[0].s1, n, "VM 0 first level");
-	TEST_ASSERT_EQUAL(F.vm[0].s2, n, "VM 0 second level");
-	TEST_ASSERT_EQUAL(F.vm[1].s1, 0, "VM 1 saw none of VM 0's faults");
-	TEST_ASSERT_EQUAL(F.vm[1].s2, n, "VM 1 second level");
-	TEST_ASSERT_EQUAL(F.vm[0].s2_bad + F.vm[1].s2_bad + F.unrouted, 0,
-		"every S2 in its own VM's RAM");
-	gpa[0] = entry_gpa(&F.vm[0].g, dst, 3);
-	gpa[0] = *gent(&F.vm[0].g, gpa[0]) & (cur_arm ? ARM_ADDR : X86_ADDR);
-	TEST_ASSERT_SUCCESS(check_data(&F.vm[0], gpa[0], 1, 40), "VM 0 data");
-	TEST_ASSERT_SUCCESS(check_data(&F.vm[1], gpa[1], n, 140), "VM 1 data");
-	fixture_close();
-	return TEST_SUCCESS;
-}
-
-/* The hardware words: a nested request carries the untranslated GVA; the decoder
- * gives the record the side information back (VT-d codec; both queues below). */
-static int
-case_words(const char *model)
-{
-	struct sva_fault_page_req pr = {
-		.flags = SVA_FAULT_PR_PASID_VALID | SVA_FAULT_PR_LAST_PAGE |
-			SVA_FAULT_PR_NESTED_S2,
-		.pasid = 5, .grpid = 3, .perm = SVA_FAULT_PERM_READ, .dev_id = 0x20,
-		.addr = 0x7f0000123000, .user_cookie = 0x8000001000, .gpa = 0x123000,
-	};
-	struct emu_vtd_page_req r;
-	struct sva_emu_comp c;
-	const uint32_t p = 5;
-	struct vm *v;
-
-	if (strcmp(model, "vtd") == 0) {
-		TEST_ASSERT_SUCCESS(emu_vtd_page_req_from_generic(&pr, &r), "codec");
-		TEST_ASSERT_EQUAL(r.addr, 0x8000001000, "the word carries the GVA");
-	}
-	/* end to end: what the poll side reads from the queue */
-	TEST_ASSERT_SUCCESS(fixture_open(model, 1, &p, true), "fixture");
-	v = &F.vm[0];
-	map_data(v, GVA_BASE, 1, false, 0);
-	TEST_ASSERT_SUCCESS(job(v, SVA_EMU_OP_FILL, 0, GVA_BASE + 100, 8, &c), "job");
-	TEST_ASSERT_EQUAL(c.status, SVA_EMU_STATUS_SUCCESS, "status");
-	TEST_ASSERT_EQUAL(v->s2, 1, "one S2");
-	TEST_ASSERT_EQUAL(v->last_s2.gpa, DATA_GPA, "gpa");
-	TEST_ASSERT_EQUAL(v->last_s2.addr, (uint64_t)(uintptr_t)v->g.ram + DATA_GPA, "addr");
-	TEST_ASSERT_EQUAL(v->last_s2.user_cookie, 0, "the word's address is not leaked");
-	TEST_ASSERT_EQUAL(v->last_s2.gpasid, 0, "no guest data from the driver");
-	fixture_close();
-	return TEST_SUCCESS;
-}
-
-/* Randomized against a reference count: each destination page is, at random, not
- * mapped in the guest, mapped read-only (a write is a first-level permission fault),
- * mapped to untouched guest RAM, or mapped to guest RAM already written. The guest's
- * handler maps a fresh untouched page. Expected, per page: S1 for the first two kinds,
- * S2 for every kind but the last (the handler's page is untouched too). */
-static int
-case_random(const char *model)
-{
-	const uint32_t p = 11;
-	const unsigned int n = 24;
-	uint64_t rng = 0x9e3779b97f4a7c15ull;
-	struct vm *v;
-
-	TEST_ASSERT_SUCCESS(fixture_open(model, 1, &p, true), "fixture");
-	v = &F.vm[0];
-	for (unsigned int round = 0; round < 4; round++) {
-		uint64_t src = GVA_BASE + (uint64_t)round * (UINT64_C(1) << 30);
-		uint64_t dst = src + (UINT64_C(1) << 29);
-		uint64_t s1 = v->s1, s2 = v->s2, want_s1 = 0, want_s2 = 0, src_gpa;
-		struct sva_emu_comp c;
-
-		src_gpa = map_data(v, src, n, true, (uint8_t)round);
-		for (unsigned int i = 0; i < n; i++) {
-			uint64_t gva = dst + (uint64_t)i * PG;
-			unsigned int kind;
-
-			rng ^= rng << 13;
-			rng ^= rng >> 7;
-			rng ^= rng << 17;
-			kind = (unsigned int)(rng % 4);
-			switch (kind) {
-			case 0:   /* not mapped: S1, then the handler's page: S2 */
-				want_s1++;
-				want_s2++;
-				break;
-			case 1:   /* read-only: S1 (permission), then S2 for the new page */
-				guest_map(&v->g, gva, v->next_data, false, 4);
-				memset(v->g.ram + v->next_data, 0, PG);
-				v->next_data += PG;
-				want_s1++;
-				want_s2++;
-				break;
-			case 2:   /* untouched guest RAM: S2 */
-				map_data(v, gva, 1, false, 0);
-				want_s2++;
-				break;
-			default:  /* written by the guest: nothing */
-				map_data(v, gva, 1, true, 77);
-				break;
-			}
-		}
-		TEST_ASSERT_SUCCESS(job(v, SVA_EMU_OP_COPY, src, dst, n * PG, &c), "job");
-		TEST_ASSERT_EQUAL(c.status, SVA_EMU_STATUS_SUCCESS, "round %u", round);
-		TEST_ASSERT_EQUAL(v->s1 - s1, want_s1, "round %u: first-level faults", round);
-		TEST_ASSERT_EQUAL(v->s2 - s2, want_s2, "round %u: second-level faults", round);
-		TEST_ASSERT_EQUAL(c.page_reqs, want_s1 + want_s2, "round %u: the job's count",
-			round);
-		for (unsigned int i = 0; i < n; i++) {
-			uint64_t e = *gent(&v->g, entry_gpa(&v->g, dst + (uint64_t)i * PG, 3));
-			uint64_t gpa = e & (cur_arm ? ARM_ADDR : X86_ADDR);
-
-			TEST_ASSERT(memcmp(v->g.ram + gpa, v->g.ram + src_gpa + (uint64_t)i * PG,
-				PG) == 0, "round %u page %u: data", round, i);
-		}
-	}
-	TEST_ASSERT_EQUAL(F.unrouted + v->s2_bad, 0, "all routed");
-	fixture_close();
-	return TEST_SUCCESS;
-}
-
-/* Wait (bounded) until ring holds n records; returns how many it holds. */
-static unsigned int
-ring_wait(struct rte_ring *r, unsigned int n)
-{
-	uint64_t end = rte_get_timer_cycles() + 10 * rte_get_timer_hz();
-
-	while (rte_ring_count(r) < n && rte_get_timer_cycles() < end)
-		rte_delay_us_sleep(100);
-	return rte_ring_count(r);
-}
+/* ======================= VT-d first level (x86-64 4-level) ======================= */
 
 /*
- * Through the library (sva_bind with SVA_BIND_NESTED, the poll lcore): a VM with two
- * devs, each job stopped at a first-level fault the library holds for the VMM. The VMM
- * answers one (its guest mapped the page) — a second answer is refused — and the VM is
- * torn down with the other in flight: unbind answers it Invalid. Every group the devices
- * sent got exactly one response (the device's own counters).
+ * The reference table: PML4 at 0x1000, PDPT at 0x2000, PD at 0x3000, PT at 0x4000,
+ * every table entry P|R/W|U/S (0x007) and A clear. VA 0x5abc: PML4[0], PDPT[0],
+ * PD[0], PT[5] -> page 0x123456000 (SDM table 4-20: address bits M-1:12).
  */
-static int
-case_teardown(const char *model)
+#define PML4 0x1000u
+#define PDPT 0x2000u
+#define PD 0x3000u
+#define PT 0x4000u
+
+static void
+fl_build(void)
 {
-	struct sva_pasid_space *space = NULL;
-	struct sva_vpasid_vm *map = NULL;
-	struct sva_bond *bond[2] = { NULL, NULL };
-	struct sva_dev *dev[2] = { NULL, NULL };
-	struct sva_emu_comp c[2];
-	struct sva_iommu_info info;
-	struct sva_emu_counters k;
-	struct sva_iopf_nested_stats ns;
-	struct vm v;
-	struct sva_fault rec[2];
-	struct sva_page_response resp;
-	unsigned int lcore = rte_get_next_lcore(-1, 1, 0);
-	uint64_t gva = GVA_BASE + 0x100000;
-	char args[64];
-	int ret = TEST_FAILED;
-
-	cur_arm = strcmp(model, "smmuv3") == 0;
-	memset(&v, 0, sizeof(v));
-	v.g.fd = -1;
-	v.next_data = DATA_GPA;
-	snprintf(args, sizeof(args), "emu,model=%s,pasid_bits=16", model);
-	F.iommu = sva_iommu_create(args);
-	space = sva_pasid_space_create("nested-teardown", 16, 0);
-	map = space != NULL ? sva_vpasid_vm_create(space, "vm-td", 8, 20, 0) : NULL;
-	if (F.iommu == NULL || map == NULL || guest_init(&v.g, 1) != 0 ||
-			sva_iommu_info_get(F.iommu, &info) != 0) {
-		printf("    setup failed\n");
-		goto out;
-	}
-	if (cur_arm) {
-		/* the second dev's CD table: SSID 1 too, same tables */
-		memcpy(v.g.ram + 0x101000, v.g.ram + v.g.cd_gpa, 16 * 64);
-	}
-	for (unsigned int i = 0; i < 2; i++) {
-		struct sva_nested_cfg cfg = {
-			.format = cur_arm ? SVA_NESTED_SMMUV3_CD : SVA_NESTED_VTD_FL,
-			.ram = guest_ram(&v.g),
-			.table_gpa = cur_arm ? (i == 0 ? v.g.cd_gpa : 0x101000) : v.g.root,
-			.s1cdmax = cur_arm ? 4 : 0,
-		};
-		struct sva_bind_params bp = {
-			.size = sizeof(bp), .flags = SVA_BIND_NESTED | SVA_BIND_EVENT_RING,
-			.nested = &cfg, .gpasid = 1 + (cur_arm ? 0 : i), .user_cookie = 100 + i,
-		};
-		uint32_t hp;
-
-		snprintf(args, sizeof(args), "rid=0x%x,timeout_ms=10000", 0x40 + i);
-		dev[i] = sva_dev_open(F.iommu, args);
-		if (dev[i] == NULL || (!cur_arm && sva_vpasid_map(map, 1 + i, &hp) != 0)) {
-			printf("    dev or map failed\n");
-			goto out;
-		}
-		bond[i] = sva_bind(dev[i], sva_vpasid_vm_set(map), &bp);
-		if (bond[i] == NULL) {
-			printf("    sva_bind nested: %s\n", rte_strerror(rte_errno));
-			goto out;
-		}
-	}
-	if (sva_poll_lcore_start(lcore) != 0)
-		goto out;
-	/* both jobs write one page the guest has not mapped */
-	guest_map(&v.g, gva, 0, true, 3);
-	for (unsigned int i = 0; i < 2; i++) {
-		struct sva_emu_desc d = {
-			.op = SVA_EMU_OP_FILL, .flags = SVA_EMU_DESC_PASID_VALID,
-			.pasid = cur_arm ? 1 : sva_bond_pasid(bond[i]), .dst = gva + 16 * i,
-			.len = 16, .pattern = 0x55,
-		};
-
-		if (sva_emu_submit(dev[i], &d, &c[i]) != 0)
-			goto out_poll;
-	}
-	for (unsigned int i = 0; i < 2; i++) {
-		struct rte_ring *r = sva_bond_event_ring(bond[i]);
-
-		if (ring_wait(r, 1) != 1 || rte_ring_dequeue_elem(r, &rec[i], sizeof(rec[i])) != 0) {
-			printf("    bond %u: no first-level record for the VMM\n", i);
-			goto out_poll;
-		}
-		if (rec[i].type != SVA_FAULT_PAGE_REQ ||
-				!(rec[i].prm.flags & SVA_FAULT_PR_NESTED_S1) ||
-				!(rec[i].prm.flags & SVA_FAULT_PR_GUEST) ||
-				rec[i].prm.gpasid != 1 + (cur_arm ? 0 : i) ||
-				rec[i].prm.user_cookie != 100 + i || rec[i].prm.addr != gva) {
-			printf("    bond %u: record flags 0x%x gpasid %u cookie %" PRIu64 " addr 0x%"
-				PRIx64 "\n", i, rec[i].prm.flags, rec[i].prm.gpasid,
-				rec[i].prm.user_cookie, rec[i].prm.addr);
-			goto out_poll;
-		}
-	}
-	if (sva_nested_stats_get(bond[1], &ns) != 0 || ns.held_now != 1) {
-		printf("    bond 1: held_now %" PRIu64 "\n", ns.held_now);
-		goto out_poll;
-	}
-	/* the VMM: the guest maps the page, one answer for dev 0's group */
-	guest_map(&v.g, gva, v.next_data, true, 4);
-	v.next_data += PG;
-	resp = (struct sva_page_response){ .argsz = sizeof(resp),
-		.flags = SVA_PAGE_RESP_PASID_VALID, .dev_id = rec[0].prm.dev_id,
-		.pasid = rec[0].prm.pasid, .grpid = rec[0].prm.grpid,
-		.code = SVA_PAGE_RESP_SUCCESS };
-	if (sva_nested_page_response(bond[0], &resp) != 0 ||
-			sva_emu_wait(dev[0], &c[0], WAIT_US) != 0 ||
-			c[0].status != SVA_EMU_STATUS_SUCCESS) {
-		printf("    dev 0 after the VMM's answer: status %u\n", c[0].status);
-		goto out_poll;
-	}
-	if (sva_nested_page_response(bond[0], &resp) != -EALREADY) {
-		printf("    a second answer was not refused with -EALREADY\n");
-		goto out_poll;
-	}
-	/* tear the VM down with dev 1's group still held */
-	sva_unbind(bond[1]);
-	bond[1] = NULL;
-	if (sva_emu_wait(dev[1], &c[1], WAIT_US) != 0 || c[1].status != SVA_EMU_STATUS_PAGE_FAULT ||
-			c[1].fault_addr != gva + 16) {
-		printf("    dev 1 after unbind: status %u fault 0x%" PRIx64 "\n", c[1].status,
-			c[1].fault_addr);
-		goto out_poll;
-	}
-	sva_unbind(bond[0]);
-	bond[0] = NULL;
-	sva_emu_counters_get(F.iommu, &k);
-	/* dev 0: S1 + S2 (the fresh page); dev 1: S1: three groups, three responses */
-	if (k.groups != 3 || k.resp_success != 2 || k.resp_invalid != 1 ||
-			k.resp_duplicate != 0 || k.resp_unknown_group != 0 || k.resp_late != 0 ||
-			k.groups_outstanding != 0 || k.nested_s1_faults != 2 ||
-			k.nested_s2_faults != 1) {
-		printf("    groups %" PRIu64 " success %" PRIu64 " invalid %" PRIu64 " dup %" PRIu64
-			" unknown %" PRIu64 " outstanding %" PRIu64 "\n", k.groups, k.resp_success,
-			k.resp_invalid, k.resp_duplicate, k.resp_unknown_group,
-			k.groups_outstanding);
-		goto out_poll;
-	}
-	ret = TEST_SUCCESS;
-out_poll:
-	sva_poll_lcore_stop(lcore);
-out:
-	for (unsigned int i = 0; i < 2; i++) {
-		sva_unbind(bond[i]);
-	}
-	if (F.iommu != NULL)
-		sva_poll_release(F.iommu);
-	for (unsigned int i = 0; i < 2; i++) {
-		sva_dev_close(dev[i]);
-		if (map != NULL && !cur_arm)
-			sva_vpasid_unmap(map, 1 + i);
-	}
-	if (map != NULL) {
-		sva_pasid_reclaim(space);
-		sva_vpasid_vm_destroy(map);
-	}
-	if (space != NULL) {
-		sva_pasid_reclaim(space);
-		sva_pasid_space_destroy(space);
-	}
-	if (F.iommu != NULL)
-		sva_iommu_destroy(F.iommu);
-	F.iommu = NULL;
-	guest_fini(&v.g);
-	return ret;
+	w64(PML4 + 0 * 8, 0x2007);              /* PML4E -> 0x2000: P R/W U/S */
+	w64(PDPT + 0 * 8, 0x3007);              /* PDPTE -> 0x3000, PS = 0 */
+	w64(PD + 0 * 8, 0x4007);                /* PDE -> 0x4000, PS = 0 */
+	w64(PT + 5 * 8, 0x0000000123456007ull); /* PTE: page 0x123456000 */
 }
 
-#define BOTH(name) \
-static int \
-name(void) \
-{ \
-	for (unsigned int m = 0; m < RTE_DIM(models); m++) { \
-		int ret; \
-		printf("  model %s\n", models[m]); \
-		ret = case_##name(models[m]); \
-		if (ret != TEST_SUCCESS) { \
-			fixture_close(); \
-			return ret; \
-		} \
-	} \
-	return TEST_SUCCESS; \
+static struct emu_fl_cfg fl_cfg = { .pml4_gpa = PML4, .aw_bits = 48, .flags = 0 };
+
+static int
+fl_setup(void)
+{
+	ram_reset();
+	fl_build();
+	fl_cfg = (struct emu_fl_cfg){ .pml4_gpa = PML4, .aw_bits = 48, .flags = 0 };
+	return TEST_SUCCESS;
 }
 
-#define case_test_attach_rules case_attach_rules
-#define case_test_populated case_populated
-#define case_test_s1_levels case_s1_levels
-#define case_test_s2 case_s2
-#define case_test_iotlb case_iotlb
-#define case_test_bad_config case_bad_config
-#define case_test_two_vms case_two_vms
-#define case_test_words case_words
-#define case_test_random case_random
-#define case_test_teardown case_teardown
-BOTH(test_attach_rules)
-BOTH(test_populated)
-BOTH(test_s1_levels)
-BOTH(test_s2)
-BOTH(test_iotlb)
-BOTH(test_bad_config)
-BOTH(test_two_vms)
-BOTH(test_words)
-BOTH(test_random)
-BOTH(test_teardown)
+static int
+test_fl_4k_leaf_read_sets_a(void)
+{
+	struct emu_nw_result r;
 
-static struct sva_test_suite nested_suite = {
-	.name = "emu_nested",
+	TEST_ASSERT_EQUAL(emu_fl_x86_walk(&mem, &fl_cfg, 0x5abc, EMU_NW_ACC_READ, &r), EMU_NW_OK,
+		"walk: %s", emu_nw_fault_str(r.fault));
+	TEST_ASSERT_EQUAL(r.gpa, 0x123456abcull, "output GPA");
+	TEST_ASSERT_EQUAL(r.page_size, 4096, "4 KiB leaf");
+	TEST_ASSERT_EQUAL(r.level, 1, "PTE level");
+	TEST_ASSERT_EQUAL(r.entry_gpa, PT + 5 * 8, "leaf entry");
+	/* A (bit 5) set on every entry walked; D (bit 6) not for a read */
+	TEST_ASSERT_EQUAL(r64(PML4), 0x2027, "PML4E A");
+	TEST_ASSERT_EQUAL(r64(PDPT), 0x3027, "PDPTE A");
+	TEST_ASSERT_EQUAL(r64(PD), 0x4027, "PDE A");
+	TEST_ASSERT_EQUAL(r64(PT + 40), 0x0000000123456027ull, "PTE A, no D");
+	TEST_ASSERT_EQUAL(n_read, 4, "one read per level");
+	TEST_ASSERT_EQUAL(n_xchg, 4, "one locked update per entry");
+	/* again: A already set, nothing written */
+	TEST_ASSERT_EQUAL(emu_fl_x86_walk(&mem, &fl_cfg, 0x5abc, 0, &r), EMU_NW_OK, "walk");
+	TEST_ASSERT_EQUAL(n_xchg, 4, "no update when A is set");
+	return TEST_SUCCESS;
+}
+
+static int
+test_fl_write_sets_d_on_leaf_only(void)
+{
+	struct emu_nw_result r;
+
+	TEST_ASSERT_EQUAL(emu_fl_x86_walk(&mem, &fl_cfg, 0x5000, EMU_NW_ACC_WRITE, &r),
+		EMU_NW_OK, "walk");
+	TEST_ASSERT_EQUAL(r64(PML4), 0x2027, "PML4E: A only");
+	TEST_ASSERT_EQUAL(r64(PDPT), 0x3027, "PDPTE: A only");
+	TEST_ASSERT_EQUAL(r64(PD), 0x4027, "PDE: A only");
+	TEST_ASSERT_EQUAL(r64(PT + 40), 0x0000000123456067ull, "PTE: A and D");
+	/* a read of the dirty page writes nothing */
+	TEST_ASSERT_EQUAL(emu_fl_x86_walk(&mem, &fl_cfg, 0x5000, EMU_NW_ACC_READ, &r),
+		EMU_NW_OK, "walk");
+	TEST_ASSERT_EQUAL(n_xchg, 4, "updates");
+	return TEST_SUCCESS;
+}
+
+static int
+test_fl_large_leaves(void)
+{
+	struct emu_nw_result r;
+
+	/* PDE[1] maps 2 MiB at 0x40000000: PS (bit 7) | P R/W U/S (table 4-18) */
+	w64(PD + 1 * 8, 0x40000087);
+	TEST_ASSERT_EQUAL(emu_fl_x86_walk(&mem, &fl_cfg, 0x212345, EMU_NW_ACC_WRITE, &r),
+		EMU_NW_OK, "2M walk");
+	TEST_ASSERT_EQUAL(r.gpa, 0x40012345ull, "2M output");
+	TEST_ASSERT_EQUAL(r.page_size, 2u << 20, "2M size");
+	TEST_ASSERT_EQUAL(r.level, 2, "PDE level");
+	TEST_ASSERT_EQUAL(r64(PD + 8), 0x400000e7, "2M leaf A and D");
+	/* PAT (bit 12) of a 2 MiB leaf is not an address bit */
+	w64(PD + 2 * 8, 0x400010a7);
+	TEST_ASSERT_EQUAL(emu_fl_x86_walk(&mem, &fl_cfg, 0x400001, 0, &r), EMU_NW_OK, "PAT");
+	TEST_ASSERT_EQUAL(r.gpa, 0x40000001ull, "PAT not in the address");
+
+	/* PDPTE[1] maps 1 GiB at 0x80000000 (table 4-16) */
+	w64(PDPT + 1 * 8, 0x80000087);
+	TEST_ASSERT_EQUAL(emu_fl_x86_walk(&mem, &fl_cfg, 0x43456789, EMU_NW_ACC_READ, &r),
+		EMU_NW_OK, "1G walk");
+	TEST_ASSERT_EQUAL(r.gpa, 0x83456789ull, "1G output");
+	TEST_ASSERT_EQUAL(r.page_size, 1u << 30, "1G size");
+	TEST_ASSERT_EQUAL(r.level, 3, "PDPTE level");
+	TEST_ASSERT_EQUAL(r.entry_gpa, PDPT + 8, "leaf entry");
+	TEST_ASSERT_EQUAL(r64(PDPT + 8), 0x800000a7, "1G leaf A, no D");
+	TEST_ASSERT_EQUAL(r64(PML4), 0x2027, "PML4E A");
+	return TEST_SUCCESS;
+}
+
+static int
+test_fl_not_present_every_level(void)
+{
+	static const struct { uint32_t entry; uint64_t va; unsigned int level; } c[] = {
+		{ PML4 + 8, 1ull << 39, 4 },      /* PML4[1] empty */
+		{ PDPT + 16, 2ull << 30, 3 },     /* PDPT[2] empty */
+		{ PD + 24, 3ull << 21, 2 },       /* PD[3] empty */
+		{ PT + 48, 6ull << 12, 1 },       /* PT[6] empty */
+	};
+	struct emu_nw_result r;
+
+	for (unsigned int i = 0; i < RTE_DIM(c); i++) {
+		/* P clear with every other bit set is still not present */
+		if (i == 3)
+			w64(PT + 48, 0xfffffffffffffffeull);
+		ram_snap();
+		TEST_ASSERT_EQUAL(emu_fl_x86_walk(&mem, &fl_cfg, c[i].va, EMU_NW_ACC_READ, &r),
+			EMU_NW_S1_FAULT, "case %u", i);
+		TEST_ASSERT_EQUAL(r.fault, EMU_NW_F_TRANSLATION, "case %u", i);
+		TEST_ASSERT_EQUAL(r.hw_code, 0x71, "case %u: fault reason", i);
+		TEST_ASSERT_EQUAL(r.level, c[i].level, "case %u", i);
+		TEST_ASSERT_EQUAL(r.entry_gpa, c[i].entry, "case %u", i);
+		TEST_ASSERT(ram_unchanged(), "case %u: a fault sets no A bit", i);
+	}
+	return TEST_SUCCESS;
+}
+
+static int
+test_fl_reserved_bits(void)
+{
+	static const struct {
+		uint64_t addr, word, va;
+		uint8_t aw;
+		unsigned int level;
+	} c[] = {
+		{ PML4, 0x2087, 0x5000, 48, 4 },                 /* PS in a PML4E (4-15) */
+		{ PML4, 0x0001000000002007ull, 0x5000, 48, 4 },  /* bit 48 >= M = 48 */
+		{ PDPT, 0x0008000000003007ull, 0x5000, 48, 3 },  /* bit 51 */
+		{ PDPT + 8, 0x80002087, 1ull << 30, 48, 3 },     /* 1G: bit 13 (4-16: 29:13) */
+		{ PDPT + 8, 0xa0000087, 1ull << 30, 48, 3 },     /* 1G: bit 29 */
+		{ PD + 8, 0x40002087, 1ull << 21, 48, 2 },       /* 2M: bit 13 (4-18: 20:13) */
+		{ PD + 8, 0x40100087, 1ull << 21, 48, 2 },       /* 2M: bit 20 */
+		{ PT + 40, 0x0000008000000007ull, 0x5000, 39, 1 }, /* bit 39 with M = 39 */
+		{ PD, 0x0000800000004007ull, 0x5000, 47, 2 },    /* bit 47 with M = 47 */
+	};
+	struct emu_nw_result r;
+
+	for (unsigned int i = 0; i < RTE_DIM(c); i++) {
+		fl_setup();
+		fl_cfg.aw_bits = c[i].aw;
+		w64(c[i].addr, c[i].word);
+		ram_snap();
+		TEST_ASSERT_EQUAL(emu_fl_x86_walk(&mem, &fl_cfg, c[i].va, EMU_NW_ACC_READ, &r),
+			EMU_NW_S1_FAULT, "case %u: %s", i, emu_nw_fault_str(r.fault));
+		TEST_ASSERT_EQUAL(r.fault, EMU_NW_F_RESERVED, "case %u", i);
+		TEST_ASSERT_EQUAL(r.hw_code, 0x72, "case %u: fault reason", i);
+		TEST_ASSERT_EQUAL(r.level, c[i].level, "case %u", i);
+		TEST_ASSERT_EQUAL(r.entry_gpa, c[i].addr, "case %u", i);
+		TEST_ASSERT(ram_unchanged(), "case %u: nothing set", i);
+	}
+	/* ignored bits are not reserved: 62:52 (4-20), bit 6 of a PML4E, 11:8, and the
+	 * address bits below M: bit 38 with M = 39 */
+	fl_setup();
+	w64(PT + 40, 0x7ff0000123456f07ull);
+	w64(PML4, 0x2047);
+	fl_cfg.aw_bits = 48;
+	TEST_ASSERT_EQUAL(emu_fl_x86_walk(&mem, &fl_cfg, 0x5000, 0, &r), EMU_NW_OK, "ignored");
+	TEST_ASSERT_EQUAL(r.gpa, 0x123456000ull, "ignored bits are not address bits");
+	fl_setup();
+	fl_cfg.aw_bits = 39;
+	w64(PT + 40, 0x0000004000000007ull);
+	TEST_ASSERT_EQUAL(emu_fl_x86_walk(&mem, &fl_cfg, 0x5000, 0, &r), EMU_NW_OK, "bit 38");
+	TEST_ASSERT_EQUAL(r.gpa, 0x4000000000ull, "bit 38 is an address bit with M = 39");
+	return TEST_SUCCESS;
+}
+
+/* One permission case: which entry gets which bits cleared/set, and the request. */
+struct fl_perm_case {
+	uint32_t entry;     /* table entry modified */
+	uint64_t clear, set;
+	uint32_t acc;
+	uint32_t flags;     /* EMU_FL_* */
+	uint8_t reason;     /* 0: allowed */
+};
+
+static int
+test_fl_permissions(void)
+{
+	static const struct fl_perm_case c[] = {
+		/* user requests need U/S at every level (SDM 4.6.1; VT-d 0x81) */
+		{ PML4, 0x4, 0, EMU_NW_ACC_READ, 0, 0x81 },
+		{ PDPT, 0x4, 0, EMU_NW_ACC_READ, 0, 0x81 },
+		{ PD, 0x4, 0, EMU_NW_ACC_WRITE, 0, 0x81 },
+		{ PT + 40, 0x4, 0, EMU_NW_ACC_EXEC | EMU_NW_ACC_READ, 0, 0x81 },
+		/* writes need R/W at every level (0x85) */
+		{ PML4, 0x2, 0, EMU_NW_ACC_WRITE, 0, 0x85 },
+		{ PD, 0x2, 0, EMU_NW_ACC_WRITE | EMU_NW_ACC_READ, 0, 0x85 },
+		{ PT + 40, 0x2, 0, EMU_NW_ACC_WRITE, 0, 0x85 },
+		{ PT + 40, 0x2, 0, EMU_NW_ACC_READ, 0, 0 },          /* read of read-only */
+		/* execute needs XD (bit 63) clear at every level (0x82) */
+		{ PDPT, 0, 1ull << 63, EMU_NW_ACC_EXEC | EMU_NW_ACC_READ, 0, 0x82 },
+		{ PT + 40, 0, 1ull << 63, EMU_NW_ACC_EXEC, 0, 0x82 },
+		{ PT + 40, 0, 1ull << 63, EMU_NW_ACC_READ, 0, 0 },   /* XD does not stop reads */
+		/* supervisor (SRE): U/S not needed; writes to read-only only with WPE */
+		{ PD, 0x4, 0, EMU_NW_ACC_PRIV | EMU_NW_ACC_WRITE, EMU_FL_SRE, 0 },
+		{ PD, 0x2, 0, EMU_NW_ACC_PRIV | EMU_NW_ACC_WRITE, EMU_FL_SRE, 0 },
+		{ PD, 0x2, 0, EMU_NW_ACC_PRIV | EMU_NW_ACC_WRITE, EMU_FL_SRE | EMU_FL_WPE, 0x85 },
+		{ PT + 40, 0, 1ull << 63, EMU_NW_ACC_PRIV | EMU_NW_ACC_EXEC, EMU_FL_SRE, 0x82 },
+	};
+	struct emu_nw_result r;
+
+	for (unsigned int i = 0; i < RTE_DIM(c); i++) {
+		uint64_t leaf;
+
+		fl_setup();
+		fl_cfg.flags = c[i].flags;
+		w64(c[i].entry, (r64(c[i].entry) & ~c[i].clear) | c[i].set);
+		leaf = r64(PT + 40);
+		ram_snap();
+		emu_fl_x86_walk(&mem, &fl_cfg, 0x5000, c[i].acc, &r);
+		if (c[i].reason == 0) {
+			TEST_ASSERT_EQUAL(r.status, EMU_NW_OK, "case %u: %s", i,
+				emu_nw_fault_str(r.fault));
+			TEST_ASSERT_EQUAL(r64(PT + 40), leaf | 0x20 |
+				((c[i].acc & EMU_NW_ACC_WRITE) ? 0x40 : 0), "case %u: A/D", i);
+			continue;
+		}
+		TEST_ASSERT_EQUAL(r.status, EMU_NW_S1_FAULT, "case %u", i);
+		TEST_ASSERT_EQUAL(r.fault, EMU_NW_F_PERMISSION, "case %u", i);
+		TEST_ASSERT_EQUAL(r.hw_code, c[i].reason, "case %u", i);
+		TEST_ASSERT_EQUAL(r.level, 1, "case %u: reported at the leaf", i);
+		TEST_ASSERT_EQUAL(r.entry_gpa, PT + 40, "case %u", i);
+		TEST_ASSERT(ram_unchanged(), "case %u: a refused access sets no A/D", i);
+		TEST_ASSERT_EQUAL(n_xchg, 0, "case %u: no locked update", i);
+	}
+	/* supervisor request with SRE clear: refused before any read */
+	fl_setup();
+	TEST_ASSERT_EQUAL(emu_fl_x86_walk(&mem, &fl_cfg, 0x5000, EMU_NW_ACC_PRIV |
+		EMU_NW_ACC_READ, &r), EMU_NW_CFG_FAULT, "PR without SRE");
+	TEST_ASSERT_EQUAL(r.fault, EMU_NW_F_PRIV, "PR without SRE");
+	TEST_ASSERT_EQUAL(n_read, 0, "no table read");
+	return TEST_SUCCESS;
+}
+
+static int
+test_fault_recoverable(void)
+{
+	/* a page request can fix these: the guest maps the page or grants the access */
+	TEST_ASSERT(emu_nw_fault_recoverable(EMU_NW_F_TRANSLATION), "translation");
+	TEST_ASSERT(emu_nw_fault_recoverable(EMU_NW_F_PERMISSION), "permission");
+	TEST_ASSERT(emu_nw_fault_recoverable(EMU_NW_F_ACCESS), "access flag");
+	/* table errors: VT-d reserved-bit faults are non-recoverable */
+	for (int f = EMU_NW_F_NONE; f <= EMU_NW_F_BAD_CD; f++)
+		if (f != EMU_NW_F_TRANSLATION && f != EMU_NW_F_PERMISSION && f != EMU_NW_F_ACCESS)
+			TEST_ASSERT(!emu_nw_fault_recoverable((enum emu_nw_fault)f), "%s",
+				emu_nw_fault_str((enum emu_nw_fault)f));
+	return TEST_SUCCESS;
+}
+
+static int
+test_fl_noncanonical(void)
+{
+	struct emu_nw_result r;
+
+	/* 4-level paging: bits 63:47 must equal bit 47 */
+	TEST_ASSERT_EQUAL(emu_fl_x86_walk(&mem, &fl_cfg, 0x0000800000000000ull, 0, &r),
+		EMU_NW_CFG_FAULT, "bit 47 set alone");
+	TEST_ASSERT_EQUAL(r.fault, EMU_NW_F_NONCANONICAL, "fault");
+	TEST_ASSERT_EQUAL(r.hw_code, 0x80, "reason");
+	TEST_ASSERT_EQUAL(emu_fl_x86_walk(&mem, &fl_cfg, 0x8000000000005000ull, 0, &r),
+		EMU_NW_CFG_FAULT, "bit 63 set alone");
+	TEST_ASSERT_EQUAL(n_read, 0, "no read");
+	/* 0xffff800000000000 is canonical: PML4 index 256 */
+	w64(PML4 + 256 * 8, 0x2007);
+	TEST_ASSERT_EQUAL(emu_fl_x86_walk(&mem, &fl_cfg, 0xffff800000005000ull, 0, &r),
+		EMU_NW_OK, "upper half");
+	TEST_ASSERT_EQUAL(r.gpa, 0x123456000ull, "upper half output");
+	return TEST_SUCCESS;
+}
+
+static int
+test_fl_second_level(void)
+{
+	struct emu_nw_result r;
+
+	/* the PD's page not present: a miss on the PDE, nothing decided yet */
+	page_absent[PD >> 12] = true;
+	ram_snap();
+	TEST_ASSERT_EQUAL(emu_fl_x86_walk(&mem, &fl_cfg, 0x5000, 0, &r), EMU_NW_S2_MISS, "miss");
+	TEST_ASSERT_EQUAL(r.gpa, PD, "the PDE's GPA");
+	TEST_ASSERT_EQUAL(r.write, false, "a read miss");
+	TEST_ASSERT(ram_unchanged(), "nothing set on a miss before the leaf");
+	page_absent[PD >> 12] = false;
+	/* the PT present but read-only on the second level: the A update misses (write) */
+	page_ro[PT >> 12] = true;
+	TEST_ASSERT_EQUAL(emu_fl_x86_walk(&mem, &fl_cfg, 0x5000, 0, &r), EMU_NW_S2_MISS, "ro");
+	TEST_ASSERT_EQUAL(r.gpa, PT + 40, "the PTE's GPA");
+	TEST_ASSERT_EQUAL(r.write, true, "an update miss");
+	page_ro[PT >> 12] = false;
+	TEST_ASSERT_EQUAL(emu_fl_x86_walk(&mem, &fl_cfg, 0x5000, 0, &r), EMU_NW_OK, "resolved");
+	/* a table pointer outside guest RAM (1 MiB): a clean result, no read outside */
+	w64(PDPT, 0x40000007);
+	TEST_ASSERT_EQUAL(emu_fl_x86_walk(&mem, &fl_cfg, 0x5000, 0, &r), EMU_NW_S2_OUTSIDE,
+		"outside");
+	TEST_ASSERT_EQUAL(r.gpa, 0x40000000ull, "the PDE's GPA outside RAM");
+	/* the root itself outside */
+	fl_cfg.pml4_gpa = 0xfffffffffffff000ull;
+	TEST_ASSERT_EQUAL(emu_fl_x86_walk(&mem, &fl_cfg, 0x5000, 0, &r), EMU_NW_S2_OUTSIDE,
+		"root outside");
+	TEST_ASSERT_EQUAL(r.gpa, 0xfffffffffffff000ull, "root GPA");
+	TEST_ASSERT_EQUAL(n_bad_align, 0, "every access 8-byte aligned");
+	return TEST_SUCCESS;
+}
+
+static int
+test_fl_loops(void)
+{
+	struct emu_nw_result r;
+
+	/* PML4[0] points at the PML4 itself: the walk uses it at every level (a
+	 * recursive mapping) and ends at the fixed depth with the PML4 page as output */
+	w64(PML4, PML4 | 0x007);
+	TEST_ASSERT_EQUAL(emu_fl_x86_walk(&mem, &fl_cfg, 0x123, 0, &r), EMU_NW_OK, "loop");
+	TEST_ASSERT_EQUAL(r.gpa, PML4 + 0x123, "output");
+	TEST_ASSERT_EQUAL(n_read, 4, "four reads, no more");
+	TEST_ASSERT_EQUAL(r64(PML4), PML4 | 0x027, "A set once");
+	/* the same with PS: reserved at the PML4E before any descent */
+	w64(PML4, PML4 | 0x087);
+	TEST_ASSERT_EQUAL(emu_fl_x86_walk(&mem, &fl_cfg, 0x123, 0, &r), EMU_NW_S1_FAULT, "PS");
+	TEST_ASSERT_EQUAL(r.fault, EMU_NW_F_RESERVED, "reserved");
+	return TEST_SUCCESS;
+}
+
+static int
+test_fl_update_race(void)
+{
+	struct emu_nw_result r;
+
+	/* the PTE is changed (to another page) just before the A update: the walk
+	 * restarts and returns the new translation */
+	race_left = 1;
+	race_gpa = PT + 40;
+	race_value = 0x0000000077777007ull;
+	TEST_ASSERT_EQUAL(emu_fl_x86_walk(&mem, &fl_cfg, 0x5000, 0, &r), EMU_NW_OK, "race");
+	TEST_ASSERT_EQUAL(r.gpa, 0x77777000ull, "the new entry's page");
+	TEST_ASSERT_EQUAL(r64(PML4), 0x2027, "A set");
+	/* an entry that keeps changing: a bounded number of restarts, then a fault */
+	fl_setup();
+	race_left = 1000;
+	race_gpa = PML4;        /* the PML4E changes under every update */
+	race_value = 0;
+	TEST_ASSERT_EQUAL(emu_fl_x86_walk(&mem, &fl_cfg, 0x5000, 0, &r), EMU_NW_S1_FAULT,
+		"endless race");
+	TEST_ASSERT_EQUAL(r.fault, EMU_NW_F_UPDATE, "update fault");
+	TEST_ASSERT_EQUAL(r.hw_code, 0x91, "reason");
+	TEST_ASSERT_LESS_EQ(n_read, 4 * 8, "bounded");
+	return TEST_SUCCESS;
+}
+
+/* ========================= SMMUv3 CD table ========================= */
+
+/*
+ * A valid CD (IHI0070 5.4), word 0: T0SZ 16 (5:0 = 0x10), TG0 4 KiB (7:6 = 0),
+ * EPD1 (bit 30), V (bit 31), IPS 48 bits (34:32 = 0b101), AA64 (bit 41):
+ *   0x10 | 1 << 30 | 1 << 31 | 5 << 32 | 1 << 41 = 0x00000205c0000010.
+ * Word 1: TTB0 (bits 119:68 = address 51:4), here 0x10000.
+ */
+#define CD_W0 0x00000205c0000010ull
+#define TTB0 0x10000u
+
+static void
+cd_put(uint64_t gpa, uint64_t w0, uint64_t w1)
+{
+	w64(gpa, w0);
+	w64(gpa + 8, w1);
+}
+
+static int
+cd_setup(void)
+{
+	return ram_reset();
+}
+
+static int
+test_cd_linear(void)
+{
+	struct emu_cd_table t = { .table_gpa = 0x8000, .s1cdmax = 2, .s1fmt = 0 };
+	struct emu_nw_result r;
+	struct emu_cd cd;
+
+	cd_put(0x8000 + 2 * 64, CD_W0 | (0x1234ull << 48), TTB0);
+	TEST_ASSERT_EQUAL(emu_cd_fetch(&mem, &t, 2, &cd, &r), EMU_NW_OK, "fetch: %s",
+		emu_nw_fault_str(r.fault));
+	TEST_ASSERT_EQUAL(r.gpa, 0x8080, "CD 2 at 2 * 64");
+	TEST_ASSERT_EQUAL(cd.tt[0].ttb, TTB0, "TTB0");
+	TEST_ASSERT_EQUAL(cd.tt[0].tsz, 16, "T0SZ");
+	TEST_ASSERT_EQUAL(cd.tt[1].disabled, true, "EPD1");
+	TEST_ASSERT_EQUAL(cd.ips_bits, 48, "IPS");
+	TEST_ASSERT_EQUAL(cd.asid, 0x1234, "ASID 63:48");
+	TEST_ASSERT_EQUAL(n_read, 8, "the 64-byte CD");
+	/* the zero table: legal until used; a CD with V == 0 is C_BAD_CD */
+	TEST_ASSERT_EQUAL(emu_cd_fetch(&mem, &t, 1, &cd, &r), EMU_NW_CFG_FAULT, "zero CD");
+	TEST_ASSERT_EQUAL(r.fault, EMU_NW_F_BAD_CD, "C_BAD_CD");
+	TEST_ASSERT_EQUAL(r.hw_code, 0x0a, "event 0x0a");
+	/* SSID >= 2^S1CDMax: C_BAD_SUBSTREAMID (7.3.9), no read */
+	n_read = 0;
+	TEST_ASSERT_EQUAL(emu_cd_fetch(&mem, &t, 4, &cd, &r), EMU_NW_CFG_FAULT, "ssid 4");
+	TEST_ASSERT_EQUAL(r.fault, EMU_NW_F_BAD_SUBSTREAMID, "bad ssid");
+	TEST_ASSERT_EQUAL(r.hw_code, 0x08, "event 0x08");
+	TEST_ASSERT_EQUAL(n_read, 0, "no read");
+	TEST_ASSERT_EQUAL(emu_cd_fetch(&mem, &t, 0xfffff, &cd, &r), EMU_NW_CFG_FAULT, "big");
+	/* S1CDMax 0: one CD, only SSID 0; S1Fmt IGNORED */
+	t = (struct emu_cd_table){ .table_gpa = 0x8000 + 2 * 64, .s1cdmax = 0, .s1fmt = 1 };
+	TEST_ASSERT_EQUAL(emu_cd_fetch(&mem, &t, 0, &cd, &r), EMU_NW_OK, "single CD");
+	TEST_ASSERT_EQUAL(r.gpa, 0x8080, "the CD itself");
+	TEST_ASSERT_EQUAL(emu_cd_fetch(&mem, &t, 1, &cd, &r), EMU_NW_CFG_FAULT, "ssid 1");
+	TEST_ASSERT_EQUAL(r.hw_code, 0x08, "C_BAD_SUBSTREAMID");
+	/* S1CDMax above 20 (more than the 2^20 SSIDs of PCIe PASIDs) */
+	t.s1cdmax = 21;
+	TEST_ASSERT_EQUAL(emu_cd_fetch(&mem, &t, 0, &cd, &r), EMU_NW_CFG_FAULT, "s1cdmax 21");
+	TEST_ASSERT_EQUAL(r.fault, EMU_NW_F_BAD_STE, "bad STE");
+	TEST_ASSERT_EQUAL(r.hw_code, 0x04, "C_BAD_STE");
+	/* S1Fmt 0b11 behaves as 0b00 (5.2) */
+	t = (struct emu_cd_table){ .table_gpa = 0x8000, .s1cdmax = 2, .s1fmt = 3 };
+	TEST_ASSERT_EQUAL(emu_cd_fetch(&mem, &t, 2, &cd, &r), EMU_NW_OK, "fmt 3");
+	TEST_ASSERT_EQUAL(r.gpa, 0x8080, "linear");
+	/* a linear table is aligned to its size: S1ContextPtr[S1CDMax+5:6] treated as 0 */
+	t.table_gpa = 0x8000 + 0xc0;
+	TEST_ASSERT_EQUAL(emu_cd_fetch(&mem, &t, 2, &cd, &r), EMU_NW_OK, "RES0 bits");
+	TEST_ASSERT_EQUAL(r.gpa, 0x8080, "RES0 pointer bits ignored");
+	return TEST_SUCCESS;
+}
+
+static int
+test_cd_two_level(void)
+{
+	struct emu_cd_table t = { .table_gpa = 0xa000, .s1cdmax = 8, .s1fmt = 1 };
+	struct emu_nw_result r;
+	struct emu_cd cd;
+
+	/* S1Fmt 1: L1 indexed by SSID[7:6], 64 CDs of 64 bytes per 4 KiB leaf (5.2) */
+	w64(0xa000 + 1 * 8, 0xb001);             /* L1CD[1]: L2Ptr 0xb000, V (5.3) */
+	cd_put(0xb000 + 6 * 64, CD_W0, TTB0);
+	TEST_ASSERT_EQUAL(emu_cd_fetch(&mem, &t, 70, &cd, &r), EMU_NW_OK, "ssid 70: %s",
+		emu_nw_fault_str(r.fault));
+	TEST_ASSERT_EQUAL(r.gpa, 0xb180, "L2 index 6");
+	/* L1CD with V == 0: C_BAD_SUBSTREAMID (5.3.1), even with an L2Ptr */
+	w64(0xa000 + 2 * 8, 0xb000);
+	TEST_ASSERT_EQUAL(emu_cd_fetch(&mem, &t, 130, &cd, &r), EMU_NW_CFG_FAULT, "L1 V=0");
+	TEST_ASSERT_EQUAL(r.fault, EMU_NW_F_BAD_SUBSTREAMID, "fault");
+	TEST_ASSERT_EQUAL(r.hw_code, 0x08, "C_BAD_SUBSTREAMID");
+	/* all-zero L1 table */
+	TEST_ASSERT_EQUAL(emu_cd_fetch(&mem, &t, 5, &cd, &r), EMU_NW_CFG_FAULT, "zero L1");
+	TEST_ASSERT_EQUAL(r.hw_code, 0x08, "C_BAD_SUBSTREAMID");
+	/* an L2Ptr above the 48-bit IAS: C_BAD_SUBSTREAMID (7.3.9) */
+	w64(0xa000 + 3 * 8, (1ull << 48) | 0xb001);
+	TEST_ASSERT_EQUAL(emu_cd_fetch(&mem, &t, 192, &cd, &r), EMU_NW_CFG_FAULT, "L2Ptr");
+	TEST_ASSERT_EQUAL(r.hw_code, 0x08, "C_BAD_SUBSTREAMID");
+	/* a valid L1CD whose leaf is zero: C_BAD_CD */
+	TEST_ASSERT_EQUAL(emu_cd_fetch(&mem, &t, 64, &cd, &r), EMU_NW_CFG_FAULT, "zero leaf");
+	TEST_ASSERT_EQUAL(r.hw_code, 0x0a, "C_BAD_CD");
+	/* an L2Ptr outside guest RAM: a stage-2 fault of class CD; F_CD_FETCH for a guest */
+	w64(0xa000, 0x7fff0001ull);
+	TEST_ASSERT_EQUAL(emu_cd_fetch(&mem, &t, 1, &cd, &r), EMU_NW_S2_OUTSIDE, "outside");
+	TEST_ASSERT_EQUAL(r.gpa, 0x7fff0000ull + 64, "the CD's GPA");
+	TEST_ASSERT_EQUAL(r.smmu_class, 0, "CLASS CD");
+	TEST_ASSERT_EQUAL(r.s2, true, "S2");
+	TEST_ASSERT_EQUAL(r.hw_code, 0x10, "F_TRANSLATION at stage 2");
+	TEST_ASSERT_EQUAL(r.guest_event, 0x09, "F_CD_FETCH for the guest");
+	/* the L1 table's page not present: a miss on the L1CD */
+	page_absent[0xa] = true;
+	TEST_ASSERT_EQUAL(emu_cd_fetch(&mem, &t, 70, &cd, &r), EMU_NW_S2_MISS, "L1 miss");
+	TEST_ASSERT_EQUAL(r.gpa, 0xa008, "the L1CD's GPA");
+	page_absent[0xa] = false;
+	page_absent[0xb] = true;
+	TEST_ASSERT_EQUAL(emu_cd_fetch(&mem, &t, 70, &cd, &r), EMU_NW_S2_MISS, "CD miss");
+	TEST_ASSERT_EQUAL(r.gpa, 0xb180, "the CD's GPA");
+	page_absent[0xb] = false;
+	/* the L1 table pointer outside guest RAM */
+	t.table_gpa = 0x100000;
+	TEST_ASSERT_EQUAL(emu_cd_fetch(&mem, &t, 70, &cd, &r), EMU_NW_S2_OUTSIDE, "L1 out");
+	TEST_ASSERT_EQUAL(r.gpa, 0x100008, "the L1CD's GPA");
+
+	/* S1CDMax <= 6 with 4 KiB leaves: only L1 index 0 */
+	t = (struct emu_cd_table){ .table_gpa = 0xa000, .s1cdmax = 5, .s1fmt = 1 };
+	w64(0xa000, 0xb001);
+	cd_put(0xb000 + 31 * 64, CD_W0, TTB0);
+	TEST_ASSERT_EQUAL(emu_cd_fetch(&mem, &t, 31, &cd, &r), EMU_NW_OK, "small");
+	TEST_ASSERT_EQUAL(r.gpa, 0xb000 + 31 * 64, "L1[0], L2 index 31");
+
+	/* S1Fmt 2: SSID[S1CDMax-1:10] indexes the L1, 1024 CDs per 64 KiB leaf; L2Ptr[15:12]
+	 * RES0 (treated as zero here) */
+	t = (struct emu_cd_table){ .table_gpa = 0xa000, .s1cdmax = 12, .s1fmt = 2 };
+	w64(0xa000 + 1 * 8, 0x23001);
+	cd_put(0x20000 + 5 * 64, CD_W0, TTB0);
+	TEST_ASSERT_EQUAL(emu_cd_fetch(&mem, &t, 0x405, &cd, &r), EMU_NW_OK, "fmt 2");
+	TEST_ASSERT_EQUAL(r.gpa, 0x20140, "64 KiB leaf, index 5");
+	TEST_ASSERT_EQUAL(emu_cd_fetch(&mem, &t, 0x1000, &cd, &r), EMU_NW_CFG_FAULT, "max");
+	TEST_ASSERT_EQUAL(r.hw_code, 0x08, "SSID 2^12 with S1CDMax 12");
+	TEST_ASSERT_EQUAL(n_outside, 2, "only the two reads outside, refused");
+	TEST_ASSERT_EQUAL(n_bad_align, 0, "aligned");
+	return TEST_SUCCESS;
+}
+
+static int
+test_cd_bad_fields(void)
+{
+	static const struct { uint64_t w0, w1, w2; const char *what; } bad[] = {
+		{ CD_W0 & ~(1ull << 31), TTB0, 0, "V clear" },
+		{ CD_W0 & ~(1ull << 41), TTB0, 0, "AA64 clear" },
+		{ CD_W0 | (1ull << 6), TTB0, 0, "TG0 64 KiB" },
+		{ CD_W0 | (2ull << 6), TTB0, 0, "TG0 16 KiB" },
+		{ CD_W0 | (3ull << 6), TTB0, 0, "TG0 reserved" },
+		{ (CD_W0 & ~0x3full) | 15, TTB0, 0, "T0SZ 15" },
+		{ (CD_W0 & ~0x3full) | 40, TTB0, 0, "T0SZ 40" },
+		{ (CD_W0 & ~0x3full) | 63, TTB0, 0, "T0SZ 63" },
+		{ CD_W0 | (1ull << 42), TTB0, 0, "HD" },
+		{ CD_W0 | (1ull << 42) | (1ull << 43), TTB0, 0, "HD HA" },
+		{ CD_W0 | (1ull << 15), TTB0, 0, "ENDI" },
+		/* IPS 0b000 = 32 bits and TTB0 at 4 GiB */
+		{ CD_W0 & ~(7ull << 32), 0x100000000ull, 0, "TTB0 beyond IPS" },
+		{ CD_W0, 1ull << 48, 0, "TTB0 beyond 48 bits" },
+		/* EPD1 clear: TG1 must be 4 KiB (0b10), T1SZ in range */
+		{ CD_W0 & ~(1ull << 30), TTB0, 0x20000, "TG1 reserved 0b00" },
+		{ (CD_W0 & ~(1ull << 30)) | (2ull << 22) | (10ull << 16), TTB0, 0x20000,
+			"T1SZ 10" },
+	};
+	static const struct { uint64_t w0, w1, w2; const char *what; } good[] = {
+		{ CD_W0, TTB0, 0, "reference" },
+		{ CD_W0 | (1ull << 43), TTB0, 0, "HA" },
+		{ CD_W0 | (1ull << 14), 0, 0, "EPD0: TTB0 fields IGNORED" },
+		{ (CD_W0 | (1ull << 14) | (3ull << 6) | 63), 0, 0, "EPD0 with bad TG0/T0SZ" },
+		{ (CD_W0 & ~(1ull << 30)) | (2ull << 22) | (16ull << 16), TTB0, 0x20000,
+			"TTB1 valid" },
+		{ CD_W0 | (1ull << 14) | (1ull << 15), TTB0, 0, "ENDI with both EPD" },
+		{ CD_W0 | (7ull << 32), TTB0, 0, "IPS 56 capped to 48" },
+	};
+	struct emu_cd_table t = { .table_gpa = 0x8000, .s1cdmax = 0 };
+	struct emu_nw_result r;
+	struct emu_cd cd;
+
+	for (unsigned int i = 0; i < RTE_DIM(bad); i++) {
+		cd_put(0x8000, bad[i].w0, bad[i].w1);
+		w64(0x8010, bad[i].w2);
+		TEST_ASSERT_EQUAL(emu_cd_fetch(&mem, &t, 0, &cd, &r), EMU_NW_CFG_FAULT, "%s",
+			bad[i].what);
+		TEST_ASSERT_EQUAL(r.fault, EMU_NW_F_BAD_CD, "%s", bad[i].what);
+		TEST_ASSERT_EQUAL(r.hw_code, 0x0a, "%s: C_BAD_CD", bad[i].what);
+	}
+	for (unsigned int i = 0; i < RTE_DIM(good); i++) {
+		cd_put(0x8000, good[i].w0, good[i].w1);
+		w64(0x8010, good[i].w2);
+		TEST_ASSERT_EQUAL(emu_cd_fetch(&mem, &t, 0, &cd, &r), EMU_NW_OK, "%s",
+			good[i].what);
+	}
+	TEST_ASSERT_EQUAL(cd.ips_bits, 48, "IPS capped to the OAS");
+	return TEST_SUCCESS;
+}
+
+/* ========================= AArch64 stage 1 ========================= */
+
+/*
+ * The reference tables (T0SZ 16: 48-bit VA, start level 0): L0 at 0x10000, L1 at
+ * 0x11000, L2 at 0x12000, L3 at 0x13000. Table descriptors: 0b11 (table D8-48).
+ * VA 0x1abc: L0[0], L1[0], L2[0], L3[1] -> page 0x40000000 with AF (bit 10) and
+ * AP[2:1] = 0b01 (bits 7:6: EL1 and EL0 read/write): 0x40000443.
+ */
+#define L0 0x10000u
+#define L1 0x11000u
+#define L2 0x12000u
+#define L3 0x13000u
+
+static struct emu_cd s1cd;
+
+static int
+s1_setup(void)
+{
+	const uint64_t w[8] = { CD_W0, TTB0 };
+
+	ram_reset();
+	w64(L0, L1 | 3);
+	w64(L1, L2 | 3);
+	w64(L2, L3 | 3);
+	w64(L3 + 8, 0x40000443);
+	return emu_cd_decode(w, &s1cd, NULL) == 0 ? TEST_SUCCESS : TEST_FAILED;
+}
+
+static int
+test_s1_page_and_blocks(void)
+{
+	struct emu_nw_result r;
+
+	TEST_ASSERT_EQUAL(emu_s1_arm_walk(&mem, &s1cd, 0x1abc, EMU_NW_ACC_WRITE, &r), EMU_NW_OK,
+		"page: %s", emu_nw_fault_str(r.fault));
+	TEST_ASSERT_EQUAL(r.gpa, 0x40000abcull, "output");
+	TEST_ASSERT_EQUAL(r.page_size, 4096, "page");
+	TEST_ASSERT_EQUAL(r.level, 3, "level 3");
+	TEST_ASSERT_EQUAL(r.entry_gpa, L3 + 8, "descriptor");
+	TEST_ASSERT_EQUAL(n_read, 4, "levels 0..3");
+	TEST_ASSERT_EQUAL(n_xchg, 0, "AF already set: no update");
+	/* level 1 block (1 GiB): bits 1:0 = 0b01, OA 47:30 (table D8-52) */
+	w64(L1 + 8, 0x80000441);
+	TEST_ASSERT_EQUAL(emu_s1_arm_walk(&mem, &s1cd, 0x40345678, 0, &r), EMU_NW_OK, "1G");
+	TEST_ASSERT_EQUAL(r.gpa, 0x80345678ull, "1G output");
+	TEST_ASSERT_EQUAL(r.page_size, 1u << 30, "1G");
+	TEST_ASSERT_EQUAL(r.level, 1, "level 1");
+	/* level 2 block (2 MiB), OA 47:21 */
+	w64(L2 + 8, 0x00e00441);
+	TEST_ASSERT_EQUAL(emu_s1_arm_walk(&mem, &s1cd, 0x2abcde, 0, &r), EMU_NW_OK, "2M");
+	TEST_ASSERT_EQUAL(r.gpa, 0x00eabcdeull, "2M output");
+	TEST_ASSERT_EQUAL(r.page_size, 2u << 20, "2M");
+	TEST_ASSERT_EQUAL(r.level, 2, "level 2");
+	/* level 0 "block": needs DS == 1 with 4 KiB, so invalid: translation fault L0 */
+	w64(L0 + 8, 0x8000000441ull);
+	TEST_ASSERT_EQUAL(emu_s1_arm_walk(&mem, &s1cd, 1ull << 39, 0, &r), EMU_NW_S1_FAULT, "L0");
+	TEST_ASSERT_EQUAL(r.fault, EMU_NW_F_TRANSLATION, "translation");
+	TEST_ASSERT_EQUAL(r.level, 0, "level 0");
+	/* level 3 with bits 1:0 = 0b01: reserved, treated as invalid (table D8-48) */
+	w64(L3 + 16, 0x40001441);
+	TEST_ASSERT_EQUAL(emu_s1_arm_walk(&mem, &s1cd, 0x2000, 0, &r), EMU_NW_S1_FAULT, "L3 b01");
+	TEST_ASSERT_EQUAL(r.hw_code, 0x10, "F_TRANSLATION");
+	TEST_ASSERT_EQUAL(r.level, 3, "level 3");
+	return TEST_SUCCESS;
+}
+
+static int
+test_s1_invalid_every_level(void)
+{
+	static const struct { uint64_t va; uint32_t entry; unsigned int level; } c[] = {
+		{ 2ull << 39, L0 + 16, 0 }, { 2ull << 30, L1 + 16, 1 },
+		{ 2ull << 21, L2 + 16, 2 }, { 2ull << 12, L3 + 16, 3 },
+	};
+	struct emu_nw_result r;
+
+	for (unsigned int i = 0; i < RTE_DIM(c); i++) {
+		/* bit 0 clear: invalid whatever the rest holds */
+		w64(c[i].entry, 0xfffffffffffffffeull);
+		ram_snap();
+		TEST_ASSERT_EQUAL(emu_s1_arm_walk(&mem, &s1cd, c[i].va, 0, &r), EMU_NW_S1_FAULT,
+			"case %u", i);
+		TEST_ASSERT_EQUAL(r.fault, EMU_NW_F_TRANSLATION, "case %u", i);
+		TEST_ASSERT_EQUAL(r.hw_code, 0x10, "case %u: F_TRANSLATION", i);
+		TEST_ASSERT_EQUAL(r.smmu_class, 2, "case %u: CLASS IN", i);
+		TEST_ASSERT_EQUAL(r.s2, false, "case %u: stage 1", i);
+		TEST_ASSERT_EQUAL(r.level, c[i].level, "case %u", i);
+		TEST_ASSERT_EQUAL(r.entry_gpa, c[i].entry, "case %u", i);
+		TEST_ASSERT(ram_unchanged(), "case %u", i);
+	}
+	return TEST_SUCCESS;
+}
+
+/* Arm ARM table D8-65, one row: UXN, PXN, AP[2:1], WXN and the permissions it gives. */
+#define PR (1u << 0)   /* PrivRead */
+#define PW (1u << 1)   /* PrivWrite */
+#define PX (1u << 2)   /* PrivExecute */
+#define UR (1u << 3)   /* UnprivRead */
+#define UW (1u << 4)   /* UnprivWrite */
+#define UX (1u << 5)   /* UnprivExecute */
+
+static const struct { uint8_t uxn, pxn, ap, wxn, perm; } d8_65[] = {
+	{ 0, 0, 0, 0, PR | PW | PX | UX },
+	{ 0, 0, 0, 1, PR | PW | UX },              /* PrivWXN */
+	{ 0, 0, 1, 0, PR | PW | UR | UW | UX },
+	{ 0, 0, 1, 1, PR | PW | UR | UW },         /* UnprivWXN */
+	{ 0, 0, 2, 0, PR | PX | UX }, { 0, 0, 2, 1, PR | PX | UX },
+	{ 0, 0, 3, 0, PR | PX | UR | UX }, { 0, 0, 3, 1, PR | PX | UR | UX },
+	{ 0, 1, 0, 0, PR | PW | UX }, { 0, 1, 0, 1, PR | PW | UX },
+	{ 0, 1, 1, 0, PR | PW | UR | UW | UX },
+	{ 0, 1, 1, 1, PR | PW | UR | UW },
+	{ 0, 1, 2, 0, PR | UX }, { 0, 1, 2, 1, PR | UX },
+	{ 0, 1, 3, 0, PR | UR | UX }, { 0, 1, 3, 1, PR | UR | UX },
+	{ 1, 0, 0, 0, PR | PW | PX },
+	{ 1, 0, 0, 1, PR | PW },
+	{ 1, 0, 1, 0, PR | PW | UR | UW }, { 1, 0, 1, 1, PR | PW | UR | UW },
+	{ 1, 0, 2, 0, PR | PX }, { 1, 0, 2, 1, PR | PX },
+	{ 1, 0, 3, 0, PR | PX | UR }, { 1, 0, 3, 1, PR | PX | UR },
+	{ 1, 1, 0, 0, PR | PW }, { 1, 1, 0, 1, PR | PW },
+	{ 1, 1, 1, 0, PR | PW | UR | UW }, { 1, 1, 1, 1, PR | PW | UR | UW },
+	{ 1, 1, 2, 0, PR }, { 1, 1, 2, 1, PR },
+	{ 1, 1, 3, 0, PR | UR }, { 1, 1, 3, 1, PR | UR },
+};
+
+static const struct { uint8_t perm; uint32_t acc; } accs[] = {
+	{ PR, EMU_NW_ACC_PRIV | EMU_NW_ACC_READ },
+	{ PW, EMU_NW_ACC_PRIV | EMU_NW_ACC_WRITE },
+	{ PX, EMU_NW_ACC_PRIV | EMU_NW_ACC_EXEC | EMU_NW_ACC_READ },
+	{ UR, EMU_NW_ACC_READ },
+	{ UW, EMU_NW_ACC_WRITE },
+	{ UX, EMU_NW_ACC_EXEC | EMU_NW_ACC_READ },
+};
+
+static int
+test_s1_permissions_d8_65(void)
+{
+	struct emu_nw_result r;
+
+	for (unsigned int i = 0; i < RTE_DIM(d8_65); i++) {
+		/* page at 0x40000000, AF, the row's AP/PXN/UXN */
+		uint64_t d = 0x40000403ull | ((uint64_t)d8_65[i].ap << 6) |
+			((uint64_t)d8_65[i].pxn << 53) | ((uint64_t)d8_65[i].uxn << 54);
+
+		s1cd.wxn = d8_65[i].wxn;
+		w64(L3 + 8, d);
+		for (unsigned int j = 0; j < RTE_DIM(accs); j++) {
+			bool allowed = d8_65[i].perm & accs[j].perm;
+
+			emu_s1_arm_walk(&mem, &s1cd, 0x1000, accs[j].acc, &r);
+			TEST_ASSERT_EQUAL(r.status, allowed ? EMU_NW_OK : EMU_NW_S1_FAULT,
+				"row %u (UXN %u PXN %u AP %u WXN %u) access %u", i, d8_65[i].uxn,
+				d8_65[i].pxn, d8_65[i].ap, d8_65[i].wxn, j);
+			if (!allowed) {
+				TEST_ASSERT_EQUAL(r.hw_code, 0x13, "row %u access %u", i, j);
+				TEST_ASSERT_EQUAL(r.level, 3, "row %u: level of the page", i);
+			}
+		}
+	}
+	return TEST_SUCCESS;
+}
+
+static int
+test_s1_hierarchical(void)
+{
+	/* APTable[1:0] at the level 1 table descriptor (table D8-64), page AP 0b01 */
+	static const struct { uint64_t tbits; uint8_t perm; } c[] = {
+		{ 0, PR | PW | UR | UW | UX },
+		{ 1ull << 61, PR | PW | PX | UX },      /* 01: no EL0 data access; then not
+							   EL0-writable, so not PXN */
+		{ 1ull << 62, PR | UR | PX | UX },      /* 10: no writes: AP 0b11 */
+		{ 3ull << 61, PR | PX | UX },           /* 11: AP 0b10 */
+		{ 1ull << 60, PR | PW | UR | UW },      /* UXNTable */
+		{ 1ull << 59, PR | PW | UR | UW | UX }, /* PXNTable (PX already implied off) */
+	};
+	struct emu_nw_result r;
+
+	for (unsigned int had = 0; had < 2; had++) {
+		for (unsigned int i = 0; i < RTE_DIM(c); i++) {
+			uint8_t want = had ? (PR | PW | UR | UW | UX) : c[i].perm;
+
+			w64(L1, L2 | 3 | c[i].tbits);
+			s1cd.tt[0].had = had;
+			for (unsigned int j = 0; j < RTE_DIM(accs); j++) {
+				emu_s1_arm_walk(&mem, &s1cd, 0x1000, accs[j].acc, &r);
+				TEST_ASSERT_EQUAL(r.status, (want & accs[j].perm) ? EMU_NW_OK :
+					EMU_NW_S1_FAULT, "HAD %u case %u access %u", had, i, j);
+				if (r.status != EMU_NW_OK)
+					TEST_ASSERT_EQUAL(r.level, 3, "page level reported");
+			}
+		}
+	}
+	/* PXNTable on a page without EL0 write (AP 0b00): removes PrivExecute */
+	s1cd.tt[0].had = false;
+	w64(L3 + 8, 0x40000403);
+	w64(L1, L2 | 3 | (1ull << 59));
+	emu_s1_arm_walk(&mem, &s1cd, 0x1000, EMU_NW_ACC_PRIV | EMU_NW_ACC_EXEC, &r);
+	TEST_ASSERT_EQUAL(r.status, EMU_NW_S1_FAULT, "PXNTable");
+	w64(L1, L2 | 3);
+	emu_s1_arm_walk(&mem, &s1cd, 0x1000, EMU_NW_ACC_PRIV | EMU_NW_ACC_EXEC, &r);
+	TEST_ASSERT_EQUAL(r.status, EMU_NW_OK, "without PXNTable");
+	return TEST_SUCCESS;
+}
+
+static int
+test_s1_pan(void)
+{
+	struct emu_nw_result r;
+
+	s1cd.pan = true;
+	/* EL0-accessible page (AP 0b01): privileged data access refused, exec not data */
+	TEST_ASSERT_EQUAL(emu_s1_arm_walk(&mem, &s1cd, 0x1000, EMU_NW_ACC_PRIV |
+		EMU_NW_ACC_READ, &r), EMU_NW_S1_FAULT, "PAN read");
+	TEST_ASSERT_EQUAL(r.hw_code, 0x13, "F_PERMISSION");
+	TEST_ASSERT_EQUAL(emu_s1_arm_walk(&mem, &s1cd, 0x1000, EMU_NW_ACC_READ, &r), EMU_NW_OK,
+		"unprivileged read");
+	/* EL1-only page (AP 0b00): allowed */
+	w64(L3 + 8, 0x40000403);
+	TEST_ASSERT_EQUAL(emu_s1_arm_walk(&mem, &s1cd, 0x1000, EMU_NW_ACC_PRIV |
+		EMU_NW_ACC_WRITE, &r), EMU_NW_OK, "PAN on an EL1 page");
+	return TEST_SUCCESS;
+}
+
+static int
+test_s1_access_flag(void)
+{
+	struct emu_nw_result r;
+
+	/* AF clear, HA 0, AFFD 0: F_ACCESS at the page, before permission */
+	w64(L3 + 8, 0x400000c3);          /* AP 0b11 (read-only), AF clear */
+	ram_snap();
+	TEST_ASSERT_EQUAL(emu_s1_arm_walk(&mem, &s1cd, 0x1000, EMU_NW_ACC_WRITE, &r),
+		EMU_NW_S1_FAULT, "AF");
+	TEST_ASSERT_EQUAL(r.fault, EMU_NW_F_ACCESS, "access flag fault first");
+	TEST_ASSERT_EQUAL(r.hw_code, 0x12, "F_ACCESS");
+	TEST_ASSERT_EQUAL(r.level, 3, "level");
+	TEST_ASSERT(ram_unchanged(), "nothing set");
+	/* HA: a refused access (write to read-only) sets nothing: F_PERMISSION */
+	s1cd.ha = true;
+	TEST_ASSERT_EQUAL(emu_s1_arm_walk(&mem, &s1cd, 0x1000, EMU_NW_ACC_WRITE, &r),
+		EMU_NW_S1_FAULT, "HA refused");
+	TEST_ASSERT_EQUAL(r.hw_code, 0x13, "F_PERMISSION");
+	TEST_ASSERT(ram_unchanged(), "AF not set for a refused access");
+	/* HA: an allowed access sets AF (bit 10), one locked update */
+	TEST_ASSERT_EQUAL(emu_s1_arm_walk(&mem, &s1cd, 0x1000, EMU_NW_ACC_READ, &r), EMU_NW_OK,
+		"HA read");
+	TEST_ASSERT_EQUAL(r64(L3 + 8), 0x400004c3, "AF set");
+	TEST_ASSERT_EQUAL(n_xchg, 1, "one update");
+	/* the page's table read-only on the second level: a write miss on the descriptor */
+	w64(L3 + 8, 0x400000c3);
+	page_ro[L3 >> 12] = true;
+	TEST_ASSERT_EQUAL(emu_s1_arm_walk(&mem, &s1cd, 0x1000, EMU_NW_ACC_READ, &r),
+		EMU_NW_S2_MISS, "update miss");
+	TEST_ASSERT_EQUAL(r.write, true, "write");
+	TEST_ASSERT_EQUAL(r.gpa, L3 + 8, "descriptor");
+	TEST_ASSERT_EQUAL(r.smmu_class, 1, "CLASS TT");
+	TEST_ASSERT_EQUAL(r.guest_event, 0x0b, "F_WALK_EABT for the guest");
+	page_ro[L3 >> 12] = false;
+	/* AFFD without HA: AF taken as 1, nothing written */
+	s1cd.ha = false;
+	s1cd.affd = true;
+	ram_snap();
+	TEST_ASSERT_EQUAL(emu_s1_arm_walk(&mem, &s1cd, 0x1000, EMU_NW_ACC_READ, &r), EMU_NW_OK,
+		"AFFD");
+	TEST_ASSERT(ram_unchanged(), "AFFD writes nothing");
+	/* a race on the AF update restarts the walk, bounded */
+	s1cd.affd = false;
+	s1cd.ha = true;
+	race_left = 1000;
+	race_gpa = L3 + 8;
+	race_value = 0;
+	TEST_ASSERT_EQUAL(emu_s1_arm_walk(&mem, &s1cd, 0x1000, EMU_NW_ACC_READ, &r),
+		EMU_NW_S1_FAULT, "endless race");
+	TEST_ASSERT_EQUAL(r.fault, EMU_NW_F_UPDATE, "update fault");
+	return TEST_SUCCESS;
+}
+
+static int
+test_s1_ranges_and_levels(void)
+{
+	const uint64_t w[8] = { (CD_W0 & ~0x3full) | 25, TTB0 };  /* T0SZ 25: 39-bit VA */
+	struct emu_nw_result r;
+	struct emu_cd cd;
+
+	/* 48-bit VA: VA[63:48] must be 0 for TTB0 (EPD1: the upper half faults, level 0) */
+	TEST_ASSERT_EQUAL(emu_s1_arm_walk(&mem, &s1cd, 1ull << 48, 0, &r), EMU_NW_S1_FAULT,
+		"beyond T0SZ");
+	TEST_ASSERT_EQUAL(r.level, 0, "level 0");
+	TEST_ASSERT_EQUAL(r.hw_code, 0x10, "F_TRANSLATION");
+	TEST_ASSERT_EQUAL(emu_s1_arm_walk(&mem, &s1cd, 0xffffffffffff1000ull, 0, &r),
+		EMU_NW_S1_FAULT, "TTB1 disabled");
+	TEST_ASSERT_EQUAL(n_read, 0, "no read");
+	/* TBI0: the top byte is ignored */
+	TEST_ASSERT_EQUAL(emu_s1_arm_walk(&mem, &s1cd, 0xab00000000001000ull, 0, &r),
+		EMU_NW_S1_FAULT, "tagged without TBI0");
+	s1cd.tbi0 = true;
+	TEST_ASSERT_EQUAL(emu_s1_arm_walk(&mem, &s1cd, 0xab00000000001000ull, 0, &r),
+		EMU_NW_OK, "tagged with TBI0");
+	TEST_ASSERT_EQUAL(r.gpa, 0x40000000ull, "output");
+	/* T0SZ 25: start level 1, its table indexed by VA[38:30] (Arm ARM D8.2) */
+	TEST_ASSERT_EQUAL(emu_cd_decode(w, &cd, NULL), 0, "T0SZ 25");
+	w64(TTB0 + 3 * 8, L2 | 3);     /* TTB0 is now a level 1 table */
+	w64(L2 + 5 * 8, L3 | 3);
+	w64(L3 + 7 * 8, 0x40000443);
+	n_read = 0;
+	TEST_ASSERT_EQUAL(emu_s1_arm_walk(&mem, &cd, (3ull << 30) | (5ull << 21) | (7ull << 12) |
+		0x12, 0, &r), EMU_NW_OK, "level 1 start");
+	TEST_ASSERT_EQUAL(r.gpa, 0x40000012ull, "output");
+	TEST_ASSERT_EQUAL(n_read, 3, "three levels");
+	TEST_ASSERT_EQUAL(emu_s1_arm_walk(&mem, &cd, 1ull << 39, 0, &r), EMU_NW_S1_FAULT,
+		"VA[39] beyond 39 bits");
+	/* T0SZ 39: 25-bit VA, start level 2 with 16 entries (VA[24:21]) */
+	{
+		const uint64_t w39[8] = { (CD_W0 & ~0x3full) | 39, TTB0 };
+
+		TEST_ASSERT_EQUAL(emu_cd_decode(w39, &cd, NULL), 0, "T0SZ 39");
+		w64(TTB0 + 15 * 8, L3 | 3);
+		w64(L3 + 8, 0x40000443);
+		TEST_ASSERT_EQUAL(emu_s1_arm_walk(&mem, &cd, (15ull << 21) | 0x1fff, 0, &r),
+			EMU_NW_OK, "level 2 start");
+		TEST_ASSERT_EQUAL(r.gpa, 0x40000fffull, "output");
+		TEST_ASSERT_EQUAL(emu_s1_arm_walk(&mem, &cd, 1ull << 25, 0, &r), EMU_NW_S1_FAULT,
+			"VA[25]");
+	}
+	/* EPD0 (IHI0070 5.4): no walk through TTB0, every TTB0 address a translation
+	 * fault (a legal CD, not C_BAD_CD) */
+	{
+		const uint64_t we[8] = { CD_W0 | (1ull << 14), TTB0 };
+
+		TEST_ASSERT_EQUAL(emu_cd_decode(we, &cd, NULL), 0, "EPD0 is legal");
+		n_read = 0;
+		TEST_ASSERT_EQUAL(emu_s1_arm_walk(&mem, &cd, 0x1000, 0, &r), EMU_NW_S1_FAULT,
+			"EPD0 walk");
+		TEST_ASSERT_EQUAL(r.hw_code, 0x10, "F_TRANSLATION");
+		TEST_ASSERT_EQUAL(r.level, 0, "level 0");
+		TEST_ASSERT_EQUAL(n_read, 0, "no walk");
+	}
+	/* TTB1 (EPD1 clear, TG1 4 KiB = 0b10, T1SZ 16): VA[63:48] all ones */
+	{
+		const uint64_t w1[8] = { (CD_W0 & ~(1ull << 30)) | (2ull << 22) | (16ull << 16),
+			TTB0, 0x20000 };
+
+		TEST_ASSERT_EQUAL(emu_cd_decode(w1, &cd, NULL), 0, "TTB1");
+		w64(0x20000 + 511 * 8, L1 | 3);   /* L0 index VA[47:39] = 511 */
+		w64(L1 + 511 * 8, 0xc0000441);    /* a 1 GiB block */
+		TEST_ASSERT_EQUAL(emu_s1_arm_walk(&mem, &cd, 0xffffffffc0001234ull, 0, &r),
+			EMU_NW_OK, "TTB1 walk");
+		TEST_ASSERT_EQUAL(r.gpa, 0xc0001234ull, "TTB1 output");
+		TEST_ASSERT_EQUAL(emu_s1_arm_walk(&mem, &cd, 0xfeffffffc0001234ull, 0, &r),
+			EMU_NW_S1_FAULT, "not sign-extended");
+	}
+	return TEST_SUCCESS;
+}
+
+static int
+test_s1_addr_size_and_s2(void)
+{
+	/* IPS 0b000: 32-bit output */
+	const uint64_t w[8] = { CD_W0 & ~(7ull << 32), TTB0 };
+	struct emu_nw_result r;
+	struct emu_cd cd;
+
+	TEST_ASSERT_EQUAL(emu_cd_decode(w, &cd, NULL), 0, "IPS 32");
+	w64(L3 + 8, 0x100000443ull);           /* output 4 GiB */
+	TEST_ASSERT_EQUAL(emu_s1_arm_walk(&mem, &cd, 0x1000, 0, &r), EMU_NW_S1_FAULT, "OA");
+	TEST_ASSERT_EQUAL(r.fault, EMU_NW_F_ADDR_SIZE, "address size");
+	TEST_ASSERT_EQUAL(r.hw_code, 0x11, "F_ADDR_SIZE");
+	TEST_ASSERT_EQUAL(r.level, 3, "at the page");
+	w64(L1, 0x100000003ull);               /* next-level table at 4 GiB */
+	TEST_ASSERT_EQUAL(emu_s1_arm_walk(&mem, &cd, 0x1000, 0, &r), EMU_NW_S1_FAULT, "NLTA");
+	TEST_ASSERT_EQUAL(r.hw_code, 0x11, "F_ADDR_SIZE");
+	TEST_ASSERT_EQUAL(r.level, 1, "at the table descriptor");
+	/* with 48-bit IPS the same table address is outside guest RAM: stage 2, TT */
+	w64(L1, 0x100000003ull);
+	TEST_ASSERT_EQUAL(emu_s1_arm_walk(&mem, &s1cd, 0x1000, 0, &r), EMU_NW_S2_OUTSIDE, "out");
+	TEST_ASSERT_EQUAL(r.gpa, 0x100000000ull, "the level 2 descriptor's GPA");
+	TEST_ASSERT_EQUAL(r.smmu_class, 1, "CLASS TT");
+	TEST_ASSERT_EQUAL(r.s2, true, "S2");
+	TEST_ASSERT_EQUAL(r.guest_event, 0x0b, "F_WALK_EABT");
+	w64(L1, L2 | 3);
+	page_absent[L2 >> 12] = true;
+	TEST_ASSERT_EQUAL(emu_s1_arm_walk(&mem, &s1cd, 0x1000, 0, &r), EMU_NW_S2_MISS, "miss");
+	TEST_ASSERT_EQUAL(r.gpa, L2, "level 2 descriptor");
+	TEST_ASSERT_EQUAL(r.write, false, "read miss");
+	TEST_ASSERT_EQUAL(n_outside, 1, "one refused read outside");
+	return TEST_SUCCESS;
+}
+
+static int
+test_s1_loops(void)
+{
+	struct emu_nw_result r;
+
+	/* L0[0] points at L0 itself: used as table at levels 0-2 and as a page at 3 */
+	w64(L0, L0 | 0x403);
+	TEST_ASSERT_EQUAL(emu_s1_arm_walk(&mem, &s1cd, 0x123, 0, &r), EMU_NW_S1_FAULT, "loop");
+	/* AP 0b00 at the "page": EL0 read refused, but the walk ended at level 3 */
+	TEST_ASSERT_EQUAL(r.level, 3, "fixed depth");
+	TEST_ASSERT_EQUAL(n_read, 4, "four reads");
+	TEST_ASSERT_EQUAL(emu_s1_arm_walk(&mem, &s1cd, 0x123, EMU_NW_ACC_PRIV, &r), EMU_NW_OK,
+		"privileged read");
+	TEST_ASSERT_EQUAL(r.gpa, L0 + 0x123, "the table page as output");
+	return TEST_SUCCESS;
+}
+
+/* ============ randomized: both walkers against small reference models ============ */
+
+/*
+ * Random tables in the first 64 KiB of guest RAM (entries 0..3 of each of its 16 pages
+ * filled: pointers to those pages or outside RAM, random flags, reserved and ignored
+ * bits, garbage), random pages not present or read-only on the second level, random
+ * requests. The rest of guest RAM stays zero (an entry pointing there finds nothing
+ * present), so the walks update only the first 64 KiB, the part compared with the
+ * model's shadow. each walk is compared with a reference model written separately from the
+ * tables: the SDM's reserved-bit masks as literals for M = 48, and for Arm the rows of
+ * table D8-65 above (d8_65[]) as the permission function. After each walk guest RAM
+ * must equal the model's shadow (A/D/AF exactly where the model sets them).
+ */
+#define RND_PAGES 16u
+#define RND_WALKS 20000u
+
+static uint64_t rnd_state;
+
+static uint64_t
+rnd(void)
+{
+	rnd_state ^= rnd_state << 13;
+	rnd_state ^= rnd_state >> 7;
+	rnd_state ^= rnd_state << 17;
+	return rnd_state;
+}
+
+struct ref_res {
+	enum emu_nw_status st;
+	enum emu_nw_fault f;
+	uint8_t code;
+	unsigned int level;
+	bool write;
+	uint64_t gpa, size, entry;
+};
+
+static enum emu_nw_status
+ref_set(struct ref_res *x, enum emu_nw_status st, enum emu_nw_fault f, uint8_t code,
+		unsigned int level, uint64_t entry)
+{
+	x->st = st;
+	x->f = f;
+	x->code = code;
+	x->level = level;
+	x->entry = entry;
+	x->gpa = 0;
+	x->size = 0;
+	return st;
+}
+
+/* A table read as the model sees guest RAM; false (and x set) when it is not there. */
+static bool
+ref_read(struct ref_res *x, uint64_t a, uint64_t *e)
+{
+	if (a >= RAM_SIZE) {
+		x->st = EMU_NW_S2_OUTSIDE;
+		x->gpa = a;
+		return false;
+	}
+	if (page_absent[a >> 12]) {
+		x->st = EMU_NW_S2_MISS;
+		x->gpa = a;
+		return false;
+	}
+	memcpy(e, snap + a, 8);
+	return true;
+}
+
+/* Set bits in the shadow (snap) as a locked update would: false on a read-only page. */
+static bool
+ref_update(struct ref_res *x, uint64_t a, uint64_t bits)
+{
+	uint64_t e;
+
+	memcpy(&e, snap + a, 8);
+	if ((e & bits) == bits)
+		return true;
+	if (page_ro[a >> 12]) {
+		x->st = EMU_NW_S2_MISS;
+		x->gpa = a;
+		x->write = true;
+		return false;
+	}
+	e |= bits;
+	memcpy(snap + a, &e, 8);
+	return true;
+}
+
+/* SDM tables 4-15..4-20 with M = 48: reserved bits per level, [0] table, [1] PS leaf */
+static const uint64_t fl_rsvd48[5][2] = {
+	[4] = { 0x000f000000000080ull, 0x000f000000000080ull },
+	[3] = { 0x000f000000000000ull, 0x000f00003fffe000ull },
+	[2] = { 0x000f000000000000ull, 0x000f0000001fe000ull },
+	[1] = { 0x000f000000000000ull, 0x000f000000000000ull },
+};
+
+static void
+ref_fl(uint64_t va, uint32_t acc, uint32_t flags, struct ref_res *x)
+{
+	uint64_t table = PML4, walked[4], e = 0;
+	unsigned int n = 0, level;
+	bool us = true, rw = true, xd = false, priv = acc & EMU_NW_ACC_PRIV;
+	bool write = acc & EMU_NW_ACC_WRITE;
+
+	*x = (struct ref_res){ .st = EMU_NW_OK };
+	if ((va >> 47) != 0 && (va >> 47) != 0x1ffff) {
+		ref_set(x, EMU_NW_CFG_FAULT, EMU_NW_F_NONCANONICAL, 0x80, 0, 0);
+		return;
+	}
+	if (priv && !(flags & EMU_FL_SRE)) {
+		ref_set(x, EMU_NW_CFG_FAULT, EMU_NW_F_PRIV, 0, 0, 0);
+		return;
+	}
+	for (level = 4; level >= 1; level--) {
+		uint64_t a = table + ((va >> (12 + 9 * (level - 1))) & 511) * 8;
+		bool ps;
+
+		if (!ref_read(x, a, &e))
+			return;
+		if (!(e & 1)) {
+			ref_set(x, EMU_NW_S1_FAULT, EMU_NW_F_TRANSLATION, 0x71, level, a);
+			return;
+		}
+		ps = (level == 3 || level == 2) && (e & 0x80);
+		if (e & fl_rsvd48[level][ps]) {
+			ref_set(x, EMU_NW_S1_FAULT, EMU_NW_F_RESERVED, 0x72, level, a);
+			return;
+		}
+		walked[n++] = a;
+		us = us && (e & 4);
+		rw = rw && (e & 2);
+		xd = xd || (e >> 63);
+		if (level == 1 || ps) {
+			x->size = UINT64_C(1) << (12 + 9 * (level - 1));
+			x->gpa = (e & 0x0000fffffffff000ull & ~(x->size - 1)) | (va & (x->size - 1));
+			break;
+		}
+		table = e & 0x0000fffffffff000ull;
+	}
+	x->entry = walked[n - 1];
+	x->level = level;
+	if (!priv && !us) {
+		ref_set(x, EMU_NW_S1_FAULT, EMU_NW_F_PERMISSION, 0x81, level, x->entry);
+		return;
+	}
+	if (write && !rw && (!priv || (flags & EMU_FL_WPE))) {
+		ref_set(x, EMU_NW_S1_FAULT, EMU_NW_F_PERMISSION, 0x85, level, x->entry);
+		return;
+	}
+	if ((acc & EMU_NW_ACC_EXEC) && xd) {
+		ref_set(x, EMU_NW_S1_FAULT, EMU_NW_F_PERMISSION, 0x82, level, x->entry);
+		return;
+	}
+	for (unsigned int i = 0; i < n; i++)
+		if (!ref_update(x, walked[i], 0x20 | (i == n - 1 && write ? 0x40 : 0)))
+			return;
+}
+
+/* A random entry: mostly a pointer into the table pages with random flags. */
+static uint64_t
+rnd_entry(bool arm)
+{
+	uint64_t r = rnd(), e;
+
+	switch (r & 15) {
+	case 0:
+		return 0;
+	case 1:   /* garbage, its address bits kept inside the table pages */
+		return (rnd() & ~0x0000fffffffff000ull) | ((r >> 8) % RND_PAGES) * 4096;
+	case 2:
+		e = 0x100000ull + ((r >> 8) & 0xff) * 4096;   /* outside guest RAM */
+		break;
+	default:
+		e = ((r >> 8) % RND_PAGES) * 4096;
+		break;
+	}
+	r = rnd();
+	if (arm) {
+		e |= (r & 0xfc3) | 1;                   /* valid; type, AP, AF, ... random */
+		if ((r >> 12) % 4 == 0)
+			e |= (rnd() & 0xf) << 59;       /* PXNTable..APTable / software bits */
+		if ((r >> 14) % 4 == 0)
+			e |= (rnd() & 3) << 53;         /* PXN, UXN */
+		if ((r >> 16) % 8 == 0)
+			e &= ~UINT64_C(1);              /* invalid */
+		if ((r >> 19) % 16 == 0)
+			e |= UINT64_C(1) << (32 + (rnd() % 16)); /* big output / table address */
+	} else {
+		e |= (r & 0x60) | 1;                    /* P, A, D */
+		if ((r >> 8) % 4 != 0)
+			e |= 2;                         /* R/W */
+		if ((r >> 10) % 4 != 0)
+			e |= 4;                         /* U/S */
+		if ((r >> 12) % 4 == 0)
+			e |= 0x80;                      /* PS */
+		if ((r >> 14) % 8 == 0)
+			e |= UINT64_C(1) << 63;         /* XD */
+		if ((r >> 17) % 16 == 0)
+			e &= ~UINT64_C(1);              /* not present */
+		if ((r >> 21) % 32 == 0)
+			e |= UINT64_C(1) << (13 + rnd() % 39); /* reserved or address bit */
+		if ((r >> 26) % 4 == 0)
+			e |= (rnd() & 0x7ff) << 52;     /* ignored 62:52 */
+	}
+	return e;
+}
+
+static void
+rnd_tables(bool arm)
+{
+	ram_reset();
+	memset(snap, 0, sizeof(snap));
+	for (unsigned int p = 0; p < RND_PAGES; p++)
+		for (unsigned int i = 0; i < 4; i++)
+			w64(p * 4096 + i * 8, rnd_entry(arm));
+	for (unsigned int p = 0; p < RND_PAGES; p++) {
+		page_absent[p] = rnd() % 24 == 0;
+		page_ro[p] = rnd() % 8 == 0;
+	}
+}
+
+/* Every outcome the model can give must have been seen often enough to mean something. */
+static unsigned int seen[EMU_NW_CFG_FAULT + 1], seen_f[EMU_NW_F_BAD_CD + 1];
+
+static int
+seen_check(const enum emu_nw_fault *faults, unsigned int n)
+{
+	printf("    outcomes: ok %u, s2 miss %u, s2 outside %u, s1 fault %u, cfg fault %u\n",
+		seen[EMU_NW_OK], seen[EMU_NW_S2_MISS], seen[EMU_NW_S2_OUTSIDE],
+		seen[EMU_NW_S1_FAULT], seen[EMU_NW_CFG_FAULT]);
+	for (unsigned int i = EMU_NW_OK; i <= EMU_NW_S1_FAULT; i++)
+		TEST_ASSERT_GREATER(seen[i], RND_WALKS / 100, "outcome %s too rare",
+			emu_nw_status_str(i));
+	for (unsigned int i = 0; i < n; i++)
+		TEST_ASSERT_GREATER(seen_f[faults[i]], RND_WALKS / 200, "fault %s too rare",
+			emu_nw_fault_str(faults[i]));
+	return TEST_SUCCESS;
+}
+
+static int
+test_random_fl_vs_model(void)
+{
+	static const enum emu_nw_fault faults[] = { EMU_NW_F_TRANSLATION, EMU_NW_F_RESERVED,
+		EMU_NW_F_PERMISSION, EMU_NW_F_NONCANONICAL, EMU_NW_F_PRIV };
+
+	memset(seen, 0, sizeof(seen));
+	memset(seen_f, 0, sizeof(seen_f));
+	rnd_state = 0x9e3779b97f4a7c15ull;
+	for (unsigned int w = 0; w < RND_WALKS; w++) {
+		uint64_t va = (rnd() & 0xfff) | (rnd() % 4) << 12 | (rnd() % 4) << 21 |
+			(rnd() % 4) << 30 | (rnd() % 4) << 39;
+		/* a quarter of the requests supervisor, SRE set three times in four */
+		uint32_t acc = (rnd() & 7) | (rnd() % 4 == 0 ? EMU_NW_ACC_PRIV : 0);
+		uint32_t flags = (rnd() % 4 != 0 ? EMU_FL_SRE : 0) | (rnd() % 2 ? EMU_FL_WPE : 0);
+		struct emu_fl_cfg cfg = { .pml4_gpa = PML4, .aw_bits = 48, .flags = flags };
+		struct emu_nw_result r;
+		struct ref_res x;
+
+		if (w % 64 == 0)
+			rnd_tables(false);
+		if (rnd() % 32 == 0)
+			va |= 0xffff800000000000ull;        /* upper half (PML4[256..259]) */
+		if (rnd() % 32 == 0)
+			va ^= UINT64_C(1) << (47 + rnd() % 17); /* often non-canonical */
+		memcpy(snap, ram, RND_PAGES * 4096);
+		ref_fl(va, acc, flags, &x);
+		emu_fl_x86_walk(&mem, &cfg, va, acc, &r);
+		TEST_ASSERT_EQUAL(r.status, x.st, "walk %u va 0x%" PRIx64 " acc %u", w, va, acc);
+		TEST_ASSERT_EQUAL(r.fault, x.f, "walk %u", w);
+		TEST_ASSERT_EQUAL(r.hw_code, x.code, "walk %u", w);
+		TEST_ASSERT_EQUAL(r.gpa, x.gpa, "walk %u", w);
+		TEST_ASSERT_EQUAL(r.write, x.write, "walk %u", w);
+		if (x.st == EMU_NW_OK || x.st == EMU_NW_S1_FAULT) {
+			TEST_ASSERT_EQUAL(r.level, x.level, "walk %u (%s)", w,
+				emu_nw_fault_str(r.fault));
+			TEST_ASSERT_EQUAL(r.entry_gpa, x.entry, "walk %u", w);
+		}
+		if (x.st == EMU_NW_OK)
+			TEST_ASSERT_EQUAL(r.page_size, x.size, "walk %u", w);
+		TEST_ASSERT(memcmp(ram, snap, RND_PAGES * 4096) == 0,
+			"walk %u: A/D differ from the model", w);
+		seen[x.st]++;
+		seen_f[x.f]++;
+	}
+	TEST_ASSERT_EQUAL(n_bad_align, 0, "aligned");
+	return seen_check(faults, RTE_DIM(faults));
+}
+
+/* Arm reference: the D8-65 row for (UXN, PXN, AP, WXN). */
+static uint8_t
+ref_d8_65(unsigned int uxn, unsigned int pxn, unsigned int ap, unsigned int wxn)
+{
+	for (unsigned int i = 0; i < RTE_DIM(d8_65); i++)
+		if (d8_65[i].uxn == uxn && d8_65[i].pxn == pxn && d8_65[i].ap == ap &&
+				d8_65[i].wxn == wxn)
+			return d8_65[i].perm;
+	return 0;
+}
+
+/* The model's own view of the CD: what the test put in it, not what emu_cd_decode says. */
+struct ref_cd {
+	unsigned int tsz, ips;
+	uint64_t ttb;            /* the TTB0 field, not aligned */
+	bool ha, affd, wxn, pan, had;
+};
+
+static void
+ref_s1(const struct ref_cd *cd, uint64_t va, uint32_t acc, struct ref_res *x)
+{
+	/* Arm ARM D8.2, 4 KiB granule: T0SZ 16..24 start at level 0, 25..33 at 1, 34..39 at 2 */
+	unsigned int tsz = cd->tsz, level = tsz <= 24 ? 0 : tsz <= 33 ? 1 : 2;
+	unsigned int in = 64 - tsz, aptable = 0, uxn = 0, pxn = 0, ap, need;
+	/* the start table is aligned to its size: 8 bytes per entry, 2^(in - shift) entries */
+	uint64_t table = cd->ttb & ~((UINT64_C(8) << (in - (39 - 9 * level))) - 1);
+	uint64_t limit = UINT64_C(1) << cd->ips, d = 0, a = 0, out;
+	bool priv = acc & EMU_NW_ACC_PRIV;
+	uint8_t perm;
+
+	*x = (struct ref_res){ .st = EMU_NW_OK };
+	if (va >> in) {
+		ref_set(x, EMU_NW_S1_FAULT, EMU_NW_F_TRANSLATION, 0x10, 0, 0);
+		return;
+	}
+	for (;; level++) {
+		unsigned int shift = 39 - 9 * level;
+		uint64_t idx = (va >> shift) & (level == (tsz <= 24 ? 0u : tsz <= 33 ? 1u : 2u) ?
+			(UINT64_C(1) << (in - shift)) - 1 : 511);
+
+		a = table + idx * 8;
+		if (!ref_read(x, a, &d))
+			return;
+		if (!(d & 1) || (!(d & 2) && (level == 0 || level == 3))) {
+			ref_set(x, EMU_NW_S1_FAULT, EMU_NW_F_TRANSLATION, 0x10, level, a);
+			return;
+		}
+		x->size = UINT64_C(1) << shift;
+		if (level == 3 || !(d & 2)) {
+			out = d & 0x0000ffffffffffffull & ~(x->size - 1);
+			break;
+		}
+		table = d & 0x0000fffffffff000ull;
+		if (table >= limit) {
+			ref_set(x, EMU_NW_S1_FAULT, EMU_NW_F_ADDR_SIZE, 0x11, level, a);
+			return;
+		}
+		if (!cd->had) {
+			aptable |= (d >> 61) & 3;
+			uxn |= (d >> 60) & 1;
+			pxn |= (d >> 59) & 1;
+		}
+	}
+	if (out >= limit) {
+		ref_set(x, EMU_NW_S1_FAULT, EMU_NW_F_ADDR_SIZE, 0x11, level, a);
+		return;
+	}
+	if (!(d & 0x400) && !cd->ha && !cd->affd) {
+		ref_set(x, EMU_NW_S1_FAULT, EMU_NW_F_ACCESS, 0x12, level, a);
+		return;
+	}
+	/* table D8-64: APTable[1] removes writes (AP[2] = 1), APTable[0] EL0 access */
+	ap = (unsigned int)((d >> 6) & 3);
+	if (aptable & 2)
+		ap |= 2;
+	if (aptable & 1)
+		ap &= 2u;
+	perm = ref_d8_65(uxn | ((d >> 54) & 1), pxn | ((d >> 53) & 1), ap, cd->wxn);
+	if (acc & EMU_NW_ACC_EXEC)
+		need = priv ? PX : UX;
+	else if (acc & EMU_NW_ACC_WRITE)
+		need = priv ? PW : UW;
+	else
+		need = priv ? PR : UR;
+	if (!(perm & need) || (priv && cd->pan && !(acc & EMU_NW_ACC_EXEC) &&
+			(perm & (UR | UW)))) {
+		ref_set(x, EMU_NW_S1_FAULT, EMU_NW_F_PERMISSION, 0x13, level, a);
+		return;
+	}
+	x->level = level;
+	x->entry = a;
+	x->gpa = out | (va & (x->size - 1));
+	if (cd->ha)
+		ref_update(x, a, 0x400);
+}
+
+static int
+test_random_s1_vs_model(void)
+{
+	static const uint8_t tszs[] = { 16, 20, 25, 30, 34, 39 };
+	static const uint8_t ips_enc[] = { 0, 1, 2, 5 };   /* CD.IPS encodings of */
+	static const uint8_t ips_bits_of[] = { 32, 36, 40, 48 };
+	static const enum emu_nw_fault faults[] = { EMU_NW_F_TRANSLATION, EMU_NW_F_ADDR_SIZE,
+		EMU_NW_F_ACCESS, EMU_NW_F_PERMISSION };
+
+	memset(seen, 0, sizeof(seen));
+	memset(seen_f, 0, sizeof(seen_f));
+	rnd_state = 0x2545f4914f6cdd1dull;
+	for (unsigned int w = 0; w < RND_WALKS; w++) {
+		unsigned int tsz = tszs[rnd() % RTE_DIM(tszs)], ipsi = rnd() % RTE_DIM(ips_enc);
+		struct ref_cd rc = {
+			.tsz = tsz, .ips = ips_bits_of[ipsi],
+			.ttb = (rnd() % (RND_PAGES * 8)) * 512,
+			.ha = rnd() % 2, .affd = rnd() % 4 == 0, .wxn = rnd() % 4 == 0,
+			.pan = rnd() % 4 == 0, .had = rnd() % 4 == 0,
+		};
+		/* IHI0070 5.4: T0SZ 5:0, IPS 34:32, AFFD 35, WXN 36, PAN 40, HA 43; HAD0 65 */
+		uint64_t w0 = (CD_W0 & ~(0x3full | (7ull << 32))) | tsz |
+			((uint64_t)ips_enc[ipsi] << 32) | ((uint64_t)rc.ha << 43) |
+			((uint64_t)rc.affd << 35) | ((uint64_t)rc.wxn << 36) | ((uint64_t)rc.pan << 40);
+		const uint64_t cdw[8] = { w0, rc.ttb | ((uint64_t)rc.had << 1) };
+		unsigned int in = 64 - tsz, lvl = tsz <= 24 ? 0 : tsz <= 33 ? 1 : 2;
+		uint64_t va = 0;
+		uint32_t acc = rnd() & 0xf;
+		struct emu_nw_result r;
+		struct ref_res x;
+		struct emu_cd cd;
+
+		if (w % 64 == 0)
+			rnd_tables(true);
+		TEST_ASSERT_EQUAL(emu_cd_decode(cdw, &cd, NULL), 0, "CD %u", w);
+		/* table indices 0..3 at each level from the start, random page offset */
+		for (unsigned int l = lvl; l <= 3; l++)
+			va |= (rnd() % 4) << (39 - 9 * l);
+		va |= rnd() & 0xfff;
+		if (rnd() % 32 == 0)
+			va |= UINT64_C(1) << (in + rnd() % (64 - in));   /* beyond T0SZ */
+		if ((acc & EMU_NW_ACC_EXEC) && !(acc & EMU_NW_ACC_PRIV) && rnd() % 2)
+			acc &= ~EMU_NW_ACC_WRITE;
+		memcpy(snap, ram, RND_PAGES * 4096);
+		ref_s1(&rc, va, acc, &x);
+		emu_s1_arm_walk(&mem, &cd, va, acc, &r);
+		TEST_ASSERT_EQUAL(r.status, x.st, "walk %u va 0x%" PRIx64 " acc %u T0SZ %u", w, va,
+			acc, tsz);
+		TEST_ASSERT_EQUAL(r.fault, x.f, "walk %u", w);
+		TEST_ASSERT_EQUAL(r.hw_code, x.st == EMU_NW_OK ? 0 : x.st == EMU_NW_S1_FAULT ?
+			x.code : 0x10, "walk %u", w);
+		TEST_ASSERT_EQUAL(r.gpa, x.gpa, "walk %u", w);
+		TEST_ASSERT_EQUAL(r.write, x.write, "walk %u", w);
+		if (x.st == EMU_NW_OK || x.st == EMU_NW_S1_FAULT) {
+			TEST_ASSERT_EQUAL(r.level, x.level, "walk %u", w);
+			TEST_ASSERT_EQUAL(r.entry_gpa, x.entry, "walk %u", w);
+		}
+		if (x.st == EMU_NW_OK)
+			TEST_ASSERT_EQUAL(r.page_size, x.size, "walk %u", w);
+		TEST_ASSERT(memcmp(ram, snap, RND_PAGES * 4096) == 0,
+			"walk %u: AF differs from the model", w);
+		seen[x.st]++;
+		seen_f[x.f]++;
+	}
+	return seen_check(faults, RTE_DIM(faults));
+}
+
+static struct sva_test_suite emu_nested_suite = {
+	.name = "emu nested walkers",
 	.cases = {
-		SVA_TEST_CASE(test_attach_rules),
-		SVA_TEST_CASE(test_populated),
-		SVA_TEST_CASE(test_s1_levels),
-		SVA_TEST_CASE(test_s2),
-		SVA_TEST_CASE(test_iotlb),
-		SVA_TEST_CASE(test_bad_config),
-		SVA_TEST_CASE(test_two_vms),
-		SVA_TEST_CASE(test_words),
-		SVA_TEST_CASE(test_random),
-		SVA_TEST_CASE(test_teardown),
+		SVA_TEST_CASE_ST(fl_setup, NULL, test_fl_4k_leaf_read_sets_a),
+		SVA_TEST_CASE_ST(fl_setup, NULL, test_fl_write_sets_d_on_leaf_only),
+		SVA_TEST_CASE_ST(fl_setup, NULL, test_fl_large_leaves),
+		SVA_TEST_CASE_ST(fl_setup, NULL, test_fl_not_present_every_level),
+		SVA_TEST_CASE_ST(fl_setup, NULL, test_fl_reserved_bits),
+		SVA_TEST_CASE_ST(fl_setup, NULL, test_fl_permissions),
+		SVA_TEST_CASE_ST(fl_setup, NULL, test_fl_noncanonical),
+		SVA_TEST_CASE(test_fault_recoverable),
+		SVA_TEST_CASE_ST(fl_setup, NULL, test_fl_second_level),
+		SVA_TEST_CASE_ST(fl_setup, NULL, test_fl_loops),
+		SVA_TEST_CASE_ST(fl_setup, NULL, test_fl_update_race),
+		SVA_TEST_CASE_ST(cd_setup, NULL, test_cd_linear),
+		SVA_TEST_CASE_ST(cd_setup, NULL, test_cd_two_level),
+		SVA_TEST_CASE_ST(cd_setup, NULL, test_cd_bad_fields),
+		SVA_TEST_CASE_ST(s1_setup, NULL, test_s1_page_and_blocks),
+		SVA_TEST_CASE_ST(s1_setup, NULL, test_s1_invalid_every_level),
+		SVA_TEST_CASE_ST(s1_setup, NULL, test_s1_permissions_d8_65),
+		SVA_TEST_CASE_ST(s1_setup, NULL, test_s1_hierarchical),
+		SVA_TEST_CASE_ST(s1_setup, NULL, test_s1_pan),
+		SVA_TEST_CASE_ST(s1_setup, NULL, test_s1_access_flag),
+		SVA_TEST_CASE_ST(s1_setup, NULL, test_s1_ranges_and_levels),
+		SVA_TEST_CASE_ST(s1_setup, NULL, test_s1_addr_size_and_s2),
+		SVA_TEST_CASE_ST(s1_setup, NULL, test_s1_loops),
+		SVA_TEST_CASE(test_random_fl_vs_model),
+		SVA_TEST_CASE(test_random_s1_vs_model),
 		SVA_TEST_CASES_END(),
 	},
 };
@@ -1161,9 +1582,7 @@ static struct sva_test_suite nested_suite = {
 static int
 test_emu_nested(void)
 {
-	if (rte_lcore_count() < 2)
-		TEST_SKIP("needs a worker lcore for the responder");
-	return sva_test_suite_run(&nested_suite);
+	return sva_test_suite_run(&emu_nested_suite);
 }
 
-SVA_TEST_REGISTER(emu_nested_autotest, test_emu_nested);
+SVA_TEST_REGISTER(emu_nested_walk_autotest, test_emu_nested);

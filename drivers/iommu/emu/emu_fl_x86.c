@@ -145,6 +145,10 @@ fl_walk_once(const struct emu_nw_mem *mem, const struct emu_fl_cfg *cfg, uint64_
 			return -1;
 		if (m != EMU_NW_MEM_OK)
 			return fl_mem(res, m, gpa[i], true);
+		/* an entry used at several levels (a table pointing at itself) now has A */
+		for (unsigned int k = i + 1; k <= n; k++)
+			if (gpa[k] == gpa[i])
+				ent[k] |= set;
 	}
 	res->status = EMU_NW_OK;
 	res->gpa = out;

@@ -98,7 +98,6 @@ enum emu_nw_fault {
 };
 
 /** VT-d fault reasons (scalable mode) the first-level walk reports (hw_code). */
-#define EMU_NW_VTD_FR_FL_ACCESS 0x70u   /* entry access error (unused: see S2_OUTSIDE) */
 #define EMU_NW_VTD_FR_FL_NOT_PRESENT 0x71u
 #define EMU_NW_VTD_FR_FL_RSVD 0x72u
 #define EMU_NW_VTD_FR_NONCANONICAL 0x80u
@@ -133,7 +132,10 @@ struct emu_nw_result {
 				       VT-d: 4 PML4E, 3 PDPTE, 2 PDE, 1 PTE. Arm: lookup
 				       level 0..3 */
 	uint8_t hw_code;          /**< VT-d fault reason (EMU_NW_VTD_FR_*) or SMMUv3 event
-				       number (EMU_NW_SMMU_*) of the outcome; 0 for OK */
+				       number (EMU_NW_SMMU_*) of the outcome; 0 for OK, for a
+				       VT-d S2_MISS / S2_OUTSIDE (the integration reports the
+				       second-level fault) and for F_PRIV (VT-d blocks it; no
+				       reason code is modelled); SMMUv3 F_UPDATE: F_ACCESS */
 	uint8_t guest_event;      /**< SMMUv3: the event a VMM presenting a stage-1-only
 				       vSMMU injects: F_CD_FETCH for a CD-class stage-2
 				       fault, F_WALK_EABT for a TT-class one (IHI0070 7.3.10,
@@ -256,6 +258,18 @@ int emu_cd_decode(const uint64_t word[8], struct emu_cd *cd, const char **why);
  */
 enum emu_nw_status emu_s1_arm_walk(const struct emu_nw_mem *mem, const struct emu_cd *cd,
 	uint64_t va, uint32_t acc, struct emu_nw_result *res);
+
+/**
+ * Whether a page request can fix a first-level fault: not present (translation),
+ * permission, and the Arm access flag (the guest's handler maps the page or sets AF).
+ * Reserved bits, address size, a lost update race and every configuration fault are
+ * the guest's table errors: an unrecoverable event, no page request.
+ */
+static inline bool
+emu_nw_fault_recoverable(enum emu_nw_fault f)
+{
+	return f == EMU_NW_F_TRANSLATION || f == EMU_NW_F_PERMISSION || f == EMU_NW_F_ACCESS;
+}
 
 /** The name of a status / fault, for logs. */
 const char *emu_nw_status_str(enum emu_nw_status s);
