@@ -224,16 +224,11 @@ nx_from_walk(struct emu_dev *d, const struct emu_nw_result *r, const struct sva_
 			"a first-level table lies outside guest RAM");
 		return;
 	case EMU_NW_S1_FAULT:
-		switch (r->fault) {
-		case EMU_NW_F_TRANSLATION:
-		case EMU_NW_F_PERMISSION:
-		case EMU_NW_F_ACCESS:
-			/* recoverable: the guest maps the page (or sets the bit) and answers */
+		if (emu_nw_fault_recoverable(r->fault)) {
+			/* the guest maps the page (or sets the bit) and answers */
 			x->kind = EMU_NX_S1;
 			x->perm = perm;
 			return;
-		default:
-			break;
 		}
 		nx_event(x, r->fault == EMU_NW_F_ADDR_SIZE ? SVA_FAULT_REASON_ADDR_SIZE :
 			r->fault == EMU_NW_F_UPDATE ? SVA_FAULT_REASON_ACCESS :
