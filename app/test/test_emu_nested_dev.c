@@ -691,6 +691,17 @@ case_bad_config(const char *model)
 	TEST_ASSERT_SUCCESS(fixture_open(model, 1, &p, true), "fixture");
 	v = &F.vm[0];
 	map_data(v, src, 1, true, 1);
+	/* a leaf mapping beyond guest RAM: a second-level event, the GPA in it */
+	guest_map(&v->g, src + PG, RAM_SIZE + 5 * PG, true, 4);
+	TEST_ASSERT_SUCCESS(job(v, SVA_EMU_OP_FILL, 0, src + PG + 8, 8, &c), "job");
+	TEST_ASSERT_EQUAL(c.status, SVA_EMU_STATUS_UNRECOVERABLE, "GPA outside guest RAM");
+	TEST_ASSERT_EQUAL(sva_iommu_evtq_read(F.iommu, ev, 4), 1, "one event");
+	TEST_ASSERT_EQUAL(ev[0].event.reason, SVA_FAULT_REASON_TRANSLATION, "translation");
+	TEST_ASSERT_EQUAL(ev[0].event.flags & (SVA_FAULT_UNRECOV_NESTED_S1 |
+		SVA_FAULT_UNRECOV_NESTED_S2), SVA_FAULT_UNRECOV_NESTED_S2, "second level");
+	TEST_ASSERT_EQUAL(ev[0].event.gpa, RAM_SIZE + 5 * PG + 8, "its GPA");
+	/* VT-d's fault record keeps the page (FI, bits 63:12), SMMUv3's event every bit */
+	TEST_ASSERT_EQUAL(ev[0].event.addr, cur_arm ? src + PG + 8 : src + PG, "the GVA");
 	if (!cur_arm) {
 		/* a reserved bit (51, above the 48-bit address width) in the leaf */
 		*gent(&v->g, entry_gpa(&v->g, src, 3)) |= UINT64_C(1) << 51;
@@ -699,6 +710,8 @@ case_bad_config(const char *model)
 		TEST_ASSERT_EQUAL(c.fault_addr, src, "at the GVA");
 		TEST_ASSERT_EQUAL(sva_iommu_evtq_read(F.iommu, ev, 4), 1, "one fault record");
 		TEST_ASSERT_EQUAL(ev[0].event.hw_event, VTD_FR_FL_RSVD, "reason 0x72");
+		TEST_ASSERT_EQUAL(ev[0].event.flags & (SVA_FAULT_UNRECOV_NESTED_S1 |
+			SVA_FAULT_UNRECOV_NESTED_S2), SVA_FAULT_UNRECOV_NESTED_S1, "first level");
 		TEST_ASSERT_EQUAL(ev[0].event.pasid, p, "PASID");
 		TEST_ASSERT_EQUAL(ev[0].event.addr, src, "address");
 	} else {
@@ -712,6 +725,7 @@ case_bad_config(const char *model)
 		TEST_ASSERT_EQUAL(sva_iommu_evtq_read(F.iommu, ev, 4), 1, "one event");
 		TEST_ASSERT_EQUAL(ev[0].event.hw_event, EVT_C_BAD_CD, "C_BAD_CD");
 		TEST_ASSERT_EQUAL(ev[0].event.pasid, 9, "SubstreamID");
+		TEST_ASSERT(ev[0].event.flags & SVA_FAULT_UNRECOV_NESTED_S1, "the guest's CD");
 		/* V == 1 but AA64 == 0: ILLEGAL here (VMSAv8-32 not implemented) */
 		cd[0] = CD0_T0SZ(16) | CD0_EPD1 | CD0_V | CD0_IPS_48;
 		cd[1] = v->g.root;
@@ -753,6 +767,8 @@ case_bad_config(const char *model)
 			TEST_ASSERT_EQUAL(ev[0].event.fetch_addr, RAM_SIZE + 6 * 64,
 				"FetchAddr: the CD's address");
 			TEST_ASSERT_EQUAL(ev[0].event.pasid, 70, "SubstreamID");
+			TEST_ASSERT(ev[0].event.flags & SVA_FAULT_UNRECOV_NESTED_S2, "stage 2");
+			TEST_ASSERT_EQUAL(ev[0].event.gpa, RAM_SIZE + 6 * 64, "the CD's GPA");
 			/* L1CD 0 has V == 0: C_BAD_SUBSTREAMID (7.3.9) */
 			w.pasid = 1;
 			TEST_ASSERT_SUCCESS(job(&w, SVA_EMU_OP_FILL, 0, src, 64, &c), "job");

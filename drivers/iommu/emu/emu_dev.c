@@ -1024,8 +1024,9 @@ write_nested_event(struct emu_dev *d, uint32_t pasid, uint64_t gva, uint32_t per
 	struct emu_iommu *e = d->e;
 	struct sva_fault_unrecov ev = {
 		.reason = x->reason,
+		/* which stage: side information the model keeps beside the record */
 		.flags = SVA_FAULT_UNRECOV_PASID_VALID | SVA_FAULT_UNRECOV_ADDR_VALID |
-			(x->fetch != 0 ? SVA_FAULT_UNRECOV_FETCH_ADDR_VALID : 0),
+			(x->fetch != 0 ? SVA_FAULT_UNRECOV_FETCH_ADDR_VALID : 0) | x->ev_flags,
 		.pasid = pasid,
 		.perm = perm,
 		.addr = gva,
@@ -1033,6 +1034,7 @@ write_nested_event(struct emu_dev *d, uint32_t pasid, uint64_t gva, uint32_t per
 		.dev_id = d->rid,
 		.hw_event = x->hw_event,
 		.timestamp = rte_rdtsc(),
+		.gpa = x->ev_gpa,
 	};
 	int ret;
 

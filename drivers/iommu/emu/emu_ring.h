@@ -199,6 +199,32 @@ emu_pr_nest_keep(struct emu_pr_nest *n, const struct sva_fault_page_req *pr)
 	n->pad = 0;
 }
 
+/* The same slots beside the event queue: an unrecoverable nested fault's stage
+ * (SVA_FAULT_UNRECOV_NESTED_S1 or _S2) and gpa; addr stays the record's own. */
+#define EMU_EV_NESTED (SVA_FAULT_UNRECOV_NESTED_S1 | SVA_FAULT_UNRECOV_NESTED_S2)
+
+static inline void
+emu_ev_nest_keep(struct emu_pr_nest *n, const struct sva_fault_unrecov *ev)
+{
+	n->flags = ev->flags & EMU_EV_NESTED;
+	n->gpa = (ev->flags & SVA_FAULT_UNRECOV_NESTED_S2) ? ev->gpa : 0;
+	n->addr = 0;
+	n->pad = 0;
+}
+
+static inline void
+emu_ev_nest_apply(const struct emu_pr_nest *n, struct sva_fault_unrecov *ev)
+{
+	ev->gpasid = 0;
+	ev->reserved2 = 0;
+	ev->user_cookie = 0;
+	ev->gpa = 0;
+	if (n == NULL || n->flags == 0)
+		return;
+	ev->flags |= n->flags;
+	ev->gpa = n->gpa;
+}
+
 /* After the decoder: the record as the device meant it. */
 static inline void
 emu_pr_nest_apply(const struct emu_pr_nest *n, struct sva_fault_page_req *pr)

@@ -442,7 +442,7 @@ struct smmu_inq {
 		uint32_t shift;     /* log2(depth) */
 		uint32_t dwords;    /* entry size in dwords */
 		uint32_t off_ring, off_ts;
-		uint32_t off_nest;  /* PRIQ: struct emu_pr_nest per slot (0: none, EVTQ) */
+		uint32_t off_nest;  /* struct emu_pr_nest per slot (side information) */
 		bool ovf_inhibits;  /* PRIQ (8.1): nothing is written while an overflow is active */
 	} cfg __rte_cache_aligned;
 	struct { /* device side */
@@ -526,6 +526,7 @@ smmu_layout(const struct emu_queue_cfg *cfg, struct smmu_q *q)
 	size_t priq_nest = emu_ring_place(&off, (size_t)cfg->prq_depth * sizeof(struct emu_pr_nest));
 	size_t evtq = emu_ring_place(&off, (size_t)cfg->evtq_depth * EMU_SMMUV3_EVTQ_ENT_SIZE);
 	size_t evtq_ts = emu_ring_place(&off, (size_t)cfg->evtq_depth * sizeof(uint64_t));
+	size_t evtq_nest = emu_ring_place(&off, (size_t)cfg->evtq_depth * sizeof(struct emu_pr_nest));
 	size_t cmdq = emu_ring_place(&off, (size_t)cfg->respq_depth * EMU_SMMUV3_CMDQ_ENT_SIZE);
 
 	if (q != NULL) {
@@ -534,6 +535,7 @@ smmu_layout(const struct emu_queue_cfg *cfg, struct smmu_q *q)
 		q->priq.cfg.off_nest = (uint32_t)priq_nest;
 		q->evtq.cfg.off_ring = (uint32_t)evtq;
 		q->evtq.cfg.off_ts = (uint32_t)evtq_ts;
+		q->evtq.cfg.off_nest = (uint32_t)evtq_nest;
 		q->cmdq.cfg.off_ring = (uint32_t)cmdq;
 	}
 	return RTE_ALIGN_CEIL(off, EMU_RING_ALIGN);
@@ -703,11 +705,13 @@ smmu_evtq_write(void *qv, const struct sva_fault_unrecov *ev)
 {
 	struct smmu_q *q = qv;
 	struct emu_smmuv3_evt r;
+	struct emu_pr_nest nest;
 	uint64_t ent[4];
 
 	if (unlikely(smmu_evt_from_generic_inl(ev, &r) != 0))
 		return -EINVAL;
 	smmu_evt_encode_inl(&r, ent);
+	emu_ev_nest_keep(&nest, ev);
 	/* 3.12.2: "If the Event queue is not writable at the time when the fault record
 	 * of a stall is to be written, the stalled transaction is retried as though it had
 	 * just arrived when the queue is next writable": never lost, no overflow. */
@@ -716,7 +720,7 @@ smmu_evtq_write(void *qv, const struct sva_fault_unrecov *ev)
 		if (emu_wp_full(q->evtq.dev.prod, q->evtq.dev.cons_cache, q->evtq.cfg.shift))
 			return -EAGAIN;
 	}
-	return inq_put(q, &q->evtq, ent, ev->timestamp, NULL);
+	return inq_put(q, &q->evtq, ent, ev->timestamp, &nest);
 }
 
 int
@@ -755,17 +759,13 @@ evt_slot_decode(const uint64_t *slot, uint64_t ts, const struct emu_pr_nest *nes
 {
 	struct emu_smmuv3_evt r;
 
-	RTE_SET_USED(nest);
 	if (unlikely(smmu_evt_decode_inl(slot, &r) != 0))
 		return -EINVAL;
 	f->type = SVA_FAULT_UNRECOV;
 	f->padding = 0;
 	smmu_evt_to_generic_inl(&r, &f->event);
 	f->event.timestamp = ts;
-	f->event.gpasid = 0;
-	f->event.reserved2 = 0;
-	f->event.user_cookie = 0;
-	f->event.gpa = 0;
+	emu_ev_nest_apply(nest, &f->event);
 	return 0;
 }
 

@@ -189,6 +189,15 @@ nx_event(struct emu_nx *x, uint32_t reason, uint32_t hw_event, const char *why)
 	x->reason = reason;
 	x->hw_event = hw_event;
 	x->why = why;
+	x->ev_flags = SVA_FAULT_UNRECOV_NESTED_S1;
+}
+
+/* The event is a second-level one: gpa lies outside guest RAM. */
+static void
+nx_event_s2(struct emu_nx *x, uint64_t gpa)
+{
+	x->ev_flags = SVA_FAULT_UNRECOV_NESTED_S2;
+	x->ev_gpa = gpa;
 }
 
 /* A second-level miss at gpa (for perm): a page request svapoll resolves. */
@@ -218,10 +227,12 @@ nx_from_walk(struct emu_dev *d, const struct emu_nw_result *r, const struct sva_
 			nx_event(x, SVA_FAULT_REASON_PASID_INVALID, EMU_NW_SMMU_F_CD_FETCH,
 				"the CD (or L1CD) lies outside guest RAM");
 			x->fetch = r->gpa;
+			nx_event_s2(x, r->gpa);
 			return;
 		}
 		nx_event(x, SVA_FAULT_REASON_TRANSLATION, 0,
 			"a first-level table lies outside guest RAM");
+		nx_event_s2(x, r->gpa);
 		return;
 	case EMU_NW_S1_FAULT:
 		if (emu_nw_fault_recoverable(r->fault)) {
@@ -341,6 +352,7 @@ emu_vsva_xlate(struct emu_dev *d, uint32_t pasid, uint64_t gva, uint64_t len, ui
 		pthread_mutex_unlock(&n->lock);
 		nx_event(x, SVA_FAULT_REASON_TRANSLATION, 0,
 			"the first level maps the address outside guest RAM");
+		nx_event_s2(x, gpa);
 		return;
 	}
 	len = RTE_MIN(len, in_page);

@@ -360,7 +360,7 @@ struct vtd_q {
 	struct {
 		uint32_t prq_depth, frq_depth, iq_depth;
 		uint32_t prq_mask, iq_mask; /* ring bytes - 32 */
-		uint32_t off_prq, off_prq_ts, off_prq_nest, off_frq, off_frq_ts, off_iq;
+		uint32_t off_prq, off_prq_ts, off_prq_nest, off_frq, off_frq_ts, off_frq_nest, off_iq;
 	} cfg __rte_cache_aligned;
 
 	struct { /* written by the device side */
@@ -434,6 +434,12 @@ vtd_frq_ts(struct vtd_q *q)
 	return (uint64_t *)((uint8_t *)q + q->cfg.off_frq_ts);
 }
 
+static inline struct emu_pr_nest *
+vtd_frq_nest(struct vtd_q *q)
+{
+	return (struct emu_pr_nest *)((uint8_t *)q + q->cfg.off_frq_nest);
+}
+
 static inline uint64_t *
 vtd_iq_slot(struct vtd_q *q, uint64_t off)
 {
@@ -459,6 +465,7 @@ vtd_layout(const struct emu_queue_cfg *cfg, struct vtd_q *q)
 	size_t prq_nest = emu_ring_place(&off, (size_t)cfg->prq_depth * sizeof(struct emu_pr_nest));
 	size_t frq = emu_ring_place(&off, (size_t)cfg->evtq_depth * EMU_VTD_FRCD_SIZE);
 	size_t frq_ts = emu_ring_place(&off, (size_t)cfg->evtq_depth * sizeof(uint64_t));
+	size_t frq_nest = emu_ring_place(&off, (size_t)cfg->evtq_depth * sizeof(struct emu_pr_nest));
 	size_t iq = emu_ring_place(&off, (size_t)cfg->respq_depth * EMU_VTD_INV_DESC_SIZE);
 
 	if (q != NULL) {
@@ -467,6 +474,7 @@ vtd_layout(const struct emu_queue_cfg *cfg, struct vtd_q *q)
 		q->cfg.off_prq_nest = (uint32_t)prq_nest;
 		q->cfg.off_frq = (uint32_t)frq;
 		q->cfg.off_frq_ts = (uint32_t)frq_ts;
+		q->cfg.off_frq_nest = (uint32_t)frq_nest;
 		q->cfg.off_iq = (uint32_t)iq;
 	}
 	return RTE_ALIGN_CEIL(off, EMU_RING_ALIGN);
@@ -691,7 +699,7 @@ vtd_prq_read(void *qv, struct sva_fault *out, uint16_t n)
 /* ---- fault records ---- */
 
 static int
-vtd_frq_put(struct vtd_q *q, const uint64_t rec[2], uint64_t ts)
+vtd_frq_put(struct vtd_q *q, const uint64_t rec[2], uint64_t ts, const struct emu_pr_nest *nest)
 {
 	uint32_t pi = q->dev.frq_pi;
 	uint64_t *slot = vtd_frq_slot(q, pi);
@@ -716,6 +724,10 @@ vtd_frq_put(struct vtd_q *q, const uint64_t rec[2], uint64_t ts)
 		}
 	}
 	vtd_frq_ts(q)[pi] = ts;
+	if (nest != NULL)
+		vtd_frq_nest(q)[pi] = *nest;
+	else
+		memset(&vtd_frq_nest(q)[pi], 0, sizeof(*nest));
 	slot[0] = rec[0];
 	EMU_STORE_REL(&slot[1], rec[1] | EMU_VTD_FRCD1_F); /* F last: hands the slot over */
 	q->dev.frq_pi = (pi + 1) & (q->cfg.frq_depth - 1);
@@ -727,6 +739,7 @@ static int
 vtd_evtq_write(void *qv, const struct sva_fault_unrecov *ev)
 {
 	struct emu_vtd_fault_rec r;
+	struct emu_pr_nest nest;
 	uint64_t rec[2];
 
 	/* VT-d has no stall model: a fault record never holds a transaction */
@@ -734,7 +747,8 @@ vtd_evtq_write(void *qv, const struct sva_fault_unrecov *ev)
 			vtd_frcd_from_generic_inl(ev, &r) != 0))
 		return -EINVAL;
 	vtd_frcd_encode_inl(&r, rec);
-	return vtd_frq_put(qv, rec, ev->timestamp);
+	emu_ev_nest_keep(&nest, ev);
+	return vtd_frq_put(qv, rec, ev->timestamp, &nest);
 }
 
 int
@@ -743,7 +757,7 @@ emu_vtd_evtq_write_raw(void *qv, const void *raw)
 	uint64_t rec[2];
 
 	memcpy(rec, raw, sizeof(rec));
-	return vtd_frq_put(qv, rec, 0);
+	return vtd_frq_put(qv, rec, 0, NULL);
 }
 
 static uint16_t
@@ -778,10 +792,7 @@ vtd_evtq_read(void *qv, struct sva_fault *out, uint16_t n)
 			f->padding = 0;
 			vtd_frcd_to_generic_inl(&r, &f->event);
 			f->event.timestamp = ts[ci];
-			f->event.gpasid = 0;
-			f->event.reserved2 = 0;
-			f->event.user_cookie = 0;
-			f->event.gpa = 0;
+			emu_ev_nest_apply(&vtd_frq_nest(q)[ci], &f->event);
 		} else {
 			bad++;
 			if (emu_log_worthy(q->poll.evtq_malformed + bad))

@@ -151,7 +151,9 @@
  *    as the untranslated address the device asked for; the stage, gpa and record
  *    address are kept by the model beside the slot and added by the emu's decoder.
  *    SMMUv3 CD problems are events (C_BAD_SUBSTREAMID, C_BAD_CD, F_CD_FETCH), VT-d
- *    reserved bits and non-canonical addresses fault records; the job ends
+ *    reserved bits and non-canonical addresses fault records, with
+ *    SVA_FAULT_UNRECOV_NESTED_S1 (or _NESTED_S2 and gpa for a GPA outside guest RAM)
+ *    added by the decoder from the same side information; the job ends
  *    UNRECOVERABLE. First-level translations stay cached until sva_dev_nested_inval().
  *  - waits for a group response by spinning briefly, then sleeping with a growing
  *    interval (the poll lcore busy-polls the other core; the device must not burn this
