@@ -155,6 +155,8 @@
  *    SVA_FAULT_UNRECOV_NESTED_S1 (or _NESTED_S2 and gpa for a GPA outside guest RAM)
  *    added by the decoder from the same side information; the job ends
  *    UNRECOVERABLE. First-level translations stay cached until sva_dev_nested_inval().
+ *    Not on nested PASIDs: SVA_EMU_OP_PAGE_REQUEST (no walk to take; the PASID has no
+ *    process page table: UNRECOVERABLE), the stall model (PRI_DISABLED).
  *  - waits for a group response by spinning briefly, then sleeping with a growing
  *    interval (the poll lcore busy-polls the other core; the device must not burn this
  *    one); idles asleep on a condition variable.
