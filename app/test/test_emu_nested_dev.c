@@ -1121,6 +1121,48 @@ out:
 	return ret;
 }
 
+/* A 2 MiB first-level leaf (x86 PDE with PS, bit 7: SDM table 4-18; Arm level-2 block,
+ * bits 1:0 0b01: D8-48): one walk serves every 4 KiB of it from the IOTLB. */
+static int
+case_huge(const char *model)
+{
+	const uint32_t p = 12;
+	const unsigned int n = 3;
+	/* the leaf's frame: GPA 4 MiB, 2 MiB aligned, below the data pages */
+	uint64_t src = GVA_BASE + (UINT64_C(4) << 21), dst = GVA_BASE, big = UINT64_C(4) << 20;
+	uint64_t pde;
+	struct sva_emu_counters k0, k1;
+	struct sva_emu_comp c;
+	struct vm *v;
+
+	TEST_ASSERT_SUCCESS(fixture_open(model, 1, &p, true), "fixture");
+	v = &F.vm[0];
+	/* tables down to the PD, then the 2 MiB leaf in it */
+	guest_map(&v->g, src, 0, true, 2);
+	pde = entry_gpa(&v->g, src, 2);
+	TEST_ASSERT_NOT_EQUAL(pde, 0, "the PD");
+	*gent(&v->g, pde) = cur_arm ? ARM_VALID | ARM_AP1 | ARM_SH_INNER | big :
+		X86_P | X86_RW | X86_US | (UINT64_C(1) << 7) | big;
+	for (unsigned int i = 0; i < n * PG; i++)
+		v->g.ram[big + i] = (uint8_t)(33 + i / PG * 7 + i % PG);
+	map_data(v, dst, n, true, 0);
+	sva_emu_counters_get(F.iommu, &k0);
+	TEST_ASSERT_SUCCESS(job(v, SVA_EMU_OP_COPY, src, dst, n * PG, &c), "job");
+	TEST_ASSERT_EQUAL(c.status, SVA_EMU_STATUS_SUCCESS, "status");
+	sva_emu_counters_get(F.iommu, &k1);
+	TEST_ASSERT_EQUAL(k1.nested_walks - k0.nested_walks, 1 + n, "one walk for the 2 MiB "
+		"leaf, one per 4 KiB destination page");
+	TEST_ASSERT_EQUAL(k1.nested_s1tlb_hits - k0.nested_s1tlb_hits, n - 1, "IOTLB hits");
+	TEST_ASSERT_EQUAL(v->s1 + v->s2, 0, "no fault");
+	TEST_ASSERT_SUCCESS(check_data(v, DATA_GPA, n, 33), "data");
+	if (cur_arm)
+		TEST_ASSERT(*gent(&v->g, pde) & ARM_AF, "AF set on the block");
+	else
+		TEST_ASSERT((*gent(&v->g, pde) & (X86_A | X86_D)) == X86_A, "A, not D, on the PDE");
+	fixture_close();
+	return TEST_SUCCESS;
+}
+
 #define BOTH(name) \
 static int \
 name(void) \
@@ -1147,6 +1189,7 @@ name(void) \
 #define case_test_words case_words
 #define case_test_random case_random
 #define case_test_teardown case_teardown
+#define case_test_huge case_huge
 BOTH(test_attach_rules)
 BOTH(test_populated)
 BOTH(test_s1_levels)
@@ -1157,6 +1200,7 @@ BOTH(test_two_vms)
 BOTH(test_words)
 BOTH(test_random)
 BOTH(test_teardown)
+BOTH(test_huge)
 
 static struct sva_test_suite nested_suite = {
 	.name = "emu_nested",
@@ -1171,6 +1215,7 @@ static struct sva_test_suite nested_suite = {
 		SVA_TEST_CASE(test_words),
 		SVA_TEST_CASE(test_random),
 		SVA_TEST_CASE(test_teardown),
+		SVA_TEST_CASE(test_huge),
 		SVA_TEST_CASES_END(),
 	},
 };
