@@ -744,6 +744,7 @@ test_nested_routing_vtd(void)
 	struct sva_vpasid_vm *vm;
 	struct sva_bond *b, *plain;
 	uint32_t h, code;
+	char cmd[64], out[8192];
 
 	TEST_ASSERT(ram != NULL && other != NULL, "memory");
 	TEST_ASSERT_SUCCESS(sva_t_open(NULL, "nested=1", "rid=0x10"), "open");
@@ -857,6 +858,15 @@ test_nested_routing_vtd(void)
 	TEST_ASSERT_EQUAL(ns.held_now, 0, "none held");
 	TEST_ASSERT_RET(sva_nested_stats_get(plain, &ns), -EINVAL);
 	TEST_ASSERT_RET(sva_nested_stats_get(NULL, &ns), -EINVAL);
+	snprintf(cmd, sizeof(cmd), "/sva/stats,%u", sva_bond_id(b));
+	TEST_ASSERT_SUCCESS(sva_t_telemetry(cmd, out, sizeof(out)), "telemetry");
+	TEST_ASSERT(strstr(out, "\"gpasid\": 5, \"user_cookie\": 24301") != NULL &&
+		strstr(out, "\"nested_vmm_timeouts\": 1, \"nested_vmm_unbind\": 0, "
+		"\"nested_vmm_late\": 1, \"nested_vmm_dup\": 1") != NULL, "%s: %s", cmd, out);
+	snprintf(cmd, sizeof(cmd), "/sva/bond,%u", sva_bond_id(b));
+	TEST_ASSERT_SUCCESS(sva_t_telemetry(cmd, out, sizeof(out)), "telemetry");
+	TEST_ASSERT(strstr(out, "\"flag_names\": \"event_ring nested\"") != NULL, "%s: %s", cmd,
+		out);
 
 	/* teardown with first-level faults in flight: held groups answered Invalid once,
 	 * a partial group discarded and its late PR_LAST answered Invalid (no bond) */

@@ -140,7 +140,7 @@ stall_close(struct sva_iopf *f, const struct sva_fault_unrecov *ev, uint64_t now
 	cg->ts = ev->timestamp != 0 ? ev->timestamp : now;
 	cg->first = f->npg;
 	f->pg[f->npg].addr = ev->addr & ~UINT64_C(0xfff);
-	f->pg[f->npg].perm = ev->perm;
+	f->pg[f->npg].perm = ev->perm & IOPF_PERM_MASK; /* no internal marks from a device */
 	f->npg++;
 	cg->n = 1;
 	cg->bond = iopf_bond_lookup(f, flags, ev->dev_id, pasid, &reason);

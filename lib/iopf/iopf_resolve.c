@@ -484,6 +484,11 @@ iopf_fault_around(struct sva_iopf *f)
 		 * mapping inside it are populated, each aligned to its own size */
 		lo = d - RTE_MIN((uint64_t)before << 12, d - v->start);
 		hi = d + ps + RTE_MIN((uint64_t)after << 12, v->end - d - ps);
+		if (unlikely(bond->flags & SVA_IOPF_BOND_NESTED)) {
+			/* a nested bond resolves guest RAM only, fault-around included */
+			lo = RTE_MAX(lo, bond->ram_base);
+			hi = RTE_MIN(hi, bond->ram_end);
+		}
 		for (uint64_t a = lo; a < hi && out < f->items_cap;) {
 			uint8_t sh = page_shift_of(v, a);
 			uint64_t sz = UINT64_C(1) << sh, base = a & ~(sz - 1);

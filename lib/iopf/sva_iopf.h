@@ -537,7 +537,9 @@ struct sva_iopf_nested_stats {
  *   - -EDEADLK: called from the poll thread's event callback (it holds the iopf)
  *   - -EALREADY: that group was answered by the VMM already (counted vmm_dup)
  *   - -ETIMEDOUT: that group's deadline answered it Invalid first (counted vmm_late)
- *   - -ENOENT: no such held group of this bond (counted vmm_unknown)
+ *   - -ENOENT: no such held group of this bond (counted vmm_unknown): never handed
+ *     over, another bond's, or answered so long ago that it is forgotten (the last 256
+ *     answers of the iopf are remembered for -EALREADY / -ETIMEDOUT)
  */
 __rte_experimental
 int sva_iopf_nested_response(struct sva_iopf_bond *bond, const struct sva_page_response *resp);

@@ -297,7 +297,9 @@ int sva_bond_guest_get(const struct sva_bond *bond, uint32_t *gpasid, uint64_t *
  *   - -EDEADLK: called from the poll thread's event callback
  *   - -EALREADY: the group was answered by the VMM already (a second answer: counted)
  *   - -ETIMEDOUT: the deadline answered it Invalid first (counted)
- *   - -ENOENT: no such group is held for this bond (counted)
+ *   - -ENOENT: no such group is held for this bond (counted): never handed over,
+ *     another bond's, or answered so long ago that it is forgotten (the last 256
+ *     answers are remembered)
  */
 __rte_experimental
 int sva_nested_page_response(struct sva_bond *bond, const struct sva_page_response *resp);

@@ -41,6 +41,7 @@ bond_fill(struct rte_tel_data *o, const struct sva_bond *b)
 		{ SVA_BIND_ALLOW_EXEC, "allow_exec" }, { SVA_BIND_ALLOW_PRIV, "allow_priv" },
 		{ SVA_BIND_EVENT_RING, "event_ring" }, { SVA_BIND_PINNED, "pinned" },
 		{ SVA_BIND_REQUIRE_PRI, "require_pri" }, { SVA_BIND_GUEST_DATA, "guest_data" },
+		{ SVA_BIND_NESTED, "nested" },
 	};
 	char fl[RTE_TEL_MAX_STRING_LEN] = "";
 
@@ -183,9 +184,10 @@ tel_stats(const char *cmd, const char *params, struct rte_tel_data *d)
 	char *end;
 	unsigned long id;
 	int ret = -EINVAL;
-	bool guest = false;
+	bool guest = false, nested = false;
 	uint32_t gpasid = 0;
 	uint64_t user_cookie = 0;
+	struct sva_iopf_nested_stats ns;
 
 	RTE_SET_USED(cmd);
 	if (params == NULL || params[0] == '\0')
@@ -199,6 +201,7 @@ tel_stats(const char *cmd, const char *params, struct rte_tel_data *d)
 			guest = b->guest;
 			gpasid = b->gpasid;
 			user_cookie = b->user_cookie;
+			nested = b->nested && sva_iopf_bond_nested_stats_get(b->ib, &ns) == 0;
 		}
 	} else {
 		TAILQ_FOREACH(p, &sva_pollers, next)
@@ -215,6 +218,21 @@ tel_stats(const char *cmd, const char *params, struct rte_tel_data *d)
 		rte_tel_data_add_dict_u64(d, "user_cookie", user_cookie);
 	}
 	stats_dict(d, &st);
+	if (nested) {
+		/* struct sva_iopf_nested_stats, prefixed */
+		rte_tel_data_add_dict_u64(d, "nested_s1_groups", ns.s1_groups);
+		rte_tel_data_add_dict_u64(d, "nested_s1_records", ns.s1_records);
+		rte_tel_data_add_dict_u64(d, "nested_s1_undelivered", ns.s1_undelivered);
+		rte_tel_data_add_dict_u64(d, "nested_s1_refused", ns.s1_refused);
+		rte_tel_data_add_dict_u64(d, "nested_s2_outside_ram", ns.s2_outside_ram);
+		rte_tel_data_add_dict_u64(d, "nested_vmm_answers", ns.vmm_answers);
+		rte_tel_data_add_dict_u64(d, "nested_vmm_timeouts", ns.vmm_timeouts);
+		rte_tel_data_add_dict_u64(d, "nested_vmm_unbind", ns.vmm_unbind);
+		rte_tel_data_add_dict_u64(d, "nested_vmm_late", ns.vmm_late);
+		rte_tel_data_add_dict_u64(d, "nested_vmm_dup", ns.vmm_dup);
+		rte_tel_data_add_dict_u64(d, "nested_vmm_unknown", ns.vmm_unknown);
+		rte_tel_data_add_dict_u64(d, "nested_held_now", ns.held_now);
+	}
 	return 0;
 }
 
