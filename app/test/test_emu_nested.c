@@ -379,6 +379,27 @@ test_fl_permissions(void)
 }
 
 static int
+test_cfg_from_nested(void)
+{
+	const struct sva_nested_cfg v = { .format = SVA_NESTED_VTD_FL, .flags = SVA_NESTED_SRE,
+		.table_gpa = 0x5000 };
+	const struct sva_nested_cfg c = { .format = SVA_NESTED_SMMUV3_CD, .table_gpa = 0x8040,
+		.s1cdmax = 7, .s1fmt = 2 };
+	struct emu_fl_cfg f = emu_fl_cfg_from_nested(&v, 46);
+	struct emu_cd_table t = emu_cd_table_from_nested(&c);
+
+	TEST_ASSERT_EQUAL(f.pml4_gpa, 0x5000, "PML4");
+	TEST_ASSERT_EQUAL(f.aw_bits, 46, "address width");
+	TEST_ASSERT_EQUAL(f.flags, EMU_FL_SRE, "SRE");
+	f = emu_fl_cfg_from_nested(&c, 48);
+	TEST_ASSERT_EQUAL(f.flags, 0, "no SRE");
+	TEST_ASSERT_EQUAL(t.table_gpa, 0x8040, "table");
+	TEST_ASSERT_EQUAL(t.s1cdmax, 7, "S1CDMax");
+	TEST_ASSERT_EQUAL(t.s1fmt, 2, "S1Fmt");
+	return TEST_SUCCESS;
+}
+
+static int
 test_fault_recoverable(void)
 {
 	/* a page request can fix these: the guest maps the page or grants the access */
@@ -1558,6 +1579,7 @@ static struct sva_test_suite emu_nested_suite = {
 		SVA_TEST_CASE_ST(fl_setup, NULL, test_fl_permissions),
 		SVA_TEST_CASE_ST(fl_setup, NULL, test_fl_noncanonical),
 		SVA_TEST_CASE(test_fault_recoverable),
+		SVA_TEST_CASE(test_cfg_from_nested),
 		SVA_TEST_CASE_ST(fl_setup, NULL, test_fl_second_level),
 		SVA_TEST_CASE_ST(fl_setup, NULL, test_fl_loops),
 		SVA_TEST_CASE_ST(fl_setup, NULL, test_fl_update_race),

@@ -27,6 +27,8 @@
 #define FL_PS (UINT64_C(1) << 7)
 #define FL_XD (UINT64_C(1) << 63)
 
+_Static_assert(EMU_FL_SRE == SVA_NESTED_SRE, "EMU_FL_SRE is SVA_NESTED_SRE");
+
 #define FL_LEVELS 4
 #define FL_RESTARTS 8   /* walks restarted by racing entry changes before giving up */
 

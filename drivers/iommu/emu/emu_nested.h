@@ -31,12 +31,20 @@
  * change of the entry, so any table terminates.
  *
  * Entries are little-endian in guest RAM; read64 returns them in host order.
+ *
+ * Implementing the callbacks over struct sva_guest_ram (the integration's job): refuse
+ * gpa > ram.size - 8 (written so that it cannot overflow) with EMU_NW_MEM_OUTSIDE;
+ * answer EMU_NW_MEM_MISS unless the host page of ram.base + gpa is present (and, for
+ * cmpxchg64, writable: not the shared zero page) as the host walk sees it; then an
+ * 8-byte atomic load / __atomic_compare_exchange_n on ram.base + gpa, since the guest
+ * may rewrite its tables while the device walks them.
  */
 
 #include <stdbool.h>
 #include <stdint.h>
 
 #include "sva_fault.h"
+#include "sva_iommu.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -165,6 +173,17 @@ struct emu_fl_cfg {
 	uint32_t flags;      /**< EMU_FL_* */
 };
 
+/** The first-level walk of an SVA_NESTED_VTD_FL attach, for an address width. */
+static inline struct emu_fl_cfg
+emu_fl_cfg_from_nested(const struct sva_nested_cfg *n, uint8_t aw_bits)
+{
+	return (struct emu_fl_cfg){
+		.pml4_gpa = n->table_gpa,
+		.aw_bits = aw_bits,
+		.flags = n->flags & SVA_NESTED_SRE ? EMU_FL_SRE : 0,
+	};
+}
+
 /**
  * Translate va through a VT-d first-level table.
  *
@@ -175,6 +194,9 @@ struct emu_fl_cfg {
  * (permission: 0x81 user request without U/S, 0x85 write without R/W, 0x82 exec with
  * XD); then A on every entry walked and D on the leaf of a write, each set with
  * cmpxchg64 only when not already set (nothing is written for a refused access).
+ * The model: 4-level paging only (FLPM 0), 1 GiB pages supported (CAP.FL1GP), execute
+ * requests honoured with XD always interpreted, supervisor requests read and write
+ * user pages and execute them unless XD (no SMEP), no extended accessed flag.
  *
  * @return res->status
  */
@@ -208,6 +230,15 @@ struct emu_cd_tt {
 	uint8_t tsz;         /**< TxSZ, 16..39 */
 	uint64_t ttb;        /**< table base, aligned as the start level requires */
 };
+
+/** The CD table of an SVA_NESTED_SMMUV3_CD attach. */
+static inline struct emu_cd_table
+emu_cd_table_from_nested(const struct sva_nested_cfg *n)
+{
+	return (struct emu_cd_table){
+		.table_gpa = n->table_gpa, .s1cdmax = n->s1cdmax, .s1fmt = n->s1fmt,
+	};
+}
 
 /** A validated CD: what the stage-1 walk uses. */
 struct emu_cd {

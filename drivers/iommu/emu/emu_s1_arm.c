@@ -113,7 +113,7 @@ s1_walk_once(const struct emu_nw_mem *mem, const struct emu_cd *cd, uint64_t va,
 	levels = (in - 12 + 8) / 9;
 	level = 4 - levels;
 	idx_bits = in - 12 - 9 * (levels - 1);
-	table = tt->ttb;
+	table = tt->ttb & ~UINT64_C(7);   /* decoded CDs are aligned; stay so for any */
 	for (;; level++) {
 		unsigned int shift = 12 + 9 * (3 - level);
 		uint64_t idx = (va >> shift) & ((UINT64_C(1) << idx_bits) - 1);
