@@ -265,11 +265,7 @@ static const struct emu_cd *
 cd_get(struct emu_dev *d, const struct emu_nw_mem *mem, uint32_t ssid, struct emu_nw_result *r)
 {
 	struct emu_nest *n = d->nest;
-	const struct emu_cd_table tbl = {
-		.table_gpa = n->smmu.table_gpa,
-		.s1cdmax = n->smmu.s1cdmax,
-		.s1fmt = n->smmu.s1fmt,
-	};
+	const struct emu_cd_table tbl = emu_cd_table_from_nested(&n->smmu);
 	struct emu_cd_cached *c;
 
 	for (unsigned int i = 0; i < EMU_CD_CACHE; i++)
@@ -327,11 +323,8 @@ emu_vsva_xlate(struct emu_dev *d, uint32_t pasid, uint64_t gva, uint64_t len, ui
 			if (cd != NULL)
 				emu_s1_arm_walk(&mem, cd, gva, perm, &r);
 		} else {
-			struct emu_fl_cfg fl = {
-				.pml4_gpa = cfg->table_gpa,
-				.aw_bits = 48,
-				.flags = (cfg->flags & SVA_NESTED_SRE) ? EMU_FL_SRE : 0,
-			};
+			/* a 48-bit address width (4-level paging, FLPM 0) */
+			const struct emu_fl_cfg fl = emu_fl_cfg_from_nested(cfg, 48);
 
 			emu_fl_x86_walk(&mem, &fl, gva, perm, &r);
 		}
