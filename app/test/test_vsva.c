@@ -663,6 +663,7 @@ test_nested_bind_vtd(void)
 	void *ram = sva_t_map(RAM_SIZE);
 	struct sva_nested_cfg c = vtd_cfg(ram);
 	struct sva_bind_params p;
+	struct sva_pasid_set *app;
 	struct sva_vpasid_vm *vm;
 	struct sva_bond *b;
 	uint32_t h, g;
@@ -672,6 +673,7 @@ test_nested_bind_vtd(void)
 	TEST_ASSERT_SUCCESS(sva_t_open(NULL, "nested=1", "rid=0x10"), "open");
 	vm = sva_vpasid_vm_create(ST.space, "vm1", 4, 20, 0);
 	TEST_ASSERT_NOT_NULL(vm, "vm");
+	app = ST.set;
 	ST.set = sva_vpasid_vm_set(vm); /* sva_t_bind() binds from ST.set */
 	p = nested_params(&c, 5, 0xabc);
 	TEST_ASSERT_NULL_ERRNO(sva_t_bind(&p), ENOENT);      /* gpasid 5 not mapped yet */
@@ -693,8 +695,7 @@ test_nested_bind_vtd(void)
 	TEST_ASSERT_NULL_ERRNO(sva_t_bind(&p), EINVAL);
 	/* a per-PASID first level takes its host PASID from a VM's set, not any set */
 	p = nested_params(&c, 5, 0xabc);
-	TEST_ASSERT_NULL_ERRNO(sva_bind(ST.dev, ST.set == NULL ? NULL : sva_pasid_set_create(
-		ST.space, "notvm", 0, NULL, SVA_BOND_PASID_TYPE, 0), &p), EINVAL);
+	TEST_ASSERT_NULL_ERRNO(sva_bind(ST.dev, app, &p), EINVAL);
 	/* the model's rules: a misaligned PML4, a whole table on VT-d */
 	c.table_gpa = 0x1800;
 	TEST_ASSERT_NULL_ERRNO(sva_t_bind(&p), EINVAL);
@@ -724,7 +725,7 @@ test_nested_bind_vtd(void)
 	TEST_ASSERT_RET(sva_dev_nested_get(ST.dev, h), 0);
 	TEST_ASSERT_RET(sva_vpasid_find(vm, 5, &g), 0);     /* the map keeps it */
 	TEST_ASSERT_RET(sva_vpasid_unmap(vm, 5), 0);
-	ST.set = NULL;
+	ST.set = app;
 	TEST_ASSERT_RET(sva_vpasid_vm_destroy(vm), 0);
 	sva_t_close();
 	munmap(ram, RAM_SIZE);
