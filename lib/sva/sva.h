@@ -260,7 +260,8 @@ struct sva_bond *sva_bind(struct sva_dev *dev, struct sva_pasid_set *set,
  */
 void sva_unbind(struct sva_bond *bond);
 
-/** The bond's PASID (0 for NULL, and for a RID-only bond). */
+/** The bond's PASID (0 for NULL, for a RID-only bond, and for a nested CD table bond,
+ * which serves every SSID of its dev). */
 uint32_t sva_bond_pasid(const struct sva_bond *bond);
 /** The bond's dev (NULL for NULL). */
 struct sva_dev *sva_bond_dev(const struct sva_bond *bond);
