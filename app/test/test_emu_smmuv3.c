@@ -193,6 +193,12 @@ test_smmu_evt_bits(void)
 		{ { .id = 0x08, .ssv = true, .ssid = 0xfffff, .sid = 0xffffffff },
 			{ EVT_ID(0x08) | EVT_SSID(0xfffff) | EVT_SID(0xffffffff), 0, 0, 0 } },
 		{ { .id = 0x08, .ssv = true, .ssid = 0 }, { EVT_ID(0x08), 0, 0, 0 } },
+		/* 7.3.10 F_CD_FETCH: FetchAddr[55:3] at bits 247:195 (the F_STE_FETCH layout,
+		 * 7.3.4); Reason and GPCF (dword 1) written 0 */
+		{ { .id = 0x09, .ssv = true, .ssid = 0x46, .sid = 0x31,
+			.fetch = 0x00fffffffffffff8ull },
+			{ EVT_ID(0x09) | EVT_SSV | EVT_SSID(0x46) | EVT_SID(0x31), 0, 0,
+				SPEC(0x1fffffffffffffull, 247, 195) } },
 		{ { .id = 0x13, .ssv = true, .ssid = 0xfffff, .sid = 0xffffffff, .stag = 0xffff,
 			.stall = true, .pnu = true, .ind = true, .rnw = true, .s2 = true, .cls = 2,
 			.addr = ~0ull, .ipa = 0x00fffffffffff000ull },
@@ -219,6 +225,10 @@ test_smmu_evt_bits(void)
 		{ { EVT_ID(0x0a), SPEC(1, 64, 64), 0, 0 }, "C_BAD_CD with dword 1" },
 		{ { EVT_ID(0x08), 0, 0x1000, 0 }, "C_BAD_SUBSTREAMID with an address" },
 		{ { EVT_ID(0x08) | SPEC(1, 11, 11), 0, 0, 0 }, "C_BAD_SUBSTREAMID bit 11 (RES0)" },
+		{ { EVT_ID(0x09), 0, 0, SPEC(1, 194, 194) }, "F_CD_FETCH bit 194 (RES0)" },
+		{ { EVT_ID(0x09), 0, 0, SPEC(1, 248, 248) }, "F_CD_FETCH bit 248 (RES0)" },
+		{ { EVT_ID(0x09), SPEC(1, 80, 80), 0, 0 }, "F_CD_FETCH GPCF (never written)" },
+		{ { EVT_ID(0x09), 0, 0x1000, 0 }, "F_CD_FETCH dword 2 (RES0)" },
 	};
 	struct emu_smmuv3_evt r;
 
@@ -234,7 +244,8 @@ test_smmu_evt_bits(void)
 		TEST_ASSERT(r.id == w->id && r.ssv == w->ssv && r.ssid == w->ssid && r.sid == w->sid &&
 			r.stag == w->stag && r.stall == w->stall && r.pnu == w->pnu &&
 			r.ind == w->ind && r.rnw == w->rnw && r.s2 == w->s2 && r.cls == w->cls &&
-			r.ttrnw == w->ttrnw && r.addr == w->addr && r.ipa == w->ipa,
+			r.ttrnw == w->ttrnw && r.addr == w->addr && r.ipa == w->ipa &&
+			r.fetch == w->fetch,
 			"case %u: decoded fields differ", i);
 	}
 	for (unsigned int i = 0; i < RTE_DIM(bad); i++) {

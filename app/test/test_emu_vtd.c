@@ -19,7 +19,8 @@
 #include "test_emu_queue_common.h"
 
 /* Queue memory for the model: zeroed and 4 KiB aligned, as the driver gives it. */
-static uint8_t qmem[1 << 20] __rte_aligned(4096);
+/* the largest rings and their side arrays (timestamps, nested side information) */
+static uint8_t qmem[2 << 20] __rte_aligned(4096);
 static const struct emu_model_ops *const ops = &emu_model_vtd;
 
 static void *

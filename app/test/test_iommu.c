@@ -377,21 +377,35 @@ test_iommu_pasid_table_rules(void)
 	struct sva_dev *dev;
 	struct sva_pasid_table_cfg cfg = { SVA_PASID_TABLE_VTD_SM, 0x10000, 20 };
 
+	/* VT-d: the host owns the PASID table (scalable mode); a guest's whole table is
+	 * refused however good it is (vSVA binds first levels per PASID instead) */
 	TEST_ASSERT_NOT_NULL(iommu, "create");
 	dev = sva_dev_open(iommu, NULL);
 	TEST_ASSERT_NOT_NULL(dev, "open");
 	TEST_ASSERT_RET(sva_dev_pasid_table_bind(dev, NULL), -EINVAL);
-	cfg.base = 0x10040;                                   /* 64-byte aligned only */
+	TEST_ASSERT_RET(sva_dev_pasid_table_bind(dev, &cfg), -EOPNOTSUPP);
+	cfg.format = SVA_PASID_TABLE_SMMUV3_CD;
+	TEST_ASSERT_RET(sva_dev_pasid_table_bind(dev, &cfg), -EOPNOTSUPP);
+	sva_dev_close(dev);
+	TEST_ASSERT_SUCCESS(sva_iommu_destroy(iommu), "destroy");
+
+	/* SMMUv3's CD table: 64-byte alignment, the model's format, its PASID bits */
+	iommu = sva_iommu_create("mock,name=mock_tbl,pasid_bits=20,align=64,model=smmuv3");
+	TEST_ASSERT_NOT_NULL(iommu, "create");
+	dev = sva_dev_open(iommu, NULL);
+	TEST_ASSERT_NOT_NULL(dev, "open");
+	cfg.pasid_bits = 12;
+	cfg.base = 0x10020;                                   /* 32-byte aligned only */
 	TEST_ASSERT_RET(sva_dev_pasid_table_bind(dev, &cfg), -EINVAL);
-	cfg.base = 0x10000;
-	cfg.format = SVA_PASID_TABLE_SMMUV3_CD;               /* not this model's */
+	cfg.base = 0x10040;
+	cfg.format = SVA_PASID_TABLE_NONE;                    /* not this model's */
 	TEST_ASSERT_RET(sva_dev_pasid_table_bind(dev, &cfg), -EINVAL);
-	cfg.format = SVA_PASID_TABLE_VTD_SM;
+	cfg.format = SVA_PASID_TABLE_SMMUV3_CD;
 	cfg.pasid_bits = 21;
 	TEST_ASSERT_RET(sva_dev_pasid_table_bind(dev, &cfg), -EINVAL);
 	cfg.pasid_bits = 0;
 	TEST_ASSERT_RET(sva_dev_pasid_table_bind(dev, &cfg), -EINVAL);
-	cfg.pasid_bits = 20;
+	cfg.pasid_bits = 14;                                  /* 1 MiB of CDs: the largest */
 	TEST_ASSERT_SUCCESS(sva_dev_pasid_table_bind(dev, &cfg), "aligned, right format");
 	TEST_ASSERT_RET(sva_dev_pasid_table_bind(dev, &cfg), -EBUSY);
 	sva_dev_pasid_table_unbind(dev);

@@ -11,7 +11,8 @@
 
 #include "test_iopf_syn.h"
 
-static const char *const syn_iommu_keys[] = { NULL };
+static const char *const syn_iommu_keys[] = { "model", "nested", NULL };
+static const char *const syn_models[] = { "vtd", "smmuv3", NULL };
 static const char *const syn_dev_keys[] = { "rid", NULL };
 
 struct syn_dev {
@@ -21,8 +22,16 @@ struct syn_dev {
 static int
 syn_iommu_create(struct sva_iommu *iommu, const struct rte_kvargs *kv)
 {
-	RTE_SET_USED(kv);
-	memset(sva_iommu_priv(iommu), 0, sizeof(struct syn_iommu));
+	struct syn_iommu *s = sva_iommu_priv(iommu);
+	unsigned int model = 0;
+	uint64_t nested = 0;
+
+	memset(s, 0, sizeof(*s));
+	if (sva_kvargs_choice(kv, "model", syn_models, &model) != 0 ||
+			sva_kvargs_u64(kv, "nested", 0, 1, &nested) != 0)
+		return -EINVAL;
+	s->model = model == 0 ? SVA_IOMMU_MODEL_VTD : SVA_IOMMU_MODEL_SMMUV3;
+	s->nested = (uint32_t)nested;
 	return 0;
 }
 
@@ -31,11 +40,12 @@ static void syn_iommu_destroy(struct sva_iommu *iommu) { RTE_SET_USED(iommu); }
 static void
 syn_info_get(const struct sva_iommu *iommu, struct sva_iommu_info *info)
 {
-	RTE_SET_USED(iommu);
-	info->model = SVA_IOMMU_MODEL_VTD;
+	const struct syn_iommu *s = sva_iommu_priv(iommu);
+
+	info->model = s->model;
 	info->pasid_bits = 16;
 	info->caps = SVA_IOMMU_CAP_PRI | SVA_IOMMU_CAP_ATTACH_RID | SVA_IOMMU_CAP_ATTACH_PASID |
-		SVA_IOMMU_CAP_EXEC | SVA_IOMMU_CAP_PRIV;
+		SVA_IOMMU_CAP_EXEC | SVA_IOMMU_CAP_PRIV | (s->nested ? SVA_IOMMU_CAP_NESTED : 0);
 	info->prq_depth = SYN_QLEN;
 	info->evtq_depth = 256;
 	info->numa_node = -1;
@@ -151,6 +161,45 @@ syn_range_resolved(struct sva_iommu *iommu, struct sva_dev *dev, uint32_t pasid,
 	return s->resolved_ret;
 }
 
+/* Nested ops: logged, so that tests see what the core let through. */
+static int
+syn_nested_attach(struct sva_dev *dev, uint32_t pasid, const struct sva_nested_cfg *cfg)
+{
+	struct syn_iommu *s = sva_iommu_priv(sva_dev_iommu(dev));
+	uint32_t i;
+
+	if (s->nested_ret != 0)
+		return s->nested_ret;
+	i = s->nattach++ % 16;
+	s->attach_log[i].dev_id = sva_dev_id(dev);
+	s->attach_log[i].pasid = pasid;
+	s->attach_log[i].cfg = *cfg;
+	return 0;
+}
+
+static void
+syn_nested_detach(struct sva_dev *dev, uint32_t pasid)
+{
+	struct syn_iommu *s = sva_iommu_priv(sva_dev_iommu(dev));
+	uint32_t i = s->ndetach++ % 16;
+
+	s->detach_log[i].dev_id = sva_dev_id(dev);
+	s->detach_log[i].pasid = pasid;
+}
+
+static int
+syn_nested_inval(struct sva_dev *dev, uint32_t pasid, uint64_t addr, uint64_t size)
+{
+	struct syn_iommu *s = sva_iommu_priv(sva_dev_iommu(dev));
+	uint32_t i = s->ninval++ % 16;
+
+	s->inval_log[i].dev_id = sva_dev_id(dev);
+	s->inval_log[i].pasid = pasid;
+	s->inval_log[i].addr = addr;
+	s->inval_log[i].size = size;
+	return 0;
+}
+
 static const struct sva_iommu_driver syn_driver = {
 	.name = "syn",
 	.iommu_keys = syn_iommu_keys,
@@ -174,9 +223,23 @@ static const struct sva_iommu_driver syn_driver = {
 	.prq_drain = syn_prq_drain,
 	.iotlb_inval = syn_iotlb_inval,
 	.range_resolved = syn_range_resolved,
+	.nested_attach = syn_nested_attach,
+	.nested_detach = syn_nested_detach,
+	.nested_inval = syn_nested_inval,
 };
 
-SVA_IOMMU_DRIVER_REGISTER(syn_driver);
+/* The same driver without nested_inval ("syn_noinval,..."): a driver that nests
+ * but cannot invalidate first-level caches. */
+static struct sva_iommu_driver syn_noinval_driver;
+
+RTE_INIT(syn_register)
+{
+	sva_iommu_driver_register(&syn_driver);
+	syn_noinval_driver = syn_driver;
+	syn_noinval_driver.name = "syn_noinval";
+	syn_noinval_driver.nested_inval = NULL;
+	sva_iommu_driver_register(&syn_noinval_driver);
+}
 
 struct sva_iommu *
 syn_create(const char *name)
@@ -184,6 +247,16 @@ syn_create(const char *name)
 	char args[96];
 
 	snprintf(args, sizeof(args), "syn,name=%s", name);
+	return sva_iommu_create(args);
+}
+
+struct sva_iommu *
+syn_create_args(const char *name, const char *extra)
+{
+	char args[160];
+
+	snprintf(args, sizeof(args), "syn,name=%s%s%s", name, extra[0] != '\0' ? "," : "",
+		extra);
 	return sva_iommu_create(args);
 }
 

@@ -28,10 +28,29 @@ struct syn_iommu {
 	int resp_ret;          /* non-zero: page_response takes nothing and returns it */
 	uint32_t drains;       /* prq_drain fences asked for */
 	void (*on_prq_read)(struct sva_iommu *iommu); /* called at each prq_read (NULL: none) */
+	/* iommu keys: model=vtd|smmuv3 (default vtd), nested=0|1 (SVA_IOMMU_CAP_NESTED and
+	 * the nested ops; default 0); driver "syn_noinval": the same without nested_inval */
+	uint32_t model;        /* SVA_IOMMU_MODEL_* */
+	uint32_t nested;
+	int nested_ret;        /* nested_attach returns it (0: accepts) */
+	uint32_t nattach, ndetach, ninval;
+	struct {
+		uint32_t dev_id, pasid;
+		struct sva_nested_cfg cfg;
+	} attach_log[16];      /* the last 16 nested attaches, by nattach % 16 */
+	struct {
+		uint32_t dev_id, pasid;
+	} detach_log[16];
+	struct {
+		uint32_t dev_id, pasid;
+		uint64_t addr, size;
+	} inval_log[16];
 };
 
 /* Create "syn,name=NAME" with pasid_bits=16. */
 struct sva_iommu *syn_create(const char *name);
+/* The same with more keys ("model=smmuv3,nested=1"; "" for none). */
+struct sva_iommu *syn_create_args(const char *name, const char *extra);
 struct syn_iommu *syn_of(struct sva_iommu *iommu);
 /* Queue a page request. */
 void syn_pr(struct sva_iommu *iommu, uint32_t dev_id, uint32_t pasid, uint32_t grpid,

@@ -30,7 +30,7 @@ sva_t_open(const char *model, const char *iommu_extra, const char *dev_args)
 	if (model != NULL)
 		snprintf(args, sizeof(args), "emu,name=%s,model=%s,pasid_bits=16%s%s", name, model,
 			iommu_extra[0] ? "," : "", iommu_extra);
-	ST.iommu = model != NULL ? sva_iommu_create(args) : syn_create(name);
+	ST.iommu = model != NULL ? sva_iommu_create(args) : syn_create_args(name, iommu_extra);
 	TEST_ASSERT_NOT_NULL(ST.iommu, "iommu");
 	ST.dev = sva_dev_open(ST.iommu, dev_args);
 	TEST_ASSERT_NOT_NULL(ST.dev, "dev '%s'", dev_args);

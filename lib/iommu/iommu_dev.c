@@ -13,29 +13,6 @@
 
 #include "iommu_pvt.h"
 
-static uint32_t
-pasid_count(const struct sva_iommu *iommu)
-{
-	return iommu->info.pasid_bits ? UINT32_C(1) << iommu->info.pasid_bits : 0;
-}
-
-static bool
-pasid_test(const struct sva_dev *dev, uint32_t pasid)
-{
-	return dev->pasid_map[pasid / 64] & (UINT64_C(1) << (pasid % 64));
-}
-
-static void
-pasid_assign(struct sva_dev *dev, uint32_t pasid, bool on)
-{
-	uint64_t bit = UINT64_C(1) << (pasid % 64);
-
-	if (on)
-		dev->pasid_map[pasid / 64] |= bit;
-	else
-		dev->pasid_map[pasid / 64] &= ~bit;
-}
-
 struct sva_dev *
 sva_dev_open(struct sva_iommu *iommu, const char *devargs)
 {
@@ -70,7 +47,8 @@ sva_dev_open(struct sva_iommu *iommu, const char *devargs)
 	dev->iommu = iommu;
 	if (pasid_count(iommu) > 0) {
 		dev->pasid_map = calloc(RTE_MAX(pasid_count(iommu) / 64, 1u), sizeof(uint64_t));
-		if (dev->pasid_map == NULL)
+		dev->nested_map = calloc(RTE_MAX(pasid_count(iommu) / 64, 1u), sizeof(uint64_t));
+		if (dev->pasid_map == NULL || dev->nested_map == NULL)
 			goto nomem;
 	}
 
@@ -101,8 +79,10 @@ nomem:
 	ret = -ENOMEM;
 fail:
 	rte_kvargs_free(kv);
-	if (dev != NULL)
+	if (dev != NULL) {
 		free(dev->pasid_map);
+		free(dev->nested_map);
+	}
 	free(dev);
 	rte_errno = -ret;
 	return NULL;
@@ -116,6 +96,7 @@ sva_dev_close(struct sva_dev *dev)
 	if (dev == NULL)
 		return;
 	iommu = dev->iommu;
+	iommu_nested_close(dev);
 	sva_dev_pasid_table_unbind(dev);
 	sva_dev_detach_rid_all_pasids(dev);
 	sva_dev_detach_rid(dev);
@@ -128,6 +109,7 @@ sva_dev_close(struct sva_dev *dev)
 	iommu_registry_unlock();
 	iommu->drv->dev_close(dev);
 	free(dev->pasid_map);
+	free(dev->nested_map);
 	free(dev);
 }
 
@@ -222,9 +204,10 @@ sva_dev_attach_pasid(struct sva_dev *dev, uint32_t pasid, const struct sva_pgtab
 			pasid_count(iommu) - 1);
 		return -EINVAL;
 	}
-	if (dev->all_pasids_attached || pasid_test(dev, pasid)) {
-		IOMMU_LOG(ERR, "%s: dev 0x%x: PASID %u has a page table already", iommu->name,
-			dev->id, pasid);
+	if (dev->all_pasids_attached || dev->nested_all || pasid_test(dev, pasid)) {
+		IOMMU_LOG(ERR, "%s: dev 0x%x: PASID %u has a page table already%s", iommu->name,
+			dev->id, pasid, dev->nested_all ? " (the guest's nested CD table covers "
+			"every PASID of the dev)" : "");
 		return -EBUSY;
 	}
 	ret = iommu->drv->attach_pasid(dev, pasid, pt);
@@ -248,7 +231,8 @@ sva_dev_attach_rid_all_pasids(struct sva_dev *dev, const struct sva_pgtable *pt)
 			dev->iommu->name, dev->id);
 		return -EOPNOTSUPP;
 	}
-	if (dev->rid_attached || dev->all_pasids_attached || dev->pasids_attached > 0) {
+	if (dev->rid_attached || dev->all_pasids_attached || dev->pasids_attached > 0 ||
+			dev->nested_all) {
 		IOMMU_LOG(ERR, "%s: dev 0x%x: the RID or a PASID has a page table already",
 			dev->iommu->name, dev->id);
 		return -EBUSY;
@@ -273,6 +257,10 @@ sva_dev_detach_pasid(struct sva_dev *dev, uint32_t pasid)
 {
 	if (dev == NULL || pasid >= pasid_count(dev->iommu) || !pasid_test(dev, pasid))
 		return;
+	if (map_test(dev->nested_map, pasid)) {
+		iommu_nested_detach_pasid(dev, pasid);
+		return;
+	}
 	dev->iommu->drv->detach_pasid(dev, pasid);
 	pasid_assign(dev, pasid, false);
 	dev->pasids_attached--;
@@ -318,6 +306,12 @@ sva_dev_pasid_table_bind(struct sva_dev *dev, const struct sva_pasid_table_cfg *
 		IOMMU_LOG(ERR, "%s: PASID table bind is not supported here", dev->iommu->name);
 		return -EOPNOTSUPP;
 	}
+	if (cfg->format == SVA_PASID_TABLE_VTD_SM || info->pasid_table_format == SVA_PASID_TABLE_VTD_SM) {
+		IOMMU_LOG(ERR, "%s: dev 0x%x: a guest PASID table cannot be bound on VT-d: the host "
+			"owns the PASID table (scalable mode); bind each guest PASID's first level "
+			"with sva_dev_nested_attach(SVA_NESTED_VTD_FL)", dev->iommu->name, dev->id);
+		return -EOPNOTSUPP;
+	}
 	if (cfg->format != info->pasid_table_format) {
 		IOMMU_LOG(ERR, "%s: PASID table format %d is not this model's (%d)", dev->iommu->name,
 			(int)cfg->format, (int)info->pasid_table_format);
@@ -339,8 +333,9 @@ sva_dev_pasid_table_bind(struct sva_dev *dev, const struct sva_pasid_table_cfg *
 			dev->iommu->name, size, info->pasid_table_max_size);
 		return -EINVAL;
 	}
-	if (dev->pasid_table_bound) {
-		IOMMU_LOG(ERR, "%s: dev 0x%x: a PASID table is bound already", dev->iommu->name, dev->id);
+	if (dev->pasid_table_bound || dev->nested_all) {
+		IOMMU_LOG(ERR, "%s: dev 0x%x: a PASID table is bound already%s", dev->iommu->name,
+			dev->id, dev->nested_all ? " (a nested CD table)" : "");
 		return -EBUSY;
 	}
 	ret = dev->iommu->drv->pasid_table_bind(dev, cfg);

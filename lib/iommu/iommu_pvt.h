@@ -22,6 +22,8 @@ struct sva_dev {
 	bool pasid_table_bound;
 	uint32_t pasids_attached;   /* how many bits are set in pasid_map */
 	uint64_t *pasid_map;        /* one bit per PASID of the iommu's space */
+	uint64_t *nested_map;       /* of those, the PASIDs with a nested first level (VT-d) */
+	bool nested_all;            /* a whole-table nested first level (SMMUv3 CD table) */
 	void *priv;
 };
 
@@ -34,6 +36,47 @@ struct sva_iommu {
 	unsigned int ndevs;
 	void *priv;
 };
+
+static inline uint32_t
+pasid_count(const struct sva_iommu *iommu)
+{
+	return iommu->info.pasid_bits ? UINT32_C(1) << iommu->info.pasid_bits : 0;
+}
+
+static inline bool
+map_test(const uint64_t *map, uint32_t pasid)
+{
+	return map[pasid / 64] & (UINT64_C(1) << (pasid % 64));
+}
+
+static inline void
+map_assign(uint64_t *map, uint32_t pasid, bool on)
+{
+	uint64_t bit = UINT64_C(1) << (pasid % 64);
+
+	if (on)
+		map[pasid / 64] |= bit;
+	else
+		map[pasid / 64] &= ~bit;
+}
+
+/* Has the PASID a page table (a process one, or a nested first level)? */
+static inline bool
+pasid_test(const struct sva_dev *dev, uint32_t pasid)
+{
+	return map_test(dev->pasid_map, pasid);
+}
+
+static inline void
+pasid_assign(struct sva_dev *dev, uint32_t pasid, bool on)
+{
+	map_assign(dev->pasid_map, pasid, on);
+}
+
+/* Nested (iommu_nested.c): detach a nested PASID (called by sva_dev_detach_pasid for
+ * a PASID in nested_map), and everything nested at close. */
+void iommu_nested_detach_pasid(struct sva_dev *dev, uint32_t pasid);
+void iommu_nested_close(struct sva_dev *dev);
 
 /* The registry of drivers and iommus (control path only; one lock). */
 const struct sva_iommu_driver *iommu_driver_find(const char *name, size_t len);

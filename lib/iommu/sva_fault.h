@@ -12,6 +12,13 @@
  * version: a 4 KiB ring holds 32 records, a 64 KiB ring 512. Drivers decode their
  * hardware entries (VT-d 32-byte page request descriptors, SMMUv3 16-byte PRI queue
  * entries and 32-byte event entries, iommufd 40-byte pgfault records) into these.
+ *
+ * Guest data (vSVA): a bond bound with SVA_BIND_GUEST_DATA (or a nested bind) gets its
+ * guest PASID and opaque cookie in every record it is handed, at the same places in
+ * both forms: gpasid at byte 56 and user_cookie at byte 64 of the page request / event
+ * (bytes 64 and 72 of the 128-byte record, after type and padding), valid with
+ * SVA_FAULT_PR_GUEST (page requests) or SVA_FAULT_UNRECOV_GUEST (events); gpa at 72
+ * (record byte 80) with _NESTED_S2. The offsets are pinned by static asserts below.
  */
 
 #include <stddef.h>

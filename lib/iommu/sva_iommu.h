@@ -258,15 +258,82 @@ void sva_dev_detach_pasid(struct sva_dev *dev, uint32_t pasid);
 void sva_dev_detach_rid_all_pasids(struct sva_dev *dev);
 
 /**
- * Bind a guest-owned PASID table.
+ * Bind a guest-owned PASID table (SMMUv3: a CD table). For vSVA use
+ * sva_dev_nested_attach() (SVA_NESTED_SMMUV3_CD at SVA_NESTED_ALL_PASIDS), which also
+ * nests it on this process's address space; this call only records the table.
  *
- * @return 0, or -EINVAL (format not the model's, base misaligned for the model — VT-d
- *   4 KiB, SMMUv3 64 bytes —, pasid_bits beyond the iommu's; each logged with the rule
- *   broken), -EOPNOTSUPP (no PASID table support), -EBUSY (a table is bound).
+ * @return 0, or -EINVAL (format not the model's, base misaligned for the model —
+ *   SMMUv3 64 bytes —, pasid_bits beyond the iommu's; each logged with the rule broken),
+ *   -EOPNOTSUPP (no PASID table support; and on VT-d always, SVA_PASID_TABLE_VTD_SM:
+ *   the host owns the PASID table in scalable mode, a guest's first level is bound per
+ *   PASID with sva_dev_nested_attach(SVA_NESTED_VTD_FL); logged with that rule),
+ *   -EBUSY (a table is bound, or a nested CD table).
  */
 int sva_dev_pasid_table_bind(struct sva_dev *dev, const struct sva_pasid_table_cfg *cfg);
 /** Unbind the PASID table. Never fails. */
 void sva_dev_pasid_table_unbind(struct sva_dev *dev);
+
+/**
+ * Nested translation (vSVA, EXPERIMENTAL): put a guest-owned first level (cfg) on
+ * (dev, pasid), over this process's address space as second level (GPA g is at
+ * cfg->ram.base + g here; second-level faults are resolved like any bond's). The rules
+ * (checked here for every driver, each refusal logged with the rule):
+ *  - VT-d (SVA_NESTED_VTD_FL): per PASID only (1 .. 2^pasid_bits - 1), the PML4 at a
+ *    4 KiB aligned table_gpa; s1cdmax and s1fmt 0. A whole guest table
+ *    (SVA_NESTED_SMMUV3_CD) is refused: the host owns the PASID table.
+ *  - SMMUv3 (SVA_NESTED_SMMUV3_CD): the guest's whole CD table, pasid
+ *    SVA_NESTED_ALL_PASIDS only (it covers every SSID of the dev), table_gpa 64-byte
+ *    aligned, s1cdmax <= 20 (and <= pasid_bits), s1fmt 0..2, no SVA_NESTED_SRE. The
+ *    table is read when an SSID is first used, not here: only its first entry must
+ *    lie in guest RAM now; a bad CD is an event when used.
+ *  - SVA_NESTED_SELFTEST: iommufd's mock only, per PASID.
+ *  - Guest RAM: base and size 4 KiB aligned, non-empty, not wrapping; the table (VT-d:
+ *    its 4 KiB page) inside it.
+ * A nested PASID counts as attached: sva_dev_attach_pasid() refuses it (-EBUSY), and
+ * sva_dev_detach_pasid() or sva_dev_nested_detach() or sva_dev_close() undoes it.
+ *
+ * @param pasid a PASID, or SVA_NESTED_ALL_PASIDS for the whole-table format.
+ * @return 0, or
+ *   - -EINVAL: dev or cfg NULL, unknown format or flag, reserved not 0, pasid not the
+ *     format's (a PASID for VT-d and selftest, SVA_NESTED_ALL_PASIDS for SMMUv3) or out
+ *     of range, misaligned table_gpa (VT-d 4 KiB, SMMUv3 64 bytes), s1cdmax above 20
+ *     or pasid_bits, s1fmt above 2, SMMUv3 fields set for VT-d, SRE on SMMUv3, guest
+ *     RAM not page aligned / empty / wrapping, table_gpa outside guest RAM
+ *   - -EOPNOTSUPP: no SVA_IOMMU_CAP_NESTED or no nested ops in the driver; a format
+ *     that is not the hardware's (a whole table on VT-d, a VT-d first level on
+ *     SMMUv3, the selftest format outside iommufd)
+ *   - -EBUSY: the PASID already has a page table (process or nested); for the whole
+ *     table: the dev has a CD table, a PASID table, or attached PASIDs already
+ *   - the driver's errno (logged)
+ */
+__rte_experimental
+int sva_dev_nested_attach(struct sva_dev *dev, uint32_t pasid, const struct sva_nested_cfg *cfg);
+
+/** Undo sva_dev_nested_attach() (pasid as attached). Never fails; a no-op for what is not
+ * nested. */
+__rte_experimental
+void sva_dev_nested_detach(struct sva_dev *dev, uint32_t pasid);
+
+/**
+ * Forward a guest's first-level IOTLB invalidation: [addr, addr + size) of one nested
+ * PASID, or of every PASID of the CD table (SVA_NESTED_ALL_PASIDS); size 0 with addr 0:
+ * everything cached for it.
+ *
+ * @return 0, or -EINVAL (dev NULL, range not 4 KiB aligned, wrapping, or size 0 with a
+ *   non-zero addr), -EOPNOTSUPP (no nested support, or the driver has no
+ *   nested_inval), -ENOENT (pasid has no nested first level), or the driver's errno.
+ */
+__rte_experimental
+int sva_dev_nested_inval(struct sva_dev *dev, uint32_t pasid, uint64_t addr, uint64_t size);
+
+/**
+ * Is (dev, pasid) nested? A PASID of a dev with a nested CD table is.
+ *
+ * @return 1, 0, or -EINVAL (dev NULL, pasid beyond the iommu's and not
+ *   SVA_NESTED_ALL_PASIDS).
+ */
+__rte_experimental
+int sva_dev_nested_get(const struct sva_dev *dev, uint32_t pasid);
 
 /*
  * Poll path. One poller per iommu at a time (the poll service is not multi-thread safe).

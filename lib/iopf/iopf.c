@@ -2,6 +2,7 @@
 /* iopf objects: creation with every poll-path buffer preallocated, the registry of
  * iopfs by iommu, bonds, statistics. */
 #include <errno.h>
+#include <inttypes.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -131,6 +132,7 @@ iopf_free(struct sva_iopf *f)
 	free(f->items);
 	free(f->resp);
 	free(f->resp_pending);
+	free(f->held);
 	rte_free(f);
 }
 
@@ -194,13 +196,17 @@ sva_iopf_create(struct sva_iommu *iommu, const struct sva_iopf_conf *conf)
 	f->pg = calloc(f->pg_cap, sizeof(*f->pg));
 	f->items = calloc(f->items_cap, sizeof(*f->items));
 	f->resp = calloc(f->cg_cap, sizeof(*f->resp));
-	/* a burst's responses and every deferred group: nothing is read while responses
-	 * are kept, so the kept list never holds more (write_responses()) */
-	f->resp_pending_cap = f->cg_cap + c.max_deferred;
+	/* nested groups held for the VMM: as many as may be deferred */
+	f->held_cap = c.max_deferred;
+	f->held = calloc(f->held_cap, sizeof(*f->held));
+	/* a burst's responses, every deferred group and every held group (the VMM answers
+	 * each once, maybe while the queue refuses): nothing is read while responses are
+	 * kept, so the kept list never holds more (iopf_write_responses()) */
+	f->resp_pending_cap = f->cg_cap + c.max_deferred + f->held_cap;
 	f->resp_pending = calloc(f->resp_pending_cap, sizeof(*f->resp_pending));
 	if (iopf_groups_init(f) != 0 || f->defer == NULL || f->kev == NULL || f->recs == NULL ||
 			f->cg == NULL || f->pg == NULL || f->items == NULL || f->resp == NULL ||
-			f->resp_pending == NULL) {
+			f->resp_pending == NULL || f->held == NULL) {
 		iopf_free(f);
 		rte_errno = ENOMEM;
 		return NULL;
@@ -382,6 +388,12 @@ iopf_bond_lookup(const struct sva_iopf *f, uint32_t flags, uint32_t dev_id, uint
 		*reason = SVA_IOPF_R_UNKNOWN_PASID;
 		return NULL;
 	}
+	/* a dev whose every PASID is one bond's (nested CD table): no other PASID bond */
+	if (unlikely(f->nall != 0)) {
+		for (uint32_t i = 0; i < f->nall; i++)
+			if (f->all_bonds[i]->dev_id == dev_id)
+				return f->all_bonds[i];
+	}
 	leaf = pasid < (1u << 20) ? f->dir[pasid >> IOPF_LEAF_BITS] : NULL;
 	b = leaf != NULL ? leaf[pasid & (IOPF_LEAF_SIZE - 1)] : NULL;
 	if (b == NULL) {
@@ -400,13 +412,14 @@ sva_iopf_bond_add(struct sva_iopf *f, struct sva_dev *dev, uint32_t pasid,
 		const struct sva_iopf_bond_conf *uconf)
 {
 	const uint32_t known = SVA_IOPF_BOND_RID | SVA_IOPF_BOND_AUTO_INVALID |
-		SVA_IOPF_BOND_ALLOW_EXEC | SVA_IOPF_BOND_ALLOW_PRIV | SVA_IOPF_BOND_PINNED;
+		SVA_IOPF_BOND_ALLOW_EXEC | SVA_IOPF_BOND_ALLOW_PRIV | SVA_IOPF_BOND_PINNED |
+		SVA_IOPF_BOND_GUEST | SVA_IOPF_BOND_NESTED | SVA_IOPF_BOND_ALL_PASIDS;
 	struct sva_iopf_bond_conf c; /* the caller's, as much as its size says */
 	const struct sva_iopf_bond_conf *conf = &c;
 	struct sva_iommu_info info;
 	struct sva_iopf_bond *b, **leaf = NULL, *other;
 	uint32_t slot = IOPF_NONE, dev_id;
-	bool rid;
+	bool rid, all;
 	int ret;
 
 	if (f == NULL || dev == NULL || uconf == NULL) {
@@ -425,11 +438,28 @@ sva_iopf_bond_add(struct sva_iopf *f, struct sva_dev *dev, uint32_t pasid,
 	}
 	sva_iommu_info_get(f->iommu, &info);
 	rid = (conf->flags & SVA_IOPF_BOND_RID) != 0;
+	all = (conf->flags & SVA_IOPF_BOND_ALL_PASIDS) != 0;
 	if (conf->flags & ~known) {
 		IOPF_LOG(ERR, "bond add: unknown flags 0x%x", conf->flags & ~known);
 		goto inval;
 	}
-	if (!rid && (info.pasid_bits == 0 || pasid >= (1u << info.pasid_bits))) {
+	if ((rid && all) || ((conf->flags & SVA_IOPF_BOND_NESTED) &&
+			(rid || (conf->flags & SVA_IOPF_BOND_PINNED)))) {
+		IOPF_LOG(ERR, "bond add: flags 0x%x: RID with ALL_PASIDS, or NESTED with RID or "
+			"PINNED", conf->flags);
+		goto inval;
+	}
+	if ((conf->flags & SVA_IOPF_BOND_NESTED) && (conf->ram_size == 0 ||
+			conf->ram_base + conf->ram_size < conf->ram_base)) {
+		IOPF_LOG(ERR, "bond add: nested: guest RAM [0x%" PRIx64 ", +0x%" PRIx64 ") is empty "
+			"or wraps", conf->ram_base, conf->ram_size);
+		goto inval;
+	}
+	if (all && info.pasid_bits == 0) {
+		IOPF_LOG(ERR, "bond add: %s has no PASIDs", sva_iommu_name(f->iommu));
+		goto inval;
+	}
+	if (!rid && !all && (info.pasid_bits == 0 || pasid >= (1u << info.pasid_bits))) {
 		IOPF_LOG(ERR, "bond add: PASID %u beyond the %u PASID bits of %s", pasid,
 			info.pasid_bits, sva_iommu_name(f->iommu));
 		goto inval;
@@ -439,6 +469,10 @@ sva_iopf_bond_add(struct sva_iopf *f, struct sva_dev *dev, uint32_t pasid,
 		IOPF_LOG(ERR, "bond add: fault-around window %u/%u: at most %u pages each side",
 			conf->fault_around_before, conf->fault_around_after,
 			SVA_IOPF_FAULT_AROUND_MAX);
+		goto inval;
+	}
+	if ((conf->flags & SVA_IOPF_BOND_GUEST) && conf->gpasid > IOPF_PASID_MAX) {
+		IOPF_LOG(ERR, "bond add: gpasid %u is beyond 20 bits", conf->gpasid);
 		goto inval;
 	}
 	if (conf->event_cb != NULL && conf->event_ring != NULL) {
@@ -458,7 +492,7 @@ sva_iopf_bond_add(struct sva_iopf *f, struct sva_dev *dev, uint32_t pasid,
 	b->iopf = f;
 	b->dev = dev;
 	b->dev_id = dev_id;
-	b->pasid = rid ? 0 : pasid;
+	b->pasid = rid || all ? 0 : pasid;
 	b->flags = conf->flags;
 	b->fa_before = conf->fault_around_before;
 	b->fa_after = conf->fault_around_after;
@@ -466,6 +500,14 @@ sva_iopf_bond_add(struct sva_iopf *f, struct sva_dev *dev, uint32_t pasid,
 	b->event_arg = conf->event_arg;
 	b->event_ring = conf->event_ring;
 	b->owner = conf->owner;
+	if (conf->flags & SVA_IOPF_BOND_GUEST) {
+		b->gpasid = conf->gpasid;
+		b->user_cookie = conf->user_cookie;
+	}
+	if (conf->flags & SVA_IOPF_BOND_NESTED) {
+		b->ram_base = conf->ram_base;
+		b->ram_end = conf->ram_base + conf->ram_size;
+	}
 	b->state = IOPF_BOND_LIVE;
 
 	pthread_mutex_lock(&f->ctl);
@@ -483,7 +525,35 @@ sva_iopf_bond_add(struct sva_iopf *f, struct sva_dev *dev, uint32_t pasid,
 		}
 		if (f->nrid == IOPF_MAX_RID_BONDS)
 			goto nospc;
+	} else if (all) {
+		bool busy = f->nall == IOPF_MAX_RID_BONDS;
+
+		for (uint32_t i = 0; i < f->nall && !busy; i++)
+			busy = f->all_bonds[i]->dev_id == dev_id;
+		for (uint32_t i = 0; i < IOPF_MAX_BONDS && !busy; i++)
+			busy = f->bonds[i] != NULL && f->bonds[i]->dev_id == dev_id &&
+				!(f->bonds[i]->flags & SVA_IOPF_BOND_RID);
+		if (busy) {
+			iopf_release(f);
+			pthread_mutex_unlock(&f->ctl);
+			IOPF_LOG(ERR, "bond add: dev 0x%x has PASID bonds already (or %u all-PASID "
+				"bonds exist): its every PASID cannot be one bond's", dev_id, f->nall);
+			rte_free(b);
+			rte_errno = EEXIST;
+			return NULL;
+		}
 	} else {
+		for (uint32_t i = 0; i < f->nall; i++) {
+			if (f->all_bonds[i]->dev_id == dev_id) {
+				iopf_release(f);
+				pthread_mutex_unlock(&f->ctl);
+				IOPF_LOG(ERR, "bond add: every PASID of dev 0x%x is served already "
+					"(a nested CD table bond)", dev_id);
+				rte_free(b);
+				rte_errno = EEXIST;
+				return NULL;
+			}
+		}
 		leaf = f->dir[pasid >> IOPF_LEAF_BITS];
 		for (other = leaf != NULL ? leaf[pasid & (IOPF_LEAF_SIZE - 1)] : NULL; other != NULL;
 				other = other->next_same) {
@@ -521,8 +591,12 @@ sva_iopf_bond_add(struct sva_iopf *f, struct sva_dev *dev, uint32_t pasid,
 	b->id = ++f->next_bond_id;
 	f->bonds[slot] = b;
 	f->nbonds++;
+	if (b->flags & SVA_IOPF_BOND_NESTED)
+		f->nnested++;
 	if (rid) {
 		f->rid_bonds[f->nrid++] = b;
+	} else if (all) {
+		f->all_bonds[f->nall++] = b;
 	} else {
 		b->next_same = leaf[pasid & (IOPF_LEAF_SIZE - 1)];
 		leaf[pasid & (IOPF_LEAF_SIZE - 1)] = b;
@@ -560,10 +634,19 @@ sva_iopf_bond_remove(struct sva_iopf_bond *b)
 	/* answer its deferred (closed) groups while it can still be found; its partial
 	 * groups and lost keys are discarded unanswered */
 	iopf_answer_bond(f, b, SVA_IOPF_R_UNBINDING);
+	if (b->flags & SVA_IOPF_BOND_NESTED)
+		f->nnested--;
 	if (b->flags & SVA_IOPF_BOND_RID) {
 		for (uint32_t i = 0; i < f->nrid; i++) {
 			if (f->rid_bonds[i] == b) {
 				f->rid_bonds[i] = f->rid_bonds[--f->nrid];
+				break;
+			}
+		}
+	} else if (b->flags & SVA_IOPF_BOND_ALL_PASIDS) {
+		for (uint32_t i = 0; i < f->nall; i++) {
+			if (f->all_bonds[i] == b) {
+				f->all_bonds[i] = f->all_bonds[--f->nall];
 				break;
 			}
 		}

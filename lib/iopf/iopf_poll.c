@@ -66,13 +66,39 @@ iopf_release(struct sva_iopf *f)
 
 /* ---- events ---- */
 
-static void
-deliver_event(struct sva_iopf *f, struct sva_iopf_bond *bond, const struct sva_fault *rec)
+/* A bond bound with guest data gets it in every record it is handed (vSVA: the VMM
+ * needs no reverse lookup of the host PASID). */
+static const struct sva_fault *
+guest_stamp(const struct sva_iopf_bond *bond, const struct sva_fault *rec, struct sva_fault *copy)
 {
+	if (!(bond->flags & SVA_IOPF_BOND_GUEST))
+		return rec;
+	*copy = *rec;
+	/* a nested CD table bond: SSIDs are the guest's own, gpasid == SSID */
+	if (copy->type == SVA_FAULT_UNRECOV) {
+		copy->event.flags |= SVA_FAULT_UNRECOV_GUEST;
+		copy->event.gpasid = (bond->flags & SVA_IOPF_BOND_ALL_PASIDS) ?
+			copy->event.pasid : bond->gpasid;
+		copy->event.user_cookie = bond->user_cookie;
+	} else if (copy->type == SVA_FAULT_PAGE_REQ) {
+		copy->prm.flags |= SVA_FAULT_PR_GUEST;
+		copy->prm.gpasid = (bond->flags & SVA_IOPF_BOND_ALL_PASIDS) ?
+			copy->prm.pasid : bond->gpasid;
+		copy->prm.user_cookie = bond->user_cookie;
+	}
+	return copy;
+}
+
+void
+iopf_deliver_event(struct sva_iopf *f, struct sva_iopf_bond *bond, const struct sva_fault *rec)
+{
+	struct sva_fault copy;
+
 	if (bond == NULL) {
 		IOPF_STAT_INC(f->st.events_dropped);
 		return;
 	}
+	rec = guest_stamp(bond, rec, &copy);
 	if (bond->event_cb != NULL) {
 		bond->event_cb(bond, rec, bond->event_arg);
 		IOPF_STAT_INC(bond->st.events);
@@ -114,7 +140,7 @@ stall_close(struct sva_iopf *f, const struct sva_fault_unrecov *ev, uint64_t now
 	cg->ts = ev->timestamp != 0 ? ev->timestamp : now;
 	cg->first = f->npg;
 	f->pg[f->npg].addr = ev->addr & ~UINT64_C(0xfff);
-	f->pg[f->npg].perm = ev->perm;
+	f->pg[f->npg].perm = ev->perm & IOPF_PERM_MASK; /* no internal marks from a device */
 	f->npg++;
 	cg->n = 1;
 	cg->bond = iopf_bond_lookup(f, flags, ev->dev_id, pasid, &reason);
@@ -162,7 +188,7 @@ event_one(struct sva_iopf *f, const struct sva_fault *rec, uint64_t expect_id, u
 	bond = iopf_bond_lookup(f, flags, rec->event.dev_id, rec->event.pasid, &reason);
 	if (bond != NULL && expect_id != 0 && bond->id != expect_id)
 		bond = NULL;
-	deliver_event(f, bond, rec);
+	iopf_deliver_event(f, bond, rec);
 }
 
 static uint16_t
@@ -192,6 +218,7 @@ poll_events(struct sva_iopf *f)
 	if (f->ncg == 0)
 		return n + kept;
 	burst_special(f);
+	iopf_nested_prepare(f);
 	iopf_resolve(f, start);
 	respond(f);
 	iopf_fault_around(f);
@@ -225,9 +252,15 @@ report_auto_invalid(struct sva_iopf *f, struct iopf_cgroup *cg)
 	rec.event.dev_id = cg->dev_id;
 	rec.event.timestamp = cg->ts;
 	for (uint32_t i = 0; i < cg->n; i++) {
+		uint32_t perm = f->pg[cg->first + i].perm;
+
 		rec.event.addr = f->pg[cg->first + i].addr;
-		rec.event.perm = f->pg[cg->first + i].perm;
-		deliver_event(f, cg->bond, &rec);
+		rec.event.perm = perm & IOPF_PERM_MASK;
+		/* nested: which stage faulted (a first-level one's addr is guest virtual) */
+		rec.event.flags &= ~SVA_FAULT_UNRECOV_NESTED_S1;
+		if (perm & IOPF_PERM_S1)
+			rec.event.flags |= SVA_FAULT_UNRECOV_NESTED_S1;
+		iopf_deliver_event(f, cg->bond, &rec);
 	}
 }
 
@@ -489,7 +522,22 @@ in_flight(const struct sva_iopf *f, uint64_t key)
 	for (uint32_t i = 0; i < f->ncg; i++)
 		if (f->cg[i].key == key)
 			return true;
+	if (unlikely(f->nheld != 0) && iopf_held_has(f, key))
+		return true; /* held for the VMM: answered once, by it or its deadline */
 	return defer_count(f) != 0 && defer_has(f, key);
+}
+
+/* A page's permission as the group keeps it: the request's, and whether it is a
+ * first-level (nested S1) page, which is never resolved here. Other high bits of a
+ * device's perm are dropped. */
+static inline uint32_t
+page_perm(struct sva_iopf *f, const struct sva_fault_page_req *pr)
+{
+	if (unlikely(pr->flags & SVA_FAULT_PR_NESTED_S1)) {
+		f->s1_seen = 1;
+		return (pr->perm & IOPF_PERM_MASK) | IOPF_PERM_S1;
+	}
+	return pr->perm & IOPF_PERM_MASK;
 }
 
 static void
@@ -543,7 +591,7 @@ close_group(struct sva_iopf *f, const struct sva_fault_page_req *pr, uint32_t pa
 		iopf_refuse(cg, SVA_PAGE_RESP_INVALID, SVA_IOPF_R_INCOMPLETE);
 	}
 	f->pg[f->npg].addr = pr->addr;
-	f->pg[f->npg].perm = pr->perm;
+	f->pg[f->npg].perm = page_perm(f, pr);
 	f->npg++;
 	cg->n = f->npg - cg->first;
 
@@ -631,7 +679,7 @@ decode(struct sva_iopf *f, const struct sva_fault *rec, uint64_t now)
 		IOPF_STAT_INC(f->st.page_reqs);
 		return;
 	}
-	if (!iopf_group_add_page(f, g, pr->addr, pr->perm)) {
+	if (!iopf_group_add_page(f, g, pr->addr, page_perm(f, pr))) {
 		IOPF_STAT_INC(f->st.incomplete_groups);
 		IOPF_STAT_ADD(f->st.page_reqs, g->npages + 1);
 		iopf_group_mark_incomplete(f, g);
@@ -694,8 +742,8 @@ flush_pending_responses(struct sva_iopf *f)
  * poll call or drain, never dropped. The kept list holds a burst's responses and every
  * deferred group (resp_pending_cap), and nothing is read while it is not empty, so it
  * cannot overflow. */
-static void
-write_responses(struct sva_iopf *f, struct sva_page_response *resp, uint32_t n)
+void
+iopf_write_responses(struct sva_iopf *f, struct sva_page_response *resp, uint32_t n)
 {
 	uint32_t done = 0;
 
@@ -740,8 +788,11 @@ respond(struct sva_iopf *f)
 	for (uint32_t i = 0; i < f->ncg; i++) {
 		struct iopf_cgroup *cg = &f->cg[i];
 		struct sva_iopf_stats *st = cg->bond != NULL ? &cg->bond->st : &f->st;
-		struct sva_page_response *r = &resp[n++];
+		struct sva_page_response *r;
 
+		if (unlikely(cg->flags & IOPF_CGF_HELD))
+			continue; /* the VMM answers it (sva_iopf_nested_response()) */
+		r = &resp[n++];
 		r->argsz = sizeof(*r);
 		r->flags = (cg->flags & SVA_FAULT_PR_PASID_VALID) ? SVA_PAGE_RESP_PASID_VALID : 0;
 		r->dev_id = cg->dev_id;
@@ -790,9 +841,12 @@ respond(struct sva_iopf *f)
 		IOPF_STAT_INC(st->lat_hist[iopf_lat_bucket(now > cg->ts ? now - cg->ts : 0)]);
 		IOPF_STAT_INC(st->lat_count);
 	}
+	if (n == 0)
+		return;
 	IOPF_STAT_INC(f->st.batches);
 	IOPF_STAT_ADD(f->st.batch_responses, n);
-	write_responses(f, resp, n);
+	if (n != 0)
+		iopf_write_responses(f, resp, n);
 }
 
 /* ---- the loop ---- */
@@ -844,6 +898,8 @@ iopf_poll_owned(struct sva_iopf *f, unsigned int budget, int mode)
 		expire_groups(f, now);
 	if (unlikely(f->nlost != 0))
 		expire_lost(f, now);
+	if (unlikely(f->nheld != 0) && mode == IOPF_MODE_RESOLVE)
+		iopf_held_expire(f, now);
 
 	while (work < budget) {
 		uint16_t want = (uint16_t)RTE_MIN((unsigned int)f->burst, budget - work), n = 0;
@@ -867,8 +923,11 @@ iopf_poll_owned(struct sva_iopf *f, unsigned int budget, int mode)
 		if (mode == IOPF_MODE_FLUSH)
 			flush_mark(f);
 		burst_special(f);
-		if (mode == IOPF_MODE_RESOLVE)
+		if (mode == IOPF_MODE_RESOLVE) {
+			iopf_nested_prepare(f);
 			iopf_resolve(f, burst_start);
+			iopf_nested_hold(f);
+		}
 		t_res = rte_rdtsc();
 		respond(f);
 		t_resp = rte_rdtsc();
@@ -902,7 +961,9 @@ sva_iopf_poll_iopf(struct sva_iopf *f, unsigned int budget)
 	if (!iopf_try_own(f))
 		return 0;
 	iopf_rcu_online(tid);
+	iopf_polling = f;
 	ret = iopf_poll_owned(f, budget, IOPF_MODE_RESOLVE);
+	iopf_polling = NULL;
 	iopf_rcu_offline(tid);
 	__atomic_store_n(&f->busy, 0, __ATOMIC_RELEASE);
 	return ret;
@@ -976,8 +1037,13 @@ answer_deferred(struct sva_iopf *f, struct sva_iopf_bond *bond, unsigned int rea
 int
 iopf_answer_bond(struct sva_iopf *f, struct sva_iopf_bond *bond, unsigned int reason)
 {
+	int answered;
+
 	iopf_forget_bond(f, bond != NULL ? bond->id : 0);
-	return answer_deferred(f, bond, reason, true);
+	answered = answer_deferred(f, bond, reason, true);
+	if (f->nheld != 0)
+		answered += iopf_held_answer_bond(f, bond, reason);
+	return answered;
 }
 
 int

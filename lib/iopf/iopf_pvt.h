@@ -121,6 +121,11 @@ struct sva_iopf_bond {
 	struct rte_ring *event_ring;
 	void *owner;
 	struct sva_dev *dev;
+	uint32_t gpasid;      /* SVA_IOPF_BOND_GUEST: stamped into delivered records */
+	uint64_t user_cookie;
+	uint64_t ram_base, ram_end; /* SVA_IOPF_BOND_NESTED: guest RAM, the only range
+				       resolved for the bond */
+	struct sva_iopf_nested_stats nst; /* nested counters: written by the owner */
 	struct sva_iopf_stats st __rte_cache_aligned;   /* written by the poller only */
 	struct sva_iopf_stats base;                     /* reset baseline (control path) */
 };
@@ -179,6 +184,35 @@ struct iopf_kept_event {
 
 /* iopf_cgroup.flags: a stalled transaction (grpid holds its STAG), not a PRI group */
 #define IOPF_CGF_STALL (1u << 31)
+/* iopf_cgroup.flags: the group has first-level (nested S1) pages: for the VMM */
+#define IOPF_CGF_S1 (1u << 30)
+/* iopf_cgroup.flags: handed to the VMM and held: respond() skips it */
+#define IOPF_CGF_HELD (1u << 29)
+/* iopf_page.perm: a first-level (SVA_FAULT_PR_NESTED_S1) page, never resolved here */
+#define IOPF_PERM_S1 (1u << 31)
+#define IOPF_PERM_MASK 0xfu
+
+/* A closed group handed to the VMM (nested S1), held until the VMM, the deadline or
+ * the bond's removal answers it: exactly one of them does. */
+struct iopf_held {
+	uint64_t key;       /* 0: free */
+	uint64_t bond_id;
+	struct sva_iopf_bond *bond;
+	uint64_t held_at;   /* rte_rdtsc() when handed over: the deadline runs from here */
+	uint64_t ts;
+	uint64_t priv[2];
+	uint32_t dev_id, pasid, grpid, flags, cookie, npages;
+};
+
+/* How a held group was answered, remembered for a while so that a second answer
+ * from the VMM is told apart from an unknown group. */
+enum { IOPF_HELD_BY_VMM = 1, IOPF_HELD_BY_DEADLINE, IOPF_HELD_BY_UNBIND };
+#define IOPF_HELD_RETIRED 256
+struct iopf_held_retired {
+	uint64_t key, bond_id;
+	uint32_t how;
+	uint32_t pad;
+};
 
 /* A demand or fault-around page, sorted by key. */
 struct iopf_item {
@@ -205,6 +239,16 @@ struct sva_iopf {
 	struct sva_iopf_bond **dir[IOPF_DIR_SIZE];
 	struct sva_iopf_bond *rid_bonds[IOPF_MAX_RID_BONDS];
 	uint32_t nrid;
+	/* bonds of a dev's every PASID (nested SMMUv3 CD table), found before the table */
+	struct sva_iopf_bond *all_bonds[IOPF_MAX_RID_BONDS];
+	uint32_t nall;
+	/* nested: groups held for the VMM, and how the last ones were answered */
+	uint32_t nnested;         /* nested bonds */
+	uint32_t s1_seen;         /* a first-level page was ever read: check every group */
+	struct iopf_held *held;
+	uint32_t held_cap, nheld;
+	struct iopf_held_retired held_retired[IOPF_HELD_RETIRED];
+	uint32_t held_retired_next;
 	struct sva_iopf_bond *bonds[IOPF_MAX_BONDS]; /* by slot */
 	uint32_t nbonds;
 	/* open groups */
@@ -304,6 +348,19 @@ void iopf_forget_bond(struct sva_iopf *f, uint64_t bond_id);
 int iopf_write_kept(struct sva_iopf *f, uint64_t wait_us);
 void iopf_abort_stalls(struct sva_iopf *f, unsigned int max_reads);
 enum { IOPF_MODE_RESOLVE = 0, IOPF_MODE_FLUSH, IOPF_MODE_DRAIN };
+
+/* iopf_poll.c, shared with iopf_nested.c */
+void iopf_write_responses(struct sva_iopf *f, struct sva_page_response *resp, uint32_t n);
+void iopf_deliver_event(struct sva_iopf *f, struct sva_iopf_bond *bond,
+		const struct sva_fault *rec);
+
+/* iopf_nested.c */
+extern __thread const struct sva_iopf *iopf_polling; /* this thread's poll call */
+void iopf_nested_prepare(struct sva_iopf *f);
+void iopf_nested_hold(struct sva_iopf *f);
+bool iopf_held_has(const struct sva_iopf *f, uint64_t key);
+void iopf_held_expire(struct sva_iopf *f, uint64_t now);
+int iopf_held_answer_bond(struct sva_iopf *f, struct sva_iopf_bond *bond, unsigned int reason);
 
 /* iopf_resolve.c */
 void iopf_resolve(struct sva_iopf *f, uint64_t burst_start);

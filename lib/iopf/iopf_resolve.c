@@ -390,6 +390,10 @@ iopf_resolve(struct sva_iopf *f, uint64_t burst_start)
 			unsigned int s;
 			uint8_t shift;
 
+			/* a first-level page (guest virtual): the VMM's, never resolved here
+			 * (iopf_nested_prepare() refused it on a bond that is not nested) */
+			if (unlikely(pg->perm & IOPF_PERM_S1))
+				continue;
 			s = validate_req(bond, m, addr, pg->perm);
 			if (s == ST_OK) {
 				if (sv == NULL || addr < sv->start || addr >= sv->end)
@@ -480,6 +484,11 @@ iopf_fault_around(struct sva_iopf *f)
 		 * mapping inside it are populated, each aligned to its own size */
 		lo = d - RTE_MIN((uint64_t)before << 12, d - v->start);
 		hi = d + ps + RTE_MIN((uint64_t)after << 12, v->end - d - ps);
+		if (unlikely(bond->flags & SVA_IOPF_BOND_NESTED)) {
+			/* a nested bond resolves guest RAM only, fault-around included */
+			lo = RTE_MAX(lo, bond->ram_base);
+			hi = RTE_MIN(hi, bond->ram_end);
+		}
 		for (uint64_t a = lo; a < hi && out < f->items_cap;) {
 			uint8_t sh = page_shift_of(v, a);
 			uint64_t sz = UINT64_C(1) << sh, base = a & ~(sz - 1);

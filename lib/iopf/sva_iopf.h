@@ -449,6 +449,19 @@ typedef void (*sva_iopf_event_cb_t)(struct sva_iopf_bond *bond, const struct sva
 #define SVA_IOPF_BOND_PINNED (1u << 4)       /**< pinned mode: every page request is an error,
 						  answered Invalid (R_PINNED), logged at counts
 						  1, 2, 4, ... */
+#define SVA_IOPF_BOND_GUEST (1u << 5)        /**< vSVA: gpasid and user_cookie are stamped
+						  into every record delivered for the bond
+						  (SVA_FAULT_PR_GUEST / SVA_FAULT_UNRECOV_GUEST) */
+#define SVA_IOPF_BOND_NESTED (1u << 6)       /**< vSVA nested bond: groups with first-level
+						  pages (SVA_FAULT_PR_NESTED_S1) go to the
+						  owner (event callback or ring) and are held
+						  until sva_iopf_nested_response(); other pages
+						  are resolved only inside [ram_base,
+						  ram_base + ram_size) (see "Nested") */
+#define SVA_IOPF_BOND_ALL_PASIDS (1u << 7)   /**< serve every PASID of the dev (a nested
+						  SMMUv3 CD table: SSIDs are the guest's; the
+						  record's PASID is stamped as its gpasid);
+						  pasid is ignored */
 /** @} */
 
 /** Largest fault-around window, 4 KiB units each side (2 MiB). */
@@ -470,6 +483,11 @@ struct sva_iopf_bond_conf {
 	void *event_arg;
 	struct rte_ring *event_ring; /**< NULL, or a ring of 128-byte elements (single producer) */
 	void *owner;                /**< returned by sva_iopf_bond_owner() */
+	/* Appended for vSVA (zero: no guest data). */
+	uint32_t gpasid;            /**< SVA_IOPF_BOND_GUEST: the guest's PASID (20 bits) */
+	uint64_t user_cookie;       /**< SVA_IOPF_BOND_GUEST: opaque, echoed in records */
+	uint64_t ram_base;          /**< SVA_IOPF_BOND_NESTED: guest RAM in this process */
+	uint64_t ram_size;          /**< SVA_IOPF_BOND_NESTED: its bytes (non-zero) */
 };
 
 /**
@@ -504,6 +522,63 @@ void sva_iopf_bond_remove(struct sva_iopf_bond *bond);
 uint32_t sva_iopf_bond_pasid(const struct sva_iopf_bond *bond);
 struct sva_dev *sva_iopf_bond_dev(const struct sva_iopf_bond *bond);
 void *sva_iopf_bond_owner(const struct sva_iopf_bond *bond);
+
+/**
+ * Counters of a nested bond (SVA_IOPF_BOND_NESTED), EXPERIMENTAL: kept apart from the
+ * fixed-layout struct sva_iopf_stats. The held groups' responses count there too
+ * (groups, resp_*, invalid[]) when they are written.
+ */
+struct sva_iopf_nested_stats {
+	uint64_t s1_groups;        /**< groups handed to the VMM (held) */
+	uint64_t s1_records;       /**< first-level page records delivered to the VMM */
+	uint64_t s1_undelivered;   /**< groups the VMM could not be handed (ring full, held
+				        table full): answered Invalid at once (R_BUDGET) */
+	uint64_t s1_refused;       /**< first-level pages on a bond that is not nested
+				        (answered Invalid, R_MALFORMED) */
+	uint64_t s2_outside_ram;   /**< pages outside guest RAM (Invalid, R_NO_MAPPING) */
+	uint64_t vmm_answers;      /**< held groups answered by the VMM (its Invalid and Failure
+				        count in invalid[] / failure[R_NO_MAPPING]) */
+	uint64_t vmm_timeouts;     /**< held groups answered Invalid at the deadline (also in
+				        timeouts and invalid[R_INCOMPLETE]) */
+	uint64_t vmm_unbind;       /**< held groups answered Invalid by the bond's removal
+				        (invalid[R_UNBINDING]) */
+	uint64_t vmm_late;         /**< VMM answers refused: the deadline answered first */
+	uint64_t vmm_dup;          /**< VMM answers refused: answered already by the VMM */
+	uint64_t vmm_unknown;      /**< VMM answers refused: no such held group */
+	uint64_t held_now;         /**< groups held now */
+};
+
+/**
+ * The VMM's answer to a held first-level group of a nested bond, written to the
+ * device (one doorbell). dev_id, pasid and grpid are copied from the group's records
+ * (pasid: the host PASID of the record, not its gpasid); code is Success (the guest
+ * made the pages present: the device retries), Invalid or Failure. Each held group
+ * takes exactly one answer: from the VMM, from the deadline (Invalid, when the VMM
+ * does not answer within the iopf's group deadline, 1 s without one), or from the
+ * bond's removal (Invalid). Control path: takes the iopf (waits for a running poll
+ * call to end); not from an event callback.
+ *
+ * @return 0, or
+ *   - -EINVAL: bond or resp NULL, argsz below sizeof(struct sva_page_response), code
+ *     not Success/Invalid/Failure, the bond is not nested
+ *   - -EDEADLK: called from the poll thread's event callback (it holds the iopf)
+ *   - -EALREADY: that group was answered by the VMM already (counted vmm_dup)
+ *   - -ETIMEDOUT: that group's deadline answered it Invalid first (counted vmm_late)
+ *   - -ENOENT: no such held group of this bond (counted vmm_unknown): never handed
+ *     over, another bond's, or answered so long ago that it is forgotten (the last 256
+ *     answers of the iopf are remembered for -EALREADY / -ETIMEDOUT)
+ */
+__rte_experimental
+int sva_iopf_nested_response(struct sva_iopf_bond *bond, const struct sva_page_response *resp);
+
+/**
+ * A nested bond's counters (one consistent reading).
+ *
+ * @return 0, or -EINVAL (NULL argument).
+ */
+__rte_experimental
+int sva_iopf_bond_nested_stats_get(const struct sva_iopf_bond *bond,
+		struct sva_iopf_nested_stats *st);
 
 /**
  * Change a bond's fault-around window; takes effect at the next burst.

@@ -399,6 +399,136 @@ int sva_pasid_drain_hook_unregister(struct sva_pasid_space *space, sva_pasid_dra
  */
 int sva_pasid_reclaim(struct sva_pasid_space *space);
 
+/* ---- vSVA: the guest <-> host PASID map of a VM ------------------------------------- */
+
+/**
+ * @name Guest PASID map (vSVA, EXPERIMENTAL)
+ *
+ * A VMM gives each VM a *vm*: a searchable set of the host space (type
+ * SVA_VPASID_PASID_TYPE, quota = the VM's quota) plus a table indexed by guest PASID.
+ * Mapping a guest PASID allocates a host PASID from the VM's set; its private data is
+ * the mapping. Two VMs may map the same guest PASIDs: each gets its own host PASIDs,
+ * so a request (which carries the host PASID) always finds its own VM, never another's.
+ * Lookups in both directions are lock-free (registered readers, like
+ * sva_pasid_find()); an unmapped host PASID is reused only after a grace period and
+ * the drain hooks (the allocator's rules), so a stale request of one VM never reaches
+ * the next owner of the number.
+ *
+ * Call order: sva_vpasid_vm_create(); sva_vpasid_map() when the guest binds a PASID
+ * (then sva_bind() with the VM's set, SVA_BIND_NESTED and the guest PASID: see sva.h);
+ * sva_vpasid_find() / sva_vpasid_find_host() on any path; sva_unbind() the bonds, then
+ * sva_vpasid_unmap(); sva_vpasid_vm_destroy().
+ * @{
+ */
+
+struct sva_vpasid_vm;
+
+/** Type tag of the host PASIDs of a VM's set (their private data is the mapping). */
+#define SVA_VPASID_PASID_TYPE 0x76706173u /* "vpas" */
+
+/** sva_vpasid_vm_create() flag: guest PASID 0 may be mapped (guests that use PASID 0 for
+ * requests without PASID). */
+#define SVA_VPASID_VM_ALLOW_ZERO (1u << 0)
+
+/**
+ * Create a VM's PASID map: a set named name in space (searchable, type
+ * SVA_VPASID_PASID_TYPE, owner the VM) and an empty guest PASID table.
+ *
+ * @param quota       Most guest PASIDs mapped at once (the set's quota); 0: no limit.
+ * @param gpasid_bits Width of the guest's PASIDs, 1..SVA_PASID_BITS_MAX.
+ * @param flags       0 or SVA_VPASID_VM_ALLOW_ZERO.
+ * @return The VM, or NULL with rte_errno: EINVAL (NULL space or name, bad name,
+ *   gpasid_bits out of range, unknown flag), EEXIST (a set of that name exists in the
+ *   space), ENOMEM.
+ */
+__rte_experimental
+struct sva_vpasid_vm *sva_vpasid_vm_create(struct sva_pasid_space *space, const char *name,
+	uint32_t quota, uint32_t gpasid_bits, uint32_t flags);
+
+/**
+ * Destroy a VM's map and its set.
+ *
+ * @return 0; -EINVAL (NULL vm); -EBUSY (guest PASIDs are still mapped: unbind, unmap).
+ */
+__rte_experimental
+int sva_vpasid_vm_destroy(struct sva_vpasid_vm *vm);
+
+/** The VM's set (NULL for NULL): pass it to sva_bind() and sva_pasid_set_stats_get(). */
+__rte_experimental
+struct sva_pasid_set *sva_vpasid_vm_set(const struct sva_vpasid_vm *vm);
+
+/** The VM whose set this is, or NULL (set NULL, or not a VM's set). Control path. */
+__rte_experimental
+struct sva_vpasid_vm *sva_vpasid_vm_of_set(const struct sva_pasid_set *set);
+
+/**
+ * Map a guest PASID: allocate a host PASID (the lowest free one, from 1) from the VM's
+ * set. Control path.
+ *
+ * @param[out] hpasid The host PASID.
+ * @return 0; -EINVAL (NULL argument, gpasid beyond gpasid_bits, gpasid 0 without
+ *   SVA_VPASID_VM_ALLOW_ZERO); -EEXIST (gpasid is mapped already); -EDQUOT (the VM
+ *   holds its quota); -ENOSPC (no host PASID free); -ENOMEM. Each logged.
+ */
+__rte_experimental
+int sva_vpasid_map(struct sva_vpasid_vm *vm, uint32_t gpasid, uint32_t *hpasid);
+
+/**
+ * Unmap a guest PASID: it leaves both lookups at once; its host PASID is freed (reused
+ * after a grace period and the drain hooks). Waits one grace period of the space's
+ * readers before it returns (control path only).
+ *
+ * @return 0; -EINVAL (NULL vm, gpasid out of range); -ENOENT (not mapped); -EBUSY (a
+ *   bond uses it: unbind first). Each logged.
+ */
+__rte_experimental
+int sva_vpasid_unmap(struct sva_vpasid_vm *vm, uint32_t gpasid);
+
+/**
+ * Guest -> host, lock-free: from a registered reader of the VM's space, or from any
+ * thread while the VM's map does not change.
+ *
+ * @return 0 and *hpasid; -ENOENT (not mapped, or beyond the guest width); -EINVAL (NULL
+ *   argument, debug builds only).
+ */
+__rte_experimental
+int sva_vpasid_find(const struct sva_vpasid_vm *vm, uint32_t gpasid, uint32_t *hpasid);
+
+/**
+ * Host -> (VM, guest), lock-free: which VM a host PASID (read from a device) belongs to,
+ * and the guest's number for it. Same reader rules as sva_pasid_find_global().
+ *
+ * @param[out] vm     NULL, or the VM.
+ * @param[out] gpasid NULL, or the guest PASID.
+ * @return 0; -ENOENT (not allocated, or beyond the space); -EPROTOTYPE (allocated, but
+ *   not a VM's mapping); -EACCES (allocated to a set that is not searchable: not a
+ *   VM's); -EINVAL (NULL space, debug builds only).
+ */
+__rte_experimental
+int sva_vpasid_find_host(struct sva_pasid_space *space, uint32_t hpasid,
+	struct sva_vpasid_vm **vm, uint32_t *gpasid);
+
+/**
+ * Take a reference on a mapping (what a nested bind does): sva_vpasid_unmap() refuses
+ * it (-EBUSY) until sva_vpasid_put().
+ *
+ * @return 0 and *hpasid; -EINVAL (NULL argument, gpasid out of range); -ENOENT (not
+ *   mapped, logged).
+ */
+__rte_experimental
+int sva_vpasid_get(struct sva_vpasid_vm *vm, uint32_t gpasid, uint32_t *hpasid);
+
+/**
+ * Drop a reference taken by sva_vpasid_get().
+ *
+ * @return 0; -EINVAL (NULL vm, gpasid out of range); -ENOENT (not mapped, or no
+ *   reference held).
+ */
+__rte_experimental
+int sva_vpasid_put(struct sva_vpasid_vm *vm, uint32_t gpasid);
+
+/** @} */
+
 #ifdef __cplusplus
 }
 #endif

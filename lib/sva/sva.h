@@ -26,7 +26,8 @@
  *     sva_iopf_poll(iommu, budget) from its own loop on one lcore.
  *  5. Submit work to the device; read sva_stats_get() or the telemetry commands
  *     /sva/iommus, /sva/bonds (id -> {id, iommu, dev, pasid, flags, flag_names, mode,
- *     rid_only, pinned_ranges, pinned_bytes}), /sva/bond,<bond id>,
+ *     rid_only, pinned_ranges, pinned_bytes}, plus gpasid and user_cookie for a bond
+ *     with guest data), /sva/bond,<bond id>,
  *     /sva/stats,<bond id or iommu name>; the drivers add their own
  *     (/sva/emu/counters,<iommu>, /sva/iommufd/stats,<iommu>).
  *  6. Teardown, in this order: sva_unbind() every bond (never fails);
@@ -59,6 +60,32 @@
  *    invalid_pinned), logged at the 1st, 2nd, 4th, ... occurrence of the bond.
  *    Everything else (statistics, telemetry, events, unbind) is the same as for PRI
  *    bonds.
+ *
+ * vSVA (nested translation, EXPERIMENTAL; README "vSVA (nested translation) for VMMs"):
+ * a VMM holds guest RAM as an ordinary mapping (GPA g at ram.base + g) and binds a
+ * guest's first level (GVA -> GPA) on top of it.
+ *  1. sva_vpasid_vm_create() per VM (sva_pasid.h); VT-d: sva_vpasid_map(vm, gpasid)
+ *     when the guest binds a PASID.
+ *  2. sva_bind(dev, sva_vpasid_vm_set(vm), params) with SVA_BIND_NESTED, size =
+ *     sizeof(params), nested = the guest's table, gpasid (VT-d: the guest PASID, whose
+ *     host PASID the bond takes from the VM's map; SMMUv3 SVA_NESTED_SMMUV3_CD: one
+ *     bond for the dev's whole CD table, every SSID of the dev routes to it, gpasid ==
+ *     SSID, sva_bond_pasid() 0), user_cookie, and an event callback or
+ *     SVA_BIND_EVENT_RING (required: first-level faults go there).
+ *  3. A page request of the bond's with second-level pages (SVA_FAULT_PR_NESTED_S2)
+ *     is resolved here, only inside guest RAM (anything else: Invalid, counted). A
+ *     group with first-level pages (SVA_FAULT_PR_NESTED_S1) is, after its second-level
+ *     pages were resolved, handed to the VMM as page-request records (one per
+ *     first-level page, LAST on the last, stamped SVA_FAULT_PR_GUEST with gpasid and
+ *     user_cookie) and held until the VMM answers with sva_nested_page_response():
+ *     exactly one answer per group; the deadline (the fault path's group deadline, 1 s
+ *     without one) answers Invalid if the VMM does not; unbind answers every held
+ *     group Invalid. With SVA_BIND_AUTO_INVALID nothing is resolved or held: every
+ *     request is answered Invalid and reported to the VMM as an unrecoverable fault
+ *     (SVA_FAULT_REASON_PRI_INVALID, _NESTED_S1 for a first-level page).
+ *  4. sva_nested_inval() forwards the guest's first-level IOTLB invalidations;
+ *     sva_nested_stats_get() reads the nested counters.
+ *  5. sva_unbind(); VT-d: sva_vpasid_unmap() after it; sva_vpasid_vm_destroy().
  *
  * Scope: a bond binds the calling process's own address space. Binding another
  * process's address space is out of scope (there is no uAPI for it, and svapoll
@@ -124,6 +151,13 @@ const char *sva_version(void);
 					     errors (see the @file block) */
 #define SVA_BIND_REQUIRE_PRI (1u << 6)  /**< refuse (EOPNOTSUPP) rather than fall back to
 					     pinned mode on an iommu without PRI */
+/** vSVA: stamp gpasid and user_cookie (sva_bind_params; needs size covering them) into
+ * every record, event and statistics entry of the bond (SVA_FAULT_PR_GUEST,
+ * SVA_FAULT_UNRECOV_GUEST). EXPERIMENTAL. */
+#define SVA_BIND_GUEST_DATA (1u << 7)
+/** vSVA nested bind (EXPERIMENTAL): params.nested is a guest first level to nest on this
+ * process's address space; implies SVA_BIND_GUEST_DATA. See "vSVA" in the @file block. */
+#define SVA_BIND_NESTED (1u << 8)
 /** @} */
 
 /** sva_bond_pin() flag: the device only reads the range (populated for read, mapped
@@ -135,8 +169,16 @@ const char *sva_version(void);
 typedef void (*sva_bond_event_cb_t)(struct sva_bond *bond, const struct sva_fault *rec,
 		void *arg);
 
-/** Bind options. All zero: defaults. */
+/**
+ * Bind options. All zero: defaults.
+ *
+ * Growth (README "API and ABI"): size is sizeof(struct sva_bind_params) as the caller was
+ * built, or 0 for the SVA_0.1 layout (the fields up to event_ring_size: a zeroed struct
+ * of an older caller keeps working; the appended fields then read 0). A size larger than
+ * this library's struct is accepted when the bytes it does not know are zero.
+ */
 struct sva_bind_params {
+	uint32_t size;                /**< sizeof(struct sva_bind_params), or 0 (SVA_0.1 fields) */
 	uint32_t flags;               /**< SVA_BIND_* */
 	uint16_t fault_around_before; /**< 4 KiB units below a faulting page to populate too
 					   (0..512; whole pages of the mapping that fit, see sva_iopf.h) */
@@ -146,7 +188,16 @@ struct sva_bind_params {
 	sva_bond_event_cb_t event_cb; /**< unrecoverable faults (or SVA_BIND_EVENT_RING) */
 	void *event_arg;
 	uint32_t event_ring_size;     /**< with SVA_BIND_EVENT_RING: power of two, default 1024 */
+	/* Appended for vSVA (read only when size covers them). */
+	uint32_t gpasid;              /**< SVA_BIND_GUEST_DATA: the guest's PASID (0..2^20-1),
+					   stamped into the bond's records */
+	uint64_t user_cookie;         /**< SVA_BIND_GUEST_DATA: opaque, stamped likewise */
+	const struct sva_nested_cfg *nested; /**< SVA_BIND_NESTED: the guest's first level
+					   (copied at bind; see sva_dev_nested_attach()) */
 };
+
+/** Size of the SVA_0.1 layout of struct sva_bind_params (what size 0 stands for). */
+#define SVA_BIND_PARAMS_SIZE_V0 offsetof(struct sva_bind_params, gpasid)
 
 /**
  * Bind this process's address space to a device, with a PASID from a set.
@@ -164,7 +215,18 @@ struct sva_bind_params {
  * @return The bond, or NULL with rte_errno:
  *   - EINVAL: dev or set NULL, unknown flag, window above 512, both an event callback
  *     and SVA_BIND_EVENT_RING, bad ring size, pasid_min above pasid_max, both
- *     SVA_BIND_PINNED and SVA_BIND_REQUIRE_PRI (each logged)
+ *     SVA_BIND_PINNED and SVA_BIND_REQUIRE_PRI, size neither 0 nor at least
+ *     SVA_BIND_PARAMS_SIZE_V0, SVA_BIND_GUEST_DATA with a size that does not cover
+ *     gpasid and user_cookie (0 included), gpasid above 2^20 - 1 (each logged)
+ *   - E2BIG: size above this library's struct with a field it does not know set
+ *   - with SVA_BIND_NESTED: EINVAL (size not covering nested, nested NULL, together
+ *     with SVA_BIND_PINNED or SVA_BIND_RID, neither an event callback nor
+ *     SVA_BIND_EVENT_RING, a per-PASID format with a set that is not a VM's
+ *     (sva_vpasid_vm_set()), or a cfg the model refuses: sva_dev_nested_attach());
+ *     ENOENT (VT-d: gpasid is not mapped in the VM: sva_vpasid_map() first);
+ *     EOPNOTSUPP (no SVA_IOMMU_CAP_NESTED, or the format is not the hardware's);
+ *     EBUSY (the PASID, or for a CD table the dev's PASIDs, have a table already);
+ *     EEXIST (a CD table bond on a dev whose PASIDs are served already)
  *   - EOPNOTSUPP: the iommu has no PASID support and SVA_BIND_RID was not given (or it
  *     has no RID attach with SVA_BIND_RID);
  *     SVA_BIND_PINNED on an iommu without SVA_IOMMU_CAP_PIN; no SVA_IOMMU_CAP_PRI with
@@ -198,7 +260,8 @@ struct sva_bond *sva_bind(struct sva_dev *dev, struct sva_pasid_set *set,
  */
 void sva_unbind(struct sva_bond *bond);
 
-/** The bond's PASID (0 for NULL, and for a RID-only bond). */
+/** The bond's PASID (0 for NULL, for a RID-only bond, and for a nested CD table bond,
+ * which serves every SSID of its dev). */
 uint32_t sva_bond_pasid(const struct sva_bond *bond);
 /** The bond's dev (NULL for NULL). */
 struct sva_dev *sva_bond_dev(const struct sva_bond *bond);
@@ -206,6 +269,62 @@ struct sva_dev *sva_bond_dev(const struct sva_bond *bond);
 unsigned int sva_bond_id(const struct sva_bond *bond);
 /** The bond's event ring (SVA_BIND_EVENT_RING), or NULL. Elements: struct sva_fault. */
 struct rte_ring *sva_bond_event_ring(const struct sva_bond *bond);
+
+/**
+ * The guest data a bond was bound with (SVA_BIND_GUEST_DATA), as stamped into its
+ * records (gpasid at offset 56 and user_cookie at 64 of sva_fault_page_req and
+ * sva_fault_unrecov, flags SVA_FAULT_PR_GUEST / SVA_FAULT_UNRECOV_GUEST). Telemetry's
+ * bond objects (/sva/bonds, /sva/bond,<id>) and /sva/stats,<bond id> carry them as
+ * "gpasid" and "user_cookie" too.
+ *
+ * @param[out] gpasid      NULL, or the guest PASID.
+ * @param[out] user_cookie NULL, or the cookie.
+ * @return 0, -EINVAL (bond NULL), -ENOENT (bound without guest data).
+ */
+__rte_experimental
+int sva_bond_guest_get(const struct sva_bond *bond, uint32_t *gpasid, uint64_t *user_cookie);
+
+/**
+ * The VMM's answer to a first-level group the bond handed it (vSVA): dev_id, pasid and
+ * grpid copied from the group's records, code Success (the guest made its pages
+ * present), Invalid or Failure. Exactly one answer per group is written to the device.
+ * Not from the bond's event callback on the poll thread (answer after it returned,
+ * from another thread: this call waits for the poll call to end).
+ *
+ * @return 0, or
+ *   - -EINVAL: bond or resp NULL, argsz below sizeof(struct sva_page_response), a
+ *     code other than Success/Invalid/Failure, fields wider than a request carries,
+ *     the bond is not nested
+ *   - -EDEADLK: called from the poll thread's event callback
+ *   - -EALREADY: the group was answered by the VMM already (a second answer: counted)
+ *   - -ETIMEDOUT: the deadline answered it Invalid first (counted)
+ *   - -ENOENT: no such group is held for this bond (counted): never handed over,
+ *     another bond's, or answered so long ago that it is forgotten (the last 256
+ *     answers are remembered)
+ */
+__rte_experimental
+int sva_nested_page_response(struct sva_bond *bond, const struct sva_page_response *resp);
+
+/**
+ * Forward a guest's first-level IOTLB invalidation of a nested bond: [addr, addr +
+ * size) of its PASID (VT-d), or of every SSID of its CD table (SMMUv3); size 0 with
+ * addr 0: everything.
+ *
+ * @return 0, or -EINVAL (bond NULL or not nested; range not 4 KiB aligned or wrapping,
+ *   size 0 with a non-zero addr), -EOPNOTSUPP (the driver cannot invalidate first-level
+ *   caches), or the driver's errno (sva_dev_nested_inval()).
+ */
+__rte_experimental
+int sva_nested_inval(struct sva_bond *bond, uint64_t addr, uint64_t size);
+
+/**
+ * The nested counters of a bond (struct sva_iopf_nested_stats: groups handed to the VMM,
+ * its answers, deadlines, refused answers, pages outside guest RAM).
+ *
+ * @return 0, or -EINVAL (NULL argument, or the bond is not nested).
+ */
+__rte_experimental
+int sva_nested_stats_get(const struct sva_bond *bond, struct sva_iopf_nested_stats *stats);
 
 /**
  * Whether a bond is in pinned mode.

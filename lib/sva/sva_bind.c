@@ -23,6 +23,7 @@
 #include <rte_ring_elem.h>
 
 #include "sva_pvt.h"
+#include "sva_struct_size_pvt.h"
 
 #define SVA_DRAIN_READS 64
 #define SVA_UNBIND_DRAIN_US 1000000 /* unbind retries an incomplete drain this long */
@@ -106,15 +107,65 @@ bond_event(struct sva_iopf_bond *ib, const struct sva_fault *rec, void *arg)
 	bond->cb(bond, rec, bond->cb_arg);
 }
 
+/* The caller's params, by the growth rule (size 0: the SVA_0.1 fields), into pa. */
+static int
+params_read(const struct sva_bind_params *params, struct sva_bind_params *pa)
+{
+	const char *why = "";
+	int ret;
+
+	if (params == NULL) {
+		memset(pa, 0, sizeof(*pa));
+		return 0;
+	}
+	ret = sva_struct_size_copy(pa, sizeof(*pa), params, SVA_BIND_PARAMS_SIZE_V0, &why);
+	if (ret != 0)
+		SVA_LOG(ERR, "bind: params.size %u: %s (this library's struct sva_bind_params "
+			"is %zu bytes, the SVA_0.1 layout %zu)", params->size, why, sizeof(*pa),
+			(size_t)SVA_BIND_PARAMS_SIZE_V0);
+	return ret;
+}
+
+#define SVA_GPASID_MAX 0xfffffu
+
 static int
 params_check(const struct sva_bind_params *pa)
 {
 	const uint32_t known = SVA_BIND_RID | SVA_BIND_AUTO_INVALID | SVA_BIND_ALLOW_EXEC |
-		SVA_BIND_ALLOW_PRIV | SVA_BIND_EVENT_RING | SVA_BIND_PINNED | SVA_BIND_REQUIRE_PRI;
+		SVA_BIND_ALLOW_PRIV | SVA_BIND_EVENT_RING | SVA_BIND_PINNED | SVA_BIND_REQUIRE_PRI |
+		SVA_BIND_GUEST_DATA | SVA_BIND_NESTED;
 
 	if (pa->flags & ~known) {
 		SVA_LOG(ERR, "bind: unknown flags 0x%x", pa->flags & ~known);
 		return -EINVAL;
+	}
+	if ((pa->flags & SVA_BIND_GUEST_DATA) &&
+			pa->size < offsetof(struct sva_bind_params, user_cookie) + sizeof(uint64_t)) {
+		SVA_LOG(ERR, "bind: SVA_BIND_GUEST_DATA needs params.size to cover gpasid and "
+			"user_cookie (size %u; set it to sizeof(struct sva_bind_params))", pa->size);
+		return -EINVAL;
+	}
+	if ((pa->flags & (SVA_BIND_GUEST_DATA | SVA_BIND_NESTED)) && pa->gpasid > SVA_GPASID_MAX) {
+		SVA_LOG(ERR, "bind: gpasid %u is beyond 20 bits", pa->gpasid);
+		return -EINVAL;
+	}
+	if (pa->flags & SVA_BIND_NESTED) {
+		if (pa->size < offsetof(struct sva_bind_params, nested) + sizeof(pa->nested) ||
+				pa->nested == NULL) {
+			SVA_LOG(ERR, "bind: SVA_BIND_NESTED needs params.nested (and params.size = "
+				"sizeof(struct sva_bind_params))");
+			return -EINVAL;
+		}
+		if (pa->flags & (SVA_BIND_PINNED | SVA_BIND_RID)) {
+			SVA_LOG(ERR, "bind: a nested bind is a PRI bind of PASIDs: not with "
+				"SVA_BIND_PINNED or SVA_BIND_RID");
+			return -EINVAL;
+		}
+		if (pa->event_cb == NULL && !(pa->flags & SVA_BIND_EVENT_RING)) {
+			SVA_LOG(ERR, "bind: a nested bind hands first-level faults to the VMM: give "
+				"an event callback or SVA_BIND_EVENT_RING");
+			return -EINVAL;
+		}
 	}
 	if ((pa->flags & SVA_BIND_PINNED) && (pa->flags & SVA_BIND_REQUIRE_PRI)) {
 		SVA_LOG(ERR, "bind: SVA_BIND_PINNED and SVA_BIND_REQUIRE_PRI contradict each other");
@@ -138,6 +189,28 @@ params_check(const struct sva_bind_params *pa)
 	}
 	if (pa->pasid_min > pa->pasid_max) {
 		SVA_LOG(ERR, "bind: PASID range %u..%u is empty", pa->pasid_min, pa->pasid_max);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* A nested bind's set and cfg, before anything is taken (the model's rules are
+ * checked again by sva_dev_nested_attach() with the PASID). */
+static int
+nested_check(const struct sva_bind_params *pa, struct sva_pasid_set *set,
+		const struct sva_iommu_info *info, struct sva_vpasid_vm **vm)
+{
+	if (!(info->caps & SVA_IOMMU_CAP_NESTED)) {
+		SVA_LOG(ERR, "bind: %s has no nested translation (SVA_IOMMU_CAP_NESTED)",
+			info->name);
+		return -EOPNOTSUPP;
+	}
+	if (pa->nested->format == SVA_NESTED_SMMUV3_CD)
+		return 0; /* the dev's SSIDs are the guest's: no host PASID, any set */
+	*vm = sva_vpasid_vm_of_set(set);
+	if (*vm == NULL) {
+		SVA_LOG(ERR, "bind: a nested first level per PASID takes its host PASID from a "
+			"VM's map: pass sva_vpasid_vm_set(vm) as the set");
 		return -EINVAL;
 	}
 	return 0;
@@ -224,7 +297,8 @@ sva_bind(struct sva_dev *dev, struct sva_pasid_set *set, const struct sva_bind_p
 	struct sva_poller *p;
 	struct sva_bond *b;
 	char rname[RTE_RING_NAMESIZE];
-	bool pasid_allocated = false, attached = false, pinned = false;
+	bool pasid_allocated = false, attached = false, pinned = false, vp_held = false;
+	struct sva_vpasid_vm *vm = NULL;
 	uint32_t max;
 	int ret;
 
@@ -233,9 +307,9 @@ sva_bind(struct sva_dev *dev, struct sva_pasid_set *set, const struct sva_bind_p
 		rte_errno = EINVAL;
 		return NULL;
 	}
-	if (params != NULL)
-		pa = *params;
-	ret = params_check(&pa);
+	ret = params_read(params, &pa);
+	if (ret == 0)
+		ret = params_check(&pa);
 	if (ret != 0) {
 		rte_errno = -ret;
 		return NULL;
@@ -248,6 +322,12 @@ sva_bind(struct sva_dev *dev, struct sva_pasid_set *set, const struct sva_bind_p
 		return NULL;
 	}
 	ret = mode_choose(&info, pa.flags, &pinned);
+	if (ret == 0 && pinned && (pa.flags & SVA_BIND_NESTED)) {
+		SVA_LOG(ERR, "bind: %s has no PRI: a nested bind needs page requests", info.name);
+		ret = -EOPNOTSUPP;
+	}
+	if (ret == 0 && (pa.flags & SVA_BIND_NESTED))
+		ret = nested_check(&pa, set, &info, &vm);
 	if (ret != 0) {
 		rte_errno = -ret;
 		return NULL;
@@ -264,6 +344,15 @@ sva_bind(struct sva_dev *dev, struct sva_pasid_set *set, const struct sva_bind_p
 	b->cb = pa.event_cb;
 	b->cb_arg = pa.event_arg;
 	b->pinned = pinned;
+	b->nested = (pa.flags & SVA_BIND_NESTED) != 0;
+	if (b->nested) {
+		b->ncfg = *pa.nested;
+		b->whole = b->ncfg.format == SVA_NESTED_SMMUV3_CD;
+		b->vm = vm;
+	}
+	b->guest = (pa.flags & (SVA_BIND_GUEST_DATA | SVA_BIND_NESTED)) != 0;
+	b->gpasid = b->guest && !b->whole ? pa.gpasid : 0;
+	b->user_cookie = b->guest ? pa.user_cookie : 0;
 	/* A device without PASIDs (most of them): the bond is its RID alone. */
 	b->rid_only = info.pasid_bits == 0;
 
@@ -292,7 +381,16 @@ sva_bind(struct sva_dev *dev, struct sva_pasid_set *set, const struct sva_bind_p
 		}
 	}
 
-	if (!b->rid_only) {
+	if (b->nested && !b->whole) {
+		/* VT-d: the host PASID of the guest's, from the VM's map (held while bound) */
+		ret = sva_vpasid_get(b->vm, b->gpasid, &b->pasid);
+		if (ret != 0) {
+			SVA_LOG(ERR, "bind: guest PASID %u has no host PASID in the VM's map: "
+				"sva_vpasid_map() it first", b->gpasid);
+			goto fail;
+		}
+		vp_held = true;
+	} else if (!b->rid_only && !b->whole) {
 		max = pa.pasid_max != 0 ? pa.pasid_max : (1u << info.pasid_bits) - 1;
 		if (max >= (1u << info.pasid_bits))
 			max = (1u << info.pasid_bits) - 1;
@@ -317,9 +415,20 @@ sva_bind(struct sva_dev *dev, struct sva_pasid_set *set, const struct sva_bind_p
 	bc.event_arg = b;
 	bc.event_ring = b->ring;
 	bc.owner = b;
+	if (b->guest) {
+		bc.flags |= SVA_IOPF_BOND_GUEST;
+		bc.gpasid = b->gpasid;
+		bc.user_cookie = b->user_cookie;
+	}
 	if (b->rid_only)
 		bc.flags |= SVA_IOPF_BOND_RID; /* b->ib serves the RID; there is no PASID */
-	if (pa.flags & SVA_BIND_RID) {
+	if (b->nested) {
+		bc.flags |= SVA_IOPF_BOND_NESTED | (b->whole ? SVA_IOPF_BOND_ALL_PASIDS : 0);
+		bc.ram_base = (uint64_t)(uintptr_t)b->ncfg.ram.base;
+		bc.ram_size = b->ncfg.ram.size;
+	}
+	if ((pa.flags & SVA_BIND_RID) || b->whole) {
+		/* a dev's SSIDs, like a RID, have no number the allocator holds back */
 		ret = rid_reuse_drain(p);
 		if (ret != 0)
 			goto fail;
@@ -337,10 +446,15 @@ sva_bind(struct sva_dev *dev, struct sva_pasid_set *set, const struct sva_bind_p
 			goto fail;
 		}
 	}
-	ret = b->rid_only ? 0 : sva_dev_attach_pasid(dev, b->pasid, &mm);
+	if (b->nested)
+		ret = sva_dev_nested_attach(dev, b->whole ? SVA_NESTED_ALL_PASIDS : b->pasid,
+			&b->ncfg);
+	else
+		ret = b->rid_only ? 0 : sva_dev_attach_pasid(dev, b->pasid, &mm);
 	if (ret != 0) {
-		SVA_LOG(ERR, "bind: attach of PASID %u on dev 0x%x refused: %s", b->pasid,
-			sva_dev_id(dev), strerror(-ret));
+		SVA_LOG(ERR, "bind: %sattach of %s%.0u on dev 0x%x refused: %s",
+			b->nested ? "nested " : "", b->whole ? "the CD table" : "PASID ",
+			b->whole ? 0 : b->pasid, sva_dev_id(dev), strerror(-ret));
 		goto fail;
 	}
 	attached = !b->rid_only;
@@ -363,12 +477,16 @@ sva_bind(struct sva_dev *dev, struct sva_pasid_set *set, const struct sva_bind_p
 			"with sva_bond_pin()", b->id, info.name, sva_dev_id(dev));
 	return b;
 fail:
-	if (attached)
+	if (attached && b->whole)
+		sva_dev_nested_detach(dev, SVA_NESTED_ALL_PASIDS);
+	else if (attached)
 		sva_dev_detach_pasid(dev, b->pasid);
 	sva_iopf_bond_remove(b->ib_rid);
 	sva_iopf_bond_remove(b->ib);
 	if (pasid_allocated)
 		sva_pasid_free(set, b->pasid);
+	if (vp_held)
+		sva_vpasid_put(b->vm, b->gpasid);
 	pthread_mutex_unlock(&sva_lock);
 	rte_ring_free(b->ring);
 	free(b);
@@ -431,8 +549,10 @@ sva_unbind(struct sva_bond *b)
 	/* 3: detach */
 	if (b->flags & SVA_BIND_RID)
 		sva_dev_detach_rid(b->dev);
-	if (!b->rid_only)
-		sva_dev_detach_pasid(b->dev, b->pasid);
+	if (b->whole)
+		sva_dev_nested_detach(b->dev, SVA_NESTED_ALL_PASIDS);
+	else if (!b->rid_only)
+		sva_dev_detach_pasid(b->dev, b->pasid); /* a nested PASID's too */
 	pthread_mutex_unlock(&sva_lock);
 	/* 4: fence and drain: requests queued before the detach are answered now
 	 * (Invalid: their bond is gone); the bond still counts on the poller, so
@@ -442,8 +562,8 @@ sva_unbind(struct sva_bond *b)
 	p = sva_poller_find(b->iommu);
 	if (p != NULL) {
 		p->nbonds--;
-		if (b->flags & SVA_BIND_RID)
-			p->rid_unbound = true; /* the next RID bind drains first */
+		if ((b->flags & SVA_BIND_RID) || b->whole)
+			p->rid_unbound = true; /* the next RID / CD table bind drains first */
 	}
 	pthread_mutex_unlock(&sva_lock);
 	/* pinned mode: the device cannot reach the ranges any more (detached); unpin
@@ -453,7 +573,9 @@ sva_unbind(struct sva_bond *b)
 	free(b->pins);
 	/* 5: free the PASID; the drain hook runs again before the number is reused */
 	space = sva_pasid_set_space(b->set);
-	if (!b->rid_only)
+	if (b->nested && !b->whole)
+		sva_vpasid_put(b->vm, b->gpasid); /* the VM's map keeps the host PASID */
+	else if (!b->rid_only && !b->whole)
 		sva_pasid_free(b->set, b->pasid);
 	/* find callers may hold the bond for one grace period */
 	sva_pasid_space_synchronize(space, SVA_PASID_READERS_MAX);
@@ -582,6 +704,51 @@ sva_bond_unpin(struct sva_bond *b, const void *addr, size_t len)
 	SVA_LOG(ERR, "unpin: bond %u: no range pinned as [0x%" PRIx64 ", 0x%" PRIx64 ") (unpin "
 		"a whole range as sva_bond_pin() pinned it)", b->id, start, end);
 	return -ENOENT;
+}
+
+int
+sva_bond_guest_get(const struct sva_bond *b, uint32_t *gpasid, uint64_t *user_cookie)
+{
+	if (b == NULL)
+		return -EINVAL;
+	if (!b->guest)
+		return -ENOENT;
+	if (gpasid != NULL)
+		*gpasid = b->gpasid;
+	if (user_cookie != NULL)
+		*user_cookie = b->user_cookie;
+	return 0;
+}
+
+int
+sva_nested_page_response(struct sva_bond *b, const struct sva_page_response *resp)
+{
+	if (b == NULL || !b->nested) {
+		SVA_LOG(ERR, "nested response: %s", b == NULL ? "bond is NULL" :
+			"the bond is not nested (SVA_BIND_NESTED)");
+		return -EINVAL;
+	}
+	return sva_iopf_nested_response(b->ib, resp);
+}
+
+int
+sva_nested_inval(struct sva_bond *b, uint64_t addr, uint64_t size)
+{
+	if (b == NULL || !b->nested) {
+		SVA_LOG(ERR, "nested inval: %s", b == NULL ? "bond is NULL" :
+			"the bond is not nested (SVA_BIND_NESTED)");
+		return -EINVAL;
+	}
+	return sva_dev_nested_inval(b->dev, b->whole ? SVA_NESTED_ALL_PASIDS : b->pasid, addr,
+		size);
+}
+
+int
+sva_nested_stats_get(const struct sva_bond *b, struct sva_iopf_nested_stats *stats)
+{
+	if (b == NULL || stats == NULL || !b->nested)
+		return -EINVAL;
+	return sva_iopf_bond_nested_stats_get(b->ib, stats);
 }
 
 int

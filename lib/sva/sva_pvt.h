@@ -29,6 +29,15 @@ struct sva_bond {
 	struct sva_bond_pin *pins;
 	unsigned int npins, pins_cap;
 	uint64_t pinned_bytes;
+	/* vSVA: SVA_BIND_NESTED (whole: an SMMUv3 CD table, every PASID of the dev; else
+	 * the host PASID of gpasid in vm, referenced with sva_vpasid_get()) */
+	bool nested, whole;
+	struct sva_vpasid_vm *vm;
+	struct sva_nested_cfg ncfg;
+	/* vSVA: SVA_BIND_GUEST_DATA (and nested binds) */
+	bool guest;
+	uint32_t gpasid;
+	uint64_t user_cookie;
 };
 
 struct sva_bond_pin {

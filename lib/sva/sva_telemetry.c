@@ -40,7 +40,8 @@ bond_fill(struct rte_tel_data *o, const struct sva_bond *b)
 		{ SVA_BIND_RID, "rid" }, { SVA_BIND_AUTO_INVALID, "auto_invalid" },
 		{ SVA_BIND_ALLOW_EXEC, "allow_exec" }, { SVA_BIND_ALLOW_PRIV, "allow_priv" },
 		{ SVA_BIND_EVENT_RING, "event_ring" }, { SVA_BIND_PINNED, "pinned" },
-		{ SVA_BIND_REQUIRE_PRI, "require_pri" },
+		{ SVA_BIND_REQUIRE_PRI, "require_pri" }, { SVA_BIND_GUEST_DATA, "guest_data" },
+		{ SVA_BIND_NESTED, "nested" },
 	};
 	char fl[RTE_TEL_MAX_STRING_LEN] = "";
 
@@ -59,6 +60,10 @@ bond_fill(struct rte_tel_data *o, const struct sva_bond *b)
 	rte_tel_data_add_dict_u64(o, "rid_only", b->rid_only ? 1 : 0);
 	rte_tel_data_add_dict_u64(o, "pinned_ranges", b->npins);
 	rte_tel_data_add_dict_u64(o, "pinned_bytes", b->pinned_bytes);
+	if (b->guest) {
+		rte_tel_data_add_dict_u64(o, "gpasid", b->gpasid);
+		rte_tel_data_add_dict_u64(o, "user_cookie", b->user_cookie);
+	}
 }
 
 /* id -> the bond's object; a dict holds RTE_TEL_MAX_DICT_ENTRIES (256): past that,
@@ -179,6 +184,10 @@ tel_stats(const char *cmd, const char *params, struct rte_tel_data *d)
 	char *end;
 	unsigned long id;
 	int ret = -EINVAL;
+	bool guest = false, nested = false;
+	uint32_t gpasid = 0;
+	uint64_t user_cookie = 0;
+	struct sva_iopf_nested_stats ns;
 
 	RTE_SET_USED(cmd);
 	if (params == NULL || params[0] == '\0')
@@ -187,8 +196,13 @@ tel_stats(const char *cmd, const char *params, struct rte_tel_data *d)
 	id = strtoul(params, &end, 10);
 	if (*end == '\0' && end != params) {
 		b = sva_bond_find_id((unsigned int)id);
-		if (b != NULL)
+		if (b != NULL) {
 			ret = sva_iopf_stats_get(b->iopf, b->ib, &st);
+			guest = b->guest;
+			gpasid = b->gpasid;
+			user_cookie = b->user_cookie;
+			nested = b->nested && sva_iopf_bond_nested_stats_get(b->ib, &ns) == 0;
+		}
 	} else {
 		TAILQ_FOREACH(p, &sva_pollers, next)
 			if (strcmp(sva_iommu_name(p->iommu), params) == 0)
@@ -198,7 +212,27 @@ tel_stats(const char *cmd, const char *params, struct rte_tel_data *d)
 	if (ret != 0)
 		return -EINVAL;
 	rte_tel_data_start_dict(d);
+	/* a bond bound with guest data: its entry names the guest's PASID (vSVA) */
+	if (guest) {
+		rte_tel_data_add_dict_u64(d, "gpasid", gpasid);
+		rte_tel_data_add_dict_u64(d, "user_cookie", user_cookie);
+	}
 	stats_dict(d, &st);
+	if (nested) {
+		/* struct sva_iopf_nested_stats, prefixed */
+		rte_tel_data_add_dict_u64(d, "nested_s1_groups", ns.s1_groups);
+		rte_tel_data_add_dict_u64(d, "nested_s1_records", ns.s1_records);
+		rte_tel_data_add_dict_u64(d, "nested_s1_undelivered", ns.s1_undelivered);
+		rte_tel_data_add_dict_u64(d, "nested_s1_refused", ns.s1_refused);
+		rte_tel_data_add_dict_u64(d, "nested_s2_outside_ram", ns.s2_outside_ram);
+		rte_tel_data_add_dict_u64(d, "nested_vmm_answers", ns.vmm_answers);
+		rte_tel_data_add_dict_u64(d, "nested_vmm_timeouts", ns.vmm_timeouts);
+		rte_tel_data_add_dict_u64(d, "nested_vmm_unbind", ns.vmm_unbind);
+		rte_tel_data_add_dict_u64(d, "nested_vmm_late", ns.vmm_late);
+		rte_tel_data_add_dict_u64(d, "nested_vmm_dup", ns.vmm_dup);
+		rte_tel_data_add_dict_u64(d, "nested_vmm_unknown", ns.vmm_unknown);
+		rte_tel_data_add_dict_u64(d, "nested_held_now", ns.held_now);
+	}
 	return 0;
 }
 

@@ -39,6 +39,7 @@
 #include <rte_pause.h>
 
 #include "emu_pvt.h"
+#include "emu_vsva.h"
 
 #define EMU_SPIN_NS 50000          /* spin this long for a group response */
 #define EMU_SLEEP_MIN_NS 2000
@@ -154,7 +155,7 @@ emu_dev_open(struct sva_dev *dev, const struct rte_kvargs *kv)
 	if (d->stall)
 		d->stag = calloc(d->stall_tags, sizeof(*d->stag));
 	if (d->pasid_map == NULL || d->wq == NULL || d->bounce == NULL ||
-			(d->stall && d->stag == NULL)) {
+			(d->stall && d->stag == NULL) || emu_vsva_dev_init(d) != 0) {
 		ret = -ENOMEM;
 		goto fail;
 	}
@@ -212,6 +213,7 @@ fail:
 	free(d->wq);
 	free(d->bounce);
 	free(d->stag);
+	emu_vsva_dev_fini(d);
 	memset(d, 0, sizeof(*d));
 	return ret;
 }
@@ -238,6 +240,7 @@ emu_dev_close(struct sva_dev *dev)
 	free(d->wq);
 	free(d->bounce);
 	free(d->stag);
+	emu_vsva_dev_fini(d);
 	EMU_LOG(INFO, "%s: dev 0x%x closed", sva_iommu_name(e->iommu), d->rid);
 }
 
@@ -469,7 +472,8 @@ grp_send(struct emu_dev *d, struct emu_flight *f, uint64_t *inuse, unsigned int 
 	for (unsigned int i = 0; i < d->nreqs; i++) {
 		struct sva_fault_page_req *pr = &d->reqs[i];
 
-		pr->flags = (pv ? SVA_FAULT_PR_PASID_VALID : 0) |
+		/* nest_flags: which stage of a nested walk faulted (side information) */
+		pr->flags = d->nest_flags | (pv ? SVA_FAULT_PR_PASID_VALID : 0) |
 			(i == d->nreqs - 1 ? SVA_FAULT_PR_LAST_PAGE : 0);
 		pr->pasid = pv ? pasid : 0;
 		pr->grpid = idx;
@@ -1009,6 +1013,197 @@ pipe_drain(struct emu_dev *d, struct emu_pipe *p)
 	}
 }
 
+/* ---- nested (vSVA) jobs: addresses are guest virtual ---- */
+
+/* A non-recoverable nested fault: the model's own event code (VT-d fault reason,
+ * SMMUv3 event number: C_BAD_CD, C_BAD_SUBSTREAMID, F_CD_FETCH, ...). */
+static void
+write_nested_event(struct emu_dev *d, uint32_t pasid, uint64_t gva, uint32_t perm,
+		const struct emu_nx *x)
+{
+	struct emu_iommu *e = d->e;
+	struct sva_fault_unrecov ev = {
+		.reason = x->reason,
+		/* which stage: side information the model keeps beside the record */
+		.flags = SVA_FAULT_UNRECOV_PASID_VALID | SVA_FAULT_UNRECOV_ADDR_VALID |
+			(x->fetch != 0 ? SVA_FAULT_UNRECOV_FETCH_ADDR_VALID : 0) | x->ev_flags,
+		.pasid = pasid,
+		.perm = perm,
+		.addr = gva,
+		.fetch_addr = x->fetch,
+		.dev_id = d->rid,
+		.hw_event = x->hw_event,
+		.timestamp = rte_rdtsc(),
+		.gpa = x->ev_gpa,
+	};
+	int ret;
+
+	pthread_mutex_lock(&e->devlock);
+	ret = e->ops->evtq_write(e->q, &ev);
+	pthread_mutex_unlock(&e->devlock);
+	EMU_INC(e, nested_events);
+	if (ret == 0)
+		EMU_INC(e, events);
+	else
+		EMU_INC(e, events_dropped);
+	EMU_LOG(DEBUG, "dev 0x%x PASID %u: nested fault at GVA 0x%" PRIx64 ": %s (event 0x%x%s)",
+		d->rid, pasid, gva, x->why != NULL ? x->why : "?", x->hw_event,
+		ret == 0 ? "" : ", not recorded: event queue full");
+}
+
+/*
+ * A job on a nested PASID (emu_vsva_nested): every address of the descriptor is a guest
+ * virtual address. Per step: each stream's GVA through the first level (the IOTLB, or a
+ * walk of the guest's tables in guest RAM), the GPA through the second level (guest RAM
+ * in this process: the host walk), then the access at the host address, up to the end
+ * of the first-level page. A first-level fault is a page request for the VMM
+ * (SVA_FAULT_PR_NESTED_S1, addr = the GVA); a second-level miss — a table, CD or data
+ * page of guest RAM not present — one for svapoll (SVA_FAULT_PR_NESTED_S2, gpa, addr =
+ * ram.base + gpa). The hardware entry carries the GVA in both cases (the untranslated
+ * address the device asked for). One page per group, one group at a time: a nested
+ * walk stops at its first miss, so there is nothing to read ahead.
+ */
+static void
+run_nested_job(struct emu_dev *d, const struct emu_job *job, const struct emu_stream *s,
+		unsigned int ns)
+{
+	const struct sva_emu_desc *desc = &job->desc;
+	struct emu_iommu *e = d->e;
+	const uint32_t pasid = desc->pasid;
+	struct emu_result res = { .status = SVA_EMU_STATUS_SUCCESS };
+	uint64_t inuse[EMU_PRG_COUNT / 64] = { 0 };
+	uint64_t off = 0, len = desc->len;
+	uint64_t snp_key[3] = { UINT64_MAX, 0, 0 };  /* stream, GVA page, GPA of the last
+							 Success */
+	unsigned int snp = 0, refused = 0;
+
+	while (off < len) {
+		struct emu_stream hs[2];
+		struct emu_nx x[2];
+		struct emu_flight f;
+		uint64_t n = RTE_MIN(len - off, EMU_CHUNK), gva, key[3];
+		uint32_t code = 0;
+		int at = -1, idx, ret;
+
+		for (unsigned int i = 0; i < ns && at < 0; i++) {
+			emu_vsva_xlate(d, pasid, s[i].base + off, n, s[i].perm, &x[i]);
+			if (x[i].kind != EMU_NX_OK) {
+				at = (int)i;
+				break;
+			}
+			n = RTE_MIN(n, x[i].avail);
+			hs[i].base = x[i].hva - off;
+			hs[i].perm = s[i].perm;
+		}
+		if (at < 0) {
+			int fail = -1;
+			bool diff = false;
+			uint64_t done = do_access(d, desc, hs, off, n, &fail, &diff);
+
+			off += done;
+			if (diff) {
+				res.result = 1;
+				break;
+			}
+			if (done < n) {
+				/* refused after the walk said yes: it vanished; walk again */
+				emu_vsva_host_inval(d, pasid, hs[fail].base + off);
+				if (++refused > EMU_SNP_RETRIES) {
+					fail_at(&res, SVA_EMU_STATUS_PROTOCOL, s[fail].base + off,
+						s[fail].perm, off);
+					break;
+				}
+			} else {
+				refused = 0;
+			}
+			continue;
+		}
+		gva = s[at].base + off;
+		if (x[at].kind == EMU_NX_NOT_NESTED) {
+			/* detached under the job */
+			write_event(d, SVA_FAULT_REASON_PASID_INVALID, true, pasid, gva, s[at].perm);
+			fail_at(&res, SVA_EMU_STATUS_UNRECOVERABLE, gva, s[at].perm, off);
+			break;
+		}
+		if (x[at].kind == EMU_NX_EVENT) {
+			write_nested_event(d, pasid, gva, s[at].perm, &x[at]);
+			fail_at(&res, SVA_EMU_STATUS_UNRECOVERABLE, gva, s[at].perm, off);
+			break;
+		}
+		if (d->stall || __atomic_load_n(&d->pri_disabled, __ATOMIC_ACQUIRE)) {
+			if (e->pri_off)
+				write_event(d, SVA_FAULT_REASON_TRANSLATION, true, pasid, gva,
+					s[at].perm);
+			fail_at(&res, SVA_EMU_STATUS_PRI_DISABLED, gva, s[at].perm, off);
+			break;
+		}
+		/* the same miss right after a Success for it: the answer was wrong */
+		key[0] = (uint64_t)at * 2 + (x[at].kind == EMU_NX_S2);
+		key[1] = gva & ~(EMU_PAGE_SIZE - 1);
+		key[2] = x[at].gpa;
+		if (memcmp(key, snp_key, sizeof(key)) == 0) {
+			EMU_INC(e, success_not_present);
+			if (++snp > EMU_SNP_RETRIES) {
+				EMU_LOG(NOTICE, "dev 0x%x PASID %u: GVA 0x%" PRIx64 " still faults "
+					"(%s) after %u Success responses: failing the job", d->rid,
+					pasid, key[1], x[at].kind == EMU_NX_S1 ? "first level" :
+					"second level", snp);
+				fail_at(&res, SVA_EMU_STATUS_PROTOCOL, gva, s[at].perm, off);
+				break;
+			}
+		} else {
+			snp = 0;
+		}
+		d->reqs[0] = (struct sva_fault_page_req){
+			.addr = x[at].kind == EMU_NX_S1 ? key[1] : x[at].haddr,
+			.perm = x[at].perm,
+			.user_cookie = key[1],   /* the word's address: the GVA (emu_model.h) */
+			.gpa = x[at].kind == EMU_NX_S2 ? x[at].gpa : 0,
+		};
+		d->nreqs = 1;
+		idx = prg_alloc(d, inuse, true);
+		if (idx < 0) {
+			fail_at(&res, SVA_EMU_STATUS_TIMEOUT, gva, s[at].perm, off);
+			break;
+		}
+		d->nest_flags = x[at].kind == EMU_NX_S1 ? SVA_FAULT_PR_NESTED_S1 :
+			SVA_FAULT_PR_NESTED_S2;
+		grp_send(d, &f, inuse, (unsigned int)idx, true, pasid);
+		d->nest_flags = 0;
+		res.page_reqs++;
+		if (x[at].kind == EMU_NX_S1)
+			EMU_INC(e, nested_s1_faults);
+		else
+			EMU_INC(e, nested_s2_faults);
+		ret = grp_collect(d, &f, inuse, true, &code);
+		if (ret == -ESHUTDOWN) {
+			fail_at(&res, SVA_EMU_STATUS_ABORTED, gva, s[at].perm, off);
+			break;
+		}
+		if (ret < 0) {
+			fail_at(&res, SVA_EMU_STATUS_TIMEOUT, gva, s[at].perm, off);
+			break;
+		}
+		if (code == SVA_PAGE_RESP_SUCCESS) {
+			memcpy(snp_key, key, sizeof(key));
+			continue;
+		}
+		if (code == SVA_PAGE_RESP_INVALID) {
+			fail_at(&res, SVA_EMU_STATUS_PAGE_FAULT, gva, s[at].perm, off);
+			break;
+		}
+		pri_failure(d, code);
+		fail_at(&res, SVA_EMU_STATUS_PRI_FAILURE, gva, s[at].perm, off);
+		break;
+	}
+	if (res.status == SVA_EMU_STATUS_SUCCESS)
+		res.bytes_done = desc->op == SVA_EMU_OP_COMPARE && res.result ? off : len;
+	pthread_mutex_lock(&d->wq_lock);
+	d->wq_busy = 0;
+	pthread_mutex_unlock(&d->wq_lock);
+	complete(d, job, &res);
+}
+
 static void
 run_job(struct emu_dev *d, const struct emu_job *job)
 {
@@ -1044,8 +1239,12 @@ run_job(struct emu_dev *d, const struct emu_job *job)
 		ns = 2;
 		break;
 	}
-	memset(&p, 0, sizeof(p));
 	emu_walk_job_start(d);
+	if (emu_vsva_nested(d, pv, desc->pasid)) {
+		run_nested_job(d, job, s, ns);
+		return;
+	}
+	memset(&p, 0, sizeof(p));
 	/* never more requests in flight than half the queue the other devs share */
 	p.depth = RTE_MIN(d->pr_depth, e->qcfg.prq_depth / 2 / d->prg_window);
 	if (p.depth == 0)

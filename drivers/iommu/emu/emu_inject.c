@@ -137,6 +137,9 @@ emu_prq_stop_marker(struct emu_iommu *e, const struct sva_fault_page_req *pr)
 	/* Last, neither read nor write: a Stop Marker, never answered */
 	sm = *pr;
 	sm.flags = (pr->flags & SVA_FAULT_PR_PASID_VALID) | SVA_FAULT_PR_LAST_PAGE;
+	/* a nested group's words carry the GVA: so does its stop marker */
+	if (pr->flags & (SVA_FAULT_PR_NESTED_S1 | SVA_FAULT_PR_NESTED_S2))
+		sm.addr = pr->user_cookie;
 	sm.perm = 0;
 	write_one(e, &sm);
 	EMU_INC(e, inj_stop_markers);

@@ -15,6 +15,7 @@
 #include <rte_lcore.h>
 
 #include "emu_pvt.h"
+#include "emu_vsva.h"
 
 RTE_LOG_REGISTER(sva_emu_logtype, drv.iommu.emu, INFO);
 
@@ -178,7 +179,7 @@ emu_info_get(const struct sva_iommu *iommu, struct sva_iommu_info *info)
 	info->model = e->ops->model;
 	info->pasid_bits = bits;
 	info->caps = SVA_IOMMU_CAP_EXEC | SVA_IOMMU_CAP_PRIV | SVA_IOMMU_CAP_ATTACH_RID |
-		SVA_IOMMU_CAP_ATTACH_PASID | SVA_IOMMU_CAP_PIN;
+		SVA_IOMMU_CAP_ATTACH_PASID | SVA_IOMMU_CAP_PIN | SVA_IOMMU_CAP_NESTED;
 	if (!e->pri_off)
 		info->caps |= SVA_IOMMU_CAP_PRI;
 	if (e->pasid_table)
@@ -391,6 +392,9 @@ const struct sva_iommu_driver emu_driver = {
 	.page_response = emu_page_response,
 	.prq_drain = emu_prq_drain,
 	.iotlb_inval = emu_iotlb_inval_op,
+	.nested_attach = emu_nested_attach,
+	.nested_detach = emu_nested_detach,
+	.nested_inval = emu_nested_inval,
 	.pin_range = emu_pin_range,
 	.unpin_range = emu_unpin_range,
 	.range_resolved = NULL,

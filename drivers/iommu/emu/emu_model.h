@@ -78,7 +78,11 @@ struct emu_model_ops {
 	 * Stop Marker) gets the IOMMU's own Success response, which resp_read returns
 	 * (SMMUv3 8.1, VT-d 7.4.1 Table 31). pr->timestamp is kept in a side array
 	 * per ring slot (the hardware entry has no room for it) and given back by
-	 * prq_read, with SVA_FAULT_PR_TIMESTAMP when non-zero. */
+	 * prq_read, with SVA_FAULT_PR_TIMESTAMP when non-zero. A nested request
+	 * (SVA_FAULT_PR_NESTED_S1 or _S2) carries the untranslated address the device asked
+	 * for (the GVA) in pr->user_cookie: that is what the hardware word gets; the stage,
+	 * pr->gpa and pr->addr (the record's address) are side information kept per slot
+	 * (emu_ring.h, struct emu_pr_nest) and restored by prq_read. */
 	int (*prq_write)(void *q, const struct sva_fault_page_req *pr);
 	/* Write one already-encoded entry of prq_entry_size bytes (fault injection); 0 or
 	 * -ENOSPC. The decoder sees it as the hardware would. */

@@ -83,6 +83,7 @@ struct emu_inject {
 };
 
 struct emu_dev;
+struct emu_nest;
 
 struct emu_iommu {
 	struct sva_iommu *iommu;
@@ -237,6 +238,10 @@ struct emu_dev {
 	uint8_t *bounce;           /* 2 * EMU_CHUNK + 64 */
 	struct emu_scan scan;
 	struct emu_vma vma[EMU_VMA_CACHE];  /* this job's, emptied when a job starts */
+
+	/* nested (vSVA): the guest first levels and their caches (emu_vsva.c) */
+	struct emu_nest *nest;
+	uint32_t nest_flags;       /* SVA_FAULT_PR_NESTED_* of the group being sent */
 	unsigned int vma_next;
 	uint64_t pm_buf[EMU_PAGEMAP_BATCH];
 };

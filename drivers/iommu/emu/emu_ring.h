@@ -163,6 +163,84 @@ emu_autoresp_pop(struct emu_autoresp *ar, struct sva_page_response *out, uint16_
 	return k;
 }
 
+/*
+ * ---- nested (vSVA) side information of a page request ----
+ * Which stage of a nested walk faulted is the model's side information, not a field of
+ * the hardware entry (a VT-d page request descriptor and an SMMUv3 PRI entry carry the
+ * untranslated address the device asked for, nothing more). The device side hands it
+ * to prq_write in the generic request (emu_model.h: a nested request carries
+ * SVA_FAULT_PR_NESTED_S1 or _S2, gpa, the record's address in addr, and the hardware
+ * word's address in user_cookie); the model keeps it per ring slot, as it keeps the
+ * timestamp, and its decoder adds it back to the generic record. A raw (injected)
+ * entry has none.
+ */
+struct emu_pr_nest {
+	uint64_t gpa;    /* with SVA_FAULT_PR_NESTED_S2 */
+	uint64_t addr;   /* the record's address (S1: the GVA; S2: where guest RAM maps gpa) */
+	uint32_t flags;  /* SVA_FAULT_PR_NESTED_S1 or _S2, or 0 */
+	uint32_t pad;
+};
+
+#define EMU_PR_NESTED (SVA_FAULT_PR_NESTED_S1 | SVA_FAULT_PR_NESTED_S2)
+
+/* The address the hardware entry carries for pr: the untranslated one. */
+static inline uint64_t
+emu_pr_word_addr(const struct sva_fault_page_req *pr)
+{
+	return (pr->flags & EMU_PR_NESTED) ? pr->user_cookie : pr->addr;
+}
+
+static inline void
+emu_pr_nest_keep(struct emu_pr_nest *n, const struct sva_fault_page_req *pr)
+{
+	n->flags = pr->flags & EMU_PR_NESTED;
+	n->gpa = (pr->flags & SVA_FAULT_PR_NESTED_S2) ? pr->gpa : 0;
+	n->addr = n->flags != 0 ? pr->addr : 0;
+	n->pad = 0;
+}
+
+/* The same slots beside the event queue: an unrecoverable nested fault's stage
+ * (SVA_FAULT_UNRECOV_NESTED_S1 or _S2) and gpa; addr stays the record's own. */
+#define EMU_EV_NESTED (SVA_FAULT_UNRECOV_NESTED_S1 | SVA_FAULT_UNRECOV_NESTED_S2)
+
+static inline void
+emu_ev_nest_keep(struct emu_pr_nest *n, const struct sva_fault_unrecov *ev)
+{
+	n->flags = ev->flags & EMU_EV_NESTED;
+	n->gpa = (ev->flags & SVA_FAULT_UNRECOV_NESTED_S2) ? ev->gpa : 0;
+	n->addr = 0;
+	n->pad = 0;
+}
+
+static inline void
+emu_ev_nest_apply(const struct emu_pr_nest *n, struct sva_fault_unrecov *ev)
+{
+	ev->gpasid = 0;
+	ev->reserved2 = 0;
+	ev->user_cookie = 0;
+	ev->gpa = 0;
+	if (n == NULL || n->flags == 0)
+		return;
+	ev->flags |= n->flags;
+	ev->gpa = n->gpa;
+}
+
+/* After the decoder: the record as the device meant it. */
+static inline void
+emu_pr_nest_apply(const struct emu_pr_nest *n, struct sva_fault_page_req *pr)
+{
+	pr->gpasid = 0;
+	pr->reserved = 0;
+	pr->user_cookie = 0;
+	pr->gpa = 0;
+	if (n->flags == 0)
+		return;
+	pr->flags |= n->flags;
+	pr->gpa = n->gpa;
+	/* the page of the record's address; the word's offset bits are not kept */
+	pr->addr = n->addr & ~UINT64_C(0xfff);
+}
+
 /* ---- exported codecs: the inline code, out of line, for tests and tools ---- */
 #define EMU_CODEC_EXPORT(ret, name, inl, params, args) \
 	ret name params { return inl args; }

@@ -76,7 +76,7 @@ smmu_pri_from_generic_inl(const struct sva_fault_page_req *pr, struct emu_smmuv3
 	r->write = (pr->perm & SVA_FAULT_PERM_WRITE) != 0;
 	r->last = (pr->flags & SVA_FAULT_PR_LAST_PAGE) != 0;
 	r->prg_index = (uint16_t)pr->grpid;
-	r->addr = pr->addr & EMU_SMMUV3_PRI1_ADDR;
+	r->addr = emu_pr_word_addr(pr) & EMU_SMMUV3_PRI1_ADDR;
 	return 0;
 }
 
@@ -102,6 +102,12 @@ static bool
 evt_is_c_bad(uint8_t id)
 {
 	return id == EMU_SMMUV3_EVT_BAD_SUBSTREAMID || id == EMU_SMMUV3_EVT_BAD_CD;
+}
+
+static bool
+evt_is_fetch(uint8_t id)
+{
+	return id == EMU_SMMUV3_EVT_CD_FETCH;
 }
 
 static bool
@@ -131,6 +137,12 @@ smmu_evt_encode_inl(const struct emu_smmuv3_evt *r, uint64_t ent[4])
 		(r->ttrnw ? EMU_SMMUV3_EVT1_TTRNW : 0);
 	ent[2] = r->addr;
 	ent[3] = r->ipa & EMU_SMMUV3_EVT3_IPA;
+	if (r->id == EMU_SMMUV3_EVT_CD_FETCH) {
+		/* 7.3.10: only the fetch address besides dw0 (Reason 0 here) */
+		ent[1] = 0;
+		ent[2] = 0;
+		ent[3] = r->fetch & EMU_SMMUV3_EVT3_FETCH;
+	}
 }
 
 static __rte_always_inline int
@@ -144,6 +156,9 @@ smmu_evt_decode_inl(const uint64_t ent[4], struct emu_smmuv3_evt *r)
 	if (evt_is_c_bad(id)) {
 		if (unlikely((d1 | ent[2] | ent[3]) != 0 ||
 				(id == EMU_SMMUV3_EVT_BAD_SUBSTREAMID && (d0 & EMU_SMMUV3_EVT0_SSV))))
+			return -EINVAL;
+	} else if (evt_is_fetch(id)) {
+		if (unlikely((d1 | ent[2]) != 0 || (ent[3] & ~EMU_SMMUV3_EVT3_FETCH) != 0))
 			return -EINVAL;
 	} else if (likely(evt_is_fault(id))) {
 		if (unlikely((d1 & EMU_SMMUV3_EVT1_RSVD) != 0 ||
@@ -171,6 +186,11 @@ smmu_evt_decode_inl(const uint64_t ent[4], struct emu_smmuv3_evt *r)
 	r->ttrnw = (d1 & EMU_SMMUV3_EVT1_TTRNW) != 0;
 	r->addr = ent[2];
 	r->ipa = ent[3];
+	r->fetch = 0;
+	if (evt_is_fetch(id)) {
+		r->ipa = 0;
+		r->fetch = ent[3];
+	}
 	return 0;
 }
 
@@ -190,7 +210,8 @@ smmu_evt_from_generic_inl(const struct sva_fault_unrecov *ev, struct emu_smmuv3_
 		default: return -EINVAL; /* no SMMUv3 event for it */
 		}
 	}
-	if (unlikely(id > 0xff || !(evt_is_fault((uint8_t)id) || evt_is_c_bad((uint8_t)id)) ||
+	if (unlikely(id > 0xff || !(evt_is_fault((uint8_t)id) || evt_is_c_bad((uint8_t)id) ||
+			evt_is_fetch((uint8_t)id)) ||
 			(ssv && ev->pasid > SSID_MAX)))
 		return -EINVAL;
 	/* only the four translation-related faults can stall (3.12), with a 16-bit STAG */
@@ -215,6 +236,9 @@ smmu_evt_from_generic_inl(const struct sva_fault_unrecov *ev, struct emu_smmuv3_
 		r->cls = EMU_SMMUV3_CLASS_IN;
 		r->addr = (ev->flags & SVA_FAULT_UNRECOV_ADDR_VALID) ? ev->addr : 0;
 	}
+	if (evt_is_fetch(r->id))
+		r->fetch = (ev->flags & SVA_FAULT_UNRECOV_FETCH_ADDR_VALID) ?
+			ev->fetch_addr & EMU_SMMUV3_EVT3_FETCH : 0;
 	return 0;
 }
 
@@ -227,6 +251,7 @@ smmu_evt_to_generic_inl(const struct emu_smmuv3_evt *r, struct sva_fault_unrecov
 	case EMU_SMMUV3_EVT_ACCESS: ev->reason = SVA_FAULT_REASON_ACCESS; break;
 	case EMU_SMMUV3_EVT_PERMISSION: ev->reason = SVA_FAULT_REASON_PERMISSION; break;
 	case EMU_SMMUV3_EVT_BAD_SUBSTREAMID:
+	case EMU_SMMUV3_EVT_CD_FETCH:
 	case EMU_SMMUV3_EVT_BAD_CD: ev->reason = SVA_FAULT_REASON_PASID_INVALID; break;
 	default: ev->reason = SVA_FAULT_REASON_UNKNOWN; break;
 	}
@@ -244,6 +269,10 @@ smmu_evt_to_generic_inl(const struct emu_smmuv3_evt *r, struct sva_fault_unrecov
 	}
 	ev->pasid = r->ssid;
 	ev->fetch_addr = 0;
+	if (evt_is_fetch(r->id)) {
+		ev->flags |= SVA_FAULT_UNRECOV_FETCH_ADDR_VALID;
+		ev->fetch_addr = r->fetch;
+	}
 	ev->dev_id = r->sid;
 	ev->hw_event = r->id;
 	ev->timestamp = 0;
@@ -413,6 +442,7 @@ struct smmu_inq {
 		uint32_t shift;     /* log2(depth) */
 		uint32_t dwords;    /* entry size in dwords */
 		uint32_t off_ring, off_ts;
+		uint32_t off_nest;  /* struct emu_pr_nest per slot (side information) */
 		bool ovf_inhibits;  /* PRIQ (8.1): nothing is written while an overflow is active */
 	} cfg __rte_cache_aligned;
 	struct { /* device side */
@@ -493,15 +523,19 @@ smmu_layout(const struct emu_queue_cfg *cfg, struct smmu_q *q)
 	size_t off = sizeof(struct smmu_q);
 	size_t priq = emu_ring_place(&off, (size_t)cfg->prq_depth * EMU_SMMUV3_PRIQ_ENT_SIZE);
 	size_t priq_ts = emu_ring_place(&off, (size_t)cfg->prq_depth * sizeof(uint64_t));
+	size_t priq_nest = emu_ring_place(&off, (size_t)cfg->prq_depth * sizeof(struct emu_pr_nest));
 	size_t evtq = emu_ring_place(&off, (size_t)cfg->evtq_depth * EMU_SMMUV3_EVTQ_ENT_SIZE);
 	size_t evtq_ts = emu_ring_place(&off, (size_t)cfg->evtq_depth * sizeof(uint64_t));
+	size_t evtq_nest = emu_ring_place(&off, (size_t)cfg->evtq_depth * sizeof(struct emu_pr_nest));
 	size_t cmdq = emu_ring_place(&off, (size_t)cfg->respq_depth * EMU_SMMUV3_CMDQ_ENT_SIZE);
 
 	if (q != NULL) {
 		q->priq.cfg.off_ring = (uint32_t)priq;
 		q->priq.cfg.off_ts = (uint32_t)priq_ts;
+		q->priq.cfg.off_nest = (uint32_t)priq_nest;
 		q->evtq.cfg.off_ring = (uint32_t)evtq;
 		q->evtq.cfg.off_ts = (uint32_t)evtq_ts;
+		q->evtq.cfg.off_nest = (uint32_t)evtq_nest;
 		q->cmdq.cfg.off_ring = (uint32_t)cmdq;
 	}
 	return RTE_ALIGN_CEIL(off, EMU_RING_ALIGN);
@@ -570,8 +604,15 @@ inq_overflow(struct smmu_inq *iq, bool drop)
 	return -ENOSPC;
 }
 
+static inline struct emu_pr_nest *
+q_nest(void *base, const struct smmu_inq *iq)
+{
+	return (struct emu_pr_nest *)((uint8_t *)base + iq->cfg.off_nest);
+}
+
 static inline int
-inq_put(void *base, struct smmu_inq *iq, const uint64_t *ent, uint64_t ts)
+inq_put(void *base, struct smmu_inq *iq, const uint64_t *ent, uint64_t ts,
+		const struct emu_pr_nest *nest)
 {
 	const uint32_t shift = iq->cfg.shift, dw = iq->cfg.dwords;
 	uint32_t prod = iq->dev.prod;
@@ -591,6 +632,14 @@ inq_put(void *base, struct smmu_inq *iq, const uint64_t *ent, uint64_t ts)
 	for (i = 0; i < dw; i++)
 		slot[i] = ent[i];
 	q_ts(base, iq)[emu_wp_idx(prod, shift)] = ts;
+	if (iq->cfg.off_nest != 0) {
+		struct emu_pr_nest *n = &q_nest(base, iq)[emu_wp_idx(prod, shift)];
+
+		if (nest != NULL)
+			*n = *nest;
+		else
+			memset(n, 0, sizeof(*n));
+	}
 	EMU_STORE_REL(&iq->dev.prod, emu_wp_inc(prod, shift));
 	EMU_CNT_ADD(&iq->dev.written, 1);
 	return 0;
@@ -604,10 +653,10 @@ inq_put(void *base, struct smmu_inq *iq, const uint64_t *ent, uint64_t ts)
  * message's own bits, so raw (injected) entries are answered as hardware would.
  */
 static int
-smmu_priq_put(struct smmu_q *q, const uint64_t ent[2], uint64_t ts)
+smmu_priq_put(struct smmu_q *q, const uint64_t ent[2], uint64_t ts, const struct emu_pr_nest *nest)
 {
 	const uint64_t d0 = ent[0];
-	int ret = inq_put(q, &q->priq, ent, ts);
+	int ret = inq_put(q, &q->priq, ent, ts, nest);
 	bool ssv = (d0 & EMU_SMMUV3_PRI0_SSV) != 0;
 
 	if (unlikely(ret == -ENOSPC) && (d0 & EMU_SMMUV3_PRI0_LAST) &&
@@ -623,12 +672,14 @@ smmu_prq_write(void *qv, const struct sva_fault_page_req *pr)
 {
 	struct smmu_q *q = qv;
 	struct emu_smmuv3_pri r;
+	struct emu_pr_nest nest;
 	uint64_t ent[2];
 
 	if (unlikely(smmu_pri_from_generic_inl(pr, &r) != 0))
 		return -EINVAL;
 	smmu_pri_encode_inl(&r, ent);
-	return smmu_priq_put(q, ent, pr->timestamp);
+	emu_pr_nest_keep(&nest, pr);
+	return smmu_priq_put(q, ent, pr->timestamp, &nest);
 }
 
 static int
@@ -638,7 +689,7 @@ smmu_prq_write_raw(void *qv, const void *entry)
 	uint64_t ent[2];
 
 	memcpy(ent, entry, sizeof(ent));
-	return smmu_priq_put(q, ent, 0);
+	return smmu_priq_put(q, ent, 0, NULL);
 }
 
 static void
@@ -654,11 +705,13 @@ smmu_evtq_write(void *qv, const struct sva_fault_unrecov *ev)
 {
 	struct smmu_q *q = qv;
 	struct emu_smmuv3_evt r;
+	struct emu_pr_nest nest;
 	uint64_t ent[4];
 
 	if (unlikely(smmu_evt_from_generic_inl(ev, &r) != 0))
 		return -EINVAL;
 	smmu_evt_encode_inl(&r, ent);
+	emu_ev_nest_keep(&nest, ev);
 	/* 3.12.2: "If the Event queue is not writable at the time when the fault record
 	 * of a stall is to be written, the stalled transaction is retried as though it had
 	 * just arrived when the queue is next writable": never lost, no overflow. */
@@ -667,7 +720,7 @@ smmu_evtq_write(void *qv, const struct sva_fault_unrecov *ev)
 		if (emu_wp_full(q->evtq.dev.prod, q->evtq.dev.cons_cache, q->evtq.cfg.shift))
 			return -EAGAIN;
 	}
-	return inq_put(q, &q->evtq, ent, ev->timestamp);
+	return inq_put(q, &q->evtq, ent, ev->timestamp, &nest);
 }
 
 int
@@ -677,13 +730,14 @@ emu_smmuv3_evtq_write_raw(void *qv, const void *evt)
 	uint64_t ent[4];
 
 	memcpy(ent, evt, sizeof(ent));
-	return inq_put(q, &q->evtq, ent, 0);
+	return inq_put(q, &q->evtq, ent, 0, NULL);
 }
 
 /* ---- poll side of PRIQ and EVTQ ---- */
 
 static inline int
-pri_slot_decode(const uint64_t *slot, uint64_t ts, struct sva_fault *f)
+pri_slot_decode(const uint64_t *slot, uint64_t ts, const struct emu_pr_nest *nest,
+		struct sva_fault *f)
 {
 	struct emu_smmuv3_pri r;
 
@@ -695,11 +749,13 @@ pri_slot_decode(const uint64_t *slot, uint64_t ts, struct sva_fault *f)
 	f->prm.timestamp = ts;
 	if (ts != 0)
 		f->prm.flags |= SVA_FAULT_PR_TIMESTAMP;
+	emu_pr_nest_apply(nest, &f->prm);
 	return 0;
 }
 
 static inline int
-evt_slot_decode(const uint64_t *slot, uint64_t ts, struct sva_fault *f)
+evt_slot_decode(const uint64_t *slot, uint64_t ts, const struct emu_pr_nest *nest,
+		struct sva_fault *f)
 {
 	struct emu_smmuv3_evt r;
 
@@ -709,12 +765,14 @@ evt_slot_decode(const uint64_t *slot, uint64_t ts, struct sva_fault *f)
 	f->padding = 0;
 	smmu_evt_to_generic_inl(&r, &f->event);
 	f->event.timestamp = ts;
+	emu_ev_nest_apply(nest, &f->event);
 	return 0;
 }
 
 static inline uint16_t
 inq_read(void *base, struct smmu_inq *iq, struct sva_fault *out, uint16_t n, uint32_t queue,
-	int (*decode)(const uint64_t *slot, uint64_t ts, struct sva_fault *f))
+	int (*decode)(const uint64_t *slot, uint64_t ts, const struct emu_pr_nest *nest,
+		struct sva_fault *f))
 {
 	const uint32_t shift = iq->cfg.shift, wimask = emu_wp_mask(shift);
 	const uint64_t *ts = q_ts(base, iq);
@@ -769,7 +827,8 @@ inq_read(void *base, struct smmu_inq *iq, struct sva_fault *out, uint16_t n, uin
 			continue;
 		}
 		slot = q_slot(base, iq->cfg.off_ring, iq->cfg.dwords, cons, shift);
-		if (likely(decode(slot, ts[emu_wp_idx(cons, shift)], &out[k]) == 0)) {
+		if (likely(decode(slot, ts[emu_wp_idx(cons, shift)], iq->cfg.off_nest != 0 ?
+				&q_nest(base, iq)[emu_wp_idx(cons, shift)] : NULL, &out[k]) == 0)) {
 			k++;
 		} else {
 			bad++;

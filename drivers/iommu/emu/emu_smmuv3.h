@@ -39,8 +39,14 @@
  *   StreamID, dw1-3 RES0. "In this event, SubstreamID is always valid (there is no SSV
  *   qualifier)": bit 11 is RES0 and never written; the decoder refuses it set and
  *   always returns the SubstreamID (ssv true).
- *   0x0A C_BAD_CD (7.3.11, the PASID is not attached): dw0 as for the faults (with
- *   SSV), dw1-3 RES0.
+ *   0x0A C_BAD_CD (7.3.11: the PASID is not attached; nested: the guest's CD is V == 0
+ *   or ILLEGAL, 5.4.2): dw0 as for the faults (with SSV), dw1-3 RES0.
+ *   0x09 F_CD_FETCH (7.3.10: the CD fetch aborted; nested: the CD's guest physical
+ *   address lies outside guest RAM): dw0 as for the faults (with SSV); dw3 55:3
+ *   FetchAddr[55:3] (the position F_STE_FETCH's figure, 7.3.4, gives the same field;
+ *   63:56 and 2:0 RES0); dw1 holds an IMPLEMENTATION DEFINED Reason and GPCF (bit 80):
+ *   this model writes 0 there and refuses a record with them set (one it never writes);
+ *   dw2 RES0.
  *   Forbidden: any other event ID, a STAG without Stall, InD without RnW.
  *   SubstreamID is ignored (decoded as 0) without SSV.
  *   Not decoded (positions not in the text available here): the SMMUv3.4 F_PERMISSION
@@ -169,6 +175,7 @@ void emu_smmuv3_pri_to_generic(const struct emu_smmuv3_pri *r, struct sva_fault_
 
 /* ---- event queue entry ---- */
 #define EMU_SMMUV3_EVT_BAD_SUBSTREAMID 0x08u
+#define EMU_SMMUV3_EVT_CD_FETCH 0x09u
 #define EMU_SMMUV3_EVT_BAD_CD 0x0au
 #define EMU_SMMUV3_EVT_TRANSLATION 0x10u
 #define EMU_SMMUV3_EVT_ADDR_SIZE 0x11u
@@ -191,6 +198,7 @@ void emu_smmuv3_pri_to_generic(const struct emu_smmuv3_pri *r, struct sva_fault_
 #define EMU_SMMUV3_EVT1_RSVD ((0x7fffull << 16) | (1ull << 32) | (0x7ull << 36) | \
 		(0x3ull << 42) | (~0ull << 45))
 #define EMU_SMMUV3_EVT3_IPA 0x00fffffffffff000ull
+#define EMU_SMMUV3_EVT3_FETCH 0x00fffffffffffff8ull  /* FetchAddr[55:3] (7.3.4, 7.3.10) */
 
 #define EMU_SMMUV3_CLASS_CD 0u
 #define EMU_SMMUV3_CLASS_TT 1u
@@ -207,6 +215,7 @@ struct emu_smmuv3_evt {
 	uint8_t cls;      /* CLASS */
 	uint64_t addr;    /* input address */
 	uint64_t ipa;     /* bits 55:12 */
+	uint64_t fetch;   /* F_CD_FETCH: FetchAddr, bits 55:3 */
 };
 
 /* InD is written only with RnW (7.3.13); C_BAD_SUBSTREAMID gets no SSV bit. */

@@ -30,6 +30,8 @@ counters_dict(struct rte_tel_data *d, const struct sva_emu_counters *k)
 	C(inj_drops); C(inj_dups); C(inj_corrupt); C(inj_overflows); C(inj_stop_markers);
 	C(jobs); C(jobs_ok); C(jobs_partial); C(jobs_failed); C(bytes);
 	C(group_wait_ns_total); C(group_wait_ns_max); C(prq_drains);
+	C(nested_walks); C(nested_s1tlb_hits); C(nested_s1tlb_misses); C(nested_cd_fetches);
+	C(nested_invals); C(nested_s1_faults); C(nested_s2_faults); C(nested_events);
 	for (unsigned int i = 0; i < SVA_EMU_WAIT_HIST_BUCKETS; i++) {
 		snprintf(key, sizeof(key), "group_wait_hist_%u", i);
 		rte_tel_data_add_dict_u64(d, key, k->group_wait_hist[i]);

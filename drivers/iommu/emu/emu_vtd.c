@@ -95,7 +95,7 @@ vtd_page_req_from_generic_inl(const struct sva_fault_page_req *pr, struct emu_vt
 	r->rid = (uint16_t)pr->dev_id;
 	r->pasid = pasid_valid ? pr->pasid : 0;
 	r->prg_index = (uint16_t)pr->grpid;
-	r->addr = pr->addr & EMU_VTD_PRQ1_ADDR;
+	r->addr = emu_pr_word_addr(pr) & EMU_VTD_PRQ1_ADDR;
 	r->priv_data[0] = r->pdp ? pr->private_data[0] : 0;
 	r->priv_data[1] = r->pdp ? pr->private_data[1] : 0;
 	return 0;
@@ -360,7 +360,7 @@ struct vtd_q {
 	struct {
 		uint32_t prq_depth, frq_depth, iq_depth;
 		uint32_t prq_mask, iq_mask; /* ring bytes - 32 */
-		uint32_t off_prq, off_prq_ts, off_frq, off_frq_ts, off_iq;
+		uint32_t off_prq, off_prq_ts, off_prq_nest, off_frq, off_frq_ts, off_frq_nest, off_iq;
 	} cfg __rte_cache_aligned;
 
 	struct { /* written by the device side */
@@ -416,6 +416,12 @@ vtd_prq_ts(struct vtd_q *q)
 	return (uint64_t *)((uint8_t *)q + q->cfg.off_prq_ts);
 }
 
+static inline struct emu_pr_nest *
+vtd_prq_nest(struct vtd_q *q)
+{
+	return (struct emu_pr_nest *)((uint8_t *)q + q->cfg.off_prq_nest);
+}
+
 static inline uint64_t *
 vtd_frq_slot(struct vtd_q *q, uint32_t idx)
 {
@@ -426,6 +432,12 @@ static inline uint64_t *
 vtd_frq_ts(struct vtd_q *q)
 {
 	return (uint64_t *)((uint8_t *)q + q->cfg.off_frq_ts);
+}
+
+static inline struct emu_pr_nest *
+vtd_frq_nest(struct vtd_q *q)
+{
+	return (struct emu_pr_nest *)((uint8_t *)q + q->cfg.off_frq_nest);
 }
 
 static inline uint64_t *
@@ -450,15 +462,19 @@ vtd_layout(const struct emu_queue_cfg *cfg, struct vtd_q *q)
 	size_t off = sizeof(struct vtd_q);
 	size_t prq = emu_ring_place(&off, (size_t)cfg->prq_depth * EMU_VTD_PRQ_DESC_SIZE);
 	size_t prq_ts = emu_ring_place(&off, (size_t)cfg->prq_depth * sizeof(uint64_t));
+	size_t prq_nest = emu_ring_place(&off, (size_t)cfg->prq_depth * sizeof(struct emu_pr_nest));
 	size_t frq = emu_ring_place(&off, (size_t)cfg->evtq_depth * EMU_VTD_FRCD_SIZE);
 	size_t frq_ts = emu_ring_place(&off, (size_t)cfg->evtq_depth * sizeof(uint64_t));
+	size_t frq_nest = emu_ring_place(&off, (size_t)cfg->evtq_depth * sizeof(struct emu_pr_nest));
 	size_t iq = emu_ring_place(&off, (size_t)cfg->respq_depth * EMU_VTD_INV_DESC_SIZE);
 
 	if (q != NULL) {
 		q->cfg.off_prq = (uint32_t)prq;
 		q->cfg.off_prq_ts = (uint32_t)prq_ts;
+		q->cfg.off_prq_nest = (uint32_t)prq_nest;
 		q->cfg.off_frq = (uint32_t)frq;
 		q->cfg.off_frq_ts = (uint32_t)frq_ts;
+		q->cfg.off_frq_nest = (uint32_t)frq_nest;
 		q->cfg.off_iq = (uint32_t)iq;
 	}
 	return RTE_ALIGN_CEIL(off, EMU_RING_ALIGN);
@@ -515,7 +531,7 @@ vtd_prq_auto_respond(struct vtd_q *q, const uint64_t desc[4])
 }
 
 static int
-vtd_prq_put(struct vtd_q *q, const uint64_t desc[4], uint64_t ts)
+vtd_prq_put(struct vtd_q *q, const uint64_t desc[4], uint64_t ts, const struct emu_pr_nest *nest)
 {
 	uint64_t tail = q->dev.pqt;
 	uint64_t next = (tail + EMU_VTD_PRQ_DESC_SIZE) & q->cfg.prq_mask;
@@ -553,6 +569,10 @@ vtd_prq_put(struct vtd_q *q, const uint64_t desc[4], uint64_t ts)
 	slot[2] = desc[2];
 	slot[3] = desc[3];
 	vtd_prq_ts(q)[tail / EMU_VTD_PRQ_DESC_SIZE] = ts;
+	if (nest != NULL)
+		vtd_prq_nest(q)[tail / EMU_VTD_PRQ_DESC_SIZE] = *nest;
+	else
+		memset(&vtd_prq_nest(q)[tail / EMU_VTD_PRQ_DESC_SIZE], 0, sizeof(*nest));
 	EMU_STORE_REL(&q->dev.pqt, next);
 	if (!(s & EMU_VTD_PRS_PPR))
 		__atomic_fetch_or(&q->prs, EMU_VTD_PRS_PPR, __ATOMIC_RELEASE);
@@ -564,12 +584,14 @@ static int
 vtd_prq_write(void *qv, const struct sva_fault_page_req *pr)
 {
 	struct emu_vtd_page_req r;
+	struct emu_pr_nest nest;
 	uint64_t desc[4];
 
 	if (unlikely(vtd_page_req_from_generic_inl(pr, &r) != 0))
 		return -EINVAL;
 	vtd_prq_encode_inl(&r, desc);
-	return vtd_prq_put(qv, desc, pr->timestamp);
+	emu_pr_nest_keep(&nest, pr);
+	return vtd_prq_put(qv, desc, pr->timestamp, &nest);
 }
 
 static int
@@ -578,7 +600,7 @@ vtd_prq_write_raw(void *qv, const void *entry)
 	uint64_t desc[4];
 
 	memcpy(desc, entry, sizeof(desc));
-	return vtd_prq_put(qv, desc, 0);
+	return vtd_prq_put(qv, desc, 0, NULL);
 }
 
 static void
@@ -639,6 +661,7 @@ vtd_prq_read(void *qv, struct sva_fault *out, uint16_t n)
 			f->prm.timestamp = t;
 			if (t != 0)
 				f->prm.flags |= SVA_FAULT_PR_TIMESTAMP;
+			emu_pr_nest_apply(&vtd_prq_nest(q)[head / EMU_VTD_PRQ_DESC_SIZE], &f->prm);
 		} else {
 			bad++;
 			if (emu_log_worthy(q->poll.prq_malformed + bad))
@@ -676,7 +699,7 @@ vtd_prq_read(void *qv, struct sva_fault *out, uint16_t n)
 /* ---- fault records ---- */
 
 static int
-vtd_frq_put(struct vtd_q *q, const uint64_t rec[2], uint64_t ts)
+vtd_frq_put(struct vtd_q *q, const uint64_t rec[2], uint64_t ts, const struct emu_pr_nest *nest)
 {
 	uint32_t pi = q->dev.frq_pi;
 	uint64_t *slot = vtd_frq_slot(q, pi);
@@ -701,6 +724,10 @@ vtd_frq_put(struct vtd_q *q, const uint64_t rec[2], uint64_t ts)
 		}
 	}
 	vtd_frq_ts(q)[pi] = ts;
+	if (nest != NULL)
+		vtd_frq_nest(q)[pi] = *nest;
+	else
+		memset(&vtd_frq_nest(q)[pi], 0, sizeof(*nest));
 	slot[0] = rec[0];
 	EMU_STORE_REL(&slot[1], rec[1] | EMU_VTD_FRCD1_F); /* F last: hands the slot over */
 	q->dev.frq_pi = (pi + 1) & (q->cfg.frq_depth - 1);
@@ -712,6 +739,7 @@ static int
 vtd_evtq_write(void *qv, const struct sva_fault_unrecov *ev)
 {
 	struct emu_vtd_fault_rec r;
+	struct emu_pr_nest nest;
 	uint64_t rec[2];
 
 	/* VT-d has no stall model: a fault record never holds a transaction */
@@ -719,7 +747,8 @@ vtd_evtq_write(void *qv, const struct sva_fault_unrecov *ev)
 			vtd_frcd_from_generic_inl(ev, &r) != 0))
 		return -EINVAL;
 	vtd_frcd_encode_inl(&r, rec);
-	return vtd_frq_put(qv, rec, ev->timestamp);
+	emu_ev_nest_keep(&nest, ev);
+	return vtd_frq_put(qv, rec, ev->timestamp, &nest);
 }
 
 int
@@ -728,7 +757,7 @@ emu_vtd_evtq_write_raw(void *qv, const void *raw)
 	uint64_t rec[2];
 
 	memcpy(rec, raw, sizeof(rec));
-	return vtd_frq_put(qv, rec, 0);
+	return vtd_frq_put(qv, rec, 0, NULL);
 }
 
 static uint16_t
@@ -763,6 +792,7 @@ vtd_evtq_read(void *qv, struct sva_fault *out, uint16_t n)
 			f->padding = 0;
 			vtd_frcd_to_generic_inl(&r, &f->event);
 			f->event.timestamp = ts[ci];
+			emu_ev_nest_apply(&vtd_frq_nest(q)[ci], &f->event);
 		} else {
 			bad++;
 			if (emu_log_worthy(q->poll.evtq_malformed + bad))

@@ -138,6 +138,25 @@
  *    the transaction it was last associated with has been acknowledged"). A full event
  *    queue holds the stall back (stall_evtq_full), never loses it. A CMD_RESUME that
  *    names no stalled transaction has no effect (4.7.1), counted.
+ *  - nested (vSVA, SVA_IOMMU_CAP_NESTED; sva_dev_nested_attach()): on a nested PASID
+ *    (VT-d: a first level bound to that PASID; SMMUv3: any PASID of a dev whose guest
+ *    CD table is bound, the PASID being the SubstreamID) the descriptor's addresses
+ *    are guest virtual. Per page the device translates GVA -> GPA through its
+ *    first-level IOTLB or a walk of the guest's tables in guest RAM (A/D, AF set as
+ *    hardware does), then ram.base + GPA through the host walk. A first-level fault is
+ *    a one-page group with SVA_FAULT_PR_NESTED_S1 (addr = the GVA page); a guest RAM
+ *    page that is not present (a table, a CD or the data) one with
+ *    SVA_FAULT_PR_NESTED_S2 (gpa, addr = ram.base + gpa). Side information: the
+ *    hardware entry (VT-d descriptor, SMMUv3 PRI entry) carries the GVA in both cases,
+ *    as the untranslated address the device asked for; the stage, gpa and record
+ *    address are kept by the model beside the slot and added by the emu's decoder.
+ *    SMMUv3 CD problems are events (C_BAD_SUBSTREAMID, C_BAD_CD, F_CD_FETCH), VT-d
+ *    reserved bits and non-canonical addresses fault records, with
+ *    SVA_FAULT_UNRECOV_NESTED_S1 (or _NESTED_S2 and gpa for a GPA outside guest RAM)
+ *    added by the decoder from the same side information; the job ends
+ *    UNRECOVERABLE. First-level translations stay cached until sva_dev_nested_inval().
+ *    Not on nested PASIDs: SVA_EMU_OP_PAGE_REQUEST (no walk to take; the PASID has no
+ *    process page table: UNRECOVERABLE), the stall model (PRI_DISABLED).
  *  - waits for a group response by spinning briefly, then sleeping with a growing
  *    interval (the poll lcore busy-polls the other core; the device must not burn this
  *    one); idles asleep on a condition variable.
@@ -317,6 +336,16 @@ struct sva_emu_counters {
 	uint64_t stall_timeouts;     /**< stalls not resumed within timeout_ms */
 	uint64_t stall_evtq_full;    /**< stall records held back: the event queue was
 				          full (3.12.2: written again later, never lost) */
+	/* nested (vSVA) PASIDs: a guest first level over this process as second level */
+	uint64_t nested_walks;       /**< first-level walks (VT-d first level, SMMUv3 stage 1) */
+	uint64_t nested_s1tlb_hits;  /**< first-level translations the IOTLB served */
+	uint64_t nested_s1tlb_misses;
+	uint64_t nested_cd_fetches;  /**< SMMUv3: CD fetches (an SSID's first use, or after an
+				          invalidation dropped its CD) */
+	uint64_t nested_invals;      /**< nested_inval calls (first-level IOTLB invalidations) */
+	uint64_t nested_s1_faults;   /**< page requests for first-level faults (for the VMM) */
+	uint64_t nested_s2_faults;   /**< page requests for second-level misses (svapoll) */
+	uint64_t nested_events;      /**< non-recoverable nested faults (event records) */
 };
 
 /**
