@@ -821,6 +821,56 @@ test_iopf_dup_last_deferred(void)
 	return TEST_SUCCESS;
 }
 
+/* A duplicated LAST the device sent before its group's answer, but read after that
+ * answer was written, is a new group (nothing tells the two apart): a drain keeps it
+ * for the poller. The device took the first answer as its own and reuses the PRG
+ * index: its new group's LAST, asking read, write, exec and priv (this bond allows
+ * neither exec nor priv), is read while that kept group is in flight, so it is a
+ * duplicate of it, dropped with its partial group and never resolved; the kept group is
+ * validated like any other and answered once, Success, for its own page. (The fuzz
+ * reproducer exec-success-ced8437: the iopf_path harness charged that Success to the
+ * new group.) Then the same group with nothing of its key in flight: kept by a drain,
+ * validated by the poller: Invalid (R_EXEC), its valid page still populated. */
+static int
+test_iopf_dup_read_after_answer(void)
+{
+	const uint32_t xp = RW | SVA_FAULT_PERM_EXEC | SVA_FAULT_PERM_PRIV;
+	uint32_t code = 0;
+
+	syn_pr(T.iommu, RID, PASID, 1, A(0), RD, 1);
+	TEST_ASSERT_EQUAL(sva_iopf_poll(T.iommu, 1), 1, "the group read");
+	TEST_ASSERT_EQUAL(syn_responses_for(T.iommu, PASID, 1, &code), 1, "and answered");
+	syn_pr(T.iommu, RID, PASID, 1, A(0), RD, 1);    /* its duplicate, read after that */
+	TEST_ASSERT_SUCCESS(sva_iopf_drain(T.iopf, 16), "drained");
+	TEST_ASSERT_EQUAL(T.syn->nresp, 1, "a new group, kept for the poller");
+	syn_pr(T.iommu, RID, PASID, 1, A(2), RD, 0);    /* the device's next group on PRG 1 */
+	syn_pr(T.iommu, RID, PASID, 1, A(3), xp, 1);
+	TEST_ASSERT_SUCCESS(sva_iopf_drain(T.iopf, 16), "drained");
+	TEST_ASSERT_EQUAL(T.syn->nresp, 1, "nothing answered by the drain");
+	TEST_ASSERT_EQUAL(poll_all(), 1, "the kept group");
+	TEST_ASSERT_EQUAL(syn_responses_for(T.iommu, PASID, 1, &code), 2, "answered once");
+	TEST_ASSERT_EQUAL(code, SVA_PAGE_RESP_SUCCESS, "its own page, read");
+	TEST_ASSERT_EQUAL(test_page_state(T.buf + 2 * PG), TEST_PAGE_ABSENT, "dropped: not resolved");
+	TEST_ASSERT_EQUAL(test_page_state(T.buf + 3 * PG), TEST_PAGE_ABSENT, "dropped: not resolved");
+	TEST_ASSERT_SUCCESS(iommu_stats(), "stats");
+	TEST_ASSERT_EQUAL(S.dup_groups, 1, "the new group's LAST counted as a duplicate");
+	TEST_ASSERT_EQUAL(S.resp_success, 2, "two Success");
+	TEST_ASSERT_EQUAL(S.invalid[SVA_IOPF_R_EXEC], 0, "no exec page validated yet");
+	syn_pr(T.iommu, RID, PASID, 1, A(4), RD, 0);
+	syn_pr(T.iommu, RID, PASID, 1, A(5), xp, 1);
+	TEST_ASSERT_SUCCESS(sva_iopf_drain(T.iopf, 16), "drained");
+	TEST_ASSERT_EQUAL(T.syn->nresp, 2, "kept for the poller");
+	TEST_ASSERT_EQUAL(poll_all(), 1, "the kept group");
+	TEST_ASSERT_EQUAL(syn_responses_for(T.iommu, PASID, 1, &code), 3, "answered once");
+	TEST_ASSERT_EQUAL(code, SVA_PAGE_RESP_INVALID, "exec and priv not allowed");
+	TEST_ASSERT_SUCCESS(iommu_stats(), "stats");
+	TEST_ASSERT_EQUAL(S.invalid[SVA_IOPF_R_EXEC], 1, "R_EXEC (the first refusal names it)");
+	TEST_ASSERT_EQUAL(S.dup_groups, 1, "no duplicate this time");
+	TEST_ASSERT_EQUAL(test_page_present(T.buf + 4 * PG), 1, "its valid page populated");
+	TEST_ASSERT_EQUAL(test_page_state(T.buf + 5 * PG), TEST_PAGE_ABSENT, "the exec page not");
+	return TEST_SUCCESS;
+}
+
 /* item 6: responses are never dropped: 240 deferred groups answered at bond removal
  * while the queue refuses everything are all kept, and written once it takes them. */
 static int
@@ -1174,6 +1224,7 @@ static struct sva_test_suite iopf_suite = {
 		SVA_TEST_CASE_ST(setup, teardown, test_iopf_thp),
 		SVA_TEST_CASE_ST(setup, teardown, test_iopf_stop_marker_needs_pasid),
 		SVA_TEST_CASE_ST(setup_fair, teardown, test_iopf_dup_last_deferred),
+		SVA_TEST_CASE_ST(setup, teardown, test_iopf_dup_read_after_answer),
 		SVA_TEST_CASE_ST(setup_fair, teardown, test_iopf_never_drop),
 		SVA_TEST_CASE_ST(setup, teardown, test_iopf_destroy_writes_kept),
 		SVA_TEST_CASE_ST(setup_small, teardown, test_iopf_lost_keys_die),

@@ -28,6 +28,9 @@ struct syn_iommu {
 	int resp_ret;          /* non-zero: page_response takes nothing and returns it */
 	uint32_t drains;       /* prq_drain fences asked for */
 	void (*on_prq_read)(struct sva_iommu *iommu); /* called at each prq_read (NULL: none) */
+	/* prq_head when resp[i] was taken: records before it were read before that answer,
+	 * the others after it (what tells a duplicated LAST from a new group exactly) */
+	uint32_t resp_head[SYN_QLEN];
 };
 
 /* Create "syn,name=NAME" with pasid_bits=16. */

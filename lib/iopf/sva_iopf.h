@@ -47,7 +47,13 @@
  * bits without a PASID are a request, answered by the rules (R_MALFORMED). A second
  * LAST for a group already closed in the same burst or waiting deferred (whichever
  * burst it is read in) is a duplicate: dropped and counted, the group answered once
- * (the device must not reuse a PRG index before its response). A record with
+ * (the device must not reuse a PRG index before its response). A LAST read after its
+ * group's response was written closes a new group, even one the device sent as a
+ * duplicate before that response; should the device, taking that response as its own,
+ * reuse the PRG index while this new group is in flight (deferred, or kept by a
+ * drain), its next group's LAST is a duplicate of it, dropped with its partial group,
+ * and the device gets the in-flight group's answer (validated for that group's own
+ * pages like any other). A record with
  * a field wider than PCIe allows (PRG index above 511, PASID above 20 bits, dev ID
  * above 31 bits) or of an unknown type is dropped unanswered and counted
  * (malformed_records): a response could not name its group and would answer another.
