@@ -1038,6 +1038,50 @@ test_iopf_drain_no_resolve(void)
 	return TEST_SUCCESS;
 }
 
+/* The drain reads no more than it has room to keep. Partial groups of live bonds hold
+ * page-pool pages until their LAST or deadline, which no poll frees: a drain that wanted
+ * room for a whole burst said -EAGAIN for as long as one was open (here a 64-page pool,
+ * bursts of 64, one partial group), so the freed PASID behind it was never reused (found
+ * by the model's "full" class: each unbind waited its full second). With no room at all
+ * it still says -EAGAIN, and drains once the group's LAST was read. */
+static int
+setup_tight(void)
+{
+	struct sva_iopf_conf c;
+
+	sva_iopf_conf_default(&c);
+	c.burst = 64;
+	c.max_pending_pages = 64;
+	return setup_conf(&c, 0);
+}
+
+static int
+test_iopf_drain_room(void)
+{
+	uint32_t code = 0;
+
+	syn_pr(T.iommu, RID, PASID, 1, A(0), RD, 0);    /* partial: one pool page */
+	TEST_ASSERT_EQUAL(poll_all(), 1, "read");
+	syn_pr(T.iommu, RID, 77, 2, A(1), RD, 1);       /* a freed PASID's request */
+	TEST_ASSERT_SUCCESS(sva_iopf_drain(T.iopf, 16), "drained: 63 pages of room");
+	TEST_ASSERT_EQUAL(syn_responses_for(T.iommu, 77, 2, &code), 1, "answered");
+	TEST_ASSERT_EQUAL(code, SVA_PAGE_RESP_INVALID, "no bond: Invalid");
+	for (unsigned int i = 1; i < 64; i++)           /* the group takes the whole pool */
+		syn_pr(T.iommu, RID, PASID, 1, A(i), RD, 0);
+	TEST_ASSERT_EQUAL(poll_all(), 63, "read");
+	syn_pr(T.iommu, RID, 77, 3, A(1), RD, 1);
+	TEST_ASSERT_RET(sva_iopf_drain(T.iopf, 16), -EAGAIN);
+	TEST_ASSERT_EQUAL(syn_responses_for(T.iommu, 77, 3, NULL), 0, "not read: no room");
+	syn_pr(T.iommu, RID, PASID, 1, A(0), RD, 1);    /* the group's LAST */
+	TEST_ASSERT_EQUAL(poll_all(), 2, "the poller reads both");
+	TEST_ASSERT_SUCCESS(sva_iopf_drain(T.iopf, 16), "drained");
+	TEST_ASSERT_EQUAL(syn_responses_for(T.iommu, 77, 3, &code), 1, "answered");
+	TEST_ASSERT_EQUAL(code, SVA_PAGE_RESP_INVALID, "no bond: Invalid");
+	TEST_ASSERT_EQUAL(syn_responses_for(T.iommu, PASID, 1, &code), 1, "the group once");
+	TEST_ASSERT_EQUAL(code, SVA_PAGE_RESP_SUCCESS, "whole");
+	return TEST_SUCCESS;
+}
+
 /* Stalls and the drain ("Teardown" in sva_iopf.h): the drain reads the event queue past
  * its fence; a stall of no bond is answered Abort there, exactly once; a live bond's
  * stall and event are kept for the poller (resolved and delivered on the poll lcore,
@@ -1232,6 +1276,7 @@ static struct sva_test_suite iopf_suite = {
 		SVA_TEST_CASE_ST(setup, teardown, test_iopf_resp_error),
 		SVA_TEST_CASE_ST(setup, teardown, test_iopf_drain_no_resolve),
 		SVA_TEST_CASE_ST(setup, teardown, test_iopf_drain_stalls),
+		SVA_TEST_CASE_ST(setup_tight, teardown, test_iopf_drain_room),
 		SVA_TEST_CASE_ST(setup, teardown, test_iopf_poll_vs_destroy),
 		SVA_TEST_CASES_END(),
 	},

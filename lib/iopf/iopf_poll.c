@@ -1029,14 +1029,21 @@ drain_owned(struct sva_iopf *f, unsigned int max_reads)
 {
 	for (unsigned int i = 0; i < max_reads; i++) {
 		uint16_t want = f->burst, n;
+		uint32_t room;
 		uint64_t now;
 
 		if (f->nresp_pending != 0 && flush_pending_responses(f) != 0) {
 			rte_pause();
 			continue; /* kept responses first: until they are written, not drained */
 		}
-		/* room to keep every group this read can close, else the poller must run */
-		if ((f->defer_mask + 1) - defer_count(f) < want || f->pool_size - f->pool_used < want)
+		/* read no more than there is room to keep: each record read adds at most one
+		 * deferred group and one page to the pool. Partial groups hold pool pages until
+		 * their LAST or deadline, so the room can be less than a burst for long: a
+		 * smaller read still makes progress (and finds an empty queue empty); no room
+		 * at all, and the poller must run */
+		room = RTE_MIN((f->defer_mask + 1) - defer_count(f), f->pool_size - f->pool_used);
+		want = (uint16_t)RTE_MIN((uint32_t)want, room);
+		if (want == 0)
 			return -EAGAIN;
 		f->burst_epoch++;
 		f->ncg = 0;

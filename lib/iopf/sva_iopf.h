@@ -533,9 +533,12 @@ int sva_iopf_flush(struct sva_iopf *iopf, unsigned int max_reads);
  * been read, those of removed bonds answered, and every kept response written: what a
  * freed PASID needs before its number is reused ("Teardown").
  *
+ * Each read takes no more records than there is room to keep (deferred ring, page
+ * pool: partial groups hold pool pages until their LAST or deadline).
+ *
  * @return 0 (drained), -EAGAIN (kept responses the queue would not take, a queue not
- *   empty after max_reads bursts, or the deferred ring or the kept-event ring too full
- *   to keep more: the poller must run; try again), -EIO (drained, but responses were refused for good
+ *   empty after max_reads bursts, or no room left to keep more in the deferred ring,
+ *   the page pool or the kept-event ring: the poller must run; try again), -EIO (drained, but responses were refused for good
  *   since the last drain: see "Responses"), the fence's negative errno, -EINVAL (iopf
  *   NULL).
  */
