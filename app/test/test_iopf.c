@@ -10,6 +10,7 @@
  */
 #include <fcntl.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -177,6 +178,93 @@ test_iopf_create_refused(void)
 	TEST_ASSERT_RET(sva_iopf_stats_get(NULL, NULL, &S), -EINVAL);
 	TEST_ASSERT_RET(sva_iopf_stats_get(T.iopf, NULL, NULL), -EINVAL);
 	TEST_ASSERT_RET(sva_iopf_poll(NULL, 32), -ENODEV);
+	return TEST_SUCCESS;
+}
+
+/* Issue 14 item 10: what each return value of the poll, flush and foreach calls says. */
+static int busy_poll_ret = 1, busy_run_ret = 1;
+
+static void
+busy_cb(struct sva_iopf_bond *bond, const struct sva_fault *rec, void *arg)
+{
+	RTE_SET_USED(bond);
+	RTE_SET_USED(rec);
+	RTE_SET_USED(arg);
+	/* the poller delivering this event holds the iopf: "busy", not "nothing to do" */
+	busy_poll_ret = sva_iopf_poll(T.iommu, 32);
+	busy_run_ret = sva_iopf_run(T.iopf, 32);
+}
+
+static void *
+no_lcore_poll(void *arg)
+{
+	*(int *)arg = sva_iopf_poll(T.iommu, 32);
+	return NULL;
+}
+
+static int
+count_bonds(struct sva_iopf_bond *bond, void *arg)
+{
+	RTE_SET_USED(bond);
+	return ++*(int *)arg == 2 ? 7 : 0;
+}
+
+static int
+test_iopf_return_values(void)
+{
+	struct sva_iopf_bond_conf bc = { .event_cb = busy_cb };
+	unsigned int answered = 99;
+	pthread_t th;
+	int ret = 1, n = 0;
+
+	TEST_ASSERT_EQUAL(sva_iopf_poll(T.iommu, 32), 0, "idle: 0");
+	TEST_ASSERT_EQUAL(sva_iopf_run(T.iopf, 32), 0, "idle: 0");
+	/* an event read is work, and the poller holds the iopf while it delivers it */
+	T.extra = sva_iopf_bond_add(T.iopf, T.dev, 8, &bc);
+	TEST_ASSERT_NOT_NULL(T.extra, "bond");
+	syn_event(T.iommu, RID, 8, 0x1234000);
+	TEST_ASSERT_EQUAL(sva_iopf_poll(T.iommu, 32), 1, "one event read");
+	TEST_ASSERT_EQUAL(busy_poll_ret, -EBUSY, "held: -EBUSY");
+	TEST_ASSERT_EQUAL(busy_run_ret, -EBUSY, "held: -EBUSY");
+	TEST_ASSERT_SUCCESS(pthread_create(&th, NULL, no_lcore_poll, &ret), "thread");
+	TEST_ASSERT_SUCCESS(pthread_join(th, NULL), "join");
+	TEST_ASSERT_EQUAL(ret, -EINVAL, "a thread without an lcore id");
+	/* back-pressure: -EAGAIN while no kept response could be written */
+	T.syn->resp_ret = -EAGAIN;
+	syn_pr(T.iommu, RID, PASID, 1, A(0), RD, 1);
+	TEST_ASSERT_EQUAL(sva_iopf_poll(T.iommu, 32), 1, "read, answer kept");
+	TEST_ASSERT_EQUAL(sva_iopf_poll(T.iommu, 32), -EAGAIN, "kept, nothing read");
+	/* flush: a count in *answered, -EAGAIN while answers are kept */
+	syn_pr(T.iommu, RID, 77, 2, A(1), RD, 1);
+	TEST_ASSERT_RET(sva_iopf_flush(T.iopf, 16, &answered), -EAGAIN);
+	TEST_ASSERT_EQUAL(answered, 0, "nothing read behind a kept answer");
+	T.syn->resp_ret = 0;
+	TEST_ASSERT_SUCCESS(sva_iopf_flush(T.iopf, 16, &answered), "read to empty, written");
+	TEST_ASSERT_EQUAL(answered, 1, "the queued group");
+	TEST_ASSERT_EQUAL(syn_responses_for(T.iommu, PASID, 1, NULL), 1, "kept one written");
+	TEST_ASSERT_EQUAL(syn_responses_for(T.iommu, 77, 2, NULL), 1, "flushed one written");
+	/* flush: -EAGAIN when max_reads bursts did not read the queue to empty */
+	for (unsigned int g = 0; g < 40; g++)
+		syn_pr(T.iommu, RID, 77, 100 + g, A(2), RD, 1);
+	TEST_ASSERT_RET(sva_iopf_flush(T.iopf, 1, &answered), -EAGAIN);
+	TEST_ASSERT_EQUAL(answered, 32, "one burst");
+	TEST_ASSERT_SUCCESS(sva_iopf_flush(T.iopf, 1, NULL), "the rest, answered NULL");
+	TEST_ASSERT_EQUAL(T.syn->prq_head, T.syn->prq_tail, "read to empty");
+	TEST_ASSERT_RET(sva_iopf_flush(NULL, 1, &answered), -EINVAL);
+	/* foreach: 0 after every bond, fn's value when it stops, -EINVAL */
+	TEST_ASSERT_SUCCESS(sva_iopf_bond_foreach(T.iopf, count_bonds, &(int){ 5 }), "all");
+	TEST_ASSERT_EQUAL(sva_iopf_bond_foreach(T.iopf, count_bonds, &n), 7, "stopped");
+	TEST_ASSERT_EQUAL(n, 2, "at the second bond");
+	TEST_ASSERT_RET(sva_iopf_bond_foreach(NULL, count_bonds, &n), -EINVAL);
+	TEST_ASSERT_RET(sva_iopf_bond_foreach(T.iopf, NULL, &n), -EINVAL);
+	/* no iopf */
+	sva_iopf_bond_remove(T.extra);
+	T.extra = NULL;
+	sva_iopf_bond_remove(T.bond);
+	T.bond = NULL;
+	TEST_ASSERT_SUCCESS(sva_iopf_destroy(T.iopf), "destroy");
+	T.iopf = NULL;
+	TEST_ASSERT_RET(sva_iopf_poll(T.iommu, 32), -ENODEV);
 	return TEST_SUCCESS;
 }
 
@@ -523,6 +611,7 @@ static int
 test_iopf_bond_remove_answers(void)
 {
 	struct sva_iopf_bond_conf bc = { 0 };
+	unsigned int answered = 0;
 	uint32_t code = 0;
 
 	T.extra = sva_iopf_bond_add(T.iopf, T.dev, 6, &bc);
@@ -551,7 +640,8 @@ test_iopf_bond_remove_answers(void)
 	/* flush: a queued closed group of the other bond is answered, its partial group 32
 	 * is not; 32's LAST later is answered once, by the rules */
 	syn_pr(T.iommu, RID, 6, 34, A(4), RD, 1);
-	TEST_ASSERT_EQUAL(sva_iopf_flush(T.iopf, 16), 1, "one answered");
+	TEST_ASSERT_SUCCESS(sva_iopf_flush(T.iopf, 16, &answered), "read to empty, written");
+	TEST_ASSERT_EQUAL(answered, 1, "one answered");
 	TEST_ASSERT_EQUAL(syn_responses_for(T.iommu, 6, 34, &code), 1, "34");
 	TEST_ASSERT_EQUAL(code, SVA_PAGE_RESP_INVALID, "Invalid");
 	TEST_ASSERT_EQUAL(syn_responses_for(T.iommu, 6, 32, NULL), 0, "32 is partial: kept");
@@ -1091,6 +1181,7 @@ static int
 test_iopf_drain_stalls(void)
 {
 	struct sva_iopf_bond_conf bc = { .event_cb = event_cb };
+	unsigned int answered = 1;
 	uint32_t code = 0;
 
 	T.extra = sva_iopf_bond_add(T.iopf, T.dev, 8, &bc);
@@ -1106,7 +1197,8 @@ test_iopf_drain_stalls(void)
 	TEST_ASSERT_EQUAL(syn_responses_for(T.iommu, 8, 3, NULL), 0, "live: kept for the poller");
 	TEST_ASSERT_EQUAL(test_page_state(T.buf), TEST_PAGE_ABSENT, "nothing populated by the drain");
 	TEST_ASSERT_EQUAL(T.events, 0, "no callback on the control thread");
-	TEST_ASSERT(sva_iopf_flush(T.iopf, 4) >= 0, "flush");
+	TEST_ASSERT_SUCCESS(sva_iopf_flush(T.iopf, 4, &answered), "flush");
+	TEST_ASSERT_EQUAL(answered, 0, "no group to answer");
 	TEST_ASSERT_EQUAL(syn_responses_for(T.iommu, 8, 3, NULL), 0, "a flush leaves it kept");
 	TEST_ASSERT_EQUAL(T.events, 0, "and the event");
 	poll_all();
@@ -1143,8 +1235,8 @@ test_iopf_drain_stalls(void)
  * path, adds a bond, removes it and destroys the path, again and again (bounded: 1 s
  * or 3000 rounds). Each round queues one single-page group first (while no iopf exists:
  * nobody reads the queue then). Checked: no crash (nor ASan/TSan report), every poll
- * returns a count or -ENODEV, every create/add/destroy succeeds, and in the end every
- * group was answered exactly once. */
+ * returns a count, -EBUSY (a control call holds the iopf) or -ENODEV, every
+ * create/add/destroy succeeds, and in the end every group was answered exactly once. */
 static struct {
 	struct sva_iommu *iommu;
 	int stop;
@@ -1168,7 +1260,7 @@ pd_poller(void *arg)
 			nodev++;
 		else if (r > 0)
 			work += (uint64_t)r;
-		else if (r != 0 && r != -EAGAIN && bad == 0)
+		else if (r != 0 && r != -EAGAIN && r != -EBUSY && bad == 0)
 			bad = r;
 	}
 	/* published with atomics: TSan does not see rte_eal_wait_lcore() order them */
@@ -1278,6 +1370,7 @@ static struct sva_test_suite iopf_suite = {
 		SVA_TEST_CASE_ST(setup, teardown, test_iopf_drain_stalls),
 		SVA_TEST_CASE_ST(setup_tight, teardown, test_iopf_drain_room),
 		SVA_TEST_CASE_ST(setup, teardown, test_iopf_poll_vs_destroy),
+		SVA_TEST_CASE_ST(setup, teardown, test_iopf_return_values),
 		SVA_TEST_CASES_END(),
 	},
 };

@@ -881,14 +881,15 @@ iopf_poll_owned(struct sva_iopf *f, unsigned int budget, int mode)
 		if (f->nresp_pending != 0)
 			break;
 	}
-	/* events go to user callbacks: only a poller delivers them */
+	/* events go to user callbacks: only a poller delivers them. Their records count as
+	 * work: 0 says both queues were idle */
 	if (mode == IOPF_MODE_RESOLVE)
-		(void)poll_events(f);
+		work += poll_events(f);
 	return (int)work;
 }
 
 int
-sva_iopf_poll_iopf(struct sva_iopf *f, unsigned int budget)
+sva_iopf_run(struct sva_iopf *f, unsigned int budget)
 {
 	unsigned int tid = rte_lcore_id();
 	int ret;
@@ -900,7 +901,7 @@ sva_iopf_poll_iopf(struct sva_iopf *f, unsigned int budget)
 	if (unlikely(tid >= RTE_MAX_LCORE))
 		return -EINVAL;
 	if (!iopf_try_own(f))
-		return 0;
+		return -EBUSY; /* another poller, or a control call: not "nothing to do" */
 	iopf_rcu_online(tid);
 	ret = iopf_poll_owned(f, budget, IOPF_MODE_RESOLVE);
 	iopf_rcu_offline(tid);
@@ -981,9 +982,11 @@ iopf_answer_bond(struct sva_iopf *f, struct sva_iopf_bond *bond, unsigned int re
 }
 
 int
-sva_iopf_flush(struct sva_iopf *f, unsigned int max_reads)
+sva_iopf_flush(struct sva_iopf *f, unsigned int max_reads, unsigned int *answered)
 {
-	int answered = 0;
+	unsigned int n = 0;
+	bool empty = false;
+	int ret;
 
 	if (f == NULL)
 		return -EINVAL;
@@ -992,14 +995,21 @@ sva_iopf_flush(struct sva_iopf *f, unsigned int max_reads)
 		uint64_t before = f->st.batch_responses;
 		int work = iopf_poll_owned(f, f->burst, IOPF_MODE_FLUSH);
 
-		answered += (int)(f->st.batch_responses - before);
-		if (work <= 0)
+		n += (unsigned int)(f->st.batch_responses - before);
+		/* less than a budget of work, and no answer kept back: the queue was read
+		 * to empty (a full budget may have left records in it) */
+		if (work <= 0 || (unsigned int)work < f->burst) {
+			empty = work >= 0 && f->nresp_pending == 0;
 			break;
+		}
 	}
 	/* deferred groups are closed: answered; partial groups stay for their LAST */
-	answered += answer_deferred(f, NULL, SVA_IOPF_R_UNBINDING, false);
+	n += (unsigned int)answer_deferred(f, NULL, SVA_IOPF_R_UNBINDING, false);
+	ret = empty && f->nresp_pending == 0 ? 0 : -EAGAIN;
+	if (answered != NULL)
+		*answered = n;
 	iopf_release(f);
-	return answered;
+	return ret;
 }
 
 /* Drain: keep the closed groups of live bonds for the poller (deferred: they are
