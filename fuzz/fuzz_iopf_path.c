@@ -16,9 +16,10 @@
  *    a partial group (no LAST yet) is never answered; nothing answers a group the
  *    device never sent; a request whose fields no response can carry is never
  *    answered;
- *  - a duplicated LAST read while its group is still unanswered is dropped; read after
- *    the answer, it is a new group and gets one answer (read during the operation that
- *    wrote the answer: either is accepted);
+ *  - a duplicated LAST read before its group's answer was written is dropped; read
+ *    after it, it is a new group and gets one answer (the syn driver notes how far the
+ *    queue was read when it took each answer, so this is exact); an answer never comes
+ *    before its group's LAST was read;
  *  - Success only for a group whose every request came from the owner of a live bond
  *    (one bond generation), for pages of its own read-write memory with the access
  *    asked for, and never after that bond was removed and drained (the PASID then has
@@ -86,7 +87,6 @@ struct key {
 	uint32_t dup_idx[DUPS_MAX];  /* syn queue index of each duplicated LAST */
 	bool dup_tainted[DUPS_MAX];
 	struct owner dup_own[DUPS_MAX];
-	uint32_t tolerance; /* answers accepted but not required (ambiguous duplicates) */
 	uint32_t last_idx;  /* syn queue index of its latest request */
 	uint32_t taint_idx; /* ... of its latest request that tainted it */
 	bool last_bad;      /* its LAST itself may not succeed (page, access or owner) */
@@ -111,7 +111,6 @@ static struct {
 	uint32_t dead_gen[NBONDS];  /* generations up to this one were removed and drained */
 	struct key keys[KEYS_MAX];
 	uint32_t nkeys;
-	uint32_t op_head;           /* syn PRQ head when the current operation began */
 	unsigned int op;
 	const char *op_name;
 	bool op_single_burst;
@@ -274,8 +273,9 @@ check_success(const struct sva_page_response *r, bool tainted, bool has_owner,
 			own.gen);
 }
 
+/* A response; head_at: how far the queue was read when the driver took it. */
 static void
-on_response(const struct sva_page_response *r, uint32_t head_now)
+on_response(const struct sva_page_response *r, uint32_t head_at)
 {
 	bool pv = r->flags & SVA_PAGE_RESP_PASID_VALID;
 	struct key *k;
@@ -291,10 +291,6 @@ on_response(const struct sva_page_response *r, uint32_t head_now)
 	if (k == NULL)
 		return;
 	if (k->state != K_AWAITING) {
-		if (k->tolerance > 0) {
-			k->tolerance--;
-			return;
-		}
 		FZ_CHECK_K("partial", k->state != K_OPEN, "op %u (%s): a response (code %u) for "
 			"group dev 0x%x pasid 0x%x (valid %d) prg %u, which is partial (no LAST "
 			"yet): a partial group answered", H.op, H.op_name, r->code, r->dev_id,
@@ -306,6 +302,10 @@ on_response(const struct sva_page_response *r, uint32_t head_now)
 			state_name(k->state));
 		return;
 	}
+	FZ_CHECK_K("partial", (int32_t)(k->last_idx - head_at) < 0, "op %u (%s): a response "
+		"(code %u) for group dev 0x%x pasid 0x%x (valid %d) prg %u written when the queue "
+		"was read to #%u, before its LAST (#%u): an answer for no closed group", H.op,
+		H.op_name, r->code, r->dev_id, r->pasid, pv, r->grpid, head_at, k->last_idx);
 	/* sva_iopf.h "Deadline rule" and "Lost keys": a group older than the deadline is
 	 * discarded and its key lost for one more deadline; a LAST read later than that is
 	 * a new group's, of its own page alone. With deadlines on, what its earlier
@@ -314,29 +314,30 @@ on_response(const struct sva_page_response *r, uint32_t head_now)
 	k->state = K_IDLE;
 	k->tainted = false;
 	k->has_owner = false;
-	/* its duplicated LASTs: read before this operation -> must have been dropped; read
-	 * during it -> dropped or a new group (either); not read yet -> a new group */
+	/* its duplicated LASTs (sva_iopf.h "Group assembly"): read before the answer was
+	 * written, a group of the key was in flight -> dropped; read after it -> the first
+	 * is a new group (of its own page alone), the later ones its duplicates. This holds
+	 * also when the runtime keeps that new group (deferred, or by a drain) and the
+	 * device, taking the answer as its own, reuses the PRG index: the harness sends
+	 * duplicates of the group it awaits, never a new group, while one is awaited. */
 	for (uint32_t i = 0; i < k->ndups; i++) {
 		uint32_t d = k->dup_idx[i];
 
-		if ((int32_t)(d - H.op_head) < 0)
+		if ((int32_t)(d - head_at) < 0)
 			continue;
-		if ((int32_t)(d - head_now) < 0) {
-			k->tolerance++;
-			continue;
-		}
-		if (k->state == K_IDLE) {
-			k->state = K_AWAITING;
-			k->tainted = k->dup_tainted[i];
-			k->own = k->dup_own[i];
-			k->has_owner = true;
-			/* the later duplicates stay duplicates of this one */
-			memmove(k->dup_idx, k->dup_idx + i + 1, (k->ndups - i - 1) * sizeof(k->dup_idx[0]));
-			memmove(k->dup_tainted, k->dup_tainted + i + 1, (k->ndups - i - 1) * sizeof(bool));
-			memmove(k->dup_own, k->dup_own + i + 1, (k->ndups - i - 1) * sizeof(k->dup_own[0]));
-			k->ndups -= i + 1;
-			return;
-		}
+		k->state = K_AWAITING;
+		k->tainted = k->dup_tainted[i];
+		k->last_bad = k->dup_tainted[i] || k->dup_own[i].bond < 0;
+		k->own = k->dup_own[i];
+		k->has_owner = true;
+		k->last_idx = d;
+		k->taint_idx = d;
+		/* the later duplicates stay duplicates of this one */
+		memmove(k->dup_idx, k->dup_idx + i + 1, (k->ndups - i - 1) * sizeof(k->dup_idx[0]));
+		memmove(k->dup_tainted, k->dup_tainted + i + 1, (k->ndups - i - 1) * sizeof(bool));
+		memmove(k->dup_own, k->dup_own + i + 1, (k->ndups - i - 1) * sizeof(k->dup_own[0]));
+		k->ndups -= i + 1;
+		return;
 	}
 	k->ndups = 0;
 }
@@ -345,16 +346,14 @@ on_response(const struct sva_page_response *r, uint32_t head_now)
 static void
 collect(void)
 {
-	uint32_t head = H.syn->prq_head;
-
 	for (uint32_t i = 0; i < H.syn->nresp; i++) {
 		const struct sva_page_response *r = &H.syn->resp[i];
 
 		if (trace)
 			fprintf(stderr, "  op %u (%s): response dev 0x%x pasid 0x%x prg %u code %u "
-				"(queue read to #%u)\n", H.op, H.op_name, r->dev_id, r->pasid,
-				r->grpid, r->code, head);
-		on_response(r, head);
+				"(queue read to #%u when written)\n", H.op, H.op_name, r->dev_id,
+				r->pasid, r->grpid, r->code, H.syn->resp_head[i]);
+		on_response(r, H.syn->resp_head[i]);
 	}
 	H.syn->nresp = 0;
 }
@@ -605,7 +604,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		int ret;
 
 		H.op++;
-		H.op_head = H.syn->prq_head;
 		switch (op % 16) {
 		case 0: case 1: case 2: case 3: case 4: case 5:
 			H.op_name = "request";
@@ -651,8 +649,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			break;
 		case 13:
 			H.op_name = "service stop (flush)";
-			ret = sva_iopf_flush(H.iopf, 1 + fz_u8(&in) % 8);
-			FZ_CHECK(ret >= 0, "flush: %d", ret);
+			ret = sva_iopf_flush(H.iopf, 1 + fz_u8(&in) % 8, NULL);
+			FZ_CHECK(ret == 0 || ret == -EAGAIN, "flush: %d", ret);
 			break;
 		case 14:
 			H.op_name = "drain";
@@ -685,7 +683,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* Teardown, as lib/sva does it: every bond unbound (removed, drained), then the
 	 * fault path destroyed; the device has stopped sending. */
 	H.op++;
-	H.op_head = H.syn->prq_head;
 	H.op_name = "teardown";
 	H.syn->resp_limit = 0;
 	H.syn->resolved_ret = 0;
@@ -693,7 +690,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		bond_remove(b);
 	collect();
 	H.op++;
-	H.op_head = H.syn->prq_head;
 	H.op_name = "destroy";
 	{
 		int ret = sva_iopf_drain(H.iopf, SYN_QLEN); /* burst 1 needs a read per record */

@@ -3,6 +3,7 @@
 #include <inttypes.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <time.h>
 
 #include "iopf_model.h"
 
@@ -96,15 +97,43 @@ im_rule_page(const struct im_model *m, const struct im_bond *b, uint64_t addr, u
 	return IM_SUCC;
 }
 
-/* Deadline rule: the late LAST of a group that expired is never Success for pages never
- * populated: Invalid. An expired key is remembered until its LAST, its bond's removal,
- * or the next deadline pass; after that one more pass may have forgotten it. */
+static uint64_t
+now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* R11, sva_iopf.h "Lost keys": a lost key (its group expired, or a request found the
+ * table full) lives until its LAST, its bond's removal, or it is older than the deadline
+ * (1 s without one) or 256 newer keys were lost. The tests pass a deadline by setting it
+ * to 1 us for one poll (im_expire), which forgets every key lost before that poll: the
+ * model knows those exactly. Time and the count it can only bound (the model sees an
+ * event when it replays the trace, a little after it happened; the fault path may lose
+ * a key the model does not, e.g. a group closed while deferred). */
+unsigned int
+im_rule_lost_key(const struct im_model *m, const struct im_group *lost)
+{
+	if (lost->epoch != m->epoch)
+		return IM_LOST_GONE;
+	if (now_ns() - lost->lost_ns > UINT64_C(500000000) || m->nlost - lost->lost_seq >= 240)
+		return IM_LOST_MAYBE;
+	return IM_LOST_KEPT;
+}
+
+/* Deadline rule: the late LAST of a group that expired (or lost a request to a full
+ * table) is never Success for pages never populated: Invalid, while its key is kept;
+ * once forgotten, the LAST is a new group's, of its own page alone. */
 unsigned int
 im_rule_late_last(const struct im_model *m, const struct im_group *expired, unsigned int decided)
 {
-	if (expired->epoch == m->epoch)
-		return IM_INV;
-	return decided | IM_INV;
+	switch (im_rule_lost_key(m, expired)) {
+	case IM_LOST_KEPT: return IM_INV;
+	case IM_LOST_GONE: return decided;
+	default: return decided | IM_INV;
+	}
 }
 
 /* A group left partial by a stopped service: kept for the next poller (answered by the
@@ -241,8 +270,17 @@ im_stop_end(struct im_model *m)
 }
 
 void
+im_limits_set(struct im_model *m, uint32_t max_open, uint32_t max_pages)
+{
+	m->max_open = max_open;
+	m->max_pages = max_pages;
+}
+
+void
 im_expire(struct im_model *m)
 {
+	uint64_t now = now_ns();
+
 	m->epoch++;
 	for (unsigned int i = 0; i < IM_MAX_GROUPS; i++) {
 		struct im_group *g = &m->g[i];
@@ -250,6 +288,10 @@ im_expire(struct im_model *m)
 		if (g->state == IM_G_OPEN || g->state == IM_G_INCOMPLETE) {
 			g->state = IM_G_EXPIRED;
 			g->epoch = m->epoch;
+			g->lost_seq = m->nlost++;
+			g->lost_ns = now;
+		} else if (g->state == IM_G_EXPIRED) {
+			g->state = IM_G_FREE; /* forgotten by this deadline pass */
 		}
 	}
 }
@@ -334,6 +376,33 @@ page_add(struct im_model *m, uint64_t addr, uint32_t perm, const struct im_bond 
 
 #define ST(s) (1u << (s))
 
+/* R11: groups in the fault path's open-group table (open or incomplete). */
+static uint32_t
+table_count(const struct im_model *m)
+{
+	uint32_t n = 0;
+
+	for (unsigned int i = 0; i < IM_MAX_GROUPS; i++)
+		n += m->g[i].state == IM_G_OPEN || m->g[i].state == IM_G_INCOMPLETE;
+	return n;
+}
+
+/* R11: pages the pool surely holds (open groups the model is sure of) and may hold
+ * (also the uncertain ones and every closed group not answered yet: deferred or not). */
+static void
+pool_bounds(const struct im_model *m, uint32_t *lo, uint32_t *hi)
+{
+	*lo = *hi = 0;
+	for (unsigned int i = 0; i < IM_MAX_GROUPS; i++) {
+		const struct im_group *g = &m->g[i];
+
+		if (g->state == IM_G_OPEN && !g->maybe_cut)
+			*lo += g->npages;
+		if (g->state == IM_G_OPEN || (g->state == IM_G_INFLIGHT && g->gen != 0))
+			*hi += g->npages;
+	}
+}
+
 int
 im_read(struct im_model *m, uint32_t idx)
 {
@@ -369,6 +438,8 @@ im_read(struct im_model *m, uint32_t idx)
 	if (exp != NULL && (b == NULL || exp->gen != b->gen))
 		exp = NULL;
 	if (!(r->flags & SVA_FAULT_PR_LAST_PAGE)) { /* R5 */
+		uint8_t maybe = 0;
+
 		if (b == NULL) {
 			/* discarded: remembered only to name the bug if it is answered */
 			struct im_group t = { .dev = r->dev, .pv = pv, .pasid = pasid, .prg = r->prg };
@@ -376,14 +447,44 @@ im_read(struct im_model *m, uint32_t idx)
 			discard(m, &t);
 			return IM_OK;
 		}
+		if (exp != NULL && im_rule_lost_key(m, exp) != IM_LOST_KEPT) {
+			/* R11: the key is forgotten (or may be): the request opens a group (or,
+			 * the key still kept, is dropped: the model loses the table's count) */
+			if (im_rule_lost_key(m, exp) == IM_LOST_MAYBE) {
+				m->table_unsure = true;
+				maybe = 1;
+			}
+			exp->state = IM_G_FREE;
+			exp = NULL;
+		}
 		if (exp != NULL || (open != NULL && open->state == IM_G_INCOMPLETE)) {
-			/* a request of an expired or cut group: never makes it Success, but the
-			 * fault path may still populate a valid page of the live owner */
+			/* a request of an expired, lost or cut group: never makes it Success, but
+			 * the fault path may still populate a valid page of the live owner */
 			if (im_rule_page(m, b, r->addr, r->perm) == IM_SUCC)
 				page_add(m, r->addr, r->perm, b, false);
 			return IM_OK;
 		}
 		if (open == NULL) {
+			if (m->table_unsure) {
+				maybe = 1;
+			} else if (m->max_open != 0 && table_count(m) >= m->max_open) {
+				/* R11: the table is full: the request is dropped, its key lost */
+				g = galloc(m);
+				if (g == NULL)
+					return IM_OK;
+				g->state = IM_G_EXPIRED;
+				g->dev = r->dev;
+				g->pv = pv;
+				g->pasid = pasid;
+				g->prg = r->prg;
+				g->gen = b->gen;
+				g->epoch = m->epoch;
+				g->lost_seq = m->nlost++;
+				g->lost_ns = now_ns();
+				g->why = "lost: the open-group table was full";
+				m->table_full++;
+				return IM_OK;
+			}
 			open = galloc(m);
 			if (open == NULL)
 				return IM_OK;
@@ -394,6 +495,20 @@ im_read(struct im_model *m, uint32_t idx)
 			open->prg = r->prg;
 			open->gen = b->gen;
 			open->stale = r->ctx != 0 && r->ctx != b->gen;
+			open->maybe_cut = maybe;
+		}
+		if (open->state == IM_G_OPEN && m->max_pages != 0) {
+			uint32_t lo, hi;
+
+			/* R11: the page pool full: the group is cut (incomplete) */
+			pool_bounds(m, &lo, &hi);
+			if (lo >= m->max_pages) {
+				open->state = IM_G_INCOMPLETE;
+				m->pool_full++;
+				return IM_OK;
+			}
+			if (hi >= m->max_pages)
+				open->maybe_cut = 1;
 		}
 		if (open->state == IM_G_OPEN && open->npages < IM_GPAGES) {
 			open->addr[open->npages] = r->addr;
@@ -423,11 +538,9 @@ im_read(struct im_model *m, uint32_t idx)
 	if (b == NULL) {
 		allowed = IM_INV;
 		why = "no bond for the key";
-	} else if (r->ctx != 0 && r->ctx != b->gen) {
-		allowed = IM_INV;
-		g->stale = 1;
-		why = "stale: sent for an older owner of the PASID";
 	} else {
+		/* its pages (also a stale group's: the fault path cannot tell it is stale, and
+		 * may keep them deferred: R11 counts them) */
 		if (open != NULL)
 			for (uint32_t p = 0; p < open->npages; p++) {
 				g->addr[g->npages] = open->addr[p];
@@ -437,6 +550,12 @@ im_read(struct im_model *m, uint32_t idx)
 			g->addr[g->npages] = r->addr;
 			g->perm[g->npages++] = r->perm;
 		}
+	}
+	if (b != NULL && r->ctx != 0 && r->ctx != b->gen) {
+		allowed = IM_INV;
+		g->stale = 1;
+		why = "stale: sent for an older owner of the PASID";
+	} else if (b != NULL) {
 		for (uint32_t p = 0; p < g->npages; p++) {
 			unsigned int c = im_rule_page(m, b, g->addr[p], g->perm[p]);
 
@@ -452,10 +571,13 @@ im_read(struct im_model *m, uint32_t idx)
 			why = "stale partial";
 		} else if (exp != NULL) {
 			allowed = im_rule_late_last(m, exp, decided);
-			why = "late LAST after the deadline";
+			why = exp->why != NULL ? exp->why : "late LAST after the deadline";
 		} else if (open != NULL && open->state == IM_G_INCOMPLETE) {
 			allowed = IM_INV;
-			why = "cut by an overflow";
+			why = "cut by an overflow, or the page pool was full";
+		} else if (open != NULL && open->maybe_cut) {
+			allowed = decided | IM_INV;
+			why = "maybe cut: the table or page pool may have been full";
 		} else if (open != NULL && open->stopped) {
 			allowed = im_rule_partial_across_stop(decided);
 			why = "partial across a service stop";

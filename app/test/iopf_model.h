@@ -37,6 +37,15 @@
  *  R8 a PASID is handed to a new owner only when every closed group of its previous
  *     owners on that dev has been answered (kept responses written);
  *  R9 an overflow record marks every open group incomplete: its LAST is Invalid;
+ *  R11 table full (sva_iopf.h "Overflow rule", "Lost keys"): a request without LAST that
+ *     opens a group while max_open_groups groups are open (or incomplete) is dropped
+ *     and its key lost: later requests of the key are dropped too, its LAST is Invalid
+ *     (R_INCOMPLETE) once; a request that finds the page pool full (max_pending_pages
+ *     pages held by open and deferred groups) marks its group incomplete (R9). A lost
+ *     key is forgotten at its LAST, its bond's removal, the next deadline pass, after 1 s
+ *     (no deadline set) or 256 newer lost keys: the model knows the deadline passes
+ *     exactly; where it cannot tell (the time, the count, deferred groups' pages) the
+ *     LAST may be Invalid or what its own pages give (im_rule_lost_key);
  *  R10 pages: a Success group's pages are present afterwards (written for a write);
  *     nothing is present that no resolvable page of a live owner (or its fault-around
  *     window inside the same mapping) explains. A group answered Invalid for one bad
@@ -113,10 +122,13 @@ struct im_group {
 	uint8_t stale;     /* closed from a request of an older owner */
 	uint8_t removed;   /* its bond was removed before it was answered */
 	uint8_t allowed;   /* IM_SUCC | IM_INV | IM_FAIL */
+	uint8_t maybe_cut; /* open: the fault path may have cut it (pool or table full) */
 	uint32_t dev, pv, pasid, prg;
 	uint32_t gen;      /* owner bond generation at open / close, 0: none */
 	uint64_t serial;   /* of the LAST */
-	uint32_t epoch;    /* deadline epoch when expired */
+	uint32_t epoch;    /* deadline epoch when expired (or lost: table full) */
+	uint64_t lost_seq; /* expired or lost: m->nlost when it was */
+	uint64_t lost_ns;  /* ... and the time (CLOCK_MONOTONIC) it was seen */
 	uint32_t npages;
 	uint64_t addr[IM_GPAGES];
 	uint32_t perm[IM_GPAGES];
@@ -147,6 +159,11 @@ struct im_model {
 	uint32_t ndiscarded;
 	uint32_t epoch;
 	bool stopping;
+	uint32_t max_open, max_pages; /* the iopf's max_open_groups, max_pending_pages */
+	bool table_unsure; /* the model lost track of the open-group count (R11) */
+	uint64_t nlost;    /* keys lost so far (deadline or table full) */
+	uint64_t table_full;  /* requests dropped: open-group table full */
+	uint64_t pool_full;   /* groups cut: page pool full */
 	uint64_t responses, lost, groups_closed, dups, stop_markers;
 	char msg[IM_V_MAX][320]; /* the first violation of each invariant, explained */
 };
@@ -155,6 +172,9 @@ void im_init(struct im_model *m);
 void im_vma_add(struct im_model *m, uint64_t start, uint64_t end, uint32_t prot, uint32_t kind,
 		const char *name);
 const struct im_vma *im_vma_find(const struct im_model *m, uint64_t addr);
+
+/* The iopf's limits (R11): max_open_groups, max_pending_pages. */
+void im_limits_set(struct im_model *m, uint32_t max_open, uint32_t max_pages);
 
 /* Control events. */
 int im_bind(struct im_model *m, const struct im_bond *b);
@@ -190,6 +210,9 @@ unsigned int im_rule_page(const struct im_model *m, const struct im_bond *b, uin
 		uint32_t perm);
 unsigned int im_rule_late_last(const struct im_model *m, const struct im_group *expired,
 		unsigned int decided);
+/* What became of a lost key (expired or table full) when its next request is read. */
+enum { IM_LOST_KEPT = 0, IM_LOST_GONE, IM_LOST_MAYBE };
+unsigned int im_rule_lost_key(const struct im_model *m, const struct im_group *lost);
 unsigned int im_rule_partial_across_stop(unsigned int decided);
 unsigned int im_rule_removed_before_answer(unsigned int decided);
 

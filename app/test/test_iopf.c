@@ -10,6 +10,7 @@
  */
 #include <fcntl.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -177,6 +178,93 @@ test_iopf_create_refused(void)
 	TEST_ASSERT_RET(sva_iopf_stats_get(NULL, NULL, &S), -EINVAL);
 	TEST_ASSERT_RET(sva_iopf_stats_get(T.iopf, NULL, NULL), -EINVAL);
 	TEST_ASSERT_RET(sva_iopf_poll(NULL, 32), -ENODEV);
+	return TEST_SUCCESS;
+}
+
+/* Issue 14 item 10: what each return value of the poll, flush and foreach calls says. */
+static int busy_poll_ret = 1, busy_run_ret = 1;
+
+static void
+busy_cb(struct sva_iopf_bond *bond, const struct sva_fault *rec, void *arg)
+{
+	RTE_SET_USED(bond);
+	RTE_SET_USED(rec);
+	RTE_SET_USED(arg);
+	/* the poller delivering this event holds the iopf: "busy", not "nothing to do" */
+	busy_poll_ret = sva_iopf_poll(T.iommu, 32);
+	busy_run_ret = sva_iopf_run(T.iopf, 32);
+}
+
+static void *
+no_lcore_poll(void *arg)
+{
+	*(int *)arg = sva_iopf_poll(T.iommu, 32);
+	return NULL;
+}
+
+static int
+count_bonds(struct sva_iopf_bond *bond, void *arg)
+{
+	RTE_SET_USED(bond);
+	return ++*(int *)arg == 2 ? 7 : 0;
+}
+
+static int
+test_iopf_return_values(void)
+{
+	struct sva_iopf_bond_conf bc = { .event_cb = busy_cb };
+	unsigned int answered = 99;
+	pthread_t th;
+	int ret = 1, n = 0;
+
+	TEST_ASSERT_EQUAL(sva_iopf_poll(T.iommu, 32), 0, "idle: 0");
+	TEST_ASSERT_EQUAL(sva_iopf_run(T.iopf, 32), 0, "idle: 0");
+	/* an event read is work, and the poller holds the iopf while it delivers it */
+	T.extra = sva_iopf_bond_add(T.iopf, T.dev, 8, &bc);
+	TEST_ASSERT_NOT_NULL(T.extra, "bond");
+	syn_event(T.iommu, RID, 8, 0x1234000);
+	TEST_ASSERT_EQUAL(sva_iopf_poll(T.iommu, 32), 1, "one event read");
+	TEST_ASSERT_EQUAL(busy_poll_ret, -EBUSY, "held: -EBUSY");
+	TEST_ASSERT_EQUAL(busy_run_ret, -EBUSY, "held: -EBUSY");
+	TEST_ASSERT_SUCCESS(pthread_create(&th, NULL, no_lcore_poll, &ret), "thread");
+	TEST_ASSERT_SUCCESS(pthread_join(th, NULL), "join");
+	TEST_ASSERT_EQUAL(ret, -EINVAL, "a thread without an lcore id");
+	/* back-pressure: -EAGAIN while no kept response could be written */
+	T.syn->resp_ret = -EAGAIN;
+	syn_pr(T.iommu, RID, PASID, 1, A(0), RD, 1);
+	TEST_ASSERT_EQUAL(sva_iopf_poll(T.iommu, 32), 1, "read, answer kept");
+	TEST_ASSERT_EQUAL(sva_iopf_poll(T.iommu, 32), -EAGAIN, "kept, nothing read");
+	/* flush: a count in *answered, -EAGAIN while answers are kept */
+	syn_pr(T.iommu, RID, 77, 2, A(1), RD, 1);
+	TEST_ASSERT_RET(sva_iopf_flush(T.iopf, 16, &answered), -EAGAIN);
+	TEST_ASSERT_EQUAL(answered, 0, "nothing read behind a kept answer");
+	T.syn->resp_ret = 0;
+	TEST_ASSERT_SUCCESS(sva_iopf_flush(T.iopf, 16, &answered), "read to empty, written");
+	TEST_ASSERT_EQUAL(answered, 1, "the queued group");
+	TEST_ASSERT_EQUAL(syn_responses_for(T.iommu, PASID, 1, NULL), 1, "kept one written");
+	TEST_ASSERT_EQUAL(syn_responses_for(T.iommu, 77, 2, NULL), 1, "flushed one written");
+	/* flush: -EAGAIN when max_reads bursts did not read the queue to empty */
+	for (unsigned int g = 0; g < 40; g++)
+		syn_pr(T.iommu, RID, 77, 100 + g, A(2), RD, 1);
+	TEST_ASSERT_RET(sva_iopf_flush(T.iopf, 1, &answered), -EAGAIN);
+	TEST_ASSERT_EQUAL(answered, 32, "one burst");
+	TEST_ASSERT_SUCCESS(sva_iopf_flush(T.iopf, 1, NULL), "the rest, answered NULL");
+	TEST_ASSERT_EQUAL(T.syn->prq_head, T.syn->prq_tail, "read to empty");
+	TEST_ASSERT_RET(sva_iopf_flush(NULL, 1, &answered), -EINVAL);
+	/* foreach: 0 after every bond, fn's value when it stops, -EINVAL */
+	TEST_ASSERT_SUCCESS(sva_iopf_bond_foreach(T.iopf, count_bonds, &(int){ 5 }), "all");
+	TEST_ASSERT_EQUAL(sva_iopf_bond_foreach(T.iopf, count_bonds, &n), 7, "stopped");
+	TEST_ASSERT_EQUAL(n, 2, "at the second bond");
+	TEST_ASSERT_RET(sva_iopf_bond_foreach(NULL, count_bonds, &n), -EINVAL);
+	TEST_ASSERT_RET(sva_iopf_bond_foreach(T.iopf, NULL, &n), -EINVAL);
+	/* no iopf */
+	sva_iopf_bond_remove(T.extra);
+	T.extra = NULL;
+	sva_iopf_bond_remove(T.bond);
+	T.bond = NULL;
+	TEST_ASSERT_SUCCESS(sva_iopf_destroy(T.iopf), "destroy");
+	T.iopf = NULL;
+	TEST_ASSERT_RET(sva_iopf_poll(T.iommu, 32), -ENODEV);
 	return TEST_SUCCESS;
 }
 
@@ -523,6 +611,7 @@ static int
 test_iopf_bond_remove_answers(void)
 {
 	struct sva_iopf_bond_conf bc = { 0 };
+	unsigned int answered = 0;
 	uint32_t code = 0;
 
 	T.extra = sva_iopf_bond_add(T.iopf, T.dev, 6, &bc);
@@ -551,7 +640,8 @@ test_iopf_bond_remove_answers(void)
 	/* flush: a queued closed group of the other bond is answered, its partial group 32
 	 * is not; 32's LAST later is answered once, by the rules */
 	syn_pr(T.iommu, RID, 6, 34, A(4), RD, 1);
-	TEST_ASSERT_EQUAL(sva_iopf_flush(T.iopf, 16), 1, "one answered");
+	TEST_ASSERT_SUCCESS(sva_iopf_flush(T.iopf, 16, &answered), "read to empty, written");
+	TEST_ASSERT_EQUAL(answered, 1, "one answered");
 	TEST_ASSERT_EQUAL(syn_responses_for(T.iommu, 6, 34, &code), 1, "34");
 	TEST_ASSERT_EQUAL(code, SVA_PAGE_RESP_INVALID, "Invalid");
 	TEST_ASSERT_EQUAL(syn_responses_for(T.iommu, 6, 32, NULL), 0, "32 is partial: kept");
@@ -821,6 +911,56 @@ test_iopf_dup_last_deferred(void)
 	return TEST_SUCCESS;
 }
 
+/* A duplicated LAST the device sent before its group's answer, but read after that
+ * answer was written, is a new group (nothing tells the two apart): a drain keeps it
+ * for the poller. The device took the first answer as its own and reuses the PRG
+ * index: its new group's LAST, asking read, write, exec and priv (this bond allows
+ * neither exec nor priv), is read while that kept group is in flight, so it is a
+ * duplicate of it, dropped with its partial group and never resolved; the kept group is
+ * validated like any other and answered once, Success, for its own page. (The fuzz
+ * reproducer exec-success-ced8437: the iopf_path harness charged that Success to the
+ * new group.) Then the same group with nothing of its key in flight: kept by a drain,
+ * validated by the poller: Invalid (R_EXEC), its valid page still populated. */
+static int
+test_iopf_dup_read_after_answer(void)
+{
+	const uint32_t xp = RW | SVA_FAULT_PERM_EXEC | SVA_FAULT_PERM_PRIV;
+	uint32_t code = 0;
+
+	syn_pr(T.iommu, RID, PASID, 1, A(0), RD, 1);
+	TEST_ASSERT_EQUAL(sva_iopf_poll(T.iommu, 1), 1, "the group read");
+	TEST_ASSERT_EQUAL(syn_responses_for(T.iommu, PASID, 1, &code), 1, "and answered");
+	syn_pr(T.iommu, RID, PASID, 1, A(0), RD, 1);    /* its duplicate, read after that */
+	TEST_ASSERT_SUCCESS(sva_iopf_drain(T.iopf, 16), "drained");
+	TEST_ASSERT_EQUAL(T.syn->nresp, 1, "a new group, kept for the poller");
+	syn_pr(T.iommu, RID, PASID, 1, A(2), RD, 0);    /* the device's next group on PRG 1 */
+	syn_pr(T.iommu, RID, PASID, 1, A(3), xp, 1);
+	TEST_ASSERT_SUCCESS(sva_iopf_drain(T.iopf, 16), "drained");
+	TEST_ASSERT_EQUAL(T.syn->nresp, 1, "nothing answered by the drain");
+	TEST_ASSERT_EQUAL(poll_all(), 1, "the kept group");
+	TEST_ASSERT_EQUAL(syn_responses_for(T.iommu, PASID, 1, &code), 2, "answered once");
+	TEST_ASSERT_EQUAL(code, SVA_PAGE_RESP_SUCCESS, "its own page, read");
+	TEST_ASSERT_EQUAL(test_page_state(T.buf + 2 * PG), TEST_PAGE_ABSENT, "dropped: not resolved");
+	TEST_ASSERT_EQUAL(test_page_state(T.buf + 3 * PG), TEST_PAGE_ABSENT, "dropped: not resolved");
+	TEST_ASSERT_SUCCESS(iommu_stats(), "stats");
+	TEST_ASSERT_EQUAL(S.dup_groups, 1, "the new group's LAST counted as a duplicate");
+	TEST_ASSERT_EQUAL(S.resp_success, 2, "two Success");
+	TEST_ASSERT_EQUAL(S.invalid[SVA_IOPF_R_EXEC], 0, "no exec page validated yet");
+	syn_pr(T.iommu, RID, PASID, 1, A(4), RD, 0);
+	syn_pr(T.iommu, RID, PASID, 1, A(5), xp, 1);
+	TEST_ASSERT_SUCCESS(sva_iopf_drain(T.iopf, 16), "drained");
+	TEST_ASSERT_EQUAL(T.syn->nresp, 2, "kept for the poller");
+	TEST_ASSERT_EQUAL(poll_all(), 1, "the kept group");
+	TEST_ASSERT_EQUAL(syn_responses_for(T.iommu, PASID, 1, &code), 3, "answered once");
+	TEST_ASSERT_EQUAL(code, SVA_PAGE_RESP_INVALID, "exec and priv not allowed");
+	TEST_ASSERT_SUCCESS(iommu_stats(), "stats");
+	TEST_ASSERT_EQUAL(S.invalid[SVA_IOPF_R_EXEC], 1, "R_EXEC (the first refusal names it)");
+	TEST_ASSERT_EQUAL(S.dup_groups, 1, "no duplicate this time");
+	TEST_ASSERT_EQUAL(test_page_present(T.buf + 4 * PG), 1, "its valid page populated");
+	TEST_ASSERT_EQUAL(test_page_state(T.buf + 5 * PG), TEST_PAGE_ABSENT, "the exec page not");
+	return TEST_SUCCESS;
+}
+
 /* item 6: responses are never dropped: 240 deferred groups answered at bond removal
  * while the queue refuses everything are all kept, and written once it takes them. */
 static int
@@ -988,6 +1128,50 @@ test_iopf_drain_no_resolve(void)
 	return TEST_SUCCESS;
 }
 
+/* The drain reads no more than it has room to keep. Partial groups of live bonds hold
+ * page-pool pages until their LAST or deadline, which no poll frees: a drain that wanted
+ * room for a whole burst said -EAGAIN for as long as one was open (here a 64-page pool,
+ * bursts of 64, one partial group), so the freed PASID behind it was never reused (found
+ * by the model's "full" class: each unbind waited its full second). With no room at all
+ * it still says -EAGAIN, and drains once the group's LAST was read. */
+static int
+setup_tight(void)
+{
+	struct sva_iopf_conf c;
+
+	sva_iopf_conf_default(&c);
+	c.burst = 64;
+	c.max_pending_pages = 64;
+	return setup_conf(&c, 0);
+}
+
+static int
+test_iopf_drain_room(void)
+{
+	uint32_t code = 0;
+
+	syn_pr(T.iommu, RID, PASID, 1, A(0), RD, 0);    /* partial: one pool page */
+	TEST_ASSERT_EQUAL(poll_all(), 1, "read");
+	syn_pr(T.iommu, RID, 77, 2, A(1), RD, 1);       /* a freed PASID's request */
+	TEST_ASSERT_SUCCESS(sva_iopf_drain(T.iopf, 16), "drained: 63 pages of room");
+	TEST_ASSERT_EQUAL(syn_responses_for(T.iommu, 77, 2, &code), 1, "answered");
+	TEST_ASSERT_EQUAL(code, SVA_PAGE_RESP_INVALID, "no bond: Invalid");
+	for (unsigned int i = 1; i < 64; i++)           /* the group takes the whole pool */
+		syn_pr(T.iommu, RID, PASID, 1, A(i), RD, 0);
+	TEST_ASSERT_EQUAL(poll_all(), 63, "read");
+	syn_pr(T.iommu, RID, 77, 3, A(1), RD, 1);
+	TEST_ASSERT_RET(sva_iopf_drain(T.iopf, 16), -EAGAIN);
+	TEST_ASSERT_EQUAL(syn_responses_for(T.iommu, 77, 3, NULL), 0, "not read: no room");
+	syn_pr(T.iommu, RID, PASID, 1, A(0), RD, 1);    /* the group's LAST */
+	TEST_ASSERT_EQUAL(poll_all(), 2, "the poller reads both");
+	TEST_ASSERT_SUCCESS(sva_iopf_drain(T.iopf, 16), "drained");
+	TEST_ASSERT_EQUAL(syn_responses_for(T.iommu, 77, 3, &code), 1, "answered");
+	TEST_ASSERT_EQUAL(code, SVA_PAGE_RESP_INVALID, "no bond: Invalid");
+	TEST_ASSERT_EQUAL(syn_responses_for(T.iommu, PASID, 1, &code), 1, "the group once");
+	TEST_ASSERT_EQUAL(code, SVA_PAGE_RESP_SUCCESS, "whole");
+	return TEST_SUCCESS;
+}
+
 /* Stalls and the drain ("Teardown" in sva_iopf.h): the drain reads the event queue past
  * its fence; a stall of no bond is answered Abort there, exactly once; a live bond's
  * stall and event are kept for the poller (resolved and delivered on the poll lcore,
@@ -997,6 +1181,7 @@ static int
 test_iopf_drain_stalls(void)
 {
 	struct sva_iopf_bond_conf bc = { .event_cb = event_cb };
+	unsigned int answered = 1;
 	uint32_t code = 0;
 
 	T.extra = sva_iopf_bond_add(T.iopf, T.dev, 8, &bc);
@@ -1012,7 +1197,8 @@ test_iopf_drain_stalls(void)
 	TEST_ASSERT_EQUAL(syn_responses_for(T.iommu, 8, 3, NULL), 0, "live: kept for the poller");
 	TEST_ASSERT_EQUAL(test_page_state(T.buf), TEST_PAGE_ABSENT, "nothing populated by the drain");
 	TEST_ASSERT_EQUAL(T.events, 0, "no callback on the control thread");
-	TEST_ASSERT(sva_iopf_flush(T.iopf, 4) >= 0, "flush");
+	TEST_ASSERT_SUCCESS(sva_iopf_flush(T.iopf, 4, &answered), "flush");
+	TEST_ASSERT_EQUAL(answered, 0, "no group to answer");
 	TEST_ASSERT_EQUAL(syn_responses_for(T.iommu, 8, 3, NULL), 0, "a flush leaves it kept");
 	TEST_ASSERT_EQUAL(T.events, 0, "and the event");
 	poll_all();
@@ -1049,8 +1235,8 @@ test_iopf_drain_stalls(void)
  * path, adds a bond, removes it and destroys the path, again and again (bounded: 1 s
  * or 3000 rounds). Each round queues one single-page group first (while no iopf exists:
  * nobody reads the queue then). Checked: no crash (nor ASan/TSan report), every poll
- * returns a count or -ENODEV, every create/add/destroy succeeds, and in the end every
- * group was answered exactly once. */
+ * returns a count, -EBUSY (a control call holds the iopf) or -ENODEV, every
+ * create/add/destroy succeeds, and in the end every group was answered exactly once. */
 static struct {
 	struct sva_iommu *iommu;
 	int stop;
@@ -1074,7 +1260,7 @@ pd_poller(void *arg)
 			nodev++;
 		else if (r > 0)
 			work += (uint64_t)r;
-		else if (r != 0 && r != -EAGAIN && bad == 0)
+		else if (r != 0 && r != -EAGAIN && r != -EBUSY && bad == 0)
 			bad = r;
 	}
 	/* published with atomics: TSan does not see rte_eal_wait_lcore() order them */
@@ -1174,6 +1360,7 @@ static struct sva_test_suite iopf_suite = {
 		SVA_TEST_CASE_ST(setup, teardown, test_iopf_thp),
 		SVA_TEST_CASE_ST(setup, teardown, test_iopf_stop_marker_needs_pasid),
 		SVA_TEST_CASE_ST(setup_fair, teardown, test_iopf_dup_last_deferred),
+		SVA_TEST_CASE_ST(setup, teardown, test_iopf_dup_read_after_answer),
 		SVA_TEST_CASE_ST(setup_fair, teardown, test_iopf_never_drop),
 		SVA_TEST_CASE_ST(setup, teardown, test_iopf_destroy_writes_kept),
 		SVA_TEST_CASE_ST(setup_small, teardown, test_iopf_lost_keys_die),
@@ -1181,7 +1368,9 @@ static struct sva_test_suite iopf_suite = {
 		SVA_TEST_CASE_ST(setup, teardown, test_iopf_resp_error),
 		SVA_TEST_CASE_ST(setup, teardown, test_iopf_drain_no_resolve),
 		SVA_TEST_CASE_ST(setup, teardown, test_iopf_drain_stalls),
+		SVA_TEST_CASE_ST(setup_tight, teardown, test_iopf_drain_room),
 		SVA_TEST_CASE_ST(setup, teardown, test_iopf_poll_vs_destroy),
+		SVA_TEST_CASE_ST(setup, teardown, test_iopf_return_values),
 		SVA_TEST_CASES_END(),
 	},
 };

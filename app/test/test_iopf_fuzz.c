@@ -421,7 +421,11 @@ test_iopf_fuzz_hostile_device(void)
 	}
 	if (poll_and_collect() != TEST_SUCCESS)
 		return TEST_FAILED;
-	TEST_ASSERT(sva_iopf_flush(F.iopf, 16) >= 0, "flush");
+	{
+		int r = sva_iopf_flush(F.iopf, 16, NULL);
+
+		TEST_ASSERT(r == 0 || r == -EAGAIN, "flush: %d", r);
+	}
 	if (poll_and_collect() != TEST_SUCCESS)
 		return TEST_FAILED;
 

@@ -29,7 +29,7 @@
  *   SVA_MODEL_CLASSES=... event classes: "all" (default), a list "dup,rebind" (only
  *                         those), or "-stop,-thp" (all but those). Classes: dup defer
  *                         deadline overflow stopmark hostile rebind late backpressure
- *                         forever stop fa thp huge badaddr newmap
+ *                         forever stop fa thp huge badaddr newmap full
  *   SVA_MODEL_VERBOSE=1   print every event of every seed
  *   SVA_MODEL_REPORT=N    seeds reported in full (trace) on mismatch (default 3)
  * On a mismatch the seed, the broken invariant, the first differing response and the
@@ -39,8 +39,11 @@
  * This supersedes the blind spots of iopf_fuzz_autotest: deadlines are on (and pass),
  * PRG indices are reused (8 per requester), and a duplicated LAST of a group still in
  * flight (same burst, deferred, or its response kept) must not be answered twice.
- * Not covered: a full open-group table (lost keys), munmap + remap under a stale
- * snapshot, and the concurrency items (those need TSan, not a model).
+ * The "full" class gives half of the seeds a 16-group table and a 64-page pool and
+ * storms of partial groups (many groups opened, none closed yet), so requests find the
+ * table or the pool full (R11: lost keys, cut groups, their LASTs Invalid).
+ * Not covered: munmap + remap under a stale snapshot, and the concurrency items (those
+ * need TSan, not a model).
  */
 #include <fcntl.h>
 #include <inttypes.h>
@@ -84,11 +87,11 @@
 /* ---- event classes ---- */
 enum {
 	C_DUP, C_DEFER, C_DEADLINE, C_OVERFLOW, C_STOPMARK, C_HOSTILE, C_REBIND, C_LATE,
-	C_BACKPRESSURE, C_FOREVER, C_STOP, C_FA, C_THP, C_HUGE, C_BADADDR, C_NEWMAP, C_MAX
+	C_BACKPRESSURE, C_FOREVER, C_STOP, C_FA, C_THP, C_HUGE, C_BADADDR, C_NEWMAP, C_FULL, C_MAX
 };
 static const char *const class_names[C_MAX] = {
 	"dup", "defer", "deadline", "overflow", "stopmark", "hostile", "rebind", "late",
-	"backpressure", "forever", "stop", "fa", "thp", "huge", "badaddr", "newmap",
+	"backpressure", "forever", "stop", "fa", "thp", "huge", "badaddr", "newmap", "full",
 };
 static uint32_t classes;
 #define ON(c) ((classes >> (c)) & 1)
@@ -786,6 +789,38 @@ group_step(struct dgroup *d)
 	d->used = false;
 }
 
+static int live_ctx(void);
+static void bind_one(void);
+
+/* R11: many groups of 2 to 4 pages opened, none closed yet (all but their LAST sent):
+ * with the "full" class's 16-group table and 64-page pool, requests find them full
+ * (three bonds or more: 8 PRG indices each). The groups are finished later like any
+ * other. */
+static void
+partial_storm(void)
+{
+	unsigned int nb = 0;
+
+	for (int i = 0; i < 4; i++)
+		nb += S.bonds[i].b != NULL;
+	for (; nb < 3; nb++)
+		bind_one();
+	for (unsigned int k = 0, n = 8 + rnd(24); k < n; k++) {
+		int c = live_ctx();
+		struct dgroup *d = c >= 0 ? group_new(c) : NULL;
+
+		if (d == NULL)
+			return;
+		if (d->npages < 2) {
+			d->npages = (uint8_t)(2 + rnd(3));
+			for (unsigned int p = 1; p < d->npages; p++)
+				draw_page(&S.ctx[c], &d->addr[p], &d->perm[p]);
+		}
+		while (d->sent + 1 < d->npages)
+			group_step(d);
+	}
+}
+
 static int
 live_ctx(void)
 {
@@ -1096,11 +1131,18 @@ seed_setup(void)
 	conf.bond_burst_pages = ON(C_DEFER) && rnd(2) ? 1 + rnd(2) : 64;
 	S.deadlines = ON(C_DEADLINE);
 	conf.group_timeout_us = S.deadlines ? UINT64_C(3600000000) : 0;
+	if (ON(C_FULL) && rnd(2)) {
+		/* the smallest table and pool: storms of partial groups fill them */
+		conf.max_open_groups = 16;
+		conf.max_pending_pages = 64;
+	}
+	im_limits_set(M, conf.max_open_groups, conf.max_pending_pages);
 	if (sva_poll_configure(S.iommu, &conf) != 0)
 		return -1;
 	S.iopf = sva_iopf_get(S.iommu);
-	note("seed %u: burst %u, bond_burst_pages %u, deadlines %s", S.seed, conf.burst,
-		conf.bond_burst_pages, S.deadlines ? "on" : "off");
+	note("seed %u: burst %u, bond_burst_pages %u, deadlines %s, table %u, pool %u",
+		S.seed, conf.burst, conf.bond_burst_pages, S.deadlines ? "on" : "off",
+		conf.max_open_groups, conf.max_pending_pages);
 	return S.iopf != NULL ? 0 : -1;
 }
 
@@ -1254,6 +1296,8 @@ run_seed(unsigned int seed)
 			bind_one();
 		} else if (k < 937 && ON(C_STOP)) {
 			service_stop_restart();
+		} else if (k < 952 && ON(C_FULL)) {
+			partial_storm();
 		}
 	}
 	/* the end: responses flow again (or are lost for good), the device finishes
@@ -1373,7 +1417,7 @@ test_iopf_model_fuzz(void)
 	unsigned int nfull = env_uint("SVA_MODEL_REPORT", 3);
 	unsigned int bad = 0, by[IM_V_MAX] = { 0 }, first_by[IM_V_MAX] = { 0 }, setup_fail = 0;
 	uint64_t t0 = rte_get_timer_cycles(), groups = 0, resps = 0, dups = 0, markers = 0;
-	uint64_t lost = 0;
+	uint64_t lost = 0, table_full = 0, pool_full = 0;
 	double secs;
 	int pasid_log_level;
 
@@ -1401,6 +1445,8 @@ test_iopf_model_fuzz(void)
 		lost += M->lost;
 		dups += M->dups;
 		markers += M->stop_markers;
+		table_full += M->table_full;
+		pool_full += M->pool_full;
 		if (v == 0)
 			continue;
 		for (unsigned int k = 1; k < IM_V_MAX; k++)
@@ -1411,7 +1457,9 @@ test_iopf_model_fuzz(void)
 	secs = (double)(rte_get_timer_cycles() - t0) / (double)rte_get_timer_hz();
 	printf("    %u seeds in %.1f s (%.0f seeds/s): %" PRIu64 " groups closed, %" PRIu64
 		" responses (+%" PRIu64 " refused for good), %" PRIu64 " duplicate LASTs, %" PRIu64
-		" stop markers\n", nseeds, secs, nseeds / secs, groups, resps, lost, dups, markers);
+		" stop markers, %" PRIu64 " requests lost to a full table, %" PRIu64 " groups cut by "
+		"a full pool\n", nseeds, secs, nseeds / secs, groups, resps, lost, dups, markers,
+		table_full, pool_full);
 	for (unsigned int v = 1; v < IM_V_MAX; v++)
 		if (by[v] != 0)
 			printf("    invariant broken: %-60s %5u seeds (first: seed %u)\n",

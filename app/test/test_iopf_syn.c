@@ -123,8 +123,10 @@ syn_page_response(struct sva_iommu *iommu, const struct sva_page_response *resp,
 		return s->resp_ret;
 	if (s->resp_limit != 0 && take > s->resp_limit)
 		take = (uint16_t)s->resp_limit;
-	for (uint16_t i = 0; i < take && s->nresp < SYN_QLEN; i++)
+	for (uint16_t i = 0; i < take && s->nresp < SYN_QLEN; i++) {
+		s->resp_head[s->nresp] = s->prq_head;
 		s->resp[s->nresp++] = resp[i];
+	}
 	s->doorbells++;
 	return take;
 }

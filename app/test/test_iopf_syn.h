@@ -45,6 +45,9 @@ struct syn_iommu {
 		uint32_t dev_id, pasid;
 		uint64_t addr, size;
 	} inval_log[16];
+	/* prq_head when resp[i] was taken: records before it were read before that answer,
+	 * the others after it (what tells a duplicated LAST from a new group exactly) */
+	uint32_t resp_head[SYN_QLEN];
 };
 
 /* Create "syn,name=NAME" with pasid_bits=16. */

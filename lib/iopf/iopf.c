@@ -327,7 +327,7 @@ sva_iopf_poll(struct sva_iommu *iommu, unsigned int budget)
 		f = __atomic_load_n(&registry[i].iopf, __ATOMIC_SEQ_CST);
 		if (f != NULL && f->iommu == iommu &&
 				__atomic_load_n(&registry[i].iommu, __ATOMIC_SEQ_CST) == iommu)
-			ret = sva_iopf_poll_iopf(f, budget);
+			ret = sva_iopf_run(f, budget);
 		__atomic_fetch_sub(&registry[i].users, 1, __ATOMIC_RELEASE);
 		return ret;
 	}

@@ -940,14 +940,15 @@ iopf_poll_owned(struct sva_iopf *f, unsigned int budget, int mode)
 		if (f->nresp_pending != 0)
 			break;
 	}
-	/* events go to user callbacks: only a poller delivers them */
+	/* events go to user callbacks: only a poller delivers them. Their records count as
+	 * work: 0 says both queues were idle */
 	if (mode == IOPF_MODE_RESOLVE)
-		(void)poll_events(f);
+		work += poll_events(f);
 	return (int)work;
 }
 
 int
-sva_iopf_poll_iopf(struct sva_iopf *f, unsigned int budget)
+sva_iopf_run(struct sva_iopf *f, unsigned int budget)
 {
 	unsigned int tid = rte_lcore_id();
 	int ret;
@@ -959,7 +960,7 @@ sva_iopf_poll_iopf(struct sva_iopf *f, unsigned int budget)
 	if (unlikely(tid >= RTE_MAX_LCORE))
 		return -EINVAL;
 	if (!iopf_try_own(f))
-		return 0;
+		return -EBUSY; /* another poller, or a control call: not "nothing to do" */
 	iopf_rcu_online(tid);
 	iopf_polling = f;
 	ret = iopf_poll_owned(f, budget, IOPF_MODE_RESOLVE);
@@ -1047,9 +1048,11 @@ iopf_answer_bond(struct sva_iopf *f, struct sva_iopf_bond *bond, unsigned int re
 }
 
 int
-sva_iopf_flush(struct sva_iopf *f, unsigned int max_reads)
+sva_iopf_flush(struct sva_iopf *f, unsigned int max_reads, unsigned int *answered)
 {
-	int answered = 0;
+	unsigned int n = 0;
+	bool empty = false;
+	int ret;
 
 	if (f == NULL)
 		return -EINVAL;
@@ -1058,14 +1061,21 @@ sva_iopf_flush(struct sva_iopf *f, unsigned int max_reads)
 		uint64_t before = f->st.batch_responses;
 		int work = iopf_poll_owned(f, f->burst, IOPF_MODE_FLUSH);
 
-		answered += (int)(f->st.batch_responses - before);
-		if (work <= 0)
+		n += (unsigned int)(f->st.batch_responses - before);
+		/* less than a budget of work, and no answer kept back: the queue was read
+		 * to empty (a full budget may have left records in it) */
+		if (work <= 0 || (unsigned int)work < f->burst) {
+			empty = work >= 0 && f->nresp_pending == 0;
 			break;
+		}
 	}
 	/* deferred groups are closed: answered; partial groups stay for their LAST */
-	answered += answer_deferred(f, NULL, SVA_IOPF_R_UNBINDING, false);
+	n += (unsigned int)answer_deferred(f, NULL, SVA_IOPF_R_UNBINDING, false);
+	ret = empty && f->nresp_pending == 0 ? 0 : -EAGAIN;
+	if (answered != NULL)
+		*answered = n;
 	iopf_release(f);
-	return answered;
+	return ret;
 }
 
 /* Drain: keep the closed groups of live bonds for the poller (deferred: they are
@@ -1095,14 +1105,21 @@ drain_owned(struct sva_iopf *f, unsigned int max_reads)
 {
 	for (unsigned int i = 0; i < max_reads; i++) {
 		uint16_t want = f->burst, n;
+		uint32_t room;
 		uint64_t now;
 
 		if (f->nresp_pending != 0 && flush_pending_responses(f) != 0) {
 			rte_pause();
 			continue; /* kept responses first: until they are written, not drained */
 		}
-		/* room to keep every group this read can close, else the poller must run */
-		if ((f->defer_mask + 1) - defer_count(f) < want || f->pool_size - f->pool_used < want)
+		/* read no more than there is room to keep: each record read adds at most one
+		 * deferred group and one page to the pool. Partial groups hold pool pages until
+		 * their LAST or deadline, so the room can be less than a burst for long: a
+		 * smaller read still makes progress (and finds an empty queue empty); no room
+		 * at all, and the poller must run */
+		room = RTE_MIN((f->defer_mask + 1) - defer_count(f), f->pool_size - f->pool_used);
+		want = (uint16_t)RTE_MIN((uint32_t)want, room);
+		if (want == 0)
 			return -EAGAIN;
 		f->burst_epoch++;
 		f->ncg = 0;

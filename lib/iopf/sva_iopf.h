@@ -27,7 +27,7 @@
  *  5. sva_iopf_destroy(iopf): every bond removed first.
  *
  * One poller per iommu: each poll call takes the iopf with one compare-and-swap and
- * returns 0 at once when another thread holds it (never waits). Control calls that
+ * returns -EBUSY at once when another thread holds it (never waits). Control calls that
  * change poller-owned state (bond add/remove, flush, drain, reconfigure) raise a
  * request flag, wait for the running poll call to end (poll calls are bounded by their
  * budget), do their change and give the iopf back. Pollers must run on a thread with
@@ -47,7 +47,13 @@
  * bits without a PASID are a request, answered by the rules (R_MALFORMED). A second
  * LAST for a group already closed in the same burst or waiting deferred (whichever
  * burst it is read in) is a duplicate: dropped and counted, the group answered once
- * (the device must not reuse a PRG index before its response). A record with
+ * (the device must not reuse a PRG index before its response). A LAST read after its
+ * group's response was written closes a new group, even one the device sent as a
+ * duplicate before that response; should the device, taking that response as its own,
+ * reuse the PRG index while this new group is in flight (deferred, or kept by a
+ * drain), its next group's LAST is a duplicate of it, dropped with its partial group,
+ * and the device gets the in-flight group's answer (validated for that group's own
+ * pages like any other). A record with
  * a field wider than PCIe allows (PRG index above 511, PASID above 20 bits, dev ID
  * above 31 bits) or of an unknown type is dropped unanswered and counted
  * (malformed_records): a response could not name its group and would answer another.
@@ -589,35 +595,55 @@ int sva_iopf_bond_fault_around_set(struct sva_iopf_bond *bond, uint16_t before, 
 
 /**
  * Poll an iommu's page request and event queues: up to budget page-request records,
- * in bursts; then the event queue. Call from one lcore at a time.
+ * in bursts; then one burst of the event queue. Call from one lcore at a time.
  *
  * The iopf is owned before it is used: a concurrent sva_iopf_destroy() waits for this
  * call to end, or this call finds no iopf.
  *
- * @return Records read plus kept responses written (0: nothing to do, or another thread
- *   holds the iopf), or -EAGAIN (responses are kept that the queue would not take:
- *   back-pressure, nothing read), -ENODEV (the iommu has no iopf), -EINVAL (the
- *   calling thread has no lcore id).
+ * @return
+ *   - > 0: records read (page requests and events, those a drain kept included) plus
+ *     deferred groups taken plus kept responses written;
+ *   - 0: nothing to do (both queues empty, nothing deferred or kept);
+ *   - -EBUSY: another thread holds the iopf (another poller, or a control call: bond
+ *     add or remove, flush, drain, reconfigure; or this thread, from an event
+ *     callback): nothing done, poll again;
+ *   - -EAGAIN: responses are kept that the queue would not take (back-pressure):
+ *     none of them written, nothing read;
+ *   - -ENODEV: the iommu has no iopf (none created, or destroyed), or iommu NULL;
+ *   - -EINVAL: the calling thread has no lcore id.
  */
 __rte_experimental
 int sva_iopf_poll(struct sva_iommu *iommu, unsigned int budget);
 
-/** The same, given the iopf. */
+/**
+ * sva_iopf_poll() given the iopf (no lookup; what lib/sva's poll service calls). The
+ * caller keeps the iopf alive (no sva_iopf_destroy() meanwhile).
+ *
+ * @return As sva_iopf_poll(): > 0, 0, -EBUSY, -EAGAIN, -EINVAL (no lcore id); in a
+ *   build with SVA_DEBUG_CHECKS, -ENODEV for a NULL iopf.
+ */
 __rte_experimental
-int sva_iopf_poll_iopf(struct sva_iopf *iopf, unsigned int budget);
+int sva_iopf_run(struct sva_iopf *iopf, unsigned int budget);
 
 /**
  * Answer every closed group in flight Invalid (R_UNBINDING), resolving nothing: deferred
  * groups and every group closed by the records still in the queue (read until empty,
  * at most max_reads bursts). Partial groups stay open (their LAST is answered when it
- * comes); events and stalls stay queued (or kept) for the next poller. For an application abandoning its own poll loop; lib/sva
- * does not call it (a stopping poll service leaves requests for the next poller).
- * Control path.
+ * comes); events and stalls stay queued (or kept) for the next poller. For an
+ * application abandoning its own poll loop; lib/sva does not call it (a stopping poll
+ * service leaves requests for the next poller). Control path.
  *
- * @return Groups answered, or -EINVAL (iopf NULL).
+ * @param answered NULL, or where to store how many groups were answered (responses
+ *   written or kept), also when it returns -EAGAIN.
+ * @return
+ *   - 0: the queue was read to empty and every answer written;
+ *   - -EAGAIN: answers are kept that the queue would not take (the next poll call or
+ *     drain writes them first), or the queue was not empty after max_reads bursts:
+ *     call again;
+ *   - -EINVAL: iopf NULL.
  */
 __rte_experimental
-int sva_iopf_flush(struct sva_iopf *iopf, unsigned int max_reads);
+int sva_iopf_flush(struct sva_iopf *iopf, unsigned int max_reads, unsigned int *answered);
 
 /**
  * Drain: the driver's fence (sva_iommu_prq_drain()), then read the page request queue
@@ -629,9 +655,12 @@ int sva_iopf_flush(struct sva_iopf *iopf, unsigned int max_reads);
  * been read, those of removed bonds answered, and every kept response written: what a
  * freed PASID needs before its number is reused ("Teardown").
  *
+ * Each read takes no more records than there is room to keep (deferred ring, page
+ * pool: partial groups hold pool pages until their LAST or deadline).
+ *
  * @return 0 (drained), -EAGAIN (kept responses the queue would not take, a queue not
- *   empty after max_reads bursts, or the deferred ring or the kept-event ring too full
- *   to keep more: the poller must run; try again), -EIO (drained, but responses were refused for good
+ *   empty after max_reads bursts, or no room left to keep more in the deferred ring,
+ *   the page pool or the kept-event ring: the poller must run; try again), -EIO (drained, but responses were refused for good
  *   since the last drain: see "Responses"), the fence's negative errno, -EINVAL (iopf
  *   NULL).
  */
@@ -664,10 +693,12 @@ int sva_iopf_stats_get(struct sva_iopf *iopf, const struct sva_iopf_bond *bond,
 int sva_iopf_stats_reset(struct sva_iopf *iopf, struct sva_iopf_bond *bond);
 
 /**
- * Call fn for every bond of an iopf until it returns non-zero (control path).
+ * Call fn for every bond of an iopf until it returns non-zero (control path, under the
+ * iopf's control lock: fn must not add or remove bonds). Have fn stop with a positive
+ * value, or a negative errno other than EINVAL, so that its value tells from a refusal.
  *
- * @return The first non-zero value fn returned, 0 (fn returned 0 for every bond, or
- *   there are none), or -EINVAL (iopf or fn NULL).
+ * @return 0 (fn returned 0 for every bond, or there are none), the first non-zero value
+ *   fn returned, or -EINVAL (iopf or fn NULL: fn not called).
  */
 __rte_experimental
 int sva_iopf_bond_foreach(struct sva_iopf *iopf,

@@ -63,7 +63,7 @@ static int32_t
 poll_service(void *arg)
 {
 	struct sva_iopf *iopf = arg;
-	int ret = sva_iopf_poll_iopf(iopf, SVA_POLL_BUDGET);
+	int ret = sva_iopf_run(iopf, SVA_POLL_BUDGET);
 
 	SERVICE_CALL_DONE();
 	return ret > 0 ? 0 : -EAGAIN;
