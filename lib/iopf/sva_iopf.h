@@ -476,8 +476,12 @@ struct sva_iopf_bond_conf {
  * @return The bond, or NULL with rte_errno:
  *   - EINVAL: NULL iopf/dev/conf, dev behind another iommu, PASID beyond the iommu's
  *     bits, unknown flag, window above SVA_IOPF_FAULT_AROUND_MAX, both callback and
- *     ring, ring element size not 128
- *   - EEXIST: that (dev, PASID) or that dev's RID is served already
+ *     ring, ring element size not 128; gpasid beyond 20 bits (SVA_IOPF_BOND_GUEST);
+ *     SVA_IOPF_BOND_NESTED with RID or PINNED, or with guest RAM empty or wrapping;
+ *     SVA_IOPF_BOND_ALL_PASIDS with RID, or on an iommu without PASIDs
+ *   - EEXIST: that (dev, PASID) or that dev's RID is served already; every PASID of
+ *     the dev is (SVA_IOPF_BOND_ALL_PASIDS bond), or, for SVA_IOPF_BOND_ALL_PASIDS,
+ *     some PASID of the dev is
  *   - ENOSPC: 4096 bonds on this iopf, or 64 RID bonds
  *   - ENOMEM
  */
