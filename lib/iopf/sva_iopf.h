@@ -507,10 +507,14 @@ struct sva_iopf_bond_conf {
  *   - EINVAL: NULL iopf/dev/conf, dev behind another iommu, PASID beyond the iommu's
  *     bits, unknown flag, window above SVA_IOPF_FAULT_AROUND_MAX, both callback and
  *     ring, ring element size not 128, conf->size not 0 and smaller than the first
- *     layout
+ *     layout; gpasid beyond 20 bits (SVA_IOPF_BOND_GUEST); SVA_IOPF_BOND_NESTED with
+ *     RID or PINNED, or with guest RAM empty or wrapping; SVA_IOPF_BOND_ALL_PASIDS
+ *     with RID, or on an iommu without PASIDs
  *   - E2BIG: conf->size above this library's struct with a non-zero byte in the part
  *     it does not know, or above 4096
- *   - EEXIST: that (dev, PASID) or that dev's RID is served already
+ *   - EEXIST: that (dev, PASID) or that dev's RID is served already; every PASID of
+ *     the dev is (SVA_IOPF_BOND_ALL_PASIDS bond), or, for SVA_IOPF_BOND_ALL_PASIDS,
+ *     some PASID of the dev is
  *   - ENOSPC: 4096 bonds on this iopf, or 64 RID bonds
  *   - ENOMEM
  */

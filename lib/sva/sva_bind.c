@@ -23,7 +23,7 @@
 #include <rte_ring_elem.h>
 
 #include "sva_pvt.h"
-#include "sva_struct_size_pvt.h"
+#include "sva_struct_copy.h"
 
 #define SVA_DRAIN_READS 64
 #define SVA_UNBIND_DRAIN_US 1000000 /* unbind retries an incomplete drain this long */
@@ -107,22 +107,30 @@ bond_event(struct sva_iopf_bond *ib, const struct sva_fault *rec, void *arg)
 	bond->cb(bond, rec, bond->cb_arg);
 }
 
-/* The caller's params, by the growth rule (size 0: the SVA_0.1 fields), into pa. */
+/* The caller's params, by the growth rule (sva_struct_copy.h; size 0: the SVA_0.1
+ * fields), into pa. */
 static int
 params_read(const struct sva_bind_params *params, struct sva_bind_params *pa)
 {
-	const char *why = "";
+	uint32_t usize;
 	int ret;
 
 	if (params == NULL) {
 		memset(pa, 0, sizeof(*pa));
 		return 0;
 	}
-	ret = sva_struct_size_copy(pa, sizeof(*pa), params, SVA_BIND_PARAMS_SIZE_V0, &why);
-	if (ret != 0)
-		SVA_LOG(ERR, "bind: params.size %u: %s (this library's struct sva_bind_params "
-			"is %zu bytes, the SVA_0.1 layout %zu)", params->size, why, sizeof(*pa),
+	memcpy(&usize, params, sizeof(usize)); /* the leading uint32_t size */
+	ret = sva_struct_copy_in(pa, sizeof(*pa), params, usize, SVA_BIND_PARAMS_SIZE_V0);
+	if (ret == -EINVAL)
+		SVA_LOG(ERR, "bind: params.size %u is below the SVA_0.1 layout's %zu bytes: set "
+			"it to sizeof(struct sva_bind_params), or 0", usize,
 			(size_t)SVA_BIND_PARAMS_SIZE_V0);
+	else if (ret == -E2BIG && usize > SVA_STRUCT_SIZE_MAX)
+		SVA_LOG(ERR, "bind: params.size %u is above %u: not a size", usize,
+			SVA_STRUCT_SIZE_MAX);
+	else if (ret == -E2BIG)
+		SVA_LOG(ERR, "bind: params.size %u: the struct is from a newer svapoll and sets "
+			"fields this one (%zu bytes) does not know", usize, sizeof(*pa));
 	return ret;
 }
 
