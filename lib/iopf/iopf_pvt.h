@@ -180,6 +180,16 @@ struct iopf_kept_event {
 /* iopf_cgroup.flags: a stalled transaction (grpid holds its STAG), not a PRI group */
 #define IOPF_CGF_STALL (1u << 31)
 
+/* Presence scan of a burst's demand ranges (iopf_resolve.c): one PAGEMAP_SCAN per
+ * cluster of ranges (gaps up to IOPF_SCAN_GAP), at most IOPF_SCAN_MAX per burst, each
+ * answering up to IOPF_SCAN_REGIONS regions; what no scan covers is populated. */
+#define IOPF_SCAN_MAX 4
+#define IOPF_SCAN_REGIONS 64
+#define IOPF_SCAN_GAP (UINT64_C(1) << 20)
+struct iopf_scan_region {
+	uint64_t start, end, categories; /* struct page_region */
+};
+
 /* A demand or fault-around page, sorted by key. */
 struct iopf_item {
 	uint64_t key;       /* bond slot << 45 | page-aligned addr >> 12 */
@@ -240,6 +250,13 @@ struct sva_iopf {
 	struct iopf_vma kvma;     /* the kernel's last answer (PROCMAP_QUERY) in this burst */
 	bool kvma_valid;
 	bool budget_over;         /* the burst's resolve budget ran out (counted once) */
+	/* presence of the burst's demand pages (PAGEMAP_SCAN, iopf_resolve.c): the pages
+	 * of [scan_start, scan_end) are those of scan_vec, as the kernel saw them */
+	uint32_t scans;           /* scans in this burst (at most IOPF_SCAN_MAX) */
+	uint32_t scan_n;
+	uint64_t scan_start, scan_end;
+	uint64_t scan_calls, scan_skipped; /* totals: scans, demand ranges found present */
+	struct iopf_scan_region scan_vec[IOPF_SCAN_REGIONS];
 	struct sva_page_response *resp;
 	uint32_t nresp_pending;   /* refused by the queue, written first next time */
 	uint32_t resp_pending_cap;
@@ -308,6 +325,12 @@ enum { IOPF_MODE_RESOLVE = 0, IOPF_MODE_FLUSH, IOPF_MODE_DRAIN };
 /* iopf_resolve.c */
 void iopf_resolve(struct sva_iopf *f, uint64_t burst_start);
 void iopf_fault_around(struct sva_iopf *f);
+/* Tests: 1 makes the resolver skip the presence scan (one populate per range, as on
+ * kernels before 6.7, where PAGEMAP_SCAN answers ENOTTY); 0 uses it when the kernel
+ * has it. */
+void iopf_presence_scan_disable(bool off);
+/* Tests: the scans made and the demand ranges they found present (no populate). */
+void iopf_presence_counts(const struct sva_iopf *f, uint64_t *scans, uint64_t *skipped);
 
 /* Field widths the group key and the responses carry (PCIe PRI: 9-bit PRG index,
  * 20-bit PASID); a record beyond them is refused by decode(). */

@@ -2,14 +2,22 @@
 /*
  * The resolver: validate every page of the burst's closed groups, then populate the
  * valid ones at their mapping's page size, deduplicated, sorted and coalesced into
- * ranges, one madvise per range. See the @file block of sva_iopf.h for the rules.
+ * ranges; ranges whose pages a PAGEMAP_SCAN of the burst found present with the
+ * access asked are not populated again, the others get one madvise each. See the
+ * @file block of sva_iopf.h for the rules.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 #include <rte_cycles.h>
 
 #include "iopf_pvt.h"
+#include "sva_procmap_pvt.h"
 
 #ifndef MADV_POPULATE_READ
 #define MADV_POPULATE_READ 22
@@ -216,6 +224,168 @@ populate(struct sva_iopf *f, struct sva_iopf_stats *st, uint64_t addr, uint64_t 
 	}
 }
 
+/*
+ * ---- presence of the demand pages (PAGEMAP_SCAN, Linux 6.7+) ----
+ *
+ * One descriptor of /proc/self/pagemap, opened by the first poll call that needs it
+ * (one open() per process) and shared by the pollers: the ioctl keeps no state in the
+ * file. ENOTTY/EINVAL (before Linux 6.7): never asked again, every range populated.
+ * A forked child drops the descriptor (it would describe the parent's memory), and
+ * after any fork() of this process write requests are always populated: COW-shared
+ * anonymous pages are present and not the zero page, but their page table entries are
+ * read-only, which PAGEMAP_SCAN does not show.
+ */
+enum { SCAN_NONE = -1, SCAN_UNSUPPORTED = -2, SCAN_OPENING = -3 };
+static int scan_fd = SCAN_NONE;
+static bool scan_off;     /* tests: the fallback (no scan) */
+static bool scan_forked;  /* a fork() happened: writes always populate */
+
+static void
+scan_atfork_parent(void)
+{
+	__atomic_store_n(&scan_forked, true, __ATOMIC_RELAXED);
+}
+
+static void
+scan_atfork_child(void)
+{
+	int fd = __atomic_exchange_n(&scan_fd, SCAN_NONE, __ATOMIC_ACQ_REL);
+
+	__atomic_store_n(&scan_forked, true, __ATOMIC_RELAXED);
+	if (fd >= 0)
+		close(fd);
+}
+
+static void __attribute__((constructor))
+scan_atfork_register(void)
+{
+	pthread_atfork(NULL, scan_atfork_parent, scan_atfork_child);
+}
+
+void
+iopf_presence_scan_disable(bool off)
+{
+	__atomic_store_n(&scan_off, off, __ATOMIC_RELAXED);
+}
+
+void
+iopf_presence_counts(const struct sva_iopf *f, uint64_t *scans, uint64_t *skipped)
+{
+	*scans = __atomic_load_n(&f->scan_calls, __ATOMIC_RELAXED);
+	*skipped = __atomic_load_n(&f->scan_skipped, __ATOMIC_RELAXED);
+}
+
+static int
+scan_fd_get(void)
+{
+	int fd = __atomic_load_n(&scan_fd, __ATOMIC_ACQUIRE), nfd, want = SCAN_NONE;
+
+	if (likely(fd >= 0) || fd != SCAN_NONE)
+		return fd;
+	if (!__atomic_compare_exchange_n(&scan_fd, &want, SCAN_OPENING, false,
+			__ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+		return want; /* another poller opens it: this burst populates */
+	nfd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+	__atomic_store_n(&scan_fd, nfd >= 0 ? nfd : SCAN_UNSUPPORTED, __ATOMIC_RELEASE);
+	return nfd;
+}
+
+/*
+ * Scan from start (the range [start, end) of items [i, j)) to the end of the last
+ * range of the same bond that follows with gaps of at most IOPF_SCAN_GAP: present
+ * pages only, with the categories that decide a write. false: nothing known (no scan;
+ * also when no other range follows: one populate call costs what the scan would).
+ */
+static bool
+scan_from(struct sva_iopf *f, uint32_t i, uint32_t j, uint32_t to, uint64_t start,
+		uint64_t end)
+{
+	const struct iopf_item *it = f->items;
+	uint64_t hi = it[i].addr + (UINT64_C(1) << it[i].page_shift);
+	struct sva_pm_scan_arg a;
+	int fd, ret;
+
+	if (j >= to || (it[j].key >> 45) != (it[i].key >> 45) || it[j].addr > end + IOPF_SCAN_GAP)
+		return false;
+	if (f->scans >= IOPF_SCAN_MAX || __atomic_load_n(&scan_off, __ATOMIC_RELAXED))
+		return false;
+	fd = scan_fd_get();
+	if (fd < 0)
+		return false;
+	for (uint32_t k = i + 1; k < to; k++) {
+		uint64_t e = it[k].addr + (UINT64_C(1) << it[k].page_shift);
+
+		if ((it[k].key >> 45) != (it[i].key >> 45) || it[k].addr > hi + IOPF_SCAN_GAP)
+			break;
+		if (e > hi)
+			hi = e;
+	}
+	memset(&a, 0, sizeof(a));
+	a.size = sizeof(a);
+	a.start = start;
+	a.end = hi;
+	a.vec = (uintptr_t)f->scan_vec;
+	a.vec_len = IOPF_SCAN_REGIONS;
+	a.category_mask = SVA_PAGE_IS_PRESENT;
+	a.return_mask = SVA_PAGE_IS_PRESENT | SVA_PAGE_IS_PFNZERO | SVA_PAGE_IS_FILE;
+	f->scans++;
+	IOPF_STAT_INC(f->scan_calls);
+	ret = ioctl(fd, SVA_PAGEMAP_SCAN, &a);
+	if (ret < 0) {
+		if (errno == ENOTTY || errno == EINVAL)
+			/* before Linux 6.7: never ask again (the descriptor stays open) */
+			__atomic_compare_exchange_n(&scan_fd, &fd, SCAN_UNSUPPORTED, false,
+				__ATOMIC_ACQ_REL, __ATOMIC_RELAXED);
+		f->scan_start = f->scan_end = 0;
+		return false;
+	}
+	f->scan_n = (uint32_t)ret;
+	f->scan_start = start;
+	f->scan_end = a.walk_end < hi ? a.walk_end : hi;
+	return true;
+}
+
+/*
+ * Whether every page of [start, end) is present with the access asked, as this burst's
+ * scan saw it: read: present; write: present, not the shared zero page (a read fault
+ * maps it: a write needs its own page) and not a file page (a private file page needs
+ * its copy; a shared one may be mapped read-only for dirty tracking), and no fork()
+ * since the process started (COW). Unknown is false: the range is populated.
+ */
+static bool
+range_present(struct sva_iopf *f, uint32_t i, uint32_t j, uint32_t to, uint64_t start,
+		uint64_t end, bool write)
+{
+	const uint64_t bad = write ? SVA_PAGE_IS_PFNZERO | SVA_PAGE_IS_FILE : 0;
+	uint32_t lo = 0, hi;
+	uint64_t a = start;
+
+	if (write && __atomic_load_n(&scan_forked, __ATOMIC_RELAXED))
+		return false;
+	if ((start < f->scan_start || end > f->scan_end) &&
+			(!scan_from(f, i, j, to, start, end) || end > f->scan_end))
+		return false;
+	/* the first region that ends after start */
+	hi = f->scan_n;
+	while (lo < hi) {
+		uint32_t mid = (lo + hi) / 2;
+
+		if (f->scan_vec[mid].end <= start)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (uint32_t k = lo; k < f->scan_n && a < end; k++) {
+		const struct iopf_scan_region *r = &f->scan_vec[k];
+
+		if (r->start > a || !(r->categories & SVA_PAGE_IS_PRESENT) ||
+				(r->categories & bad))
+			return false;
+		a = r->end;
+	}
+	return a >= end;
+}
+
 /* The documented errno rule: a reason + 1, and the response code in *code. */
 static unsigned int
 errno_rule(int err, bool maps_miss, uint32_t *code)
@@ -244,19 +414,25 @@ bond_of(const struct sva_iopf *f, const struct iopf_item *it)
 	return f->bonds[it->key >> 45];
 }
 
-/* Populate items [i, j) (one range, one bond, one access); set each item's status. */
+/* Populate items [i, j) (one range, one bond, one access); set each item's status.
+ * present: the burst's scan found every page present with the access asked: no
+ * populate call (the driver is still told the range is resolved). */
 static void
 populate_range(struct sva_iopf *f, uint32_t i, uint32_t j, uint64_t start, uint64_t end,
-		bool write, uint32_t npages)
+		bool write, uint32_t npages, bool present)
 {
 	struct iopf_item *it = f->items;
 	struct sva_iopf_bond *bond = bond_of(f, &it[i]);
 	struct sva_iopf_stats *st = &bond->st;
 	uint32_t code;
-	int err;
+	int err = 0;
 
-	IOPF_STAT_INC(st->populate_calls);
-	err = populate(f, st, start, end - start, write);
+	if (present) {
+		IOPF_STAT_INC(f->scan_skipped);
+	} else {
+		IOPF_STAT_INC(st->populate_calls);
+		err = populate(f, st, start, end - start, write);
+	}
 	if (err == 0 && f->has_range_resolved &&
 			sva_iommu_range_resolved(f->iommu, bond->dev, bond->pasid, start,
 				end - start, write ? SVA_FAULT_PERM_READ | SVA_FAULT_PERM_WRITE :
@@ -267,6 +443,8 @@ populate_range(struct sva_iopf *f, uint32_t i, uint32_t j, uint64_t start, uint6
 		}
 		return;
 	}
+	if (present)
+		return;
 	if (err == 0) {
 		IOPF_STAT_ADD(st->pages_populated, npages);
 		IOPF_STAT_ADD(st->bytes_populated, end - start);
@@ -289,7 +467,7 @@ populate_range(struct sva_iopf *f, uint32_t i, uint32_t j, uint64_t start, uint6
 		while (e < j && it[e].key == it[k].key)
 			e++;
 		populate_range(f, k, e, it[k].addr, it[k].addr + (UINT64_C(1) << it[k].page_shift),
-				write, 1);
+				write, 1, false);
 		k = e;
 	}
 }
@@ -348,7 +526,8 @@ populate_items(struct sva_iopf *f, uint32_t from, uint32_t to, uint64_t burst_st
 				i = j;
 				continue;
 			}
-			populate_range(f, i, j, start, end, write, npages);
+			populate_range(f, i, j, start, end, write, npages,
+					range_present(f, i, j, to, start, end, write));
 		} else {
 			/* fault-around spends what the demand pages left of the budget */
 			if (f->budget_cyc != 0 && rte_rdtsc() - burst_start > f->budget_cyc) {
@@ -377,6 +556,8 @@ iopf_resolve(struct sva_iopf *f, uint64_t burst_start)
 
 	f->resolve_start = burst_start;
 	f->kvma_valid = false; /* the kernel's answers live one burst */
+	f->scans = 0;          /* so do the scan's */
+	f->scan_start = f->scan_end = 0;
 	f->budget_over = false;
 	for (uint32_t c = 0; c < f->ncg; c++) {
 		struct iopf_cgroup *cg = &f->cg[c];

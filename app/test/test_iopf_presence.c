@@ -1,0 +1,356 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * iopf_presence_autotest: the warm path without a system call per range (issue 15,
+ * item 4). The resolver learns the presence of a burst's demand ranges with one
+ * PAGEMAP_SCAN and populates only what is missing, with the access asked. Every case
+ * runs twice, with the scan and with the fallback (one populate per range, as on
+ * kernels before 6.7), on fresh memory each time, and counts exactly:
+ *  - present pages are not populated again (populate_calls stays);
+ *  - absent pages are;
+ *  - a read-populated zero page asked for write is populated for write;
+ *  - THP and hugetlb mappings (skipped with the reason when unavailable);
+ *  - both paths give the same answers, and every Success page is present afterwards
+ *    (written, for a write), as the emu device's success_not_present check demands.
+ */
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <rte_common.h>
+
+#include <sva_iopf.h>
+
+#include "sva_test.h"
+#include "test_pagemap.h"
+#include "test_iopf_syn.h"
+
+/* lib/iopf private (iopf_pvt.h) */
+void iopf_presence_scan_disable(bool off);
+void iopf_presence_counts(const struct sva_iopf *f, uint64_t *scans, uint64_t *skipped);
+
+#define PG 4096ul
+#define MB (1ul << 20)
+#define HPG (2ul << 20)
+#define PASID 9
+#define RID 0x10
+#define RD SVA_FAULT_PERM_READ
+#define RW (SVA_FAULT_PERM_READ | SVA_FAULT_PERM_WRITE)
+
+static struct {
+	struct sva_iommu *iommu;
+	struct sva_dev *dev;
+	struct sva_iopf *iopf;
+	struct sva_iopf_bond *bond;
+	uint8_t *map;
+	size_t map_len;
+	uint32_t grp;
+} T;
+
+static unsigned int iommu_counter;
+
+static int
+setup(void)
+{
+	struct sva_iopf_bond_conf bc = { .flags = 0 };
+	char name[32];
+
+	memset(&T, 0, sizeof(T));
+	snprintf(name, sizeof(name), "iopfpres%u", iommu_counter++);
+	T.iommu = syn_create(name);
+	TEST_ASSERT_NOT_NULL(T.iommu, "syn iommu");
+	T.dev = sva_dev_open(T.iommu, "rid=0x10");
+	TEST_ASSERT_NOT_NULL(T.dev, "dev");
+	T.iopf = sva_iopf_create(T.iommu, NULL);
+	TEST_ASSERT_NOT_NULL(T.iopf, "iopf");
+	T.bond = sva_iopf_bond_add(T.iopf, T.dev, PASID, &bc);
+	TEST_ASSERT_NOT_NULL(T.bond, "bond");
+	return TEST_SUCCESS;
+}
+
+static void
+unmap(void)
+{
+	if (T.map != NULL)
+		munmap(T.map, T.map_len);
+	T.map = NULL;
+}
+
+static void
+teardown(void)
+{
+	iopf_presence_scan_disable(false);
+	sva_iopf_bond_remove(T.bond);
+	if (T.iopf != NULL && sva_iopf_destroy(T.iopf) != 0)
+		printf("    teardown: iopf destroy failed\n");
+	sva_dev_close(T.dev);
+	sva_iommu_destroy(T.iommu);
+	unmap();
+	memset(&T, 0, sizeof(T));
+}
+
+/* A fresh mapping of len bytes aligned to 2 MiB; advice 0 or MADV_*HUGEPAGE;
+ * huge: MAP_HUGETLB (NULL when no hugepage is free). */
+static uint8_t *
+map_fresh(size_t len, int advice, bool huge)
+{
+	uint8_t *p, *a;
+
+	unmap();
+	if (huge) {
+		p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+			MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB, -1, 0);
+		if (p == MAP_FAILED)
+			return NULL;
+		T.map = p;
+		T.map_len = len;
+		return sva_iopf_maps_refresh() == 0 ? p : NULL;
+	}
+	p = mmap(NULL, len + HPG, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		return NULL;
+	a = (uint8_t *)RTE_ALIGN_CEIL((uintptr_t)p, HPG);
+	if (a != p)
+		munmap(p, a - p);
+	munmap(a + len, (p + len + HPG) - (a + len));
+	T.map = a;
+	T.map_len = len;
+	if (advice != 0 && madvise(a, len, advice) != 0)
+		return NULL;
+	return sva_iopf_maps_refresh() == 0 ? a : NULL;
+}
+
+struct req {
+	size_t off;
+	uint32_t perm;
+};
+
+/* One burst of one-page groups; every group answered Success; the populate calls and
+ * scans it cost in *calls and *scans. */
+static int
+burst(uint8_t *base, const struct req *r, unsigned int n, uint64_t *calls, uint64_t *scans)
+{
+	struct sva_iopf_stats s0, s1;
+	uint64_t sc0, sc1, sk;
+	uint32_t code = 0;
+	int got = 0, x;
+
+	TEST_ASSERT(n <= 16, "one burst");
+	TEST_ASSERT_SUCCESS(sva_iopf_stats_get(T.iopf, T.bond, &s0), "stats");
+	iopf_presence_counts(T.iopf, &sc0, &sk);
+	for (unsigned int i = 0; i < n; i++)
+		syn_pr(T.iommu, RID, PASID, (T.grp + i) & 0x1ff, (uintptr_t)base + r[i].off,
+			r[i].perm, 1);
+	while ((x = sva_iopf_poll(T.iommu, 1024)) > 0)
+		got += x;
+	TEST_ASSERT(x >= 0, "poll");
+	for (unsigned int i = 0; i < n; i++) {
+		TEST_ASSERT_EQUAL(syn_responses_for(T.iommu, PASID, (T.grp + i) & 0x1ff, &code),
+			1, "group %u answered once", i);
+		TEST_ASSERT_EQUAL(code, SVA_PAGE_RESP_SUCCESS, "group %u: Success", i);
+	}
+	T.grp += n;
+	TEST_ASSERT_SUCCESS(sva_iopf_stats_get(T.iopf, T.bond, &s1), "stats");
+	iopf_presence_counts(T.iopf, &sc1, &sk);
+	*calls = s1.populate_calls - s0.populate_calls;
+	*scans = sc1 - sc0;
+	return TEST_SUCCESS;
+}
+
+/* What every Success promises: the page present, and for a write not the zero page. */
+static int
+check_present(const uint8_t *base, const struct req *r, unsigned int n, bool exclusive)
+{
+	for (unsigned int i = 0; i < n; i++) {
+		int s = test_page_state(base + r[i].off);
+
+		TEST_ASSERT(s > 0, "request %u: page present after Success", i);
+		if ((r[i].perm & SVA_FAULT_PERM_WRITE) && exclusive)
+			TEST_ASSERT_EQUAL(s, TEST_PAGE_WRITTEN, "request %u: written page", i);
+	}
+	return TEST_SUCCESS;
+}
+
+#define MODES for (int scan = 1; scan >= 0; scan--)
+#define MODE_SET() iopf_presence_scan_disable(!scan)
+#define EXPECT_CALLS(got, with_scan, without) \
+	TEST_ASSERT_EQUAL(got, scan ? (uint64_t)(with_scan) : (uint64_t)(without), \
+		"%s: populate calls", scan ? "scan" : "fallback")
+
+/* 4 KiB pages written by the CPU: 8 write ranges and 8 read ranges, none populated
+ * with the scan (one scan), 16 calls without. */
+static int
+test_present_not_populated(void)
+{
+	struct req r[16];
+	uint64_t calls, scans;
+
+	for (unsigned int i = 0; i < 16; i++) {
+		r[i].off = 2 * i * PG;
+		r[i].perm = i & 1 ? RD : RW;
+	}
+	MODES {
+		uint8_t *p = map_fresh(64 * PG, MADV_NOHUGEPAGE, false);
+
+		TEST_ASSERT_NOT_NULL(p, "map");
+		memset(p, 1, 64 * PG);
+		MODE_SET();
+		TEST_ASSERT_SUCCESS(burst(p, r, 16, &calls, &scans), "burst");
+		EXPECT_CALLS(calls, 0, 16);
+		TEST_ASSERT_EQUAL(scans, scan ? 1u : 0u, "one scan for the burst");
+		TEST_ASSERT_SUCCESS(check_present(p, r, 16, true), "present");
+		/* one range alone: no scan (one populate costs what the scan would) */
+		TEST_ASSERT_SUCCESS(burst(p, r, 1, &calls, &scans), "one range");
+		TEST_ASSERT_EQUAL(calls, 1, "one populate call");
+		TEST_ASSERT_EQUAL(scans, 0, "no scan");
+	}
+	return TEST_SUCCESS;
+}
+
+/* Absent pages are populated; of half present, only the absent half. */
+static int
+test_absent_populated(void)
+{
+	struct req r[16];
+	uint64_t calls, scans;
+
+	for (unsigned int i = 0; i < 16; i++) {
+		r[i].off = 2 * i * PG;
+		r[i].perm = RW;
+	}
+	MODES {
+		uint8_t *p = map_fresh(64 * PG, MADV_NOHUGEPAGE, false);
+
+		TEST_ASSERT_NOT_NULL(p, "map");
+		MODE_SET();
+		TEST_ASSERT_SUCCESS(burst(p, r, 16, &calls, &scans), "all absent");
+		EXPECT_CALLS(calls, 16, 16);
+		TEST_ASSERT_SUCCESS(check_present(p, r, 16, true), "present");
+		TEST_ASSERT_EQUAL(test_page_present(p + PG), 0, "odd pages untouched");
+
+		p = map_fresh(64 * PG, MADV_NOHUGEPAGE, false);
+		TEST_ASSERT_NOT_NULL(p, "map");
+		memset(p, 1, 16 * PG); /* requests 0..7 present, 8..15 absent */
+		TEST_ASSERT_SUCCESS(burst(p, r, 16, &calls, &scans), "half present");
+		EXPECT_CALLS(calls, 8, 16);
+		TEST_ASSERT_SUCCESS(check_present(p, r, 16, true), "present");
+	}
+	return TEST_SUCCESS;
+}
+
+/* A read maps the shared zero page: present for a read, but a write must populate
+ * (the device's write would otherwise land on nothing it owns). */
+static int
+test_zero_page_for_write(void)
+{
+	struct req rd[8], wr[8];
+	uint64_t calls, scans;
+
+	for (unsigned int i = 0; i < 8; i++) {
+		rd[i].off = wr[i].off = 2 * i * PG;
+		rd[i].perm = RD;
+		wr[i].perm = RW;
+	}
+	MODES {
+		volatile uint8_t *v;
+		uint8_t *p = map_fresh(64 * PG, MADV_NOHUGEPAGE, false);
+		unsigned int sum = 0;
+
+		TEST_ASSERT_NOT_NULL(p, "map");
+		v = p;
+		for (size_t o = 0; o < 64 * PG; o += PG)
+			sum += v[o];
+		TEST_ASSERT_EQUAL(sum, 0, "zero pages");
+		TEST_ASSERT_EQUAL(test_page_state(p), TEST_PAGE_SHARED, "the zero page");
+		MODE_SET();
+		TEST_ASSERT_SUCCESS(burst(p, rd, 8, &calls, &scans), "reads");
+		EXPECT_CALLS(calls, 0, 8);
+		TEST_ASSERT_EQUAL(test_page_state(p), TEST_PAGE_SHARED, "still the zero page");
+		TEST_ASSERT_SUCCESS(burst(p, wr, 8, &calls, &scans), "writes");
+		EXPECT_CALLS(calls, 8, 8);
+		TEST_ASSERT_SUCCESS(check_present(p, wr, 8, true), "written pages now");
+		TEST_ASSERT_SUCCESS(burst(p, wr, 8, &calls, &scans), "writes again");
+		EXPECT_CALLS(calls, 0, 8);
+	}
+	return TEST_SUCCESS;
+}
+
+/* THP: demand pages are 2 MiB blocks. Block 0 written by the CPU (read asked), block 1
+ * written (write asked), block 2 untouched (write asked): one populate with the scan. */
+static int
+test_thp(void)
+{
+	struct req r[3] = { { 5 * PG, RD }, { HPG + 7 * PG, RW }, { 2 * HPG + 9 * PG, RW } };
+	struct sva_iopf_maps_entry e;
+	uint64_t calls, scans;
+
+	MODES {
+		uint8_t *p = map_fresh(3 * HPG, MADV_HUGEPAGE, false);
+
+		if (p == NULL)
+			TEST_SKIP("MADV_HUGEPAGE refused (%s): no THP in this kernel",
+				strerror(errno));
+		if (sva_iopf_maps_find((uintptr_t)p, &e) != 0 || !e.thp)
+			TEST_SKIP("THP off for MADV_HUGEPAGE ranges "
+				"(/sys/kernel/mm/transparent_hugepage/enabled: never)");
+		memset(p, 1, 2 * HPG);
+		MODE_SET();
+		TEST_ASSERT_SUCCESS(burst(p, r, 3, &calls, &scans), "burst");
+		/* block 0 read and block 1 write are two ranges; block 2 adds to block 1's
+		 * write range (adjacent, same access): a range partly absent populates */
+		EXPECT_CALLS(calls, 1, 2);
+		TEST_ASSERT_SUCCESS(check_present(p, r, 3, false), "present");
+		TEST_ASSERT_EQUAL(test_page_present(p + 2 * HPG + 511 * PG), 1,
+			"block 2 populated whole");
+		TEST_ASSERT_SUCCESS(burst(p, r, 3, &calls, &scans), "again");
+		EXPECT_CALLS(calls, 0, 2);
+	}
+	return TEST_SUCCESS;
+}
+
+/* hugetlb: 2 MiB pages; page 0 and 1 written by the CPU, page 2 untouched. */
+static int
+test_hugetlb(void)
+{
+	struct req r[3] = { { 3 * PG, RD }, { 2 * HPG + PG, RW }, { HPG + 11 * PG, RW } };
+	uint64_t calls, scans;
+
+	MODES {
+		uint8_t *p = map_fresh(3 * HPG, 0, true);
+
+		if (p == NULL)
+			TEST_SKIP("no 3 free 2 MiB hugepages for MAP_HUGETLB (%s)",
+				strerror(errno));
+		memset(p, 1, 2 * HPG);
+		MODE_SET();
+		TEST_ASSERT_SUCCESS(burst(p, r, 3, &calls, &scans), "burst");
+		/* read of page 0; write of pages 1 and 2 coalesced, page 2 absent */
+		EXPECT_CALLS(calls, 1, 2);
+		TEST_ASSERT_SUCCESS(check_present(p, r, 3, false), "present");
+		TEST_ASSERT_SUCCESS(burst(p, r, 3, &calls, &scans), "again");
+		EXPECT_CALLS(calls, 0, 2);
+	}
+	return TEST_SUCCESS;
+}
+
+static struct sva_test_suite iopf_presence_suite = {
+	.name = "iopf: presence of a burst by one scan, populate only what is missing",
+	.cases = {
+		SVA_TEST_CASE_ST(setup, teardown, test_present_not_populated),
+		SVA_TEST_CASE_ST(setup, teardown, test_absent_populated),
+		SVA_TEST_CASE_ST(setup, teardown, test_zero_page_for_write),
+		SVA_TEST_CASE_ST(setup, teardown, test_thp),
+		SVA_TEST_CASE_ST(setup, teardown, test_hugetlb),
+		SVA_TEST_CASES_END(),
+	},
+};
+
+static int
+test_iopf_presence(void)
+{
+	return sva_test_suite_run(&iopf_presence_suite);
+}
+
+SVA_TEST_REGISTER(iopf_presence_autotest, test_iopf_presence);
