@@ -13,7 +13,8 @@
  *  - struct sva_iopf: the fault path of one iommu (one per iommu). Everything the poll
  *    path needs is allocated here, at creation: the open-group table, the page pool,
  *    the deferred-group ring and the burst scratch. The poll path allocates nothing,
- *    takes no lock and makes no system call but the populate calls (madvise) and the
+ *    takes no lock and makes no system call but the populate calls (madvise), the
+ *    presence scans (PAGEMAP_SCAN) and the
  *    PROCMAP_QUERY ioctls of "What the resolver trusts" below.
  *  - struct sva_iopf_bond: one (dev, PASID) served by it: options (fault-around window,
  *    auto-invalid, exec/priv allowed), event delivery, statistics.
@@ -142,7 +143,20 @@
  * size; THP-eligible 2 MiB blocks: 2 MiB; else 4 KiB), deduplicated (write wins over
  * read), sorted by (bond, address), coalesced into ranges of adjacent pages of one
  * bond with one access, and populated with one madvise(MADV_POPULATE_WRITE or _READ)
- * per range. Populate errors map to responses by this rule:
+ * per range that is not present already. Presence: one PAGEMAP_SCAN ioctl (Linux 6.7+,
+ * /proc/self/pagemap, opened by the first poll call that needs it) per cluster of a
+ * bond's ranges with gaps of at most 1 MiB, at most 4 per burst (a burst of one range
+ * populates without asking). A range is skipped (no madvise; the driver is still told
+ * it is resolved) only when the scan saw every page of it present with the access
+ * asked: read: present; write: present, not the shared zero page (what a read fault
+ * maps), not a file page (a private one needs its copy, a shared one may be mapped
+ * read-only for dirty tracking) and no fork() of the process since it started (COW
+ * pages are present but read-only, which the scan does not show; after a fork writes
+ * are always populated). Anything the scan did not cover, or an error, populates.
+ * Before Linux 6.7 (ENOTTY/EINVAL) every range is populated, as without the scan. Not
+ * seen by the scan either: userfaultfd write-protected and KSM-merged pages (both
+ * read-only while present): such memory must not be shared with devices. Populate
+ * errors map to responses by this rule:
  *  - ENOMEM: Invalid (R_NO_MAPPING without a snapshot entry, else R_NOMEM);
  *  - EFAULT, EINVAL, EPERM, EHWPOISON: Invalid (R_POPULATE);
  *  - EINTR, EAGAIN: retried conf.populate_retries times, then Invalid (R_RETRIES);
