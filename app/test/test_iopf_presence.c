@@ -7,7 +7,12 @@
  * kernels before 6.7), on fresh memory each time, and counts exactly:
  *  - present pages are not populated again (populate_calls stays);
  *  - absent pages are;
- *  - a read-populated zero page asked for write is populated for write;
+ *  - a read-populated zero page asked for write is populated for write (4 KiB and the
+ *    THP huge zero page);
+ *  - after a fork(), a COW-shared page asked for write is populated for write (the
+ *    scan sees it present; its entry is read-only);
+ *  - a page skipped and asked for again is populated (what the scan cannot see costs
+ *    one retry): shown with a COW page whose fork the resolver was made to forget;
  *  - THP and hugetlb mappings (skipped with the reason when unavailable);
  *  - both paths give the same answers, and every Success page is present afterwards
  *    (written, for a write), as the emu device's success_not_present check demands.
@@ -17,6 +22,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <rte_common.h>
@@ -30,6 +36,8 @@
 /* lib/iopf private (iopf_pvt.h) */
 void iopf_presence_scan_disable(bool off);
 void iopf_presence_counts(const struct sva_iopf *f, uint64_t *scans, uint64_t *skipped);
+uint64_t iopf_presence_retried(const struct sva_iopf *f);
+void iopf_presence_fork_forget(void);
 
 #define PG 4096ul
 #define MB (1ul << 20)
@@ -304,8 +312,10 @@ test_thp(void)
 		TEST_ASSERT_SUCCESS(check_present(p, r, 3, false), "present");
 		TEST_ASSERT_EQUAL(test_page_present(p + 2 * HPG + 511 * PG), 1,
 			"block 2 populated whole");
+		/* block 0 was skipped and is asked again: populated (the retry rule);
+		 * blocks 1-2 were populated, so skipped now */
 		TEST_ASSERT_SUCCESS(burst(p, r, 3, &calls, &scans), "again");
-		EXPECT_CALLS(calls, 0, 2);
+		EXPECT_CALLS(calls, 1, 2);
 	}
 	return TEST_SUCCESS;
 }
@@ -329,9 +339,185 @@ test_hugetlb(void)
 		/* read of page 0; write of pages 1 and 2 coalesced, page 2 absent */
 		EXPECT_CALLS(calls, 1, 2);
 		TEST_ASSERT_SUCCESS(check_present(p, r, 3, false), "present");
+		/* page 0 skipped before and asked again: populated; pages 1-2 skipped */
 		TEST_ASSERT_SUCCESS(burst(p, r, 3, &calls, &scans), "again");
-		EXPECT_CALLS(calls, 0, 2);
+		EXPECT_CALLS(calls, 1, 2);
 	}
+	return TEST_SUCCESS;
+}
+
+
+/* THP: a CPU read of a THP-eligible block maps the huge zero page (when
+ * use_zero_page is on): present for a read, but a write must populate. Blocks 0 and 2
+ * read by the CPU (huge zero page), 1 and 3 written; each burst asks two adjacent
+ * blocks with different access (two ranges, one scan). */
+static int
+test_thp_zero_page_for_write(void)
+{
+	struct req a[2] = { { 3 * PG, RD }, { HPG + 5 * PG, RW } };
+	struct req b[2] = { { 2 * HPG + 7 * PG, RW }, { 3 * HPG + 9 * PG, RD } };
+	struct sva_iopf_maps_entry e;
+	uint64_t calls, scans;
+
+	MODES {
+		uint8_t *p = map_fresh(4 * HPG, MADV_HUGEPAGE, false);
+		volatile uint8_t *v;
+
+		if (p == NULL)
+			TEST_SKIP("MADV_HUGEPAGE refused (%s): no THP in this kernel",
+				strerror(errno));
+		if (sva_iopf_maps_find((uintptr_t)p, &e) != 0 || !e.thp)
+			TEST_SKIP("THP off for MADV_HUGEPAGE ranges");
+		v = p;
+		TEST_ASSERT_EQUAL(v[0] + v[2 * HPG], 0, "zero");
+		memset(p + HPG, 1, HPG);
+		memset(p + 3 * HPG, 1, HPG);
+		if (test_page_state(p) != TEST_PAGE_SHARED ||
+				test_page_state(p + 2 * HPG) != TEST_PAGE_SHARED)
+			TEST_SKIP("a read did not map the huge zero page "
+				"(/sys/kernel/mm/transparent_hugepage/use_zero_page: 0)");
+		MODE_SET();
+		/* read of a huge zero page, write of a written block: nothing to do */
+		TEST_ASSERT_SUCCESS(burst(p, a, 2, &calls, &scans), "read zero, write own");
+		EXPECT_CALLS(calls, 0, 2);
+		TEST_ASSERT_EQUAL(test_page_state(p), TEST_PAGE_SHARED, "still zero");
+		/* write of a huge zero page: populated; read of a written block: not */
+		TEST_ASSERT_SUCCESS(burst(p, b, 2, &calls, &scans), "write zero, read own");
+		EXPECT_CALLS(calls, 1, 2);
+		TEST_ASSERT_EQUAL(test_page_state(p + 2 * HPG + 7 * PG), TEST_PAGE_WRITTEN,
+			"block 2 written now");
+		TEST_ASSERT_EQUAL(test_page_state(p + 2 * HPG + 511 * PG), TEST_PAGE_WRITTEN,
+			"block 2 written whole");
+	}
+	return TEST_SUCCESS;
+}
+
+/* A child that shares p's pages copy-on-write until told to go. */
+static pid_t
+fork_sharer(int *go)
+{
+	int fds[2];
+	pid_t pid;
+
+	if (pipe(fds) != 0)
+		return -1;
+	pid = fork();
+	if (pid == 0) {
+		char c;
+
+		close(fds[1]);
+		while (read(fds[0], &c, 1) < 0 && errno == EINTR)
+			;
+		_exit(0);
+	}
+	close(fds[0]);
+	*go = fds[1];
+	return pid;
+}
+
+static int
+end_sharer(pid_t pid, int go)
+{
+	int status;
+
+	close(go);
+	TEST_ASSERT_EQUAL(waitpid(pid, &status, 0), pid, "child reaped");
+	TEST_ASSERT(WIFEXITED(status) && WEXITSTATUS(status) == 0, "child exit 0");
+	return TEST_SUCCESS;
+}
+
+/*
+ * After fork(), every written page is COW-shared: present, not the zero page, its
+ * entry read-only in both processes. A write request must populate it (break the
+ * COW: the page becomes this process's own, exclusively mapped); a read need not.
+ * Runs last: the resolver then treats this process as forked for good.
+ */
+static int
+test_fork_cow_for_write(void)
+{
+	struct req wr[8], rd[8];
+	uint64_t calls, scans;
+
+	for (unsigned int i = 0; i < 8; i++) {
+		wr[i].off = 2 * i * PG;
+		wr[i].perm = RW;
+		rd[i].off = (2 * i + 1) * PG;
+		rd[i].perm = RD;
+	}
+	MODES {
+		uint8_t *p = map_fresh(64 * PG, MADV_NOHUGEPAGE, false);
+		pid_t pid;
+		int go;
+
+		TEST_ASSERT_NOT_NULL(p, "map");
+		memset(p, 1, 64 * PG);
+		TEST_ASSERT_EQUAL(test_page_state(p), TEST_PAGE_WRITTEN, "own page");
+		MODE_SET();
+		pid = fork_sharer(&go);
+		TEST_ASSERT(pid > 0, "fork");
+		TEST_ASSERT_EQUAL(test_page_state(p), TEST_PAGE_SHARED, "COW-shared");
+		TEST_ASSERT_SUCCESS(burst(p, wr, 8, &calls, &scans), "writes");
+		EXPECT_CALLS(calls, 8, 8);
+		for (unsigned int i = 0; i < 8; i++)
+			TEST_ASSERT_EQUAL(test_page_state(p + wr[i].off), TEST_PAGE_WRITTEN,
+				"write %u: COW broken, own page", i);
+		TEST_ASSERT_SUCCESS(burst(p, rd, 8, &calls, &scans), "reads");
+		EXPECT_CALLS(calls, 0, 8);
+		TEST_ASSERT_EQUAL(test_page_state(p + PG), TEST_PAGE_SHARED, "reads left shared");
+		TEST_ASSERT_SUCCESS(end_sharer(pid, go), "child");
+		/* the child is gone, the entries are still read-only: still populated */
+		for (unsigned int i = 0; i < 8; i++)
+			wr[i].off = (2 * i + 1) * PG;
+		TEST_ASSERT_SUCCESS(burst(p, wr, 8, &calls, &scans), "writes after exit");
+		EXPECT_CALLS(calls, 8, 8);
+		for (unsigned int i = 0; i < 8; i++)
+			wr[i].off = 2 * i * PG;
+	}
+	return TEST_SUCCESS;
+}
+
+/*
+ * The retry rule, with what the scan cannot see: a COW-shared page whose fork the
+ * resolver does not know of (as after a raw fork system call that runs no atfork
+ * handler). The first write request skips it (present for the scan), the page stays
+ * shared; asked again, it is populated and becomes this process's own.
+ */
+static int
+test_asked_again_populates(void)
+{
+	struct req wr[8];
+	uint64_t calls, scans;
+
+	for (unsigned int i = 0; i < 8; i++) {
+		wr[i].off = 2 * i * PG;
+		wr[i].perm = RW;
+	}
+	MODES {
+		uint8_t *p = map_fresh(64 * PG, MADV_NOHUGEPAGE, false);
+		uint64_t r0 = iopf_presence_retried(T.iopf);
+		pid_t pid;
+		int go;
+
+		TEST_ASSERT_NOT_NULL(p, "map");
+		memset(p, 1, 64 * PG);
+		MODE_SET();
+		pid = fork_sharer(&go);
+		TEST_ASSERT(pid > 0, "fork");
+		iopf_presence_fork_forget();
+		TEST_ASSERT_SUCCESS(burst(p, wr, 8, &calls, &scans), "first ask");
+		EXPECT_CALLS(calls, 0, 8);
+		TEST_ASSERT_EQUAL(test_page_state(p), scan ? TEST_PAGE_SHARED : TEST_PAGE_WRITTEN,
+			"skipped: still shared");
+		TEST_ASSERT_SUCCESS(burst(p, wr, 8, &calls, &scans), "asked again");
+		EXPECT_CALLS(calls, 8, 8);
+		TEST_ASSERT_EQUAL(iopf_presence_retried(T.iopf) - r0, scan ? 8u : 0u,
+			"every range retried");
+		for (unsigned int i = 0; i < 8; i++)
+			TEST_ASSERT_EQUAL(test_page_state(p + wr[i].off), TEST_PAGE_WRITTEN,
+				"write %u: own page now", i);
+		TEST_ASSERT_SUCCESS(end_sharer(pid, go), "child");
+	}
+	iopf_presence_fork_forget();
 	return TEST_SUCCESS;
 }
 
@@ -343,6 +529,10 @@ static struct sva_test_suite iopf_presence_suite = {
 		SVA_TEST_CASE_ST(setup, teardown, test_zero_page_for_write),
 		SVA_TEST_CASE_ST(setup, teardown, test_thp),
 		SVA_TEST_CASE_ST(setup, teardown, test_hugetlb),
+		SVA_TEST_CASE_ST(setup, teardown, test_thp_zero_page_for_write),
+		SVA_TEST_CASE_ST(setup, teardown, test_asked_again_populates),
+		/* last: the process is marked forked for good */
+		SVA_TEST_CASE_ST(setup, teardown, test_fork_cow_for_write),
 		SVA_TEST_CASES_END(),
 	},
 };

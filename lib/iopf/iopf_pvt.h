@@ -189,6 +189,11 @@ struct iopf_kept_event {
 struct iopf_scan_region {
 	uint64_t start, end, categories; /* struct page_region */
 };
+/* Pages the scan let the resolver skip lately (item key + 1, direct-mapped): a page
+ * asked for again while still here is populated, so what the scan cannot see (a
+ * read-only entry of a present page: COW, KSM, uffd-wp, soft-dirty tracking, a NUMA
+ * hinting entry) costs the device one retry, never a livelock. */
+#define IOPF_SKIP_RECENT 256
 
 /* A demand or fault-around page, sorted by key. */
 struct iopf_item {
@@ -257,6 +262,8 @@ struct sva_iopf {
 	uint64_t scan_start, scan_end;
 	uint64_t scan_calls, scan_skipped; /* totals: scans, demand ranges found present */
 	struct iopf_scan_region scan_vec[IOPF_SCAN_REGIONS];
+	uint64_t skip_recent[IOPF_SKIP_RECENT];
+	uint64_t scan_retried;    /* total: ranges populated because asked again */
 	struct sva_page_response *resp;
 	uint32_t nresp_pending;   /* refused by the queue, written first next time */
 	uint32_t resp_pending_cap;
@@ -331,6 +338,12 @@ void iopf_fault_around(struct sva_iopf *f);
 void iopf_presence_scan_disable(bool off);
 /* Tests: the scans made and the demand ranges they found present (no populate). */
 void iopf_presence_counts(const struct sva_iopf *f, uint64_t *scans, uint64_t *skipped);
+/* Tests: ranges the scan found present but populated because a page of them was
+ * skipped lately and asked for again. */
+uint64_t iopf_presence_retried(const struct sva_iopf *f);
+/* Tests: forget that this process forked (writes skip present pages again); only for
+ * a test that unmapped every page a fork shared. */
+void iopf_presence_fork_forget(void);
 
 /* Field widths the group key and the responses carry (PCIe PRI: 9-bit PRG index,
  * 20-bit PASID); a record beyond them is refused by decode(). */

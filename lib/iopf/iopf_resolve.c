@@ -269,6 +269,18 @@ iopf_presence_scan_disable(bool off)
 }
 
 void
+iopf_presence_fork_forget(void)
+{
+	__atomic_store_n(&scan_forked, false, __ATOMIC_RELAXED);
+}
+
+uint64_t
+iopf_presence_retried(const struct sva_iopf *f)
+{
+	return __atomic_load_n(&f->scan_retried, __ATOMIC_RELAXED);
+}
+
+void
 iopf_presence_counts(const struct sva_iopf *f, uint64_t *scans, uint64_t *skipped)
 {
 	*scans = __atomic_load_n(&f->scan_calls, __ATOMIC_RELAXED);
@@ -384,6 +396,43 @@ range_present(struct sva_iopf *f, uint32_t i, uint32_t j, uint32_t to, uint64_t 
 		a = r->end;
 	}
 	return a >= end;
+}
+
+static inline uint32_t
+skip_slot(uint64_t key)
+{
+	return (uint32_t)(((key + 1) * UINT64_C(0x9e3779b97f4a7c15)) >> 56) % IOPF_SKIP_RECENT;
+}
+
+/*
+ * Whether to skip a range: only one the scan found present (present), and not when a
+ * page of it was skipped lately and is asked for again (the device still cannot use
+ * it: its entry is read-only, or not valid for the device, in a way the scan does not
+ * show): then it is populated, and forgotten. A populated range is forgotten too.
+ */
+static bool
+skip_ok(struct sva_iopf *f, uint32_t i, uint32_t j, bool present)
+{
+	const struct iopf_item *it = f->items;
+	bool again = false;
+
+	for (uint32_t k = i; k < j; k++) {
+		uint64_t *e = &f->skip_recent[skip_slot(it[k].key)];
+
+		if (*e == it[k].key + 1) {
+			again = true;
+			*e = 0;
+		}
+	}
+	if (!present)
+		return false;
+	if (again) {
+		IOPF_STAT_INC(f->scan_retried);
+		return false;
+	}
+	for (uint32_t k = i; k < j; k++)
+		f->skip_recent[skip_slot(it[k].key)] = it[k].key + 1;
+	return true;
 }
 
 /* The documented errno rule: a reason + 1, and the response code in *code. */
@@ -527,7 +576,8 @@ populate_items(struct sva_iopf *f, uint32_t from, uint32_t to, uint64_t burst_st
 				continue;
 			}
 			populate_range(f, i, j, start, end, write, npages,
-					range_present(f, i, j, to, start, end, write));
+					skip_ok(f, i, j, range_present(f, i, j, to, start,
+						end, write)));
 		} else {
 			/* fault-around spends what the demand pages left of the budget */
 			if (f->budget_cyc != 0 && rte_rdtsc() - burst_start > f->budget_cyc) {

@@ -154,9 +154,12 @@
  * pages are present but read-only, which the scan does not show; after a fork writes
  * are always populated). Anything the scan did not cover, or an error, populates.
  * Before Linux 6.7 (ENOTTY/EINVAL) every range is populated, as without the scan. Not
- * seen by the scan either: userfaultfd write-protected and KSM-merged pages (both
- * read-only while present): such memory must not be shared with devices. Populate
- * errors map to responses by this rule:
+ * seen by the scan either: entries present but read-only or not valid for the device
+ * for other reasons (userfaultfd write protection, KSM, soft-dirty tracking, NUMA
+ * hinting, a fork by a raw system call that runs no atfork handler). For those, the
+ * retry rule: a page skipped lately (the last 256 skipped pages of the iommu,
+ * direct-mapped) and asked for again is populated, so the device pays one retry,
+ * never a livelock. Populate errors map to responses by this rule:
  *  - ENOMEM: Invalid (R_NO_MAPPING without a snapshot entry, else R_NOMEM);
  *  - EFAULT, EINVAL, EPERM, EHWPOISON: Invalid (R_POPULATE);
  *  - EINTR, EAGAIN: retried conf.populate_retries times, then Invalid (R_RETRIES);
