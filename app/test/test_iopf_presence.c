@@ -392,6 +392,73 @@ test_thp_zero_page_for_write(void)
 	return TEST_SUCCESS;
 }
 
+/* One range alone is scanned from 8 pages (a short one is not: one populate costs what
+ * the scan would): 16 present pages asked in one group of adjacent pages. */
+static int
+test_long_range_scanned(void)
+{
+	struct req r[16];
+	uint64_t calls, scans;
+
+	for (unsigned int i = 0; i < 16; i++) {
+		r[i].off = (16 + i) * PG;
+		r[i].perm = RW;
+	}
+	MODES {
+		uint8_t *p = map_fresh(64 * PG, MADV_NOHUGEPAGE, false);
+
+		TEST_ASSERT_NOT_NULL(p, "map");
+		memset(p, 1, 64 * PG);
+		MODE_SET();
+		TEST_ASSERT_SUCCESS(burst(p, r, 16, &calls, &scans), "16 pages, one range");
+		EXPECT_CALLS(calls, 0, 1);
+		TEST_ASSERT_EQUAL(scans, scan ? 1u : 0u, "one scan");
+		TEST_ASSERT_SUCCESS(burst(p, r, 7, &calls, &scans), "7 pages, one range");
+		EXPECT_CALLS(calls, 1, 1);
+		TEST_ASSERT_EQUAL(scans, 0, "no scan for a short range");
+	}
+	return TEST_SUCCESS;
+}
+
+/* Scans that keep finding nothing present (cold memory) become rare: after 4 empty
+ * scans in a row, one in 16 chances; one that finds a present page restores them. */
+static int
+test_empty_scans_back_off(void)
+{
+	struct req r[2] = { { 0, RW }, { 2 * PG, RW } };
+	uint64_t calls, scans, total = 0;
+	uint8_t *p = map_fresh(256 * PG, MADV_NOHUGEPAGE, false);
+
+	TEST_ASSERT_NOT_NULL(p, "map");
+	for (unsigned int b = 0; b < 20; b++) {
+		TEST_ASSERT_SUCCESS(burst(p + b * 4 * PG, r, 2, &calls, &scans), "cold %u", b);
+		TEST_ASSERT_EQUAL(calls, 2, "cold burst %u: both populated", b);
+		total += scans;
+		if (b < 4)
+			TEST_ASSERT_EQUAL(scans, 1, "scan %u while not yet backed off", b);
+	}
+	/* 4 empty scans, then chances 1..16 of which the 16th scans */
+	TEST_ASSERT_EQUAL(total, 5, "scans in 20 cold bursts");
+	/* the 16th chance's scan was empty too: still backed off; present pages now */
+	memset(p + 128 * PG, 1, 64 * PG);
+	total = 0;
+	for (unsigned int b = 0; b < 16; b++) {
+		TEST_ASSERT_SUCCESS(burst(p + (128 + b * 4) * PG, r, 2, &calls, &scans),
+			"warm %u", b);
+		total += scans;
+		if (scans == 1) {
+			TEST_ASSERT_EQUAL(calls, 0, "the probe's scan skips both");
+			break;
+		}
+		TEST_ASSERT_EQUAL(calls, 2, "backed off: populated");
+	}
+	TEST_ASSERT_EQUAL(total, 1, "one probe found them");
+	TEST_ASSERT_SUCCESS(burst(p + 180 * PG, r, 2, &calls, &scans), "after the probe");
+	TEST_ASSERT_EQUAL(scans, 1, "scanning again");
+	TEST_ASSERT_EQUAL(calls, 0, "present: skipped");
+	return TEST_SUCCESS;
+}
+
 /* A child that shares p's pages copy-on-write until told to go. */
 static pid_t
 fork_sharer(int *go)
@@ -530,6 +597,8 @@ static struct sva_test_suite iopf_presence_suite = {
 		SVA_TEST_CASE_ST(setup, teardown, test_thp),
 		SVA_TEST_CASE_ST(setup, teardown, test_hugetlb),
 		SVA_TEST_CASE_ST(setup, teardown, test_thp_zero_page_for_write),
+		SVA_TEST_CASE_ST(setup, teardown, test_long_range_scanned),
+		SVA_TEST_CASE_ST(setup, teardown, test_empty_scans_back_off),
 		SVA_TEST_CASE_ST(setup, teardown, test_asked_again_populates),
 		/* last: the process is marked forked for good */
 		SVA_TEST_CASE_ST(setup, teardown, test_fork_cow_for_write),

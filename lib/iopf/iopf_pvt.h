@@ -186,6 +186,9 @@ struct iopf_kept_event {
 #define IOPF_SCAN_MAX 4
 #define IOPF_SCAN_REGIONS 64
 #define IOPF_SCAN_GAP (UINT64_C(1) << 20)
+#define IOPF_SCAN_MIN_PAGES 8    /* a range alone is scanned from this many 4 KiB pages */
+#define IOPF_SCAN_EMPTY_MAX 4    /* empty scans in a row before scanning seldom ... */
+#define IOPF_SCAN_PROBE 16       /* ... once in this many chances */
 struct iopf_scan_region {
 	uint64_t start, end, categories; /* struct page_region */
 };
@@ -259,6 +262,8 @@ struct sva_iopf {
 	 * of [scan_start, scan_end) are those of scan_vec, as the kernel saw them */
 	uint32_t scans;           /* scans in this burst (at most IOPF_SCAN_MAX) */
 	uint32_t scan_n;
+	uint32_t scan_empty;      /* scans in a row that found nothing present (capped) */
+	uint32_t scan_probe;      /* chances to scan skipped while scan_empty is at its cap */
 	uint64_t scan_start, scan_end;
 	uint64_t scan_calls, scan_skipped; /* totals: scans, demand ranges found present */
 	struct iopf_scan_region scan_vec[IOPF_SCAN_REGIONS];

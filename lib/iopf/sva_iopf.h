@@ -145,8 +145,10 @@
  * bond with one access, and populated with one madvise(MADV_POPULATE_WRITE or _READ)
  * per range that is not present already. Presence: one PAGEMAP_SCAN ioctl (Linux 6.7+,
  * /proc/self/pagemap, opened by the first poll call that needs it) per cluster of a
- * bond's ranges with gaps of at most 1 MiB, at most 4 per burst (a burst of one range
- * populates without asking). A range is skipped (no madvise; the driver is still told
+ * bond's ranges with gaps of at most 1 MiB, at most 4 per burst; a range alone is
+ * scanned only from 8 pages of 4 KiB (one populate of a shorter one costs what the scan
+ * would), and after 4 scans in a row that found nothing present (cold memory) only one
+ * chance in 16 scans, until a scan finds a present page. A range is skipped (no madvise; the driver is still told
  * it is resolved) only when the scan saw every page of it present with the access
  * asked: read: present; write: present, not the shared zero page (what a read fault
  * maps), not a file page (a private one needs its copy, a shared one may be mapped
