@@ -28,6 +28,7 @@
 #define STORM_LEN (64u << 20)        /* fresh memory the storm asks for, per pass */
 #define QUIET_LEN (1u << 20)         /* present memory the quiet bond asks for */
 #define QUIET_REQS 20000u
+#define STORM_ROUNDS 3             /* interleaved rounds of each configuration */
 
 struct storm {
 	struct perf_sva *s;
@@ -92,30 +93,26 @@ quiet_run(struct perf_sva *s, void *buf, uint64_t nreqs, struct sva_iopf_stats *
 	return ret;
 }
 
+struct storm_result {
+	struct sva_iopf_stats alone, during, storm_bond, iommu;
+	struct sva_emu_counters emu;
+	double rate_alone, rate_during, storm_rate, busy;
+};
+
+/* One measurement on a fresh emu iommu whose fault path has conf: the quiet bond alone,
+ * then under the storm. */
 static int
-perf_storm(struct sva_perf_ctx *ctx)
+storm_once(struct sva_perf_ctx *ctx, const struct sva_iopf_conf *conf, uint8_t *quiet,
+		struct storm *storm, uint64_t nreqs, struct storm_result *r)
 {
-	bool quick = sva_perf_quick(ctx);
-	uint64_t nreqs = quick ? 2000 : QUIET_REQS;
-	struct storm storm = { .len = quick ? (4u << 20) : STORM_LEN };
-	struct sva_iopf_stats alone, during, all;
-	double rate_alone, rate_during;
-	uint8_t *quiet = NULL;
 	struct perf_sva s;
 	pthread_t tid;
 	int ret;
 
-	quiet = perf_map_fresh(QUIET_LEN);
-	storm.buf = perf_map_fresh(storm.len);
-	if (quiet == NULL || storm.buf == NULL) {
-		ret = -ENOMEM;
-		goto out_mem;
-	}
-	perf_touch_all(quiet, QUIET_LEN);
 	/* dev 0x10: the quiet bond, one page per group; dev 0x11: the storm */
-	ret = perf_sva_open(ctx, &s, STORM_IOMMU, "prg_window=1", 1, NULL);
+	ret = perf_sva_open(ctx, &s, STORM_IOMMU, "prg_window=1", 1, conf);
 	if (ret != 0)
-		goto out_mem;
+		return ret;
 	s.dev[1] = sva_dev_open(s.iommu, "rid=0x11,prg_window=32");
 	if (s.dev[1] == NULL) {
 		ret = -ENODEV;
@@ -128,63 +125,136 @@ perf_storm(struct sva_perf_ctx *ctx)
 	if (ret != 0)
 		goto out;
 
-	ret = quiet_run(&s, quiet, nreqs, &alone, &rate_alone);
+	ret = quiet_run(&s, quiet, nreqs, &r->alone, &r->rate_alone);
 	if (ret != 0)
 		goto out;
-	sva_perf_progress(ctx, 0.4);
-	storm.s = &s;
-	if (pthread_create(&tid, NULL, storm_main, &storm) != 0) {
+	storm->s = &s;
+	storm->stop = 0;
+	storm->reqs = 0;
+	storm->error = 0;
+	madvise(storm->buf, storm->len, MADV_DONTNEED);
+	if (pthread_create(&tid, NULL, storm_main, storm) != 0) {
 		ret = -EAGAIN;
 		goto out;
 	}
 	/* let the storm fill the queue first */
-	while (storm.reqs == 0 && storm.error == 0 && !storm.stop) {
+	while (storm->reqs == 0 && storm->error == 0 && !storm->stop) {
 		struct sva_iopf_stats b;
 
 		if (sva_stats_get(NULL, s.bonds[1], &b) == 0 && b.page_reqs > 10000)
 			break;
 		rte_delay_us_sleep(1000);
 	}
-	ret = quiet_run(&s, quiet, nreqs, &during, &rate_during);
-	storm.stop = 1;
+	ret = quiet_run(&s, quiet, nreqs, &r->during, &r->rate_during);
+	storm->stop = 1;
 	pthread_join(tid, NULL);
 	perf_sva_poll_stop(&s);   /* the busy share covers quiet alone + the storm */
 	if (ret == 0)
-		ret = storm.error;
+		ret = storm->error;
 	if (ret != 0)
 		goto out;
-	sva_stats_get(NULL, s.bonds[1], &all);
+	sva_stats_get(NULL, s.bonds[1], &r->storm_bond);
+	sva_stats_get(s.iommu, NULL, &r->iommu);
+	sva_emu_counters_get(s.iommu, &r->emu);
+	r->storm_rate = storm->seconds > 0 ? (double)storm->reqs / storm->seconds : 0;
+	r->busy = s.loop_cycles ? (double)s.busy_cycles / (double)s.loop_cycles : 0;
+out:
+	perf_sva_close(&s);
+	return ret;
+}
 
-	sva_perf_metric(ctx, "quiet_p50_alone_ns", (double)alone.lat_p50_ns, "ns");
-	sva_perf_metric(ctx, "quiet_p99_alone_ns", (double)alone.lat_p99_ns, "ns");
-	sva_perf_metric(ctx, "quiet_p999_alone_ns", (double)alone.lat_p999_ns, "ns");
-	sva_perf_metric(ctx, "quiet_p50_storm_ns", (double)during.lat_p50_ns, "ns");
-	sva_perf_metric(ctx, "quiet_p99_storm_ns", (double)during.lat_p99_ns, "ns");
-	sva_perf_metric(ctx, "quiet_p999_storm_ns", (double)during.lat_p999_ns, "ns");
-	sva_perf_metric(ctx, "quiet_req_per_s_alone", rate_alone, "req/s");
-	sva_perf_metric(ctx, "quiet_req_per_s_storm", rate_during, "req/s");
-	sva_perf_metric(ctx, "storm_req_per_s", storm.seconds > 0 ?
-		(double)storm.reqs / storm.seconds : 0, "req/s");
-	sva_perf_metric(ctx, "storm_groups_deferred", (double)all.deferred, "groups");
-	sva_perf_metric(ctx, "poll_lcore_busy", s.loop_cycles ?
-		(double)s.busy_cycles / (double)s.loop_cycles : 0, "fraction");
-	if (alone.lat_p99_ns > 0) {
-		double q = (double)during.lat_p99_ns / (double)alone.lat_p99_ns;
+static double
+p999_ratio(const struct storm_result *r)
+{
+	return r->alone.lat_p999_ns ? (double)r->during.lat_p999_ns /
+		(double)r->alone.lat_p999_ns : 0;
+}
+
+/* The round with the median p999 ratio of n. */
+static const struct storm_result *
+storm_median(const struct storm_result *r, unsigned int n)
+{
+	double v[STORM_ROUNDS], med;
+
+	for (unsigned int i = 0; i < n; i++)
+		v[i] = p999_ratio(&r[i]);
+	med = sva_perf_median(v, n);
+	for (unsigned int i = 0; i < n; i++)
+		if (p999_ratio(&r[i]) == med)
+			return &r[i];
+	return &r[0];
+}
+
+static int
+perf_storm(struct sva_perf_ctx *ctx)
+{
+	bool quick = sva_perf_quick(ctx);
+	uint64_t nreqs = quick ? 2000 : QUIET_REQS;
+	unsigned int rounds = quick ? 1 : STORM_ROUNDS;
+	struct storm storm = { .len = quick ? (4u << 20) : STORM_LEN };
+	static struct storm_result rr[STORM_ROUNDS], rn[STORM_ROUNDS];
+	const struct storm_result *r, *n;
+	struct sva_iopf_conf pages_only;
+	uint8_t *quiet = NULL;
+	int ret = 0;
+
+	quiet = perf_map_fresh(QUIET_LEN);
+	storm.buf = perf_map_fresh(storm.len);
+	if (quiet == NULL || storm.buf == NULL) {
+		ret = -ENOMEM;
+		goto out_mem;
+	}
+	perf_touch_all(quiet, QUIET_LEN);
+	/* svapoll's default fault path, and the baseline in the same run: the same without
+	 * the time budget per bond per burst (bond_burst_us 0: the page count only, no
+	 * read-ahead unless a bond uses its 64 pages), interleaved rounds */
+	sva_iopf_conf_default(&pages_only);
+	pages_only.bond_burst_us = 0;
+	for (unsigned int i = 0; i < rounds && ret == 0; i++) {
+		ret = storm_once(ctx, NULL, quiet, &storm, nreqs, &rr[i]);
+		if (ret == 0)
+			ret = storm_once(ctx, &pages_only, quiet, &storm, nreqs, &rn[i]);
+		sva_perf_progress(ctx, (i + 1.0) / rounds);
+	}
+	if (ret != 0)
+		goto out_mem;
+	r = storm_median(rr, rounds);
+	n = storm_median(rn, rounds);
+
+	sva_perf_metric(ctx, "quiet_p50_alone_ns", (double)r->alone.lat_p50_ns, "ns");
+	sva_perf_metric(ctx, "quiet_p99_alone_ns", (double)r->alone.lat_p99_ns, "ns");
+	sva_perf_metric(ctx, "quiet_p999_alone_ns", (double)r->alone.lat_p999_ns, "ns");
+	sva_perf_metric(ctx, "quiet_p50_storm_ns", (double)r->during.lat_p50_ns, "ns");
+	sva_perf_metric(ctx, "quiet_p99_storm_ns", (double)r->during.lat_p99_ns, "ns");
+	sva_perf_metric(ctx, "quiet_p999_storm_ns", (double)r->during.lat_p999_ns, "ns");
+	sva_perf_metric(ctx, "quiet_max_storm_ns", (double)r->during.lat_max_ns, "ns");
+	sva_perf_metric(ctx, "quiet_req_per_s_alone", r->rate_alone, "req/s");
+	sva_perf_metric(ctx, "quiet_req_per_s_storm", r->rate_during, "req/s");
+	sva_perf_metric(ctx, "storm_req_per_s", r->storm_rate, "req/s");
+	sva_perf_metric(ctx, "storm_groups_deferred", (double)r->storm_bond.deferred, "groups");
+	sva_perf_metric(ctx, "resp_queue_full", (double)r->iommu.resp_queue_full, "responses");
+	sva_perf_metric(ctx, "poll_lcore_busy", r->busy, "fraction");
+	/* the baseline: page count only */
+	sva_perf_metric(ctx, "quiet_p999_alone_ns_pages_only", (double)n->alone.lat_p999_ns, "ns");
+	sva_perf_metric(ctx, "quiet_p999_storm_ns_pages_only", (double)n->during.lat_p999_ns,
+		"ns");
+	sva_perf_metric(ctx, "storm_req_per_s_pages_only", n->storm_rate, "req/s");
+	sva_perf_metric(ctx, "storm_p999_ratio_pages_only", p999_ratio(n), "x");
+	if (r->alone.lat_p99_ns > 0) {
+		double q = (double)r->during.lat_p99_ns / (double)r->alone.lat_p99_ns;
 
 		sva_perf_metric(ctx, "storm_p99_ratio", q, "x");
 		sva_perf_target(ctx, "storm_p99_ratio", SVA_PERF_AT_MOST, 2);
 		sva_perf_ratio(ctx, "storm_p99_ratio", q);
 	}
-	if (alone.lat_p999_ns > 0) {
-		double q = (double)during.lat_p999_ns / (double)alone.lat_p999_ns;
+	if (r->alone.lat_p999_ns > 0) {
+		double q = p999_ratio(r);
 
-		/* issue 15 item 5: measured here, not yet worked on */
+		/* issue 15 item 5 */
 		sva_perf_metric(ctx, "storm_p999_ratio", q, "x");
 		sva_perf_target(ctx, "storm_p999_ratio", SVA_PERF_AT_MOST, 10);
 		sva_perf_ratio(ctx, "storm_p999_ratio", q);
 	}
-out:
-	perf_sva_close(&s);
 out_mem:
 	if (quiet != NULL)
 		munmap(quiet, QUIET_LEN);

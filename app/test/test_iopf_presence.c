@@ -63,6 +63,7 @@ static int
 setup(void)
 {
 	struct sva_iopf_bond_conf bc = { .flags = 0 };
+	struct sva_iopf_conf c;
 	char name[32];
 
 	memset(&T, 0, sizeof(T));
@@ -71,7 +72,9 @@ setup(void)
 	TEST_ASSERT_NOT_NULL(T.iommu, "syn iommu");
 	T.dev = sva_dev_open(T.iommu, "rid=0x10");
 	TEST_ASSERT_NOT_NULL(T.dev, "dev");
-	T.iopf = sva_iopf_create(T.iommu, NULL);
+	sva_iopf_conf_default(&c);
+	c.bond_burst_us = 0; /* one burst per burst() whatever the pages cost: no deferral */
+	T.iopf = sva_iopf_create(T.iommu, &c);
 	TEST_ASSERT_NOT_NULL(T.iopf, "iopf");
 	T.bond = sva_iopf_bond_add(T.iopf, T.dev, PASID, &bc);
 	TEST_ASSERT_NOT_NULL(T.bond, "bond");

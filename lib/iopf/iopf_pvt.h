@@ -99,6 +99,18 @@ void iopf_stats_read(struct sva_iopf_stats *to, const struct sva_iopf_stats *liv
 /* ---- bonds ---- */
 enum { IOPF_BOND_LIVE = 1, IOPF_BOND_DYING };
 
+/* Adaptive fault-around (iopf_prefetch.c): a few sequential streams per bond. */
+#define IOPF_FA_STREAMS 4
+#define IOPF_FA_FIRST 16              /* a stream's first window, 4 KiB units */
+#define IOPF_FA_SLACK (UINT64_C(64) << 10) /* how far past a stream a request still
+					      continues it */
+struct iopf_stream {
+	uint64_t lo;      /* start of the stream's last demand range; 0: unused slot */
+	uint64_t end;     /* end of what the stream asked for and was prefetched */
+	uint32_t win;     /* window, 4 KiB units, after the demand range */
+	uint32_t stamp;   /* last use, for replacement */
+};
+
 struct sva_iopf_bond {
 	/* read by the poller, per group */
 	struct sva_iopf *iopf;
@@ -114,8 +126,13 @@ struct sva_iopf_bond {
 	uint64_t burst_epoch; /* fairness: burst_pages counts for this burst */
 	uint64_t last_batch;  /* batch number of its last response (per-bond batch count) */
 	uint32_t burst_pages;
-	uint32_t pad;
+	uint32_t cyc_per_page; /* fairness: resolve cycles a demand page of this bond costs
+			          (moving average over its populated and skipped ranges) */
+	uint64_t burst_cost;   /* fairness: cycles its groups taken in this burst will cost */
 	uint64_t pinned_groups; /* pinned bond: groups refused (R_PINNED), for the log */
+	/* SVA_IOPF_BOND_FA_ADAPTIVE: the poller's streams (iopf_prefetch.c) */
+	struct iopf_stream fa_stream[IOPF_FA_STREAMS];
+	uint32_t fa_clock;
 	sva_iopf_event_cb_t event_cb;
 	void *event_arg;
 	struct rte_ring *event_ring;
@@ -218,6 +235,8 @@ struct sva_iopf {
 	uint64_t group_timeout_cyc, budget_cyc;
 	uint32_t budget_code;
 	uint32_t bond_burst_pages;
+	uint64_t bond_burst_cyc;  /* conf.bond_burst_us in cycles, 0: no time budget */
+	uint64_t share_full_epoch; /* the last burst in which a bond used its share */
 	uint32_t populate_retries;
 	/* bonds */
 	struct sva_iopf_bond **dir[IOPF_DIR_SIZE];
@@ -266,6 +285,7 @@ struct sva_iopf {
 	uint32_t scan_probe;      /* chances to scan skipped while scan_empty is at its cap */
 	uint64_t scan_start, scan_end;
 	uint64_t scan_calls, scan_skipped; /* totals: scans, demand ranges found present */
+	uint64_t read_ahead_recs; /* total: records read past a burst (iopf_poll.c) */
 	struct iopf_scan_region scan_vec[IOPF_SCAN_REGIONS];
 	uint64_t skip_recent[IOPF_SKIP_RECENT];
 	uint64_t scan_retried;    /* total: ranges populated because asked again */
@@ -337,6 +357,12 @@ enum { IOPF_MODE_RESOLVE = 0, IOPF_MODE_FLUSH, IOPF_MODE_DRAIN };
 /* iopf_resolve.c */
 void iopf_resolve(struct sva_iopf *f, uint64_t burst_start);
 void iopf_fault_around(struct sva_iopf *f);
+/* iopf_prefetch.c: the adaptive window (4 KiB units) to populate after the demand range
+ * [start, end) of bond b, at most max, and the bond's streams updated; 0: none. */
+uint32_t iopf_prefetch_window(struct sva_iopf_bond *b, uint64_t start, uint64_t end,
+		uint32_t max);
+/* Tests: the largest window of the bond's streams now. */
+uint32_t iopf_prefetch_window_max(const struct sva_iopf_bond *b);
 /* Tests: 1 makes the resolver skip the presence scan (one populate per range, as on
  * kernels before 6.7, where PAGEMAP_SCAN answers ENOTTY); 0 uses it when the kernel
  * has it. */

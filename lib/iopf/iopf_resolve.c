@@ -536,6 +536,18 @@ populate_range(struct sva_iopf *f, uint32_t i, uint32_t j, uint64_t start, uint6
 	}
 }
 
+/* The bond's cost per demand page for the fairness budget (iopf_poll.c over_quota()):
+ * a moving average (1/4 weight) of what its ranges cost, skipped ones included. */
+static inline void
+cost_update(struct sva_iopf_bond *bond, uint64_t cyc, uint32_t npages)
+{
+	uint64_t per = cyc / npages;
+
+	if (per > UINT32_MAX)
+		per = UINT32_MAX;
+	bond->cyc_per_page = (uint32_t)((3 * (uint64_t)bond->cyc_per_page + per) / 4);
+}
+
 /* Walk sorted items [from, to): coalesce into ranges and populate them. Returns with
  * each item's status set. demand: count duplicates, honour the budget. */
 static void
@@ -544,6 +556,7 @@ populate_items(struct sva_iopf *f, uint32_t from, uint32_t to, uint64_t burst_st
 	struct iopf_item *it = f->items;
 	bool over = false;
 	uint32_t i = from;
+	uint64_t t0;
 
 	while (i < to) {
 		uint64_t start = it[i].addr, end = start + (UINT64_C(1) << it[i].page_shift);
@@ -590,9 +603,11 @@ populate_items(struct sva_iopf *f, uint32_t from, uint32_t to, uint64_t burst_st
 				i = j;
 				continue;
 			}
+			t0 = rte_rdtsc();
 			populate_range(f, i, j, start, end, write, npages,
 					skip_ok(f, i, j, range_present(f, i, j, to, start,
 						end, write)));
+			cost_update(bond_of(f, &it[i]), rte_rdtsc() - t0, npages);
 		} else {
 			/* fault-around spends what the demand pages left of the budget */
 			if (f->budget_cyc != 0 && rte_rdtsc() - burst_start > f->budget_cyc) {
@@ -715,17 +730,43 @@ iopf_fault_around(struct sva_iopf *f)
 		uint16_t after = __atomic_load_n(&bond->fa_after, __ATOMIC_RELAXED);
 		bool write;
 
-		if ((before | after) == 0 || it[i].status != ST_OK ||
-				(i > 0 && it[i - 1].key == it[i].key))
-			continue;
-		v = around_vma(f, m, d, &tmp);
-		if (v == NULL || d < v->start || d + ps > v->end)
-			continue;
-		write = it[i].write && (v->prot & IOPF_VMA_W);
-		/* the window is in 4 KiB units, clamped to the mapping; whole pages of the
-		 * mapping inside it are populated, each aligned to its own size */
-		lo = d - RTE_MIN((uint64_t)before << 12, d - v->start);
-		hi = d + ps + RTE_MIN((uint64_t)after << 12, v->end - d - ps);
+		if (bond->flags & SVA_IOPF_BOND_FA_ADAPTIVE) {
+			/* one window after each demand range of the bond (adjacent pages) */
+			uint64_t end = d + ps;
+			uint32_t j = i + 1, win;
+
+			if (it[i].status != ST_OK || (i > 0 && it[i - 1].key >> 45 == it[i].key >> 45 &&
+					it[i - 1].status == ST_OK &&
+					it[i - 1].addr + (UINT64_C(1) << it[i - 1].page_shift) >= d))
+				continue; /* inside a range started before */
+			for (; j < n && it[j].key >> 45 == it[i].key >> 45 && it[j].status == ST_OK &&
+					it[j].addr <= end; j++)
+				end = RTE_MAX(end, it[j].addr + (UINT64_C(1) << it[j].page_shift));
+			win = iopf_prefetch_window(bond, d, end,
+				after != 0 ? after : SVA_IOPF_FAULT_AROUND_MAX);
+			if (win == 0)
+				continue;
+			v = around_vma(f, m, end - 1, &tmp);
+			if (v == NULL || end > v->end)
+				continue;
+			write = it[i].write && (v->prot & IOPF_VMA_W);
+			lo = end;
+			hi = end + RTE_MIN((uint64_t)win << 12, v->end - end);
+			d = hi; /* nothing of the window is the demand range */
+			ps = 0;
+		} else {
+			if ((before | after) == 0 || it[i].status != ST_OK ||
+					(i > 0 && it[i - 1].key == it[i].key))
+				continue;
+			v = around_vma(f, m, d, &tmp);
+			if (v == NULL || d < v->start || d + ps > v->end)
+				continue;
+			write = it[i].write && (v->prot & IOPF_VMA_W);
+			/* the window is in 4 KiB units, clamped to the mapping; whole pages of
+			 * the mapping inside it are populated, each aligned to its own size */
+			lo = d - RTE_MIN((uint64_t)before << 12, d - v->start);
+			hi = d + ps + RTE_MIN((uint64_t)after << 12, v->end - d - ps);
+		}
 		for (uint64_t a = lo; a < hi && out < f->items_cap;) {
 			uint8_t sh = page_shift_of(v, a);
 			uint64_t sz = UINT64_C(1) << sh, base = a & ~(sz - 1);

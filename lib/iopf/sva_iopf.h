@@ -191,11 +191,27 @@
  * e.g. before the first 2 MiB boundary of a THP mapping with an unaligned start): at
  * most 2 MiB a side (SVA_IOPF_FAULT_AROUND_MAX x 4 KiB), and a window smaller than the
  * mapping's huge pages populates none of them. Errors are only counted.
+ * Adaptive (SVA_IOPF_BOND_FA_ADAPTIVE, off unless the bond asks): instead of a fixed
+ * window around each page, a window after each demand range (adjacent Success pages of
+ * the bond) that grows while the device streams: the bond keeps 4 streams; a range that
+ * continues one (starts after the stream's last range, at most 64 KiB past what it was
+ * given) doubles its window (16 pages first, then up to fault_around_after, 0 meaning
+ * 512: 2 MiB), a range that continues none halves every window and starts a new stream
+ * with none, so random access populates nothing it did not ask for. Same clamping, page
+ * sizes and resolve budget as the fixed window.
  *
  * Fairness: a bond may have at most conf.bond_burst_pages demand pages resolved per
- * burst; further groups of that bond are deferred (kept, in order) to the following
- * bursts, while the queue keeps being read, so a storm on one bond cannot hold back
- * another. A bond's first group in a burst is always taken.
+ * burst, and at most conf.bond_burst_us of resolve time (estimated before resolving:
+ * the group's pages times the bond's recent cost per page, a moving average of what its
+ * ranges cost to populate or skip, so a bond faulting fresh pages gets few pages a
+ * burst and one asking for present pages many); further groups of that bond are
+ * deferred (kept, in order) to the following bursts. A bond's first group in a burst is
+ * always taken. While groups wait deferred, or once a bond has used its share of the
+ * burst, a burst reads on past its conf.burst
+ * records (read-ahead, within the poll call's budget and while the deferred ring, the
+ * page pool and the burst's scratch have room): the backlog of a storm moves from the
+ * hardware queue into the deferred ring, so another bond's request behind it is read,
+ * and answered, in the same burst instead of after the whole backlog.
  *
  * Responses: one per closed group, all groups of a burst written with one
  * sva_iommu_page_response() call (one doorbell). Responses the queue refuses (a short
@@ -403,6 +419,8 @@ struct sva_iopf_conf {
 	uint64_t group_timeout_us;  /**< open-group deadline, 0 = none (default 1000000) */
 	uint64_t resolve_budget_us; /**< per burst, 0 = none (default 0) */
 	uint32_t budget_code;       /**< SVA_PAGE_RESP_INVALID (default) or _FAILURE */
+	uint32_t bond_burst_us;     /**< resolve time per bond per burst, estimated from the
+				         bond's recent cost per page; 0 = none (default 20) */
 };
 
 /** Fill conf with the defaults. */
@@ -455,6 +473,12 @@ typedef void (*sva_iopf_event_cb_t)(struct sva_iopf_bond *bond, const struct sva
 #define SVA_IOPF_BOND_PINNED (1u << 4)       /**< pinned mode: every page request is an error,
 						  answered Invalid (R_PINNED), logged at counts
 						  1, 2, 4, ... */
+#define SVA_IOPF_BOND_FA_ADAPTIVE (1u << 5)  /**< adaptive fault-around: the window after
+						  a demand range grows while the device
+						  streams sequentially, shrinks on random
+						  access, up to fault_around_after (0: 512)
+						  pages; fault_around_before is not used.
+						  See Fault-around in the @file block */
 /** @} */
 
 /** Largest fault-around window, 4 KiB units each side (2 MiB). */

@@ -124,6 +124,11 @@ const char *sva_version(void);
 					     errors (see the @file block) */
 #define SVA_BIND_REQUIRE_PRI (1u << 6)  /**< refuse (EOPNOTSUPP) rather than fall back to
 					     pinned mode on an iommu without PRI */
+#define SVA_BIND_FA_ADAPTIVE (1u << 7)  /**< adaptive fault-around: the window after a
+					     faulting range grows while the device streams
+					     sequentially and shrinks on random access, up
+					     to fault_around_after pages (0: 512); see
+					     SVA_IOPF_BOND_FA_ADAPTIVE in sva_iopf.h */
 /** @} */
 
 /** sva_bond_pin() flag: the device only reads the range (populated for read, mapped
