@@ -3,9 +3,10 @@
  * iopf_prefetch_autotest: adaptive fault-around (issue 15 item 6) and the time-based
  * fairness budget with read-ahead (item 5), on the syn driver, deterministic (no
  * timing in any assertion):
- *  - a sequential stream of demand ranges grows its window 16, 32, ... up to the bound
- *    (fault_around_after, 0: 512 pages), and exactly those pages are populated after
- *    each range (present afterwards, the page past the window not);
+ *  - a device walking a sequential stream (asking only for missing pages) grows the
+ *    window 16, 32, ... up to the bound (fault_around_after, 0: 512 pages), with the
+ *    tripwire page left out halfway: the exact pages asked and prefetched, worked by
+ *    hand from the rule;
  *  - random access (a shuffle of pages 128 KiB apart) populates nothing it did not ask;
  *  - a random access halves a grown window; the stream then doubles it again;
  *  - a copy (a read stream and a write stream in every burst) grows both;
@@ -130,43 +131,110 @@ group(uint32_t pasid, size_t first, unsigned int npages, uint32_t perm, uint64_t
 	return TEST_SUCCESS;
 }
 
-/* A device streaming: each group asks the 16 pages from the first one not present. */
+/*
+ * A device streaming through n streams (base pages given, access perm[k]) in chunks of
+ * 16 pages, as the emu device walks: each step asks, in one group, for the pages of the
+ * next chunk of every stream that are not present (none: no group). The demand pages
+ * and fault-around pages of each group are written to dem[] and fa[] (up to max
+ * groups); returns the groups sent, or -1.
+ */
+static int
+walk(const size_t *base, const uint32_t *perm, unsigned int n, size_t pages,
+		uint64_t *dem, uint64_t *fa, unsigned int max)
+{
+	unsigned int groups = 0;
+
+	for (size_t c = 0; c < pages; c += 16) {
+		struct sva_iopf_stats s0, s1;
+		unsigned int asked = 0;
+		uint32_t code = 0;
+
+		if (sva_iopf_stats_get(T.iopf, T.bond, &s0) != 0)
+			return -1;
+		for (unsigned int k = 0; k < n; k++)
+			for (size_t p = c; p < c + 16; p++) {
+				uint8_t *a = T.map + (base[k] + p) * PG;
+
+				if (test_page_present(a) != 0)
+					continue;
+				syn_pr(T.iommu, RID, PASID, T.grp & 0x1ff, (uintptr_t)a, perm[k], 0);
+				asked++;
+			}
+		if (asked == 0)
+			continue;
+		/* the LAST: a request for a page already asked (the group's last page) */
+		syn_pr(T.iommu, RID, PASID, T.grp & 0x1ff,
+			syn_of(T.iommu)->prq[(syn_of(T.iommu)->prq_tail - 1) % SYN_QLEN].prm.addr,
+			syn_of(T.iommu)->prq[(syn_of(T.iommu)->prq_tail - 1) % SYN_QLEN].prm.perm, 1);
+		while (sva_iopf_poll(T.iommu, 1024) > 0)
+			;
+		if (syn_responses_for(T.iommu, PASID, T.grp & 0x1ff, &code) != 1 ||
+				code != SVA_PAGE_RESP_SUCCESS)
+			return -1;
+		T.grp++;
+		if (sva_iopf_stats_get(T.iopf, T.bond, &s1) != 0)
+			return -1;
+		if (groups < max) {
+			dem[groups] = asked;
+			fa[groups] = s1.fault_around_pages - s0.fault_around_pages;
+		}
+		groups++;
+	}
+	return (int)groups;
+}
+
+/*
+ * A sequential stream: the window doubles from 16 to 512 pages, each time [range end,
+ * range end + window) is populated where it was not, but for the tripwire halfway, and
+ * the device then asks for that one page only. Worked by hand from the rule (pages):
+ * g0 asks 0-15 (new stream), g1 16-31 (window 16: 32-47 but 40), g2 page 40 (window 32:
+ * 48-72 but 57), g3 57 (64: 73-121 but 90), g4 90 (128: 122-218 but 155), g5 155
+ * (256: 219-411 but 284), g6 284 (512: 412-796 but 541), g7 541 (512: 797-1053 but
+ * 798), g8 798 (1054-1310 but 1055), then the tripwires 1055, 1312, 1569, 1826:
+ * 8 MiB (2,048 pages) in 13 groups, 44 pages asked.
+ */
 static int
 test_sequential_grows(void)
 {
-	static const uint64_t want[] = { 0, 16, 32, 64, 128, 256, 512, 512, 512 };
-	size_t next = 0;
-	uint64_t fa;
+	static const uint64_t dem_want[] = { 16, 16, 1, 1, 1, 1, 1, 1, 1 };
+	static const uint64_t fa_want[] = { 0, 15, 24, 48, 96, 192, 384, 256, 256 };
+	const size_t base = 0;
+	const uint32_t perm = RW;
+	uint64_t dem[64], fa[64];
+	int groups = walk(&base, &perm, 1, 2048, dem, fa, RTE_DIM(dem));
 
-	for (unsigned int k = 0; k < RTE_DIM(want); k++) {
-		TEST_ASSERT_SUCCESS(group(PASID, next, 16, RW, &fa), "group %u", k);
-		TEST_ASSERT_EQUAL(fa, want[k], "group %u: window", k);
-		TEST_ASSERT_EQUAL(iopf_prefetch_window_max(T.bond), (uint32_t)want[k],
-			"group %u: the stream's window", k);
-		next += 16;
-		for (size_t p = next; p < next + want[k]; p++)
-			TEST_ASSERT_EQUAL(test_page_state(T.map + p * PG), TEST_PAGE_WRITTEN,
-				"group %u: page %zu prefetched for write", k, p);
-		next += want[k];
-		TEST_ASSERT_EQUAL(test_page_present(T.map + next * PG), 0,
-			"group %u: nothing past the window", k);
+	TEST_ASSERT(groups > 0, "walk");
+	for (unsigned int k = 0; k < RTE_DIM(fa_want); k++) {
+		TEST_ASSERT_EQUAL(dem[k], dem_want[k], "group %u: pages asked", k);
+		TEST_ASSERT_EQUAL(fa[k], fa_want[k], "group %u: pages prefetched", k);
 	}
+	for (int k = RTE_DIM(fa_want); k < groups; k++) {
+		TEST_ASSERT_EQUAL(dem[k], 1, "group %d: the tripwire only", k);
+		TEST_ASSERT_EQUAL(fa[k], 256, "group %d: half a window", k);
+	}
+	TEST_ASSERT_EQUAL(groups, 13, "groups for 8 MiB");
+	TEST_ASSERT_EQUAL(iopf_prefetch_window_max(T.bond), 512, "window at its bound");
+	TEST_ASSERT_EQUAL(test_page_state(T.map + 797 * PG), TEST_PAGE_WRITTEN,
+		"prefetched for write");
 	return TEST_SUCCESS;
 }
 
-/* The bound: fault_around_after 64 caps the window. */
+/* The bound: fault_around_after 64 caps the window (g4: 90 asked, 122-154 but 123). */
 static int
 test_sequential_bounded(void)
 {
-	static const uint64_t want[] = { 0, 16, 32, 64, 64, 64 };
-	size_t next = 0;
-	uint64_t fa;
+	static const uint64_t fa_want[] = { 0, 15, 24, 48, 32, 32 };
+	const size_t base = 0;
+	const uint32_t perm = RD;
+	uint64_t dem[16], fa[16];
+	int groups = walk(&base, &perm, 1, 192, dem, fa, RTE_DIM(dem));
 
-	for (unsigned int k = 0; k < RTE_DIM(want); k++) {
-		TEST_ASSERT_SUCCESS(group(PASID, next, 16, RD, &fa), "group %u", k);
-		TEST_ASSERT_EQUAL(fa, want[k], "group %u: window", k);
-		next += 16 + want[k];
-	}
+	TEST_ASSERT(groups >= (int)RTE_DIM(fa_want), "walk");
+	for (unsigned int k = 0; k < RTE_DIM(fa_want); k++)
+		TEST_ASSERT_EQUAL(fa[k], fa_want[k], "group %u: pages prefetched", k);
+	TEST_ASSERT_EQUAL(iopf_prefetch_window_max(T.bond), 64, "window at its bound");
+	TEST_ASSERT_EQUAL(test_page_state(T.map + 100 * PG), TEST_PAGE_SHARED,
+		"prefetched for read: the zero page");
 	return TEST_SUCCESS;
 }
 
@@ -204,62 +272,51 @@ test_random_no_waste(void)
 static int
 test_random_shrinks(void)
 {
-	size_t next = 0;
-	uint64_t fa;
+	const size_t base = 0;
+	const uint32_t perm = RW;
+	uint64_t dem[8], fa[8];
 
-	for (unsigned int k = 0; k < 4; k++) {   /* windows 0, 16, 32, 64 */
-		TEST_ASSERT_SUCCESS(group(PASID, next, 16, RW, &fa), "stream %u", k);
-		next += 16 + fa;
-	}
+	/* 64 pages: g0..g3, windows 0, 16, 32, 64 (the tripwire at 90 is next) */
+	TEST_ASSERT_EQUAL(walk(&base, &perm, 1, 64, dem, fa, 8), 4, "four groups");
 	TEST_ASSERT_EQUAL(iopf_prefetch_window_max(T.bond), 64, "grown to 64");
-	TEST_ASSERT_SUCCESS(group(PASID, 6000, 1, RW, &fa), "random");
-	TEST_ASSERT_EQUAL(fa, 0, "the random access prefetches nothing");
+	TEST_ASSERT_SUCCESS(group(PASID, 6000, 1, RW, &fa[0]), "random");
+	TEST_ASSERT_EQUAL(fa[0], 0, "the random access prefetches nothing");
 	TEST_ASSERT_EQUAL(iopf_prefetch_window_max(T.bond), 32, "halved");
-	TEST_ASSERT_SUCCESS(group(PASID, 7000, 1, RW, &fa), "random again");
+	TEST_ASSERT_SUCCESS(group(PASID, 7000, 1, RW, &fa[0]), "random again");
 	TEST_ASSERT_EQUAL(iopf_prefetch_window_max(T.bond), 16, "halved again");
-	TEST_ASSERT_SUCCESS(group(PASID, next, 16, RW, &fa), "the stream goes on");
-	TEST_ASSERT_EQUAL(fa, 32, "doubled from 16");
+	TEST_ASSERT_SUCCESS(group(PASID, 90, 1, RW, &fa[0]), "the stream goes on");
+	TEST_ASSERT_EQUAL(iopf_prefetch_window_max(T.bond), 32, "doubled from 16");
+	/* window 32 after page 90: [91, 123), of which only page 122 was not populated
+	 * yet, and it is the tripwire (the first new page, past the halfway page 107) */
+	TEST_ASSERT_EQUAL(fa[0], 0, "nothing new but the tripwire");
+	TEST_ASSERT_EQUAL(test_page_present(T.map + 122 * PG), 0, "the tripwire");
 	return TEST_SUCCESS;
 }
 
-/* A copy: every burst asks 16 source pages (read) and 16 destination pages (write),
- * 16 MiB apart, in one group: two streams, both grow. */
+/* A copy: every group asks the missing pages of the next 16 of a source (read) and a
+ * destination (write) 16 MiB apart: two streams, both follow the one-stream sequence. */
 static int
 test_copy_two_streams(void)
 {
-	static const uint64_t want[] = { 0, 16, 32, 64, 128 };
-	size_t src = 0, dst = 4096;
-	uint64_t fa;
+	static const uint64_t fa_want[] = { 0, 30, 48, 96, 192 };
+	const size_t base[2] = { 0, 4096 };
+	const uint32_t perm[2] = { RD, RW };
+	uint64_t dem[16], fa[16];
+	int groups = walk(base, perm, 2, 160, dem, fa, RTE_DIM(dem));
 
-	for (unsigned int k = 0; k < RTE_DIM(want); k++) {
-		struct sva_iopf_stats s0, s1;
-		uint32_t code = 0;
-
-		TEST_ASSERT_SUCCESS(sva_iopf_stats_get(T.iopf, T.bond, &s0), "stats");
-		for (unsigned int i = 0; i < 16; i++)
-			syn_pr(T.iommu, RID, PASID, T.grp & 0x1ff,
-				(uintptr_t)T.map + (src + i) * PG, RD, 0);
-		for (unsigned int i = 0; i < 16; i++)
-			syn_pr(T.iommu, RID, PASID, T.grp & 0x1ff,
-				(uintptr_t)T.map + (dst + i) * PG, RW, i == 15);
-		while (sva_iopf_poll(T.iommu, 1024) > 0)
-			;
-		TEST_ASSERT_EQUAL(syn_responses_for(T.iommu, PASID, T.grp & 0x1ff, &code), 1,
-			"answered");
-		TEST_ASSERT_EQUAL(code, SVA_PAGE_RESP_SUCCESS, "Success");
-		T.grp++;
-		TEST_ASSERT_SUCCESS(sva_iopf_stats_get(T.iopf, T.bond, &s1), "stats");
-		fa = s1.fault_around_pages - s0.fault_around_pages;
-		TEST_ASSERT_EQUAL(fa, 2 * want[k], "copy %u: both windows", k);
-		if (want[k] != 0) {
-			TEST_ASSERT_EQUAL(test_page_state(T.map + (src + 16) * PG),
-				TEST_PAGE_SHARED, "source prefetched for read (the zero page)");
-			TEST_ASSERT_EQUAL(test_page_state(T.map + (dst + 16) * PG),
-				TEST_PAGE_WRITTEN, "destination prefetched for write");
-		}
-		src += 16 + want[k];
-		dst += 16 + want[k];
-	}
+	TEST_ASSERT(groups >= (int)RTE_DIM(fa_want), "walk");
+	for (unsigned int k = 0; k < RTE_DIM(fa_want); k++)
+		TEST_ASSERT_EQUAL(fa[k], fa_want[k], "copy group %u: both windows", k);
+	TEST_ASSERT_EQUAL(test_page_state(T.map + 33 * PG), TEST_PAGE_SHARED,
+		"source prefetched for read (the zero page)");
+	TEST_ASSERT_EQUAL(test_page_state(T.map + (4096 + 33) * PG), TEST_PAGE_WRITTEN,
+		"destination prefetched for write");
+	/* g5 asked page 155 and got 219-411 but the tripwire 284 */
+	TEST_ASSERT_EQUAL(test_page_present(T.map + 284 * PG), 0, "the source's tripwire");
+	TEST_ASSERT_EQUAL(test_page_present(T.map + 283 * PG), 1, "before it");
+	TEST_ASSERT_EQUAL(test_page_present(T.map + 285 * PG), 1, "after it");
+	TEST_ASSERT_EQUAL(test_page_present(T.map + (4096 + 284) * PG), 0,
+		"the destination's tripwire");
 	return TEST_SUCCESS;
 }
 

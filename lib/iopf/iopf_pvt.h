@@ -106,7 +106,8 @@ enum { IOPF_BOND_LIVE = 1, IOPF_BOND_DYING };
 					      continues it */
 struct iopf_stream {
 	uint64_t lo;      /* start of the stream's last demand range; 0: unused slot */
-	uint64_t end;     /* end of what the stream asked for and was prefetched */
+	uint64_t end;     /* end of what the stream asked for and was prefetched (the
+			     frontier: nothing past it is populated by the stream) */
 	uint32_t win;     /* window, 4 KiB units, after the demand range */
 	uint32_t stamp;   /* last use, for replacement */
 };
@@ -357,10 +358,11 @@ enum { IOPF_MODE_RESOLVE = 0, IOPF_MODE_FLUSH, IOPF_MODE_DRAIN };
 /* iopf_resolve.c */
 void iopf_resolve(struct sva_iopf *f, uint64_t burst_start);
 void iopf_fault_around(struct sva_iopf *f);
-/* iopf_prefetch.c: the adaptive window (4 KiB units) to populate after the demand range
- * [start, end) of bond b, at most max, and the bond's streams updated; 0: none. */
-uint32_t iopf_prefetch_window(struct sva_iopf_bond *b, uint64_t start, uint64_t end,
-		uint32_t max);
+/* iopf_prefetch.c: after the demand range [start, end) of bond b, the bond's streams
+ * updated, what to populate: [*lo, *hi) but the 4 KiB page at *trip (window at most max
+ * 4 KiB units); false: nothing. */
+bool iopf_prefetch_window(struct sva_iopf_bond *b, uint64_t start, uint64_t end, uint32_t max,
+		uint64_t *lo, uint64_t *hi, uint64_t *trip);
 /* Tests: the largest window of the bond's streams now. */
 uint32_t iopf_prefetch_window_max(const struct sva_iopf_bond *b);
 /* Tests: 1 makes the resolver skip the presence scan (one populate per range, as on

@@ -732,8 +732,8 @@ iopf_fault_around(struct sva_iopf *f)
 
 		if (bond->flags & SVA_IOPF_BOND_FA_ADAPTIVE) {
 			/* one window after each demand range of the bond (adjacent pages) */
-			uint64_t end = d + ps;
-			uint32_t j = i + 1, win;
+			uint64_t end = d + ps, trip;
+			uint32_t j = i + 1;
 
 			if (it[i].status != ST_OK || (i > 0 && it[i - 1].key >> 45 == it[i].key >> 45 &&
 					it[i - 1].status == ST_OK &&
@@ -742,18 +742,17 @@ iopf_fault_around(struct sva_iopf *f)
 			for (; j < n && it[j].key >> 45 == it[i].key >> 45 && it[j].status == ST_OK &&
 					it[j].addr <= end; j++)
 				end = RTE_MAX(end, it[j].addr + (UINT64_C(1) << it[j].page_shift));
-			win = iopf_prefetch_window(bond, d, end,
-				after != 0 ? after : SVA_IOPF_FAULT_AROUND_MAX);
-			if (win == 0)
+			if (!iopf_prefetch_window(bond, d, end,
+					after != 0 ? after : SVA_IOPF_FAULT_AROUND_MAX, &lo, &hi,
+					&trip))
 				continue;
 			v = around_vma(f, m, end - 1, &tmp);
-			if (v == NULL || end > v->end)
+			if (v == NULL || end > v->end || lo >= v->end)
 				continue;
 			write = it[i].write && (v->prot & IOPF_VMA_W);
-			lo = end;
-			hi = end + RTE_MIN((uint64_t)win << 12, v->end - end);
-			d = hi; /* nothing of the window is the demand range */
-			ps = 0;
+			hi = RTE_MIN(hi, v->end);
+			d = trip; /* the tripwire page is left out */
+			ps = 4096;
 		} else {
 			if ((before | after) == 0 || it[i].status != ST_OK ||
 					(i > 0 && it[i - 1].key == it[i].key))

@@ -196,7 +196,10 @@
  * the bond) that grows while the device streams: the bond keeps 4 streams; a range that
  * continues one (starts after the stream's last range, at most 64 KiB past what it was
  * given) doubles its window (16 pages first, then up to fault_around_after, 0 meaning
- * 512: 2 MiB), a range that continues none halves every window and starts a new stream
+ * 512: 2 MiB) and gets [range end, range end + window) populated where the stream has
+ * not yet, but for one page halfway (a tripwire: the device faults there with half a
+ * window still ahead of it, and the next window is populated while it works through
+ * that half); a range that continues none halves every window and starts a new stream
  * with none, so random access populates nothing it did not ask for. Same clamping, page
  * sizes and resolve budget as the fixed window.
  *
