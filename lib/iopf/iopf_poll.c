@@ -1188,3 +1188,9 @@ sva_iopf_drain(struct sva_iopf *f, unsigned int max_reads)
 	iopf_release(f);
 	return ret;
 }
+
+uint64_t
+iopf_read_ahead_count(const struct sva_iopf *f)
+{
+	return __atomic_load_n(&f->read_ahead_recs, __ATOMIC_RELAXED);
+}

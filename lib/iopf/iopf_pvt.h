@@ -363,6 +363,8 @@ void iopf_fault_around(struct sva_iopf *f);
  * 4 KiB units); false: nothing. */
 bool iopf_prefetch_window(struct sva_iopf_bond *b, uint64_t start, uint64_t end, uint32_t max,
 		uint64_t *lo, uint64_t *hi, uint64_t *trip);
+/* iopf_poll.c, tests and benchmarks: records read past a burst (read-ahead), total. */
+uint64_t iopf_read_ahead_count(const struct sva_iopf *f);
 /* Tests: the largest window of the bond's streams now. */
 uint32_t iopf_prefetch_window_max(const struct sva_iopf_bond *b);
 /* Tests: 1 makes the resolver skip the presence scan (one populate per range, as on
