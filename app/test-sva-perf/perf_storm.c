@@ -3,17 +3,18 @@
  * storm: the latency of a quiet bond while another bond on the same iommu faults as
  * fast as it can, against the quiet bond alone; the poller is a loop calling
  * sva_iopf_poll() on the worker lcore (so its busy share is known).
- *  - quiet bond: its own dev, one page per group, one request at a time, for pages
- *    already present (so its latency is the fault path's queueing and overhead, not
+ *  - quiet bond: its own dev, one page per group, one request at a time (paced), for
+ *    pages already present (so its latency is the fault path's queueing and overhead, not
  *    its own populate);
  *  - storm bond: another dev, groups of 32 pages, as many in flight as the emu device
  *    allows (half the queue), for pages never touched (each one a real populate),
  *    the range made fresh again (MADV_DONTNEED) after every pass.
  * Latency is the fault path's per-bond histogram: request written (the device's
- * timestamp) to response written. The storm phase first, then the quiet bond alone for
- * at least as long (the quiet device is slower under the storm, its thread sharing the
- * emu CPU with the storm device's: over equal times both phases see the same share of
- * whatever else runs on the machine). Rounds of svapoll's default fault path and of the
+ * timestamp) to response written. The storm phase first, then the quiet bond alone; in
+ * both the quiet device sends the same QUIET_REQS one-page jobs paced at QUIET_RATE (its
+ * own rate would be the model's scheduling: its thread shares the emu CPU with the
+ * storm device's, and under the storm it sends 25-60x fewer requests, so a stall of the
+ * poll lcore by the rest of the machine would weigh on 25-60x more of its percentiles). Rounds of svapoll's default fault path and of the
  * baseline without the time budget per bond (bond_burst_us 0), interleaved.
  */
 #include <errno.h>
@@ -34,7 +35,8 @@ uint64_t iopf_read_ahead_count(const struct sva_iopf *f);
 #define STORM_IOMMU "model=vtd,prq_depth=4096"
 #define STORM_LEN (64u << 20)        /* fresh memory the storm asks for, per pass */
 #define QUIET_LEN (1u << 20)         /* present memory the quiet bond asks for */
-#define QUIET_REQS 20000u
+#define QUIET_REQS 4000u            /* per phase */
+#define QUIET_RATE 1000u            /* requests per second, both phases */
 #define STORM_ROUNDS 3             /* interleaved rounds of each configuration */
 
 struct storm {
@@ -74,23 +76,32 @@ storm_main(void *arg)
 	return NULL;
 }
 
-/* At least nreqs one-at-a-time requests of the quiet bond, and for at least min_s
- * seconds; its latency percentiles, its rate and the seconds it took. */
+/* nreqs requests of the quiet bond, one page a job, paced at QUIET_RATE per second;
+ * its latency percentiles, its rate and the seconds it took. */
 static int
-quiet_run(struct perf_sva *s, void *buf, uint64_t nreqs, double min_s,
-		struct sva_iopf_stats *st, double *req_per_s, double *seconds)
+quiet_run(struct perf_sva *s, void *buf, uint64_t nreqs, struct sva_iopf_stats *st,
+		double *req_per_s, double *seconds)
 {
 	struct sva_emu_desc d = { .op = SVA_EMU_OP_PAGE_REQUEST,
 		.flags = SVA_EMU_DESC_PASID_VALID, .pasid = sva_bond_pasid(s->bonds[0]),
-		.dst = (uintptr_t)buf, .len = QUIET_LEN, .pr_inflight = 1 };
-	uint64_t min_cyc = (uint64_t)(min_s * (double)rte_get_tsc_hz());
+		.len = 4096, .pr_inflight = 1 };
+	uint64_t period = rte_get_tsc_hz() / QUIET_RATE, t0, next;
 	struct sva_emu_comp c;
-	uint64_t sent = 0, t0;
+	uint64_t sent = 0;
 	int ret = 0;
 
 	sva_stats_reset(NULL, s->bonds[0]);
-	t0 = rte_rdtsc();
-	while ((sent < nreqs || rte_rdtsc() - t0 < min_cyc) && ret == 0) {
+	t0 = next = rte_rdtsc();
+	while (sent < nreqs && ret == 0) {
+		uint64_t now = rte_rdtsc();
+
+		/* sleep, not spin: the submitting thread shares the emu CPU with the
+		 * device threads */
+		if (now < next)
+			rte_delay_us_sleep((unsigned int)((next - now) * 1000000 /
+				rte_get_tsc_hz()));
+		next += period;
+		d.dst = (uintptr_t)buf + (sent % (QUIET_LEN / 4096)) * 4096;
 		ret = perf_sva_job(s->dev[0], &d, &c);
 		if (ret == 0 && c.status != SVA_EMU_STATUS_SUCCESS)
 			ret = -EIO;
@@ -109,6 +120,8 @@ struct storm_result {
 	double rate_alone, rate_during, storm_rate, busy;
 	double alone_s, during_s;  /* how long each quiet phase took */
 	uint64_t read_ahead;       /* records read past a burst (read-ahead) */
+	double call_max_us, gap_max_us; /* the poll loop's longest call, longest gap */
+	uint64_t slow_calls;       /* poll calls over 1 ms */
 	double records_per_burst;
 };
 
@@ -156,20 +169,18 @@ storm_once(struct sva_perf_ctx *ctx, const struct sva_iopf_conf *conf, uint8_t *
 			break;
 		rte_delay_us_sleep(1000);
 	}
-	ret = quiet_run(&s, quiet, nreqs, 0, &r->during, &r->rate_during,
-		&r->during_s);
+	ret = quiet_run(&s, quiet, nreqs, &r->during, &r->rate_during, &r->during_s);
 	storm->stop = 1;
 	pthread_join(tid, NULL);
 	if (ret == 0)
 		ret = storm->error;
 	sva_stats_get(NULL, s.bonds[1], &r->storm_bond);
-	/* alone afterwards, for as long as the storm phase took: the quiet device's rate
-	 * drops under the storm (its thread shares the emu CPU with the storm device's),
-	 * and a longer phase sees more of whatever else the machine runs; observed over
-	 * the same time, the two p999 compare svapoll's queueing, not the exposure */
+	/* alone afterwards, the same requests at the same pace: the quiet device, its
+	 * thread sharing the emu CPU with the storm device's, would otherwise send many
+	 * fewer requests under the storm than alone, and each stall of the poll lcore by
+	 * the rest of the machine would weigh on many more of its percentiles */
 	if (ret == 0)
-		ret = quiet_run(&s, quiet, nreqs, r->during_s, &r->alone, &r->rate_alone,
-			&r->alone_s);
+		ret = quiet_run(&s, quiet, nreqs, &r->alone, &r->rate_alone, &r->alone_s);
 	perf_sva_poll_stop(&s);   /* the busy share covers the storm + quiet alone */
 	if (ret != 0)
 		goto out;
@@ -179,6 +190,9 @@ storm_once(struct sva_perf_ctx *ctx, const struct sva_iopf_conf *conf, uint8_t *
 	if (sva_iopf_stages_get(s.iommu, &sg) == 0 && sg.bursts != 0)
 		r->records_per_burst = (double)sg.records / (double)sg.bursts;
 	r->storm_rate = storm->seconds > 0 ? (double)storm->reqs / storm->seconds : 0;
+	r->call_max_us = (double)s.call_max_cycles * 1e6 / (double)rte_get_tsc_hz();
+	r->gap_max_us = (double)s.gap_max_cycles * 1e6 / (double)rte_get_tsc_hz();
+	r->slow_calls = s.slow_calls;
 	r->busy = s.loop_cycles ? (double)s.busy_cycles / (double)s.loop_cycles : 0;
 out:
 	perf_sva_close(&s);
@@ -211,7 +225,7 @@ static int
 perf_storm(struct sva_perf_ctx *ctx)
 {
 	bool quick = sva_perf_quick(ctx);
-	uint64_t nreqs = quick ? 2000 : QUIET_REQS;
+	uint64_t nreqs = quick ? 200 : QUIET_REQS;
 	unsigned int rounds = quick ? 1 : STORM_ROUNDS;
 	struct storm storm = { .len = quick ? (4u << 20) : STORM_LEN };
 	static struct storm_result rr[STORM_ROUNDS], rn[STORM_ROUNDS];
@@ -258,6 +272,10 @@ perf_storm(struct sva_perf_ctx *ctx)
 	sva_perf_metric(ctx, "storm_groups_deferred", (double)r->storm_bond.deferred, "groups");
 	sva_perf_metric(ctx, "quiet_groups_deferred", (double)r->during.deferred, "groups");
 	sva_perf_metric(ctx, "read_ahead_records", (double)r->read_ahead, "records");
+	sva_perf_metric(ctx, "poll_call_max_us", r->call_max_us, "us");
+	sva_perf_metric(ctx, "poll_gap_max_us", r->gap_max_us, "us");
+	sva_perf_metric(ctx, "poll_calls_over_1ms", (double)r->slow_calls, "calls");
+	sva_perf_metric(ctx, "poll_calls_over_1ms_pages_only", (double)n->slow_calls, "calls");
 	sva_perf_metric(ctx, "records_per_burst", r->records_per_burst, "records");
 	sva_perf_metric(ctx, "records_per_burst_pages_only", n->records_per_burst, "records");
 	sva_perf_metric(ctx, "resp_queue_full", (double)r->iommu.resp_queue_full, "responses");
