@@ -130,17 +130,31 @@ static int
 poll_loop(void *arg)
 {
 	struct perf_sva *s = arg;
-	uint64_t busy = 0, start = rte_rdtsc();
+	uint64_t busy = 0, start = rte_rdtsc(), prev = start, call_max = 0, gap_max = 0;
+	uint64_t ms = rte_get_tsc_hz() / 1000, slow = 0;
 
 	while (!s->stop) {
-		uint64_t t0 = rte_rdtsc();
+		uint64_t t0 = rte_rdtsc(), t1;
 		int n = sva_iopf_poll(s->iommu, 256);
 
+		t1 = rte_rdtsc();
+		/* a call that took over 1 ms, or a gap between calls (the lcore preempted
+		 * outside them): what a tail of the fault path's latency is made of */
+		if (t1 - t0 > call_max)
+			call_max = t1 - t0;
+		if (t0 - prev > gap_max)
+			gap_max = t0 - prev;
+		if (t1 - t0 > ms)
+			slow++;
+		prev = t1;
 		if (n > 0)
-			busy += rte_rdtsc() - t0;
+			busy += t1 - t0;
 		else
 			rte_pause();
 	}
+	s->call_max_cycles = call_max;
+	s->gap_max_cycles = gap_max;
+	s->slow_calls = slow;
 	s->busy_cycles = busy;
 	s->loop_cycles = rte_rdtsc() - start;
 	return 0;

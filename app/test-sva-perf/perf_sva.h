@@ -41,6 +41,9 @@ struct perf_sva {
 	volatile int stop;
 	volatile uint64_t busy_cycles;  /* cycles of poll calls that handled records */
 	volatile uint64_t loop_cycles;  /* cycles from start to stop */
+	volatile uint64_t call_max_cycles; /* the longest sva_iopf_poll() call */
+	volatile uint64_t gap_max_cycles;  /* the longest gap between two calls */
+	volatile uint64_t slow_calls;      /* calls that took over 1 ms */
 };
 
 /*

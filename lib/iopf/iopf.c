@@ -82,6 +82,7 @@ sva_iopf_conf_default(struct sva_iopf_conf *conf)
 	conf->group_timeout_us = 1000000;
 	conf->resolve_budget_us = 0;
 	conf->budget_code = SVA_PAGE_RESP_INVALID;
+	conf->bond_burst_us = 20;
 }
 
 static int
@@ -180,6 +181,7 @@ sva_iopf_create(struct sva_iommu *iommu, const struct sva_iopf_conf *conf)
 	f->max_groups = c.max_open_groups;
 	f->pool_size = c.max_pending_pages;
 	f->bond_burst_pages = c.bond_burst_pages;
+	f->bond_burst_cyc = us_to_cycles(c.bond_burst_us);
 	f->populate_retries = c.populate_retries;
 	f->group_timeout_cyc = us_to_cycles(c.group_timeout_us);
 	f->budget_cyc = us_to_cycles(c.resolve_budget_us);
@@ -413,7 +415,8 @@ sva_iopf_bond_add(struct sva_iopf *f, struct sva_dev *dev, uint32_t pasid,
 {
 	const uint32_t known = SVA_IOPF_BOND_RID | SVA_IOPF_BOND_AUTO_INVALID |
 		SVA_IOPF_BOND_ALLOW_EXEC | SVA_IOPF_BOND_ALLOW_PRIV | SVA_IOPF_BOND_PINNED |
-		SVA_IOPF_BOND_GUEST | SVA_IOPF_BOND_NESTED | SVA_IOPF_BOND_ALL_PASIDS;
+		SVA_IOPF_BOND_GUEST | SVA_IOPF_BOND_NESTED | SVA_IOPF_BOND_ALL_PASIDS |
+		SVA_IOPF_BOND_FA_ADAPTIVE;
 	struct sva_iopf_bond_conf c; /* the caller's, as much as its size says */
 	const struct sva_iopf_bond_conf *conf = &c;
 	struct sva_iommu_info info;

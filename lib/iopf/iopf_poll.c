@@ -334,16 +334,26 @@ defer_push(struct sva_iopf *f, struct iopf_cgroup *cg)
 	return true;
 }
 
+/* Would n more pages put the bond over its share of this burst (pages, or estimated
+ * resolve time)? If not, they are counted. The first group is always taken. */
 static inline bool
 over_quota(struct sva_iopf *f, struct sva_iopf_bond *bond, uint32_t n)
 {
+	uint64_t cost = (uint64_t)n * bond->cyc_per_page;
+
 	if (bond->burst_epoch != f->burst_epoch) {
 		bond->burst_epoch = f->burst_epoch;
 		bond->burst_pages = 0;
+		bond->burst_cost = 0;
 	}
-	if (bond->burst_pages > 0 && bond->burst_pages + n > f->bond_burst_pages)
+	if (bond->burst_pages > 0 && (bond->burst_pages + n > f->bond_burst_pages ||
+			(f->bond_burst_cyc != 0 && bond->burst_cost + cost > f->bond_burst_cyc)))
 		return true;
 	bond->burst_pages += n;
+	bond->burst_cost += cost;
+	if (bond->burst_pages >= f->bond_burst_pages ||
+			(f->bond_burst_cyc != 0 && bond->burst_cost >= f->bond_burst_cyc))
+		f->share_full_epoch = f->burst_epoch; /* its next group would wait */
 	return false;
 }
 
@@ -872,6 +882,42 @@ burst_special(struct sva_iopf *f)
 	}
 }
 
+/*
+ * Read on past the burst while groups wait deferred, or a bond used its share of the
+ * burst (a bond over its share may have a backlog in the queue): closed groups of bonds within their share join the burst, the others are
+ * deferred, so a request queued behind another bond's backlog is answered in this
+ * burst. Reads only what the scratch (groups, pages), the page pool and the deferred
+ * ring can take whatever the records turn out to be (each record closes at most one
+ * group and adds at most one page), and at most max records. Returns the records read.
+ */
+static uint32_t
+read_ahead(struct sva_iopf *f, unsigned int max, uint64_t now)
+{
+	uint32_t total = 0;
+
+	for (;;) {
+		uint32_t room = RTE_MIN((uint32_t)f->burst, max - total);
+		uint16_t n;
+
+		room = RTE_MIN(room, f->cg_cap - f->ncg);
+		room = RTE_MIN(room, (f->defer_mask + 1) - defer_count(f));
+		room = RTE_MIN(room, f->pool_size - f->pool_used);
+		if (f->pg_cap < f->npg + f->pool_used + room)
+			room = f->pg_cap > f->npg + f->pool_used ?
+				f->pg_cap - f->npg - f->pool_used : 0;
+		if (room == 0)
+			break;
+		n = sva_iommu_prq_read(f->iommu, f->recs, (uint16_t)room);
+		for (uint16_t i = 0; i < n; i++)
+			decode(f, &f->recs[i], now);
+		total += n;
+		IOPF_STAT_ADD(f->read_ahead_recs, n);
+		if (n < room)
+			break;
+	}
+	return total;
+}
+
 static void
 flush_mark(struct sva_iopf *f)
 {
@@ -903,6 +949,7 @@ iopf_poll_owned(struct sva_iopf *f, unsigned int budget, int mode)
 
 	while (work < budget) {
 		uint16_t want = (uint16_t)RTE_MIN((unsigned int)f->burst, budget - work), n = 0;
+		uint32_t nread;
 		uint64_t burst_start = rte_rdtsc(), t_dec, t_res, t_resp;
 
 		f->burst_epoch++;
@@ -916,8 +963,13 @@ iopf_poll_owned(struct sva_iopf *f, unsigned int budget, int mode)
 			n = sva_iommu_prq_read(f->iommu, f->recs, want);
 		for (uint16_t i = 0; i < n; i++)
 			decode(f, &f->recs[i], burst_start);
-		t_dec = rte_rdtsc();
+		nread = n;
 		work += n;
+		if (n == want && work < budget && mode == IOPF_MODE_RESOLVE &&
+				(defer_count(f) != 0 || f->share_full_epoch == f->burst_epoch))
+			nread += read_ahead(f, budget - work, burst_start);
+		work += nread - n;
+		t_dec = rte_rdtsc();
 		if (f->ncg == 0 && n == 0)
 			break;
 		if (mode == IOPF_MODE_FLUSH)
@@ -933,7 +985,7 @@ iopf_poll_owned(struct sva_iopf *f, unsigned int budget, int mode)
 		t_resp = rte_rdtsc();
 		if (mode == IOPF_MODE_RESOLVE) {
 			iopf_fault_around(f);
-			iopf_stages_add(f, burst_start, t_dec, t_res, t_resp, n);
+			iopf_stages_add(f, burst_start, t_dec, t_res, t_resp, nread);
 		}
 		if (n < want && defer_count(f) == 0)
 			break;
@@ -1218,4 +1270,10 @@ sva_iopf_drain(struct sva_iopf *f, unsigned int max_reads)
 	}
 	iopf_release(f);
 	return ret;
+}
+
+uint64_t
+iopf_read_ahead_count(const struct sva_iopf *f)
+{
+	return __atomic_load_n(&f->read_ahead_recs, __ATOMIC_RELAXED);
 }

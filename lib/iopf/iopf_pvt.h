@@ -99,6 +99,19 @@ void iopf_stats_read(struct sva_iopf_stats *to, const struct sva_iopf_stats *liv
 /* ---- bonds ---- */
 enum { IOPF_BOND_LIVE = 1, IOPF_BOND_DYING };
 
+/* Adaptive fault-around (iopf_prefetch.c): a few sequential streams per bond. */
+#define IOPF_FA_STREAMS 4
+#define IOPF_FA_FIRST 16              /* a stream's first window, 4 KiB units */
+#define IOPF_FA_SLACK (UINT64_C(64) << 10) /* how far past a stream a request still
+					      continues it */
+struct iopf_stream {
+	uint64_t lo;      /* start of the stream's last demand range; 0: unused slot */
+	uint64_t end;     /* end of what the stream asked for and was prefetched (the
+			     frontier: nothing past it is populated by the stream) */
+	uint32_t win;     /* window, 4 KiB units, after the demand range */
+	uint32_t stamp;   /* last use, for replacement */
+};
+
 struct sva_iopf_bond {
 	/* read by the poller, per group */
 	struct sva_iopf *iopf;
@@ -114,8 +127,13 @@ struct sva_iopf_bond {
 	uint64_t burst_epoch; /* fairness: burst_pages counts for this burst */
 	uint64_t last_batch;  /* batch number of its last response (per-bond batch count) */
 	uint32_t burst_pages;
-	uint32_t pad;
+	uint32_t cyc_per_page; /* fairness: resolve cycles a demand page of this bond costs
+			          (moving average over its populated and skipped ranges) */
+	uint64_t burst_cost;   /* fairness: cycles its groups taken in this burst will cost */
 	uint64_t pinned_groups; /* pinned bond: groups refused (R_PINNED), for the log */
+	/* SVA_IOPF_BOND_FA_ADAPTIVE: the poller's streams (iopf_prefetch.c) */
+	struct iopf_stream fa_stream[IOPF_FA_STREAMS];
+	uint32_t fa_clock;
 	sva_iopf_event_cb_t event_cb;
 	void *event_arg;
 	struct rte_ring *event_ring;
@@ -214,6 +232,24 @@ struct iopf_held_retired {
 	uint32_t pad;
 };
 
+/* Presence scan of a burst's demand ranges (iopf_resolve.c): one PAGEMAP_SCAN per
+ * cluster of ranges (gaps up to IOPF_SCAN_GAP), at most IOPF_SCAN_MAX per burst, each
+ * answering up to IOPF_SCAN_REGIONS regions; what no scan covers is populated. */
+#define IOPF_SCAN_MAX 4
+#define IOPF_SCAN_REGIONS 64
+#define IOPF_SCAN_GAP (UINT64_C(1) << 20)
+#define IOPF_SCAN_MIN_PAGES 8    /* a range alone is scanned from this many 4 KiB pages */
+#define IOPF_SCAN_EMPTY_MAX 4    /* empty scans in a row before scanning seldom ... */
+#define IOPF_SCAN_PROBE 16       /* ... once in this many chances */
+struct iopf_scan_region {
+	uint64_t start, end, categories; /* struct page_region */
+};
+/* Pages the scan let the resolver skip lately (item key + 1, direct-mapped): a page
+ * asked for again while still here is populated, so what the scan cannot see (a
+ * read-only entry of a present page: COW, KSM, uffd-wp, soft-dirty tracking, a NUMA
+ * hinting entry) costs the device one retry, never a livelock. */
+#define IOPF_SKIP_RECENT 256
+
 /* A demand or fault-around page, sorted by key. */
 struct iopf_item {
 	uint64_t key;       /* bond slot << 45 | page-aligned addr >> 12 */
@@ -234,6 +270,8 @@ struct sva_iopf {
 	uint64_t group_timeout_cyc, budget_cyc;
 	uint32_t budget_code;
 	uint32_t bond_burst_pages;
+	uint64_t bond_burst_cyc;  /* conf.bond_burst_us in cycles, 0: no time budget */
+	uint64_t share_full_epoch; /* the last burst in which a bond used its share */
 	uint32_t populate_retries;
 	/* bonds */
 	struct sva_iopf_bond **dir[IOPF_DIR_SIZE];
@@ -284,6 +322,18 @@ struct sva_iopf {
 	struct iopf_vma kvma;     /* the kernel's last answer (PROCMAP_QUERY) in this burst */
 	bool kvma_valid;
 	bool budget_over;         /* the burst's resolve budget ran out (counted once) */
+	/* presence of the burst's demand pages (PAGEMAP_SCAN, iopf_resolve.c): the pages
+	 * of [scan_start, scan_end) are those of scan_vec, as the kernel saw them */
+	uint32_t scans;           /* scans in this burst (at most IOPF_SCAN_MAX) */
+	uint32_t scan_n;
+	uint32_t scan_empty;      /* scans in a row that found nothing present (capped) */
+	uint32_t scan_probe;      /* chances to scan skipped while scan_empty is at its cap */
+	uint64_t scan_start, scan_end;
+	uint64_t scan_calls, scan_skipped; /* totals: scans, demand ranges found present */
+	uint64_t read_ahead_recs; /* total: records read past a burst (iopf_poll.c) */
+	struct iopf_scan_region scan_vec[IOPF_SCAN_REGIONS];
+	uint64_t skip_recent[IOPF_SKIP_RECENT];
+	uint64_t scan_retried;    /* total: ranges populated because asked again */
 	struct sva_page_response *resp;
 	uint32_t nresp_pending;   /* refused by the queue, written first next time */
 	uint32_t resp_pending_cap;
@@ -365,6 +415,27 @@ int iopf_held_answer_bond(struct sva_iopf *f, struct sva_iopf_bond *bond, unsign
 /* iopf_resolve.c */
 void iopf_resolve(struct sva_iopf *f, uint64_t burst_start);
 void iopf_fault_around(struct sva_iopf *f);
+/* iopf_prefetch.c: after the demand range [start, end) of bond b, the bond's streams
+ * updated, what to populate: [*lo, *hi) but the 4 KiB page at *trip (window at most max
+ * 4 KiB units); false: nothing. */
+bool iopf_prefetch_window(struct sva_iopf_bond *b, uint64_t start, uint64_t end, uint32_t max,
+		uint64_t *lo, uint64_t *hi, uint64_t *trip);
+/* iopf_poll.c, tests and benchmarks: records read past a burst (read-ahead), total. */
+uint64_t iopf_read_ahead_count(const struct sva_iopf *f);
+/* Tests: the largest window of the bond's streams now. */
+uint32_t iopf_prefetch_window_max(const struct sva_iopf_bond *b);
+/* Tests: 1 makes the resolver skip the presence scan (one populate per range, as on
+ * kernels before 6.7, where PAGEMAP_SCAN answers ENOTTY); 0 uses it when the kernel
+ * has it. */
+void iopf_presence_scan_disable(bool off);
+/* Tests: the scans made and the demand ranges they found present (no populate). */
+void iopf_presence_counts(const struct sva_iopf *f, uint64_t *scans, uint64_t *skipped);
+/* Tests: ranges the scan found present but populated because a page of them was
+ * skipped lately and asked for again. */
+uint64_t iopf_presence_retried(const struct sva_iopf *f);
+/* Tests: forget that this process forked (writes skip present pages again); only for
+ * a test that unmapped every page a fork shared. */
+void iopf_presence_fork_forget(void);
 
 /* Field widths the group key and the responses carry (PCIe PRI: 9-bit PRG index,
  * 20-bit PASID); a record beyond them is refused by decode(). */

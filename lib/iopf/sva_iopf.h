@@ -13,7 +13,8 @@
  *  - struct sva_iopf: the fault path of one iommu (one per iommu). Everything the poll
  *    path needs is allocated here, at creation: the open-group table, the page pool,
  *    the deferred-group ring and the burst scratch. The poll path allocates nothing,
- *    takes no lock and makes no system call but the populate calls (madvise) and the
+ *    takes no lock and makes no system call but the populate calls (madvise), the
+ *    presence scans (PAGEMAP_SCAN) and the
  *    PROCMAP_QUERY ioctls of "What the resolver trusts" below.
  *  - struct sva_iopf_bond: one (dev, PASID) served by it: options (fault-around window,
  *    auto-invalid, exec/priv allowed), event delivery, statistics.
@@ -148,7 +149,25 @@
  * size; THP-eligible 2 MiB blocks: 2 MiB; else 4 KiB), deduplicated (write wins over
  * read), sorted by (bond, address), coalesced into ranges of adjacent pages of one
  * bond with one access, and populated with one madvise(MADV_POPULATE_WRITE or _READ)
- * per range. Populate errors map to responses by this rule:
+ * per range that is not present already. Presence: one PAGEMAP_SCAN ioctl (Linux 6.7+,
+ * /proc/self/pagemap, opened by the first poll call that needs it) per cluster of a
+ * bond's ranges with gaps of at most 1 MiB, at most 4 per burst; a range alone is
+ * scanned only from 8 pages of 4 KiB (one populate of a shorter one costs what the scan
+ * would), and after 4 scans in a row that found nothing present (cold memory) only one
+ * chance in 16 scans, until a scan finds a present page. A range is skipped (no madvise; the driver is still told
+ * it is resolved) only when the scan saw every page of it present with the access
+ * asked: read: present; write: present, not the shared zero page (what a read fault
+ * maps), not a file page (a private one needs its copy, a shared one may be mapped
+ * read-only for dirty tracking) and no fork() of the process since it started (COW
+ * pages are present but read-only, which the scan does not show; after a fork writes
+ * are always populated). Anything the scan did not cover, or an error, populates.
+ * Before Linux 6.7 (ENOTTY/EINVAL) every range is populated, as without the scan. Not
+ * seen by the scan either: entries present but read-only or not valid for the device
+ * for other reasons (userfaultfd write protection, KSM, soft-dirty tracking, NUMA
+ * hinting, a fork by a raw system call that runs no atfork handler). For those, the
+ * retry rule: a page skipped lately (the last 256 skipped pages of the iommu,
+ * direct-mapped) and asked for again is populated, so the device pays one retry,
+ * never a livelock. Populate errors map to responses by this rule:
  *  - ENOMEM: Invalid (R_NO_MAPPING without a snapshot entry, else R_NOMEM);
  *  - EFAULT, EINVAL, EPERM, EHWPOISON: Invalid (R_POPULATE);
  *  - EINTR, EAGAIN: retried conf.populate_retries times, then Invalid (R_RETRIES);
@@ -178,11 +197,30 @@
  * e.g. before the first 2 MiB boundary of a THP mapping with an unaligned start): at
  * most 2 MiB a side (SVA_IOPF_FAULT_AROUND_MAX x 4 KiB), and a window smaller than the
  * mapping's huge pages populates none of them. Errors are only counted.
+ * Adaptive (SVA_IOPF_BOND_FA_ADAPTIVE, off unless the bond asks): instead of a fixed
+ * window around each page, a window after each demand range (adjacent Success pages of
+ * the bond) that grows while the device streams: the bond keeps 4 streams; a range that
+ * continues one (starts after the stream's last range, at most 64 KiB past what it was
+ * given) doubles its window (16 pages first, then up to fault_around_after, 0 meaning
+ * 512: 2 MiB) and gets [range end, range end + window) populated where the stream has
+ * not yet, but for one page halfway (a tripwire: the device faults there with half a
+ * window still ahead of it, and the next window is populated while it works through
+ * that half); a range that continues none halves every window and starts a new stream
+ * with none, so random access populates nothing it did not ask for. Same clamping, page
+ * sizes and resolve budget as the fixed window.
  *
  * Fairness: a bond may have at most conf.bond_burst_pages demand pages resolved per
- * burst; further groups of that bond are deferred (kept, in order) to the following
- * bursts, while the queue keeps being read, so a storm on one bond cannot hold back
- * another. A bond's first group in a burst is always taken.
+ * burst, and at most conf.bond_burst_us of resolve time (estimated before resolving:
+ * the group's pages times the bond's recent cost per page, a moving average of what its
+ * ranges cost to populate or skip, so a bond faulting fresh pages gets few pages a
+ * burst and one asking for present pages many); further groups of that bond are
+ * deferred (kept, in order) to the following bursts. A bond's first group in a burst is
+ * always taken. While groups wait deferred, or once a bond has used its share of the
+ * burst, a burst reads on past its conf.burst
+ * records (read-ahead, within the poll call's budget and while the deferred ring, the
+ * page pool and the burst's scratch have room): the backlog of a storm moves from the
+ * hardware queue into the deferred ring, so another bond's request behind it is read,
+ * and answered, in the same burst instead of after the whole backlog.
  *
  * Responses: one per closed group, all groups of a burst written with one
  * sva_iommu_page_response() call (one doorbell). Responses the queue refuses (a short
@@ -396,6 +434,8 @@ struct sva_iopf_conf {
 	uint64_t group_timeout_us;  /**< open-group deadline, 0 = none (default 1000000) */
 	uint64_t resolve_budget_us; /**< per burst, 0 = none (default 0) */
 	uint32_t budget_code;       /**< SVA_PAGE_RESP_INVALID (default) or _FAILURE */
+	uint32_t bond_burst_us;     /**< resolve time per bond per burst, estimated from the
+				         bond's recent cost per page; 0 = none (default 20) */
 };
 
 /** Fill conf with the defaults, size included (sizeof(struct sva_iopf_conf)). */
@@ -468,6 +508,12 @@ typedef void (*sva_iopf_event_cb_t)(struct sva_iopf_bond *bond, const struct sva
 						  SMMUv3 CD table: SSIDs are the guest's; the
 						  record's PASID is stamped as its gpasid);
 						  pasid is ignored */
+#define SVA_IOPF_BOND_FA_ADAPTIVE (1u << 8)  /**< adaptive fault-around: the window after
+						  a demand range grows while the device
+						  streams sequentially, shrinks on random
+						  access, up to fault_around_after (0: 512)
+						  pages; fault_around_before is not used.
+						  See Fault-around in the @file block */
 /** @} */
 
 /** Largest fault-around window, 4 KiB units each side (2 MiB). */

@@ -158,6 +158,11 @@ const char *sva_version(void);
 /** vSVA nested bind (EXPERIMENTAL): params.nested is a guest first level to nest on this
  * process's address space; implies SVA_BIND_GUEST_DATA. See "vSVA" in the @file block. */
 #define SVA_BIND_NESTED (1u << 8)
+#define SVA_BIND_FA_ADAPTIVE (1u << 9)  /**< adaptive fault-around: the window after a
+					     faulting range grows while the device streams
+					     sequentially and shrinks on random access, up
+					     to fault_around_after pages (0: 512); see
+					     SVA_IOPF_BOND_FA_ADAPTIVE in sva_iopf.h */
 /** @} */
 
 /** sva_bond_pin() flag: the device only reads the range (populated for read, mapped

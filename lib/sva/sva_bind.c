@@ -141,7 +141,8 @@ params_check(const struct sva_bind_params *pa)
 {
 	const uint32_t known = SVA_BIND_RID | SVA_BIND_AUTO_INVALID | SVA_BIND_ALLOW_EXEC |
 		SVA_BIND_ALLOW_PRIV | SVA_BIND_EVENT_RING | SVA_BIND_PINNED | SVA_BIND_REQUIRE_PRI |
-		SVA_BIND_GUEST_DATA | SVA_BIND_NESTED;
+		SVA_BIND_GUEST_DATA | SVA_BIND_NESTED |
+		SVA_BIND_FA_ADAPTIVE;
 
 	if (pa->flags & ~known) {
 		SVA_LOG(ERR, "bind: unknown flags 0x%x", pa->flags & ~known);
@@ -416,6 +417,7 @@ sva_bind(struct sva_dev *dev, struct sva_pasid_set *set, const struct sva_bind_p
 	bc.flags = ((pa.flags & SVA_BIND_AUTO_INVALID) ? SVA_IOPF_BOND_AUTO_INVALID : 0) |
 		((pa.flags & SVA_BIND_ALLOW_EXEC) ? SVA_IOPF_BOND_ALLOW_EXEC : 0) |
 		((pa.flags & SVA_BIND_ALLOW_PRIV) ? SVA_IOPF_BOND_ALLOW_PRIV : 0) |
+		((pa.flags & SVA_BIND_FA_ADAPTIVE) ? SVA_IOPF_BOND_FA_ADAPTIVE : 0) |
 		(pinned ? SVA_IOPF_BOND_PINNED : 0);
 	bc.fault_around_before = pa.fault_around_before;
 	bc.fault_around_after = pa.fault_around_after;

@@ -41,7 +41,7 @@ bond_fill(struct rte_tel_data *o, const struct sva_bond *b)
 		{ SVA_BIND_ALLOW_EXEC, "allow_exec" }, { SVA_BIND_ALLOW_PRIV, "allow_priv" },
 		{ SVA_BIND_EVENT_RING, "event_ring" }, { SVA_BIND_PINNED, "pinned" },
 		{ SVA_BIND_REQUIRE_PRI, "require_pri" }, { SVA_BIND_GUEST_DATA, "guest_data" },
-		{ SVA_BIND_NESTED, "nested" },
+		{ SVA_BIND_NESTED, "nested" }, { SVA_BIND_FA_ADAPTIVE, "fa_adaptive" },
 	};
 	char fl[RTE_TEL_MAX_STRING_LEN] = "";
 
