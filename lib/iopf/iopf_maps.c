@@ -23,6 +23,8 @@
 #include <sys/vfs.h>
 #include <unistd.h>
 
+#include <rte_alarm.h>
+#include <rte_cycles.h>
 #include <rte_lcore.h>
 #include <rte_malloc.h>
 #include <rte_rcu_qsbr.h>
@@ -218,6 +220,13 @@ static enum thp_mode known_mode; /* the mode the known answers were read in */
 static struct thp_range *thp_ranges;
 static uint32_t thp_n;
 static uint64_t smaps_reads;    /* for the log and the tests' understanding */
+static int cur_thp_mode;        /* the last refresh's, for the overlay (any thread) */
+
+int
+iopf_maps_thp_mode(void)
+{
+	return __atomic_load_n(&cur_thp_mode, __ATOMIC_RELAXED);
+}
 
 static int
 mode_of(const char *path)
@@ -669,6 +678,7 @@ sva_iopf_maps_refresh(void)
 		pthread_mutex_unlock(&refresh_lock);
 		return err;
 	}
+	__atomic_store_n(&cur_thp_mode, (int)mode, __ATOMIC_RELAXED);
 	free(last_text);
 	last_text = copy; /* NULL when out of memory: the next refresh rebuilds */
 	last_len = len;
@@ -710,6 +720,7 @@ sva_iopf_maps_refresh(void)
  */
 enum { QUERY_NONE = -1, QUERY_UNSUPPORTED = -2 };
 static int query_fd = QUERY_NONE;
+static int pagemap_fd = QUERY_NONE; /* PAGEMAP_SCAN (iopf_maps_block_huge()) */
 static bool query_off; /* tests: behave as before Linux 6.11 */
 static pthread_once_t query_once = PTHREAD_ONCE_INIT;
 
@@ -718,6 +729,9 @@ query_atfork_child(void)
 {
 	int fd = __atomic_exchange_n(&query_fd, QUERY_NONE, __ATOMIC_ACQ_REL);
 
+	if (fd >= 0)
+		close(fd);
+	fd = __atomic_exchange_n(&pagemap_fd, QUERY_NONE, __ATOMIC_ACQ_REL);
 	if (fd >= 0)
 		close(fd);
 }
@@ -735,15 +749,26 @@ query_open(void)
 	int fd;
 
 	pthread_once(&query_once, query_atfork_register);
-	if (__atomic_load_n(&query_fd, __ATOMIC_ACQUIRE) != QUERY_NONE)
-		return;
-	fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
-	if (fd >= 0)
-		__atomic_store_n(&query_fd, fd, __ATOMIC_RELEASE);
+	if (__atomic_load_n(&query_fd, __ATOMIC_ACQUIRE) == QUERY_NONE) {
+		fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
+		if (fd >= 0)
+			__atomic_store_n(&query_fd, fd, __ATOMIC_RELEASE);
+	}
+	if (__atomic_load_n(&pagemap_fd, __ATOMIC_ACQUIRE) == QUERY_NONE) {
+		fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+		if (fd >= 0)
+			__atomic_store_n(&pagemap_fd, fd, __ATOMIC_RELEASE);
+	}
 }
 
+/* PROCMAP_QUERY vma_flags (linux/fs.h) */
+#define PROCMAP_VMA_READABLE 1u
+#define PROCMAP_VMA_WRITABLE 2u
+#define PROCMAP_VMA_EXECUTABLE 4u
+#define PROCMAP_VMA_SHARED 8u
+
 int
-iopf_maps_query(uint64_t addr, struct iopf_vma *out)
+iopf_maps_query_anon(uint64_t addr, struct iopf_vma *out, bool *anon)
 {
 	int fd = __atomic_load_n(&query_fd, __ATOMIC_ACQUIRE);
 	struct sva_procmap_query q;
@@ -766,11 +791,132 @@ iopf_maps_query(uint64_t addr, struct iopf_vma *out)
 	memset(out, 0, sizeof(*out));
 	out->start = q.vma_start;
 	out->end = q.vma_end;
-	out->prot = (q.vma_flags & 1 ? IOPF_VMA_R : 0) | (q.vma_flags & 2 ? IOPF_VMA_W : 0) |
-		(q.vma_flags & 4 ? IOPF_VMA_X : 0);
+	out->prot = (q.vma_flags & PROCMAP_VMA_READABLE ? IOPF_VMA_R : 0) |
+		(q.vma_flags & PROCMAP_VMA_WRITABLE ? IOPF_VMA_W : 0) |
+		(q.vma_flags & PROCMAP_VMA_EXECUTABLE ? IOPF_VMA_X : 0);
 	out->page_shift = shift_of_bytes(q.vma_page_size);
 	out->thp = 0; /* the kernel does not say; see the resolver */
+	*anon = q.inode == 0 && q.dev_major == 0 && q.dev_minor == 0 &&
+		!(q.vma_flags & PROCMAP_VMA_SHARED);
 	return 0;
+}
+
+int
+iopf_maps_query(uint64_t addr, struct iopf_vma *out)
+{
+	bool anon;
+
+	return iopf_maps_query_anon(addr, out, &anon);
+}
+
+/* PAGEMAP_SCAN uAPI (linux/fs.h, 6.7+): Debian 12's headers are 6.1. */
+struct iopf_page_region {
+	uint64_t start, end, categories;
+};
+struct iopf_pm_scan_arg {
+	uint64_t size, flags, start, end, walk_end, vec, vec_len, max_pages;
+	uint64_t category_inverted, category_mask, category_anyof_mask, return_mask;
+};
+_Static_assert(sizeof(struct iopf_pm_scan_arg) == 96, "struct pm_scan_arg is 96 bytes");
+_Static_assert(sizeof(struct iopf_page_region) == 24, "struct page_region is 24 bytes");
+#define IOPF_PAGE_IS_HUGE (1u << 6)
+#define IOPF_PAGEMAP_SCAN _IOWR('f', 16, struct iopf_pm_scan_arg)
+
+int
+iopf_maps_block_huge(uint64_t addr)
+{
+	int fd = __atomic_load_n(&pagemap_fd, __ATOMIC_ACQUIRE);
+	struct iopf_page_region r;
+	struct iopf_pm_scan_arg a;
+	long n;
+
+	if (fd < 0)
+		return -ENOTSUP;
+	memset(&a, 0, sizeof(a));
+	memset(&r, 0, sizeof(r));
+	a.size = sizeof(a);
+	a.start = addr;
+	a.end = addr + (UINT64_C(1) << 21);
+	a.vec = (uintptr_t)&r;
+	a.vec_len = 1;
+	a.category_mask = IOPF_PAGE_IS_HUGE;
+	a.return_mask = IOPF_PAGE_IS_HUGE;
+	n = ioctl(fd, IOPF_PAGEMAP_SCAN, &a);
+	if (n < 0)
+		return -ENOTSUP;
+	/* one region of huge pages covering the whole block */
+	return n == 1 && r.start <= addr && r.end >= addr + (UINT64_C(1) << 21);
+}
+
+/*
+ * ---- the background refresh ----
+ *
+ * Where the resolver cannot ask the kernel (no PROCMAP_QUERY) or its overlay is full,
+ * it asks for a refresh with one atomic store; an EAL alarm (the interrupt thread, off
+ * every poll lcore) looks at the request every IOPF_REFRESH_PERIOD_US and refreshes:
+ * at most one refresh per period, each about 1 ms.
+ */
+static uint32_t refresh_wanted;
+static uint32_t bg_users;   /* iopfs alive, under bg_lock */
+static uint64_t bg_done;
+static pthread_mutex_t bg_lock = PTHREAD_MUTEX_INITIALIZER;
+
+void
+iopf_maps_refresh_request(void)
+{
+	if (__atomic_load_n(&refresh_wanted, __ATOMIC_RELAXED) == 0)
+		__atomic_store_n(&refresh_wanted, 1, __ATOMIC_RELEASE);
+}
+
+uint64_t
+iopf_maps_bg_refreshes(void)
+{
+	return __atomic_load_n(&bg_done, __ATOMIC_RELAXED);
+}
+
+static void
+bg_alarm(void *arg __rte_unused)
+{
+	int ret;
+
+	if (__atomic_exchange_n(&refresh_wanted, 0, __ATOMIC_ACQ_REL) != 0) {
+		ret = sva_iopf_maps_refresh();
+		__atomic_fetch_add(&bg_done, 1, __ATOMIC_RELAXED);
+		if (ret != 0)
+			IOPF_LOG(WARNING, "background refresh of the mappings snapshot: %s",
+				strerror(-ret));
+	}
+	if (rte_eal_alarm_set(IOPF_REFRESH_PERIOD_US, bg_alarm, NULL) != 0)
+		IOPF_LOG(ERR, "background refresh stopped: rte_eal_alarm_set failed (a "
+			"mapping newer than the snapshot waits for sva_iopf_maps_refresh())");
+}
+
+int
+iopf_maps_bg_start(void)
+{
+	int ret = 0;
+
+	pthread_mutex_lock(&bg_lock);
+	if (bg_users++ == 0) {
+		ret = rte_eal_alarm_set(IOPF_REFRESH_PERIOD_US, bg_alarm, NULL);
+		if (ret != 0)
+			bg_users--;
+	}
+	pthread_mutex_unlock(&bg_lock);
+	return ret;
+}
+
+void
+iopf_maps_bg_stop(void)
+{
+	pthread_mutex_lock(&bg_lock);
+	if (bg_users > 0 && --bg_users == 0) {
+		/* waits for a running callback; the entry it sets again is removed by
+		 * the next round of the cancel loop */
+		while (rte_eal_alarm_cancel(bg_alarm, (void *)-1) > 0)
+			;
+	}
+	pthread_mutex_unlock(&bg_lock);
 }
 
 void

@@ -366,6 +366,50 @@ populate_items(struct sva_iopf *f, uint32_t from, uint32_t to, uint64_t burst_st
 	}
 }
 
+/*
+ * The entry a page the snapshot does not hold is judged by: the overlay's, or the
+ * kernel's current mapping, learned now (iopf_overlay.c). Asked again (recheck) for an
+ * execute request (populate does not check execute, and the overlay's entry may be of
+ * a mapping since replaced) unless the kernel answered for it in this burst already.
+ * *st: R_NO_MAPPING + 1 when the kernel says no mapping holds addr. NULL: neither knows
+ * (the kernel cannot be asked: validate_perm()'s fallback rule).
+ */
+static const struct iopf_vma *
+overlay_vma(struct sva_iopf *f, uint64_t addr, uint32_t perm, unsigned int *st)
+{
+	const struct iopf_vma *ov = iopf_overlay_find(f, addr);
+	int r;
+
+	*st = ST_OK;
+	if (ov != NULL) {
+		if (!(perm & SVA_FAULT_PERM_EXEC) ||
+				(f->kvma_valid && addr >= f->kvma.start && addr < f->kvma.end)) {
+			IOPF_STAT_INC(f->mst.overlay_hits);
+			return ov;
+		}
+		IOPF_STAT_INC(f->mst.rechecks);
+	}
+	ov = iopf_overlay_learn(f, addr, &r);
+	if (r == -ENOENT)
+		*st = SVA_IOPF_R_NO_MAPPING + 1;
+	return ov;
+}
+
+/* A page judged by an overlay entry was refused (permission) or failed to populate:
+ * the mapping may have been replaced since the overlay learned it. Ask the kernel
+ * again (the overlay takes its answer) and judge by that. */
+static const struct iopf_vma *
+overlay_recheck(struct sva_iopf *f, uint64_t addr, unsigned int *st)
+{
+	const struct iopf_vma *ov;
+	int r;
+
+	IOPF_STAT_INC(f->mst.rechecks);
+	ov = iopf_overlay_learn(f, addr, &r);
+	*st = r == -ENOENT ? SVA_IOPF_R_NO_MAPPING + 1 : ST_OK;
+	return ov;
+}
+
 void
 iopf_resolve(struct sva_iopf *f, uint64_t burst_start)
 {
@@ -374,10 +418,12 @@ iopf_resolve(struct sva_iopf *f, uint64_t burst_start)
 	struct iopf_item *it = f->items;
 	struct iopf_vma tmp;
 	uint32_t n = 0;
+	bool miss = false, ov = false;
 
 	f->resolve_start = burst_start;
 	f->kvma_valid = false; /* the kernel's answers live one burst */
 	f->budget_over = false;
+	iopf_overlay_sync(f, m);
 	for (uint32_t c = 0; c < f->ncg; c++) {
 		struct iopf_cgroup *cg = &f->cg[c];
 		struct sva_iopf_bond *bond = cg->bond;
@@ -390,13 +436,35 @@ iopf_resolve(struct sva_iopf *f, uint64_t burst_start)
 			unsigned int s;
 			uint8_t shift;
 
+			v = NULL;
 			s = validate_req(bond, m, addr, pg->perm);
 			if (s == ST_OK) {
-				if (sv == NULL || addr < sv->start || addr >= sv->end)
+				if (sv == NULL || addr < sv->start || addr >= sv->end ||
+						(ov && (pg->perm & SVA_FAULT_PERM_EXEC))) {
 					sv = iopf_maps_lookup(m, addr);
+					miss = sv == NULL;
+					ov = false;
+					if (miss) {
+						sv = overlay_vma(f, addr, pg->perm, &s);
+						ov = sv != NULL;
+					}
+				} else if (ov) {
+					IOPF_STAT_INC(f->mst.overlay_hits);
+				}
+			}
+			if (s == ST_OK) {
 				v = judge_vma(f, sv, addr, &tmp, &s);
 				if (s == ST_OK)
 					s = validate_perm(v, pg->perm);
+				if (s == SVA_IOPF_R_PERM + 1 && ov && v != &f->kvma) {
+					/* refused by what the overlay learned earlier */
+					sv = overlay_recheck(f, addr, &s);
+					ov = sv != NULL;
+					if (s == ST_OK)
+						v = judge_vma(f, sv, addr, &tmp, &s);
+					if (s == ST_OK)
+						s = validate_perm(v, pg->perm);
+				}
 			}
 			if (s != ST_OK) {
 				/* keep going: the group's other pages still help the device */
@@ -410,10 +478,11 @@ iopf_resolve(struct sva_iopf *f, uint64_t burst_start)
 			it[n].cg = c;
 			it[n].write = (pg->perm & SVA_FAULT_PERM_WRITE) != 0;
 			it[n].page_shift = shift;
-			it[n].maps_miss = sv == NULL;
+			it[n].maps_miss = miss;
 			it[n].status = ST_OK;
 			it[n].code = SVA_PAGE_RESP_SUCCESS;
-			if (sv == NULL)
+			it[n].ov = ov ? (sv->thp_unknown ? 2 : 1) : 0;
+			if (miss)
 				IOPF_STAT_INC(bond->st.maps_misses);
 			n++;
 		}
@@ -425,9 +494,23 @@ iopf_resolve(struct sva_iopf *f, uint64_t burst_start)
 	sort_items(it, n);
 	populate_items(f, 0, n, burst_start, true);
 	for (uint32_t i = 0; i < n; i++) {
+		if (it[i].ov != 0 && (it[i].status == SVA_IOPF_R_POPULATE + 1 ||
+				it[i].status == SVA_IOPF_R_NO_MAPPING + 1)) {
+			/* the overlay's mapping may be gone or replaced: say what the kernel's
+			 * current one refuses, and keep the overlay true for the next page */
+			unsigned int s;
+			const struct iopf_vma *k = overlay_recheck(f, it[i].addr, &s);
+
+			if (s != ST_OK)
+				it[i].status = (uint8_t)s;
+			else if (k != NULL && validate_perm(k, it[i].write ? SVA_FAULT_PERM_WRITE :
+					SVA_FAULT_PERM_READ) != ST_OK)
+				it[i].status = SVA_IOPF_R_PERM + 1;
+		}
 		if (it[i].status != ST_OK)
 			iopf_refuse(&f->cg[it[i].cg], it[i].code, it[i].status - 1u);
 	}
+	iopf_overlay_probe(f);
 }
 
 /*

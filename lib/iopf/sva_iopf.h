@@ -619,6 +619,35 @@ int sva_iopf_stages_get(const struct sva_iommu *iommu, struct sva_iopf_stages *s
 __rte_experimental
 int sva_iopf_maps_refresh(void);
 
+/**
+ * How addresses the mappings snapshot does not hold were judged, per iommu (the overlay
+ * is its fault path's; see "Mappings newer than the snapshot" in the @file block). Also
+ * in the extended statistics (sva_stats_xstats_get(), names "maps_" + the field) and
+ * the telemetry of /sva/stats. Counts since sva_iopf_create() or the last
+ * sva_iopf_stats_reset() of the whole iopf.
+ */
+struct sva_iopf_maps_stats {
+	uint64_t lookups;          /**< PROCMAP_QUERY lookups of an address the snapshot
+				        does not hold (then put in the overlay) */
+	uint64_t overlay_hits;     /**< pages judged by an overlay entry without a lookup */
+	uint64_t rechecks;         /**< lookups again of an address the overlay holds: an
+				        execute request, a permission refused, or a populate
+				        failure (the mapping may have been replaced) */
+	uint64_t overlay_evictions;/**< entries replaced because the overlay was full */
+	uint64_t thp_probes;       /**< PAGEMAP_SCAN reads of a new THP candidate's block */
+	uint64_t refresh_requests; /**< background refreshes asked: no PROCMAP_QUERY (before
+				        Linux 6.11) or the overlay full */
+	uint64_t bg_refreshes;     /**< background refreshes done (process-wide, not reset) */
+};
+
+/**
+ * Read an iopf's maps counters (control path).
+ *
+ * @return 0, or -EINVAL (iopf or st NULL).
+ */
+__rte_experimental
+int sva_iopf_maps_stats_get(struct sva_iopf *iopf, struct sva_iopf_maps_stats *st);
+
 /** What the snapshot holds for one mapping (sva_iopf_maps_find()). */
 struct sva_iopf_maps_entry {
 	uint64_t start, end;  /**< the mapping: [start, end) */
