@@ -515,6 +515,310 @@ test_stale_hugetlb_no_widening(void)
 	return TEST_SUCCESS;
 }
 
+/* ---- issue 14: mappings newer than the snapshot (the overlay) ---- */
+
+static struct sva_iopf_maps_stats M;
+
+static int
+maps_stats(void)
+{
+	return sva_iopf_maps_stats_get(T.iopf, &M);
+}
+
+/* Room the snapshot will not know: the arena unmapped, then a refresh. A background
+ * refresh an earlier case asked for runs first (at most one period later), so that
+ * the snapshot generation stays the same through the case. */
+static uint8_t *
+room_after_snapshot(size_t len)
+{
+	uint8_t *a = arena(len);
+
+	if (a == NULL)
+		return NULL;
+	usleep(250000);
+	if (munmap(a, len) != 0 || sva_iopf_maps_refresh() != 0)
+		return NULL;
+	return a;
+}
+
+/* A new mapping at exactly p, where the snapshot has none; advice as map_at(). */
+static int
+map_fresh(uint8_t *p, size_t len, int prot, int advice)
+{
+	if (mmap(p, len, prot, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0) != p)
+		return -errno;
+	if (advice != 0 && madvise(p, len, advice) != 0)
+		return -errno;
+	return 0;
+}
+
+/*
+ * A read-only buffer mapped after the snapshot: write and execute are refused with the
+ * reason counted (R_PERM), a read is served; one lookup for the mapping, every later
+ * page (in the same burst and in the next) judged by the overlay without another.
+ */
+static int
+test_overlay_read_only(void)
+{
+	uint8_t *a = room_after_snapshot(2 * MB), *ro;
+	uint64_t gen = sva_iopf_maps_generation();
+	uint32_t code = 0;
+
+	TEST_ASSERT_NOT_NULL(a, "room");
+	ro = a;
+	TEST_ASSERT_SUCCESS(map_fresh(ro, 16 * PG, PROT_READ, MADV_NOHUGEPAGE), "ro");
+	TEST_ASSERT_SUCCESS(sva_iopf_stats_reset(T.iopf, NULL), "reset");
+	syn_pr(T.iommu, RID, PASID, 1, (uintptr_t)ro, RW, 1);            /* write: no */
+	syn_pr(T.iommu, RID, PASID, 2, (uintptr_t)ro + PG, RX, 1);       /* exec: no */
+	syn_pr(T.iommu, RID, PASID, 3, (uintptr_t)ro + 2 * PG, RD, 1);   /* read: yes */
+	poll_all();
+	TEST_ASSERT_EQUAL(syn_responses_for(T.iommu, PASID, 1, &code), 1, "1");
+	TEST_ASSERT_EQUAL(code, SVA_PAGE_RESP_INVALID, "write on a new read-only mapping");
+	TEST_ASSERT_EQUAL(syn_responses_for(T.iommu, PASID, 2, &code), 1, "2");
+	TEST_ASSERT_EQUAL(code, SVA_PAGE_RESP_INVALID, "exec on a new read-only mapping");
+	TEST_ASSERT_EQUAL(syn_responses_for(T.iommu, PASID, 3, &code), 1, "3");
+	TEST_ASSERT_EQUAL(code, SVA_PAGE_RESP_SUCCESS, "read on it");
+	syn_pr(T.iommu, RID, PASID, 4, (uintptr_t)ro + 3 * PG, RD, 1);   /* next burst */
+	poll_all();
+	TEST_ASSERT_EQUAL(syn_responses_for(T.iommu, PASID, 4, &code), 1, "4");
+	TEST_ASSERT_EQUAL(code, SVA_PAGE_RESP_SUCCESS, "read, next burst");
+	TEST_ASSERT_EQUAL(sva_iopf_maps_generation(), gen, "no refresh in between");
+	TEST_ASSERT_EQUAL(present(ro, 16 * PG), 2, "the two read pages only");
+	TEST_ASSERT_SUCCESS(bond_stats(), "stats");
+	TEST_ASSERT_EQUAL(S.invalid[SVA_IOPF_R_PERM], 2, "write and exec: R_PERM");
+	TEST_ASSERT_EQUAL(S.resp_success, 2, "two reads");
+	/* maps_misses counts the pages resolved outside the snapshot (the refused ones
+	 * are counted by their reason) */
+	TEST_ASSERT_EQUAL(S.maps_misses, 2, "the two reads");
+	TEST_ASSERT_EQUAL(S.populate_calls, 2, "refused pages never reach populate");
+	TEST_ASSERT_SUCCESS(maps_stats(), "maps stats");
+	TEST_ASSERT_EQUAL(M.lookups, 1, "one PROCMAP_QUERY for the mapping");
+	TEST_ASSERT_EQUAL(M.overlay_hits, 3, "the other three pages");
+	TEST_ASSERT_EQUAL(M.rechecks, 0, "the kernel answered in that burst: no recheck");
+	TEST_ASSERT_EQUAL(M.overlay_evictions, 0, "room left");
+	TEST_ASSERT_EQUAL(M.refresh_requests, 0, "none needed");
+	TEST_ASSERT_EQUAL(sva_iopf_maps_stats_get(NULL, &M), -EINVAL, "NULL iopf");
+	TEST_ASSERT_EQUAL(sva_iopf_maps_stats_get(T.iopf, NULL), -EINVAL, "NULL stats");
+	return TEST_SUCCESS;
+}
+
+/*
+ * A THP region (MADV_HUGEPAGE) mapped after the snapshot: its first fault is populated
+ * at 4 KiB (PROCMAP_QUERY does not say THP eligibility), the kernel backs that block
+ * with a huge page, the overlay learns it (one PAGEMAP_SCAN), and the next block is
+ * populated at 2 MiB.
+ */
+static int
+test_overlay_thp(void)
+{
+	uint8_t *a = room_after_snapshot(6 * MB), *o;
+	uint32_t code = 0;
+
+	TEST_ASSERT_NOT_NULL(a, "room");
+	o = a + 2 * MB;
+	if (map_fresh(o, 2 * HPG, PROT_READ | PROT_WRITE, MADV_HUGEPAGE) != 0)
+		TEST_SKIP("MADV_HUGEPAGE refused (%s): no THP in this kernel", strerror(errno));
+	syn_pr(T.iommu, RID, PASID, 1, (uintptr_t)o + 5 * PG, RW, 1);
+	poll_all();
+	TEST_ASSERT_EQUAL(syn_responses_for(T.iommu, PASID, 1, &code), 1, "answered");
+	TEST_ASSERT_EQUAL(code, SVA_PAGE_RESP_SUCCESS, "success");
+	TEST_ASSERT_SUCCESS(maps_stats(), "maps stats");
+	TEST_ASSERT_EQUAL(M.lookups, 1, "one lookup");
+	TEST_ASSERT_EQUAL(M.thp_probes, 1, "one probe of the first block");
+	if (present(o, HPG) != 512)
+		TEST_SKIP("the kernel backed the first block with 4 KiB pages (THP mode never, "
+			"or no free huge page): nothing to learn");
+	syn_pr(T.iommu, RID, PASID, 2, (uintptr_t)o + HPG + 7 * PG, RW, 1);
+	poll_all();
+	TEST_ASSERT_EQUAL(syn_responses_for(T.iommu, PASID, 2, &code), 1, "answered");
+	TEST_ASSERT_EQUAL(code, SVA_PAGE_RESP_SUCCESS, "success");
+	TEST_ASSERT_EQUAL(present(o + HPG, HPG), 512, "the second block, whole");
+	TEST_ASSERT_EQUAL(test_page_state(o + HPG), TEST_PAGE_WRITTEN, "for write");
+	TEST_ASSERT_SUCCESS(bond_stats(), "stats");
+	TEST_ASSERT_EQUAL(S.pages_populated, 2, "one page per request");
+	TEST_ASSERT_EQUAL(S.bytes_populated, PG + HPG, "4 KiB, then 2 MiB");
+	TEST_ASSERT_SUCCESS(maps_stats(), "maps stats");
+	TEST_ASSERT_EQUAL(M.lookups, 1, "no second lookup");
+	TEST_ASSERT_EQUAL(M.overlay_hits, 1, "the second block");
+	TEST_ASSERT_EQUAL(M.thp_probes, 1, "learned once");
+	return TEST_SUCCESS;
+}
+
+/* A hugetlb 2 MiB mapping made after the snapshot: populated a huge page at a time. */
+static int
+test_overlay_hugetlb(void)
+{
+	uint8_t *a = room_after_snapshot(8 * MB), *h;
+	uint32_t code = 0;
+
+	TEST_ASSERT_NOT_NULL(a, "room");
+	h = a + 2 * MB;
+	if (mmap(h, 2 * HPG, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB |
+			MAP_FIXED_NOREPLACE, -1, 0) != h)
+		TEST_SKIP("no two free 2 MiB hugepages for MAP_HUGETLB (%s)", strerror(errno));
+	syn_pr(T.iommu, RID, PASID, 1, (uintptr_t)h + 3 * PG, RW, 1);
+	poll_all();
+	TEST_ASSERT_EQUAL(syn_responses_for(T.iommu, PASID, 1, &code), 1, "answered");
+	TEST_ASSERT_EQUAL(code, SVA_PAGE_RESP_SUCCESS, "success");
+	syn_pr(T.iommu, RID, PASID, 2, (uintptr_t)h + HPG + 9 * PG, RD, 1);
+	poll_all();
+	TEST_ASSERT_EQUAL(syn_responses_for(T.iommu, PASID, 2, &code), 1, "answered");
+	TEST_ASSERT_EQUAL(code, SVA_PAGE_RESP_SUCCESS, "success");
+	TEST_ASSERT_EQUAL(present(h, 2 * HPG), 2 * 512, "both huge pages, whole");
+	TEST_ASSERT_SUCCESS(bond_stats(), "stats");
+	TEST_ASSERT_EQUAL(S.pages_populated, 2, "two pages");
+	TEST_ASSERT_EQUAL(S.bytes_populated, 2 * HPG, "of 2 MiB");
+	TEST_ASSERT_EQUAL(S.populate_calls, 2, "one call each");
+	TEST_ASSERT_SUCCESS(maps_stats(), "maps stats");
+	TEST_ASSERT_EQUAL(M.lookups, 1, "one lookup");
+	TEST_ASSERT_EQUAL(M.overlay_hits, 1, "the second page");
+	TEST_ASSERT_EQUAL(M.thp_probes, 0, "hugetlb: the kernel says the page size");
+	return TEST_SUCCESS;
+}
+
+/*
+ * The overlay learned a mapping, then it was unmapped and another mapped at the same
+ * address (no refresh): the new one's permissions apply.
+ *  - RW learned, replaced by RO: a write is refused (R_PERM), nothing populated;
+ *  - RX learned, replaced by RW: an execute is refused (R_PERM);
+ *  - RO learned, replaced by RW: a write is served.
+ */
+static int
+test_overlay_replaced(void)
+{
+	uint8_t *a = room_after_snapshot(2 * MB), *x = NULL;
+	uint32_t code = 0;
+	static const struct {
+		int old_prot, new_prot;
+		uint32_t perm;
+		uint32_t code;
+	} c[] = {
+		{ PROT_READ | PROT_WRITE, PROT_READ, RW, SVA_PAGE_RESP_INVALID },
+		{ PROT_READ | PROT_EXEC, PROT_READ | PROT_WRITE, RX, SVA_PAGE_RESP_INVALID },
+		{ PROT_READ, PROT_READ | PROT_WRITE, RW, SVA_PAGE_RESP_SUCCESS },
+	};
+
+	TEST_ASSERT_NOT_NULL(a, "room");
+	for (unsigned int i = 0; i < RTE_DIM(c); i++) {
+		uint32_t grp = 10 * i + 1;
+
+		x = a + i * 64 * PG;
+		TEST_ASSERT_SUCCESS(map_fresh(x, 16 * PG, c[i].old_prot, MADV_NOHUGEPAGE), "old");
+		/* the overlay learns the old mapping */
+		syn_pr(T.iommu, RID, PASID, grp, (uintptr_t)x, RD, 1);
+		poll_all();
+		TEST_ASSERT_EQUAL(syn_responses_for(T.iommu, PASID, grp, &code), 1, "learn");
+		TEST_ASSERT_EQUAL(code, SVA_PAGE_RESP_SUCCESS, "read of the old one");
+		TEST_ASSERT_SUCCESS(munmap(x, 16 * PG), "munmap");
+		TEST_ASSERT_SUCCESS(map_fresh(x, 16 * PG, c[i].new_prot, MADV_NOHUGEPAGE), "new");
+		syn_pr(T.iommu, RID, PASID, grp + 1, (uintptr_t)x + PG, c[i].perm, 1);
+		poll_all();
+		TEST_ASSERT_EQUAL(syn_responses_for(T.iommu, PASID, grp + 1, &code), 1, "asked");
+		TEST_ASSERT_EQUAL(code, c[i].code, "the new mapping's permissions (case %u)", i);
+		TEST_ASSERT_EQUAL(present(x, 16 * PG), c[i].code == SVA_PAGE_RESP_SUCCESS,
+			"populated only when the new mapping allows it (case %u)", i);
+	}
+	TEST_ASSERT_SUCCESS(bond_stats(), "stats");
+	TEST_ASSERT_EQUAL(S.invalid[SVA_IOPF_R_PERM], 2, "R_PERM twice");
+	TEST_ASSERT_EQUAL(S.resp_invalid, 2, "nothing else refused");
+	TEST_ASSERT_SUCCESS(maps_stats(), "maps stats");
+	TEST_ASSERT_EQUAL(M.lookups, 3 + 3, "three learned, three asked again");
+	TEST_ASSERT_EQUAL(M.rechecks, 3, "populate failure, execute, permission refused");
+	return TEST_SUCCESS;
+}
+
+/*
+ * More new mappings than the overlay holds (32): the oldest entries are replaced, a
+ * refresh is asked, the background refresh (off the poll path) takes a snapshot that
+ * holds them all, and the overlay starts empty again.
+ */
+static int
+test_overlay_full(void)
+{
+	enum { N = 40 };
+	uint8_t *a = room_after_snapshot(2 * MB);
+	uint64_t gen = sva_iopf_maps_generation();
+	struct sva_iopf_maps_entry e;
+	uint32_t code = 0;
+	int waited = 0;
+
+	TEST_ASSERT_NOT_NULL(a, "room");
+	/* separate mappings: a hole between neighbours, so the kernel merges none */
+	for (unsigned int i = 0; i < N; i++)
+		TEST_ASSERT_SUCCESS(map_fresh(a + 2 * i * PG, PG, PROT_READ | PROT_WRITE,
+			MADV_NOHUGEPAGE), "mapping %u", i);
+	for (unsigned int i = 0; i < N; i++)
+		syn_pr(T.iommu, RID, PASID, i + 1, (uintptr_t)a + 2 * i * PG, RW, 1);
+	poll_all();
+	for (unsigned int i = 0; i < N; i++) {
+		TEST_ASSERT_EQUAL(syn_responses_for(T.iommu, PASID, i + 1, &code), 1, "answered");
+		TEST_ASSERT_EQUAL(code, SVA_PAGE_RESP_SUCCESS, "served %u", i);
+	}
+	TEST_ASSERT_SUCCESS(maps_stats(), "maps stats");
+	TEST_ASSERT_EQUAL(M.lookups, N, "one lookup each");
+	TEST_ASSERT_EQUAL(M.overlay_evictions, N - 32, "32 entries");
+	TEST_ASSERT_EQUAL(M.refresh_requests, N - 32, "a refresh asked at each eviction");
+	while (sva_iopf_maps_generation() == gen && waited++ < 100)
+		usleep(10000);
+	TEST_ASSERT(sva_iopf_maps_generation() != gen, "a background refresh within 1 s");
+	TEST_ASSERT_SUCCESS(sva_iopf_maps_find((uintptr_t)a, &e), "the snapshot holds them");
+	TEST_ASSERT_EQUAL(e.start, (uintptr_t)a, "the first one");
+	TEST_ASSERT_SUCCESS(maps_stats(), "maps stats");
+	TEST_ASSERT(M.bg_refreshes >= 1, "counted");
+	/* the first mapping again: the snapshot's now, no lookup */
+	syn_pr(T.iommu, RID, PASID, 100, (uintptr_t)a + 3 * 2 * PG, RD, 1);
+	poll_all();
+	TEST_ASSERT_EQUAL(syn_responses_for(T.iommu, PASID, 100, &code), 1, "answered");
+	TEST_ASSERT_SUCCESS(maps_stats(), "maps stats");
+	TEST_ASSERT_EQUAL(M.lookups, N, "no lookup");
+	TEST_ASSERT_SUCCESS(bond_stats(), "stats");
+	TEST_ASSERT_EQUAL(S.maps_misses, N, "a snapshot hit");
+	return TEST_SUCCESS;
+}
+
+/* Without PROCMAP_QUERY (before Linux 6.11): a new mapping is served by the fallback
+ * rule, and the background refresh brings it into the snapshot. */
+static int
+test_overlay_no_query_refresh(void)
+{
+	uint8_t *a = room_after_snapshot(2 * MB);
+	uint64_t gen = sva_iopf_maps_generation();
+	struct sva_iopf_maps_entry e;
+	uint32_t code = 0;
+	int waited = 0;
+
+	TEST_ASSERT_NOT_NULL(a, "room");
+	TEST_ASSERT_SUCCESS(map_fresh(a, 16 * PG, PROT_READ, MADV_NOHUGEPAGE), "ro");
+	TEST_ASSERT_EQUAL(sva_iopf_maps_find((uintptr_t)a, &e), -ENOENT, "not in the snapshot");
+	iopf_maps_query_disable(true);
+	syn_pr(T.iommu, RID, PASID, 1, (uintptr_t)a, RX, 1);
+	poll_all();
+	TEST_ASSERT_EQUAL(syn_responses_for(T.iommu, PASID, 1, &code), 1, "answered");
+	TEST_ASSERT_EQUAL(code, SVA_PAGE_RESP_INVALID, "exec on unknown memory");
+	TEST_ASSERT_SUCCESS(maps_stats(), "maps stats");
+	TEST_ASSERT_EQUAL(M.lookups, 0, "nothing to ask");
+	TEST_ASSERT_EQUAL(M.refresh_requests, 1, "a refresh asked");
+	while (sva_iopf_maps_generation() == gen && waited++ < 100)
+		usleep(10000);
+	TEST_ASSERT(sva_iopf_maps_generation() != gen, "a background refresh within 1 s");
+	TEST_ASSERT_SUCCESS(sva_iopf_maps_find((uintptr_t)a, &e), "now in the snapshot");
+	TEST_ASSERT_EQUAL(e.prot, PROT_READ, "read-only");
+	/* the snapshot's entry judges now: exec refused as R_PERM, a read served */
+	syn_pr(T.iommu, RID, PASID, 2, (uintptr_t)a + PG, RX, 1);
+	syn_pr(T.iommu, RID, PASID, 3, (uintptr_t)a + 2 * PG, RD, 1);
+	poll_all();
+	iopf_maps_query_disable(false);
+	TEST_ASSERT_EQUAL(syn_responses_for(T.iommu, PASID, 2, &code), 1, "answered");
+	TEST_ASSERT_EQUAL(code, SVA_PAGE_RESP_INVALID, "exec on read-only");
+	TEST_ASSERT_EQUAL(syn_responses_for(T.iommu, PASID, 3, &code), 1, "answered");
+	TEST_ASSERT_EQUAL(code, SVA_PAGE_RESP_SUCCESS, "read");
+	TEST_ASSERT_SUCCESS(bond_stats(), "stats");
+	TEST_ASSERT_EQUAL(S.invalid[SVA_IOPF_R_NO_MAPPING], 1, "before the refresh");
+	TEST_ASSERT_EQUAL(S.invalid[SVA_IOPF_R_PERM], 1, "after it");
+	TEST_ASSERT_EQUAL(S.maps_misses, 0, "refused before the populate stage: not counted");
+	return TEST_SUCCESS;
+}
+
 static struct sva_test_suite iopf_resolve_suite = {
 	.name = "iopf: nothing resolved outside the owner's mapping",
 	.cases = {
@@ -525,6 +829,12 @@ static struct sva_test_suite iopf_resolve_suite = {
 		SVA_TEST_CASE_ST(setup, teardown, test_unknown_address_no_query),
 		SVA_TEST_CASE_ST(setup, teardown, test_stale_thp_no_widening),
 		SVA_TEST_CASE_ST(setup, teardown, test_stale_hugetlb_no_widening),
+		SVA_TEST_CASE_ST(setup, teardown, test_overlay_read_only),
+		SVA_TEST_CASE_ST(setup, teardown, test_overlay_thp),
+		SVA_TEST_CASE_ST(setup, teardown, test_overlay_hugetlb),
+		SVA_TEST_CASE_ST(setup, teardown, test_overlay_replaced),
+		SVA_TEST_CASE_ST(setup, teardown, test_overlay_full),
+		SVA_TEST_CASE_ST(setup, teardown, test_overlay_no_query_refresh),
 		SVA_TEST_CASES_END(),
 	},
 };

@@ -70,11 +70,7 @@ lookup(struct iopf_overlay *o, uint64_t addr)
 const struct iopf_vma *
 iopf_overlay_find(struct sva_iopf *f, uint64_t addr)
 {
-	const struct iopf_vma *v = lookup(&f->ov, addr);
-
-	if (v != NULL)
-		IOPF_STAT_INC(f->mst.overlay_hits);
-	return v;
+	return lookup(&f->ov, addr);
 }
 
 /* A mapping the resolver could populate 2 MiB at a time, if the kernel has it THP

@@ -95,7 +95,7 @@ struct iopf_overlay {
 struct sva_iopf;
 /* Empty the overlay when m is another generation than its entries'. */
 void iopf_overlay_sync(struct sva_iopf *f, const struct iopf_maps *m);
-/* The overlay entry holding addr (counted as a hit), or NULL. */
+/* The overlay entry holding addr, or NULL (the resolver counts the hits). */
 const struct iopf_vma *iopf_overlay_find(struct sva_iopf *f, uint64_t addr);
 /* Ask the kernel for addr's mapping and put it in the overlay (replacing entries it
  * overlaps); the answer is also the burst's f->kvma. *r: 0, -ENOENT, -ENOTSUP. */

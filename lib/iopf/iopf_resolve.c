@@ -374,6 +374,12 @@ populate_items(struct sva_iopf *f, uint32_t from, uint32_t to, uint64_t burst_st
  * *st: R_NO_MAPPING + 1 when the kernel says no mapping holds addr. NULL: neither knows
  * (the kernel cannot be asked: validate_perm()'s fallback rule).
  */
+static inline bool
+kernel_said(const struct sva_iopf *f, uint64_t addr)
+{
+	return f->kvma_valid && addr >= f->kvma.start && addr < f->kvma.end;
+}
+
 static const struct iopf_vma *
 overlay_vma(struct sva_iopf *f, uint64_t addr, uint32_t perm, unsigned int *st)
 {
@@ -382,8 +388,7 @@ overlay_vma(struct sva_iopf *f, uint64_t addr, uint32_t perm, unsigned int *st)
 
 	*st = ST_OK;
 	if (ov != NULL) {
-		if (!(perm & SVA_FAULT_PERM_EXEC) ||
-				(f->kvma_valid && addr >= f->kvma.start && addr < f->kvma.end)) {
+		if (!(perm & SVA_FAULT_PERM_EXEC) || kernel_said(f, addr)) {
 			IOPF_STAT_INC(f->mst.overlay_hits);
 			return ov;
 		}
@@ -456,7 +461,7 @@ iopf_resolve(struct sva_iopf *f, uint64_t burst_start)
 				v = judge_vma(f, sv, addr, &tmp, &s);
 				if (s == ST_OK)
 					s = validate_perm(v, pg->perm);
-				if (s == SVA_IOPF_R_PERM + 1 && ov && v != &f->kvma) {
+				if (s == SVA_IOPF_R_PERM + 1 && ov && !kernel_said(f, addr)) {
 					/* refused by what the overlay learned earlier */
 					sv = overlay_recheck(f, addr, &s);
 					ov = sv != NULL;
