@@ -341,7 +341,10 @@ struct sva_xstat {
  *  - "invalid_<reason>" and "failure_<reason>" for every reason, named by
  *    sva_iopf_reason_name() ("invalid_perm", "failure_driver", ...);
  *  - the latency histogram, "lat_hist_le_<N>_cycles" (bucket upper bound N,
- *    sva_iopf_lat_bucket_cycles()), the last bucket "lat_hist_le_max_cycles".
+ *    sva_iopf_lat_bucket_cycles()), the last bucket "lat_hist_le_max_cycles";
+ *  - how addresses the mappings snapshot does not hold were judged, "maps_" + a field
+ *    of struct sva_iopf_maps_stats ("maps_lookups", "maps_overlay_hits", ...): the
+ *    iommu's (the overlay is per iommu), so a bond reads its iommu's values.
  * The list is the same for every iommu and bond, and fixed for the life of the process.
  *
  * @param names NULL, or an array of size entries.

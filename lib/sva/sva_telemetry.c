@@ -170,9 +170,25 @@ stats_dict(struct rte_tel_data *d, const struct sva_iopf_stats *st)
 	ADD(lat_max_ns);
 }
 
+#define ADDM(field) rte_tel_data_add_dict_u64(d, "maps_" #field, ms->field)
+
+/* the overlay's counters: the iommu's, also in a bond's reading (sva.h, xstats) */
+static void
+maps_dict(struct rte_tel_data *d, const struct sva_iopf_maps_stats *ms)
+{
+	ADDM(lookups);
+	ADDM(overlay_hits);
+	ADDM(rechecks);
+	ADDM(overlay_evictions);
+	ADDM(thp_probes);
+	ADDM(refresh_requests);
+	ADDM(bg_refreshes);
+}
+
 static int
 tel_stats(const char *cmd, const char *params, struct rte_tel_data *d)
 {
+	struct sva_iopf_maps_stats ms;
 	struct sva_iopf_stats st;
 	struct sva_poller *p;
 	struct sva_bond *b = NULL;
@@ -189,16 +205,22 @@ tel_stats(const char *cmd, const char *params, struct rte_tel_data *d)
 		b = sva_bond_find_id((unsigned int)id);
 		if (b != NULL)
 			ret = sva_iopf_stats_get(b->iopf, b->ib, &st);
+		if (ret == 0)
+			ret = sva_iopf_maps_stats_get(b->iopf, &ms);
 	} else {
 		TAILQ_FOREACH(p, &sva_pollers, next)
-			if (strcmp(sva_iommu_name(p->iommu), params) == 0)
+			if (strcmp(sva_iommu_name(p->iommu), params) == 0) {
 				ret = sva_iopf_stats_get(p->iopf, NULL, &st);
+				if (ret == 0)
+					ret = sva_iopf_maps_stats_get(p->iopf, &ms);
+			}
 	}
 	pthread_mutex_unlock(&sva_lock);
 	if (ret != 0)
 		return -EINVAL;
 	rte_tel_data_start_dict(d);
 	stats_dict(d, &st);
+	maps_dict(d, &ms);
 	return 0;
 }
 
