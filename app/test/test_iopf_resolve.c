@@ -819,6 +819,62 @@ test_overlay_no_query_refresh(void)
 	return TEST_SUCCESS;
 }
 
+/*
+ * A snapshot entry that refuses a permission is asked again: a buffer mapped after the
+ * bind where the snapshot still has an older PROT_NONE mapping (memory reused), and a
+ * mapping made writable by mprotect() since the snapshot, are served; a mapping that
+ * really lacks the permission is still refused (R_PERM), the kernel having said so.
+ */
+static int
+test_snapshot_refusal_rechecked(void)
+{
+	uint8_t *a = arena(2 * MB), *old, *mp, *ro;
+	uint32_t code = 0;
+
+	TEST_ASSERT_NOT_NULL(a, "arena");
+	old = a;              /* PROT_NONE in the snapshot (the arena), then RW */
+	mp = a + 64 * PG;     /* read-only in the snapshot, then mprotect RW */
+	ro = a + 128 * PG;    /* read-only in the snapshot and now */
+	TEST_ASSERT_SUCCESS(map_at(mp, 16 * PG, PROT_READ, MADV_NOHUGEPAGE), "mp");
+	TEST_ASSERT_SUCCESS(map_at(ro, 16 * PG, PROT_READ, MADV_NOHUGEPAGE), "ro");
+	usleep(250000); /* a background refresh asked by an earlier case runs first */
+	TEST_ASSERT_SUCCESS(sva_iopf_maps_refresh(), "refresh");
+	TEST_ASSERT_SUCCESS(munmap(old, 16 * PG), "munmap");
+	TEST_ASSERT_SUCCESS(map_at(old, 16 * PG, PROT_READ | PROT_WRITE, MADV_NOHUGEPAGE), "new");
+	TEST_ASSERT_SUCCESS(mprotect(mp, 16 * PG, PROT_READ | PROT_WRITE), "mprotect");
+	syn_pr(T.iommu, RID, PASID, 1, (uintptr_t)old + PG, RW, 1);
+	syn_pr(T.iommu, RID, PASID, 2, (uintptr_t)mp + PG, RW, 1);
+	syn_pr(T.iommu, RID, PASID, 3, (uintptr_t)ro + PG, RW, 1);
+	poll_all();
+	TEST_ASSERT_EQUAL(syn_responses_for(T.iommu, PASID, 1, &code), 1, "1");
+	TEST_ASSERT_EQUAL(code, SVA_PAGE_RESP_SUCCESS, "new mapping over a stale PROT_NONE entry");
+	TEST_ASSERT_EQUAL(syn_responses_for(T.iommu, PASID, 2, &code), 1, "2");
+	TEST_ASSERT_EQUAL(code, SVA_PAGE_RESP_SUCCESS, "made writable since the snapshot");
+	TEST_ASSERT_EQUAL(syn_responses_for(T.iommu, PASID, 3, &code), 1, "3");
+	TEST_ASSERT_EQUAL(code, SVA_PAGE_RESP_INVALID, "read-only still");
+	TEST_ASSERT_EQUAL(test_page_state(old + PG), TEST_PAGE_WRITTEN, "written");
+	TEST_ASSERT_EQUAL(test_page_state(mp + PG), TEST_PAGE_WRITTEN, "written");
+	TEST_ASSERT_EQUAL(present(ro, 16 * PG), 0, "nothing of ro");
+	TEST_ASSERT_SUCCESS(bond_stats(), "stats");
+	TEST_ASSERT_EQUAL(S.invalid[SVA_IOPF_R_PERM], 1, "ro: R_PERM");
+	TEST_ASSERT_SUCCESS(maps_stats(), "maps stats");
+	TEST_ASSERT_EQUAL(M.rechecks, 3, "each refusal asked again once");
+	TEST_ASSERT_EQUAL(M.lookups, 3, "three PROCMAP_QUERY");
+	/* without PROCMAP_QUERY the snapshot's verdict stands */
+	TEST_ASSERT_SUCCESS(sva_iopf_maps_refresh(), "refresh");
+	TEST_ASSERT_SUCCESS(mprotect(ro, 16 * PG, PROT_READ | PROT_WRITE), "mprotect ro");
+	iopf_maps_query_disable(true);
+	syn_pr(T.iommu, RID, PASID, 4, (uintptr_t)ro + 2 * PG, RW, 1);
+	poll_all();
+	iopf_maps_query_disable(false);
+	TEST_ASSERT_EQUAL(syn_responses_for(T.iommu, PASID, 4, &code), 1, "4");
+	TEST_ASSERT_EQUAL(code, SVA_PAGE_RESP_INVALID, "the snapshot says read-only");
+	TEST_ASSERT_SUCCESS(maps_stats(), "maps stats");
+	TEST_ASSERT_EQUAL(M.rechecks, 3, "none without the ioctl");
+	TEST_ASSERT_EQUAL(M.refresh_requests, 0, "a refusal asks no refresh");
+	return TEST_SUCCESS;
+}
+
 static struct sva_test_suite iopf_resolve_suite = {
 	.name = "iopf: nothing resolved outside the owner's mapping",
 	.cases = {
@@ -835,6 +891,7 @@ static struct sva_test_suite iopf_resolve_suite = {
 		SVA_TEST_CASE_ST(setup, teardown, test_overlay_replaced),
 		SVA_TEST_CASE_ST(setup, teardown, test_overlay_full),
 		SVA_TEST_CASE_ST(setup, teardown, test_overlay_no_query_refresh),
+		SVA_TEST_CASE_ST(setup, teardown, test_snapshot_refusal_rechecked),
 		SVA_TEST_CASES_END(),
 	},
 };

@@ -192,7 +192,7 @@ sva_iopf_create(struct sva_iommu *iommu, const struct sva_iopf_conf *conf)
 	f->bg = iopf_maps_bg_start() == 0;
 	if (!f->bg)
 		IOPF_LOG(WARNING, "%s: no background refresh of the mappings snapshot "
-			"(rte_eal_alarm_set failed): without PROCMAP_QUERY (Linux 6.11+), a "
+			"(pthread_create failed): without PROCMAP_QUERY (Linux 6.11+), a "
 			"mapping newer than the snapshot waits for sva_iopf_maps_refresh()",
 			sva_iommu_name(iommu));
 	IOPF_LOG(INFO, "%s: fault path ready (burst %u, %u open groups, %u pending pages)",

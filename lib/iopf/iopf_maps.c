@@ -21,9 +21,9 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/vfs.h>
+#include <time.h>
 #include <unistd.h>
 
-#include <rte_alarm.h>
 #include <rte_cycles.h>
 #include <rte_lcore.h>
 #include <rte_malloc.h>
@@ -852,14 +852,20 @@ iopf_maps_block_huge(uint64_t addr)
  * ---- the background refresh ----
  *
  * Where the resolver cannot ask the kernel (no PROCMAP_QUERY) or its overlay is full,
- * it asks for a refresh with one atomic store; an EAL alarm (the interrupt thread, off
- * every poll lcore) looks at the request every IOPF_REFRESH_PERIOD_US and refreshes:
- * at most one refresh per period, each about 1 ms.
+ * it asks for a refresh with one atomic store; a control thread ("sva-maps-bg", off
+ * every poll lcore, alive while an iopf exists) looks at the request every
+ * IOPF_REFRESH_PERIOD_US and refreshes: at most one refresh per period, each about 1
+ * ms. A thread of our own rather than an EAL alarm: its locks are visible to
+ * ThreadSanitizer (DPDK's are not).
  */
 static uint32_t refresh_wanted;
-static uint32_t bg_users;   /* iopfs alive, under bg_lock */
 static uint64_t bg_done;
-static pthread_mutex_t bg_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_mutex_t bg_ctl = PTHREAD_MUTEX_INITIALIZER;  /* start/stop, users */
+static pthread_mutex_t bg_lock = PTHREAD_MUTEX_INITIALIZER; /* bg_stop, bg_cond */
+static pthread_cond_t bg_cond;
+static uint32_t bg_users;
+static bool bg_stop;
+static pthread_t bg_thread;
 
 void
 iopf_maps_refresh_request(void)
@@ -874,49 +880,74 @@ iopf_maps_bg_refreshes(void)
 	return __atomic_load_n(&bg_done, __ATOMIC_RELAXED);
 }
 
-static void
-bg_alarm(void *arg __rte_unused)
+static void *
+bg_main(void *arg __rte_unused)
 {
+	struct timespec t;
 	int ret;
 
-	if (__atomic_exchange_n(&refresh_wanted, 0, __ATOMIC_ACQ_REL) != 0) {
+	pthread_mutex_lock(&bg_lock);
+	while (!bg_stop) {
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		t.tv_nsec += (IOPF_REFRESH_PERIOD_US % 1000000) * 1000;
+		t.tv_sec += IOPF_REFRESH_PERIOD_US / 1000000 + t.tv_nsec / 1000000000;
+		t.tv_nsec %= 1000000000;
+		pthread_cond_timedwait(&bg_cond, &bg_lock, &t);
+		if (bg_stop)
+			break;
+		if (__atomic_exchange_n(&refresh_wanted, 0, __ATOMIC_ACQ_REL) == 0)
+			continue;
+		pthread_mutex_unlock(&bg_lock);
 		ret = sva_iopf_maps_refresh();
 		__atomic_fetch_add(&bg_done, 1, __ATOMIC_RELAXED);
 		if (ret != 0)
 			IOPF_LOG(WARNING, "background refresh of the mappings snapshot: %s",
 				strerror(-ret));
+		pthread_mutex_lock(&bg_lock);
 	}
-	if (rte_eal_alarm_set(IOPF_REFRESH_PERIOD_US, bg_alarm, NULL) != 0)
-		IOPF_LOG(ERR, "background refresh stopped: rte_eal_alarm_set failed (a "
-			"mapping newer than the snapshot waits for sva_iopf_maps_refresh())");
+	pthread_mutex_unlock(&bg_lock);
+	return NULL;
 }
 
 int
 iopf_maps_bg_start(void)
 {
+	static bool cond_ready;
+	pthread_condattr_t ca;
 	int ret = 0;
 
-	pthread_mutex_lock(&bg_lock);
-	if (bg_users++ == 0) {
-		ret = rte_eal_alarm_set(IOPF_REFRESH_PERIOD_US, bg_alarm, NULL);
-		if (ret != 0)
-			bg_users--;
+	pthread_mutex_lock(&bg_ctl);
+	if (!cond_ready) {
+		pthread_condattr_init(&ca);
+		pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+		pthread_cond_init(&bg_cond, &ca);
+		pthread_condattr_destroy(&ca);
+		cond_ready = true;
 	}
-	pthread_mutex_unlock(&bg_lock);
+	if (bg_users == 0) {
+		bg_stop = false;
+		ret = -pthread_create(&bg_thread, NULL, bg_main, NULL);
+		if (ret == 0)
+			pthread_setname_np(bg_thread, "sva-maps-bg");
+	}
+	if (ret == 0)
+		bg_users++;
+	pthread_mutex_unlock(&bg_ctl);
 	return ret;
 }
 
 void
 iopf_maps_bg_stop(void)
 {
-	pthread_mutex_lock(&bg_lock);
+	pthread_mutex_lock(&bg_ctl);
 	if (bg_users > 0 && --bg_users == 0) {
-		/* waits for a running callback; the entry it sets again is removed by
-		 * the next round of the cancel loop */
-		while (rte_eal_alarm_cancel(bg_alarm, (void *)-1) > 0)
-			;
+		pthread_mutex_lock(&bg_lock);
+		bg_stop = true;
+		pthread_cond_signal(&bg_cond);
+		pthread_mutex_unlock(&bg_lock);
+		pthread_join(bg_thread, NULL); /* a refresh under way ends first */
 	}
-	pthread_mutex_unlock(&bg_lock);
+	pthread_mutex_unlock(&bg_ctl);
 }
 
 void

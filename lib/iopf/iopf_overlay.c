@@ -122,16 +122,18 @@ insert(struct sva_iopf *f, const struct iopf_vma *k)
 }
 
 const struct iopf_vma *
-iopf_overlay_learn(struct sva_iopf *f, uint64_t addr, int *r)
+iopf_overlay_learn(struct sva_iopf *f, uint64_t addr, bool miss, int *r)
 {
 	struct iopf_vma k;
 	bool anon = false;
 
 	*r = iopf_maps_query_anon(addr, &k, &anon);
 	if (*r == -ENOTSUP) {
-		/* before Linux 6.11: the background refresh brings the mapping in */
-		IOPF_STAT_INC(f->mst.refresh_requests);
-		iopf_maps_refresh_request();
+		/* before Linux 6.11: the background refresh brings a missed mapping in */
+		if (miss) {
+			IOPF_STAT_INC(f->mst.refresh_requests);
+			iopf_maps_refresh_request();
+		}
 		return NULL;
 	}
 	IOPF_STAT_INC(f->mst.lookups);

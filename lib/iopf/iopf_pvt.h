@@ -70,8 +70,8 @@ int iopf_maps_thp_mode(void);
 /* Ask for a refresh off the poll path (the background refresh, at most one per
  * IOPF_REFRESH_PERIOD_US): one atomic store, poll path safe. */
 void iopf_maps_refresh_request(void);
-/* The background refresh: armed by the first sva_iopf_create(), cancelled by the
- * last sva_iopf_destroy() (control path). */
+/* The background refresh thread: started by the first sva_iopf_create(), joined by
+ * the last sva_iopf_destroy() (control path). */
 int iopf_maps_bg_start(void);
 void iopf_maps_bg_stop(void);
 uint64_t iopf_maps_bg_refreshes(void);
@@ -98,8 +98,10 @@ void iopf_overlay_sync(struct sva_iopf *f, const struct iopf_maps *m);
 /* The overlay entry holding addr, or NULL (the resolver counts the hits). */
 const struct iopf_vma *iopf_overlay_find(struct sva_iopf *f, uint64_t addr);
 /* Ask the kernel for addr's mapping and put it in the overlay (replacing entries it
- * overlaps); the answer is also the burst's f->kvma. *r: 0, -ENOENT, -ENOTSUP. */
-const struct iopf_vma *iopf_overlay_learn(struct sva_iopf *f, uint64_t addr, int *r);
+ * overlaps); the answer is also the burst's f->kvma. *r: 0, -ENOENT, -ENOTSUP (then,
+ * for a miss, a background refresh is asked). */
+const struct iopf_vma *iopf_overlay_learn(struct sva_iopf *f, uint64_t addr, bool miss,
+		int *r);
 /* After the demand pages were populated: learn THP eligibility of the overlay's
  * candidates from the kernel's pages. */
 void iopf_overlay_probe(struct sva_iopf *f);

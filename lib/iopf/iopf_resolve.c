@@ -366,51 +366,66 @@ populate_items(struct sva_iopf *f, uint32_t from, uint32_t to, uint64_t burst_st
 	}
 }
 
-/*
- * The entry a page the snapshot does not hold is judged by: the overlay's, or the
- * kernel's current mapping, learned now (iopf_overlay.c). Asked again (recheck) for an
- * execute request (populate does not check execute, and the overlay's entry may be of
- * a mapping since replaced) unless the kernel answered for it in this burst already.
- * *st: R_NO_MAPPING + 1 when the kernel says no mapping holds addr. NULL: neither knows
- * (the kernel cannot be asked: validate_perm()'s fallback rule).
- */
 static inline bool
 kernel_said(const struct sva_iopf *f, uint64_t addr)
 {
 	return f->kvma_valid && addr >= f->kvma.start && addr < f->kvma.end;
 }
 
+/*
+ * The entry a page is judged by (iopf_overlay.c): the overlay's first (its entries are
+ * newer than the snapshot's), then the snapshot's, else the kernel's current mapping,
+ * learned now into the overlay. An overlay entry is asked again (recheck) for an
+ * execute request (populate does not check execute, and the entry may be of a mapping
+ * since replaced) unless the kernel answered for it in this burst already.
+ * *ov: judged by the overlay; *miss: not by the snapshot. *st: R_NO_MAPPING + 1 when
+ * the kernel says no mapping holds addr. NULL: nobody knows (the kernel cannot be
+ * asked: validate_perm()'s fallback rule).
+ */
 static const struct iopf_vma *
-overlay_vma(struct sva_iopf *f, uint64_t addr, uint32_t perm, unsigned int *st)
+entry_of(struct sva_iopf *f, const struct iopf_maps *m, uint64_t addr, uint32_t perm,
+		bool *ov, bool *miss, unsigned int *st)
 {
-	const struct iopf_vma *ov = iopf_overlay_find(f, addr);
+	const struct iopf_vma *v = iopf_overlay_find(f, addr);
 	int r;
 
 	*st = ST_OK;
-	if (ov != NULL) {
+	*ov = false;
+	*miss = true;
+	if (v != NULL) {
 		if (!(perm & SVA_FAULT_PERM_EXEC) || kernel_said(f, addr)) {
 			IOPF_STAT_INC(f->mst.overlay_hits);
-			return ov;
+			*ov = true;
+			return v;
 		}
 		IOPF_STAT_INC(f->mst.rechecks);
+	} else {
+		v = iopf_maps_lookup(m, addr);
+		if (v != NULL) {
+			*miss = false;
+			return v;
+		}
 	}
-	ov = iopf_overlay_learn(f, addr, &r);
+	v = iopf_overlay_learn(f, addr, true, &r);
 	if (r == -ENOENT)
 		*st = SVA_IOPF_R_NO_MAPPING + 1;
-	return ov;
+	*ov = v != NULL;
+	return v;
 }
 
-/* A page judged by an overlay entry was refused (permission) or failed to populate:
- * the mapping may have been replaced since the overlay learned it. Ask the kernel
- * again (the overlay takes its answer) and judge by that. */
+/* A page was refused a permission by an entry the kernel did not give in this burst,
+ * or failed to populate after an overlay entry let it through: the mapping may have
+ * been replaced (unmapped and mapped again, mprotect()) since. Ask the kernel again;
+ * the overlay takes its answer (and, being newer, wins over the snapshot's entry). */
 static const struct iopf_vma *
-overlay_recheck(struct sva_iopf *f, uint64_t addr, unsigned int *st)
+recheck(struct sva_iopf *f, uint64_t addr, unsigned int *st)
 {
 	const struct iopf_vma *ov;
 	int r;
 
-	IOPF_STAT_INC(f->mst.rechecks);
-	ov = iopf_overlay_learn(f, addr, &r);
+	ov = iopf_overlay_learn(f, addr, false, &r);
+	if (r != -ENOTSUP)
+		IOPF_STAT_INC(f->mst.rechecks);
 	*st = r == -ENOENT ? SVA_IOPF_R_NO_MAPPING + 1 : ST_OK;
 	return ov;
 }
@@ -445,30 +460,30 @@ iopf_resolve(struct sva_iopf *f, uint64_t burst_start)
 			s = validate_req(bond, m, addr, pg->perm);
 			if (s == ST_OK) {
 				if (sv == NULL || addr < sv->start || addr >= sv->end ||
-						(ov && (pg->perm & SVA_FAULT_PERM_EXEC))) {
-					sv = iopf_maps_lookup(m, addr);
-					miss = sv == NULL;
-					ov = false;
-					if (miss) {
-						sv = overlay_vma(f, addr, pg->perm, &s);
-						ov = sv != NULL;
-					}
-				} else if (ov) {
+						(ov && (pg->perm & SVA_FAULT_PERM_EXEC)))
+					sv = entry_of(f, m, addr, pg->perm, &ov, &miss, &s);
+				else if (ov)
 					IOPF_STAT_INC(f->mst.overlay_hits);
-				}
 			}
 			if (s == ST_OK) {
 				v = judge_vma(f, sv, addr, &tmp, &s);
 				if (s == ST_OK)
 					s = validate_perm(v, pg->perm);
-				if (s == SVA_IOPF_R_PERM + 1 && ov && !kernel_said(f, addr)) {
-					/* refused by what the overlay learned earlier */
-					sv = overlay_recheck(f, addr, &s);
-					ov = sv != NULL;
-					if (s == ST_OK)
+				if (s == SVA_IOPF_R_PERM + 1 && sv != NULL && !kernel_said(f, addr)) {
+					/* refused by what an entry said earlier */
+					const struct iopf_vma *k = recheck(f, addr, &s);
+
+					if (k != NULL) {
+						sv = k;
+						ov = true;
+						miss = true;
 						v = judge_vma(f, sv, addr, &tmp, &s);
-					if (s == ST_OK)
-						s = validate_perm(v, pg->perm);
+						if (s == ST_OK)
+							s = validate_perm(v, pg->perm);
+					} else if (s == ST_OK) {
+						/* the kernel cannot be asked: the entry's verdict */
+						s = SVA_IOPF_R_PERM + 1;
+					}
 				}
 			}
 			if (s != ST_OK) {
@@ -504,7 +519,7 @@ iopf_resolve(struct sva_iopf *f, uint64_t burst_start)
 			/* the overlay's mapping may be gone or replaced: say what the kernel's
 			 * current one refuses, and keep the overlay true for the next page */
 			unsigned int s;
-			const struct iopf_vma *k = overlay_recheck(f, it[i].addr, &s);
+			const struct iopf_vma *k = recheck(f, it[i].addr, &s);
 
 			if (s != ST_OK)
 				it[i].status = (uint8_t)s;

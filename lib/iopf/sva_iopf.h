@@ -138,25 +138,32 @@
  * one: Invalid, R_PERM). THP blocks and hugetlb pages are widened only by the kernel's
  * current answer, once per burst, as for snapshot entries.
  * Without PROCMAP_QUERY (before Linux 6.11), or when the overlay is full, the poller
- * asks for a refresh (one atomic store) and an EAL alarm on the interrupt thread,
- * armed while an iopf exists, refreshes the snapshot off the poll path: at most once
- * per 100 ms (maps_refresh_requests, maps_bg_refreshes). Until then the rule of "the
+ * asks for a refresh (one atomic store) and a control thread of lib/iopf
+ * ("sva-maps-bg", alive while an iopf exists) refreshes the snapshot off the poll
+ * path: at most once per 100 ms (maps_refresh_requests, maps_bg_refreshes). Until then the rule of "the
  * kernel cannot be asked" below applies. The counters: sva_iopf_maps_stats_get(), and
  * "maps_*" in the extended statistics and /sva/stats (sva.h).
- * sva_iopf_maps_refresh() stays useful after mprotect() of a mapping the snapshot
- * holds (the snapshot keeps judging by the old permissions until the next refresh),
- * and to make a miss-free steady state.
+ * sva_iopf_maps_refresh() stays useful after mprotect() lowering the permissions of a
+ * mapping the snapshot holds (below), and to make a miss-free steady state. A device
+ * that keeps asking for a permission a mapping lacks costs one PROCMAP_QUERY per
+ * refused page (each refusal is asked again).
  *
  * What the resolver trusts (nothing is ever resolved outside the mapping that holds
  * the request, nor with more than that mapping allows):
- *  - a snapshot entry of 4 KiB pages that is not THP-eligible: the entry. A mapping
- *    whose permissions changed after the snapshot is judged by the old permissions
- *    until the next refresh: call sva_iopf_maps_refresh() after mprotect() of buffers
- *    devices use (lib/sva refreshes at every sva_bind(); a refresh that fails there is
- *    logged and the bind goes on with the previous snapshot). A buffer mmapped after
- *    the snapshot needs no call (above).
- *  - an address the snapshot does not hold: the overlay's entry, or the kernel's
- *    mapping, then put in the overlay ("Mappings newer than the snapshot" above).
+ *  - a snapshot entry of 4 KiB pages that is not THP-eligible: the entry, except that
+ *    a permission it refuses is asked of the kernel again (PROCMAP_QUERY; the answer
+ *    goes to the overlay, whose entries win over the snapshot's): memory unmapped and
+ *    mapped again, or mprotect()ed to more, since the snapshot is served by its current
+ *    permissions (maps_rechecks; without PROCMAP_QUERY the entry's refusal stands). A
+ *    mapping whose permissions were lowered after the snapshot is judged by the old
+ *    ones until the next refresh (read and write are still checked by the populate
+ *    call; execute is not): call sva_iopf_maps_refresh() after mprotect() lowering
+ *    buffers devices use (lib/sva refreshes at every sva_bind(); a refresh that fails
+ *    there is logged and the bind goes on with the previous snapshot). A buffer
+ *    mmapped after the snapshot needs no call (above).
+ *  - an address the overlay holds: the overlay's entry; else one the snapshot does not
+ *    hold: the kernel's mapping, then put in the overlay ("Mappings newer than the
+ *    snapshot" above).
  *  - an entry (of the snapshot or the overlay) that would populate more than 4 KiB as
  *    one page (a THP block, a hugetlb page): the kernel's current mapping of that
  *    address, asked with one PROCMAP_QUERY ioctl on /proc/self/maps (Linux 6.11+; the
@@ -652,7 +659,8 @@ int sva_iopf_stages_get(const struct sva_iommu *iommu, struct sva_iopf_stages *s
  * mappings did not change. Control path; waits for one grace period of the pollers
  * before freeing the old one. Not needed for buffers mapped after the last snapshot
  * (the fault path looks them up itself: "Mappings newer than the snapshot" in the
- * @file block); needed after mprotect() of a mapping the snapshot holds. lib/sva calls
+ * @file block); needed after mprotect() lowering the permissions of a mapping the snapshot holds
+ * ("What the resolver trusts"). lib/sva calls
  * it at every sva_bind(), and the background refresh when the fault path asks.
  *
  * @return 0, or -ENOMEM, -EIO (maps unparsable, logged), or -errno of open/read of
