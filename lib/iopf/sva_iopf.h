@@ -659,9 +659,9 @@ int sva_iopf_stages_get(const struct sva_iommu *iommu, struct sva_iopf_stages *s
  * mappings did not change. Control path; waits for one grace period of the pollers
  * before freeing the old one. Not needed for buffers mapped after the last snapshot
  * (the fault path looks them up itself: "Mappings newer than the snapshot" in the
- * @file block); needed after mprotect() lowering the permissions of a mapping the snapshot holds
- * ("What the resolver trusts"). lib/sva calls
- * it at every sva_bind(), and the background refresh when the fault path asks.
+ * @file block); needed after mprotect() lowering the permissions of a mapping the
+ * snapshot holds ("What the resolver trusts"). lib/sva calls it at every sva_bind(),
+ * and the background refresh when the fault path asks.
  *
  * @return 0, or -ENOMEM, -EIO (maps unparsable, logged), or -errno of open/read of
  *   /proc/self/maps or, in THP "madvise" mode, /proc/self/smaps (logged).
