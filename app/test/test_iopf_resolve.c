@@ -133,15 +133,6 @@ map_at(uint8_t *p, size_t len, int prot, int advice)
 	return 0;
 }
 
-/* A mapping where the snapshot has none (a hole punched before the refresh). */
-static int
-map_new(uint8_t *p, size_t len, int prot)
-{
-	if (mmap(p, len, prot, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0) != p)
-		return -errno;
-	return madvise(p, len, MADV_NOHUGEPAGE) == 0 ? 0 : -errno;
-}
-
 /* 4 KiB pages present in [p, p + len) by pagemap. */
 static unsigned int
 present(const uint8_t *p, size_t len)
@@ -185,6 +176,51 @@ thp_usable(const uint8_t *p, const char **why)
 		return 0;
 	}
 	return 1;
+}
+
+static struct sva_iopf_maps_stats M;
+
+static int
+maps_stats(void)
+{
+	return sva_iopf_maps_stats_get(T.iopf, &M);
+}
+
+/* Room the snapshot will not know: the arena unmapped, a refresh, then the room taken
+ * again at once as PROT_NONE (a mapping newer than the snapshot) so that nothing else
+ * (an allocator, the refresh's own buffers) lands in it; cases map over it with
+ * MAP_FIXED. A background refresh an earlier case asked for runs first (at most one
+ * period later), so that the snapshot generation stays the same through the case. */
+static uint8_t *
+room_after_snapshot(size_t len)
+{
+	struct sva_iopf_maps_entry e;
+
+	usleep(250000);
+	for (int tries = 0; tries < 10; tries++) {
+		uint8_t *a = arena(len);
+
+		if (a == NULL || munmap(a, len) != 0 || sva_iopf_maps_refresh() != 0)
+			return NULL;
+		if (mmap(a, len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE |
+				MAP_FIXED_NOREPLACE, -1, 0) == a &&
+				sva_iopf_maps_find((uintptr_t)a, &e) == -ENOENT &&
+				sva_iopf_maps_find((uintptr_t)a + len - 1, &e) == -ENOENT)
+			return a;
+		T.arena = NULL; /* something else took it: another room */
+	}
+	return NULL;
+}
+
+/* A new mapping at exactly p, in the room; advice as map_at(). */
+static int
+map_fresh(uint8_t *p, size_t len, int prot, int advice)
+{
+	if (mmap(p, len, prot, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) != p)
+		return -errno;
+	if (advice != 0 && madvise(p, len, advice) != 0)
+		return -errno;
+	return 0;
 }
 
 /* ---- item 9: fault-around ---- */
@@ -345,23 +381,22 @@ test_fault_around_budget(void)
 static int
 test_unknown_address_checked(void)
 {
-	uint8_t *a = arena(2 * MB), *ro, *rx, *hole;
+	uint8_t *hole = mmap(NULL, 16 * PG, PROT_READ | PROT_WRITE,
+		MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	uint8_t *a, *ro, *rx;
 	uint32_t code = 0;
 
-	TEST_ASSERT_NOT_NULL(a, "arena");
+	TEST_ASSERT(hole != MAP_FAILED, "hole, for now");
+	TEST_ASSERT_SUCCESS(madvise(hole, 16 * PG, MADV_NOHUGEPAGE), "4 KiB pages");
+	/* the snapshot holds hole, and no mapping where ro and rx will be */
+	a = room_after_snapshot(2 * MB);
+	TEST_ASSERT_NOT_NULL(a, "room");
 	ro = a;
 	rx = a + 64 * PG;
-	hole = a + 128 * PG;
-	TEST_ASSERT_SUCCESS(map_at(hole, 16 * PG, PROT_READ | PROT_WRITE, MADV_NOHUGEPAGE),
-		"hole, for now");
-	/* the snapshot holds no mapping where ro and rx will be */
-	TEST_ASSERT_SUCCESS(munmap(ro, 16 * PG), "unmap ro");
-	TEST_ASSERT_SUCCESS(munmap(rx, 16 * PG), "unmap rx");
-	TEST_ASSERT_SUCCESS(sva_iopf_maps_refresh(), "refresh");
 	/* after the snapshot: a read-only mapping, a read-exec one, and a hole where the
 	 * snapshot still has a mapping */
-	TEST_ASSERT_SUCCESS(map_new(ro, 16 * PG, PROT_READ), "ro");
-	TEST_ASSERT_SUCCESS(map_new(rx, 16 * PG, PROT_READ | PROT_EXEC), "rx");
+	TEST_ASSERT_SUCCESS(map_fresh(ro, 16 * PG, PROT_READ, MADV_NOHUGEPAGE), "ro");
+	TEST_ASSERT_SUCCESS(map_fresh(rx, 16 * PG, PROT_READ | PROT_EXEC, MADV_NOHUGEPAGE), "rx");
 	TEST_ASSERT_SUCCESS(munmap(hole, 16 * PG), "hole");
 
 	syn_pr(T.iommu, RID, PASID, 1, (uintptr_t)ro, RX, 1);            /* exec: no */
@@ -397,18 +432,16 @@ test_unknown_address_checked(void)
 static int
 test_unknown_address_no_query(void)
 {
-	uint8_t *a = arena(2 * MB), *ro, *rx, *rw;
+	uint8_t *a = room_after_snapshot(2 * MB), *ro, *rx, *rw;
 	uint32_t code = 0;
 
-	TEST_ASSERT_NOT_NULL(a, "arena");
+	TEST_ASSERT_NOT_NULL(a, "room the snapshot will not know");
 	ro = a;
 	rx = a + 64 * PG;
 	rw = a + 128 * PG;
-	TEST_ASSERT_SUCCESS(munmap(a, 256 * PG), "room the snapshot will not know");
-	TEST_ASSERT_SUCCESS(sva_iopf_maps_refresh(), "refresh");
-	TEST_ASSERT_SUCCESS(map_new(ro, 16 * PG, PROT_READ), "ro");
-	TEST_ASSERT_SUCCESS(map_new(rx, 16 * PG, PROT_READ | PROT_EXEC), "rx");
-	TEST_ASSERT_SUCCESS(map_new(rw, 16 * PG, PROT_READ | PROT_WRITE), "rw");
+	TEST_ASSERT_SUCCESS(map_fresh(ro, 16 * PG, PROT_READ, MADV_NOHUGEPAGE), "ro");
+	TEST_ASSERT_SUCCESS(map_fresh(rx, 16 * PG, PROT_READ | PROT_EXEC, MADV_NOHUGEPAGE), "rx");
+	TEST_ASSERT_SUCCESS(map_fresh(rw, 16 * PG, PROT_READ | PROT_WRITE, MADV_NOHUGEPAGE), "rw");
 	iopf_maps_query_disable(true);
 	syn_pr(T.iommu, RID, PASID, 1, (uintptr_t)ro, RX, 1);
 	syn_pr(T.iommu, RID, PASID, 2, (uintptr_t)rx, RX, 1);
@@ -455,7 +488,9 @@ test_stale_thp_no_widening(void)
 	TEST_ASSERT_SUCCESS(sva_iopf_maps_refresh(), "refresh");
 	if (!thp_usable(o, &why))
 		TEST_SKIP("%s", why);
-	TEST_ASSERT_SUCCESS(munmap(o, 2 * HPG), "munmap O");
+	/* O unmapped: replaced by PROT_NONE at once, never a hole another thread's mmap
+	 * could take before the MAP_FIXED mappings below */
+	TEST_ASSERT_SUCCESS(map_at(o, 2 * HPG, PROT_NONE, 0), "unmap O");
 	b = o;
 	c = o + 16 * PG;
 	TEST_ASSERT_SUCCESS(map_at(b, 16 * PG, PROT_READ | PROT_WRITE, 0), "B");
@@ -499,7 +534,7 @@ test_stale_hugetlb_no_widening(void)
 			MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB | MAP_FIXED, -1, 0) != h)
 		TEST_SKIP("no free 2 MiB hugepage for MAP_HUGETLB (%s)", strerror(errno));
 	TEST_ASSERT_SUCCESS(sva_iopf_maps_refresh(), "refresh");
-	TEST_ASSERT_SUCCESS(munmap(h, HPG), "munmap H");
+	TEST_ASSERT_SUCCESS(map_at(h, HPG, PROT_NONE, 0), "unmap H (replaced, no hole)");
 	b = h;
 	c = h + 16 * PG;
 	TEST_ASSERT_SUCCESS(map_at(b, 16 * PG, PROT_READ | PROT_WRITE, MADV_NOHUGEPAGE), "B");
@@ -516,41 +551,6 @@ test_stale_hugetlb_no_widening(void)
 }
 
 /* ---- issue 14: mappings newer than the snapshot (the overlay) ---- */
-
-static struct sva_iopf_maps_stats M;
-
-static int
-maps_stats(void)
-{
-	return sva_iopf_maps_stats_get(T.iopf, &M);
-}
-
-/* Room the snapshot will not know: the arena unmapped, then a refresh. A background
- * refresh an earlier case asked for runs first (at most one period later), so that
- * the snapshot generation stays the same through the case. */
-static uint8_t *
-room_after_snapshot(size_t len)
-{
-	uint8_t *a = arena(len);
-
-	if (a == NULL)
-		return NULL;
-	usleep(250000);
-	if (munmap(a, len) != 0 || sva_iopf_maps_refresh() != 0)
-		return NULL;
-	return a;
-}
-
-/* A new mapping at exactly p, where the snapshot has none; advice as map_at(). */
-static int
-map_fresh(uint8_t *p, size_t len, int prot, int advice)
-{
-	if (mmap(p, len, prot, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0) != p)
-		return -errno;
-	if (advice != 0 && madvise(p, len, advice) != 0)
-		return -errno;
-	return 0;
-}
 
 /*
  * A read-only buffer mapped after the snapshot: write and execute are refused with the
@@ -654,7 +654,7 @@ test_overlay_hugetlb(void)
 	TEST_ASSERT_NOT_NULL(a, "room");
 	h = a + 2 * MB;
 	if (mmap(h, 2 * HPG, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB |
-			MAP_FIXED_NOREPLACE, -1, 0) != h)
+			MAP_FIXED, -1, 0) != h)
 		TEST_SKIP("no two free 2 MiB hugepages for MAP_HUGETLB (%s)", strerror(errno));
 	syn_pr(T.iommu, RID, PASID, 1, (uintptr_t)h + 3 * PG, RW, 1);
 	poll_all();
@@ -709,7 +709,8 @@ test_overlay_replaced(void)
 		poll_all();
 		TEST_ASSERT_EQUAL(syn_responses_for(T.iommu, PASID, grp, &code), 1, "learn");
 		TEST_ASSERT_EQUAL(code, SVA_PAGE_RESP_SUCCESS, "read of the old one");
-		TEST_ASSERT_SUCCESS(munmap(x, 16 * PG), "munmap");
+		/* MAP_FIXED over it: the old mapping unmapped and the new one made at once
+		 * (nothing else can land in between) */
 		TEST_ASSERT_SUCCESS(map_fresh(x, 16 * PG, c[i].new_prot, MADV_NOHUGEPAGE), "new");
 		syn_pr(T.iommu, RID, PASID, grp + 1, (uintptr_t)x + PG, c[i].perm, 1);
 		poll_all();
@@ -839,7 +840,7 @@ test_snapshot_refusal_rechecked(void)
 	TEST_ASSERT_SUCCESS(map_at(ro, 16 * PG, PROT_READ, MADV_NOHUGEPAGE), "ro");
 	usleep(250000); /* a background refresh asked by an earlier case runs first */
 	TEST_ASSERT_SUCCESS(sva_iopf_maps_refresh(), "refresh");
-	TEST_ASSERT_SUCCESS(munmap(old, 16 * PG), "munmap");
+	/* unmapped and mapped again at once (MAP_FIXED) */
 	TEST_ASSERT_SUCCESS(map_at(old, 16 * PG, PROT_READ | PROT_WRITE, MADV_NOHUGEPAGE), "new");
 	TEST_ASSERT_SUCCESS(mprotect(mp, 16 * PG, PROT_READ | PROT_WRITE), "mprotect");
 	syn_pr(T.iommu, RID, PASID, 1, (uintptr_t)old + PG, RW, 1);

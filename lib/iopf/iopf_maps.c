@@ -853,19 +853,18 @@ iopf_maps_block_huge(uint64_t addr)
  *
  * Where the resolver cannot ask the kernel (no PROCMAP_QUERY) or its overlay is full,
  * it asks for a refresh with one atomic store; a control thread ("sva-maps-bg", off
- * every poll lcore, alive while an iopf exists) looks at the request every
- * IOPF_REFRESH_PERIOD_US and refreshes: at most one refresh per period, each about 1
- * ms. A thread of our own rather than an EAL alarm: its locks are visible to
- * ThreadSanitizer (DPDK's are not).
+ * every poll lcore) looks at the request every IOPF_REFRESH_PERIOD_US while an iopf
+ * exists and refreshes: at most one refresh per period, each about 1 ms. Started by
+ * the first sva_iopf_create() and kept (asleep, without a timeout, while no iopf
+ * exists), so that iopfs coming and going do not create threads. A thread of our own
+ * rather than an EAL alarm: its locks are visible to ThreadSanitizer (DPDK's are not).
  */
 static uint32_t refresh_wanted;
 static uint64_t bg_done;
-static pthread_mutex_t bg_ctl = PTHREAD_MUTEX_INITIALIZER;  /* start/stop, users */
-static pthread_mutex_t bg_lock = PTHREAD_MUTEX_INITIALIZER; /* bg_stop, bg_cond */
+static pthread_mutex_t bg_lock = PTHREAD_MUTEX_INITIALIZER; /* what follows */
 static pthread_cond_t bg_cond;
-static uint32_t bg_users;
-static bool bg_stop;
-static pthread_t bg_thread;
+static uint32_t bg_users;   /* iopfs alive */
+static bool bg_started;
 
 void
 iopf_maps_refresh_request(void)
@@ -887,15 +886,18 @@ bg_main(void *arg __rte_unused)
 	int ret;
 
 	pthread_mutex_lock(&bg_lock);
-	while (!bg_stop) {
+	for (;;) {
+		if (bg_users == 0) {
+			pthread_cond_wait(&bg_cond, &bg_lock);
+			continue;
+		}
 		clock_gettime(CLOCK_MONOTONIC, &t);
 		t.tv_nsec += (IOPF_REFRESH_PERIOD_US % 1000000) * 1000;
 		t.tv_sec += IOPF_REFRESH_PERIOD_US / 1000000 + t.tv_nsec / 1000000000;
 		t.tv_nsec %= 1000000000;
 		pthread_cond_timedwait(&bg_cond, &bg_lock, &t);
-		if (bg_stop)
-			break;
-		if (__atomic_exchange_n(&refresh_wanted, 0, __ATOMIC_ACQ_REL) == 0)
+		if (bg_users == 0 ||
+				__atomic_exchange_n(&refresh_wanted, 0, __ATOMIC_ACQ_REL) == 0)
 			continue;
 		pthread_mutex_unlock(&bg_lock);
 		ret = sva_iopf_maps_refresh();
@@ -905,49 +907,44 @@ bg_main(void *arg __rte_unused)
 				strerror(-ret));
 		pthread_mutex_lock(&bg_lock);
 	}
-	pthread_mutex_unlock(&bg_lock);
 	return NULL;
 }
 
 int
 iopf_maps_bg_start(void)
 {
-	static bool cond_ready;
 	pthread_condattr_t ca;
+	pthread_t th;
 	int ret = 0;
 
-	pthread_mutex_lock(&bg_ctl);
-	if (!cond_ready) {
+	pthread_mutex_lock(&bg_lock);
+	if (!bg_started) {
 		pthread_condattr_init(&ca);
 		pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
 		pthread_cond_init(&bg_cond, &ca);
 		pthread_condattr_destroy(&ca);
-		cond_ready = true;
+		ret = -pthread_create(&th, NULL, bg_main, NULL);
+		if (ret == 0) {
+			pthread_setname_np(th, "sva-maps-bg");
+			pthread_detach(th);
+			bg_started = true;
+		}
 	}
-	if (bg_users == 0) {
-		bg_stop = false;
-		ret = -pthread_create(&bg_thread, NULL, bg_main, NULL);
-		if (ret == 0)
-			pthread_setname_np(bg_thread, "sva-maps-bg");
-	}
-	if (ret == 0)
+	if (ret == 0) {
 		bg_users++;
-	pthread_mutex_unlock(&bg_ctl);
+		pthread_cond_signal(&bg_cond);
+	}
+	pthread_mutex_unlock(&bg_lock);
 	return ret;
 }
 
 void
 iopf_maps_bg_stop(void)
 {
-	pthread_mutex_lock(&bg_ctl);
-	if (bg_users > 0 && --bg_users == 0) {
-		pthread_mutex_lock(&bg_lock);
-		bg_stop = true;
-		pthread_cond_signal(&bg_cond);
-		pthread_mutex_unlock(&bg_lock);
-		pthread_join(bg_thread, NULL); /* a refresh under way ends first */
-	}
-	pthread_mutex_unlock(&bg_ctl);
+	pthread_mutex_lock(&bg_lock);
+	if (bg_users > 0)
+		bg_users--;
+	pthread_mutex_unlock(&bg_lock);
 }
 
 void

@@ -70,8 +70,8 @@ int iopf_maps_thp_mode(void);
 /* Ask for a refresh off the poll path (the background refresh, at most one per
  * IOPF_REFRESH_PERIOD_US): one atomic store, poll path safe. */
 void iopf_maps_refresh_request(void);
-/* The background refresh thread: started by the first sva_iopf_create(), joined by
- * the last sva_iopf_destroy() (control path). */
+/* The background refresh thread: started by the first sva_iopf_create(), asleep
+ * while no iopf exists (control path; iopf_maps.c). */
 int iopf_maps_bg_start(void);
 void iopf_maps_bg_stop(void);
 uint64_t iopf_maps_bg_refreshes(void);
