@@ -677,12 +677,15 @@ int sva_iopf_maps_refresh(void);
  * sva_iopf_stats_reset() of the whole iopf.
  */
 struct sva_iopf_maps_stats {
-	uint64_t lookups;          /**< PROCMAP_QUERY lookups of an address the snapshot
-				        does not hold (then put in the overlay) */
+	uint64_t lookups;          /**< PROCMAP_QUERY lookups whose answer went into the
+				        overlay: addresses the snapshot does not hold, and
+				        the rechecks */
 	uint64_t overlay_hits;     /**< pages judged by an overlay entry without a lookup */
-	uint64_t rechecks;         /**< lookups again of an address the overlay holds: an
-				        execute request, a permission refused, or a populate
-				        failure (the mapping may have been replaced) */
+	uint64_t rechecks;         /**< of the lookups, those of an address an entry held:
+				        an execute request on an overlay entry, a permission
+				        an entry refused, a populate an overlay entry let
+				        through that failed (the mapping may have been
+				        replaced since) */
 	uint64_t overlay_evictions;/**< entries replaced because the overlay was full */
 	uint64_t thp_probes;       /**< PAGEMAP_SCAN reads of a new THP candidate's block */
 	uint64_t refresh_requests; /**< background refreshes asked: no PROCMAP_QUERY (before
