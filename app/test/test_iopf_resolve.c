@@ -10,7 +10,13 @@
  *  - an address the snapshot does not know is judged by the kernel's mapping
  *    (PROCMAP_QUERY), or, without it, never granted execute (item 10);
  *  - a stale snapshot entry never widens a page into memory that now belongs to
- *    another mapping (item 11).
+ *    another mapping (item 11);
+ *  - issue 14: buffers mapped after the snapshot (after sva_bind()) are learned into
+ *    the overlay with one lookup and judged by their real permissions and page size
+ *    (read-only, THP, hugetlb), a mapping replaced after the overlay learned it gets
+ *    the new one's permissions, a full overlay and a missing PROCMAP_QUERY bring in
+ *    the background refresh, and a permission a stale snapshot entry refuses is asked
+ *    of the kernel again.
  */
 #include <errno.h>
 #include <stdbool.h>

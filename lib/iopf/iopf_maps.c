@@ -724,9 +724,12 @@ static int pagemap_fd = QUERY_NONE; /* PAGEMAP_SCAN (iopf_maps_block_huge()) */
 static bool query_off; /* tests: behave as before Linux 6.11 */
 static pthread_once_t query_once = PTHREAD_ONCE_INIT;
 
+static void bg_atfork_child(void);
+
 static void
 query_atfork_child(void)
 {
+	bg_atfork_child();
 	int fd = __atomic_exchange_n(&query_fd, QUERY_NONE, __ATOMIC_ACQ_REL);
 
 	if (fd >= 0)
@@ -865,6 +868,16 @@ static pthread_mutex_t bg_lock = PTHREAD_MUTEX_INITIALIZER; /* what follows */
 static pthread_cond_t bg_cond;
 static uint32_t bg_users;   /* iopfs alive */
 static bool bg_started;
+
+/* A forked child has no background thread (and may have been forked while it held
+ * bg_lock): its first sva_iopf_create() starts one. */
+static void
+bg_atfork_child(void)
+{
+	pthread_mutex_init(&bg_lock, NULL);
+	bg_started = false;
+	bg_users = 0;
+}
 
 void
 iopf_maps_refresh_request(void)
