@@ -176,7 +176,12 @@ struct sva_bind_params {
  *     be drained (responses the device does not take, or the poller must run): poll,
  *     then bind again (logged)
  *   - ENOMEM
- *   - other: the fault path's errno (sva_iopf_create, sva_iopf_maps_refresh)
+ *   - other: the fault path's errno (sva_iopf_create(), with the process's first
+ *     mappings snapshot)
+ * Every bind refreshes the mappings snapshot (sva_iopf_maps_refresh()); a refresh that
+ * fails there is logged (WARNING) and the bind goes on with the previous snapshot.
+ * Buffers allocated after the bind need no refresh: the fault path looks up what the
+ * snapshot does not hold (sva_iopf.h, "Mappings newer than the snapshot").
  */
 struct sva_bond *sva_bind(struct sva_dev *dev, struct sva_pasid_set *set,
 		const struct sva_bind_params *params);
