@@ -29,12 +29,18 @@ RATIOS = {
     "prefetch_random_waste": ("prefetch", (), True),
     "find_vs_rte_hash": ("pasid", (), False),
     "alloc_free_65536_vs_empty": ("pasid", (), False),
+    "after_bind_vs_before_per_page_4k": ("after_bind_4k", (), True),
+    "after_bind_vs_before_per_page_thp": ("after_bind_thp", (), True),
+    "after_bind_vs_before_per_page_huge2m": ("after_bind_huge2m", (), True),
 }
 # absolute figures: "rates", not "ratios"
 RATES = {
     "warm_req_per_s": ("warm", (), True),
     "huge2m_requests_per_mib": ("huge2m", (), True),
+    "after_bind_huge2m_requests_per_mib": ("after_bind_huge2m", (), True),
 }
+# rates whose target is a correctness property, not a speed: must be met even --quick
+MUST_MEET = ("huge2m_requests_per_mib", "after_bind_huge2m_requests_per_mib")
 # cases whose fault path must show up in the stage table
 STAGE_CASES = ("cold4k", "latency", "warm", "storm")
 # metrics every fault-path case must report (positive numbers)
@@ -55,12 +61,17 @@ CASE_METRICS = {
     "uffd": ["faults_per_s", "fault_p50_ns"],
     "latency": ["sva_dev_wait_p50_ns", "sva_dev_wait_p99_ns", "sva_dev_wait_p999_ns",
                 "populate_p50_ns"],
+    "after_bind_4k": ["before_ns_per_page", "after_ns_per_page", "after_lookups",
+                      "after_overlay_hits", "after_maps_misses"],
+    "after_bind_thp": ["before_ns_per_page", "after_ns_per_page", "after_lookups"],
+    "after_bind_huge2m": ["before_ns_per_page", "after_ns_per_page", "after_lookups",
+                          "requests_per_mib"],
     "pinned": ["sva_first_pages_per_s", "pinned_first_pages_per_s", "sparse_sva_ms",
                "sparse_pinned_ms", "sparse_pinned_rss_mib"],
 }
 # only these may skip, and only with a reason (the machine lacks hugepages / userfaultfd /
 # locked memory)
-MAY_SKIP = ("huge2m", "uffd", "pinned")
+MAY_SKIP = ("huge2m", "uffd", "pinned", "after_bind_thp", "after_bind_huge2m")
 
 PASID_METRICS = ["memory_empty_kib", "memory_65536_kib", "bytes_per_pasid", "find_ns_median",
                  "find_ns_p99", "find_global_ns_median", "find_cold_ns_median",
@@ -145,6 +156,8 @@ def main(argv):
             if has_target and (not isinstance(q["target"], dict) or
                                not isinstance(q["met"], bool)):
                 fail(f"{section}.{r}: the issue sets a target, the JSON has {q['target']!r}")
+            if r in MUST_MEET and q["met"] is not True:
+                fail(f"{section}.{r} = {v}: target {q['target']!r} not met")
         for r, q in report[section].items():
             if section == "ratios" and r in RATES:
                 fail(f"{r} is a rate, not a ratio")

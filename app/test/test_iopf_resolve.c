@@ -10,7 +10,13 @@
  *  - an address the snapshot does not know is judged by the kernel's mapping
  *    (PROCMAP_QUERY), or, without it, never granted execute (item 10);
  *  - a stale snapshot entry never widens a page into memory that now belongs to
- *    another mapping (item 11).
+ *    another mapping (item 11);
+ *  - issue 14: buffers mapped after the snapshot (after sva_bind()) are learned into
+ *    the overlay with one lookup and judged by their real permissions and page size
+ *    (read-only, THP, hugetlb), a mapping replaced after the overlay learned it gets
+ *    the new one's permissions, a full overlay and a missing PROCMAP_QUERY bring in
+ *    the background refresh, and a permission a stale snapshot entry refuses is asked
+ *    of the kernel again.
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -133,15 +139,6 @@ map_at(uint8_t *p, size_t len, int prot, int advice)
 	return 0;
 }
 
-/* A mapping where the snapshot has none (a hole punched before the refresh). */
-static int
-map_new(uint8_t *p, size_t len, int prot)
-{
-	if (mmap(p, len, prot, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0) != p)
-		return -errno;
-	return madvise(p, len, MADV_NOHUGEPAGE) == 0 ? 0 : -errno;
-}
-
 /* 4 KiB pages present in [p, p + len) by pagemap. */
 static unsigned int
 present(const uint8_t *p, size_t len)
@@ -185,6 +182,51 @@ thp_usable(const uint8_t *p, const char **why)
 		return 0;
 	}
 	return 1;
+}
+
+static struct sva_iopf_maps_stats M;
+
+static int
+maps_stats(void)
+{
+	return sva_iopf_maps_stats_get(T.iopf, &M);
+}
+
+/* Room the snapshot will not know: the arena unmapped, a refresh, then the room taken
+ * again at once as PROT_NONE (a mapping newer than the snapshot) so that nothing else
+ * (an allocator, the refresh's own buffers) lands in it; cases map over it with
+ * MAP_FIXED. A background refresh an earlier case asked for runs first (at most one
+ * period later), so that the snapshot generation stays the same through the case. */
+static uint8_t *
+room_after_snapshot(size_t len)
+{
+	struct sva_iopf_maps_entry e;
+
+	usleep(250000);
+	for (int tries = 0; tries < 10; tries++) {
+		uint8_t *a = arena(len);
+
+		if (a == NULL || munmap(a, len) != 0 || sva_iopf_maps_refresh() != 0)
+			return NULL;
+		if (mmap(a, len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE |
+				MAP_FIXED_NOREPLACE, -1, 0) == a &&
+				sva_iopf_maps_find((uintptr_t)a, &e) == -ENOENT &&
+				sva_iopf_maps_find((uintptr_t)a + len - 1, &e) == -ENOENT)
+			return a;
+		T.arena = NULL; /* something else took it: another room */
+	}
+	return NULL;
+}
+
+/* A new mapping at exactly p, in the room; advice as map_at(). */
+static int
+map_fresh(uint8_t *p, size_t len, int prot, int advice)
+{
+	if (mmap(p, len, prot, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) != p)
+		return -errno;
+	if (advice != 0 && madvise(p, len, advice) != 0)
+		return -errno;
+	return 0;
 }
 
 /* ---- item 9: fault-around ---- */
@@ -345,23 +387,22 @@ test_fault_around_budget(void)
 static int
 test_unknown_address_checked(void)
 {
-	uint8_t *a = arena(2 * MB), *ro, *rx, *hole;
+	uint8_t *hole = mmap(NULL, 16 * PG, PROT_READ | PROT_WRITE,
+		MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	uint8_t *a, *ro, *rx;
 	uint32_t code = 0;
 
-	TEST_ASSERT_NOT_NULL(a, "arena");
+	TEST_ASSERT(hole != MAP_FAILED, "hole, for now");
+	TEST_ASSERT_SUCCESS(madvise(hole, 16 * PG, MADV_NOHUGEPAGE), "4 KiB pages");
+	/* the snapshot holds hole, and no mapping where ro and rx will be */
+	a = room_after_snapshot(2 * MB);
+	TEST_ASSERT_NOT_NULL(a, "room");
 	ro = a;
 	rx = a + 64 * PG;
-	hole = a + 128 * PG;
-	TEST_ASSERT_SUCCESS(map_at(hole, 16 * PG, PROT_READ | PROT_WRITE, MADV_NOHUGEPAGE),
-		"hole, for now");
-	/* the snapshot holds no mapping where ro and rx will be */
-	TEST_ASSERT_SUCCESS(munmap(ro, 16 * PG), "unmap ro");
-	TEST_ASSERT_SUCCESS(munmap(rx, 16 * PG), "unmap rx");
-	TEST_ASSERT_SUCCESS(sva_iopf_maps_refresh(), "refresh");
 	/* after the snapshot: a read-only mapping, a read-exec one, and a hole where the
 	 * snapshot still has a mapping */
-	TEST_ASSERT_SUCCESS(map_new(ro, 16 * PG, PROT_READ), "ro");
-	TEST_ASSERT_SUCCESS(map_new(rx, 16 * PG, PROT_READ | PROT_EXEC), "rx");
+	TEST_ASSERT_SUCCESS(map_fresh(ro, 16 * PG, PROT_READ, MADV_NOHUGEPAGE), "ro");
+	TEST_ASSERT_SUCCESS(map_fresh(rx, 16 * PG, PROT_READ | PROT_EXEC, MADV_NOHUGEPAGE), "rx");
 	TEST_ASSERT_SUCCESS(munmap(hole, 16 * PG), "hole");
 
 	syn_pr(T.iommu, RID, PASID, 1, (uintptr_t)ro, RX, 1);            /* exec: no */
@@ -397,18 +438,16 @@ test_unknown_address_checked(void)
 static int
 test_unknown_address_no_query(void)
 {
-	uint8_t *a = arena(2 * MB), *ro, *rx, *rw;
+	uint8_t *a = room_after_snapshot(2 * MB), *ro, *rx, *rw;
 	uint32_t code = 0;
 
-	TEST_ASSERT_NOT_NULL(a, "arena");
+	TEST_ASSERT_NOT_NULL(a, "room the snapshot will not know");
 	ro = a;
 	rx = a + 64 * PG;
 	rw = a + 128 * PG;
-	TEST_ASSERT_SUCCESS(munmap(a, 256 * PG), "room the snapshot will not know");
-	TEST_ASSERT_SUCCESS(sva_iopf_maps_refresh(), "refresh");
-	TEST_ASSERT_SUCCESS(map_new(ro, 16 * PG, PROT_READ), "ro");
-	TEST_ASSERT_SUCCESS(map_new(rx, 16 * PG, PROT_READ | PROT_EXEC), "rx");
-	TEST_ASSERT_SUCCESS(map_new(rw, 16 * PG, PROT_READ | PROT_WRITE), "rw");
+	TEST_ASSERT_SUCCESS(map_fresh(ro, 16 * PG, PROT_READ, MADV_NOHUGEPAGE), "ro");
+	TEST_ASSERT_SUCCESS(map_fresh(rx, 16 * PG, PROT_READ | PROT_EXEC, MADV_NOHUGEPAGE), "rx");
+	TEST_ASSERT_SUCCESS(map_fresh(rw, 16 * PG, PROT_READ | PROT_WRITE, MADV_NOHUGEPAGE), "rw");
 	iopf_maps_query_disable(true);
 	syn_pr(T.iommu, RID, PASID, 1, (uintptr_t)ro, RX, 1);
 	syn_pr(T.iommu, RID, PASID, 2, (uintptr_t)rx, RX, 1);
@@ -455,7 +494,9 @@ test_stale_thp_no_widening(void)
 	TEST_ASSERT_SUCCESS(sva_iopf_maps_refresh(), "refresh");
 	if (!thp_usable(o, &why))
 		TEST_SKIP("%s", why);
-	TEST_ASSERT_SUCCESS(munmap(o, 2 * HPG), "munmap O");
+	/* O unmapped: replaced by PROT_NONE at once, never a hole another thread's mmap
+	 * could take before the MAP_FIXED mappings below */
+	TEST_ASSERT_SUCCESS(map_at(o, 2 * HPG, PROT_NONE, 0), "unmap O");
 	b = o;
 	c = o + 16 * PG;
 	TEST_ASSERT_SUCCESS(map_at(b, 16 * PG, PROT_READ | PROT_WRITE, 0), "B");
@@ -499,7 +540,7 @@ test_stale_hugetlb_no_widening(void)
 			MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB | MAP_FIXED, -1, 0) != h)
 		TEST_SKIP("no free 2 MiB hugepage for MAP_HUGETLB (%s)", strerror(errno));
 	TEST_ASSERT_SUCCESS(sva_iopf_maps_refresh(), "refresh");
-	TEST_ASSERT_SUCCESS(munmap(h, HPG), "munmap H");
+	TEST_ASSERT_SUCCESS(map_at(h, HPG, PROT_NONE, 0), "unmap H (replaced, no hole)");
 	b = h;
 	c = h + 16 * PG;
 	TEST_ASSERT_SUCCESS(map_at(b, 16 * PG, PROT_READ | PROT_WRITE, MADV_NOHUGEPAGE), "B");
@@ -515,6 +556,332 @@ test_stale_hugetlb_no_widening(void)
 	return TEST_SUCCESS;
 }
 
+/* ---- issue 14: mappings newer than the snapshot (the overlay) ---- */
+
+/*
+ * A read-only buffer mapped after the snapshot: write and execute are refused with the
+ * reason counted (R_PERM), a read is served; one lookup for the mapping, every later
+ * page (in the same burst and in the next) judged by the overlay without another.
+ */
+static int
+test_overlay_read_only(void)
+{
+	uint8_t *a = room_after_snapshot(2 * MB), *ro;
+	uint64_t gen = sva_iopf_maps_generation();
+	uint32_t code = 0;
+
+	TEST_ASSERT_NOT_NULL(a, "room");
+	ro = a;
+	TEST_ASSERT_SUCCESS(map_fresh(ro, 16 * PG, PROT_READ, MADV_NOHUGEPAGE), "ro");
+	TEST_ASSERT_SUCCESS(sva_iopf_stats_reset(T.iopf, NULL), "reset");
+	syn_pr(T.iommu, RID, PASID, 1, (uintptr_t)ro, RW, 1);            /* write: no */
+	syn_pr(T.iommu, RID, PASID, 2, (uintptr_t)ro + PG, RX, 1);       /* exec: no */
+	syn_pr(T.iommu, RID, PASID, 3, (uintptr_t)ro + 2 * PG, RD, 1);   /* read: yes */
+	poll_all();
+	TEST_ASSERT_EQUAL(syn_responses_for(T.iommu, PASID, 1, &code), 1, "1");
+	TEST_ASSERT_EQUAL(code, SVA_PAGE_RESP_INVALID, "write on a new read-only mapping");
+	TEST_ASSERT_EQUAL(syn_responses_for(T.iommu, PASID, 2, &code), 1, "2");
+	TEST_ASSERT_EQUAL(code, SVA_PAGE_RESP_INVALID, "exec on a new read-only mapping");
+	TEST_ASSERT_EQUAL(syn_responses_for(T.iommu, PASID, 3, &code), 1, "3");
+	TEST_ASSERT_EQUAL(code, SVA_PAGE_RESP_SUCCESS, "read on it");
+	syn_pr(T.iommu, RID, PASID, 4, (uintptr_t)ro + 3 * PG, RD, 1);   /* next burst */
+	poll_all();
+	TEST_ASSERT_EQUAL(syn_responses_for(T.iommu, PASID, 4, &code), 1, "4");
+	TEST_ASSERT_EQUAL(code, SVA_PAGE_RESP_SUCCESS, "read, next burst");
+	TEST_ASSERT_EQUAL(sva_iopf_maps_generation(), gen, "no refresh in between");
+	TEST_ASSERT_EQUAL(present(ro, 16 * PG), 2, "the two read pages only");
+	TEST_ASSERT_SUCCESS(bond_stats(), "stats");
+	TEST_ASSERT_EQUAL(S.invalid[SVA_IOPF_R_PERM], 2, "write and exec: R_PERM");
+	TEST_ASSERT_EQUAL(S.resp_success, 2, "two reads");
+	/* maps_misses counts the pages resolved outside the snapshot (the refused ones
+	 * are counted by their reason) */
+	TEST_ASSERT_EQUAL(S.maps_misses, 2, "the two reads");
+	TEST_ASSERT_EQUAL(S.populate_calls, 2, "refused pages never reach populate");
+	TEST_ASSERT_SUCCESS(maps_stats(), "maps stats");
+	TEST_ASSERT_EQUAL(M.lookups, 1, "one PROCMAP_QUERY for the mapping");
+	TEST_ASSERT_EQUAL(M.overlay_hits, 3, "the other three pages");
+	TEST_ASSERT_EQUAL(M.rechecks, 0, "the kernel answered in that burst: no recheck");
+	TEST_ASSERT_EQUAL(M.overlay_evictions, 0, "room left");
+	TEST_ASSERT_EQUAL(M.refresh_requests, 0, "none needed");
+	TEST_ASSERT_EQUAL(sva_iopf_maps_stats_get(NULL, &M), -EINVAL, "NULL iopf");
+	TEST_ASSERT_EQUAL(sva_iopf_maps_stats_get(T.iopf, NULL), -EINVAL, "NULL stats");
+	return TEST_SUCCESS;
+}
+
+/*
+ * A THP region (MADV_HUGEPAGE) mapped after the snapshot: its first fault is populated
+ * at 4 KiB (PROCMAP_QUERY does not say THP eligibility), the kernel backs that block
+ * with a huge page, the overlay learns it (one PAGEMAP_SCAN), and the next block is
+ * populated at 2 MiB.
+ */
+static int
+test_overlay_thp(void)
+{
+	uint8_t *a = room_after_snapshot(6 * MB), *o;
+	uint32_t code = 0;
+
+	TEST_ASSERT_NOT_NULL(a, "room");
+	o = a + 2 * MB;
+	if (map_fresh(o, 2 * HPG, PROT_READ | PROT_WRITE, MADV_HUGEPAGE) != 0)
+		TEST_SKIP("MADV_HUGEPAGE refused (%s): no THP in this kernel", strerror(errno));
+	syn_pr(T.iommu, RID, PASID, 1, (uintptr_t)o + 5 * PG, RW, 1);
+	poll_all();
+	TEST_ASSERT_EQUAL(syn_responses_for(T.iommu, PASID, 1, &code), 1, "answered");
+	TEST_ASSERT_EQUAL(code, SVA_PAGE_RESP_SUCCESS, "success");
+	TEST_ASSERT_SUCCESS(maps_stats(), "maps stats");
+	TEST_ASSERT_EQUAL(M.lookups, 1, "one lookup");
+	TEST_ASSERT_EQUAL(M.thp_probes, 1, "one probe of the first block");
+	if (present(o, HPG) != 512)
+		TEST_SKIP("the kernel backed the first block with 4 KiB pages (THP mode never, "
+			"or no free huge page): nothing to learn");
+	syn_pr(T.iommu, RID, PASID, 2, (uintptr_t)o + HPG + 7 * PG, RW, 1);
+	poll_all();
+	TEST_ASSERT_EQUAL(syn_responses_for(T.iommu, PASID, 2, &code), 1, "answered");
+	TEST_ASSERT_EQUAL(code, SVA_PAGE_RESP_SUCCESS, "success");
+	TEST_ASSERT_EQUAL(present(o + HPG, HPG), 512, "the second block, whole");
+	TEST_ASSERT_EQUAL(test_page_state(o + HPG), TEST_PAGE_WRITTEN, "for write");
+	TEST_ASSERT_SUCCESS(bond_stats(), "stats");
+	TEST_ASSERT_EQUAL(S.pages_populated, 2, "one page per request");
+	TEST_ASSERT_EQUAL(S.bytes_populated, PG + HPG, "4 KiB, then 2 MiB");
+	TEST_ASSERT_SUCCESS(maps_stats(), "maps stats");
+	TEST_ASSERT_EQUAL(M.lookups, 1, "no second lookup");
+	TEST_ASSERT_EQUAL(M.overlay_hits, 1, "the second block");
+	TEST_ASSERT_EQUAL(M.thp_probes, 1, "learned once");
+	return TEST_SUCCESS;
+}
+
+/* A hugetlb 2 MiB mapping made after the snapshot: populated a huge page at a time. */
+static int
+test_overlay_hugetlb(void)
+{
+	uint8_t *a = room_after_snapshot(8 * MB), *h;
+	uint32_t code = 0;
+
+	TEST_ASSERT_NOT_NULL(a, "room");
+	h = a + 2 * MB;
+	if (mmap(h, 2 * HPG, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB |
+			MAP_FIXED, -1, 0) != h)
+		TEST_SKIP("no two free 2 MiB hugepages for MAP_HUGETLB (%s)", strerror(errno));
+	syn_pr(T.iommu, RID, PASID, 1, (uintptr_t)h + 3 * PG, RW, 1);
+	poll_all();
+	TEST_ASSERT_EQUAL(syn_responses_for(T.iommu, PASID, 1, &code), 1, "answered");
+	TEST_ASSERT_EQUAL(code, SVA_PAGE_RESP_SUCCESS, "success");
+	syn_pr(T.iommu, RID, PASID, 2, (uintptr_t)h + HPG + 9 * PG, RD, 1);
+	poll_all();
+	TEST_ASSERT_EQUAL(syn_responses_for(T.iommu, PASID, 2, &code), 1, "answered");
+	TEST_ASSERT_EQUAL(code, SVA_PAGE_RESP_SUCCESS, "success");
+	TEST_ASSERT_EQUAL(present(h, 2 * HPG), 2 * 512, "both huge pages, whole");
+	TEST_ASSERT_SUCCESS(bond_stats(), "stats");
+	TEST_ASSERT_EQUAL(S.pages_populated, 2, "two pages");
+	TEST_ASSERT_EQUAL(S.bytes_populated, 2 * HPG, "of 2 MiB");
+	TEST_ASSERT_EQUAL(S.populate_calls, 2, "one call each");
+	TEST_ASSERT_SUCCESS(maps_stats(), "maps stats");
+	TEST_ASSERT_EQUAL(M.lookups, 1, "one lookup");
+	TEST_ASSERT_EQUAL(M.overlay_hits, 1, "the second page");
+	TEST_ASSERT_EQUAL(M.thp_probes, 0, "hugetlb: the kernel says the page size");
+	return TEST_SUCCESS;
+}
+
+/*
+ * The overlay learned a mapping, then it was unmapped and another mapped at the same
+ * address (no refresh): the new one's permissions apply.
+ *  - RW learned, replaced by RO: a write is refused (R_PERM), nothing populated;
+ *  - RX learned, replaced by RW: an execute is refused (R_PERM);
+ *  - RO learned, replaced by RW: a write is served.
+ */
+static int
+test_overlay_replaced(void)
+{
+	uint8_t *a = room_after_snapshot(2 * MB), *x = NULL;
+	uint32_t code = 0;
+	static const struct {
+		int old_prot, new_prot;
+		uint32_t perm;
+		uint32_t code;
+	} c[] = {
+		{ PROT_READ | PROT_WRITE, PROT_READ, RW, SVA_PAGE_RESP_INVALID },
+		{ PROT_READ | PROT_EXEC, PROT_READ | PROT_WRITE, RX, SVA_PAGE_RESP_INVALID },
+		{ PROT_READ, PROT_READ | PROT_WRITE, RW, SVA_PAGE_RESP_SUCCESS },
+	};
+
+	TEST_ASSERT_NOT_NULL(a, "room");
+	for (unsigned int i = 0; i < RTE_DIM(c); i++) {
+		uint32_t grp = 10 * i + 1;
+
+		x = a + i * 64 * PG;
+		TEST_ASSERT_SUCCESS(map_fresh(x, 16 * PG, c[i].old_prot, MADV_NOHUGEPAGE), "old");
+		/* the overlay learns the old mapping */
+		syn_pr(T.iommu, RID, PASID, grp, (uintptr_t)x, RD, 1);
+		poll_all();
+		TEST_ASSERT_EQUAL(syn_responses_for(T.iommu, PASID, grp, &code), 1, "learn");
+		TEST_ASSERT_EQUAL(code, SVA_PAGE_RESP_SUCCESS, "read of the old one");
+		/* MAP_FIXED over it: the old mapping unmapped and the new one made at once
+		 * (nothing else can land in between) */
+		TEST_ASSERT_SUCCESS(map_fresh(x, 16 * PG, c[i].new_prot, MADV_NOHUGEPAGE), "new");
+		syn_pr(T.iommu, RID, PASID, grp + 1, (uintptr_t)x + PG, c[i].perm, 1);
+		poll_all();
+		TEST_ASSERT_EQUAL(syn_responses_for(T.iommu, PASID, grp + 1, &code), 1, "asked");
+		TEST_ASSERT_EQUAL(code, c[i].code, "the new mapping's permissions (case %u)", i);
+		TEST_ASSERT_EQUAL(present(x, 16 * PG), c[i].code == SVA_PAGE_RESP_SUCCESS,
+			"populated only when the new mapping allows it (case %u)", i);
+	}
+	TEST_ASSERT_SUCCESS(bond_stats(), "stats");
+	TEST_ASSERT_EQUAL(S.invalid[SVA_IOPF_R_PERM], 2, "R_PERM twice");
+	TEST_ASSERT_EQUAL(S.resp_invalid, 2, "nothing else refused");
+	TEST_ASSERT_SUCCESS(maps_stats(), "maps stats");
+	TEST_ASSERT_EQUAL(M.lookups, 3 + 3, "three learned, three asked again");
+	TEST_ASSERT_EQUAL(M.rechecks, 3, "populate failure, execute, permission refused");
+	return TEST_SUCCESS;
+}
+
+/*
+ * More new mappings than the overlay holds (32): the oldest entries are replaced, a
+ * refresh is asked, the background refresh (off the poll path) takes a snapshot that
+ * holds them all, and the overlay starts empty again.
+ */
+static int
+test_overlay_full(void)
+{
+	enum { N = 40 };
+	uint8_t *a = room_after_snapshot(2 * MB);
+	uint64_t gen = sva_iopf_maps_generation();
+	struct sva_iopf_maps_entry e;
+	uint32_t code = 0;
+	int waited = 0;
+
+	TEST_ASSERT_NOT_NULL(a, "room");
+	/* separate mappings: a hole between neighbours, so the kernel merges none */
+	for (unsigned int i = 0; i < N; i++)
+		TEST_ASSERT_SUCCESS(map_fresh(a + 2 * i * PG, PG, PROT_READ | PROT_WRITE,
+			MADV_NOHUGEPAGE), "mapping %u", i);
+	for (unsigned int i = 0; i < N; i++)
+		syn_pr(T.iommu, RID, PASID, i + 1, (uintptr_t)a + 2 * i * PG, RW, 1);
+	poll_all();
+	for (unsigned int i = 0; i < N; i++) {
+		TEST_ASSERT_EQUAL(syn_responses_for(T.iommu, PASID, i + 1, &code), 1, "answered");
+		TEST_ASSERT_EQUAL(code, SVA_PAGE_RESP_SUCCESS, "served %u", i);
+	}
+	TEST_ASSERT_SUCCESS(maps_stats(), "maps stats");
+	TEST_ASSERT_EQUAL(M.lookups, N, "one lookup each");
+	TEST_ASSERT_EQUAL(M.overlay_evictions, N - 32, "32 entries");
+	TEST_ASSERT_EQUAL(M.refresh_requests, N - 32, "a refresh asked at each eviction");
+	while (sva_iopf_maps_generation() == gen && waited++ < 100)
+		usleep(10000);
+	TEST_ASSERT(sva_iopf_maps_generation() != gen, "a background refresh within 1 s");
+	TEST_ASSERT_SUCCESS(sva_iopf_maps_find((uintptr_t)a, &e), "the snapshot holds them");
+	TEST_ASSERT_EQUAL(e.start, (uintptr_t)a, "the first one");
+	TEST_ASSERT_SUCCESS(maps_stats(), "maps stats");
+	TEST_ASSERT(M.bg_refreshes >= 1, "counted");
+	/* the first mapping again: the snapshot's now, no lookup */
+	syn_pr(T.iommu, RID, PASID, 100, (uintptr_t)a + 3 * 2 * PG, RD, 1);
+	poll_all();
+	TEST_ASSERT_EQUAL(syn_responses_for(T.iommu, PASID, 100, &code), 1, "answered");
+	TEST_ASSERT_SUCCESS(maps_stats(), "maps stats");
+	TEST_ASSERT_EQUAL(M.lookups, N, "no lookup");
+	TEST_ASSERT_SUCCESS(bond_stats(), "stats");
+	TEST_ASSERT_EQUAL(S.maps_misses, N, "a snapshot hit");
+	return TEST_SUCCESS;
+}
+
+/* Without PROCMAP_QUERY (before Linux 6.11): a new mapping is served by the fallback
+ * rule, and the background refresh brings it into the snapshot. */
+static int
+test_overlay_no_query_refresh(void)
+{
+	uint8_t *a = room_after_snapshot(2 * MB);
+	uint64_t gen = sva_iopf_maps_generation();
+	struct sva_iopf_maps_entry e;
+	uint32_t code = 0;
+	int waited = 0;
+
+	TEST_ASSERT_NOT_NULL(a, "room");
+	TEST_ASSERT_SUCCESS(map_fresh(a, 16 * PG, PROT_READ, MADV_NOHUGEPAGE), "ro");
+	TEST_ASSERT_EQUAL(sva_iopf_maps_find((uintptr_t)a, &e), -ENOENT, "not in the snapshot");
+	iopf_maps_query_disable(true);
+	syn_pr(T.iommu, RID, PASID, 1, (uintptr_t)a, RX, 1);
+	poll_all();
+	TEST_ASSERT_EQUAL(syn_responses_for(T.iommu, PASID, 1, &code), 1, "answered");
+	TEST_ASSERT_EQUAL(code, SVA_PAGE_RESP_INVALID, "exec on unknown memory");
+	TEST_ASSERT_SUCCESS(maps_stats(), "maps stats");
+	TEST_ASSERT_EQUAL(M.lookups, 0, "nothing to ask");
+	TEST_ASSERT_EQUAL(M.refresh_requests, 1, "a refresh asked");
+	while (sva_iopf_maps_generation() == gen && waited++ < 100)
+		usleep(10000);
+	TEST_ASSERT(sva_iopf_maps_generation() != gen, "a background refresh within 1 s");
+	TEST_ASSERT_SUCCESS(sva_iopf_maps_find((uintptr_t)a, &e), "now in the snapshot");
+	TEST_ASSERT_EQUAL(e.prot, PROT_READ, "read-only");
+	/* the snapshot's entry judges now: exec refused as R_PERM, a read served */
+	syn_pr(T.iommu, RID, PASID, 2, (uintptr_t)a + PG, RX, 1);
+	syn_pr(T.iommu, RID, PASID, 3, (uintptr_t)a + 2 * PG, RD, 1);
+	poll_all();
+	iopf_maps_query_disable(false);
+	TEST_ASSERT_EQUAL(syn_responses_for(T.iommu, PASID, 2, &code), 1, "answered");
+	TEST_ASSERT_EQUAL(code, SVA_PAGE_RESP_INVALID, "exec on read-only");
+	TEST_ASSERT_EQUAL(syn_responses_for(T.iommu, PASID, 3, &code), 1, "answered");
+	TEST_ASSERT_EQUAL(code, SVA_PAGE_RESP_SUCCESS, "read");
+	TEST_ASSERT_SUCCESS(bond_stats(), "stats");
+	TEST_ASSERT_EQUAL(S.invalid[SVA_IOPF_R_NO_MAPPING], 1, "before the refresh");
+	TEST_ASSERT_EQUAL(S.invalid[SVA_IOPF_R_PERM], 1, "after it");
+	TEST_ASSERT_EQUAL(S.maps_misses, 0, "refused before the populate stage: not counted");
+	return TEST_SUCCESS;
+}
+
+/*
+ * A snapshot entry that refuses a permission is asked again: a buffer mapped after the
+ * bind where the snapshot still has an older PROT_NONE mapping (memory reused), and a
+ * mapping made writable by mprotect() since the snapshot, are served; a mapping that
+ * really lacks the permission is still refused (R_PERM), the kernel having said so.
+ */
+static int
+test_snapshot_refusal_rechecked(void)
+{
+	uint8_t *a = arena(2 * MB), *old, *mp, *ro;
+	uint32_t code = 0;
+
+	TEST_ASSERT_NOT_NULL(a, "arena");
+	old = a;              /* PROT_NONE in the snapshot (the arena), then RW */
+	mp = a + 64 * PG;     /* read-only in the snapshot, then mprotect RW */
+	ro = a + 128 * PG;    /* read-only in the snapshot and now */
+	TEST_ASSERT_SUCCESS(map_at(mp, 16 * PG, PROT_READ, MADV_NOHUGEPAGE), "mp");
+	TEST_ASSERT_SUCCESS(map_at(ro, 16 * PG, PROT_READ, MADV_NOHUGEPAGE), "ro");
+	usleep(250000); /* a background refresh asked by an earlier case runs first */
+	TEST_ASSERT_SUCCESS(sva_iopf_maps_refresh(), "refresh");
+	/* unmapped and mapped again at once (MAP_FIXED) */
+	TEST_ASSERT_SUCCESS(map_at(old, 16 * PG, PROT_READ | PROT_WRITE, MADV_NOHUGEPAGE), "new");
+	TEST_ASSERT_SUCCESS(mprotect(mp, 16 * PG, PROT_READ | PROT_WRITE), "mprotect");
+	syn_pr(T.iommu, RID, PASID, 1, (uintptr_t)old + PG, RW, 1);
+	syn_pr(T.iommu, RID, PASID, 2, (uintptr_t)mp + PG, RW, 1);
+	syn_pr(T.iommu, RID, PASID, 3, (uintptr_t)ro + PG, RW, 1);
+	poll_all();
+	TEST_ASSERT_EQUAL(syn_responses_for(T.iommu, PASID, 1, &code), 1, "1");
+	TEST_ASSERT_EQUAL(code, SVA_PAGE_RESP_SUCCESS, "new mapping over a stale PROT_NONE entry");
+	TEST_ASSERT_EQUAL(syn_responses_for(T.iommu, PASID, 2, &code), 1, "2");
+	TEST_ASSERT_EQUAL(code, SVA_PAGE_RESP_SUCCESS, "made writable since the snapshot");
+	TEST_ASSERT_EQUAL(syn_responses_for(T.iommu, PASID, 3, &code), 1, "3");
+	TEST_ASSERT_EQUAL(code, SVA_PAGE_RESP_INVALID, "read-only still");
+	TEST_ASSERT_EQUAL(test_page_state(old + PG), TEST_PAGE_WRITTEN, "written");
+	TEST_ASSERT_EQUAL(test_page_state(mp + PG), TEST_PAGE_WRITTEN, "written");
+	TEST_ASSERT_EQUAL(present(ro, 16 * PG), 0, "nothing of ro");
+	TEST_ASSERT_SUCCESS(bond_stats(), "stats");
+	TEST_ASSERT_EQUAL(S.invalid[SVA_IOPF_R_PERM], 1, "ro: R_PERM");
+	TEST_ASSERT_SUCCESS(maps_stats(), "maps stats");
+	TEST_ASSERT_EQUAL(M.rechecks, 3, "each refusal asked again once");
+	TEST_ASSERT_EQUAL(M.lookups, 3, "three PROCMAP_QUERY");
+	/* without PROCMAP_QUERY the snapshot's verdict stands */
+	TEST_ASSERT_SUCCESS(sva_iopf_maps_refresh(), "refresh");
+	TEST_ASSERT_SUCCESS(mprotect(ro, 16 * PG, PROT_READ | PROT_WRITE), "mprotect ro");
+	iopf_maps_query_disable(true);
+	syn_pr(T.iommu, RID, PASID, 4, (uintptr_t)ro + 2 * PG, RW, 1);
+	poll_all();
+	iopf_maps_query_disable(false);
+	TEST_ASSERT_EQUAL(syn_responses_for(T.iommu, PASID, 4, &code), 1, "4");
+	TEST_ASSERT_EQUAL(code, SVA_PAGE_RESP_INVALID, "the snapshot says read-only");
+	TEST_ASSERT_SUCCESS(maps_stats(), "maps stats");
+	TEST_ASSERT_EQUAL(M.rechecks, 3, "none without the ioctl");
+	TEST_ASSERT_EQUAL(M.refresh_requests, 0, "a refusal asks no refresh");
+	return TEST_SUCCESS;
+}
+
 static struct sva_test_suite iopf_resolve_suite = {
 	.name = "iopf: nothing resolved outside the owner's mapping",
 	.cases = {
@@ -525,6 +892,13 @@ static struct sva_test_suite iopf_resolve_suite = {
 		SVA_TEST_CASE_ST(setup, teardown, test_unknown_address_no_query),
 		SVA_TEST_CASE_ST(setup, teardown, test_stale_thp_no_widening),
 		SVA_TEST_CASE_ST(setup, teardown, test_stale_hugetlb_no_widening),
+		SVA_TEST_CASE_ST(setup, teardown, test_overlay_read_only),
+		SVA_TEST_CASE_ST(setup, teardown, test_overlay_thp),
+		SVA_TEST_CASE_ST(setup, teardown, test_overlay_hugetlb),
+		SVA_TEST_CASE_ST(setup, teardown, test_overlay_replaced),
+		SVA_TEST_CASE_ST(setup, teardown, test_overlay_full),
+		SVA_TEST_CASE_ST(setup, teardown, test_overlay_no_query_refresh),
+		SVA_TEST_CASE_ST(setup, teardown, test_snapshot_refusal_rechecked),
 		SVA_TEST_CASES_END(),
 	},
 };

@@ -310,7 +310,8 @@ static int
 test_bind_xstats(void)
 {
 	const int words = sizeof(struct sva_iopf_stats) / sizeof(uint64_t);
-	uint8_t *buf = sva_t_map(4 * PG);
+	const int maps_words = sizeof(struct sva_iopf_maps_stats) / sizeof(uint64_t);
+	uint8_t *buf = sva_t_map(4 * PG), *late;
 	struct sva_xstat_name *names = NULL;
 	struct sva_xstat *xs = NULL;
 	struct sva_iopf_stats st;
@@ -322,8 +323,9 @@ test_bind_xstats(void)
 
 	TEST_ASSERT_NOT_NULL(buf, "memory");
 	n = sva_stats_xstats_names_get(NULL, 0);
-	TEST_ASSERT_EQUAL(n, words, "one xstat per counter of struct sva_iopf_stats (%d words)",
-		words);
+	TEST_ASSERT_EQUAL(n, words + maps_words, "one xstat per counter of struct "
+		"sva_iopf_stats (%d words) and of struct sva_iopf_maps_stats (%d)", words,
+		maps_words);
 	TEST_ASSERT_EQUAL(sva_stats_xstats_get(NULL, NULL, NULL, 0), -EINVAL, "no iommu, no bond");
 	names = calloc(n, sizeof(*names));
 	xs = calloc(n, sizeof(*xs));
@@ -345,6 +347,12 @@ test_bind_xstats(void)
 	syn_pr(ST.iommu, 0x10, sva_bond_pasid(b), 1, (uintptr_t)buf, SVA_FAULT_PERM_WRITE, 1);
 	syn_pr(ST.iommu, 0x10, sva_bond_pasid(b), 2, UINT64_C(0xffff800000000000),
 		SVA_FAULT_PERM_READ, 1);
+	/* a buffer mapped after the bind: one lookup (PROCMAP_QUERY), then the overlay */
+	late = mmap(NULL, 4 * PG, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	TEST_ASSERT(late != MAP_FAILED, "late buffer");
+	syn_pr(ST.iommu, 0x10, sva_bond_pasid(b), 3, (uintptr_t)late, SVA_FAULT_PERM_WRITE, 0);
+	syn_pr(ST.iommu, 0x10, sva_bond_pasid(b), 3, (uintptr_t)late + PG, SVA_FAULT_PERM_WRITE,
+		1);
 	while (sva_iopf_poll(ST.iommu, 64) > 0)
 		;
 	/* the bond and the iommu: no poller runs, the counters stand still */
@@ -360,7 +368,8 @@ test_bind_xstats(void)
 			sum_st += w[i];
 		for (int i = 0; i < n; i++) {
 			TEST_ASSERT_EQUAL(xs[i].id, (uint64_t)i, "id %d", i);
-			sum_xs += xs[i].value;
+			if (i < words)
+				sum_xs += xs[i].value;
 		}
 		TEST_ASSERT_EQUAL(sum_xs, sum_st, "every counter once: sums");
 		for (unsigned int r = 0; r < SVA_IOPF_R_MAX; r++) {
@@ -392,13 +401,23 @@ test_bind_xstats(void)
 		BY_NAME(lat_p99_ns);
 		BY_NAME(stall_terminates);
 #undef BY_NAME
-		TEST_ASSERT_EQUAL(st.page_reqs, 2, "two page requests");
-		TEST_ASSERT_EQUAL(st.resp_success, 1, "one Success");
+		TEST_ASSERT_EQUAL(st.page_reqs, 4, "four page requests");
+		TEST_ASSERT_EQUAL(st.resp_success, 2, "two Success");
+		TEST_ASSERT_EQUAL(st.maps_misses, 2, "the late buffer's pages");
+		/* the maps counters: the iommu's, in a bond's reading too */
+		TEST_ASSERT_EQUAL(xstat_by_name(names, xs, n, "maps_lookups", &found), 1,
+			"one lookup");
+		TEST_ASSERT_EQUAL(xstat_by_name(names, xs, n, "maps_overlay_hits", &found), 1,
+			"one overlay hit");
+		TEST_ASSERT_EQUAL(xstat_by_name(names, xs, n, "maps_rechecks", &found), 0,
+			"no recheck");
+		TEST_ASSERT(found, "maps_rechecks named");
 		TEST_ASSERT_EQUAL(xstat_by_name(names, xs, n, "invalid_kernel_addr", &found), 1,
 			"one Invalid, kernel address");
 	}
 	sva_t_unbind(b);
 	munmap(buf, 4 * PG);
+	munmap(late, 4 * PG);
 	sva_t_close();
 	free(names);
 	free(xs);
@@ -551,6 +570,8 @@ test_bind_telemetry(void)
 	TEST_ASSERT(strstr(out, "\"groups\": 2,") != NULL, "iommu groups: %s", out);
 	TEST_ASSERT(strstr(out, "\"invalid_unknown_pasid\": 1") != NULL, "by reason: %s", out);
 	TEST_ASSERT(strstr(out, "\"batch_mean\": \"2.00\"") != NULL, "mean batch: %s", out);
+	TEST_ASSERT(strstr(out, "\"maps_lookups\": 0,") != NULL, "maps lookups: %s", out);
+	TEST_ASSERT(strstr(out, "\"maps_overlay_hits\": 0,") != NULL, "overlay hits: %s", out);
 	TEST_ASSERT_SUCCESS(sva_t_telemetry("/sva/stats,99999", out, sizeof(out)), "unknown");
 	TEST_ASSERT(strstr(out, "\"groups\"") == NULL, "no stats for an unknown bond: %s", out);
 	sva_t_unbind(b);

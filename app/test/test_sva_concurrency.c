@@ -278,10 +278,95 @@ concurrency_one(const char *model)
 }
 SVA_T_BOTH(concurrency)
 
+/*
+ * Buffers mapped after the bind, never refreshed by the test: the poller learns them
+ * into its overlay (PROCMAP_QUERY) while the background refresh (the EAL alarm
+ * thread, asked when the overlay is full) and the test thread (sva_iopf_maps_refresh())
+ * swap snapshots under it, the overlay emptied at each generation; mappings are
+ * unmapped and new ones made at the same addresses. Every job must complete with its
+ * data, nothing refused.
+ */
+#define OV_LIVE 40     /* live mappings: more than the overlay's 32 */
+#define OV_PAGES 8
+
+static uint8_t *
+guarded_map(void)
+{
+	/* a PROT_NONE page after each buffer: separate mappings the kernel never merges */
+	uint8_t *p = sva_t_map((OV_PAGES + 1) * PG);
+
+	if (p != NULL && mprotect(p + OV_PAGES * PG, PG, PROT_NONE) != 0) {
+		munmap(p, (OV_PAGES + 1) * PG);
+		return NULL;
+	}
+	return p;
+}
+
+static int
+overlay_concurrency_one(const char *model)
+{
+	uint8_t *live[OV_LIVE] = { NULL };
+	struct sva_iopf_maps_stats m0, m1;
+	struct sva_bind_params p = { 0 };
+	struct sva_emu_counters k;
+	struct sva_emu_comp c;
+	struct sva_iopf_stats st;
+	uint64_t deadline, jobs = 0;
+	struct sva_bond *b;
+	unsigned int next = 0;
+
+	TEST_ASSERT_SUCCESS(sva_t_open(model, "", "rid=0x10,pr_depth=4,prg_window=8"), "open");
+	b = sva_t_bind(&p);
+	TEST_ASSERT_NOT_NULL(b, "bond");
+	TEST_ASSERT_SUCCESS(sva_t_poll_start(), "poll lcore");
+	TEST_ASSERT_SUCCESS(sva_iopf_maps_stats_get(sva_iopf_get(ST.iommu), &m0), "maps stats");
+	deadline = rte_get_timer_cycles() + run_ms() / 2 * rte_get_timer_hz() / 1000;
+	while (rte_get_timer_cycles() < deadline || jobs < 2 * OV_LIVE) {
+		uint8_t *buf;
+
+		if (live[next] != NULL)
+			munmap(live[next], (OV_PAGES + 1) * PG);
+		buf = live[next] = guarded_map();
+		TEST_ASSERT_NOT_NULL(buf, "memory");
+		next = (next + 1) % OV_LIVE;
+		TEST_ASSERT_RET(submit_fill(ST.dev, b, buf, OV_PAGES * PG, &c), 0);
+		/* first the background refresh alone (the overlay fills up), then the
+		 * test's refreshes too */
+		if (jobs >= 4 * OV_LIVE && jobs % 16 == 5)
+			TEST_ASSERT_SUCCESS(sva_iopf_maps_refresh(), "refresh");
+		TEST_ASSERT_SUCCESS(sva_iopf_maps_stats_get(sva_iopf_get(ST.iommu), &m1),
+			"maps stats");
+		TEST_ASSERT_RET(sva_emu_wait(ST.dev, &c, SVA_T_WAIT_US), 0);
+		TEST_ASSERT_SUCCESS(check_filled(&c, buf, OV_PAGES * PG, "job"), "job %" PRIu64,
+			jobs);
+		jobs++;
+	}
+	sva_t_poll_stop();
+	TEST_ASSERT_SUCCESS(sva_iopf_maps_stats_get(sva_iopf_get(ST.iommu), &m1), "maps stats");
+	k = sva_t_counters();
+	TEST_ASSERT_SUCCESS(sva_stats_get(ST.iommu, NULL, &st), "iommu stats");
+	printf("    %s: %" PRIu64 " jobs on fresh mappings; lookups %" PRIu64 ", overlay hits %"
+		PRIu64 ", evictions %" PRIu64 ", background refreshes %" PRIu64 "\n", model,
+		jobs, m1.lookups - m0.lookups, m1.overlay_hits - m0.overlay_hits,
+		m1.overlay_evictions - m0.overlay_evictions, m1.bg_refreshes - m0.bg_refreshes);
+	TEST_ASSERT_EQUAL(k.resp_success, k.groups, "every group answered Success, once");
+	TEST_ASSERT_EQUAL(k.resp_invalid + k.resp_failure + k.resp_bad_code, 0, "no refusal");
+	TEST_ASSERT_EQUAL(st.resp_invalid + st.resp_failure, 0, "no refusal counted");
+	TEST_ASSERT_GREATER(m1.lookups, m0.lookups, "mappings learned on the spot");
+	TEST_ASSERT_GREATER(m1.overlay_hits, m0.overlay_hits, "and found again");
+	sva_t_unbind(b);
+	for (unsigned int i = 0; i < OV_LIVE; i++)
+		if (live[i] != NULL)
+			munmap(live[i], (OV_PAGES + 1) * PG);
+	return TEST_SUCCESS;
+}
+SVA_T_BOTH(overlay_concurrency)
+
 static struct sva_test_suite sva_concurrency_suite = {
 	.name = "sva_concurrency",
 	.cases = {
 		SVA_TEST_CASE(concurrency),
+		SVA_TEST_CASE(overlay_concurrency),
 		SVA_TEST_CASES_END(),
 	},
 };

@@ -237,6 +237,13 @@ sva_iopf_create(struct sva_iommu *iommu, const struct sva_iopf_conf *conf)
 	__atomic_store_n(&registry[slot].iopf, f, __ATOMIC_RELEASE);
 	__atomic_store_n(&registry[slot].iommu, iommu, __ATOMIC_RELEASE);
 	pthread_mutex_unlock(&registry_lock);
+	/* mappings newer than the snapshot without PROCMAP_QUERY, or a full overlay */
+	f->bg = iopf_maps_bg_start() == 0;
+	if (!f->bg)
+		IOPF_LOG(WARNING, "%s: no background refresh of the mappings snapshot "
+			"(pthread_create failed): without PROCMAP_QUERY (Linux 6.11+), a "
+			"mapping newer than the snapshot waits for sva_iopf_maps_refresh()",
+			sva_iommu_name(iommu));
 	IOPF_LOG(INFO, "%s: fault path ready (burst %u, %u open groups, %u pending pages)",
 		sva_iommu_name(iommu), c.burst, c.max_open_groups, c.max_pending_pages);
 	return f;
@@ -283,6 +290,8 @@ sva_iopf_destroy(struct sva_iopf *f)
 			sva_iommu_name(f->iommu), kept, IOPF_DESTROY_WAIT_US / 1000);
 	}
 	iopf_release(f);
+	if (f->bg)
+		iopf_maps_bg_stop();
 	IOPF_LOG(INFO, "%s: fault path destroyed", sva_iommu_name(f->iommu));
 	iopf_free(f);
 	return 0;
@@ -760,6 +769,25 @@ sva_iopf_stats_get(struct sva_iopf *f, const struct sva_iopf_bond *b, struct sva
 }
 
 int
+sva_iopf_maps_stats_get(struct sva_iopf *f, struct sva_iopf_maps_stats *st)
+{
+	const uint64_t *live, *base;
+	uint64_t *d;
+
+	if (f == NULL || st == NULL)
+		return -EINVAL;
+	live = (const uint64_t *)&f->mst;
+	base = (const uint64_t *)&f->mbase;
+	d = (uint64_t *)st;
+	pthread_mutex_lock(&f->ctl);
+	for (size_t i = 0; i < sizeof(*st) / sizeof(uint64_t); i++)
+		d[i] = __atomic_load_n(&live[i], __ATOMIC_RELAXED) - base[i];
+	pthread_mutex_unlock(&f->ctl);
+	st->bg_refreshes = iopf_maps_bg_refreshes();
+	return 0;
+}
+
+int
 sva_iopf_stats_reset(struct sva_iopf *f, struct sva_iopf_bond *b)
 {
 	if ((f == NULL && b == NULL) || (b != NULL && f != NULL && b->iopf != f))
@@ -773,6 +801,9 @@ sva_iopf_stats_reset(struct sva_iopf *f, struct sva_iopf_bond *b)
 	}
 	pthread_mutex_lock(&f->ctl);
 	iopf_stats_read(&f->base, &f->st);
+	for (size_t i = 0; i < sizeof(f->mst) / sizeof(uint64_t); i++)
+		((uint64_t *)&f->mbase)[i] =
+			__atomic_load_n(&((const uint64_t *)&f->mst)[i], __ATOMIC_RELAXED);
 	memset(&f->retired, 0, sizeof(f->retired));
 	for (uint32_t i = 0; i < IOPF_MAX_BONDS; i++)
 		if (f->bonds[i] != NULL)

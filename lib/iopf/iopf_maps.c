@@ -20,14 +20,16 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/vfs.h>
+#include <time.h>
 #include <unistd.h>
 
+#include <rte_cycles.h>
 #include <rte_lcore.h>
 #include <rte_malloc.h>
 #include <rte_rcu_qsbr.h>
 
 #include "iopf_pvt.h"
-#include "sva_procfs_uapi.h"   /* PROCMAP_QUERY, from lib/iommu */
+#include "sva_procfs_uapi.h"   /* PROCMAP_QUERY, PAGEMAP_SCAN, from lib/iommu */
 
 static struct rte_rcu_qsbr *iopf_qsbr;
 static pthread_mutex_t maps_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -217,6 +219,13 @@ static enum thp_mode known_mode; /* the mode the known answers were read in */
 static struct thp_range *thp_ranges;
 static uint32_t thp_n;
 static uint64_t smaps_reads;    /* for the log and the tests' understanding */
+static int cur_thp_mode;        /* the last refresh's, for the overlay (any thread) */
+
+int
+iopf_maps_thp_mode(void)
+{
+	return __atomic_load_n(&cur_thp_mode, __ATOMIC_RELAXED);
+}
 
 static int
 mode_of(const char *path)
@@ -667,6 +676,7 @@ sva_iopf_maps_refresh(void)
 		pthread_mutex_unlock(&refresh_lock);
 		return err;
 	}
+	__atomic_store_n(&cur_thp_mode, (int)mode, __ATOMIC_RELAXED);
 	free(last_text);
 	last_text = copy; /* NULL when out of memory: the next refresh rebuilds */
 	last_len = len;
@@ -708,14 +718,21 @@ sva_iopf_maps_refresh(void)
  */
 enum { QUERY_NONE = -1, QUERY_UNSUPPORTED = -2 };
 static int query_fd = QUERY_NONE;
+static int pagemap_fd = QUERY_NONE; /* PAGEMAP_SCAN (iopf_maps_block_huge()) */
 static bool query_off; /* tests: behave as before Linux 6.11 */
 static pthread_once_t query_once = PTHREAD_ONCE_INIT;
+
+static void bg_atfork_child(void);
 
 static void
 query_atfork_child(void)
 {
+	bg_atfork_child();
 	int fd = __atomic_exchange_n(&query_fd, QUERY_NONE, __ATOMIC_ACQ_REL);
 
+	if (fd >= 0)
+		close(fd);
+	fd = __atomic_exchange_n(&pagemap_fd, QUERY_NONE, __ATOMIC_ACQ_REL);
 	if (fd >= 0)
 		close(fd);
 }
@@ -733,15 +750,20 @@ query_open(void)
 	int fd;
 
 	pthread_once(&query_once, query_atfork_register);
-	if (__atomic_load_n(&query_fd, __ATOMIC_ACQUIRE) != QUERY_NONE)
-		return;
-	fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
-	if (fd >= 0)
-		__atomic_store_n(&query_fd, fd, __ATOMIC_RELEASE);
+	if (__atomic_load_n(&query_fd, __ATOMIC_ACQUIRE) == QUERY_NONE) {
+		fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
+		if (fd >= 0)
+			__atomic_store_n(&query_fd, fd, __ATOMIC_RELEASE);
+	}
+	if (__atomic_load_n(&pagemap_fd, __ATOMIC_ACQUIRE) == QUERY_NONE) {
+		fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+		if (fd >= 0)
+			__atomic_store_n(&pagemap_fd, fd, __ATOMIC_RELEASE);
+	}
 }
 
 int
-iopf_maps_query(uint64_t addr, struct iopf_vma *out)
+iopf_maps_query_anon(uint64_t addr, struct iopf_vma *out, bool *anon)
 {
 	int fd = __atomic_load_n(&query_fd, __ATOMIC_ACQUIRE);
 	struct sva_procmap_query q;
@@ -768,7 +790,152 @@ iopf_maps_query(uint64_t addr, struct iopf_vma *out)
 		(q.vma_flags & SVA_PROCMAP_QUERY_VMA_EXECUTABLE ? IOPF_VMA_X : 0);
 	out->page_shift = shift_of_bytes(q.vma_page_size);
 	out->thp = 0; /* the kernel does not say; see the resolver */
+	*anon = q.inode == 0 && q.dev_major == 0 && q.dev_minor == 0 &&
+		!(q.vma_flags & SVA_PROCMAP_QUERY_VMA_SHARED);
 	return 0;
+}
+
+int
+iopf_maps_query(uint64_t addr, struct iopf_vma *out)
+{
+	bool anon;
+
+	return iopf_maps_query_anon(addr, out, &anon);
+}
+
+int
+iopf_maps_block_huge(uint64_t addr)
+{
+	int fd = __atomic_load_n(&pagemap_fd, __ATOMIC_ACQUIRE);
+	struct sva_page_region r;
+	struct sva_pm_scan_arg a;
+	long n;
+
+	if (fd < 0)
+		return -ENOTSUP;
+	memset(&a, 0, sizeof(a));
+	memset(&r, 0, sizeof(r));
+	a.size = sizeof(a);
+	a.start = addr;
+	a.end = addr + (UINT64_C(1) << 21);
+	a.vec = (uintptr_t)&r;
+	a.vec_len = 1;
+	a.category_mask = SVA_PAGE_IS_HUGE;
+	a.return_mask = SVA_PAGE_IS_HUGE;
+	n = ioctl(fd, SVA_PAGEMAP_SCAN, &a);
+	if (n < 0)
+		return -ENOTSUP;
+	/* one region of huge pages covering the whole block */
+	return n == 1 && r.start <= addr && r.end >= addr + (UINT64_C(1) << 21);
+}
+
+/*
+ * ---- the background refresh ----
+ *
+ * Where the resolver cannot ask the kernel (no PROCMAP_QUERY) or its overlay is full,
+ * it asks for a refresh with one atomic store; a control thread ("sva-maps-bg", off
+ * every poll lcore) looks at the request every IOPF_REFRESH_PERIOD_US while an iopf
+ * exists and refreshes: at most one refresh per period, each about 1 ms. Started by
+ * the first sva_iopf_create() and kept (asleep, without a timeout, while no iopf
+ * exists), so that iopfs coming and going do not create threads. A thread of our own
+ * rather than an EAL alarm: its locks are visible to ThreadSanitizer (DPDK's are not).
+ */
+static uint32_t refresh_wanted;
+static uint64_t bg_done;
+static pthread_mutex_t bg_lock = PTHREAD_MUTEX_INITIALIZER; /* what follows */
+static pthread_cond_t bg_cond;
+static uint32_t bg_users;   /* iopfs alive */
+static bool bg_started;
+
+/* A forked child has no background thread (and may have been forked while it held
+ * bg_lock): its first sva_iopf_create() starts one. */
+static void
+bg_atfork_child(void)
+{
+	pthread_mutex_init(&bg_lock, NULL);
+	bg_started = false;
+	bg_users = 0;
+}
+
+void
+iopf_maps_refresh_request(void)
+{
+	if (__atomic_load_n(&refresh_wanted, __ATOMIC_RELAXED) == 0)
+		__atomic_store_n(&refresh_wanted, 1, __ATOMIC_RELEASE);
+}
+
+uint64_t
+iopf_maps_bg_refreshes(void)
+{
+	return __atomic_load_n(&bg_done, __ATOMIC_RELAXED);
+}
+
+static void *
+bg_main(void *arg __rte_unused)
+{
+	struct timespec t;
+	int ret;
+
+	pthread_mutex_lock(&bg_lock);
+	for (;;) {
+		if (bg_users == 0) {
+			pthread_cond_wait(&bg_cond, &bg_lock);
+			continue;
+		}
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		t.tv_nsec += (IOPF_REFRESH_PERIOD_US % 1000000) * 1000;
+		t.tv_sec += IOPF_REFRESH_PERIOD_US / 1000000 + t.tv_nsec / 1000000000;
+		t.tv_nsec %= 1000000000;
+		pthread_cond_timedwait(&bg_cond, &bg_lock, &t);
+		if (bg_users == 0 ||
+				__atomic_exchange_n(&refresh_wanted, 0, __ATOMIC_ACQ_REL) == 0)
+			continue;
+		pthread_mutex_unlock(&bg_lock);
+		ret = sva_iopf_maps_refresh();
+		__atomic_fetch_add(&bg_done, 1, __ATOMIC_RELAXED);
+		if (ret != 0)
+			IOPF_LOG(WARNING, "background refresh of the mappings snapshot: %s",
+				strerror(-ret));
+		pthread_mutex_lock(&bg_lock);
+	}
+	return NULL;
+}
+
+int
+iopf_maps_bg_start(void)
+{
+	pthread_condattr_t ca;
+	pthread_t th;
+	int ret = 0;
+
+	pthread_mutex_lock(&bg_lock);
+	if (!bg_started) {
+		pthread_condattr_init(&ca);
+		pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+		pthread_cond_init(&bg_cond, &ca);
+		pthread_condattr_destroy(&ca);
+		ret = -pthread_create(&th, NULL, bg_main, NULL);
+		if (ret == 0) {
+			pthread_setname_np(th, "sva-maps-bg");
+			pthread_detach(th);
+			bg_started = true;
+		}
+	}
+	if (ret == 0) {
+		bg_users++;
+		pthread_cond_signal(&bg_cond);
+	}
+	pthread_mutex_unlock(&bg_lock);
+	return ret;
+}
+
+void
+iopf_maps_bg_stop(void)
+{
+	pthread_mutex_lock(&bg_lock);
+	if (bg_users > 0)
+		bg_users--;
+	pthread_mutex_unlock(&bg_lock);
 }
 
 void

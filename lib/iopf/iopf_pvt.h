@@ -38,7 +38,9 @@ struct iopf_vma {
 	uint8_t prot;       /* IOPF_VMA_* */
 	uint8_t page_shift; /* 12, or the hugetlbfs page shift */
 	uint8_t thp;        /* THP eligible: 2 MiB blocks inside it populate as one */
-	uint8_t pad[5];
+	uint8_t thp_unknown;/* overlay: a THP candidate the kernel did not say about yet
+			       (pages 4 KiB until iopf_overlay_probe() learns it) */
+	uint8_t pad[4];
 };
 
 struct iopf_maps {
@@ -56,8 +58,55 @@ const struct iopf_vma *iopf_maps_lookup(const struct iopf_maps *m, uint64_t addr
  * -ENOENT (no mapping holds it), -ENOTSUP (cannot ask: before Linux 6.11, no refresh
  * yet, or disabled for a test). Poll path safe: one ioctl, no lock. */
 int iopf_maps_query(uint64_t addr, struct iopf_vma *out);
+/* The same, and whether the mapping is anonymous private (THP candidates). */
+int iopf_maps_query_anon(uint64_t addr, struct iopf_vma *out, bool *anon);
 /* Tests: make iopf_maps_query() answer -ENOTSUP (the rules of kernels before 6.11). */
 void iopf_maps_query_disable(bool off);
+/* Whether the kernel backs the 2 MiB block at addr with a huge page (PAGEMAP_SCAN,
+ * Linux 6.7+): 1, 0, or -ENOTSUP. Poll path safe: one ioctl, no lock. */
+int iopf_maps_block_huge(uint64_t addr);
+/* The THP mode of the last refresh (0 never, 1 always, 2 madvise). */
+int iopf_maps_thp_mode(void);
+/* Ask for a refresh off the poll path (the background refresh, at most one per
+ * IOPF_REFRESH_PERIOD_US): one atomic store, poll path safe. */
+void iopf_maps_refresh_request(void);
+/* The background refresh thread: started by the first sva_iopf_create(), asleep
+ * while no iopf exists (control path; iopf_maps.c). */
+int iopf_maps_bg_start(void);
+void iopf_maps_bg_stop(void);
+uint64_t iopf_maps_bg_refreshes(void);
+#define IOPF_REFRESH_PERIOD_US 100000
+
+/*
+ * ---- the overlay (iopf_overlay.c) ----
+ * Mappings newer than the snapshot, learned on the poll path with PROCMAP_QUERY, one
+ * array per iopf sized at create, written and read by the iopf's owner only (no lock,
+ * no atomics), emptied when the snapshot generation changes (the next snapshot holds
+ * them). Full: the oldest entry is replaced (counted) and a refresh requested.
+ */
+#define IOPF_OVERLAY_SIZE 32
+struct iopf_overlay {
+	uint64_t gen;        /* the snapshot generation the entries are newer than */
+	uint32_t n, next;    /* entries used; the next one replaced when full */
+	uint32_t last;       /* the last hit */
+	uint32_t pad;
+	struct iopf_vma v[IOPF_OVERLAY_SIZE];
+};
+struct sva_iopf;
+/* Empty the overlay when m is another generation than its entries'. */
+void iopf_overlay_sync(struct sva_iopf *f, const struct iopf_maps *m);
+/* The overlay entry holding addr, or NULL (the resolver counts the hits). */
+const struct iopf_vma *iopf_overlay_find(struct sva_iopf *f, uint64_t addr);
+/* Ask the kernel for addr's mapping and put it in the overlay (replacing entries it
+ * overlaps); the answer is also the burst's f->kvma. *r: 0, -ENOENT, -ENOTSUP (then,
+ * for a miss, a background refresh is asked). */
+const struct iopf_vma *iopf_overlay_learn(struct sva_iopf *f, uint64_t addr, bool miss,
+		int *r);
+/* After the demand pages were populated: learn THP eligibility of the overlay's
+ * candidates from the kernel's pages. */
+void iopf_overlay_probe(struct sva_iopf *f);
+/* Whether p points into f's overlay. */
+bool iopf_overlay_holds(const struct sva_iopf *f, const struct iopf_vma *p);
 
 /* RCU: pollers are online only inside a poll call. */
 void iopf_rcu_online(unsigned int tid);
@@ -257,6 +306,9 @@ struct iopf_item {
 	uint32_t cg;        /* closed group it came from */
 	uint8_t write, page_shift, maps_miss, status; /* status: 0 ok, else reason + 1 */
 	uint32_t code;      /* response code when status != 0 */
+	uint8_t ov;         /* judged by an overlay entry (1), one whose THP eligibility
+			       is still unknown (2) */
+	uint8_t ipad[3];
 };
 
 struct sva_iopf {
@@ -321,6 +373,10 @@ struct sva_iopf {
 	uint64_t resolve_start;   /* the burst's start: fault-around counts against its budget */
 	struct iopf_vma kvma;     /* the kernel's last answer (PROCMAP_QUERY) in this burst */
 	bool kvma_valid;
+	struct iopf_overlay ov;   /* mappings newer than the snapshot (iopf_overlay.c) */
+	struct sva_iopf_maps_stats mst;  /* written by the owner, IOPF_STAT_ADD */
+	struct sva_iopf_maps_stats mbase;/* reset baseline (control path, under ctl) */
+	bool bg;                  /* counted in the background refresh's users */
 	bool budget_over;         /* the burst's resolve budget ran out (counted once) */
 	/* presence of the burst's demand pages (PAGEMAP_SCAN, iopf_resolve.c): the pages
 	 * of [scan_start, scan_end) are those of scan_vec, as the kernel saw them */

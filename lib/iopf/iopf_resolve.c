@@ -625,6 +625,70 @@ populate_items(struct sva_iopf *f, uint32_t from, uint32_t to, uint64_t burst_st
 	}
 }
 
+static inline bool
+kernel_said(const struct sva_iopf *f, uint64_t addr)
+{
+	return f->kvma_valid && addr >= f->kvma.start && addr < f->kvma.end;
+}
+
+/*
+ * The entry a page is judged by (iopf_overlay.c): the overlay's first (its entries are
+ * newer than the snapshot's), then the snapshot's, else the kernel's current mapping,
+ * learned now into the overlay. An overlay entry is asked again (recheck) for an
+ * execute request (populate does not check execute, and the entry may be of a mapping
+ * since replaced) unless the kernel answered for it in this burst already.
+ * *ov: judged by the overlay; *miss: not by the snapshot. *st: R_NO_MAPPING + 1 when
+ * the kernel says no mapping holds addr. NULL: nobody knows (the kernel cannot be
+ * asked: validate_perm()'s fallback rule).
+ */
+static const struct iopf_vma *
+entry_of(struct sva_iopf *f, const struct iopf_maps *m, uint64_t addr, uint32_t perm,
+		bool *ov, bool *miss, unsigned int *st)
+{
+	const struct iopf_vma *v = iopf_overlay_find(f, addr);
+	int r;
+
+	*st = ST_OK;
+	*ov = false;
+	*miss = true;
+	if (v != NULL) {
+		if (!(perm & SVA_FAULT_PERM_EXEC) || kernel_said(f, addr)) {
+			IOPF_STAT_INC(f->mst.overlay_hits);
+			*ov = true;
+			return v;
+		}
+		IOPF_STAT_INC(f->mst.rechecks);
+	} else {
+		v = iopf_maps_lookup(m, addr);
+		if (v != NULL) {
+			*miss = false;
+			return v;
+		}
+	}
+	v = iopf_overlay_learn(f, addr, true, &r);
+	if (r == -ENOENT)
+		*st = SVA_IOPF_R_NO_MAPPING + 1;
+	*ov = v != NULL;
+	return v;
+}
+
+/* A page was refused a permission by an entry the kernel did not give in this burst,
+ * or failed to populate after an overlay entry let it through: the mapping may have
+ * been replaced (unmapped and mapped again, mprotect()) since. Ask the kernel again;
+ * the overlay takes its answer (and, being newer, wins over the snapshot's entry). */
+static const struct iopf_vma *
+recheck(struct sva_iopf *f, uint64_t addr, unsigned int *st)
+{
+	const struct iopf_vma *ov;
+	int r;
+
+	ov = iopf_overlay_learn(f, addr, false, &r);
+	if (r != -ENOTSUP)
+		IOPF_STAT_INC(f->mst.rechecks);
+	*st = r == -ENOENT ? SVA_IOPF_R_NO_MAPPING + 1 : ST_OK;
+	return ov;
+}
+
 void
 iopf_resolve(struct sva_iopf *f, uint64_t burst_start)
 {
@@ -633,12 +697,14 @@ iopf_resolve(struct sva_iopf *f, uint64_t burst_start)
 	struct iopf_item *it = f->items;
 	struct iopf_vma tmp;
 	uint32_t n = 0;
+	bool miss = false, ov = false;
 
 	f->resolve_start = burst_start;
 	f->kvma_valid = false; /* the kernel's answers live one burst */
 	f->scans = 0;          /* so do the scan's */
 	f->scan_start = f->scan_end = 0;
 	f->budget_over = false;
+	iopf_overlay_sync(f, m);
 	for (uint32_t c = 0; c < f->ncg; c++) {
 		struct iopf_cgroup *cg = &f->cg[c];
 		struct sva_iopf_bond *bond = cg->bond;
@@ -655,13 +721,35 @@ iopf_resolve(struct sva_iopf *f, uint64_t burst_start)
 			 * (iopf_nested_prepare() refused it on a bond that is not nested) */
 			if (unlikely(pg->perm & IOPF_PERM_S1))
 				continue;
+			v = NULL;
 			s = validate_req(bond, m, addr, pg->perm);
 			if (s == ST_OK) {
-				if (sv == NULL || addr < sv->start || addr >= sv->end)
-					sv = iopf_maps_lookup(m, addr);
+				if (sv == NULL || addr < sv->start || addr >= sv->end ||
+						(ov && (pg->perm & SVA_FAULT_PERM_EXEC)))
+					sv = entry_of(f, m, addr, pg->perm, &ov, &miss, &s);
+				else if (ov)
+					IOPF_STAT_INC(f->mst.overlay_hits);
+			}
+			if (s == ST_OK) {
 				v = judge_vma(f, sv, addr, &tmp, &s);
 				if (s == ST_OK)
 					s = validate_perm(v, pg->perm);
+				if (s == SVA_IOPF_R_PERM + 1 && sv != NULL && !kernel_said(f, addr)) {
+					/* refused by what an entry said earlier */
+					const struct iopf_vma *k = recheck(f, addr, &s);
+
+					if (k != NULL) {
+						sv = k;
+						ov = true;
+						miss = true;
+						v = judge_vma(f, sv, addr, &tmp, &s);
+						if (s == ST_OK)
+							s = validate_perm(v, pg->perm);
+					} else if (s == ST_OK) {
+						/* the kernel cannot be asked: the entry's verdict */
+						s = SVA_IOPF_R_PERM + 1;
+					}
+				}
 			}
 			if (s != ST_OK) {
 				/* keep going: the group's other pages still help the device */
@@ -675,10 +763,11 @@ iopf_resolve(struct sva_iopf *f, uint64_t burst_start)
 			it[n].cg = c;
 			it[n].write = (pg->perm & SVA_FAULT_PERM_WRITE) != 0;
 			it[n].page_shift = shift;
-			it[n].maps_miss = sv == NULL;
+			it[n].maps_miss = miss;
 			it[n].status = ST_OK;
 			it[n].code = SVA_PAGE_RESP_SUCCESS;
-			if (sv == NULL)
+			it[n].ov = ov ? (sv->thp_unknown ? 2 : 1) : 0;
+			if (miss)
 				IOPF_STAT_INC(bond->st.maps_misses);
 			n++;
 		}
@@ -690,9 +779,23 @@ iopf_resolve(struct sva_iopf *f, uint64_t burst_start)
 	sort_items(it, n);
 	populate_items(f, 0, n, burst_start, true);
 	for (uint32_t i = 0; i < n; i++) {
+		if (it[i].ov != 0 && (it[i].status == SVA_IOPF_R_POPULATE + 1 ||
+				it[i].status == SVA_IOPF_R_NO_MAPPING + 1)) {
+			/* the overlay's mapping may be gone or replaced: say what the kernel's
+			 * current one refuses, and keep the overlay true for the next page */
+			unsigned int s;
+			const struct iopf_vma *k = recheck(f, it[i].addr, &s);
+
+			if (s != ST_OK)
+				it[i].status = (uint8_t)s;
+			else if (k != NULL && validate_perm(k, it[i].write ? SVA_FAULT_PERM_WRITE :
+					SVA_FAULT_PERM_READ) != ST_OK)
+				it[i].status = SVA_IOPF_R_PERM + 1;
+		}
 		if (it[i].status != ST_OK)
 			iopf_refuse(&f->cg[it[i].cg], it[i].code, it[i].status - 1u);
 	}
+	iopf_overlay_probe(f);
 }
 
 /*

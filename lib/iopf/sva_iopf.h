@@ -14,8 +14,9 @@
  *    path needs is allocated here, at creation: the open-group table, the page pool,
  *    the deferred-group ring and the burst scratch. The poll path allocates nothing,
  *    takes no lock and makes no system call but the populate calls (madvise), the
- *    presence scans (PAGEMAP_SCAN) and the
- *    PROCMAP_QUERY ioctls of "What the resolver trusts" below.
+ *    presence scans (PAGEMAP_SCAN), the PROCMAP_QUERY ioctls of "What the resolver
+ *    trusts" below and the one PAGEMAP_SCAN ioctl per new THP candidate of "Mappings
+ *    newer than the snapshot".
  *  - struct sva_iopf_bond: one (dev, PASID) served by it: options (fault-around window,
  *    auto-invalid, exec/priv allowed), event delivery, statistics.
  *
@@ -120,28 +121,71 @@
  *    merged or made again.
  * sva_iopf_maps_find() shows what the snapshot holds for an address.
  *
+ * Mappings newer than the snapshot (a buffer allocated after sva_bind(), the usual
+ * order): no refresh call is needed. A page the snapshot does not hold is a maps miss
+ * (maps_misses); its mapping is looked up on the spot with one PROCMAP_QUERY ioctl on
+ * /proc/self/maps (Linux 6.11+: range, permissions, and for hugetlb the page size;
+ * maps_lookups) and put in the iopf's overlay, which later pages of the same mapping
+ * find without another ioctl (maps_overlay_hits), until the next snapshot replaces
+ * it (the overlay is emptied when the snapshot generation changes). So such a buffer
+ * is checked against its real permissions (R_PERM, R_NO_MAPPING as for the snapshot)
+ * and populated at its real page size: hugetlb pages whole; THP eligibility, which the
+ * kernel does not report, is learned from the first page populated in the mapping (4
+ * KiB: the kernel makes that 2 MiB block one huge page when the mapping is eligible
+ * and a huge page is free; one PAGEMAP_SCAN ioctl then says so, maps_thp_probes), and
+ * its later 2 MiB blocks are populated as one. Not huge then: 4 KiB pages until the
+ * next snapshot (whose smaps read knows).
+ * The overlay is the poller's (no lock), sized at create: 32 mappings. Full, the
+ * oldest entry is replaced (maps_overlay_evictions) and a background refresh asked.
+ * An overlay entry may be of a mapping since unmapped and replaced: it is trusted only
+ * for read and write of 4 KiB pages, which the populate call checks again in the
+ * kernel; an execute request, a permission the entry lacks, and a populate that fails
+ * ask the kernel again (maps_rechecks), and the overlay takes its answer, so the
+ * current mapping's permissions apply (a write to a mapping replaced by a read-only
+ * one: Invalid, R_PERM). THP blocks and hugetlb pages are widened only by the kernel's
+ * current answer, once per burst, as for snapshot entries.
+ * Without PROCMAP_QUERY (before Linux 6.11), or when the overlay is full, the poller
+ * asks for a refresh (one atomic store) and a control thread of lib/iopf
+ * ("sva-maps-bg", started by the first sva_iopf_create(), asleep while no iopf exists)
+ * refreshes the snapshot off the poll path: at most once per 100 ms (maps_refresh_requests, maps_bg_refreshes). Until then the rule of "the
+ * kernel cannot be asked" below applies. The counters: sva_iopf_maps_stats_get(), and
+ * "maps_*" in the extended statistics and /sva/stats (sva.h).
+ * sva_iopf_maps_refresh() stays useful after mprotect() lowering the permissions of a
+ * mapping the snapshot holds (below), and to make a miss-free steady state. A device
+ * that keeps asking for a permission a mapping lacks costs one PROCMAP_QUERY per
+ * refused page (each refusal is asked again).
+ *
  * What the resolver trusts (nothing is ever resolved outside the mapping that holds
  * the request, nor with more than that mapping allows):
- *  - a snapshot entry of 4 KiB pages that is not THP-eligible: the entry. A mapping
- *    whose permissions changed after the snapshot is judged by the old permissions
- *    until the next refresh: call sva_iopf_maps_refresh() after mprotect()/mmap() of
- *    buffers devices use (lib/sva refreshes at every bind).
- *  - an address the snapshot does not hold (a mapping newer than the snapshot), or an
- *    entry that would populate more than 4 KiB as one page (a THP block, a hugetlb
- *    page): the kernel's current mapping of that address, asked with one PROCMAP_QUERY
- *    ioctl on /proc/self/maps (Linux 6.11+; the answer is reused for the burst's other
- *    pages inside that mapping): its range, permissions and page size. No mapping:
- *    Invalid (R_NO_MAPPING), nothing populated. THP eligibility, which the kernel does
- *    not report, is the snapshot entry's only when the kernel's mapping has exactly
- *    the entry's range; otherwise pages are 4 KiB, so a stale entry (its mapping
- *    unmapped and the range mapped again) never widens a page into a 2 MiB block
- *    that now holds other mappings.
+ *  - a snapshot entry of 4 KiB pages that is not THP-eligible: the entry, except that
+ *    a permission it refuses is asked of the kernel again (PROCMAP_QUERY; the answer
+ *    goes to the overlay, whose entries win over the snapshot's): memory unmapped and
+ *    mapped again, or mprotect()ed to more, since the snapshot is served by its current
+ *    permissions (maps_rechecks; without PROCMAP_QUERY the entry's refusal stands). A
+ *    mapping whose permissions were lowered after the snapshot is judged by the old
+ *    ones until the next refresh (read and write are still checked by the populate
+ *    call; execute is not): call sva_iopf_maps_refresh() after mprotect() lowering
+ *    buffers devices use (lib/sva refreshes at every sva_bind(); a refresh that fails
+ *    there is logged and the bind goes on with the previous snapshot). A buffer
+ *    mmapped after the snapshot needs no call (above).
+ *  - an address the overlay holds: the overlay's entry; else one the snapshot does not
+ *    hold: the kernel's mapping, then put in the overlay ("Mappings newer than the
+ *    snapshot" above).
+ *  - an entry (of the snapshot or the overlay) that would populate more than 4 KiB as
+ *    one page (a THP block, a hugetlb page): the kernel's current mapping of that
+ *    address, asked with one PROCMAP_QUERY ioctl on /proc/self/maps (Linux 6.11+; the
+ *    answer is reused for the burst's other pages inside that mapping): its range,
+ *    permissions and page size. No mapping: Invalid (R_NO_MAPPING), nothing populated.
+ *    THP eligibility, which the kernel does not report, is the entry's only when the
+ *    kernel's mapping has exactly the entry's range; otherwise pages are 4 KiB, so a
+ *    stale entry (its mapping unmapped and the range mapped again) never widens a page
+ *    into a 2 MiB block that now holds other mappings.
  *  - the kernel cannot be asked (before Linux 6.11): an entry's pages are populated at
  *    4 KiB, never widened (the kernel still backs them with a huge page when the
  *    current mapping has one there); an address no entry holds gets read and write
  *    judged by the populate call (the kernel refuses both on a mapping that lacks
  *    them: R_POPULATE; ENOMEM: R_NO_MAPPING), and execute, which populate does not
- *    check, refused (R_NO_MAPPING).
+ *    check, refused (R_NO_MAPPING); a background refresh is asked.
  *  Either way the kernel can back a 4 KiB populate with a transparent huge page, but
  *  only inside the mapping that holds it.
  *
@@ -401,7 +445,9 @@ struct sva_iopf_stats {
 				        errno): lost, logged; the next drain says -EIO */
 	uint64_t events;           /**< unrecoverable records delivered */
 	uint64_t events_dropped;   /**< unrecoverable records not delivered (ring full, no bond) */
-	uint64_t maps_misses;      /**< pages not found in the mappings snapshot */
+	uint64_t maps_misses;      /**< pages resolved outside the mappings snapshot (by the
+				        overlay or the kernel; refused ones are counted by
+				        their reason): see sva_iopf_maps_stats */
 	uint64_t stalls;           /**< stalled transactions answered (SMMUv3 stall model: see
 				        "Stalls"); not in page_reqs, groups, resp_* */
 	uint64_t stall_resumes;    /**< of those, resolved: CMD_RESUME Retry */
@@ -794,13 +840,49 @@ int sva_iopf_stages_get(const struct sva_iommu *iommu, struct sva_iopf_stages *s
  * Take a new snapshot of the process's mappings (/proc/self/maps, see the @file block
  * for page sizes and THP eligibility) and swap it in; keep the current one when the
  * mappings did not change. Control path; waits for one grace period of the pollers
- * before freeing the old one.
+ * before freeing the old one. Not needed for buffers mapped after the last snapshot
+ * (the fault path looks them up itself: "Mappings newer than the snapshot" in the
+ * @file block); needed after mprotect() lowering the permissions of a mapping the
+ * snapshot holds ("What the resolver trusts"). lib/sva calls it at every sva_bind(),
+ * and the background refresh when the fault path asks.
  *
  * @return 0, or -ENOMEM, -EIO (maps unparsable, logged), or -errno of open/read of
  *   /proc/self/maps or, in THP "madvise" mode, /proc/self/smaps (logged).
  */
 __rte_experimental
 int sva_iopf_maps_refresh(void);
+
+/**
+ * How addresses the mappings snapshot does not hold were judged, per iommu (the overlay
+ * is its fault path's; see "Mappings newer than the snapshot" in the @file block). Also
+ * in the extended statistics (sva_stats_xstats_get(), names "maps_" + the field) and
+ * the telemetry of /sva/stats. Counts since sva_iopf_create() or the last
+ * sva_iopf_stats_reset() of the whole iopf.
+ */
+struct sva_iopf_maps_stats {
+	uint64_t lookups;          /**< PROCMAP_QUERY lookups whose answer went into the
+				        overlay: addresses the snapshot does not hold, and
+				        the rechecks */
+	uint64_t overlay_hits;     /**< pages judged by an overlay entry without a lookup */
+	uint64_t rechecks;         /**< of the lookups, those of an address an entry held:
+				        an execute request on an overlay entry, a permission
+				        an entry refused, a populate an overlay entry let
+				        through that failed (the mapping may have been
+				        replaced since) */
+	uint64_t overlay_evictions;/**< entries replaced because the overlay was full */
+	uint64_t thp_probes;       /**< PAGEMAP_SCAN reads of a new THP candidate's block */
+	uint64_t refresh_requests; /**< background refreshes asked: no PROCMAP_QUERY (before
+				        Linux 6.11) or the overlay full */
+	uint64_t bg_refreshes;     /**< background refreshes done (process-wide, not reset) */
+};
+
+/**
+ * Read an iopf's maps counters (control path).
+ *
+ * @return 0, or -EINVAL (iopf or st NULL).
+ */
+__rte_experimental
+int sva_iopf_maps_stats_get(struct sva_iopf *iopf, struct sva_iopf_maps_stats *st);
 
 /** What the snapshot holds for one mapping (sva_iopf_maps_find()). */
 struct sva_iopf_maps_entry {

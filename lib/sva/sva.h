@@ -243,7 +243,12 @@ struct sva_bind_params {
  *     be drained (responses the device does not take, or the poller must run): poll,
  *     then bind again (logged)
  *   - ENOMEM
- *   - other: the fault path's errno (sva_iopf_create, sva_iopf_maps_refresh)
+ *   - other: the fault path's errno (sva_iopf_create(), with the process's first
+ *     mappings snapshot)
+ * Every bind refreshes the mappings snapshot (sva_iopf_maps_refresh()); a refresh that
+ * fails there is logged (WARNING) and the bind goes on with the previous snapshot.
+ * Buffers allocated after the bind need no refresh: the fault path looks up what the
+ * snapshot does not hold (sva_iopf.h, "Mappings newer than the snapshot").
  */
 struct sva_bond *sva_bind(struct sva_dev *dev, struct sva_pasid_set *set,
 		const struct sva_bind_params *params);
@@ -467,7 +472,10 @@ struct sva_xstat {
  *  - "invalid_<reason>" and "failure_<reason>" for every reason, named by
  *    sva_iopf_reason_name() ("invalid_perm", "failure_driver", ...);
  *  - the latency histogram, "lat_hist_le_<N>_cycles" (bucket upper bound N,
- *    sva_iopf_lat_bucket_cycles()), the last bucket "lat_hist_le_max_cycles".
+ *    sva_iopf_lat_bucket_cycles()), the last bucket "lat_hist_le_max_cycles";
+ *  - how addresses the mappings snapshot does not hold were judged, "maps_" + a field
+ *    of struct sva_iopf_maps_stats ("maps_lookups", "maps_overlay_hits", ...): the
+ *    iommu's (the overlay is per iommu), so a bond reads its iommu's values.
  * The list is the same for every iommu and bond, and fixed for the life of the process.
  *
  * @param names NULL, or an array of size entries.

@@ -329,6 +329,26 @@ sva_stats_get(struct sva_iommu *iommu, const struct sva_bond *bond, struct sva_i
 }
 
 int
+sva_maps_stats_get(struct sva_iommu *iommu, const struct sva_bond *bond,
+		struct sva_iopf_maps_stats *ms)
+{
+	struct sva_poller *p;
+	int ret;
+
+	if (ms == NULL || (iommu == NULL && bond == NULL))
+		return -EINVAL;
+	pthread_mutex_lock(&sva_lock);
+	if (bond != NULL) {
+		ret = sva_iopf_maps_stats_get(bond->iopf, ms);
+	} else {
+		p = sva_poller_find(iommu);
+		ret = p != NULL ? sva_iopf_maps_stats_get(p->iopf, ms) : -ENOENT;
+	}
+	pthread_mutex_unlock(&sva_lock);
+	return ret;
+}
+
+int
 sva_stats_reset(struct sva_iommu *iommu, struct sva_bond *bond)
 {
 	struct sva_poller *p;

@@ -64,6 +64,10 @@ extern struct sva_bond_list sva_bonds;
 extern struct sva_poller_list sva_pollers;
 
 struct sva_poller *sva_poller_find(const struct sva_iommu *iommu);
+/* The maps counters of the fault path of iommu, or of bond's (its iommu's: the overlay
+ * is per iommu). 0, -EINVAL, -ENOENT. */
+int sva_maps_stats_get(struct sva_iommu *iommu, const struct sva_bond *bond,
+		struct sva_iopf_maps_stats *ms);
 /* Create the fault path and its service (locked). */
 int sva_poller_create(struct sva_iommu *iommu, const struct sva_iopf_conf *conf,
 		struct sva_poller **out);

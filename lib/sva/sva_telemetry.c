@@ -175,9 +175,25 @@ stats_dict(struct rte_tel_data *d, const struct sva_iopf_stats *st)
 	ADD(lat_max_ns);
 }
 
+#define ADDM(field) rte_tel_data_add_dict_u64(d, "maps_" #field, ms->field)
+
+/* the overlay's counters: the iommu's, also in a bond's reading (sva.h, xstats) */
+static void
+maps_dict(struct rte_tel_data *d, const struct sva_iopf_maps_stats *ms)
+{
+	ADDM(lookups);
+	ADDM(overlay_hits);
+	ADDM(rechecks);
+	ADDM(overlay_evictions);
+	ADDM(thp_probes);
+	ADDM(refresh_requests);
+	ADDM(bg_refreshes);
+}
+
 static int
 tel_stats(const char *cmd, const char *params, struct rte_tel_data *d)
 {
+	struct sva_iopf_maps_stats ms;
 	struct sva_iopf_stats st;
 	struct sva_poller *p;
 	struct sva_bond *b = NULL;
@@ -202,11 +218,16 @@ tel_stats(const char *cmd, const char *params, struct rte_tel_data *d)
 			gpasid = b->gpasid;
 			user_cookie = b->user_cookie;
 			nested = b->nested && sva_iopf_bond_nested_stats_get(b->ib, &ns) == 0;
+			if (ret == 0)
+				ret = sva_iopf_maps_stats_get(b->iopf, &ms);
 		}
 	} else {
 		TAILQ_FOREACH(p, &sva_pollers, next)
-			if (strcmp(sva_iommu_name(p->iommu), params) == 0)
+			if (strcmp(sva_iommu_name(p->iommu), params) == 0) {
 				ret = sva_iopf_stats_get(p->iopf, NULL, &st);
+				if (ret == 0)
+					ret = sva_iopf_maps_stats_get(p->iopf, &ms);
+			}
 	}
 	pthread_mutex_unlock(&sva_lock);
 	if (ret != 0)
@@ -233,6 +254,7 @@ tel_stats(const char *cmd, const char *params, struct rte_tel_data *d)
 		rte_tel_data_add_dict_u64(d, "nested_vmm_unknown", ns.vmm_unknown);
 		rte_tel_data_add_dict_u64(d, "nested_held_now", ns.held_now);
 	}
+	maps_dict(d, &ms);
 	return 0;
 }
 

@@ -12,6 +12,7 @@
 #include <rte_common.h>
 
 #include "sva.h"
+#include "sva_pvt.h"
 
 #define XS(f) { #f, offsetof(struct sva_iopf_stats, f) }
 static const struct {
@@ -31,8 +32,20 @@ static const struct {
 };
 #undef XS
 
+/* then the maps counters (struct sva_iopf_maps_stats), "maps_" + the field */
+#define XM(f) { "maps_" #f, offsetof(struct sva_iopf_maps_stats, f) }
+static const struct {
+	const char *name;
+	size_t off;
+} xstats_maps[] = {
+	XM(lookups), XM(overlay_hits), XM(rechecks), XM(overlay_evictions), XM(thp_probes),
+	XM(refresh_requests), XM(bg_refreshes),
+};
+#undef XM
+
 #define N_SCALARS RTE_DIM(xstats_scalars)
-#define N_XSTATS (N_SCALARS + 2 * SVA_IOPF_R_MAX + SVA_IOPF_LAT_BUCKETS)
+#define N_STATS (N_SCALARS + 2 * SVA_IOPF_R_MAX + SVA_IOPF_LAT_BUCKETS)
+#define N_XSTATS (N_STATS + RTE_DIM(xstats_maps))
 
 static void
 xstat_name(unsigned int id, char *buf, size_t size)
@@ -48,6 +61,10 @@ xstat_name(unsigned int id, char *buf, size_t size)
 		return;
 	}
 	id -= 2 * SVA_IOPF_R_MAX;
+	if (id >= SVA_IOPF_LAT_BUCKETS) {
+		snprintf(buf, size, "%s", xstats_maps[id - SVA_IOPF_LAT_BUCKETS].name);
+		return;
+	}
 	if (id == SVA_IOPF_LAT_BUCKETS - 1)
 		snprintf(buf, size, "lat_hist_le_max_cycles");
 	else
@@ -56,8 +73,12 @@ xstat_name(unsigned int id, char *buf, size_t size)
 }
 
 static uint64_t
-xstat_value(const struct sva_iopf_stats *st, unsigned int id)
+xstat_value(const struct sva_iopf_stats *st, const struct sva_iopf_maps_stats *ms,
+		unsigned int id)
 {
+	if (id >= N_STATS)
+		return *(const uint64_t *)(const void *)
+			((const char *)ms + xstats_maps[id - N_STATS].off);
 	if (id < N_SCALARS)
 		return *(const uint64_t *)(const void *)
 			((const char *)st + xstats_scalars[id].off);
@@ -83,6 +104,7 @@ int
 sva_stats_xstats_get(struct sva_iommu *iommu, const struct sva_bond *bond,
 		struct sva_xstat *xstats, unsigned int n)
 {
+	struct sva_iopf_maps_stats ms;
 	struct sva_iopf_stats st;
 	int ret;
 
@@ -92,11 +114,13 @@ sva_stats_xstats_get(struct sva_iommu *iommu, const struct sva_bond *bond,
 		return N_XSTATS;
 	}
 	ret = sva_stats_get(iommu, bond, &st);
+	if (ret == 0)
+		ret = sva_maps_stats_get(iommu, bond, &ms);
 	if (ret < 0)
 		return ret;
 	for (unsigned int i = 0; i < N_XSTATS; i++) {
 		xstats[i].id = i;
-		xstats[i].value = xstat_value(&st, i);
+		xstats[i].value = xstat_value(&st, &ms, i);
 	}
 	return N_XSTATS;
 }
