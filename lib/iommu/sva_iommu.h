@@ -63,7 +63,9 @@ enum sva_pasid_table_format {
 #define SVA_IOMMU_CAP_PASID_PER_DEV (1ull << 4) /**< PASID space per device (else global) */
 #define SVA_IOMMU_CAP_ATTACH_RID (1ull << 5)    /**< page table on the RID */
 #define SVA_IOMMU_CAP_ATTACH_PASID (1ull << 6)  /**< page table on a PASID */
-#define SVA_IOMMU_CAP_PASID_TABLE (1ull << 7)   /**< guest-owned PASID table bind */
+#define SVA_IOMMU_CAP_PASID_TABLE (1ull << 7)   /**< guest-owned PASID table bind (SMMUv3's
+						     CD table; never on VT-d, whose host owns
+						     the PASID table) */
 #define SVA_IOMMU_CAP_PIN (1ull << 8)           /**< pinned mode: ranges made resident and
 						     mapped up front (no page requests needed) */
 #define SVA_IOMMU_CAP_NESTED (1ull << 9)        /**< nested translation: a guest-owned first

@@ -46,7 +46,10 @@
  *  - evtq_depth=N              event queue entries, a power of two
  *                              (vtd 16..4096, smmuv3 16..65536; default 512)
  *  - numa=N                    NUMA node of the queues (default: the calling CPU's node)
- *  - pasid_table=yes|no        report guest PASID table bind support (default yes)
+ *  - pasid_table=yes|no        SMMUv3: report guest CD table bind support
+ *                              (SVA_IOMMU_CAP_PASID_TABLE; default yes). VT-d never
+ *                              has it (the host owns the PASID table): no cap, format
+ *                              SVA_PASID_TABLE_NONE, whatever this key says
  *  - walk=auto|scan|pagemap    page walk: PAGEMAP_SCAN ioctl, /proc/self/pagemap, or
  *                              auto (the ioctl where the kernel has it; default)
  *  - pri=auto|on|off           off: an IOMMU whose endpoints have no PRI: no
