@@ -85,7 +85,7 @@ static bool cur_arm;
 #define CD1_TTB0 UINT64_C(0x000ffffffffffff0)   /* 51:4 */
 /* IHI0070 7.3 event numbers */
 #define EVT_C_BAD_SUBSTREAMID 0x08
-#define EVT_F_CD_FETCH 0x09
+#define EVT_F_TRANSLATION 0x10
 #define EVT_C_BAD_CD 0x0a
 /* VT-d 7.1.3 (scalable-mode fault reasons): first-level paging entry reserved bit */
 #define VTD_FR_FL_RSVD 0x72
@@ -737,6 +737,29 @@ case_bad_config(const char *model)
 		cd[0] |= CD0_AA64 | CD0_HA;
 		TEST_ASSERT_SUCCESS(job(&w, SVA_EMU_OP_FILL, 0, src, 64, &c), "job");
 		TEST_ASSERT_EQUAL(c.status, SVA_EMU_STATUS_SUCCESS, "a valid CD");
+		/* a level-2 table descriptor pointing beyond guest RAM: the level-3 read is
+		 * a stage-2 translation fault: F_TRANSLATION, S2, CLASS TT, IPA = the
+		 * descriptor's (IHI0070 7.3.13) */
+		{
+			const uint64_t tgva = GVA_BASE + (UINT64_C(1) << 30);
+			const uint64_t out = RAM_SIZE + 0x3000;
+
+			guest_map(&v->g, tgva, 0x1000, true, 4);
+			*gent(&v->g, entry_gpa(&v->g, tgva, 2)) = out | ARM_VALID | ARM_TABLE;
+			TEST_ASSERT_SUCCESS(job(&w, SVA_EMU_OP_FILL, 0, tgva + 8, 8, &c), "job");
+			TEST_ASSERT_EQUAL(c.status, SVA_EMU_STATUS_UNRECOVERABLE, "TT outside");
+			TEST_ASSERT_EQUAL(sva_iommu_evtq_read(F.iommu, ev, 4), 1, "one event");
+			TEST_ASSERT_EQUAL(ev[0].event.hw_event, EVT_F_TRANSLATION, "F_TRANSLATION");
+			TEST_ASSERT_EQUAL(ev[0].event.reason, SVA_FAULT_REASON_TRANSLATION, "TT");
+			TEST_ASSERT_EQUAL(ev[0].event.flags & (SVA_FAULT_UNRECOV_NESTED_S1 |
+				SVA_FAULT_UNRECOV_NESTED_S2 | SVA_FAULT_UNRECOV_FETCH_ADDR_VALID),
+				SVA_FAULT_UNRECOV_NESTED_S2 | SVA_FAULT_UNRECOV_FETCH_ADDR_VALID,
+				"stage 2, the walk's own fetch");
+			TEST_ASSERT_EQUAL(ev[0].event.gpa, out + ((tgva >> 12) & 511) * 8,
+				"the level-3 descriptor's GPA");
+			TEST_ASSERT_EQUAL(ev[0].event.fetch_addr, ev[0].event.gpa, "fetched there");
+			TEST_ASSERT_EQUAL(ev[0].event.addr, tgva + 8, "the input address");
+		}
 		/* SSID 16 >= 2^S1CDMAX (4) */
 		w.pasid = 16;
 		TEST_ASSERT_SUCCESS(job(&w, SVA_EMU_OP_FILL, 0, src, 64, &c), "job");
@@ -746,7 +769,9 @@ case_bad_config(const char *model)
 		TEST_ASSERT_EQUAL(ev[0].event.pasid, 16, "SubstreamID");
 		/* a two-level CD table (S1Fmt 1: 64 CDs per leaf, S1CDMAX 8) whose second
 		 * L1CD (IHI0070 5.3: V bit 0, L2Ptr 55:12) points beyond guest RAM:
-		 * the CD fetch of SSID 70 (leaf 1, CD 6) aborts: F_CD_FETCH */
+		 * the CD fetch of SSID 70 (leaf 1, CD 6) is a stage-2 translation fault:
+		 * F_TRANSLATION, S2, CLASS CD, IPA = the CD's (IHI0070 7.3.13); a VMM
+		 * presenting a stage-1-only vSMMU tells its guest F_CD_FETCH */
 		{
 			const struct sva_iommu_driver *drv = sva_iommu_driver_of(F.iommu);
 			struct sva_nested_cfg cfg = { .format = SVA_NESTED_SMMUV3_CD,
@@ -760,9 +785,11 @@ case_bad_config(const char *model)
 				"a two-level table");
 			w.pasid = 70;
 			TEST_ASSERT_SUCCESS(job(&w, SVA_EMU_OP_FILL, 0, src, 64, &c), "job");
-			TEST_ASSERT_EQUAL(c.status, SVA_EMU_STATUS_UNRECOVERABLE, "F_CD_FETCH");
+			TEST_ASSERT_EQUAL(c.status, SVA_EMU_STATUS_UNRECOVERABLE, "CD fetch");
 			TEST_ASSERT_EQUAL(sva_iommu_evtq_read(F.iommu, ev, 4), 1, "one event");
-			TEST_ASSERT_EQUAL(ev[0].event.hw_event, EVT_F_CD_FETCH, "F_CD_FETCH");
+			TEST_ASSERT_EQUAL(ev[0].event.hw_event, EVT_F_TRANSLATION, "F_TRANSLATION");
+			TEST_ASSERT_EQUAL(ev[0].event.reason, SVA_FAULT_REASON_PASID_INVALID,
+				"the SSID's CD (CLASS CD)");
 			TEST_ASSERT(ev[0].event.flags & SVA_FAULT_UNRECOV_FETCH_ADDR_VALID, "fetch");
 			TEST_ASSERT_EQUAL(ev[0].event.fetch_addr, RAM_SIZE + 6 * 64,
 				"FetchAddr: the CD's address");

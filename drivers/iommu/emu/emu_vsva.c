@@ -222,10 +222,19 @@ nx_from_walk(struct emu_dev *d, const struct emu_nw_result *r, const struct sva_
 		nx_s2(x, ram, r->gpa, r->write ? SVA_FAULT_PERM_WRITE : SVA_FAULT_PERM_READ);
 		return;
 	case EMU_NW_S2_OUTSIDE:
-		if (smmu && r->smmu_class == EMU_NW_SMMU_CLASS_CD) {
-			/* 7.3.10: the CD fetch found no memory at its address */
-			nx_event(x, SVA_FAULT_REASON_PASID_INVALID, EMU_NW_SMMU_F_CD_FETCH,
-				"the CD (or L1CD) lies outside guest RAM");
+		if (smmu) {
+			/* IHI0070 7.3.13: the CD or stage-1 table address is an IPA that
+			 * stage 2 does not map: F_TRANSLATION with S2 = 1, CLASS CD or TT,
+			 * IPA = the address fetched (fetch_addr and gpa carry it; the
+			 * codec sets CLASS CD for a PASID_INVALID one, the SSID's CD).
+			 * A VMM presenting a stage-1-only vSMMU injects r->guest_event
+			 * (F_CD_FETCH / F_WALK_EABT) instead. */
+			bool cd = r->smmu_class == EMU_NW_SMMU_CLASS_CD;
+
+			nx_event(x, cd ? SVA_FAULT_REASON_PASID_INVALID :
+				SVA_FAULT_REASON_TRANSLATION, EMU_NW_SMMU_F_TRANSLATION, cd ?
+				"the CD (or L1CD) lies outside guest RAM (stage 2, class CD)" :
+				"a stage-1 table lies outside guest RAM (stage 2, class TT)");
 			x->fetch = r->gpa;
 			nx_event_s2(x, r->gpa);
 			return;

@@ -85,7 +85,8 @@ struct emu_nx {
 	/* EVENT: what the event queue gets */
 	uint32_t reason;    /* enum sva_fault_reason */
 	uint32_t hw_event;  /* the model's own code (VT-d fault reason, SMMUv3 event), or 0 */
-	uint64_t fetch;     /* F_CD_FETCH: the CD's address */
+	uint64_t fetch;     /* SMMUv3 stage-2 fault of the walk's own fetch: the CD's or
+			       the table descriptor's GPA (CLASS CD / TT) */
 	uint32_t ev_flags;  /* SVA_FAULT_UNRECOV_NESTED_S1 (the guest's tables or CDs) or _S2
 			       (a GPA outside guest RAM: ev_gpa) */
 	uint64_t ev_gpa;

@@ -153,7 +153,9 @@
  *    hardware entry (VT-d descriptor, SMMUv3 PRI entry) carries the GVA in both cases,
  *    as the untranslated address the device asked for; the stage, gpa and record
  *    address are kept by the model beside the slot and added by the emu's decoder.
- *    SMMUv3 CD problems are events (C_BAD_SUBSTREAMID, C_BAD_CD, F_CD_FETCH), VT-d
+ *    SMMUv3 CD problems are events (C_BAD_SUBSTREAMID, C_BAD_CD), a CD, stage-1
+ *    table or data GPA outside guest RAM F_TRANSLATION with S2 = 1, CLASS CD/TT/IN
+ *    and the IPA (IHI0070 7.3.13; the generic record: _NESTED_S2 and gpa), VT-d
  *    reserved bits and non-canonical addresses fault records, with
  *    SVA_FAULT_UNRECOV_NESTED_S1 (or _NESTED_S2 and gpa for a GPA outside guest RAM)
  *    added by the decoder from the same side information; the job ends
