@@ -42,6 +42,7 @@
 #include "emu_model.h"
 #include "emu_vtd.h"
 #include "sva_test.h"
+#include "test_log.h"
 
 #ifndef MADV_POPULATE_READ
 #define MADV_POPULATE_READ 22
@@ -485,6 +486,70 @@ case_attach_rules(const char *model)
 	cfg.format = cur_arm ? SVA_NESTED_SMMUV3_CD : SVA_NESTED_VTD_FL;
 	cfg.ram.size = 0;
 	TEST_ASSERT_RET(drv->nested_attach(v->dev, p + 1, &cfg), -EINVAL);
+	fixture_close();
+	return TEST_SUCCESS;
+}
+
+/* What nested PASIDs do not support, refused up front with an errno and a log line
+ * (sva_emu.h): SVA_EMU_OP_PAGE_REQUEST on a nested PASID (-EOPNOTSUPP from
+ * sva_emu_submit()), and a nested bind on a stall-model dev (SMMUv3 stall=1:
+ * -EOPNOTSUPP from the driver and from sva_dev_nested_attach()). */
+static int
+case_unsupported(const char *model)
+{
+	const uint32_t p = 5;
+	struct sva_emu_desc d = {
+		.op = SVA_EMU_OP_PAGE_REQUEST, .flags = SVA_EMU_DESC_PASID_VALID, .pasid = p,
+		.dst = GVA_BASE, .len = PG,
+	};
+	struct sva_emu_comp c;
+	struct sva_fault ev[4];
+	struct vm *v;
+
+	TEST_ASSERT_SUCCESS(fixture_open(model, 1, &p, true), "fixture");
+	v = &F.vm[0];
+	test_log_capture_start();
+	TEST_ASSERT_RET(sva_emu_submit(v->dev, &d, &c), -EOPNOTSUPP);
+	test_log_capture_stop();
+	TEST_ASSERT_LOGGED("page_request on PASID 5: the PASID has a nested (vSVA) bind");
+	/* a range of PASIDs that takes the nested one in */
+	d.pasid = p - 2;
+	d.pr_pasids = 4;
+	test_log_capture_start();
+	TEST_ASSERT_RET(sva_emu_submit(v->dev, &d, &c), -EOPNOTSUPP);
+	test_log_capture_stop();
+	/* VT-d names the bound one; SMMUv3's CD table makes every SSID nested */
+	TEST_ASSERT_LOGGED(cur_arm ? "page_request on PASID 3: the PASID has a nested" :
+		"page_request on PASID 5: the PASID has a nested");
+	d.pasid = p + 1;
+	d.pr_pasids = 0;
+	if (!cur_arm) {
+		/* VT-d: the other PASIDs stay host PASIDs (not attached here: an event) */
+		TEST_ASSERT_SUCCESS(sva_emu_submit(v->dev, &d, &c), "a host PASID");
+		TEST_ASSERT_SUCCESS(sva_emu_wait(v->dev, &c, WAIT_US), "wait");
+		TEST_ASSERT_EQUAL(c.status, SVA_EMU_STATUS_UNRECOVERABLE, "not attached");
+		TEST_ASSERT_EQUAL(sva_iommu_evtq_read(F.iommu, ev, 4), 1, "its event");
+	} else {
+		const struct sva_iommu_driver *drv = sva_iommu_driver_of(F.iommu);
+		struct sva_nested_cfg cfg = { .format = SVA_NESTED_SMMUV3_CD,
+			.ram = guest_ram(&v->g), .table_gpa = v->g.cd_gpa, .s1cdmax = 4 };
+		struct sva_dev *sd;
+
+		/* SMMUv3: the guest's CD table covers every SubstreamID of the dev */
+		TEST_ASSERT_RET(sva_emu_submit(v->dev, &d, &c), -EOPNOTSUPP);
+		/* the stall model sends no page request for the VMM to answer */
+		sd = sva_dev_open(F.iommu, "rid=0x40,stall=1");
+		TEST_ASSERT_NOT_NULL(sd, "a stall-model dev");
+		test_log_capture_start();
+		TEST_ASSERT_RET(drv->nested_attach(sd, SVA_NESTED_ALL_PASIDS, &cfg), -EOPNOTSUPP);
+		TEST_ASSERT_RET(sva_dev_nested_attach(sd, SVA_NESTED_ALL_PASIDS, &cfg),
+			-EOPNOTSUPP);
+		test_log_capture_stop();
+		sva_dev_close(sd);
+		TEST_ASSERT_EQUAL(test_log_count("nested translation is not supported on a "
+			"stall-model dev (stall=1)"), 2, "each refusal logged");
+	}
+	TEST_ASSERT_EQUAL(v->s1 + v->s2 + F.unrouted, 0, "no page request");
 	fixture_close();
 	return TEST_SUCCESS;
 }
@@ -1217,6 +1282,7 @@ name(void) \
 #define case_test_random case_random
 #define case_test_teardown case_teardown
 #define case_test_huge case_huge
+#define case_test_unsupported case_unsupported
 BOTH(test_attach_rules)
 BOTH(test_populated)
 BOTH(test_s1_levels)
@@ -1228,6 +1294,7 @@ BOTH(test_words)
 BOTH(test_random)
 BOTH(test_teardown)
 BOTH(test_huge)
+BOTH(test_unsupported)
 
 static struct sva_test_suite nested_suite = {
 	.name = "emu_nested",
@@ -1243,6 +1310,7 @@ static struct sva_test_suite nested_suite = {
 		SVA_TEST_CASE(test_random),
 		SVA_TEST_CASE(test_teardown),
 		SVA_TEST_CASE(test_huge),
+		SVA_TEST_CASE(test_unsupported),
 		SVA_TEST_CASES_END(),
 	},
 };

@@ -303,7 +303,8 @@ void sva_dev_pasid_table_unbind(struct sva_dev *dev);
  *     RAM not page aligned / empty / wrapping, table_gpa outside guest RAM
  *   - -EOPNOTSUPP: no SVA_IOMMU_CAP_NESTED or no nested ops in the driver; a format
  *     that is not the hardware's (a whole table on VT-d, a VT-d first level on
- *     SMMUv3, the selftest format outside iommufd)
+ *     SMMUv3, the selftest format outside iommufd); the driver's refusal of the dev
+ *     (emu: a stall-model dev, stall=1, sends no page requests for the VMM)
  *   - -EBUSY: the PASID already has a page table (process or nested); for the whole
  *     table: the dev has a CD table, a PASID table, or attached PASIDs already
  *   - the driver's errno (logged)

@@ -76,6 +76,29 @@ emu_vsva_nested(struct emu_dev *d, bool pv, uint32_t pasid)
 	return on;
 }
 
+bool
+emu_vsva_nested_range(struct emu_dev *d, bool pv, uint32_t first, uint32_t count,
+		uint32_t *which)
+{
+	struct emu_nest *n = d->nest;
+	bool on = false;
+
+	if (!pv)
+		return false;
+	pthread_mutex_lock(&n->lock);
+	if (n->smmu_on) {
+		*which = first;   /* the guest's CD table covers every SubstreamID */
+		on = true;
+	}
+	for (unsigned int i = 0; i < EMU_NEST_BINDS && !on; i++)
+		if (n->bind[i].used && n->bind[i].pasid - first < count) {
+			*which = n->bind[i].pasid;
+			on = true;
+		}
+	pthread_mutex_unlock(&n->lock);
+	return on;
+}
+
 static void
 tlb_drop(struct emu_nest *n, uint32_t pasid, bool all, uint64_t addr, uint64_t size)
 {
@@ -405,6 +428,14 @@ emu_nested_attach(struct sva_dev *dev, uint32_t pasid, const struct sva_nested_c
 
 	if (cfg == NULL || !ram_ok(d, cfg))
 		return -EINVAL;
+	if (d->stall) {
+		/* a first-level fault must reach the VMM as a page request it answers; the
+		 * stall model sends none (its jobs would end PRI_DISABLED at the first miss) */
+		EMU_LOG(ERR, "dev 0x%x: nested translation is not supported on a stall-model dev "
+			"(stall=1): first-level faults go to the VMM as page requests (PRI); open "
+			"the dev without stall=1", d->rid);
+		return -EOPNOTSUPP;
+	}
 	if (cfg->format == SVA_NESTED_VTD_FL) {
 		if (smmu) {
 			EMU_LOG(ERR, "dev 0x%x: a VT-d first level on an SMMUv3 iommu: bind the guest's "

@@ -98,6 +98,10 @@ int emu_vsva_dev_init(struct emu_dev *d);
 void emu_vsva_dev_fini(struct emu_dev *d);
 /* Does a job (pv, pasid) on d go through a guest first level? */
 bool emu_vsva_nested(struct emu_dev *d, bool pv, uint32_t pasid);
+/* Does any PASID of [first, first + count) on d have a nested bind? *which: one that
+ * has (pv false: never). */
+bool emu_vsva_nested_range(struct emu_dev *d, bool pv, uint32_t first, uint32_t count,
+		uint32_t *which);
 /* Translate len bytes (at most) of one stream at gva for perm (READ or WRITE). */
 void emu_vsva_xlate(struct emu_dev *d, uint32_t pasid, uint64_t gva, uint64_t len,
 		uint32_t perm, struct emu_nx *x);
