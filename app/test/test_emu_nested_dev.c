@@ -42,6 +42,7 @@
 #include "emu_model.h"
 #include "emu_vtd.h"
 #include "sva_test.h"
+#include "test_log.h"
 
 #ifndef MADV_POPULATE_READ
 #define MADV_POPULATE_READ 22
@@ -85,7 +86,7 @@ static bool cur_arm;
 #define CD1_TTB0 UINT64_C(0x000ffffffffffff0)   /* 51:4 */
 /* IHI0070 7.3 event numbers */
 #define EVT_C_BAD_SUBSTREAMID 0x08
-#define EVT_F_CD_FETCH 0x09
+#define EVT_F_TRANSLATION 0x10
 #define EVT_C_BAD_CD 0x0a
 /* VT-d 7.1.3 (scalable-mode fault reasons): first-level paging entry reserved bit */
 #define VTD_FR_FL_RSVD 0x72
@@ -489,6 +490,70 @@ case_attach_rules(const char *model)
 	return TEST_SUCCESS;
 }
 
+/* What nested PASIDs do not support, refused up front with an errno and a log line
+ * (sva_emu.h): SVA_EMU_OP_PAGE_REQUEST on a nested PASID (-EOPNOTSUPP from
+ * sva_emu_submit()), and a nested bind on a stall-model dev (SMMUv3 stall=1:
+ * -EOPNOTSUPP from the driver and from sva_dev_nested_attach()). */
+static int
+case_unsupported(const char *model)
+{
+	const uint32_t p = 5;
+	struct sva_emu_desc d = {
+		.op = SVA_EMU_OP_PAGE_REQUEST, .flags = SVA_EMU_DESC_PASID_VALID, .pasid = p,
+		.dst = GVA_BASE, .len = PG,
+	};
+	struct sva_emu_comp c;
+	struct sva_fault ev[4];
+	struct vm *v;
+
+	TEST_ASSERT_SUCCESS(fixture_open(model, 1, &p, true), "fixture");
+	v = &F.vm[0];
+	test_log_capture_start();
+	TEST_ASSERT_RET(sva_emu_submit(v->dev, &d, &c), -EOPNOTSUPP);
+	test_log_capture_stop();
+	TEST_ASSERT_LOGGED("page_request on PASID 5: the PASID has a nested (vSVA) bind");
+	/* a range of PASIDs that takes the nested one in */
+	d.pasid = p - 2;
+	d.pr_pasids = 4;
+	test_log_capture_start();
+	TEST_ASSERT_RET(sva_emu_submit(v->dev, &d, &c), -EOPNOTSUPP);
+	test_log_capture_stop();
+	/* VT-d names the bound one; SMMUv3's CD table makes every SSID nested */
+	TEST_ASSERT_LOGGED(cur_arm ? "page_request on PASID 3: the PASID has a nested" :
+		"page_request on PASID 5: the PASID has a nested");
+	d.pasid = p + 1;
+	d.pr_pasids = 0;
+	if (!cur_arm) {
+		/* VT-d: the other PASIDs stay host PASIDs (not attached here: an event) */
+		TEST_ASSERT_SUCCESS(sva_emu_submit(v->dev, &d, &c), "a host PASID");
+		TEST_ASSERT_SUCCESS(sva_emu_wait(v->dev, &c, WAIT_US), "wait");
+		TEST_ASSERT_EQUAL(c.status, SVA_EMU_STATUS_UNRECOVERABLE, "not attached");
+		TEST_ASSERT_EQUAL(sva_iommu_evtq_read(F.iommu, ev, 4), 1, "its event");
+	} else {
+		const struct sva_iommu_driver *drv = sva_iommu_driver_of(F.iommu);
+		struct sva_nested_cfg cfg = { .format = SVA_NESTED_SMMUV3_CD,
+			.ram = guest_ram(&v->g), .table_gpa = v->g.cd_gpa, .s1cdmax = 4 };
+		struct sva_dev *sd;
+
+		/* SMMUv3: the guest's CD table covers every SubstreamID of the dev */
+		TEST_ASSERT_RET(sva_emu_submit(v->dev, &d, &c), -EOPNOTSUPP);
+		/* the stall model sends no page request for the VMM to answer */
+		sd = sva_dev_open(F.iommu, "rid=0x40,stall=1");
+		TEST_ASSERT_NOT_NULL(sd, "a stall-model dev");
+		test_log_capture_start();
+		TEST_ASSERT_RET(drv->nested_attach(sd, SVA_NESTED_ALL_PASIDS, &cfg), -EOPNOTSUPP);
+		TEST_ASSERT_RET(sva_dev_nested_attach(sd, SVA_NESTED_ALL_PASIDS, &cfg),
+			-EOPNOTSUPP);
+		test_log_capture_stop();
+		sva_dev_close(sd);
+		TEST_ASSERT_EQUAL(test_log_count("nested translation is not supported on a "
+			"stall-model dev (stall=1)"), 2, "each refusal logged");
+	}
+	TEST_ASSERT_EQUAL(v->s1 + v->s2 + F.unrouted, 0, "no page request");
+	fixture_close();
+	return TEST_SUCCESS;
+}
+
 /* Guest tables fully populated, data pages present: no page request, data right, and
  * the walker's A/D (x86) or AF (Arm, CD.HA) updates in the guest's entries. */
 static int
@@ -737,6 +802,29 @@ case_bad_config(const char *model)
 		cd[0] |= CD0_AA64 | CD0_HA;
 		TEST_ASSERT_SUCCESS(job(&w, SVA_EMU_OP_FILL, 0, src, 64, &c), "job");
 		TEST_ASSERT_EQUAL(c.status, SVA_EMU_STATUS_SUCCESS, "a valid CD");
+		/* a level-2 table descriptor pointing beyond guest RAM: the level-3 read is
+		 * a stage-2 translation fault: F_TRANSLATION, S2, CLASS TT, IPA = the
+		 * descriptor's (IHI0070 7.3.13) */
+		{
+			const uint64_t tgva = GVA_BASE + (UINT64_C(1) << 30);
+			const uint64_t out = RAM_SIZE + 0x3000;
+
+			guest_map(&v->g, tgva, 0x1000, true, 4);
+			*gent(&v->g, entry_gpa(&v->g, tgva, 2)) = out | ARM_VALID | ARM_TABLE;
+			TEST_ASSERT_SUCCESS(job(&w, SVA_EMU_OP_FILL, 0, tgva + 8, 8, &c), "job");
+			TEST_ASSERT_EQUAL(c.status, SVA_EMU_STATUS_UNRECOVERABLE, "TT outside");
+			TEST_ASSERT_EQUAL(sva_iommu_evtq_read(F.iommu, ev, 4), 1, "one event");
+			TEST_ASSERT_EQUAL(ev[0].event.hw_event, EVT_F_TRANSLATION, "F_TRANSLATION");
+			TEST_ASSERT_EQUAL(ev[0].event.reason, SVA_FAULT_REASON_TRANSLATION, "TT");
+			TEST_ASSERT_EQUAL(ev[0].event.flags & (SVA_FAULT_UNRECOV_NESTED_S1 |
+				SVA_FAULT_UNRECOV_NESTED_S2 | SVA_FAULT_UNRECOV_FETCH_ADDR_VALID),
+				SVA_FAULT_UNRECOV_NESTED_S2 | SVA_FAULT_UNRECOV_FETCH_ADDR_VALID,
+				"stage 2, the walk's own fetch");
+			TEST_ASSERT_EQUAL(ev[0].event.gpa, out + ((tgva >> 12) & 511) * 8,
+				"the level-3 descriptor's GPA");
+			TEST_ASSERT_EQUAL(ev[0].event.fetch_addr, ev[0].event.gpa, "fetched there");
+			TEST_ASSERT_EQUAL(ev[0].event.addr, tgva + 8, "the input address");
+		}
 		/* SSID 16 >= 2^S1CDMAX (4) */
 		w.pasid = 16;
 		TEST_ASSERT_SUCCESS(job(&w, SVA_EMU_OP_FILL, 0, src, 64, &c), "job");
@@ -746,7 +834,9 @@ case_bad_config(const char *model)
 		TEST_ASSERT_EQUAL(ev[0].event.pasid, 16, "SubstreamID");
 		/* a two-level CD table (S1Fmt 1: 64 CDs per leaf, S1CDMAX 8) whose second
 		 * L1CD (IHI0070 5.3: V bit 0, L2Ptr 55:12) points beyond guest RAM:
-		 * the CD fetch of SSID 70 (leaf 1, CD 6) aborts: F_CD_FETCH */
+		 * the CD fetch of SSID 70 (leaf 1, CD 6) is a stage-2 translation fault:
+		 * F_TRANSLATION, S2, CLASS CD, IPA = the CD's (IHI0070 7.3.13); a VMM
+		 * presenting a stage-1-only vSMMU tells its guest F_CD_FETCH */
 		{
 			const struct sva_iommu_driver *drv = sva_iommu_driver_of(F.iommu);
 			struct sva_nested_cfg cfg = { .format = SVA_NESTED_SMMUV3_CD,
@@ -760,9 +850,11 @@ case_bad_config(const char *model)
 				"a two-level table");
 			w.pasid = 70;
 			TEST_ASSERT_SUCCESS(job(&w, SVA_EMU_OP_FILL, 0, src, 64, &c), "job");
-			TEST_ASSERT_EQUAL(c.status, SVA_EMU_STATUS_UNRECOVERABLE, "F_CD_FETCH");
+			TEST_ASSERT_EQUAL(c.status, SVA_EMU_STATUS_UNRECOVERABLE, "CD fetch");
 			TEST_ASSERT_EQUAL(sva_iommu_evtq_read(F.iommu, ev, 4), 1, "one event");
-			TEST_ASSERT_EQUAL(ev[0].event.hw_event, EVT_F_CD_FETCH, "F_CD_FETCH");
+			TEST_ASSERT_EQUAL(ev[0].event.hw_event, EVT_F_TRANSLATION, "F_TRANSLATION");
+			TEST_ASSERT_EQUAL(ev[0].event.reason, SVA_FAULT_REASON_PASID_INVALID,
+				"the SSID's CD (CLASS CD)");
 			TEST_ASSERT(ev[0].event.flags & SVA_FAULT_UNRECOV_FETCH_ADDR_VALID, "fetch");
 			TEST_ASSERT_EQUAL(ev[0].event.fetch_addr, RAM_SIZE + 6 * 64,
 				"FetchAddr: the CD's address");
@@ -1190,6 +1282,7 @@ name(void) \
 #define case_test_random case_random
 #define case_test_teardown case_teardown
 #define case_test_huge case_huge
+#define case_test_unsupported case_unsupported
 BOTH(test_attach_rules)
 BOTH(test_populated)
 BOTH(test_s1_levels)
@@ -1201,6 +1294,7 @@ BOTH(test_words)
 BOTH(test_random)
 BOTH(test_teardown)
 BOTH(test_huge)
+BOTH(test_unsupported)
 
 static struct sva_test_suite nested_suite = {
 	.name = "emu_nested",
@@ -1216,6 +1310,7 @@ static struct sva_test_suite nested_suite = {
 		SVA_TEST_CASE(test_random),
 		SVA_TEST_CASE(test_teardown),
 		SVA_TEST_CASE(test_huge),
+		SVA_TEST_CASE(test_unsupported),
 		SVA_TEST_CASES_END(),
 	},
 };

@@ -958,6 +958,92 @@ test_smmu_evtq(void)
 	TEST_ASSERT_RET(ops->evtq_write(q, &ev), -EINVAL);
 	return TEST_SUCCESS;
 }
+/*
+ * Nested (vSVA) stage-2 faults, as the emu device builds their records (emu_vsva.c): a
+ * stage-1 table descriptor, a CD, or the data's IPA outside guest RAM (stage 2 does not
+ * map it). IHI0070 7.3.13 F_TRANSLATION: S2 (bit 103) = 1 "stage 2 fault", CLASS
+ * (105:104) 0b00 CD "CD fetch", 0b01 TT "stage 1 translation table fetch", 0b10 IN
+ * "input address", IPA[55:12] (247:204) "the IPA of the fault" when S2 == 1; a stage-1
+ * fault has S2 = 0. The words below are from those positions, the generic record read
+ * back keeps the stage (SVA_FAULT_UNRECOV_NESTED_S2) and every bit of the GPA.
+ */
+static int
+test_smmu_evtq_nested_s2(void)
+{
+	static const uint32_t ok = SVA_FAULT_UNRECOV_PASID_VALID | SVA_FAULT_UNRECOV_ADDR_VALID;
+	static const struct {
+		struct sva_fault_unrecov ev;
+		uint64_t dw[4];
+		const char *what;
+	} cases[] = {
+		{ { .reason = SVA_FAULT_REASON_TRANSLATION, .hw_event = 0x10,
+			.flags = ok | SVA_FAULT_UNRECOV_FETCH_ADDR_VALID | SVA_FAULT_UNRECOV_NESTED_S2,
+			.pasid = 3, .perm = SVA_FAULT_PERM_WRITE, .addr = 0x400123,
+			.fetch_addr = 0x12345678, .gpa = 0x12345678, .dev_id = 0x10 },
+			{ EVT_ID(0x10) | EVT_SSV | EVT_SSID(3) | EVT_SID(0x10),
+				EVT_S2 | EVT_CLASS(1), 0x400123, EVT_IPA(0x12345000) },
+			"a stage-1 table outside guest RAM: S2, CLASS TT, its IPA" },
+		{ { .reason = SVA_FAULT_REASON_PASID_INVALID, .hw_event = 0x10,
+			.flags = ok | SVA_FAULT_UNRECOV_FETCH_ADDR_VALID | SVA_FAULT_UNRECOV_NESTED_S2,
+			.pasid = 70, .perm = SVA_FAULT_PERM_READ, .addr = 0x7f0000001000,
+			.fetch_addr = 0x40000180, .gpa = 0x40000180, .dev_id = 0x11 },
+			{ EVT_ID(0x10) | EVT_SSV | EVT_SSID(70) | EVT_SID(0x11),
+				EVT_RNW | EVT_S2 | EVT_CLASS(0), 0x7f0000001000, EVT_IPA(0x40000000) },
+			"a CD outside guest RAM: S2, CLASS CD, its IPA" },
+		{ { .reason = SVA_FAULT_REASON_TRANSLATION,
+			.flags = ok | SVA_FAULT_UNRECOV_NESTED_S2,
+			.pasid = 2, .perm = SVA_FAULT_PERM_READ, .addr = 0x401008,
+			.gpa = 0xabcde5008, .dev_id = 0x12 },
+			{ EVT_ID(0x10) | EVT_SSV | EVT_SSID(2) | EVT_SID(0x12),
+				EVT_RNW | EVT_S2 | EVT_CLASS(2), 0x401008, EVT_IPA(0xabcde5000) },
+			"the data's IPA outside guest RAM: S2, CLASS IN" },
+		{ { .reason = SVA_FAULT_REASON_TRANSLATION, .hw_event = 0x10,
+			.flags = ok | SVA_FAULT_UNRECOV_NESTED_S1,
+			.pasid = 2, .perm = SVA_FAULT_PERM_READ, .addr = 0x402000, .dev_id = 0x12 },
+			{ EVT_ID(0x10) | EVT_SSV | EVT_SSID(2) | EVT_SID(0x12),
+				EVT_RNW | EVT_CLASS(2), 0x402000, 0 },
+			"a stage-1 fault: S2 = 0, no IPA" },
+	};
+	struct sva_fault out[2];
+	struct emu_smmuv3_evt r;
+	struct sva_fault_unrecov g;
+	uint64_t ent[4];
+	void *q = smmu_q_new(16, 16, 16);
+
+	TEST_ASSERT_NOT_NULL(q, "queue");
+	for (unsigned int i = 0; i < RTE_DIM(cases); i++) {
+		const struct sva_fault_unrecov *ev = &cases[i].ev;
+		bool s2 = ev->flags & SVA_FAULT_UNRECOV_NESTED_S2;
+
+		TEST_ASSERT_SUCCESS(ops->evtq_write(q, ev), "%s: written", cases[i].what);
+		emu_smmuv3_evtq_peek_raw(q, i, ent);
+		for (unsigned int w = 0; w < 4; w++)
+			TEST_ASSERT_EQUAL(ent[w], cases[i].dw[w], "%s: word %u", cases[i].what, w);
+		TEST_ASSERT_EQUAL(ops->evtq_read(q, out, 2), 1, "%s: read", cases[i].what);
+		TEST_ASSERT_EQUAL(out[0].event.reason, ev->reason, "%s: reason", cases[i].what);
+		TEST_ASSERT_EQUAL(out[0].event.hw_event, 0x10, "%s: F_TRANSLATION", cases[i].what);
+		TEST_ASSERT_EQUAL(out[0].event.flags, ev->flags, "%s: flags", cases[i].what);
+		TEST_ASSERT_EQUAL(out[0].event.gpa, ev->gpa, "%s: every bit of the GPA",
+			cases[i].what);
+		TEST_ASSERT_EQUAL(out[0].event.fetch_addr, ev->fetch_addr, "%s: fetch",
+			cases[i].what);
+		TEST_ASSERT_EQUAL(out[0].event.addr, ev->addr, "%s: input address", cases[i].what);
+		/* the words alone (no side information): the stage and the IPA's page */
+		TEST_ASSERT_SUCCESS(emu_smmuv3_evt_decode(cases[i].dw, &r), "%s: decode",
+			cases[i].what);
+		memset(&g, 0xa5, sizeof(g));
+		emu_smmuv3_evt_to_generic(&r, &g);
+		TEST_ASSERT_EQUAL(g.reason, ev->reason, "%s: reason from the words", cases[i].what);
+		TEST_ASSERT_EQUAL(g.flags & (SVA_FAULT_UNRECOV_NESTED_S2 |
+			SVA_FAULT_UNRECOV_FETCH_ADDR_VALID), ev->flags &
+			(SVA_FAULT_UNRECOV_NESTED_S2 | SVA_FAULT_UNRECOV_FETCH_ADDR_VALID),
+			"%s: stage and fetch from the words", cases[i].what);
+		TEST_ASSERT_EQUAL(g.gpa, s2 ? ev->gpa & ~UINT64_C(0xfff) : 0, "%s: IPA[55:12]",
+			cases[i].what);
+	}
+	return TEST_SUCCESS;
+}
+
 /* Device and poll side on two threads (test_emu_queue_common.c). */
 static int
 test_smmu_concurrent_accounting(void)
@@ -994,6 +1080,7 @@ static struct sva_test_suite emu_smmuv3_suite = {
 		SVA_TEST_CASE(test_smmu_priq_malformed_and_stop),
 		SVA_TEST_CASE(test_smmu_cmdq_batch),
 		SVA_TEST_CASE(test_smmu_evtq),
+		SVA_TEST_CASE(test_smmu_evtq_nested_s2),
 		SVA_TEST_CASE(test_smmu_concurrent_accounting),
 		SVA_TEST_CASE(test_smmu_concurrent_responses),
 		SVA_TEST_CASES_END(),

@@ -60,7 +60,7 @@ mock_info_get(const struct sva_iommu *iommu, struct sva_iommu_info *info)
 {
 	const struct mock_iommu *m = sva_iommu_priv(iommu);
 
-	info->model = SVA_IOMMU_MODEL_VTD;
+	info->model = m->model == 2 ? SVA_IOMMU_MODEL_SMMUV3 : SVA_IOMMU_MODEL_VTD;
 	info->pasid_bits = m->pasid_bits;
 	info->caps = m->caps;
 	info->pasid_table_format = m->model == 2 ? SVA_PASID_TABLE_SMMUV3_CD : SVA_PASID_TABLE_VTD_SM;

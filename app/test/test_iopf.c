@@ -42,6 +42,7 @@ static struct {
 	struct sva_iopf_bond *bond;
 	struct syn_iommu *syn;
 	uint8_t *buf;       /* 64 pages, read-write, untouched */
+	uint8_t *guarded;   /* buf with a PROT_NONE page on each side */
 	size_t len;
 	unsigned int events;
 	struct sva_fault last_event;
@@ -66,8 +67,13 @@ setup_conf(const struct sva_iopf_conf *conf, uint32_t bond_flags)
 	TEST_ASSERT_NOT_NULL(T.dev, "dev");
 	TEST_ASSERT_NOT_NULL(T.dev2, "dev2");
 	T.len = 64 * PG;
-	T.buf = mmap(NULL, T.len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	TEST_ASSERT(T.buf != MAP_FAILED, "mmap");
+	/* a PROT_NONE guard page on each side: the buffer is a mapping of its own whatever
+	 * the process mapped around it before (fault-around windows stop at its ends; a
+	 * leftover read-write neighbour would merge with it and let them reach past) */
+	T.guarded = mmap(NULL, T.len + 2 * PG, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	TEST_ASSERT(T.guarded != MAP_FAILED, "mmap");
+	T.buf = T.guarded + PG;
+	TEST_ASSERT_SUCCESS(mprotect(T.buf, T.len, PROT_READ | PROT_WRITE), "mprotect");
 	madvise(T.buf, T.len, MADV_NOHUGEPAGE);
 	TEST_ASSERT_SUCCESS(sva_iopf_maps_refresh(), "maps refresh");
 	T.iopf = sva_iopf_create(T.iommu, conf);
@@ -93,8 +99,8 @@ teardown(void)
 	sva_dev_close(T.dev);
 	sva_dev_close(T.dev2);
 	sva_iommu_destroy(T.iommu);
-	if (T.buf != NULL && T.buf != MAP_FAILED)
-		munmap(T.buf, T.len);
+	if (T.guarded != NULL && T.guarded != MAP_FAILED)
+		munmap(T.guarded, T.len + 2 * PG);
 	memset(&T, 0, sizeof(T));
 }
 
@@ -693,9 +699,35 @@ test_iopf_driver_refuses_range(void)
 	return TEST_SUCCESS;
 }
 
+/* Try to put an untouched read-write anonymous mapping right against [addr, addr+len)
+ * on the given side: where the slot is free the kernel merges it into the buffer's
+ * mapping (same flags, VM_NOHUGEPAGE included, no anon_vma yet), which is what a leftover mapping (a thread
+ * stack glibc cached, another case's buffer) did. The buffer's PROT_NONE guards
+ * (setup) take the slot: EEXIST, nothing placed. Returns the mapping placed or NULL. */
+static void *
+neighbour_place(uint8_t *at, size_t len)
+{
+	void *p = mmap(at, len, PROT_READ | PROT_WRITE,
+		MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+
+	if (p == MAP_FAILED)
+		return NULL;
+	if (p != at) {             /* a kernel without MAP_FIXED_NOREPLACE took it as a hint */
+		munmap(p, len);
+		return NULL;
+	}
+	madvise(p, len, MADV_NOHUGEPAGE); /* the buffer's flags: the kernel merges them */
+	return p;
+}
+
 static int
 test_iopf_fault_around(void)
 {
+	/* the windows must stop at the buffer's ends whatever lies around it */
+	void *below = neighbour_place(T.buf - 4 * PG, 4 * PG);
+	void *above = neighbour_place(T.buf + T.len, 4 * PG);
+
+	TEST_ASSERT_SUCCESS(sva_iopf_maps_refresh(), "maps refresh");
 	TEST_ASSERT_SUCCESS(sva_iopf_bond_fault_around_set(T.bond, 2, 3), "window");
 	syn_pr(T.iommu, RID, PASID, 1, A(10), RW, 1);
 	syn_pr(T.iommu, RID, PASID, 2, A(1), RD, 1); /* clipped at the mapping start */
@@ -715,6 +747,12 @@ test_iopf_fault_around(void)
 	syn_pr(T.iommu, RID, PASID, 3, A(30), RW, 1);
 	poll_all();
 	TEST_ASSERT_EQUAL(test_page_state(T.buf + 31 * PG), TEST_PAGE_ABSENT, "no window");
+	if (below != NULL)
+		munmap(below, 4 * PG);
+	if (above != NULL)
+		munmap(above, 4 * PG);
+	TEST_ASSERT(below == NULL && above == NULL, "a mapping could be placed against the "
+		"buffer (%p below, %p above): no guard pages", below, above);
 	return TEST_SUCCESS;
 }
 
@@ -1342,6 +1380,7 @@ static struct sva_test_suite iopf_suite = {
 	.name = "iopf",
 	.cases = {
 		SVA_TEST_CASE_ST(setup, teardown, test_iopf_create_refused),
+		SVA_TEST_CASE_ST(setup, teardown, test_iopf_return_values),
 		SVA_TEST_CASE_ST(setup, teardown, test_iopf_resolve_one_doorbell),
 		SVA_TEST_CASE_ST(setup, teardown, test_iopf_groups_dedupe_coalesce),
 		SVA_TEST_CASE_ST(setup, teardown, test_iopf_refusals),
@@ -1373,7 +1412,6 @@ static struct sva_test_suite iopf_suite = {
 		SVA_TEST_CASE_ST(setup, teardown, test_iopf_drain_stalls),
 		SVA_TEST_CASE_ST(setup_tight, teardown, test_iopf_drain_room),
 		SVA_TEST_CASE_ST(setup, teardown, test_iopf_poll_vs_destroy),
-		SVA_TEST_CASE_ST(setup, teardown, test_iopf_return_values),
 		SVA_TEST_CASES_END(),
 	},
 };

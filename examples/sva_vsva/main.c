@@ -22,7 +22,10 @@
  *    second-level fault, which svapoll resolves.
  * Expected per VM with N pages: N/2 first-level faults, N second-level faults, none of
  * one VM's faults in the other's ring. Exit 0 only when the data, the counts and the
- * routing are all right.
+ * routing are all right. A closing feature table shows, with this run's counts, each
+ * feature issue 13's acceptance names: the PASID-table bind (SMMUv3: the whole CD
+ * table; VT-d refuses it by design), the guest PASID in fault data, the gPASID map
+ * (VT-d) and the nested first-level bind.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -65,6 +68,9 @@ struct vm {
 	bool done;
 	/* what the VMM saw */
 	unsigned int s1, foreign, events;
+	unsigned int guest_recs;   /* records stamped with gPASID 1 and this VM's cookie */
+	unsigned int map_back;     /* VT-d: records whose host PASID the map gives back as
+				      (this VM, gPASID 1) */
 	uint64_t *s1_lat;       /* cycles, per first-level group */
 };
 
@@ -77,6 +83,7 @@ struct app {
 	struct sva_iommu *iommu;
 	struct sva_pasid_space *space;
 	struct vm vm[NVM];
+	int table_bind_ret;        /* VT-d: what a whole guest PASID table bind got */
 };
 
 static int
@@ -168,6 +175,13 @@ vm_setup(struct app *a, unsigned int i)
 		.table_gpa = a->arm ? v->g.cd_gpa : v->g.root,
 		.s1cdmax = a->arm ? (uint8_t)v->g.cd_log2 : 0,
 	};
+	if (!a->arm && i == 0) {
+		/* VT-d: the host owns the PASID table: a guest's whole table is refused (the
+		 * rule is logged); each guest PASID gets a first level of its own below */
+		struct sva_pasid_table_cfg tc = { SVA_PASID_TABLE_VTD_SM, 0x100000, 16 };
+
+		a->table_bind_ret = sva_dev_pasid_table_bind(v->dev, &tc);
+	}
 	if (!a->arm && sva_vpasid_map(v->map, GPASID, &v->hpasid) != 0) {
 		fprintf(stderr, "sva-vsva: %s: cannot map guest PASID %u\n", v->name, GPASID);
 		return -1;
@@ -313,6 +327,16 @@ vmm_serve(struct app *a, unsigned int vi)
 			v->foreign++;
 			continue;
 		}
+		v->guest_recs++;
+		if (!a->arm) {
+			struct sva_vpasid_vm *owner = NULL;
+			uint32_t g = UINT32_MAX;
+
+			/* the map agrees: the host PASID is this VM's gPASID 1 */
+			if (sva_vpasid_find_host(a->space, pr->pasid, &owner, &g) == 0 &&
+					owner == v->map && g == pr->gpasid)
+				v->map_back++;
+		}
 		/* inject into the guest: its page-fault handler maps the page */
 		guest_fault(&v->g, pr->addr);
 		if (!(pr->flags & SVA_FAULT_PR_LAST_PAGE))
@@ -434,6 +458,84 @@ report(struct app *a)
 	return ret;
 }
 
+/*
+ * The features issue 13's acceptance names, each with the evidence of this run; 0 when
+ * each shows what it should.
+ */
+static int
+feature_table(struct app *a)
+{
+	struct sva_emu_counters k;
+	unsigned int recs = 0, s1 = 0, foreign = 0, back = 0, verified = 0;
+	uint64_t s2 = 0;
+	bool ok_tbl, ok_data, ok_map, ok_nest;
+	int ret = 0;
+
+	memset(&k, 0, sizeof(k));
+	sva_emu_counters_get(a->iommu, &k);
+	for (unsigned int i = 0; i < NVM; i++) {
+		struct vm *v = &a->vm[i];
+		struct sva_iopf_nested_stats ns;
+		struct sva_iopf_stats st;
+
+		memset(&ns, 0, sizeof(ns));
+		memset(&st, 0, sizeof(st));
+		sva_nested_stats_get(v->bond, &ns);
+		sva_stats_get(a->iommu, v->bond, &st);
+		recs += v->guest_recs;
+		s1 += v->s1;
+		foreign += v->foreign;
+		back += v->map_back;
+		s2 += st.groups - ns.s1_groups;
+		verified += v->comp.status == SVA_EMU_STATUS_SUCCESS && verify(a, i) == 0;
+	}
+	printf("\n  feature table (issue 13):\n");
+	if (a->arm) {
+		/* the guest's whole CD table, read when an SSID is first used */
+		ok_tbl = k.nested_cd_fetches >= NVM;
+		printf("    PASID-table bind            %s: %u guest CD tables bound whole "
+			"(SVA_NESTED_SMMUV3_CD, S1CDMAX %u); %" PRIu64 " CD fetches, when SSID %u "
+			"was first used\n", ok_tbl ? "yes" : "FAILED", NVM, a->vm[0].g.cd_log2,
+			k.nested_cd_fetches, GPASID);
+	} else {
+		ok_tbl = a->table_bind_ret == -EOPNOTSUPP;
+		printf("    PASID-table bind            %s: the host owns the PASID table "
+			"(sva_dev_pasid_table_bind: %s); each guest PASID gets a first level\n",
+			ok_tbl ? "refused on VT-d, as the model requires" : "FAILED",
+			strerror(-a->table_bind_ret));
+	}
+	ok_data = recs == (unsigned int)NVM * a->pages / 2 && foreign == 0;
+	printf("    guest PASID in fault data   %s: %u of %u first-level records carried gPASID "
+		"%u and their VM's cookie; %u reached the other VM\n", ok_data ? "yes" : "FAILED",
+		recs, NVM * a->pages / 2, GPASID, foreign);
+	if (a->arm) {
+		ok_map = a->vm[0].job_pasid == GPASID && a->vm[1].job_pasid == GPASID;
+		printf("    the gPASID map              %s: SMMUv3 SSIDs are the guest's own "
+			"(gPASID %u = SSID %u in both VMs): no host PASID taken, the same SSID "
+			"on two streams\n", ok_map ? "not needed" : "FAILED", GPASID, GPASID);
+	} else {
+		uint32_t h0 = UINT32_MAX, h1 = UINT32_MAX;
+
+		sva_vpasid_find(a->vm[0].map, GPASID, &h0);
+		sva_vpasid_find(a->vm[1].map, GPASID, &h1);
+		ok_map = h0 == a->vm[0].hpasid && h1 == a->vm[1].hpasid && h0 != h1 &&
+			back == recs;
+		printf("    the gPASID map              %s: gPASID %u -> host PASID %u (VM A), "
+			"%u (VM B); %u of %u records' host PASIDs found back to their VM and "
+			"gPASID\n", ok_map ? "yes" : "FAILED", GPASID, h0, h1, back, recs);
+	}
+	ok_nest = verified == NVM && s1 == (unsigned int)NVM * a->pages / 2 &&
+		s2 == (uint64_t)NVM * a->pages && k.nested_walks > 0;
+	printf("    nested first-level bind     %s: %u nested binds (%s); %" PRIu64
+		" first-level walks; %u first-level faults served by the guests, %" PRIu64
+		" second-level by svapoll; %u of %u copies verified\n", ok_nest ? "yes" : "FAILED",
+		NVM, a->arm ? "SVA_NESTED_SMMUV3_CD" : "SVA_NESTED_VTD_FL", k.nested_walks, s1,
+		s2, verified, NVM);
+	if (!ok_tbl || !ok_data || !ok_map || !ok_nest)
+		ret = -1;
+	return ret;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -489,6 +591,8 @@ main(int argc, char **argv)
 	fflush(stdout);
 	ret = run(&a);
 	if (report(&a) != 0)
+		ret = -1;
+	if (feature_table(&a) != 0)
 		ret = -1;
 	if (ret == 0) {
 		printf("\nsva-vsva: OK: first-level faults went to their own VM only, "

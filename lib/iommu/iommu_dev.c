@@ -302,14 +302,17 @@ sva_dev_pasid_table_bind(struct sva_dev *dev, const struct sva_pasid_table_cfg *
 		return -EINVAL;
 	}
 	info = &dev->iommu->info;
-	if (!(info->caps & SVA_IOMMU_CAP_PASID_TABLE) || dev->iommu->drv->pasid_table_bind == NULL) {
-		IOMMU_LOG(ERR, "%s: PASID table bind is not supported here", dev->iommu->name);
-		return -EOPNOTSUPP;
-	}
-	if (cfg->format == SVA_PASID_TABLE_VTD_SM || info->pasid_table_format == SVA_PASID_TABLE_VTD_SM) {
+	/* The VT-d rule first, so its log line names it whatever the caps say (a VT-d
+	 * iommu does not advertise SVA_IOMMU_CAP_PASID_TABLE). */
+	if (cfg->format == SVA_PASID_TABLE_VTD_SM || info->pasid_table_format == SVA_PASID_TABLE_VTD_SM ||
+			info->model == SVA_IOMMU_MODEL_VTD || info->hw_model == SVA_IOMMU_MODEL_VTD) {
 		IOMMU_LOG(ERR, "%s: dev 0x%x: a guest PASID table cannot be bound on VT-d: the host "
 			"owns the PASID table (scalable mode); bind each guest PASID's first level "
 			"with sva_dev_nested_attach(SVA_NESTED_VTD_FL)", dev->iommu->name, dev->id);
+		return -EOPNOTSUPP;
+	}
+	if (!(info->caps & SVA_IOMMU_CAP_PASID_TABLE) || dev->iommu->drv->pasid_table_bind == NULL) {
+		IOMMU_LOG(ERR, "%s: PASID table bind is not supported here", dev->iommu->name);
 		return -EOPNOTSUPP;
 	}
 	if (cfg->format != info->pasid_table_format) {

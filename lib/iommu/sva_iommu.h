@@ -63,7 +63,9 @@ enum sva_pasid_table_format {
 #define SVA_IOMMU_CAP_PASID_PER_DEV (1ull << 4) /**< PASID space per device (else global) */
 #define SVA_IOMMU_CAP_ATTACH_RID (1ull << 5)    /**< page table on the RID */
 #define SVA_IOMMU_CAP_ATTACH_PASID (1ull << 6)  /**< page table on a PASID */
-#define SVA_IOMMU_CAP_PASID_TABLE (1ull << 7)   /**< guest-owned PASID table bind */
+#define SVA_IOMMU_CAP_PASID_TABLE (1ull << 7)   /**< guest-owned PASID table bind (SMMUv3's
+						     CD table; never on VT-d, whose host owns
+						     the PASID table) */
 #define SVA_IOMMU_CAP_PIN (1ull << 8)           /**< pinned mode: ranges made resident and
 						     mapped up front (no page requests needed) */
 #define SVA_IOMMU_CAP_NESTED (1ull << 9)        /**< nested translation: a guest-owned first
@@ -301,7 +303,8 @@ void sva_dev_pasid_table_unbind(struct sva_dev *dev);
  *     RAM not page aligned / empty / wrapping, table_gpa outside guest RAM
  *   - -EOPNOTSUPP: no SVA_IOMMU_CAP_NESTED or no nested ops in the driver; a format
  *     that is not the hardware's (a whole table on VT-d, a VT-d first level on
- *     SMMUv3, the selftest format outside iommufd)
+ *     SMMUv3, the selftest format outside iommufd); the driver's refusal of the dev
+ *     (emu: a stall-model dev, stall=1, sends no page requests for the VMM)
  *   - -EBUSY: the PASID already has a page table (process or nested); for the whole
  *     table: the dev has a CD table, a PASID table, or attached PASIDs already
  *   - the driver's errno (logged)

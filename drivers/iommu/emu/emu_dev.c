@@ -1629,7 +1629,7 @@ int
 sva_emu_submit(struct sva_dev *dev, const struct sva_emu_desc *desc, struct sva_emu_comp *comp)
 {
 	struct emu_dev *d;
-	uint32_t pasid_bits;
+	uint32_t pasid_bits, nested;
 
 	if (desc == NULL || comp == NULL || !is_emu_dev(dev)) {
 		EMU_LOG(ERR, "sva_emu_submit: %s", !is_emu_dev(dev) ? "dev is NULL or not an emu dev" :
@@ -1669,6 +1669,15 @@ sva_emu_submit(struct sva_dev *dev, const struct sva_emu_desc *desc, struct sva_
 				desc->pr_inflight, EMU_PRG_COUNT, desc->pr_pasids, desc->pasid,
 				pasid_bits);
 			return -EINVAL;
+		}
+		if (emu_vsva_nested_range(d, pv, desc->pasid, desc->pr_pasids > 1 ?
+				(uint32_t)desc->pr_pasids : 1, &nested)) {
+			/* its addresses would be guest virtual: page requests without a walk
+			 * have no stage to say, nor a GPA; the VMM's guest faults them instead */
+			EMU_LOG(ERR, "dev 0x%x: page_request on PASID %u: the PASID has a nested "
+				"(vSVA) bind; SVA_EMU_OP_PAGE_REQUEST takes host PASIDs only",
+				d->rid, nested);
+			return -EOPNOTSUPP;
 		}
 	}
 	pthread_mutex_lock(&d->wq_lock);

@@ -182,28 +182,26 @@ emu_info_get(const struct sva_iommu *iommu, struct sva_iommu_info *info)
 		SVA_IOMMU_CAP_ATTACH_PASID | SVA_IOMMU_CAP_PIN | SVA_IOMMU_CAP_NESTED;
 	if (!e->pri_off)
 		info->caps |= SVA_IOMMU_CAP_PRI;
-	if (e->pasid_table)
-		info->caps |= SVA_IOMMU_CAP_PASID_TABLE;
 	info->prq_depth = e->qcfg.prq_depth;
 	info->evtq_depth = e->qcfg.evtq_depth;
-	if (e->ops->model == SVA_IOMMU_MODEL_VTD) {
-		/* global PASID space; scalable-mode PASID directory, 4 KiB aligned */
-		info->pasid_table_format = SVA_PASID_TABLE_VTD_SM;
-		info->pasid_table_align = 4096;
-		info->pasid_table_max_size = bits > 6 ? (UINT64_C(1) << (bits - 6)) * 8 : 8;
-	} else {
+	/* VT-d: global PASID space, and no guest PASID table: in scalable mode the host owns
+	 * the PASID table (lib/iommu refuses sva_dev_pasid_table_bind() there; a guest's
+	 * PASIDs get a first level each, SVA_NESTED_VTD_FL), so the info says so:
+	 * no SVA_IOMMU_CAP_PASID_TABLE, format NONE. */
+	info->pasid_table_format = SVA_PASID_TABLE_NONE;
+	info->pasid_table_align = 0;
+	info->pasid_table_max_size = 0;
+	if (e->ops->model != SVA_IOMMU_MODEL_VTD) {
 		/* per-device substream IDs; CD table of 64-byte descriptors, 64-byte aligned */
 		info->caps |= SVA_IOMMU_CAP_PASID_PER_DEV;
 		if (!e->pri_off)
 			info->caps |= SVA_IOMMU_CAP_STALL;
-		info->pasid_table_format = SVA_PASID_TABLE_SMMUV3_CD;
-		info->pasid_table_align = 64;
-		info->pasid_table_max_size = (UINT64_C(1) << bits) * 64;
-	}
-	if (!e->pasid_table) {
-		info->pasid_table_format = SVA_PASID_TABLE_NONE;
-		info->pasid_table_align = 0;
-		info->pasid_table_max_size = 0;
+		if (e->pasid_table) {
+			info->caps |= SVA_IOMMU_CAP_PASID_TABLE;
+			info->pasid_table_format = SVA_PASID_TABLE_SMMUV3_CD;
+			info->pasid_table_align = 64;
+			info->pasid_table_max_size = (UINT64_C(1) << bits) * 64;
+		}
 	}
 	info->page_sizes = (UINT64_C(1) << 12) | (UINT64_C(1) << 21) | (UINT64_C(1) << 30);
 	info->numa_node = e->numa_node;

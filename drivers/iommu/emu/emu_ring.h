@@ -218,11 +218,13 @@ emu_ev_nest_apply(const struct emu_pr_nest *n, struct sva_fault_unrecov *ev)
 	ev->gpasid = 0;
 	ev->reserved2 = 0;
 	ev->user_cookie = 0;
-	ev->gpa = 0;
+	if (!(ev->flags & SVA_FAULT_UNRECOV_NESTED_S2))
+		ev->gpa = 0;     /* else the decoder's: the IPA the words carry (SMMUv3 S2) */
 	if (n == NULL || n->flags == 0)
 		return;
 	ev->flags |= n->flags;
-	ev->gpa = n->gpa;
+	if (n->flags & SVA_FAULT_UNRECOV_NESTED_S2)
+		ev->gpa = n->gpa;
 }
 
 /* After the decoder: the record as the device meant it. */

@@ -235,6 +235,17 @@ smmu_evt_from_generic_inl(const struct sva_fault_unrecov *ev, struct emu_smmuv3_
 		r->ind = r->rnw && (ev->perm & SVA_FAULT_PERM_EXEC) != 0;
 		r->cls = EMU_SMMUV3_CLASS_IN;
 		r->addr = (ev->flags & SVA_FAULT_UNRECOV_ADDR_VALID) ? ev->addr : 0;
+		if (ev->flags & SVA_FAULT_UNRECOV_NESTED_S2) {
+			/* 7.3.13-16: a stage-2 fault (S2 = 1) reports the IPA that faulted;
+			 * CLASS: what was being accessed: the walk's own fetch (fetch_addr
+			 * valid) of a CD (the SSID's configuration: PASID_INVALID) or of a
+			 * stage-1 table descriptor (TT), else the input address (IN) */
+			r->s2 = true;
+			r->ipa = ev->gpa & EMU_SMMUV3_EVT3_IPA;
+			if (ev->flags & SVA_FAULT_UNRECOV_FETCH_ADDR_VALID)
+				r->cls = ev->reason == SVA_FAULT_REASON_PASID_INVALID ?
+					EMU_SMMUV3_CLASS_CD : EMU_SMMUV3_CLASS_TT;
+		}
 	}
 	if (evt_is_fetch(r->id))
 		r->fetch = (ev->flags & SVA_FAULT_UNRECOV_FETCH_ADDR_VALID) ?
@@ -269,6 +280,19 @@ smmu_evt_to_generic_inl(const struct emu_smmuv3_evt *r, struct sva_fault_unrecov
 	}
 	ev->pasid = r->ssid;
 	ev->fetch_addr = 0;
+	ev->gpa = 0;
+	if (evt_is_fault(r->id) && r->s2) {
+		/* the stage-2 fault's IPA (bits 55:12; the device's side information, when
+		 * kept, gives every bit); a CD or TT fetch's IPA is the address fetched */
+		ev->flags |= SVA_FAULT_UNRECOV_NESTED_S2;
+		ev->gpa = r->ipa;
+		if (r->cls != EMU_SMMUV3_CLASS_IN) {
+			ev->flags |= SVA_FAULT_UNRECOV_FETCH_ADDR_VALID;
+			ev->fetch_addr = r->ipa;
+		}
+		if (r->cls == EMU_SMMUV3_CLASS_CD)
+			ev->reason = SVA_FAULT_REASON_PASID_INVALID;
+	}
 	if (evt_is_fetch(r->id)) {
 		ev->flags |= SVA_FAULT_UNRECOV_FETCH_ADDR_VALID;
 		ev->fetch_addr = r->fetch;
@@ -766,6 +790,8 @@ evt_slot_decode(const uint64_t *slot, uint64_t ts, const struct emu_pr_nest *nes
 	smmu_evt_to_generic_inl(&r, &f->event);
 	f->event.timestamp = ts;
 	emu_ev_nest_apply(nest, &f->event);
+	if (r.s2 && r.cls != EMU_SMMUV3_CLASS_IN)
+		f->event.fetch_addr = f->event.gpa; /* the fetch's IPA, every bit kept */
 	return 0;
 }
 

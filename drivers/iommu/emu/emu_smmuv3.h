@@ -41,8 +41,14 @@
  *   always returns the SubstreamID (ssv true).
  *   0x0A C_BAD_CD (7.3.11: the PASID is not attached; nested: the guest's CD is V == 0
  *   or ILLEGAL, 5.4.2): dw0 as for the faults (with SSV), dw1-3 RES0.
- *   0x09 F_CD_FETCH (7.3.10: the CD fetch aborted; nested: the CD's guest physical
- *   address lies outside guest RAM): dw0 as for the faults (with SSV); dw3 55:3
+ *   Nested (vSVA) stage-2 faults: a generic record with SVA_FAULT_UNRECOV_NESTED_S2 is
+ *   written with S2 = 1 and IPA = its gpa[55:12]; CLASS CD when it also has
+ *   FETCH_ADDR_VALID and reason PASID_INVALID (the SSID's CD could not be fetched), TT
+ *   with FETCH_ADDR_VALID otherwise (a stage-1 table descriptor), IN without. Read
+ *   back: S2 gives NESTED_S2 and gpa (every bit from the side information), CLASS CD /
+ *   TT FETCH_ADDR_VALID with fetch_addr = gpa, CLASS CD reason PASID_INVALID.
+ *   0x09 F_CD_FETCH (7.3.10: the CD fetch aborted; the model writes it only when
+ *   asked through hw_event: a nested CD outside guest RAM is a stage-2 fault): dw0 as for the faults (with SSV); dw3 55:3
  *   FetchAddr[55:3] (the position F_STE_FETCH's figure, 7.3.4, gives the same field;
  *   63:56 and 2:0 RES0); dw1 holds an IMPLEMENTATION DEFINED Reason and GPCF (bit 80):
  *   this model writes 0 there and refuses a record with them set (one it never writes);

@@ -76,6 +76,29 @@ emu_vsva_nested(struct emu_dev *d, bool pv, uint32_t pasid)
 	return on;
 }
 
+bool
+emu_vsva_nested_range(struct emu_dev *d, bool pv, uint32_t first, uint32_t count,
+		uint32_t *which)
+{
+	struct emu_nest *n = d->nest;
+	bool on = false;
+
+	if (!pv)
+		return false;
+	pthread_mutex_lock(&n->lock);
+	if (n->smmu_on) {
+		*which = first;   /* the guest's CD table covers every SubstreamID */
+		on = true;
+	}
+	for (unsigned int i = 0; i < EMU_NEST_BINDS && !on; i++)
+		if (n->bind[i].used && n->bind[i].pasid - first < count) {
+			*which = n->bind[i].pasid;
+			on = true;
+		}
+	pthread_mutex_unlock(&n->lock);
+	return on;
+}
+
 static void
 tlb_drop(struct emu_nest *n, uint32_t pasid, bool all, uint64_t addr, uint64_t size)
 {
@@ -222,10 +245,19 @@ nx_from_walk(struct emu_dev *d, const struct emu_nw_result *r, const struct sva_
 		nx_s2(x, ram, r->gpa, r->write ? SVA_FAULT_PERM_WRITE : SVA_FAULT_PERM_READ);
 		return;
 	case EMU_NW_S2_OUTSIDE:
-		if (smmu && r->smmu_class == EMU_NW_SMMU_CLASS_CD) {
-			/* 7.3.10: the CD fetch found no memory at its address */
-			nx_event(x, SVA_FAULT_REASON_PASID_INVALID, EMU_NW_SMMU_F_CD_FETCH,
-				"the CD (or L1CD) lies outside guest RAM");
+		if (smmu) {
+			/* IHI0070 7.3.13: the CD or stage-1 table address is an IPA that
+			 * stage 2 does not map: F_TRANSLATION with S2 = 1, CLASS CD or TT,
+			 * IPA = the address fetched (fetch_addr and gpa carry it; the
+			 * codec sets CLASS CD for a PASID_INVALID one, the SSID's CD).
+			 * A VMM presenting a stage-1-only vSMMU injects r->guest_event
+			 * (F_CD_FETCH / F_WALK_EABT) instead. */
+			bool cd = r->smmu_class == EMU_NW_SMMU_CLASS_CD;
+
+			nx_event(x, cd ? SVA_FAULT_REASON_PASID_INVALID :
+				SVA_FAULT_REASON_TRANSLATION, EMU_NW_SMMU_F_TRANSLATION, cd ?
+				"the CD (or L1CD) lies outside guest RAM (stage 2, class CD)" :
+				"a stage-1 table lies outside guest RAM (stage 2, class TT)");
 			x->fetch = r->gpa;
 			nx_event_s2(x, r->gpa);
 			return;
@@ -396,6 +428,14 @@ emu_nested_attach(struct sva_dev *dev, uint32_t pasid, const struct sva_nested_c
 
 	if (cfg == NULL || !ram_ok(d, cfg))
 		return -EINVAL;
+	if (d->stall) {
+		/* a first-level fault must reach the VMM as a page request it answers; the
+		 * stall model sends none (its jobs would end PRI_DISABLED at the first miss) */
+		EMU_LOG(ERR, "dev 0x%x: nested translation is not supported on a stall-model dev "
+			"(stall=1): first-level faults go to the VMM as page requests (PRI); open "
+			"the dev without stall=1", d->rid);
+		return -EOPNOTSUPP;
+	}
 	if (cfg->format == SVA_NESTED_VTD_FL) {
 		if (smmu) {
 			EMU_LOG(ERR, "dev 0x%x: a VT-d first level on an SMMUv3 iommu: bind the guest's "

@@ -85,7 +85,8 @@ struct emu_nx {
 	/* EVENT: what the event queue gets */
 	uint32_t reason;    /* enum sva_fault_reason */
 	uint32_t hw_event;  /* the model's own code (VT-d fault reason, SMMUv3 event), or 0 */
-	uint64_t fetch;     /* F_CD_FETCH: the CD's address */
+	uint64_t fetch;     /* SMMUv3 stage-2 fault of the walk's own fetch: the CD's or
+			       the table descriptor's GPA (CLASS CD / TT) */
 	uint32_t ev_flags;  /* SVA_FAULT_UNRECOV_NESTED_S1 (the guest's tables or CDs) or _S2
 			       (a GPA outside guest RAM: ev_gpa) */
 	uint64_t ev_gpa;
@@ -97,6 +98,10 @@ int emu_vsva_dev_init(struct emu_dev *d);
 void emu_vsva_dev_fini(struct emu_dev *d);
 /* Does a job (pv, pasid) on d go through a guest first level? */
 bool emu_vsva_nested(struct emu_dev *d, bool pv, uint32_t pasid);
+/* Does any PASID of [first, first + count) on d have a nested bind? *which: one that
+ * has (pv false: never). */
+bool emu_vsva_nested_range(struct emu_dev *d, bool pv, uint32_t first, uint32_t count,
+		uint32_t *which);
 /* Translate len bytes (at most) of one stream at gva for perm (READ or WRITE). */
 void emu_vsva_xlate(struct emu_dev *d, uint32_t pasid, uint64_t gva, uint64_t len,
 		uint32_t perm, struct emu_nx *x);

@@ -46,7 +46,10 @@
  *  - evtq_depth=N              event queue entries, a power of two
  *                              (vtd 16..4096, smmuv3 16..65536; default 512)
  *  - numa=N                    NUMA node of the queues (default: the calling CPU's node)
- *  - pasid_table=yes|no        report guest PASID table bind support (default yes)
+ *  - pasid_table=yes|no        SMMUv3: report guest CD table bind support
+ *                              (SVA_IOMMU_CAP_PASID_TABLE; default yes). VT-d never
+ *                              has it (the host owns the PASID table): no cap, format
+ *                              SVA_PASID_TABLE_NONE, whatever this key says
  *  - walk=auto|scan|pagemap    page walk: PAGEMAP_SCAN ioctl, /proc/self/pagemap, or
  *                              auto (the ioctl where the kernel has it; default)
  *  - pri=auto|on|off           off: an IOMMU whose endpoints have no PRI: no
@@ -88,7 +91,8 @@
  *                              flight, 1..64 (default 4; 1: one group at a time)
  *  - stall=0|1                 1: the stall model instead of PRI (SMMUv3 only; refused
  *                              on model=vtd): a platform device behind an SMMU with
- *                              CD.S == 1, STE.S1STALLD == 0 (3.12). See below.
+ *                              CD.S == 1, STE.S1STALLD == 0 (3.12). See below. No
+ *                              nested (vSVA) binds on such a dev (-EOPNOTSUPP).
  *  - stall_tags=N              STAGs the SMMU uses for this stream, 1..65536 (default
  *                              65536, the 16-bit field of the event record)
  *
@@ -150,13 +154,18 @@
  *    hardware entry (VT-d descriptor, SMMUv3 PRI entry) carries the GVA in both cases,
  *    as the untranslated address the device asked for; the stage, gpa and record
  *    address are kept by the model beside the slot and added by the emu's decoder.
- *    SMMUv3 CD problems are events (C_BAD_SUBSTREAMID, C_BAD_CD, F_CD_FETCH), VT-d
+ *    SMMUv3 CD problems are events (C_BAD_SUBSTREAMID, C_BAD_CD), a CD, stage-1
+ *    table or data GPA outside guest RAM F_TRANSLATION with S2 = 1, CLASS CD/TT/IN
+ *    and the IPA (IHI0070 7.3.13; the generic record: _NESTED_S2 and gpa), VT-d
  *    reserved bits and non-canonical addresses fault records, with
  *    SVA_FAULT_UNRECOV_NESTED_S1 (or _NESTED_S2 and gpa for a GPA outside guest RAM)
  *    added by the decoder from the same side information; the job ends
  *    UNRECOVERABLE. First-level translations stay cached until sva_dev_nested_inval().
- *    Not on nested PASIDs: SVA_EMU_OP_PAGE_REQUEST (no walk to take; the PASID has no
- *    process page table: UNRECOVERABLE), the stall model (PRI_DISABLED).
+ *    Not on nested PASIDs: SVA_EMU_OP_PAGE_REQUEST (sva_emu_submit() refuses it,
+ *    -EOPNOTSUPP, logged), and not on a stall-model dev (stall=1: the driver's
+ *    nested_attach refuses, so sva_dev_nested_attach() and a nested sva_bind() fail
+ *    with -EOPNOTSUPP, logged: a first-level fault needs a page request the VMM
+ *    answers, and the stall model sends none).
  *  - waits for a group response by spinning briefly, then sleeping with a growing
  *    interval (the poll lcore busy-polls the other core; the device must not burn this
  *    one); idles asleep on a condition variable.
@@ -357,6 +366,11 @@ struct sva_emu_counters {
  *     reserved not 0; len 0 or above SVA_EMU_MAX_LEN; pasid beyond the iommu's
  *     pasid_bits; page_request: pr_inflight above 512, pr_pasids above 1 without
  *     SVA_EMU_DESC_PASID_VALID, or pasid + pr_pasids - 1 beyond pasid_bits (each logged)
+ *   - -EOPNOTSUPP: SVA_EMU_OP_PAGE_REQUEST on a PASID (of pasid .. pasid + pr_pasids
+ *     - 1) that has a nested bind (any PASID once an SMMUv3 guest CD table is bound):
+ *     its addresses would be guest virtual, and page requests without a walk have no
+ *     stage or GPA to give (logged). A bind made after the submit ends the job
+ *     UNRECOVERABLE (no host table for the PASID: an event record)
  *   - -EAGAIN: the work queue is full (wq_depth jobs queued or running)
  *   - -ESHUTDOWN: the dev is closing
  */
