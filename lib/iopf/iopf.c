@@ -182,6 +182,7 @@ sva_iopf_create(struct sva_iommu *iommu, const struct sva_iopf_conf *conf)
 	f->pool_size = c.max_pending_pages;
 	f->bond_burst_pages = c.bond_burst_pages;
 	f->bond_burst_cyc = us_to_cycles(c.bond_burst_us);
+	f->share_window_cyc = us_to_cycles(IOPF_SHARE_WINDOW_MS * 1000);
 	f->populate_retries = c.populate_retries;
 	f->group_timeout_cyc = us_to_cycles(c.group_timeout_us);
 	f->budget_cyc = us_to_cycles(c.resolve_budget_us);

@@ -201,6 +201,7 @@ poll_events(struct sva_iopf *f)
 	if (f->nresp_pending != 0)
 		return 0;
 	f->burst_epoch++;
+	f->burst_tsc = rte_rdtsc();
 	f->ncg = 0;
 	f->npg = 0;
 	/* first what a drain kept for the poller, in order, then the queue: at most one
@@ -335,24 +336,34 @@ defer_push(struct sva_iopf *f, struct iopf_cgroup *cg)
 }
 
 /* Would n more pages put the bond over its share of this burst (pages, or estimated
- * resolve time)? If not, they are counted. The first group is always taken. */
+ * resolve time)? If not, they are counted. The first group is always taken. The time
+ * share counts only under contention (another bond had a group in the last
+ * IOPF_SHARE_WINDOW_MS): a bond alone gains nothing from it and, where populating is
+ * slow (a TCG guest), would get one group per burst. */
 static inline bool
 over_quota(struct sva_iopf *f, struct sva_iopf_bond *bond, uint32_t n)
 {
 	uint64_t cost = (uint64_t)n * bond->cyc_per_page;
+	bool timed;
 
 	if (bond->burst_epoch != f->burst_epoch) {
 		bond->burst_epoch = f->burst_epoch;
 		bond->burst_pages = 0;
 		bond->burst_cost = 0;
 	}
+	if (bond != f->share_last_bond) {
+		if (f->share_last_bond != NULL)
+			f->share_contend_until = f->burst_tsc + f->share_window_cyc;
+		f->share_last_bond = bond;
+	}
+	timed = f->bond_burst_cyc != 0 && f->burst_tsc < f->share_contend_until;
 	if (bond->burst_pages > 0 && (bond->burst_pages + n > f->bond_burst_pages ||
-			(f->bond_burst_cyc != 0 && bond->burst_cost + cost > f->bond_burst_cyc)))
+			(timed && bond->burst_cost + cost > f->bond_burst_cyc)))
 		return true;
 	bond->burst_pages += n;
 	bond->burst_cost += cost;
 	if (bond->burst_pages >= f->bond_burst_pages ||
-			(f->bond_burst_cyc != 0 && bond->burst_cost >= f->bond_burst_cyc))
+			(timed && bond->burst_cost >= f->bond_burst_cyc))
 		f->share_full_epoch = f->burst_epoch; /* its next group would wait */
 	return false;
 }
@@ -953,6 +964,7 @@ iopf_poll_owned(struct sva_iopf *f, unsigned int budget, int mode)
 		uint64_t burst_start = rte_rdtsc(), t_dec, t_res, t_resp;
 
 		f->burst_epoch++;
+		f->burst_tsc = rte_rdtsc();
 		f->ncg = 0;
 		f->npg = 0;
 		if (defer_count(f) != 0)
@@ -1174,6 +1186,7 @@ drain_owned(struct sva_iopf *f, unsigned int max_reads)
 		if (want == 0)
 			return -EAGAIN;
 		f->burst_epoch++;
+		f->burst_tsc = rte_rdtsc();
 		f->ncg = 0;
 		f->npg = 0;
 		n = sva_iommu_prq_read(f->iommu, f->recs, want);

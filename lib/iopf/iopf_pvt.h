@@ -17,6 +17,8 @@
 	rte_log(RTE_LOG_##level, sva_iopf_logtype, "IOPF: " fmt "\n", ##__VA_ARGS__)
 
 #define IOPF_MAX_IOPFS 64
+/* the time share's contention window: another bond's group this recent counts */
+#define IOPF_SHARE_WINDOW_MS 100
 #define IOPF_MAX_BONDS 4096
 #define IOPF_MAX_RID_BONDS 64
 #define IOPF_NONE UINT32_MAX
@@ -324,6 +326,12 @@ struct sva_iopf {
 	uint32_t bond_burst_pages;
 	uint64_t bond_burst_cyc;  /* conf.bond_burst_us in cycles, 0: no time budget */
 	uint64_t share_full_epoch; /* the last burst in which a bond used its share */
+	/* the time share bites only under contention: while another bond had a group within
+	 * the last IOPF_SHARE_WINDOW_MS (a bond alone keeps whole bursts) */
+	const struct sva_iopf_bond *share_last_bond; /* compared only, never dereferenced */
+	uint64_t share_contend_until; /* TSC */
+	uint64_t share_window_cyc;
+	uint64_t burst_tsc;       /* TSC at the start of the current burst */
 	uint32_t populate_retries;
 	/* bonds */
 	struct sva_iopf_bond **dir[IOPF_DIR_SIZE];

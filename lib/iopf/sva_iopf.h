@@ -259,7 +259,8 @@
  * ranges cost to populate or skip, so a bond faulting fresh pages gets few pages a
  * burst and one asking for present pages many); further groups of that bond are
  * deferred (kept, in order) to the following bursts. A bond's first group in a burst is
- * always taken. While groups wait deferred, or once a bond has used its share of the
+ * always taken. The time share counts only while bonds contend (another bond had a
+ * group within the last 100 ms): a bond alone keeps whole bursts. While groups wait deferred, or once a bond has used its share of the
  * burst, a burst reads on past its conf.burst
  * records (read-ahead, within the poll call's budget and while the deferred ring, the
  * page pool and the burst's scratch have room): the backlog of a storm moves from the
@@ -481,7 +482,8 @@ struct sva_iopf_conf {
 	uint64_t resolve_budget_us; /**< per burst, 0 = none (default 0) */
 	uint32_t budget_code;       /**< SVA_PAGE_RESP_INVALID (default) or _FAILURE */
 	uint32_t bond_burst_us;     /**< resolve time per bond per burst, estimated from the
-				         bond's recent cost per page; 0 = none (default 20) */
+				         bond's recent cost per page, while bonds contend (see
+				         Fairness); 0 = none (default 20) */
 };
 
 /** Fill conf with the defaults, size included (sizeof(struct sva_iopf_conf)). */
