@@ -56,6 +56,8 @@ struct nbond {
 	int vm, devi;
 	uint32_t gpasid, pasid;
 	bool cb;
+	bool plain;             /* SMMUv3 seeds: a plain bond of this process (no requests
+				   of its own: only stale ones of a CD table may reach it) */
 	struct sva_nested_cfg cfg;
 };
 
@@ -203,7 +205,7 @@ rings(void)
 	for (int i = 0; i < NBONDS; i++) {
 		struct nbond *nb = &N.bonds[i];
 
-		if (nb->b == NULL || nb->cb)
+		if (nb->b == NULL || nb->cb || nb->plain)
 			continue;
 		while (rte_ring_dequeue_elem(sva_bond_event_ring(nb->b), &rec, sizeof(rec)) == 0) {
 			violate(imn_delivery(&NM, nb->gen, &rec, head()));
@@ -336,7 +338,7 @@ device_step(void)
 		}
 	if (d == NULL || rnd(3) == 0) {
 		for (int i = 0; i < NBONDS; i++)
-			if (N.bonds[i].b != NULL)
+			if (N.bonds[i].b != NULL && !N.bonds[i].plain)
 				live[n++] = i;
 		if (n > 0) {
 			struct ngroup *e = group_new(&N.bonds[live[rnd((uint32_t)n)]]);
@@ -373,7 +375,7 @@ vmm_step(void)
 	if (rnd(6) == 0) {
 		/* another VM's (or another bond's) VMM answers with this record */
 		for (int i = 0, j = (int)rnd(NBONDS); i < NBONDS; i++, j = (j + 1) % NBONDS)
-			if (N.bonds[j].b != NULL && N.bonds[j].gen != e->gen) {
+			if (N.bonds[j].b != NULL && N.bonds[j].gen != e->gen && !N.bonds[j].plain) {
 				other = &N.bonds[j];
 				break;
 			}
@@ -407,6 +409,32 @@ pasid_bound(int vm, uint32_t gpasid, int devi)
 	return false;
 }
 
+/* A plain bond on dev devi, PASIDs 1..3 (the SSIDs the CD tables use). The model knows
+ * it as a live bond without guest RAM. */
+static bool
+plain_bind(struct nbond *nb, int devi)
+{
+	struct sva_bind_params p = { .pasid_min = 1, .pasid_max = NGPASID };
+	struct imn_bond mb;
+
+	memset(nb, 0, sizeof(*nb));
+	nb->devi = devi;
+	nb->plain = true;
+	nb->b = sva_bind(N.dev[devi], N.app, &p);
+	responses();
+	if (nb->b == NULL)
+		return false;
+	nb->gen = ++N.gen;
+	nb->pasid = sva_bond_pasid(nb->b);
+	mb = (struct imn_bond){ true, false, nb->gen, devids[devi], nb->pasid, 0, 9, 0, 0, 0 };
+	imn_bind(&NM, &mb);
+	N.binds++;
+	if (N.verbose)
+		printf("      step %u: bind gen %u plain dev %#x PASID %u\n", N.step, nb->gen,
+			devids[devi], nb->pasid);
+	return true;
+}
+
 static void
 bind_one(void)
 {
@@ -425,6 +453,11 @@ bind_one(void)
 	nb->vm = (int)rnd(NVM);
 	nb->devi = (int)rnd(2);
 	nb->cb = rnd(3) == 0;
+	if (N.smmu && rnd(4) == 0) {
+		if (!plain_bind(nb, nb->devi))
+			N.refused_binds++;
+		return;
+	}
 	if (N.smmu) {
 		for (int i = 0; i < NBONDS; i++)
 			if (N.bonds[i].b != NULL && N.bonds[i].devi == nb->devi)
@@ -485,7 +518,7 @@ in_flight(const struct nbond *old)
 				send(d);
 		d->used = false;
 	}
-	if (rnd(2)) {
+	if (!old->plain && rnd(2)) {
 		struct ngroup *d = group_new(old);
 
 		while (d != NULL && d->used)
@@ -526,7 +559,10 @@ unbind_one(int i, bool stuck)
 		for (int k = 0; k < NBONDS && nb == NULL; k++)
 			if (N.bonds[k].b == NULL)
 				nb = &N.bonds[k];
-		if (nb != NULL) {
+		if (nb != NULL && N.smmu && rnd(2)) {
+			if (!plain_bind(nb, old.devi))
+				N.refused_binds++;
+		} else if (nb != NULL) {
 			*nb = old;
 			nb->b = NULL;
 			p = (struct sva_bind_params){ .size = sizeof(p),
