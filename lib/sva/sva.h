@@ -305,6 +305,11 @@ int sva_bond_guest_get(const struct sva_bond *bond, uint32_t *gpasid, uint64_t *
  * present), Invalid or Failure. Exactly one answer per group is written to the device.
  * Not from the bond's event callback on the poll thread (answer after it returned,
  * from another thread: this call waits for the poll call to end).
+ * The answer names (dev_id, pasid, grpid) only: once the group was answered (by the
+ * deadline, say) the device may reuse its PRG index, and a late answer of the old group
+ * then reaches the newer group held under that index (answering it with the old
+ * answer's code). A VMM should not answer a group after the deadline: a known limit
+ * (no group instance tag in the records yet).
  *
  * @return 0, or
  *   - -EINVAL: bond or resp NULL, argsz below sizeof(struct sva_page_response), a
