@@ -923,6 +923,7 @@ imn_delivery(struct imn_model *m, uint32_t gen, const struct sva_fault *rec, uin
 	if (pr->addr != g->addr[k] || pr->dev_id != g->dev || pr->pasid != g->pasid ||
 			pr->grpid != g->prg || !(pr->flags & SVA_FAULT_PR_NESTED_S1) ||
 			!(pr->flags & SVA_FAULT_PR_GUEST) || pr->user_cookie != b->cookie ||
+			!(pr->flags & SVA_FAULT_PR_COOKIE) || pr->cookie == 0 ||
 			pr->gpasid != (b->whole ? g->pasid : b->gpasid) ||
 			!!(pr->flags & SVA_FAULT_PR_LAST_PAGE) != (g->delivered + 1 == g->ns1))
 		return NV(m, IM_V_DELIVERY, "group serial %" PRIu64 " record %u: addr %#" PRIx64
@@ -995,7 +996,7 @@ newest_instance(struct imn_model *m, struct imn_group *g, uint32_t gen)
 
 int
 imn_vmm_answer(struct imn_model *m, uint32_t gen, const struct imn_group *cg, uint32_t code,
-		int ret, bool from_cb, uint32_t prq_head)
+		bool tagged, int ret, bool from_cb, uint32_t prq_head)
 {
 	struct imn_group *g0 = &m->g[cg->serial - 1], *g = g0;
 	int want;
@@ -1007,17 +1008,17 @@ imn_vmm_answer(struct imn_model *m, uint32_t gen, const struct imn_group *cg, ui
 	} else if (g0->gen != gen || !g0->closed || g0->fate != IMN_F_HELD) {
 		want = -ENOENT;
 	} else {
-		/* the answer names (dev, PASID, PRG): the key's newest instance is what it
-		 * reaches once the device reused the PRG index */
+		/* tagged: that instance only (N5); untagged: the key's newest one (N5b) */
 		struct imn_group *t = newest_instance(m, g0, gen);
 
-		if (t->how == IMN_H_NONE) {
-			if (t == g0 || !m->strict_instance) {
-				g = t; /* its own held group, or N5b */
-				want = 0;
-			} else {
-				want = g0->how == IMN_H_VMM ? -EALREADY : -ETIMEDOUT;
-			}
+		if (tagged) {
+			want = g0->how == IMN_H_NONE ? 0 : g0->how == IMN_H_VMM ? -EALREADY :
+				g0->how == IMN_H_DEADLINE ? -ETIMEDOUT : -ENOENT;
+			if (t != g0 && t->how == IMN_H_NONE && want != 0)
+				m->tagged_stale++;
+		} else if (t->how == IMN_H_NONE) {
+			g = t;
+			want = 0;
 		} else {
 			g = t;
 			want = t->how == IMN_H_VMM ? -EALREADY : t->how == IMN_H_DEADLINE ?

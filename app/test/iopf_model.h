@@ -243,13 +243,11 @@ unsigned int im_rule_removed_before_answer(unsigned int decided);
  *  N5 the VMM's answer (sva_nested_page_response) of a group instance: 0 while it is held
  *     for that bond; -EALREADY after the VMM's answer, -ETIMEDOUT after the deadline's
  *     (-ENOENT too once 256 answers came since); -ENOENT from another bond's VMM (and
- *     the owner's group stays held); -EDEADLK from the poll thread's callback. The
- *     answer names (dev, PASID, PRG) only, so once the device reused the PRG index the
- *     result is the key's newest instance's: -EALREADY / -ETIMEDOUT by its retirement;
- *  N5b (a known limit, not a promise: strict_instance makes it a violation) a late or
- *     second answer of an old instance while a newer instance of its key is held for
- *     the same bond answers the newer one, with the old answer's code: the API has no
- *     instance tag for the VMM to echo (see the report of the vsva-promise branch);
+ *     the owner's group stays held); -EDEADLK from the poll thread's callback. An answer
+ *     that echoes the records' cookie (the instance tag) reaches that instance only;
+ *  N5b one with cookie 0 names (dev, PASID, PRG) alone: once the device reused the PRG
+ *     index it reaches the key's newest instance (held: answered with the old answer's
+ *     code; retired: -EALREADY / -ETIMEDOUT by that one's retirement);
  *  N6 every group whose LAST was read is answered exactly once by the end (teardown);
  *     one closed but not yet answered (deferred) when its bond goes may be answered
  *     Invalid instead of its code (as R6);
@@ -292,8 +290,8 @@ struct imn_model {
 	uint64_t nretired;
 	uint64_t held, vmm_answers, deadline_answers, unbind_answers, delivered, responses;
 	uint64_t invalid, success, cross_answers, dup_answers, late_answers, cb_answers;
-	uint64_t newer_answered; /* N5b: old instances' answers that reached a newer one */
-	bool strict_instance;    /* N5b is a violation */
+	uint64_t newer_answered; /* N5b: untagged old answers that reached a newer instance */
+	uint64_t tagged_stale;   /* tagged old answers refused while a newer one was held */
 	char msg[IM_V_MAX][320];
 };
 
@@ -311,7 +309,7 @@ void imn_sent(struct imn_model *m, struct imn_group *g, bool last, uint32_t idx)
 int imn_delivery(struct imn_model *m, uint32_t gen, const struct sva_fault *rec, uint32_t prq_head);
 int imn_response(struct imn_model *m, const struct sva_page_response *r, uint32_t prq_head);
 int imn_vmm_answer(struct imn_model *m, uint32_t gen, const struct imn_group *g, uint32_t code,
-		int ret, bool from_cb, uint32_t prq_head);
+		bool tagged, int ret, bool from_cb, uint32_t prq_head);
 int imn_check_all(struct imn_model *m, uint32_t prq_head);
 /* N7: may this page of guest RAM be present? must it be (N3, N4)? */
 bool imn_page_explained(const struct imn_model *m, uint64_t addr);

@@ -34,8 +34,6 @@
  *                         test_iopf_model_nested.c and iopf_model.h, rules N1..N7)
  *   SVA_MODEL_NESTED_SEEDS=N  nested seeds (default: SVA_MODEL_SEEDS when given, else
  *                         250; 80 in an AddressSanitizer build); same first seed
- *   SVA_MODEL_NESTED_STRICT=1  rule N5b (a VMM's late or second answer of an old group
- *                         reaches a newer group of the same PRG index) is a violation
  *   SVA_MODEL_VERBOSE=1   print every event of every seed
  *   SVA_MODEL_REPORT=N    seeds reported in full (trace) on mismatch (default 3)
  * On a mismatch the seed, the broken invariant, the first differing response and the

@@ -77,7 +77,7 @@ static struct imn_model NM;
 static struct {
 	uint64_t rng;
 	unsigned int seed;
-	bool smmu, verbose, strict;
+	bool smmu, verbose;
 	struct sva_iommu *iommu;
 	struct syn_iommu *s;
 	struct sva_dev *dev[2];
@@ -191,7 +191,7 @@ vmm_cb(struct sva_bond *bond, const struct sva_fault *rec, void *arg)
 			printf("      step %u: VMM of gen %u answers serial %" PRIu64 " from the "
 				"callback: %d\n", N.step, gen, rec->prm.private_data[0], ret);
 		if (g != NULL)
-			violate(imn_vmm_answer(&NM, gen, g, r.code, ret, true, head()));
+			violate(imn_vmm_answer(&NM, gen, g, r.code, true, ret, true, head()));
 	}
 	inbox_add(gen, rec);
 }
@@ -385,13 +385,15 @@ vmm_step(void)
 		}
 	}
 	r = answer_of(&e->rec, codes[rnd(3)]);
+	if (rnd(4) == 0)
+		r.cookie = 0; /* a VMM that does not echo the instance tag */
 	g = &NM.g[e->serial - 1];
 	ret = sva_nested_page_response(nb->b, &r);
 	if (N.verbose)
 		printf("      step %u: VMM of gen %u answers serial %" PRIu64 " (gen %u PASID %u prg "
-			"%u) code %u: %d\n", N.step, gen, e->serial, g->gen, g->pasid, g->prg, r.code,
-			ret);
-	violate(imn_vmm_answer(&NM, gen, g, r.code, ret, false, head()));
+			"%u) code %u tag %u: %d\n", N.step, gen, e->serial, g->gen, g->pasid, g->prg,
+			r.code, r.cookie, ret);
+	violate(imn_vmm_answer(&NM, gen, g, r.code, r.cookie != 0, ret, false, head()));
 	responses();
 	if (other == NULL && rnd(3) != 0)
 		N.inbox[k] = N.inbox[--N.ninbox]; /* else: answered again later (twice, late) */
@@ -728,7 +730,6 @@ run_seed(unsigned int seed)
 	N.nresp_seen = 0;
 	N.vmask = 0;
 	imn_init(&NM);
-	NM.strict_instance = N.strict;
 	madvise(N.mem, N.mem_len, MADV_DONTNEED);
 	if (seed_setup() != 0) {
 		printf("    nested seed %u: setup failed (%s)\n", seed, strerror(rte_errno));
@@ -787,12 +788,10 @@ test_iopf_model_nested(unsigned int nseeds, unsigned int first, bool verbose)
 	unsigned int bad = 0, fails = 0, by[IM_V_MAX] = { 0 }, first_by[IM_V_MAX] = { 0 };
 	uint64_t t0 = rte_get_timer_cycles(), held = 0, resps = 0, deliv = 0, vmm = 0;
 	uint64_t dl = 0, ub = 0, cross = 0, dup = 0, late = 0, cb = 0, binds = 0, refused = 0;
-	uint64_t stuck = 0, newer = 0;
+	uint64_t stuck = 0, newer = 0, tstale = 0;
 	double secs;
 
 	N.verbose = verbose;
-	N.strict = getenv("SVA_MODEL_NESTED_STRICT") != NULL &&
-		strcmp(getenv("SVA_MODEL_NESTED_STRICT"), "1") == 0;
 	N.mem_len = (2 * RAM_PAGES + 2) * PG;
 	N.mem = mmap(NULL, N.mem_len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	TEST_ASSERT(N.mem != MAP_FAILED, "guest RAM");
@@ -818,6 +817,7 @@ test_iopf_model_nested(unsigned int nseeds, unsigned int first, bool verbose)
 		late += NM.late_answers;
 		cb += NM.cb_answers;
 		newer += NM.newer_answered;
+		tstale += NM.tagged_stale;
 		binds += N.binds;
 		refused += N.refused_binds;
 		stuck += N.stuck_unbinds;
@@ -843,10 +843,10 @@ test_iopf_model_nested(unsigned int nseeds, unsigned int first, bool verbose)
 		" records handed over, %" PRIu64 " responses; held groups answered by the VMM %"
 		PRIu64 ", the deadline %" PRIu64 ", the unbind %" PRIu64 "; VMM answers refused: %"
 		PRIu64 " twice, %" PRIu64 " late, %" PRIu64 " by another bond, %" PRIu64
-		" from the callback; %" PRIu64 " answers of an old instance reached a newer one "
-		"(N5b%s)\n", nseeds, secs, binds, refused, stuck, held, deliv, resps, vmm,
-		dl, ub, dup, late, cross, cb, newer, N.strict ? ", strict: violations" :
-		": SVA_MODEL_NESTED_STRICT=1 makes them violations");
+		" from the callback; old instances' answers while a newer one was held: %" PRIu64
+		" tagged (refused), %" PRIu64 " untagged (reached the newer one, N5b)\n", nseeds,
+		secs, binds, refused, stuck, held, deliv, resps, vmm, dl, ub, dup, late, cross, cb,
+		tstale, newer);
 	for (unsigned int v = 1; v < IM_V_MAX; v++)
 		if (by[v] != 0)
 			printf("    invariant broken: %-60s %5u seeds (first: seed %u)\n",

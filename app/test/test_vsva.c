@@ -1455,6 +1455,86 @@ test_nested_cd_table_stuck_drain(void)
 	return TEST_SUCCESS;
 }
 
+/*
+ * A late answer after the device reused the PRG index (found by iopf_model_autotest's
+ * nested class, rule N5b): group 3 is answered Invalid by the deadline, the device sends
+ * a new group 3, and the VMM's late Success for the old one must not answer the new one.
+ * The records carry the instance tag in their cookie; echoed, the late answer is refused
+ * (-ETIMEDOUT) and the new group stays held for its own answer. Without the tag (cookie
+ * 0: by key) it reaches the new group, as documented. Failed before the tag: the late
+ * Success answered the new group.
+ */
+static int
+test_nested_late_answer_reused_prg(void)
+{
+	uint8_t *ram = sva_t_map(RAM_SIZE);
+	struct sva_nested_cfg c = vtd_cfg(ram);
+	struct sva_bind_params p = nested_params(&c, 5, 0x7a6);
+	struct sva_page_response r;
+	struct sva_fault old, cur, rec[4];
+	struct sva_vpasid_vm *vm;
+	struct sva_bond *b;
+	uint32_t h, code = 0;
+
+	TEST_ASSERT_NOT_NULL(ram, "guest RAM");
+	TEST_ASSERT_SUCCESS(sva_t_open(NULL, "nested=1", "rid=0x10"), "open");
+	vm = sva_vpasid_vm_create(ST.space, "vm1", 0, 20, 0);
+	TEST_ASSERT_NOT_NULL(vm, "vm");
+	TEST_ASSERT_RET(sva_vpasid_map(vm, 5, &h), 0);
+	b = sva_bind(ST.dev, sva_vpasid_vm_set(vm), &p);
+	TEST_ASSERT_NOT_NULL(b, "nested bind");
+	TEST_ASSERT_SUCCESS(sva_iopf_deadlines_set(sva_iopf_get(ST.iommu), 20000, 0,
+		SVA_PAGE_RESP_INVALID), "20 ms deadline");
+	syn_pr_flags(ST.iommu, 0x10, PR_S1 | PR_LAST, h, 3, 0x400000, PERM_RD, 0);
+	poll_all();
+	TEST_ASSERT_EQUAL(ring_take(b, &old, 1), 1, "old group handed over");
+	TEST_ASSERT(old.prm.flags & SVA_FAULT_PR_COOKIE, "instance tag flagged");
+	TEST_ASSERT(old.prm.cookie != 0, "instance tag set");
+	rte_delay_us_sleep(30000);
+	poll_all();
+	TEST_ASSERT_EQUAL(syn_responses_for(ST.iommu, h, 3, &code), 1, "deadline answered it");
+	TEST_ASSERT_EQUAL(code, SVA_PAGE_RESP_INVALID, "Invalid");
+	TEST_ASSERT_SUCCESS(sva_iopf_deadlines_set(sva_iopf_get(ST.iommu), 3600000000ull, 0,
+		SVA_PAGE_RESP_INVALID), "deadline far away again");
+	/* the device reuses PRG index 3 */
+	syn_pr_flags(ST.iommu, 0x10, PR_S1 | PR_LAST, h, 3, 0x500000, PERM_WR, 0);
+	poll_all();
+	TEST_ASSERT_EQUAL(ring_take(b, &cur, 1), 1, "new group handed over");
+	TEST_ASSERT(cur.prm.cookie != 0 && cur.prm.cookie != old.prm.cookie, "its own tag");
+	/* the late answer of the old group, tag echoed: refused, the new one untouched */
+	r = answer(0x10, h, 3, SVA_PAGE_RESP_SUCCESS);
+	r.cookie = old.prm.cookie;
+	TEST_ASSERT_RET(sva_nested_page_response(b, &r), -ETIMEDOUT);
+	TEST_ASSERT_EQUAL(syn_responses_for(ST.iommu, h, 3, NULL), 1, "new group still held");
+	/* a tag that was never handed out: no such group */
+	r.cookie = cur.prm.cookie + 1000;
+	TEST_ASSERT_RET(sva_nested_page_response(b, &r), -ENOENT);
+	/* the new group's own answer */
+	r = answer(0x10, h, 3, SVA_PAGE_RESP_FAILURE);
+	r.cookie = cur.prm.cookie;
+	TEST_ASSERT_RET(sva_nested_page_response(b, &r), 0);
+	TEST_ASSERT_EQUAL(syn_responses_for(ST.iommu, h, 3, &code), 2, "answered once");
+	TEST_ASSERT_EQUAL(code, SVA_PAGE_RESP_FAILURE, "with its own answer");
+	r.cookie = old.prm.cookie;                          /* the old one's again */
+	TEST_ASSERT_RET(sva_nested_page_response(b, &r), -ETIMEDOUT);
+	r.cookie = cur.prm.cookie;
+	TEST_ASSERT_RET(sva_nested_page_response(b, &r), -EALREADY);
+	/* cookie 0 names the key: it reaches whatever group is held under it */
+	syn_pr_flags(ST.iommu, 0x10, PR_S1 | PR_LAST, h, 3, 0x600000, PERM_RD, 0);
+	poll_all();
+	TEST_ASSERT_EQUAL(ring_take(b, rec, 4), 1, "third group handed over");
+	r = answer(0x10, h, 3, SVA_PAGE_RESP_SUCCESS);
+	TEST_ASSERT_RET(sva_nested_page_response(b, &r), 0);
+	TEST_ASSERT_EQUAL(syn_responses_for(ST.iommu, h, 3, &code), 3, "third answered");
+	TEST_ASSERT_EQUAL(code, SVA_PAGE_RESP_SUCCESS, "by key");
+	sva_unbind(b);
+	TEST_ASSERT_RET(sva_vpasid_unmap(vm, 5), 0);
+	TEST_ASSERT_RET(sva_vpasid_vm_destroy(vm), 0);
+	sva_t_close();
+	munmap(ram, RAM_SIZE);
+	return TEST_SUCCESS;
+}
+
 static struct sva_test_suite vsva_suite = {
 	.name = "vsva",
 	.cases = {
@@ -1473,6 +1553,7 @@ static struct sva_test_suite vsva_suite = {
 		SVA_TEST_CASE(test_nested_exactly_once_race),
 		SVA_TEST_CASE(test_nested_reuse_stuck_drain),
 		SVA_TEST_CASE(test_nested_cd_table_stuck_drain),
+		SVA_TEST_CASE(test_nested_late_answer_reused_prg),
 		SVA_TEST_CASES_END(),
 	},
 };

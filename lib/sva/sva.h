@@ -300,16 +300,16 @@ __rte_experimental
 int sva_bond_guest_get(const struct sva_bond *bond, uint32_t *gpasid, uint64_t *user_cookie);
 
 /**
- * The VMM's answer to a first-level group the bond handed it (vSVA): dev_id, pasid and
- * grpid copied from the group's records, code Success (the guest made its pages
+ * The VMM's answer to a first-level group the bond handed it (vSVA): dev_id, pasid,
+ * grpid and cookie copied from the group's records, code Success (the guest made its pages
  * present), Invalid or Failure. Exactly one answer per group is written to the device.
  * Not from the bond's event callback on the poll thread (answer after it returned,
  * from another thread: this call waits for the poll call to end).
- * The answer names (dev_id, pasid, grpid) only: once the group was answered (by the
- * deadline, say) the device may reuse its PRG index, and a late answer of the old group
- * then reaches the newer group held under that index (answering it with the old
- * answer's code). A VMM should not answer a group after the deadline: a known limit
- * (no group instance tag in the records yet).
+ * cookie: the records' cookie (the group's instance tag, SVA_FAULT_PR_COOKIE), so that
+ * the answer reaches that group only: once a group was answered (by the deadline, say)
+ * the device may reuse its PRG index, and a late answer of the old group would
+ * otherwise name the newer group held under that index. cookie 0 names the group by
+ * (dev_id, pasid, grpid) alone (whichever group is held under them).
  *
  * @return 0, or
  *   - -EINVAL: bond or resp NULL, argsz below sizeof(struct sva_page_response), a
