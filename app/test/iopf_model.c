@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* The reference model of the fault path: see iopf_model.h for the rules. */
+#include <errno.h>
 #include <inttypes.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -22,6 +23,8 @@ static const char *const vnames[IM_V_MAX] = {
 	[IM_V_REUSE] = "PASID reused with the old owner's groups unanswered",
 	[IM_V_POPULATED] = "page populated outside every live owner's resolvable pages",
 	[IM_V_MISSING] = "Success page not present",
+	[IM_V_DELIVERY] = "nested: record handed to the wrong VMM, or not as the rules say",
+	[IM_V_VMM_RET] = "nested: VMM answer result the rules do not give",
 };
 
 const char *
@@ -756,4 +759,364 @@ im_page_explained(const struct im_model *m, uint64_t addr)
 					(m->pg[i].addr >> 21) == (addr >> 21))
 				return true;
 	return false;
+}
+
+/* ---- nested (vSVA) groups: rules N1..N7 (iopf_model.h) ---- */
+
+#define NV(m, v, ...) (snprintf((m)->msg[v], sizeof((m)->msg[v]), __VA_ARGS__), (v))
+
+void
+imn_init(struct imn_model *m)
+{
+	memset(m, 0, sizeof(*m));
+}
+
+void
+imn_bind(struct imn_model *m, const struct imn_bond *b)
+{
+	if (b->gen < IMN_MAX_BONDS)
+		m->bond[b->gen] = *b;
+}
+
+unsigned int
+imn_rule_fate(const struct imn_model *m, const struct imn_group *g)
+{
+	const struct imn_bond *b = &m->bond[g->gen];
+	bool s1 = false;
+
+	if (g->cut || !b->live)
+		return IMN_F_INVALID;                   /* N1 */
+	for (unsigned int p = 0; p < g->npages; p++) {
+		if (g->s1[p])
+			s1 = true;
+		else if (g->addr[p] < b->ram_lo || g->addr[p] >= b->ram_hi)
+			return IMN_F_INVALID;           /* N2 */
+	}
+	return s1 ? IMN_F_HELD : IMN_F_SUCCESS; /* N3, N4 */
+}
+
+/* Close every group whose LAST the driver has read (index below prq_head): its fate is
+ * decided by the state of now, which is the state it was read in (the caller syncs
+ * before every event that changes a bond or cuts a group). */
+static void
+sync(struct imn_model *m, uint32_t prq_head)
+{
+	for (uint32_t i = 0; i < m->ngroups; i++) {
+		struct imn_group *g = &m->g[i];
+
+		if (g->closed || !g->last_sent || (int32_t)(g->last_idx - prq_head) >= 0)
+			continue;
+		g->closed = true;
+		g->fate = (uint8_t)imn_rule_fate(m, g);
+		if (g->fate == IMN_F_HELD)
+			m->held++;
+		else
+			g->code = g->fate == IMN_F_SUCCESS ? SVA_PAGE_RESP_SUCCESS : SVA_PAGE_RESP_INVALID;
+	}
+}
+
+void
+imn_unbind(struct imn_model *m, uint32_t gen, uint32_t prq_head)
+{
+	sync(m, prq_head);
+	for (uint32_t i = 0; i < m->ngroups; i++) {
+		struct imn_group *g = &m->g[i];
+
+		if (g->gen != gen)
+			continue;
+		if (!g->closed) {
+			g->cut = true; /* partial, or its LAST unread: N1 */
+		} else if (g->fate != IMN_F_HELD && g->answers == 0) {
+			g->may_invalid = true; /* deferred: the unbind may answer it Invalid */
+		} else if (g->fate == IMN_F_HELD && g->how == IMN_H_NONE) {
+			g->how = IMN_H_UNBIND;
+			g->code = SVA_PAGE_RESP_INVALID;
+			m->unbind_answers++;
+		}
+	}
+	m->bond[gen].live = false;
+}
+
+void
+imn_expire(struct imn_model *m, uint32_t prq_head)
+{
+	sync(m, prq_head);
+	for (uint32_t i = 0; i < m->ngroups; i++) {
+		struct imn_group *g = &m->g[i];
+
+		if (!g->closed && g->sent > 0) {
+			g->cut = true; /* open when the deadline passed: its LAST is late */
+		} else if (g->closed && g->fate == IMN_F_HELD && g->how == IMN_H_NONE) {
+			g->how = IMN_H_DEADLINE;
+			g->code = SVA_PAGE_RESP_INVALID;
+			g->retired = ++m->nretired;
+			m->deadline_answers++;
+		}
+	}
+}
+
+struct imn_group *
+imn_group_new(struct imn_model *m, uint32_t gen, uint32_t dev, uint32_t pasid, uint32_t prg)
+{
+	struct imn_group *g;
+
+	if (m->ngroups >= IMN_MAX_GROUPS)
+		return NULL;
+	g = &m->g[m->ngroups++];
+	memset(g, 0, sizeof(*g));
+	g->serial = m->ngroups;
+	g->gen = gen;
+	g->dev = dev;
+	g->pasid = pasid;
+	g->prg = prg;
+	return g;
+}
+
+void
+imn_sent(struct imn_model *m, struct imn_group *g, bool last, uint32_t idx)
+{
+	(void)m;
+	g->sent++;
+	if (last) {
+		g->last_sent = true;
+		g->last_idx = idx;
+	}
+}
+
+static struct imn_group *
+by_serial(struct imn_model *m, uint64_t serial)
+{
+	return serial >= 1 && serial <= m->ngroups ? &m->g[serial - 1] : NULL;
+}
+
+int
+imn_delivery(struct imn_model *m, uint32_t gen, const struct sva_fault *rec, uint32_t prq_head)
+{
+	const struct imn_bond *b = gen < IMN_MAX_BONDS ? &m->bond[gen] : NULL;
+	const struct sva_fault_page_req *pr = &rec->prm;
+	struct imn_group *g;
+	unsigned int k = 0, want = 0;
+
+	sync(m, prq_head);
+	if (rec->type != SVA_FAULT_PAGE_REQ)
+		return IM_OK; /* unrecoverable events are not this model's */
+	g = by_serial(m, pr->private_data[0]);
+	if (g == NULL || b == NULL)
+		return NV(m, IM_V_DELIVERY, "bond gen %u's VMM got a record of no group sent "
+			"(serial %" PRIu64 ")", gen, pr->private_data[0]);
+	if (g->gen != gen)
+		return NV(m, IM_V_DELIVERY, "group serial %" PRIu64 " of bond gen %u (VM %u, "
+			"gpasid %u) handed to bond gen %u (VM %u, gpasid %u, cookie %#" PRIx64 ")",
+			g->serial, g->gen, m->bond[g->gen].vm, m->bond[g->gen].gpasid, gen, b->vm,
+			b->gpasid, pr->user_cookie);
+	if (!g->closed || g->fate != IMN_F_HELD)
+		return NV(m, IM_V_DELIVERY, "group serial %" PRIu64 " (PASID %u prg %u) handed to "
+			"the VMM though the rules %s", g->serial, g->pasid, g->prg,
+			!g->closed ? "have not seen its LAST read" : g->cut || !b->live ?
+			"say it is stale / cut (N1)" : "answer it here (N2, N4)");
+	for (unsigned int p = 0; p < g->npages; p++)
+		if (g->s1[p] && want++ == g->delivered)
+			k = p;
+	if (g->delivered >= g->ns1)
+		return NV(m, IM_V_DELIVERY, "group serial %" PRIu64 ": record %u of %u S1 pages",
+			g->serial, g->delivered + 1, g->ns1);
+	if (pr->addr != g->addr[k] || pr->dev_id != g->dev || pr->pasid != g->pasid ||
+			pr->grpid != g->prg || !(pr->flags & SVA_FAULT_PR_NESTED_S1) ||
+			!(pr->flags & SVA_FAULT_PR_GUEST) || pr->user_cookie != b->cookie ||
+			!(pr->flags & SVA_FAULT_PR_COOKIE) || pr->cookie == 0 ||
+			pr->gpasid != (b->whole ? g->pasid : b->gpasid) ||
+			!!(pr->flags & SVA_FAULT_PR_LAST_PAGE) != (g->delivered + 1 == g->ns1))
+		return NV(m, IM_V_DELIVERY, "group serial %" PRIu64 " record %u: addr %#" PRIx64
+			" (want %#" PRIx64 ") dev %#x PASID %u prg %u flags %#x gpasid %u (want %u) "
+			"cookie %#" PRIx64 " (want %#" PRIx64 ")", g->serial, g->delivered, pr->addr,
+			g->addr[k], pr->dev_id, pr->pasid, pr->grpid, pr->flags, pr->gpasid,
+			b->whole ? g->pasid : b->gpasid, pr->user_cookie, b->cookie);
+	g->delivered++;
+	m->delivered++;
+	return IM_OK;
+}
+
+int
+imn_response(struct imn_model *m, const struct sva_page_response *r, uint32_t prq_head)
+{
+	struct imn_group *g;
+
+	sync(m, prq_head);
+	m->responses++;
+	g = by_serial(m, r->private_data[0]);
+	if (g == NULL)
+		return NV(m, IM_V_UNKNOWN, "response dev %#x PASID %u prg %u for no group sent",
+			r->dev_id, r->pasid, r->grpid);
+	if (!g->closed)
+		return NV(m, IM_V_PARTIAL, "group serial %" PRIu64 " answered before its LAST was "
+			"read", g->serial);
+	if (r->dev_id != g->dev || r->pasid != g->pasid || r->grpid != g->prg ||
+			!(r->flags & SVA_PAGE_RESP_PASID_VALID) || r->private_data[1] != ~g->serial)
+		return NV(m, IM_V_IDENTITY, "group serial %" PRIu64 " (dev %#x PASID %u prg %u) "
+			"answered as dev %#x PASID %u prg %u", g->serial, g->dev, g->pasid, g->prg,
+			r->dev_id, r->pasid, r->grpid);
+	if (g->answers++ != 0)
+		return NV(m, IM_V_TWICE, "group serial %" PRIu64 " (PASID %u prg %u) answered "
+			"twice (code %u)", g->serial, g->pasid, g->prg, r->code);
+	if (g->fate == IMN_F_HELD && g->how == IMN_H_NONE)
+		return NV(m, IM_V_CODE, "held group serial %" PRIu64 " (PASID %u prg %u) answered "
+			"(code %u) though neither its VMM, the deadline nor the unbind did", g->serial,
+			g->pasid, g->prg, r->code);
+	if (r->code != g->code && !(g->may_invalid && r->code == SVA_PAGE_RESP_INVALID))
+		return NV(m, g->fate == IMN_F_SUCCESS || r->code != SVA_PAGE_RESP_SUCCESS ?
+			IM_V_CODE : IM_V_STALE, "group serial %" PRIu64 " (PASID %u prg %u, %s) "
+			"answered %u, the rules say %u", g->serial, g->pasid, g->prg,
+			g->cut || !m->bond[g->gen].live ? "cut or its bond gone" : "its owner's",
+			r->code, g->code);
+	g->resp_code = r->code;
+	if (r->code == SVA_PAGE_RESP_SUCCESS)
+		m->success++;
+	else
+		m->invalid++;
+	return IM_OK;
+}
+
+/* The newest closed, held instance of g's key handed to bond gen (g itself when none
+ * came after it). */
+static struct imn_group *
+newest_instance(struct imn_model *m, struct imn_group *g, uint32_t gen)
+{
+	struct imn_group *n = g;
+
+	for (uint32_t i = (uint32_t)g->serial; i < m->ngroups; i++) {
+		struct imn_group *o = &m->g[i];
+
+		/* handed over already (a group read but still deferred is not held yet) */
+		if (o->gen == gen && o->dev == g->dev && o->pasid == g->pasid && o->prg == g->prg &&
+				o->closed && o->fate == IMN_F_HELD && o->delivered > 0)
+			n = o;
+	}
+	return n;
+}
+
+int
+imn_vmm_answer(struct imn_model *m, uint32_t gen, const struct imn_group *cg, uint32_t code,
+		bool tagged, int ret, bool from_cb, uint32_t prq_head)
+{
+	struct imn_group *g0 = &m->g[cg->serial - 1], *g = g0;
+	int want;
+	bool forgotten;
+
+	sync(m, prq_head);
+	if (from_cb) {
+		want = -EDEADLK;
+	} else if (g0->gen != gen || !g0->closed || g0->fate != IMN_F_HELD) {
+		want = -ENOENT;
+	} else {
+		/* tagged: that instance only (N5); untagged: the key's newest one (N5b) */
+		struct imn_group *t = newest_instance(m, g0, gen);
+
+		if (tagged) {
+			want = g0->how == IMN_H_NONE ? 0 : g0->how == IMN_H_VMM ? -EALREADY :
+				g0->how == IMN_H_DEADLINE ? -ETIMEDOUT : -ENOENT;
+			if (t != g0 && t->how == IMN_H_NONE && want != 0)
+				m->tagged_stale++;
+		} else if (t->how == IMN_H_NONE) {
+			g = t;
+			want = 0;
+		} else {
+			g = t;
+			want = t->how == IMN_H_VMM ? -EALREADY : t->how == IMN_H_DEADLINE ?
+				-ETIMEDOUT : -ENOENT;
+		}
+	}
+	forgotten = g->retired != 0 && m->nretired - g->retired >= 256;
+	if (ret != want && !(forgotten && ret == -ENOENT && want != 0))
+		return NV(m, IM_V_VMM_RET, "bond gen %u's VMM answered group serial %" PRIu64
+			" (of gen %u, PASID %u prg %u%s): got %d, the rules say %d", gen, cg->serial,
+			g->gen, g->pasid, g->prg, g->how == IMN_H_VMM ? ", answered by the VMM" :
+			g->how == IMN_H_DEADLINE ? ", answered by the deadline" : "", ret, want);
+	if (want == -EDEADLK)
+		m->cb_answers++;
+	else if (g->gen != gen)
+		m->cross_answers++;
+	else if (want == -EALREADY)
+		m->dup_answers++;
+	else if (want == -ETIMEDOUT)
+		m->late_answers++;
+	if (ret == 0 && want == 0) {
+		if (g != g0)
+			m->newer_answered++;
+		g->how = IMN_H_VMM;
+		g->code = code;
+		g->retired = ++m->nretired;
+		m->vmm_answers++;
+	}
+	return IM_OK;
+}
+
+int
+imn_check_all(struct imn_model *m, uint32_t prq_head)
+{
+	sync(m, prq_head);
+	for (uint32_t i = 0; i < m->ngroups; i++) {
+		const struct imn_group *g = &m->g[i];
+
+		if (g->closed && g->answers != 1)
+			return NV(m, IM_V_NEVER, "group serial %" PRIu64 " (dev %#x PASID %u prg %u, "
+				"fate %u, how %u) answered %u times by the end", g->serial, g->dev,
+				g->pasid, g->prg, g->fate, g->how, g->answers);
+		if (g->closed && g->fate == IMN_F_HELD && g->delivered != g->ns1 &&
+				g->how == IMN_H_VMM)
+			return NV(m, IM_V_DELIVERY, "group serial %" PRIu64 ": %u of %u records "
+				"handed over", g->serial, g->delivered, g->ns1);
+	}
+	return IM_OK;
+}
+
+static bool
+page_of(const struct imn_model *m, uint64_t addr, bool must)
+{
+	for (uint32_t i = 0; i < m->ngroups; i++) {
+		const struct imn_group *g = &m->g[i];
+		const struct imn_bond *b = &m->bond[g->gen];
+
+		if (!g->closed || g->cut)
+			continue;
+		/* must: answered Success for its S2 pages, or handed over (resolved first) */
+		if (must && !(g->fate == IMN_F_SUCCESS && g->answers > 0 &&
+				g->resp_code == SVA_PAGE_RESP_SUCCESS) &&
+				!(g->fate == IMN_F_HELD && g->delivered > 0))
+			continue;
+		for (unsigned int p = 0; p < g->npages; p++)
+			if (!g->s1[p] && (g->addr[p] & ~UINT64_C(4095)) == addr &&
+					addr >= b->ram_lo && addr < b->ram_hi)
+				return true;
+	}
+	return false;
+}
+
+bool
+imn_page_explained(const struct imn_model *m, uint64_t addr)
+{
+	return page_of(m, addr, false);
+}
+
+bool
+imn_page_must(const struct imn_model *m, uint64_t addr)
+{
+	return page_of(m, addr, true);
+}
+
+bool
+imn_key_free(const struct imn_model *m, uint32_t dev, uint32_t pasid, uint32_t prg,
+		uint32_t prq_head)
+{
+	for (uint32_t i = 0; i < m->ngroups; i++) {
+		const struct imn_group *g = &m->g[i];
+
+		if (g->dev != dev || g->pasid != pasid || g->prg != prg)
+			continue;
+		if (g->cut && !g->last_sent)
+			continue; /* discarded partial group: its LAST never comes */
+		if (!g->last_sent || (int32_t)(g->last_idx - prq_head) >= 0 ||
+				g->answers == 0)
+			return false;
+	}
+	return true;
 }

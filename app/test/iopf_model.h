@@ -82,6 +82,9 @@ enum im_violation {
 	IM_V_REUSE,     /* PASID handed out while the old owner's groups were unanswered */
 	IM_V_POPULATED, /* a page present that no live owner's resolvable page explains */
 	IM_V_MISSING,   /* a Success page not present (or not written for a write) */
+	IM_V_DELIVERY,  /* nested: a record handed to a VMM that is not its group's owner's,
+			   or not as the rules say (data, order, count) */
+	IM_V_VMM_RET,   /* nested: sva_nested_page_response() returned what the rules do not */
 	IM_V_MAX
 };
 
@@ -215,5 +218,106 @@ enum { IM_LOST_KEPT = 0, IM_LOST_GONE, IM_LOST_MAYBE };
 unsigned int im_rule_lost_key(const struct im_model *m, const struct im_group *lost);
 unsigned int im_rule_partial_across_stop(unsigned int decided);
 unsigned int im_rule_removed_before_answer(unsigned int decided);
+
+/*
+ * ---- nested (vSVA) groups: the `nested` class ----
+ *
+ * A second, smaller model for the nested path (sva.h "vSVA", iopf_nested.c), checked on
+ * the syn driver by test_iopf_model_nested.c. Bonds are nested: VT-d per-PASID (the
+ * host PASID from a VM's map) or an SMMUv3 CD table (every SSID of a dev, gpasid ==
+ * SSID). A group is sent by one bond generation (its device context); each of its pages
+ * is first-level (S1: a guest virtual address) or second-level (S2: addr in the
+ * process, which must lie in the owner's guest RAM). The rules:
+ *  N1 a group whose LAST is read while its sender's bond is live and that was not cut
+ *     is the owner's; any other (the bond went before its LAST was read, a deadline
+ *     expired it while open: "cut") is answered Invalid once and never handed to any
+ *     VMM nor resolved: no record of a bond ever reaches another bond's VMM, of the
+ *     same VM or another, whatever the host PASID / gPASID reuse;
+ *  N2 an owner's group with an S2 page outside its guest RAM: Invalid, not handed over;
+ *  N3 an owner's group with S1 pages: handed to the owner's VMM only (one record per S1
+ *     page in order, LAST on the last, SVA_FAULT_PR_GUEST with the bond's gpasid and
+ *     cookie, its private data), then answered exactly once: by the VMM's first answer
+ *     (its code), by the deadline (Invalid) or by the unbind (Invalid), whichever first;
+ *     its S2 pages are present;
+ *  N4 an owner's group of S2 pages only (inside RAM): Success, its pages present;
+ *  N5 the VMM's answer (sva_nested_page_response) of a group instance: 0 while it is held
+ *     for that bond; -EALREADY after the VMM's answer, -ETIMEDOUT after the deadline's
+ *     (-ENOENT too once 256 answers came since); -ENOENT from another bond's VMM (and
+ *     the owner's group stays held); -EDEADLK from the poll thread's callback. An answer
+ *     that echoes the records' cookie (the instance tag) reaches that instance only;
+ *  N5b one with cookie 0 names (dev, PASID, PRG) alone: once the device reused the PRG
+ *     index it reaches the key's newest instance (held: answered with the old answer's
+ *     code; retired: -EALREADY / -ETIMEDOUT by that one's retirement);
+ *  N6 every group whose LAST was read is answered exactly once by the end (teardown);
+ *     one closed but not yet answered (deferred) when its bond goes may be answered
+ *     Invalid instead of its code (as R6);
+ *  N7 pages of guest RAM are present only where an S2 page of a group read while its
+ *     owner was live asked for them.
+ */
+#define IMN_MAX_GROUPS 4096
+#define IMN_MAX_BONDS 256
+#define IMN_MAX_PAGES 4
+
+enum imn_fate { IMN_F_OPEN = 0, IMN_F_INVALID, IMN_F_SUCCESS, IMN_F_HELD };
+enum imn_how { IMN_H_NONE = 0, IMN_H_VMM, IMN_H_DEADLINE, IMN_H_UNBIND };
+
+struct imn_bond {
+	bool live, whole;
+	uint32_t gen, dev, pasid, gpasid, vm;
+	uint64_t cookie, ram_lo, ram_hi;
+};
+
+struct imn_group {
+	uint64_t serial;
+	uint32_t gen, dev, pasid, prg;
+	uint8_t npages, sent, ns1, delivered, answers;
+	bool last_sent, cut, closed;
+	bool may_invalid;        /* closed, unanswered when its bond went: Invalid allowed */
+	uint32_t resp_code;      /* the code it was answered with */
+	uint8_t fate, how;       /* enum imn_fate, enum imn_how */
+	uint32_t code;           /* the code the answer must have (fate HELD: set by how) */
+	uint32_t last_idx;       /* queue index of its LAST */
+	uint64_t retired;        /* nretired when answered by the VMM or the deadline */
+	uint64_t addr[IMN_MAX_PAGES];
+	uint32_t perm[IMN_MAX_PAGES];
+	bool s1[IMN_MAX_PAGES];
+};
+
+struct imn_model {
+	struct imn_bond bond[IMN_MAX_BONDS];   /* by gen */
+	struct imn_group g[IMN_MAX_GROUPS];    /* by serial - 1 */
+	uint32_t ngroups;
+	uint64_t nretired;
+	uint64_t held, vmm_answers, deadline_answers, unbind_answers, delivered, responses;
+	uint64_t invalid, success, cross_answers, dup_answers, late_answers, cb_answers;
+	uint64_t newer_answered; /* N5b: untagged old answers that reached a newer instance */
+	uint64_t tagged_stale;   /* tagged old answers refused while a newer one was held */
+	char msg[IM_V_MAX][320];
+};
+
+void imn_init(struct imn_model *m);
+void imn_bind(struct imn_model *m, const struct imn_bond *b);
+/* The bond goes (prq_head: the driver's read index when it went). */
+void imn_unbind(struct imn_model *m, uint32_t gen, uint32_t prq_head);
+/* Every open group expires and every held one is answered by the deadline. */
+void imn_expire(struct imn_model *m, uint32_t prq_head);
+/* A new group (its serial), and its records as queued at index idx. */
+struct imn_group *imn_group_new(struct imn_model *m, uint32_t gen, uint32_t dev, uint32_t pasid,
+		uint32_t prg);
+void imn_sent(struct imn_model *m, struct imn_group *g, bool last, uint32_t idx);
+/* Checks: IM_OK or a violation (m->msg). */
+int imn_delivery(struct imn_model *m, uint32_t gen, const struct sva_fault *rec, uint32_t prq_head);
+int imn_response(struct imn_model *m, const struct sva_page_response *r, uint32_t prq_head);
+int imn_vmm_answer(struct imn_model *m, uint32_t gen, const struct imn_group *g, uint32_t code,
+		bool tagged, int ret, bool from_cb, uint32_t prq_head);
+int imn_check_all(struct imn_model *m, uint32_t prq_head);
+/* N7: may this page of guest RAM be present? must it be (N3, N4)? */
+bool imn_page_explained(const struct imn_model *m, uint64_t addr);
+bool imn_page_must(const struct imn_model *m, uint64_t addr);
+/* The rule of a closed group (N1-N4). */
+unsigned int imn_rule_fate(const struct imn_model *m, const struct imn_group *g);
+/* Is a key (dev, pasid, prg) free for a new group (nothing sent, unread or unanswered)? */
+bool imn_key_free(const struct imn_model *m, uint32_t dev, uint32_t pasid, uint32_t prg,
+		uint32_t prq_head);
 
 #endif /* IOPF_MODEL_H */

@@ -29,7 +29,11 @@
  *   SVA_MODEL_CLASSES=... event classes: "all" (default), a list "dup,rebind" (only
  *                         those), or "-stop,-thp" (all but those). Classes: dup defer
  *                         deadline overflow stopmark hostile rebind late backpressure
- *                         forever stop fa thp huge badaddr newmap full
+ *                         forever stop fa thp huge badaddr newmap full nested
+ *                         ("nested" alone runs only the nested streams: see
+ *                         test_iopf_model_nested.c and iopf_model.h, rules N1..N7)
+ *   SVA_MODEL_NESTED_SEEDS=N  nested seeds (default: SVA_MODEL_SEEDS when given, else
+ *                         250; 80 in an AddressSanitizer build); same first seed
  *   SVA_MODEL_VERBOSE=1   print every event of every seed
  *   SVA_MODEL_REPORT=N    seeds reported in full (trace) on mismatch (default 3)
  * On a mismatch the seed, the broken invariant, the first differing response and the
@@ -87,11 +91,13 @@
 /* ---- event classes ---- */
 enum {
 	C_DUP, C_DEFER, C_DEADLINE, C_OVERFLOW, C_STOPMARK, C_HOSTILE, C_REBIND, C_LATE,
-	C_BACKPRESSURE, C_FOREVER, C_STOP, C_FA, C_THP, C_HUGE, C_BADADDR, C_NEWMAP, C_FULL, C_MAX
+	C_BACKPRESSURE, C_FOREVER, C_STOP, C_FA, C_THP, C_HUGE, C_BADADDR, C_NEWMAP, C_FULL,
+	C_NESTED, C_MAX
 };
 static const char *const class_names[C_MAX] = {
 	"dup", "defer", "deadline", "overflow", "stopmark", "hostile", "rebind", "late",
 	"backpressure", "forever", "stop", "fa", "thp", "huge", "badaddr", "newmap", "full",
+	"nested",
 };
 static uint32_t classes;
 #define ON(c) ((classes >> (c)) & 1)
@@ -1348,6 +1354,9 @@ run_seed(unsigned int seed)
 #endif
 #ifndef MODEL_SEEDS_DEFAULT
 #define MODEL_SEEDS_DEFAULT 1500
+#define MODEL_NESTED_SEEDS_DEFAULT 250
+#else
+#define MODEL_NESTED_SEEDS_DEFAULT 80
 #endif
 
 static void
@@ -1409,6 +1418,36 @@ report(unsigned int seed, bool full)
 	}
 }
 
+int test_iopf_model_nested(unsigned int nseeds, unsigned int first, bool verbose);
+
+static int
+test_iopf_model_nested_case(void)
+{
+	unsigned int def = getenv("SVA_MODEL_SEEDS") != NULL ?
+		env_uint("SVA_MODEL_SEEDS", MODEL_NESTED_SEEDS_DEFAULT) : MODEL_NESTED_SEEDS_DEFAULT;
+	int pasid_log_level, sva_log_level, iopf_log_level, ret;
+
+	parse_classes();
+	if (!ON(C_NESTED)) {
+		printf("    nested class off (SVA_MODEL_CLASSES)\n");
+		return TEST_SUCCESS;
+	}
+	/* stuck unbinds and refused binds log at WARNING / ERR by design */
+	pasid_log_level = rte_log_get_level(rte_log_register("lib.sva.pasid"));
+	sva_log_level = rte_log_get_level(rte_log_register("lib.sva"));
+	iopf_log_level = rte_log_get_level(rte_log_register("lib.sva.iopf"));
+	rte_log_set_level_pattern("lib.sva*", RTE_LOG_CRIT);
+	ret = test_iopf_model_nested(env_uint("SVA_MODEL_NESTED_SEEDS", def),
+		env_uint("SVA_MODEL_SEED", 1), env_uint("SVA_MODEL_VERBOSE", 0) != 0);
+	if (pasid_log_level >= 0)
+		rte_log_set_level_pattern("lib.sva.pasid", (uint32_t)pasid_log_level);
+	if (sva_log_level >= 0)
+		rte_log_set_level_pattern("lib.sva", (uint32_t)sva_log_level);
+	if (iopf_log_level >= 0)
+		rte_log_set_level_pattern("lib.sva.iopf", (uint32_t)iopf_log_level);
+	return ret;
+}
+
 static int
 test_iopf_model_fuzz(void)
 {
@@ -1422,6 +1461,10 @@ test_iopf_model_fuzz(void)
 	int pasid_log_level;
 
 	parse_classes();
+	if (classes == 1u << C_NESTED) {
+		printf("    only the nested class: the plain streams are not run\n");
+		return TEST_SUCCESS;
+	}
 	/* every bind registers the drain hook again on the seed's space: sva_bind takes
 	 * -EEXIST as "in place", the allocator still says it once per bind */
 	pasid_log_level = rte_log_get_level(rte_log_register("lib.sva.pasid"));
@@ -1483,6 +1526,7 @@ static struct sva_test_suite iopf_model_suite = {
 	.teardown = arena_teardown,
 	.cases = {
 		SVA_TEST_CASE(test_iopf_model_fuzz),
+		SVA_TEST_CASE(test_iopf_model_nested_case),
 		SVA_TEST_CASES_END(),
 	},
 };

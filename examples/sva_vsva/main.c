@@ -344,7 +344,7 @@ vmm_serve(struct app *a, unsigned int vi)
 		resp = (struct sva_page_response){
 			.argsz = sizeof(resp), .flags = SVA_PAGE_RESP_PASID_VALID,
 			.dev_id = pr->dev_id, .pasid = pr->pasid, .grpid = pr->grpid,
-			.code = SVA_PAGE_RESP_SUCCESS,
+			.code = SVA_PAGE_RESP_SUCCESS, .cookie = pr->cookie, /* the instance tag */
 		};
 		ret = sva_nested_page_response(v->bond, &resp);
 		if (v->s1 < a->pages && (pr->flags & SVA_FAULT_PR_TIMESTAMP))

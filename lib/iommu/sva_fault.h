@@ -87,7 +87,9 @@ struct sva_fault_page_req {
 	uint64_t addr;            /**< page address (low 12 bits zero) */
 	uint64_t private_data[2]; /**< valid with SVA_FAULT_PR_PRIV_DATA */
 	uint32_t dev_id;          /**< requester ID (VT-d) or stream ID (SMMUv3), iommufd dev id */
-	uint32_t cookie;          /**< iommufd group cookie, valid with SVA_FAULT_PR_COOKIE */
+	uint32_t cookie;          /**< iommufd group cookie, valid with SVA_FAULT_PR_COOKIE; in
+				       a record handed to a VMM (SVA_FAULT_PR_NESTED_S1): the
+				       group's instance tag, to echo in the answer's cookie */
 	uint64_t timestamp;       /**< TSC cycles when the device wrote the request */
 	/* Appended for vSVA (offset 56). */
 	uint32_t gpasid;          /**< guest PASID, valid with SVA_FAULT_PR_GUEST */

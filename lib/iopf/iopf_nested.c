@@ -9,6 +9,12 @@
  * (sva_iopf_nested_response()), the deadline's (Invalid), or the bond's removal
  * (Invalid). Held groups count as in flight: a second LAST of one is a duplicate.
  *
+ * A held group's records carry an instance tag in their cookie (SVA_FAULT_PR_COOKIE;
+ * the driver's own cookie stays with the held group for the response): a VMM that
+ * echoes it in its answer reaches that group only, never a newer group the device sent
+ * under the same PRG index after the old one was answered (by the deadline, say). An
+ * answer with cookie 0 names the key alone (the key's held group, whichever it is).
+ *
  * Everything here runs owned (the poller, or a control pass between iopf_own() and
  * iopf_release()), so "exactly once" needs no atomics: the held entry is removed by
  * whichever answer comes first, and later ones find it gone.
@@ -66,7 +72,7 @@ iopf_nested_prepare(struct sva_iopf *f)
 /* Hand the group's first-level pages to the VMM: all of them, or none (the group is
  * then answered Invalid at once). */
 static bool
-deliver_s1(struct sva_iopf *f, const struct iopf_cgroup *cg, uint32_t ns1)
+deliver_s1(struct sva_iopf *f, const struct iopf_cgroup *cg, uint32_t ns1, uint32_t tag)
 {
 	struct sva_iopf_bond *bond = cg->bond;
 	struct sva_fault rec;
@@ -80,7 +86,7 @@ deliver_s1(struct sva_iopf *f, const struct iopf_cgroup *cg, uint32_t ns1)
 	rec.prm.pasid = cg->pasid;
 	rec.prm.grpid = cg->grpid;
 	rec.prm.dev_id = cg->dev_id;
-	rec.prm.cookie = cg->cookie;
+	rec.prm.cookie = tag; /* the instance tag: the driver's cookie is not the VMM's */
 	rec.prm.timestamp = cg->ts;
 	rec.prm.private_data[0] = cg->priv[0];
 	rec.prm.private_data[1] = cg->priv[1];
@@ -90,8 +96,8 @@ deliver_s1(struct sva_iopf *f, const struct iopf_cgroup *cg, uint32_t ns1)
 		if (!(pg->perm & IOPF_PERM_S1))
 			continue;
 		seen++;
-		rec.prm.flags = (cg->flags & (SVA_FAULT_PR_PASID_VALID | SVA_FAULT_PR_PRIV_DATA |
-				SVA_FAULT_PR_COOKIE)) | SVA_FAULT_PR_TIMESTAMP | SVA_FAULT_PR_NESTED_S1 |
+		rec.prm.flags = (cg->flags & (SVA_FAULT_PR_PASID_VALID | SVA_FAULT_PR_PRIV_DATA)) |
+			SVA_FAULT_PR_COOKIE | SVA_FAULT_PR_TIMESTAMP | SVA_FAULT_PR_NESTED_S1 |
 			(seen == ns1 ? SVA_FAULT_PR_LAST_PAGE : 0);
 		rec.prm.addr = pg->addr;
 		rec.prm.perm = pg->perm & IOPF_PERM_MASK;
@@ -112,14 +118,17 @@ iopf_nested_hold(struct sva_iopf *f)
 	for (uint32_t c = 0; c < f->ncg; c++) {
 		struct iopf_cgroup *cg = &f->cg[c];
 		struct iopf_held *h;
-		uint32_t ns1 = 0;
+		uint32_t ns1 = 0, tag;
 
 		if (!(cg->flags & IOPF_CGF_S1) || cg->bond == NULL ||
 				cg->code != SVA_PAGE_RESP_SUCCESS)
 			continue; /* refused already (its second-level pages, say): answered now */
 		for (uint32_t p = 0; p < cg->n; p++)
 			ns1 += (f->pg[cg->first + p].perm & IOPF_PERM_S1) != 0;
-		if (f->nheld == f->held_cap || !deliver_s1(f, cg, ns1)) {
+		tag = ++f->held_tag_next;
+		if (tag == 0)
+			tag = ++f->held_tag_next; /* 0 is "no tag" in an answer */
+		if (f->nheld == f->held_cap || !deliver_s1(f, cg, ns1, tag)) {
 			IOPF_STAT_INC(cg->bond->nst.s1_undelivered);
 			iopf_refuse(cg, SVA_PAGE_RESP_INVALID, SVA_IOPF_R_BUDGET);
 			continue;
@@ -137,6 +146,7 @@ iopf_nested_hold(struct sva_iopf *f)
 		h->grpid = cg->grpid;
 		h->flags = cg->flags & ~(IOPF_CGF_S1 | IOPF_CGF_HELD | IOPF_CGF_STALL);
 		h->cookie = cg->cookie;
+		h->tag = tag;
 		h->npages = cg->n;
 		cg->flags |= IOPF_CGF_HELD;
 		IOPF_STAT_INC(cg->bond->nst.s1_groups);
@@ -189,6 +199,7 @@ held_answer(struct sva_iopf *f, uint32_t i, uint32_t code, unsigned int reason, 
 	r->key = h->key;
 	r->bond_id = h->bond_id;
 	r->how = how;
+	r->tag = h->tag;
 	f->held[i] = f->held[--f->nheld];
 	iopf_write_responses(f, &resp, 1); /* kept if the queue refuses: never lost */
 }
@@ -272,7 +283,8 @@ sva_iopf_nested_response(struct sva_iopf_bond *b, const struct sva_page_response
 	pthread_mutex_lock(&f->ctl);
 	iopf_own(f);
 	for (uint32_t i = 0; i < f->nheld; i++) {
-		if (f->held[i].key == key && f->held[i].bond == b) {
+		if (f->held[i].key == key && f->held[i].bond == b &&
+				(resp->cookie == 0 || f->held[i].tag == resp->cookie)) {
 			IOPF_STAT_INC(b->nst.vmm_answers);
 			held_answer(f, i, resp->code, SVA_IOPF_R_NO_MAPPING, IOPF_HELD_BY_VMM);
 			ret = 0;
@@ -285,7 +297,8 @@ sva_iopf_nested_response(struct sva_iopf_bond *b, const struct sva_page_response
 			const struct iopf_held_retired *r =
 				&f->held_retired[(f->held_retired_next - k) % IOPF_HELD_RETIRED];
 
-			if (r->key != key || r->bond_id != b->id)
+			if (r->key != key || r->bond_id != b->id ||
+					(resp->cookie != 0 && r->tag != resp->cookie))
 				continue;
 			ret = r->how == IOPF_HELD_BY_VMM ? -EALREADY :
 				r->how == IOPF_HELD_BY_DEADLINE ? -ETIMEDOUT : -ENOENT;

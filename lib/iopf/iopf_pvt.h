@@ -271,6 +271,7 @@ struct iopf_held {
 	uint64_t ts;
 	uint64_t priv[2];
 	uint32_t dev_id, pasid, grpid, flags, cookie, npages;
+	uint32_t tag;       /* instance tag handed to the VMM in the records' cookie (never 0) */
 };
 
 /* How a held group was answered, remembered for a while so that a second answer
@@ -280,6 +281,7 @@ enum { IOPF_HELD_BY_VMM = 1, IOPF_HELD_BY_DEADLINE, IOPF_HELD_BY_UNBIND };
 struct iopf_held_retired {
 	uint64_t key, bond_id;
 	uint32_t how;
+	uint32_t tag;
 	uint32_t pad;
 };
 
@@ -347,6 +349,7 @@ struct sva_iopf {
 	uint32_t held_cap, nheld;
 	struct iopf_held_retired held_retired[IOPF_HELD_RETIRED];
 	uint32_t held_retired_next;
+	uint32_t held_tag_next;   /* the last instance tag handed out */
 	struct sva_iopf_bond *bonds[IOPF_MAX_BONDS]; /* by slot */
 	uint32_t nbonds;
 	/* open groups */

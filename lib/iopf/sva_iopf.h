@@ -307,7 +307,11 @@
  *    dev's RID: after a
  *    RID bond is removed, a new RID bond of that dev is added only after such a drain
  *    (lib/sva drains at the next RID bind), so a request without PASID the old bond's
- *    device context sent is answered Invalid, never resolved under the new bond.
+ *    device context sent is answered Invalid, never resolved under the new bond. And
+ *    for the numbers of nested bonds the allocator does not free: a VM's mapped host
+ *    PASID passes to its next bond only after such a drain (sva_vpasid_get() runs the
+ *    drain hooks after a put), and a dev's SSIDs after its CD table bond went (lib/sva
+ *    drains at the next bind on that dev).
  *
  * Latency: per response, rte_rdtsc() minus the timestamp of the group's first request
  * (SVA_FAULT_PR_TIMESTAMP; without it, the time the record was read), into a

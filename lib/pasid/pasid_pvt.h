@@ -165,6 +165,12 @@ void pasid_release(struct sva_pasid_space *space, struct pasid_entry *e, uint32_
  * Returns PASIDs reclaimed, or -EDEADLK from a drain hook, or 0 if it gave up. */
 int pasid_reclaim(struct sva_pasid_space *space, bool blocking);
 
+/* With no lock held: run every registered drain hook once for an allocated PASID
+ * whose holder changes without a free (a VM's mapped host PASID between two bonds).
+ * 0 (all done, failures logged and counted as done), -EAGAIN (a hook asked to be
+ * called again), -EDEADLK (called from one of the space's hooks). */
+int pasid_hooks_run_once(struct sva_pasid_space *space, uint32_t pasid);
+
 /* Under the space lock: true when the space has freed PASIDs not yet reclaimed. */
 static inline bool
 pasid_space_has_pending(const struct sva_pasid_space *space)

@@ -121,6 +121,40 @@ pasid_reclaim(struct sva_pasid_space *space, bool blocking)
 }
 
 int
+pasid_hooks_run_once(struct sva_pasid_space *space, uint32_t pasid)
+{
+	int ret = 0;
+
+	if (hook_running_space == space)
+		return -EDEADLK;
+	pthread_mutex_lock(&space->reclaim_lock);
+	hook_running_space = space;
+	for (unsigned int i = 0; i < SVA_PASID_DRAIN_HOOKS_MAX; i++) {
+		const struct pasid_hook *h = &space->hooks[i];
+		int r;
+
+		if (h->fn == NULL)
+			continue;
+		r = h->fn(space, pasid, h->arg);
+		if (r == -EAGAIN) {
+			ret = -EAGAIN;
+			continue;
+		}
+		if (r < 0)
+			PASID_LOG(WARNING, "space %s: drain hook %u failed for PASID %u (%d):"
+				" counted as done", space->name, i, pasid, r);
+	}
+	hook_running_space = NULL;
+	pthread_mutex_unlock(&space->reclaim_lock);
+	if (ret == -EAGAIN) {
+		rte_spinlock_lock(&space->lock);
+		space->drain_retries++;
+		rte_spinlock_unlock(&space->lock);
+	}
+	return ret;
+}
+
+int
 sva_pasid_reclaim(struct sva_pasid_space *space)
 {
 	int ret;

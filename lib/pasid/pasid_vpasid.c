@@ -11,6 +11,12 @@
  * memory goes after a grace period of the space's readers (synchronize), so a reader
  * that found it may still read it. The host PASID then follows the allocator's rules
  * (grace period and drain hooks before reuse).
+ *
+ * A mapped host PASID changes hands without a free when one bond lets go of it
+ * (sva_vpasid_put()) and another takes it (sva_vpasid_get()): the same rule as for a
+ * freed PASID holds there, so a put marks the mapping stale and the next get runs the
+ * space's drain hooks first (-EAGAIN while one says not yet): a request of the old
+ * holder still queued is never served by the new one.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -31,6 +37,7 @@ struct sva_vpasid {
 	uint32_t gpasid;
 	uint32_t hpasid;
 	uint32_t refs;       /* sva_vpasid_get() holders: unmap refused while > 0 (vm lock) */
+	bool stale;          /* a holder let go: the next get drains first (vm lock) */
 };
 
 struct sva_vpasid_vm {
@@ -322,16 +329,27 @@ sva_vpasid_get(struct sva_vpasid_vm *vm, uint32_t gpasid, uint32_t *hpasid)
 		return ret;
 	pthread_mutex_lock(&vm->lock);
 	m = slot_load(vm, gpasid);
-	if (m != NULL) {
-		m->refs++;
-		*hpasid = m->hpasid;
-	}
-	pthread_mutex_unlock(&vm->lock);
 	if (m == NULL) {
+		pthread_mutex_unlock(&vm->lock);
 		PASID_LOG(ERR, "vm %s: guest PASID %u is not mapped (sva_vpasid_map() it first)",
 			vm->set->name, gpasid);
 		return -ENOENT;
 	}
+	if (m->stale) {
+		/* a previous holder's requests may still be queued: drained first, as
+		 * before a freed PASID is reused (the hooks take no vm lock) */
+		ret = pasid_hooks_run_once(vm->space, m->hpasid);
+		if (ret != 0) {
+			pthread_mutex_unlock(&vm->lock);
+			PASID_LOG(DEBUG, "vm %s: guest PASID %u (host %u): not drained since its "
+				"last holder let go (%d)", vm->set->name, gpasid, m->hpasid, ret);
+			return ret;
+		}
+		m->stale = false;
+	}
+	m->refs++;
+	*hpasid = m->hpasid;
+	pthread_mutex_unlock(&vm->lock);
 	return 0;
 }
 
@@ -345,10 +363,12 @@ sva_vpasid_put(struct sva_vpasid_vm *vm, uint32_t gpasid)
 		return -EINVAL;
 	pthread_mutex_lock(&vm->lock);
 	m = slot_load(vm, gpasid);
-	if (m == NULL || m->refs == 0)
+	if (m == NULL || m->refs == 0) {
 		ret = -ENOENT;
-	else
+	} else {
 		m->refs--;
+		m->stale = true;
+	}
 	pthread_mutex_unlock(&vm->lock);
 	return ret;
 }

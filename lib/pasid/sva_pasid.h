@@ -510,16 +510,21 @@ int sva_vpasid_find_host(struct sva_pasid_space *space, uint32_t hpasid,
 
 /**
  * Take a reference on a mapping (what a nested bind does): sva_vpasid_unmap() refuses
- * it (-EBUSY) until sva_vpasid_put().
+ * it (-EBUSY) until sva_vpasid_put(). The host PASID changes hands here without a free,
+ * so the allocator's rule is applied here: after a sva_vpasid_put() of the mapping, the
+ * next get first runs the space's drain hooks for the host PASID once (a request of
+ * the previous holder still queued is answered before the new holder gets the number).
  *
  * @return 0 and *hpasid; -EINVAL (NULL argument, gpasid out of range); -ENOENT (not
- *   mapped, logged).
+ *   mapped, logged); -EAGAIN (a drain hook said not yet: try again later, the mapping
+ *   stays unreferenced); -EDEADLK (called from one of the space's drain hooks).
  */
 __rte_experimental
 int sva_vpasid_get(struct sva_vpasid_vm *vm, uint32_t gpasid, uint32_t *hpasid);
 
 /**
- * Drop a reference taken by sva_vpasid_get().
+ * Drop a reference taken by sva_vpasid_get(). The mapping's next get drains first (see
+ * sva_vpasid_get()).
  *
  * @return 0; -EINVAL (NULL vm, gpasid out of range); -ENOENT (not mapped, or no
  *   reference held).

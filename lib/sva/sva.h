@@ -102,7 +102,12 @@
  * PASID is never resolved into a new owner's bond. A RID has no number to hold back:
  * after a bond with SVA_BIND_RID went, the next SVA_BIND_RID bind on that iommu drains
  * first (and fails with EAGAIN if the queue cannot be drained within 100 ms), so a
- * stale request without PASID is never resolved into the new RID bond either. Drains
+ * stale request without PASID is never resolved into the new RID bond either. The same
+ * for the numbers of vSVA bonds that the allocator does not free: a nested per-PASID
+ * bond's host PASID stays in the VM's map, so the next bind of that guest PASID drains
+ * first (sva_vpasid_get() runs the drain hooks; EAGAIN likewise), and a CD table bond's
+ * SSIDs are the guest's, so the next bind of any kind on that dev drains first: a stale
+ * request is never resolved into, nor handed to the VMM of, a new owner. Drains
  * run on control threads and never resolve or call event callbacks. A poll service
  * that stops leaves live bonds' requests queued (and partial groups open) for the next
  * poller: nothing is refused because polling paused.
@@ -239,9 +244,10 @@ struct sva_bind_params {
  *   - EDQUOT, ENOSPC: the set is at its quota, or no PASID is free in the range
  *   - EBUSY: the PASID or RID already has a page table
  *   - EEXIST: the RID is bound already (SVA_BIND_RID)
- *   - EAGAIN: SVA_BIND_RID after a RID bond went, and the page request queue could not
- *     be drained (responses the device does not take, or the poller must run): poll,
- *     then bind again (logged)
+ *   - EAGAIN: SVA_BIND_RID after a RID bond went, any bind on a dev whose CD table
+ *     bond went, or a nested bind of a guest PASID whose previous bond went, and the
+ *     page request queue could not be drained within 100 ms (responses the device does
+ *     not take, or the poller must run): poll, then bind again (logged)
  *   - ENOMEM
  *   - other: the fault path's errno (sva_iopf_create(), with the process's first
  *     mappings snapshot)
@@ -259,7 +265,11 @@ struct sva_bond *sva_bind(struct sva_dev *dev, struct sva_pasid_set *set,
  * freed (reusable after the allocator's grace period and a completed drain), and the
  * bond is gone. A drain that cannot complete (the device does not take responses) is
  * retried for 1 s, then logged (WARNING); the PASID then stays out of reuse until a
- * later drain completes. sva_poll_release() is refused (-EBUSY) until unbind returns.
+ * later drain completes (a nested bond's host PASID, which the VM's map keeps: its next
+ * bind drains first; see "Teardown guarantees"). A nested bond lets go of its mapping
+ * once it is detached, before the drain: sva_vpasid_unmap() may come meanwhile (the
+ * freed host PASID then follows the allocator's rule). sva_poll_release() is refused
+ * (-EBUSY) until unbind returns.
  *
  * A pointer that is not a bound bond is refused: nothing is done, rte_errno is set to
  * EINVAL and an ERR names it — "bond N is unbound already (a second sva_unbind() of
@@ -295,11 +305,16 @@ __rte_experimental
 int sva_bond_guest_get(const struct sva_bond *bond, uint32_t *gpasid, uint64_t *user_cookie);
 
 /**
- * The VMM's answer to a first-level group the bond handed it (vSVA): dev_id, pasid and
- * grpid copied from the group's records, code Success (the guest made its pages
+ * The VMM's answer to a first-level group the bond handed it (vSVA): dev_id, pasid,
+ * grpid and cookie copied from the group's records, code Success (the guest made its pages
  * present), Invalid or Failure. Exactly one answer per group is written to the device.
  * Not from the bond's event callback on the poll thread (answer after it returned,
  * from another thread: this call waits for the poll call to end).
+ * cookie: the records' cookie (the group's instance tag, SVA_FAULT_PR_COOKIE), so that
+ * the answer reaches that group only: once a group was answered (by the deadline, say)
+ * the device may reuse its PRG index, and a late answer of the old group would
+ * otherwise name the newer group held under that index. cookie 0 names the group by
+ * (dev_id, pasid, grpid) alone (whichever group is held under them).
  *
  * @return 0, or
  *   - -EINVAL: bond or resp NULL, argsz below sizeof(struct sva_page_response), a

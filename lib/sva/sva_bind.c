@@ -271,29 +271,88 @@ maps_refresh(void)
 			"by the previous one", strerror(-ret));
 }
 
-/* A RID has no number for the allocator to hold back: before a new bond serves a RID
- * after a RID bond went, drain (fence, queue read to empty, kept responses written) so
- * that the old bond's requests are answered Invalid, never resolved under the new one.
- * Called locked (the drain takes no sva lock). 0, or -EAGAIN: not drained in time. */
+/* Under sva_lock: does a bind on dev (a RID or CD table bind when rid_or_table) have
+ * stale requests of a bond without a held-back number to wait for? */
+static bool
+reuse_drain_needed(const struct sva_poller *p, const struct sva_dev *dev, bool rid_or_table)
+{
+	if (rid_or_table && p->rid_unbound)
+		return true;
+	if (p->table_gone_all)
+		return true;
+	for (unsigned int i = 0; i < p->ntable_gone; i++)
+		if (p->table_gone[i] == sva_dev_id(dev))
+			return true;
+	return false;
+}
+
+/* Under sva_lock, when a CD table bond of dev goes: its SSIDs' stale requests must be
+ * answered before any bond serves one of them again. */
+static void
+table_gone_add(struct sva_poller *p, const struct sva_dev *dev)
+{
+	for (unsigned int i = 0; i < p->ntable_gone; i++)
+		if (p->table_gone[i] == sva_dev_id(dev))
+			return;
+	if (p->ntable_gone == SVA_TABLE_GONE_MAX)
+		p->table_gone_all = true;
+	else
+		p->table_gone[p->ntable_gone++] = sva_dev_id(dev);
+}
+
+/* A RID, and the SSIDs of a CD table bond (the guest's own numbers), have no number
+ * for the allocator to hold back: before a new bond serves a RID after a RID bond went,
+ * or any PASID of a dev whose CD table bond went, drain (fence, queue read to empty,
+ * kept responses written) so that the old bond's requests are answered Invalid, never
+ * resolved under (or handed to the VMM of) the new one. Called locked (the drain takes
+ * no sva lock). 0, or -EAGAIN: not drained in time. */
 static int
-rid_reuse_drain(struct sva_poller *p)
+reuse_drain(struct sva_poller *p, const struct sva_dev *dev, bool rid_or_table)
 {
 	uint64_t end = rte_get_timer_cycles() + SVA_RID_DRAIN_US * (rte_get_timer_hz() / 1000000);
 	int ret;
 
-	if (!p->rid_unbound)
+	if (!reuse_drain_needed(p, dev, rid_or_table))
 		return 0;
 	while ((ret = sva_iopf_drain(p->iopf, SVA_DRAIN_READS)) == -EAGAIN &&
 			rte_get_timer_cycles() < end)
 		rte_delay_us_sleep(200);
 	if (ret == -EAGAIN || (ret < 0 && ret != -EIO)) {
-		SVA_LOG(ERR, "bind: the page request queue of %s was not drained (%s): a RID is "
-			"not served by a new bond before the previous RID bond's requests are "
-			"answered; poll, and bind again", sva_iommu_name(p->iommu), strerror(-ret));
+		SVA_LOG(ERR, "bind: the page request queue of %s was not drained (%s): a %s is not "
+			"served by a new bond before the requests of the previous bond that served "
+			"it (a RID or CD table bond) are answered; poll, and bind again",
+			sva_iommu_name(p->iommu), strerror(-ret), rid_or_table ? "RID or dev" :
+			"PASID of a dev whose CD table bond went");
 		return -EAGAIN;
 	}
-	p->rid_unbound = false; /* -EIO: read to empty, responses lost earlier (logged) */
+	/* -EIO: read to empty, responses lost earlier (logged); either way every request
+	 * queued before the fence is answered */
+	p->rid_unbound = false;
+	p->ntable_gone = 0;
+	p->table_gone_all = false;
 	return 0;
+}
+
+/* A nested per-PASID bond's host PASID stays in the VM's map when it goes, so the
+ * allocator cannot hold it back: sva_vpasid_get() drains first (the space's drain
+ * hooks) when a bond held the mapping before. Retried like a RID bind's drain. */
+static int
+vpasid_get_drained(struct sva_bond *b)
+{
+	uint64_t end = rte_get_timer_cycles() + SVA_RID_DRAIN_US * (rte_get_timer_hz() / 1000000);
+	int ret;
+
+	while ((ret = sva_vpasid_get(b->vm, b->gpasid, &b->pasid)) == -EAGAIN &&
+			rte_get_timer_cycles() < end)
+		rte_delay_us_sleep(200);
+	if (ret == -EAGAIN)
+		SVA_LOG(ERR, "bind: guest PASID %u: the page request queue was not drained since "
+			"its previous bond went: its host PASID is not served by a new bond before "
+			"the old bond's requests are answered; poll, and bind again", b->gpasid);
+	else if (ret == -ENOENT)
+		SVA_LOG(ERR, "bind: guest PASID %u has no host PASID in the VM's map: "
+			"sva_vpasid_map() it first", b->gpasid);
+	return ret;
 }
 
 struct sva_bond *
@@ -391,13 +450,11 @@ sva_bind(struct sva_dev *dev, struct sva_pasid_set *set, const struct sva_bind_p
 	}
 
 	if (b->nested && !b->whole) {
-		/* VT-d: the host PASID of the guest's, from the VM's map (held while bound) */
-		ret = sva_vpasid_get(b->vm, b->gpasid, &b->pasid);
-		if (ret != 0) {
-			SVA_LOG(ERR, "bind: guest PASID %u has no host PASID in the VM's map: "
-				"sva_vpasid_map() it first", b->gpasid);
+		/* VT-d: the host PASID of the guest's, from the VM's map (held while bound;
+		 * drained first when a bond held it before) */
+		ret = vpasid_get_drained(b);
+		if (ret != 0)
 			goto fail;
-		}
 		vp_held = true;
 	} else if (!b->rid_only && !b->whole) {
 		max = pa.pasid_max != 0 ? pa.pasid_max : (1u << info.pasid_bits) - 1;
@@ -437,12 +494,10 @@ sva_bind(struct sva_dev *dev, struct sva_pasid_set *set, const struct sva_bind_p
 		bc.ram_base = (uint64_t)(uintptr_t)b->ncfg.ram.base;
 		bc.ram_size = b->ncfg.ram.size;
 	}
-	if ((pa.flags & SVA_BIND_RID) || b->whole) {
-		/* a dev's SSIDs, like a RID, have no number the allocator holds back */
-		ret = rid_reuse_drain(p);
-		if (ret != 0)
-			goto fail;
-	}
+	/* a dev's SSIDs, like a RID, have no number the allocator holds back */
+	ret = reuse_drain(p, dev, (pa.flags & SVA_BIND_RID) || b->whole);
+	if (ret != 0)
+		goto fail;
 	b->ib = sva_iopf_bond_add(p->iopf, dev, b->pasid, &bc);
 	if (b->ib == NULL) {
 		ret = -rte_errno;
@@ -563,6 +618,19 @@ sva_unbind(struct sva_bond *b)
 		sva_dev_nested_detach(b->dev, SVA_NESTED_ALL_PASIDS);
 	else if (!b->rid_only)
 		sva_dev_detach_pasid(b->dev, b->pasid); /* a nested PASID's too */
+	/* numbers nobody holds back: from now on (a bind may come while we drain, the
+	 * lock released) a bond that would serve them drains first */
+	p = sva_poller_find(b->iommu);
+	if (p != NULL && ((b->flags & SVA_BIND_RID) || b->whole))
+		p->rid_unbound = true; /* the next RID / CD table bind drains first */
+	if (p != NULL && b->whole)
+		table_gone_add(p, b->dev); /* and any bind on this dev */
+	/* a nested PASID stays in the VM's map: the put marks it, and the next
+	 * sva_vpasid_get() of it drains first (the bond is detached and removed: it
+	 * uses the mapping no more, so the VMM may unmap it now) */
+	space = sva_pasid_set_space(b->set);
+	if (b->nested && !b->whole)
+		sva_vpasid_put(b->vm, b->gpasid);
 	pthread_mutex_unlock(&sva_lock);
 	/* 4: fence and drain: requests queued before the detach are answered now
 	 * (Invalid: their bond is gone); the bond still counts on the poller, so
@@ -570,22 +638,17 @@ sva_unbind(struct sva_bond *b)
 	unbind_drain(b);
 	pthread_mutex_lock(&sva_lock);
 	p = sva_poller_find(b->iommu);
-	if (p != NULL) {
+	if (p != NULL)
 		p->nbonds--;
-		if ((b->flags & SVA_BIND_RID) || b->whole)
-			p->rid_unbound = true; /* the next RID / CD table bind drains first */
-	}
 	pthread_mutex_unlock(&sva_lock);
 	/* pinned mode: the device cannot reach the ranges any more (detached); unpin
 	 * them one by one while the PASID is still ours */
 	while (b->npins > 0)
 		pin_undo(b, &b->pins[--b->npins]);
 	free(b->pins);
-	/* 5: free the PASID; the drain hook runs again before the number is reused */
-	space = sva_pasid_set_space(b->set);
-	if (b->nested && !b->whole)
-		sva_vpasid_put(b->vm, b->gpasid); /* the VM's map keeps the host PASID */
-	else if (!b->rid_only && !b->whole)
+	/* 5: free the PASID; the drain hook runs again before the number is reused (a
+	 * nested PASID's mapping was put above: its next get drains likewise) */
+	if (!b->nested && !b->rid_only)
 		sva_pasid_free(b->set, b->pasid);
 	/* find callers may hold the bond for one grace period */
 	sva_pasid_space_synchronize(space, SVA_PASID_READERS_MAX);

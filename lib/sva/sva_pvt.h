@@ -53,6 +53,13 @@ struct sva_poller {
 	uint32_t service_id;
 	unsigned int nbonds;
 	bool rid_unbound;         /* a RID bond went since the last drain at a RID bind */
+	/* devs (sva_dev_id) whose CD table bond went since the last completed drain: their
+	 * SSIDs had no number the allocator holds back, so any bind on them drains first;
+	 * more than SVA_TABLE_GONE_MAX: every bind does (table_gone_all) */
+#define SVA_TABLE_GONE_MAX 8
+	uint32_t table_gone[SVA_TABLE_GONE_MAX];
+	unsigned int ntable_gone;
+	bool table_gone_all;
 };
 
 TAILQ_HEAD(sva_bond_list, sva_bond);
