@@ -365,6 +365,20 @@ perf_latency(struct sva_perf_ctx *ctx)
 		snprintf(name, sizeof(name), "%s_p999_ns", m_names[m]);
 		sva_perf_metric(ctx, name, sva_perf_percentile_sorted(v, n, 99.9), "ns");
 	}
+	/* issue 15 item 1 names svapoll's device-observed percentiles: in "rates" as
+	 * information (the issue sets no target on them, only on the ratios below) */
+	if (ls.n[M_SVA] > 0) {
+		static const double pct[] = { 50, 99, 99.9 };
+		static const char *const sfx[] = { "p50", "p99", "p999" };
+
+		for (unsigned int k = 0; k < RTE_DIM(pct); k++) {
+			char name[48];
+
+			snprintf(name, sizeof(name), "sva_dev_wait_%s_ns", sfx[k]);
+			sva_perf_rate(ctx, name, sva_perf_percentile_sorted(ls.ns[M_SVA],
+				ls.n[M_SVA], pct[k]), "ns");
+		}
+	}
 	sva_perf_metric(ctx, "sva_poller_p50_ns", sva_perf_median(poller_p50, rounds), "ns");
 	sva_perf_metric(ctx, "samples_per_method", (double)ls.n[M_SVA], "samples");
 	if (p50[M_POPULATE] > 0) {

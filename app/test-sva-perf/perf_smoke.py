@@ -36,6 +36,10 @@ RATIOS = {
 # absolute figures: "rates", not "ratios"
 RATES = {
     "warm_req_per_s": ("warm", (), True),
+    "warm_latency_p50_ns": ("warm", (), True),
+    "sva_dev_wait_p50_ns": ("latency", (), False),
+    "sva_dev_wait_p99_ns": ("latency", (), False),
+    "sva_dev_wait_p999_ns": ("latency", (), False),
     "huge2m_requests_per_mib": ("huge2m", (), True),
     "after_bind_huge2m_requests_per_mib": ("after_bind_huge2m", (), True),
 }

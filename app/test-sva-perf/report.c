@@ -107,7 +107,7 @@ stage_ns(const struct sva_iopf_stages *st, double cycles)
 }
 
 static void
-stages_print(const struct sva_perf_ctx *ctx)
+stages_print(const struct sva_perf_ctx *ctx, int cw)
 {
 	bool header = false;
 
@@ -120,7 +120,7 @@ stages_print(const struct sva_perf_ctx *ctx)
 			continue;
 		if (!header) {
 			printf("\nwhere the poll lcore's time goes (sva_iopf_stages: ns per request read,"
-				" share of the stages' total)\n%-10s %9s %7s", "case", "requests",
+				" share of the stages' total)\n%-*s %9s %7s", cw, "case", "requests",
 				"req/bu");
 			for (unsigned int k = 0; k < RTE_DIM(stage_names); k++)
 				printf(" %16s", stage_names[k]);
@@ -130,7 +130,7 @@ stages_print(const struct sva_perf_ctx *ctx)
 		stage_values(st, v);
 		for (unsigned int k = 0; k < 5; k++)
 			total += v[k];
-		printf("%-10s %9.3g %7.1f", r->c->name, (double)st->records,
+		printf("%-*s %9.3g %7.1f", cw, r->c->name, (double)st->records,
 			(double)st->records / (double)st->bursts);
 		for (unsigned int k = 0; k < 5; k++)
 			printf(" %8.0f (%4.1f%%)", stage_ns(st, v[k]), total > 0 ? 100 * v[k] / total : 0);
@@ -138,12 +138,31 @@ stages_print(const struct sva_perf_ctx *ctx)
 	}
 }
 
+/* Column widths that fit the longest case and metric or key name of this run. */
+static void
+name_widths(const struct sva_perf_ctx *ctx, int *cw, int *mw)
+{
+	*cw = 10;
+	*mw = 32;
+	for (unsigned int i = 0; i < ctx->nr_results; i++) {
+		const struct perf_result *r = &ctx->results[i];
+
+		*cw = RTE_MAX(*cw, (int)strlen(r->c->name));
+		for (unsigned int k = 0; k < r->nr_metrics; k++)
+			*mw = RTE_MAX(*mw, (int)strlen(r->metrics[k].name));
+	}
+	for (unsigned int i = 0; i < ctx->nr_ratios; i++)
+		*mw = RTE_MAX(*mw, (int)strlen(ctx->ratios[i].key));
+}
+
 void
 perf_table_print(const struct sva_perf_ctx *ctx)
 {
 	char model[256];
 	struct utsname u;
+	int cw, mw;
 
+	name_widths(ctx, &cw, &mw);
 	cpu_model(model, sizeof(model));
 	if (uname(&u) != 0)
 		snprintf(u.release, sizeof(u.release), "unknown");
@@ -151,17 +170,17 @@ perf_table_print(const struct sva_perf_ctx *ctx)
 		ctx->quick ? ", QUICK run (few iterations: not a measurement)" : "");
 	printf("host: %s, %ld cores, kernel %s\n\n", model, sysconf(_SC_NPROCESSORS_ONLN),
 		u.release);
-	printf("%-10s %-32s %14s %-10s %-14s\n", "case", "metric", "value", "unit", "target");
-	printf("%-10s %-32s %14s %-10s %-14s\n", "----", "------", "-----", "----", "------");
+	printf("%-*s %-*s %14s %-10s %s\n", cw, "case", mw, "metric", "value", "unit", "target");
+	printf("%-*s %-*s %14s %-10s %s\n", cw, "----", mw, "------", "-----", "----", "------");
 	for (unsigned int i = 0; i < ctx->nr_results; i++) {
 		const struct perf_result *r = &ctx->results[i];
 
 		if (r->status == SVA_PERF_SKIPPED) {
-			printf("%-10s skipped: %s\n", r->c->name, r->reason);
+			printf("%-*s skipped: %s\n", cw, r->c->name, r->reason);
 			continue;
 		}
 		if (r->status != 0) {
-			printf("%-10s FAILED: %s\n", r->c->name, strerror(-r->status));
+			printf("%-*s FAILED: %s\n", cw, r->c->name, strerror(-r->status));
 			continue;
 		}
 		for (unsigned int k = 0; k < r->nr_metrics; k++) {
@@ -176,10 +195,10 @@ perf_table_print(const struct sva_perf_ctx *ctx)
 				value_fmt(t, sizeof(t), m->target);
 				snprintf(tgt, sizeof(tgt), "%s %s %s",
 					m->goal == SVA_PERF_AT_MOST ? "<=" : ">=", t,
-					met ? "ok" : "MISSED");
+					met ? "met" : "MISSED");
 			}
-			printf("%-10s %-32s %14s %-10s %-14s\n", k == 0 ? r->c->name : "",
-				m->name, val, m->unit, tgt);
+			printf("%-*s %-*s %14s %-10s %s\n", cw, k == 0 ? r->c->name : "",
+				mw, m->name, val, m->unit, tgt);
 		}
 	}
 	for (int kind = PERF_KEY_RATIO; kind <= PERF_KEY_RATE; kind++) {
@@ -187,14 +206,16 @@ perf_table_print(const struct sva_perf_ctx *ctx)
 
 		for (unsigned int i = 0; i < ctx->nr_ratios; i++) {
 			const struct perf_ratio *q = &ctx->ratios[i];
-			char val[32], tgt[40] = "";
+			/* the issue names some keys as information: say so, not a blank */
+			char val[32], tgt[40] = "(information)";
 			int met = perf_key_met(q);
 
 			if ((int)q->kind != kind)
 				continue;
 			if (!header) {
-				printf("\n%-10s %-32s %14s %-10s %-14s\n", "case", kind == PERF_KEY_RATIO ?
-					"ratio (same run)" : "rate", "value", "unit", "target");
+				printf("\n%-*s %-*s %14s %-10s %s\n", cw, "case", mw,
+					kind == PERF_KEY_RATIO ? "ratio (same run)" :
+					"rate (absolute)", "value", "unit", "target");
 				header = true;
 			}
 			if (kind == PERF_KEY_RATIO)
@@ -209,10 +230,11 @@ perf_table_print(const struct sva_perf_ctx *ctx)
 					q->goal == SVA_PERF_AT_MOST ? "<=" : ">=", t,
 					met ? "met" : "MISSED");
 			}
-			printf("%-10s %-32s %14s %-10s %-14s\n", q->case_name, q->key, val, q->unit, tgt);
+			printf("%-*s %-*s %14s %-10s %s\n", cw, q->case_name, mw, q->key, val, q->unit,
+				tgt);
 		}
 	}
-	stages_print(ctx);
+	stages_print(ctx, cw);
 	fflush(stdout);
 }
 
