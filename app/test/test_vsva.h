@@ -108,5 +108,9 @@ int test_nested_cd_table(void);
 int test_nested_auto_invalid(void);
 int test_nested_answer_from_callback(void);
 int test_nested_exactly_once_race(void);
+/* test_vsva_reuse.c */
+int test_nested_reuse_stuck_drain(void);
+int test_nested_cd_table_stuck_drain(void);
+int test_nested_late_answer_reused_prg(void);
 
 #endif /* TEST_VSVA_H */
