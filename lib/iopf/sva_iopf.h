@@ -722,6 +722,26 @@ __rte_experimental
 int sva_iopf_run(struct sva_iopf *iopf, unsigned int budget);
 
 /**
+ * Poll calls of an iopf so far: sva_iopf_poll(), sva_iopf_run(), and the control calls
+ * that read the queues (flush, drain), counted when they ran (not when -EBUSY). Any
+ * thread; lib/sva's "no poller" check compares two readings.
+ *
+ * @return The count (0 for a NULL iopf).
+ */
+__rte_internal
+uint64_t sva_iopf_polls(const struct sva_iopf *iopf);
+
+/**
+ * Set the function lib/iopf's background thread ("sva-maps-bg", off every poll lcore)
+ * calls every 20 ms while an iopf exists (it sleeps while none does), after its
+ * mappings refresh if one was due; NULL: none. One hook (lib/sva's "no poller" check),
+ * so that one control thread serves both. The hook runs without lib/iopf's locks held
+ * and must not block for long (it delays the refreshes): take locks with trylock.
+ */
+__rte_internal
+void sva_iopf_bg_hook_set(void (*hook)(void));
+
+/**
  * Answer every closed group in flight Invalid (R_UNBINDING), resolving nothing: deferred
  * groups and every group closed by the records still in the queue (read until empty,
  * at most max_reads bursts). Partial groups stay open (their LAST is answered when it

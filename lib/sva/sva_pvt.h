@@ -53,6 +53,11 @@ struct sva_poller {
 	uint32_t service_id;
 	unsigned int nbonds;
 	bool rid_unbound;         /* a RID bond went since the last drain at a RID bind */
+	/* the "no poller" check (sva_nopoll.c; its thread only, under sva_lock) */
+	uint64_t np_polls;        /* sva_iopf_polls() at the last look */
+	uint64_t np_since_ns;     /* since when requests wait with no poll call (0: not) */
+	uint64_t np_warned_ns;    /* the last warning (0: none yet) */
+	uint64_t np_quiet;        /* stalls not reported since it (rate limit) */
 };
 
 TAILQ_HEAD(sva_bond_list, sva_bond);
@@ -74,5 +79,7 @@ int sva_poller_create(struct sva_iommu *iommu, const struct sva_iopf_conf *conf,
 struct sva_bond *sva_bond_find_id(unsigned int id);
 /* Register the /sva/... telemetry commands (once; under sva_lock). */
 void sva_telemetry_init(void);
+/* Start the "no poller" check (idempotent; sva_poller_create() calls it). */
+void sva_nopoll_init(void);
 
 #endif /* SVA_PVT_H */
