@@ -97,7 +97,8 @@ syn_prq_read(struct sva_iommu *iommu, struct sva_fault *faults, uint16_t n)
 
 	if (s->on_prq_read != NULL)
 		s->on_prq_read(iommu);
-	while (i < n && s->prq_head != s->prq_tail) {
+	/* acquire: the records up to the tail are written (syn_pr_flags publishes after) */
+	while (i < n && s->prq_head != __atomic_load_n(&s->prq_tail, __ATOMIC_ACQUIRE)) {
 		faults[i++] = s->prq[s->prq_head % SYN_QLEN];
 		/* atomic for syn_prq_pending() on lib/sva's background thread */
 		__atomic_store_n(&s->prq_head, s->prq_head + 1, __ATOMIC_RELAXED);
@@ -289,8 +290,6 @@ syn_pr_flags(struct sva_iommu *iommu, uint32_t dev_id, uint32_t flags, uint32_t 
 	struct syn_iommu *s = sva_iommu_priv(iommu);
 	struct sva_fault *f = &s->prq[s->prq_tail % SYN_QLEN];
 
-	__atomic_store_n(&s->prq_tail, s->prq_tail + 1, __ATOMIC_RELAXED);
-
 	memset(f, 0, sizeof(*f));
 	f->type = SVA_FAULT_PAGE_REQ;
 	f->prm.flags = flags | (ts != 0 ? SVA_FAULT_PR_TIMESTAMP : 0);
@@ -300,6 +299,8 @@ syn_pr_flags(struct sva_iommu *iommu, uint32_t dev_id, uint32_t flags, uint32_t 
 	f->prm.addr = addr;
 	f->prm.dev_id = dev_id;
 	f->prm.timestamp = ts;
+	/* published after it is written: a poller on another lcore may read it at once */
+	__atomic_store_n(&s->prq_tail, s->prq_tail + 1, __ATOMIC_RELEASE);
 }
 
 void
@@ -316,10 +317,9 @@ syn_overflow(struct sva_iommu *iommu)
 	struct syn_iommu *s = sva_iommu_priv(iommu);
 	struct sva_fault *f = &s->prq[s->prq_tail % SYN_QLEN];
 
-	__atomic_store_n(&s->prq_tail, s->prq_tail + 1, __ATOMIC_RELAXED);
-
 	memset(f, 0, sizeof(*f));
 	f->type = SVA_FAULT_OVERFLOW;
+	__atomic_store_n(&s->prq_tail, s->prq_tail + 1, __ATOMIC_RELEASE);
 }
 
 void
