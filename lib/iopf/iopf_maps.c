@@ -207,6 +207,10 @@ struct thp_range {
 
 /* State across refreshes, under refresh_lock. */
 static pthread_mutex_t refresh_lock = PTHREAD_MUTEX_INITIALIZER;
+/* One grace-period wait at a time: rte_rcu_qsbr_check() of two checkers (the background
+ * refresh and a control call's) races on the token it caches (a plain read of what the
+ * other writes atomically). Pollers never take it. */
+static pthread_mutex_t grace_lock = PTHREAD_MUTEX_INITIALIZER;
 static char *last_text;
 static size_t last_len;
 static int last_mode = -1;
@@ -695,7 +699,9 @@ sva_iopf_maps_refresh(void)
 		/* wait until no poller can still be reading the old snapshot: what
 		 * rte_rcu_qsbr_synchronize() does, with the header's inline calls, so that a
 		 * ThreadSanitizer build sees the grace period (librte_rcu is not instrumented) */
+		pthread_mutex_lock(&grace_lock);
 		rte_rcu_qsbr_check(iopf_qsbr, rte_rcu_qsbr_start(iopf_qsbr), true);
+		pthread_mutex_unlock(&grace_lock);
 		free(old);
 	}
 	/* not m, nor smaps_reads: once refresh_lock is released, another refresh may free
