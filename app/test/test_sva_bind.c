@@ -505,8 +505,12 @@ test_bind_nopoll(void)
 	TEST_ASSERT(n >= 2 && n <= 5, "%u warnings in 450 ms of stall, every 100-140 ms", n);
 	TEST_ASSERT_SUCCESS(sva_poll_nopoll_set(100, 10000), "defaults");
 
-	/* a poller: requests keep coming for 500 ms and nothing is said */
+	/* a poller: requests keep coming for 500 ms and nothing is said (from its first
+	 * call on: the stall above is older) */
 	TEST_ASSERT_SUCCESS(sva_t_poll_start(), "poll lcore");
+	for (int i = 0; i < 2000 && __atomic_load_n(&syn_of(ST.iommu)->prq_head,
+			__ATOMIC_RELAXED) != syn_of(ST.iommu)->prq_tail; i++)
+		usleep(1000);
 	test_log_capture_start();
 	for (uint32_t g = 3; g < 3 + 50; g++) {
 		syn_pr(ST.iommu, 0x10, pasid, g % 512, (uintptr_t)buf, SVA_FAULT_PERM_READ, 1);
@@ -634,8 +638,12 @@ test_bind_user_errors(void)
 	TEST_ASSERT_SUCCESS(nopoll_want(ST.iommu, 100, want, sizeof(want)), "service id");
 	TEST_ASSERT_LOGGED(want);
 	TEST_ASSERT_EQUAL(test_log_count(NOPOLL_TEXT), 1, "rate-limited");
-	/* with a poller, the same job completes and nothing is said */
+	/* with a poller, the same job completes and nothing is said (from the poller's
+	 * first call on: the timed-out jobs' requests are still queued until it) */
 	TEST_ASSERT_SUCCESS(sva_t_poll_start(), "poll lcore");
+	for (int i = 0; i < 2000 && sva_iommu_prq_pending(ST.iommu) != 0; i++)
+		usleep(1000);
+	TEST_ASSERT_RET(sva_iommu_prq_pending(ST.iommu), 0);
 	test_log_capture_start();
 	TEST_ASSERT_SUCCESS(sva_t_job(ST.dev, sva_bond_pasid(b), SVA_EMU_OP_FILL, 0,
 		(uintptr_t)buf, 2 * PG, &c), "job with a poller");
