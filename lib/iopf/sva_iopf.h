@@ -147,7 +147,8 @@
  * Without PROCMAP_QUERY (before Linux 6.11), or when the overlay is full, the poller
  * asks for a refresh (one atomic store) and a control thread of lib/iopf
  * ("sva-maps-bg", started by the first sva_iopf_create(), asleep while no iopf exists)
- * refreshes the snapshot off the poll path: at most once per 100 ms (maps_refresh_requests, maps_bg_refreshes). Until then the rule of "the
+ * refreshes the snapshot off the poll path: at most once per 100 ms (maps_refresh_requests, maps_bg_refreshes; the
+ * thread also runs lib/sva's "no poller" check, sva_iopf_bg_hook_set()). Until then the rule of "the
  * kernel cannot be asked" below applies. The counters: sva_iopf_maps_stats_get(), and
  * "maps_*" in the extended statistics and /sva/stats (sva.h).
  * sva_iopf_maps_refresh() stays useful after mprotect() lowering the permissions of a
