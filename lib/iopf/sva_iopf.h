@@ -723,9 +723,10 @@ __rte_experimental
 int sva_iopf_run(struct sva_iopf *iopf, unsigned int budget);
 
 /**
- * Poll calls of an iopf so far: sva_iopf_poll(), sva_iopf_run(), and the control calls
- * that read the queues (flush, drain), counted when they ran (not when -EBUSY). Any
- * thread; lib/sva's "no poller" check compares two readings.
+ * Poll calls of an iopf so far: sva_iopf_poll(), sva_iopf_run() (the poll service) and
+ * each round of sva_iopf_flush(), counted when they ran (not when -EBUSY); a drain's
+ * reads are not (a control call, and it reads the queue empty). Any thread; lib/sva's
+ * "no poller" check compares two readings.
  *
  * @return The count (0 for a NULL iopf).
  */
