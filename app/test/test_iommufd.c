@@ -369,6 +369,53 @@ out:
 	return ret;
 }
 
+/*
+ * ifd_fq_kernel_pending(), the iommufd driver's prq_pending op (lib/sva's "no poller"
+ * check): poll() for POLLIN on the fault fd, zero timeout. 1 while the kernel holds
+ * records, 0 once a read took them (records buffered but not handed out are ours, not
+ * the kernel's), -ENOTSUP without a poll function.
+ */
+static int
+test_ifd_fq_kernel_pending(void)
+{
+	const uint32_t L = IOMMU_PGFAULT_FLAGS_LAST_PAGE, P = IOMMU_PGFAULT_FLAGS_PASID_VALID;
+	struct iommu_hwpt_pgfault recs[2] = {
+		pgfault(P, 4, 1, 10, IOMMU_PGFAULT_PERM_READ, 0x10000, 100),
+		pgfault(P | L, 4, 1, 10, IOMMU_PGFAULT_PERM_READ, 0x11000, 100),
+	};
+	struct sva_fault out[2];
+	struct kdouble k;
+	struct ifd_fq fq;
+	int ret, r[5];
+
+	TEST_ASSERT_SUCCESS(kd_open(&k), "socketpair: %s", strerror(errno));
+	ret = ifd_fq_init(&fq, k.sv[0], 8);
+	if (ret != 0) {
+		kd_close(&k);
+		TEST_ASSERT_SUCCESS(ret, "ifd_fq_init");
+	}
+	r[0] = ifd_fq_kernel_pending(&fq);
+	ret = kd_deliver(&k, recs, 2, 8);
+	r[1] = ifd_fq_kernel_pending(&fq);
+	r[2] = ifd_fq_kernel_pending(&fq); /* asking does not consume */
+	/* one read takes the message; one record handed out, one buffered */
+	if (ifd_fq_read(&fq, out, 1) != 1)
+		ret = -1;
+	r[3] = ifd_fq_kernel_pending(&fq);
+	fq.poll_fn = NULL;
+	r[4] = ifd_fq_kernel_pending(&fq);
+	TEST_ASSERT_EQUAL(ifd_fq_pending(&fq), 1, "one record buffered");
+	ifd_fq_fini(&fq);
+	kd_close(&k);
+	TEST_ASSERT_SUCCESS(ret, "deliver and read");
+	TEST_ASSERT_EQUAL(r[0], 0, "empty");
+	TEST_ASSERT_EQUAL(r[1], 1, "a group queued");
+	TEST_ASSERT_EQUAL(r[2], 1, "still queued");
+	TEST_ASSERT_EQUAL(r[3], 0, "read: the kernel holds nothing");
+	TEST_ASSERT_EQUAL(r[4], -ENOTSUP, "no poll function");
+	return TEST_SUCCESS;
+}
+
 static int
 test_ifd_fq_socket_many_bursts(void)
 {
@@ -1981,6 +2028,7 @@ static struct sva_test_suite iommufd_suite = {
 		SVA_TEST_CASE(test_ifd_response_codes),
 		SVA_TEST_CASE(test_ifd_groups_by_cookie),
 		SVA_TEST_CASE(test_ifd_fq_socket_burst),
+		SVA_TEST_CASE(test_ifd_fq_kernel_pending),
 		SVA_TEST_CASE(test_ifd_fq_socket_many_bursts),
 		SVA_TEST_CASE_ST(km_setup, km_teardown, test_ifd_fq_kernel_read_rules),
 		SVA_TEST_CASE_ST(km_setup, km_teardown, test_ifd_fq_kernel_write_rules),

@@ -30,6 +30,7 @@
 #include "ifd_pvt.h"
 #include "ifd_uapi.h"
 #include "sva_test.h"
+#include "test_log.h"
 #include "test_pagemap.h"
 
 #define K_PG 4096u
@@ -387,6 +388,57 @@ test_kernel_bad_cookie(void)
 	return TEST_SUCCESS;
 }
 
+/*
+ * lib/sva's "no poller" warning on the iommufd driver: its prq_pending op polls the
+ * kernel's fault fd (POLLIN, zero timeout). A request the kernel queued for a bond
+ * nobody polls is named after 100 ms, once; a read of the fd empties it.
+ */
+static int
+test_kernel_nopoll(void)
+{
+	struct sva_bind_params bp = { .pasid_min = K_PASID_MIN, .pasid_max = K_PASID_MAX };
+	char want[320];
+	struct sva_fault f;
+	struct sva_bond *b;
+	uint64_t end;
+	uint32_t sid;
+	uint16_t got = 0;
+	int ret = k_open("", 4 * K_PG), pending = 0;
+
+	if (ret != TEST_SUCCESS)
+		return ret;
+	b = sva_bind(K.dev, K.set, &bp);
+	TEST_ASSERT_NOT_NULL(b, "bind");
+	TEST_ASSERT_SUCCESS(sva_poll_service_id(K.iommu, &sid), "service id");
+	TEST_ASSERT_RET(sva_iommu_prq_pending(K.iommu), 0);
+	test_log_capture_start();
+	ret = k_trigger(sva_bond_pasid(b), 9, IOMMU_PGFAULT_PERM_READ, (uintptr_t)K.buf);
+	end = rte_get_timer_cycles() + 5 * rte_get_timer_hz();
+	while (ret == 0 && pending != 1 && rte_get_timer_cycles() < end)
+		pending = sva_iommu_prq_pending(K.iommu);
+	usleep(600 * 1000);
+	test_log_capture_stop();
+	TEST_ASSERT_SUCCESS(ret, "trigger");
+	TEST_ASSERT_EQUAL(pending, 1, "the kernel queued the request: POLLIN");
+	snprintf(want, sizeof(want), "%s: page requests have waited more than 100 ms and no "
+		"poll call ran: no poller? Start one with sva_poll_lcore_start(), or map poll "
+		"service %u (sva_poll_service_id()) to a service lcore, or call sva_iopf_poll()",
+		sva_iommu_name(K.iommu), sid);
+	TEST_ASSERT_LOGGED(want);
+	TEST_ASSERT_EQUAL(test_log_count("no poll call ran"), 1, "once");
+	/* a read takes it from the kernel: nothing pending */
+	end = rte_get_timer_cycles() + 5 * rte_get_timer_hz();
+	while (got == 0 && rte_get_timer_cycles() < end)
+		got = sva_iommu_prq_read(K.iommu, &f, 1);
+	TEST_ASSERT_EQUAL(got, 1, "the request on the fault fd");
+	TEST_ASSERT_EQUAL(f.prm.grpid, 9, "grpid");
+	TEST_ASSERT_RET(sva_iommu_prq_pending(K.iommu), 0);
+	sva_unbind(b);
+	k_close();
+	test_log_free();
+	return TEST_SUCCESS;
+}
+
 /* Faults in flight at unbind: the detach makes the kernel answer them (auto-response);
  * svapoll writes nothing for them, and none reaches the next owner of the PASID. */
 static int
@@ -579,6 +631,7 @@ static struct sva_test_suite kernel_suite = {
 		SVA_TEST_CASE_ST(NULL, k_teardown, test_kernel_rid_and_pasid_faults),
 		SVA_TEST_CASE_ST(NULL, k_teardown, test_kernel_many_bursts_small_buffer),
 		SVA_TEST_CASE_ST(NULL, k_teardown, test_kernel_bad_cookie),
+		SVA_TEST_CASE_ST(NULL, k_teardown, test_kernel_nopoll),
 		SVA_TEST_CASE_ST(NULL, k_teardown, test_kernel_unbind_in_flight),
 		SVA_TEST_CASE_ST(NULL, k_teardown, test_kernel_pasid_attach_detach),
 		SVA_TEST_CASE_ST(NULL, k_teardown, test_kernel_bad_address),

@@ -97,9 +97,23 @@ syn_prq_read(struct sva_iommu *iommu, struct sva_fault *faults, uint16_t n)
 
 	if (s->on_prq_read != NULL)
 		s->on_prq_read(iommu);
-	while (i < n && s->prq_head != s->prq_tail)
-		faults[i++] = s->prq[s->prq_head++ % SYN_QLEN];
+	/* acquire: the records up to the tail are written (syn_pr_flags publishes after) */
+	while (i < n && s->prq_head != __atomic_load_n(&s->prq_tail, __ATOMIC_ACQUIRE)) {
+		faults[i++] = s->prq[s->prq_head % SYN_QLEN];
+		/* atomic for syn_prq_pending() on lib/sva's background thread */
+		__atomic_store_n(&s->prq_head, s->prq_head + 1, __ATOMIC_RELAXED);
+	}
 	return i;
+}
+
+/* lib/sva's "no poller" check: written entries not read yet */
+static int
+syn_prq_pending(struct sva_iommu *iommu)
+{
+	struct syn_iommu *s = sva_iommu_priv(iommu);
+
+	return __atomic_load_n(&s->prq_head, __ATOMIC_RELAXED) !=
+		__atomic_load_n(&s->prq_tail, __ATOMIC_RELAXED) ? 1 : 0;
 }
 
 static uint16_t
@@ -220,6 +234,7 @@ static const struct sva_iommu_driver syn_driver = {
 	.detach_pasid = syn_detach_pasid,
 	.detach_rid_all_pasids = syn_detach,
 	.prq_read = syn_prq_read,
+	.prq_pending = syn_prq_pending,
 	.evtq_read = syn_evtq_read,
 	.page_response = syn_page_response,
 	.prq_drain = syn_prq_drain,
@@ -273,7 +288,7 @@ syn_pr_flags(struct sva_iommu *iommu, uint32_t dev_id, uint32_t flags, uint32_t 
 		uint32_t grpid, uint64_t addr, uint32_t perm, uint64_t ts)
 {
 	struct syn_iommu *s = sva_iommu_priv(iommu);
-	struct sva_fault *f = &s->prq[s->prq_tail++ % SYN_QLEN];
+	struct sva_fault *f = &s->prq[s->prq_tail % SYN_QLEN];
 
 	memset(f, 0, sizeof(*f));
 	f->type = SVA_FAULT_PAGE_REQ;
@@ -284,6 +299,8 @@ syn_pr_flags(struct sva_iommu *iommu, uint32_t dev_id, uint32_t flags, uint32_t 
 	f->prm.addr = addr;
 	f->prm.dev_id = dev_id;
 	f->prm.timestamp = ts;
+	/* published after it is written: a poller on another lcore may read it at once */
+	__atomic_store_n(&s->prq_tail, s->prq_tail + 1, __ATOMIC_RELEASE);
 }
 
 void
@@ -298,10 +315,11 @@ void
 syn_overflow(struct sva_iommu *iommu)
 {
 	struct syn_iommu *s = sva_iommu_priv(iommu);
-	struct sva_fault *f = &s->prq[s->prq_tail++ % SYN_QLEN];
+	struct sva_fault *f = &s->prq[s->prq_tail % SYN_QLEN];
 
 	memset(f, 0, sizeof(*f));
 	f->type = SVA_FAULT_OVERFLOW;
+	__atomic_store_n(&s->prq_tail, s->prq_tail + 1, __ATOMIC_RELEASE);
 }
 
 void

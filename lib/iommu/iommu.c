@@ -254,6 +254,16 @@ sva_iommu_prq_drain(struct sva_iommu *iommu)
 }
 
 int
+sva_iommu_prq_pending(struct sva_iommu *iommu)
+{
+	if (iommu == NULL)
+		return -EINVAL;
+	if (iommu->drv->prq_pending == NULL)
+		return -ENOTSUP;
+	return iommu->drv->prq_pending(iommu);
+}
+
+int
 sva_iommu_iotlb_inval(struct sva_iommu *iommu, uint32_t pasid, uint64_t addr, uint64_t size)
 {
 	if (iommu == NULL)

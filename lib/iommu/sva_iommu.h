@@ -383,6 +383,16 @@ __rte_internal
 int sva_iommu_prq_drain(struct sva_iommu *iommu);
 
 /**
+ * Whether the page request queue holds entries not read yet (control path, safe
+ * concurrently with the poller: lib/sva's "no poller" check asks it).
+ *
+ * @return 1 (entries wait), 0 (empty), -EINVAL (iommu NULL), -ENOTSUP (the driver
+ *   cannot tell: no prq_pending op), or the driver's negative errno.
+ */
+__rte_internal
+int sva_iommu_prq_pending(struct sva_iommu *iommu);
+
+/**
  * Invalidate cached translations of [addr, addr + size) for a PASID (size 0: all).
  *
  * @return 0, or -EINVAL (iommu NULL).

@@ -84,6 +84,18 @@ struct sva_iommu_driver {
 	int (*prq_drain)(struct sva_iommu *iommu);
 
 	/**
+	 * Whether the page request queue holds entries nobody has read yet (optional;
+	 * NULL: the driver cannot tell, and lib/sva's "no poller" warning is off for its
+	 * iommus). Called off the poll path (lib/sva's background check, every few ms while
+	 * a bond exists), concurrently with prq_read on the poll lcore: it must not take
+	 * what prq_read owns (read the queue's indexes atomically, or ask the kernel: emu
+	 * compares producer and consumer, iommufd polls the fault fd for POLLIN with a zero
+	 * timeout). Records a driver buffered after reading them do not count.
+	 * @return 1 (entries wait), 0 (empty), or a negative errno.
+	 */
+	int (*prq_pending)(struct sva_iommu *iommu);
+
+	/**
 	 * Nested translation (optional; a driver that has it sets SVA_IOMMU_CAP_NESTED).
 	 * Control path; the core has checked cfg against the model's rules. nested_attach
 	 * puts a guest first level (cfg) on (dev, pasid) over the process address space as

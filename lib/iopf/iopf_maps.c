@@ -207,6 +207,10 @@ struct thp_range {
 
 /* State across refreshes, under refresh_lock. */
 static pthread_mutex_t refresh_lock = PTHREAD_MUTEX_INITIALIZER;
+/* One grace-period wait at a time: rte_rcu_qsbr_check() of two checkers (the background
+ * refresh and a control call's) races on the token it caches (a plain read of what the
+ * other writes atomically). Pollers never take it. */
+static pthread_mutex_t grace_lock = PTHREAD_MUTEX_INITIALIZER;
 static char *last_text;
 static size_t last_len;
 static int last_mode = -1;
@@ -695,7 +699,9 @@ sva_iopf_maps_refresh(void)
 		/* wait until no poller can still be reading the old snapshot: what
 		 * rte_rcu_qsbr_synchronize() does, with the header's inline calls, so that a
 		 * ThreadSanitizer build sees the grace period (librte_rcu is not instrumented) */
+		pthread_mutex_lock(&grace_lock);
 		rte_rcu_qsbr_check(iopf_qsbr, rte_rcu_qsbr_start(iopf_qsbr), true);
+		pthread_mutex_unlock(&grace_lock);
 		free(old);
 	}
 	/* not m, nor smaps_reads: once refresh_lock is released, another refresh may free
@@ -839,6 +845,9 @@ iopf_maps_block_huge(uint64_t addr)
  * the first sva_iopf_create() and kept (asleep, without a timeout, while no iopf
  * exists), so that iopfs coming and going do not create threads. A thread of our own
  * rather than an EAL alarm: its locks are visible to ThreadSanitizer (DPDK's are not).
+ * lib/sva's "no poller" check rides on it (sva_iopf_bg_hook_set(): one control thread,
+ * not two); while that hook is set the thread ticks every IOPF_BG_TICK_US, refreshing
+ * still at most once per IOPF_REFRESH_PERIOD_US.
  */
 static uint32_t refresh_wanted;
 static uint64_t bg_done;
@@ -846,6 +855,7 @@ static pthread_mutex_t bg_lock = PTHREAD_MUTEX_INITIALIZER; /* what follows */
 static pthread_cond_t bg_cond;
 static uint32_t bg_users;   /* iopfs alive */
 static bool bg_started;
+static void (*bg_hook)(void); /* sva_iopf_bg_hook_set() */
 
 /* A forked child has no background thread (and may have been forked while it held
  * bg_lock): its first sva_iopf_create() starts one. */
@@ -870,35 +880,75 @@ iopf_maps_bg_refreshes(void)
 	return __atomic_load_n(&bg_done, __ATOMIC_RELAXED);
 }
 
+static uint64_t
+bg_now_us(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (uint64_t)t.tv_sec * 1000000u + (uint64_t)t.tv_nsec / 1000u;
+}
+
+/*
+ * Every tick (IOPF_REFRESH_PERIOD_US, or IOPF_BG_TICK_US while a hook is set) while an
+ * iopf exists: the refresh if one is wanted and the last is a period old, then the
+ * hook. Both without bg_lock, so that sva_iopf_create()/destroy() never wait for them.
+ */
 static void *
 bg_main(void *arg __rte_unused)
 {
+	uint64_t last_refresh = 0;
 	struct timespec t;
 	int ret;
 
 	pthread_mutex_lock(&bg_lock);
 	for (;;) {
+		void (*hook)(void);
+		uint64_t tick, now;
+		bool refresh;
+
 		if (bg_users == 0) {
 			pthread_cond_wait(&bg_cond, &bg_lock);
 			continue;
 		}
+		tick = bg_hook != NULL ? IOPF_BG_TICK_US : IOPF_REFRESH_PERIOD_US;
 		clock_gettime(CLOCK_MONOTONIC, &t);
-		t.tv_nsec += (IOPF_REFRESH_PERIOD_US % 1000000) * 1000;
-		t.tv_sec += IOPF_REFRESH_PERIOD_US / 1000000 + t.tv_nsec / 1000000000;
+		t.tv_nsec += (long)(tick % 1000000) * 1000;
+		t.tv_sec += (time_t)(tick / 1000000) + t.tv_nsec / 1000000000;
 		t.tv_nsec %= 1000000000;
 		pthread_cond_timedwait(&bg_cond, &bg_lock, &t);
-		if (bg_users == 0 ||
-				__atomic_exchange_n(&refresh_wanted, 0, __ATOMIC_ACQ_REL) == 0)
+		if (bg_users == 0)
+			continue;
+		hook = bg_hook;
+		now = bg_now_us();
+		refresh = now - last_refresh >= IOPF_REFRESH_PERIOD_US &&
+			__atomic_exchange_n(&refresh_wanted, 0, __ATOMIC_ACQ_REL) != 0;
+		if (!refresh && hook == NULL)
 			continue;
 		pthread_mutex_unlock(&bg_lock);
-		ret = sva_iopf_maps_refresh();
-		__atomic_fetch_add(&bg_done, 1, __ATOMIC_RELAXED);
-		if (ret != 0)
-			IOPF_LOG(WARNING, "background refresh of the mappings snapshot: %s",
-				strerror(-ret));
+		if (refresh) {
+			ret = sva_iopf_maps_refresh();
+			last_refresh = bg_now_us();
+			__atomic_fetch_add(&bg_done, 1, __ATOMIC_RELAXED);
+			if (ret != 0)
+				IOPF_LOG(WARNING, "background refresh of the mappings snapshot: %s",
+					strerror(-ret));
+		}
+		if (hook != NULL)
+			hook();
 		pthread_mutex_lock(&bg_lock);
 	}
 	return NULL;
+}
+
+void
+sva_iopf_bg_hook_set(void (*hook)(void))
+{
+	pthread_mutex_lock(&bg_lock);
+	bg_hook = hook;
+	if (bg_started)
+		pthread_cond_signal(&bg_cond);
+	pthread_mutex_unlock(&bg_lock);
 }
 
 int

@@ -942,6 +942,8 @@ iopf_poll_owned(struct sva_iopf *f, unsigned int budget, int mode)
 	uint64_t now = rte_rdtsc();
 	unsigned int work = 0;
 
+	/* one plain store on x86: the owner is the only writer */
+	__atomic_store_n(&f->npolls, f->npolls + 1, __ATOMIC_RELAXED);
 	if (f->nresp_pending != 0) {
 		uint32_t kept = f->nresp_pending;
 
@@ -1009,6 +1011,12 @@ iopf_poll_owned(struct sva_iopf *f, unsigned int budget, int mode)
 	if (mode == IOPF_MODE_RESOLVE)
 		work += poll_events(f);
 	return (int)work;
+}
+
+uint64_t
+sva_iopf_polls(const struct sva_iopf *f)
+{
+	return f != NULL ? __atomic_load_n(&f->npolls, __ATOMIC_RELAXED) : 0;
 }
 
 int

@@ -78,6 +78,8 @@ int iopf_maps_bg_start(void);
 void iopf_maps_bg_stop(void);
 uint64_t iopf_maps_bg_refreshes(void);
 #define IOPF_REFRESH_PERIOD_US 100000
+/* The background thread's tick while a hook is set (sva_iopf_bg_hook_set()). */
+#define IOPF_BG_TICK_US 20000
 
 /*
  * ---- the overlay (iopf_overlay.c) ----
@@ -319,6 +321,8 @@ struct sva_iopf {
 	/* hot, poller-owned */
 	uint32_t busy;            /* ownership: poller or control path */
 	uint32_t ctl_want;        /* control path waits for it: pollers back off */
+	uint64_t npolls;          /* poll calls that ran owned (written by the owner,
+				   * atomically: lib/sva's "no poller" check reads it) */
 	struct sva_iommu *iommu;
 	uint16_t burst;
 	bool has_range_resolved;

@@ -147,7 +147,8 @@
  * Without PROCMAP_QUERY (before Linux 6.11), or when the overlay is full, the poller
  * asks for a refresh (one atomic store) and a control thread of lib/iopf
  * ("sva-maps-bg", started by the first sva_iopf_create(), asleep while no iopf exists)
- * refreshes the snapshot off the poll path: at most once per 100 ms (maps_refresh_requests, maps_bg_refreshes). Until then the rule of "the
+ * refreshes the snapshot off the poll path: at most once per 100 ms (maps_refresh_requests, maps_bg_refreshes; the
+ * thread also runs lib/sva's "no poller" check, sva_iopf_bg_hook_set()). Until then the rule of "the
  * kernel cannot be asked" below applies. The counters: sva_iopf_maps_stats_get(), and
  * "maps_*" in the extended statistics and /sva/stats (sva.h).
  * sva_iopf_maps_refresh() stays useful after mprotect() lowering the permissions of a
@@ -726,6 +727,27 @@ int sva_iopf_poll(struct sva_iommu *iommu, unsigned int budget);
  */
 __rte_experimental
 int sva_iopf_run(struct sva_iopf *iopf, unsigned int budget);
+
+/**
+ * Poll calls of an iopf so far: sva_iopf_poll(), sva_iopf_run() (the poll service) and
+ * each round of sva_iopf_flush(), counted when they ran (not when -EBUSY); a drain's
+ * reads are not (a control call, and it reads the queue empty). Any thread; lib/sva's
+ * "no poller" check compares two readings.
+ *
+ * @return The count (0 for a NULL iopf).
+ */
+__rte_internal
+uint64_t sva_iopf_polls(const struct sva_iopf *iopf);
+
+/**
+ * Set the function lib/iopf's background thread ("sva-maps-bg", off every poll lcore)
+ * calls every 20 ms while an iopf exists (it sleeps while none does), after its
+ * mappings refresh if one was due; NULL: none. One hook (lib/sva's "no poller" check),
+ * so that one control thread serves both. The hook runs without lib/iopf's locks held
+ * and must not block for long (it delays the refreshes): take locks with trylock.
+ */
+__rte_internal
+void sva_iopf_bg_hook_set(void (*hook)(void));
 
 /**
  * Answer every closed group in flight Invalid (R_UNBINDING), resolving nothing: deferred

@@ -23,7 +23,13 @@
  *  4. sva_poll_lcore_start(lcore) maps every svapoll service to a service lcore and
  *     starts it — or the application maps the services itself
  *     (sva_poll_service_id() and rte_service_map_lcore_set()), or calls
- *     sva_iopf_poll(iommu, budget) from its own loop on one lcore.
+ *     sva_iopf_poll(iommu, budget) from its own loop on one lcore. Forgetting it: an
+ *     iommu with bonds whose page request queue holds requests while no poll call ran
+ *     for 100 ms logs a WARNING naming sva_poll_lcore_start() and the poll service
+ *     (sva_poll_service_id()), at most once per 10 s per iommu (the stalls in between
+ *     are counted in the next one). Checked every 20 ms off the poll path, by
+ *     lib/iopf's background thread, for drivers that can tell a queue is not empty
+ *     (emu, iommufd).
  *  5. Submit work to the device; read sva_stats_get() or the telemetry commands
  *     /sva/iommus, /sva/bonds (id -> {id, iommu, dev, pasid, flags, flag_names, mode,
  *     rid_only, pinned_ranges, pinned_bytes}, plus gpasid and user_cookie for a bond
@@ -432,6 +438,16 @@ int sva_poll_service_id(struct sva_iommu *iommu, uint32_t *service_id);
  *   already), -EBUSY (the lcore is running something else), or an rte_service errno.
  */
 int sva_poll_lcore_start(unsigned int lcore);
+
+/**
+ * Tune the "no poller" warning (see the call order, step 4; tests): a warning when
+ * requests have waited wait_ms with no poll call, at most once per every_ms per iommu
+ * (0: every stall). Defaults 100 and 10000. The rate limit starts over.
+ *
+ * @return 0, or -EINVAL (wait_ms 0).
+ */
+__rte_internal
+int sva_poll_nopoll_set(uint32_t wait_ms, uint32_t every_ms);
 
 /**
  * Stop polling on lcore. A service left with no lcore stops and waits for its running

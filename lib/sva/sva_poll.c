@@ -78,6 +78,7 @@ sva_poller_create(struct sva_iommu *iommu, const struct sva_iopf_conf *conf,
 	int ret;
 
 	sva_telemetry_init();
+	sva_nopoll_init();
 	p = calloc(1, sizeof(*p));
 	if (p == NULL)
 		return -ENOMEM;

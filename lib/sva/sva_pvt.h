@@ -60,6 +60,11 @@ struct sva_poller {
 	uint32_t table_gone[SVA_TABLE_GONE_MAX];
 	unsigned int ntable_gone;
 	bool table_gone_all;
+	/* the "no poller" check (sva_nopoll.c; its thread only, under sva_lock) */
+	uint64_t np_polls;        /* sva_iopf_polls() at the last look */
+	uint64_t np_since_ns;     /* since when requests wait with no poll call (0: not) */
+	uint64_t np_warned_ns;    /* the last warning (0: none yet) */
+	uint64_t np_quiet;        /* stalls not reported since it (rate limit) */
 };
 
 TAILQ_HEAD(sva_bond_list, sva_bond);
@@ -81,5 +86,7 @@ int sva_poller_create(struct sva_iommu *iommu, const struct sva_iopf_conf *conf,
 struct sva_bond *sva_bond_find_id(unsigned int id);
 /* Register the /sva/... telemetry commands (once; under sva_lock). */
 void sva_telemetry_init(void);
+/* Start the "no poller" check (idempotent; sva_poller_create() calls it). */
+void sva_nopoll_init(void);
 
 #endif /* SVA_PVT_H */

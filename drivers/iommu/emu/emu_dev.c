@@ -44,10 +44,6 @@
 #define EMU_SPIN_NS 50000          /* spin this long for a group response */
 #define EMU_SLEEP_MIN_NS 2000
 #define EMU_SLEEP_MAX_NS 200000
-/* A group waiting this long with no read of the page request queue meanwhile: warn
- * (at most once per EMU_NOPOLL_EVERY_NS per iommu) that nothing polls. */
-#define EMU_NOPOLL_NS (100 * 1000000ull)
-#define EMU_NOPOLL_EVERY_NS (10 * 1000000000ull)
 
 static const char *const emu_modes[] = { "full", "pasid_only", NULL };
 
@@ -490,7 +486,6 @@ grp_send(struct emu_dev *d, struct emu_flight *f, uint64_t *inuse, unsigned int 
 	f->pasid = pasid;
 	f->nreqs = d->nreqs;
 	f->t0 = now_ns();
-	f->reads0 = __atomic_load_n(&e->prq_reads, __ATOMIC_RELAXED);
 	EMU_ADD(e, page_reqs, d->nreqs);
 	EMU_INC(e, groups);
 	out = __atomic_add_fetch(&e->cnt.groups_outstanding, 1, __ATOMIC_RELAXED);
@@ -498,31 +493,6 @@ grp_send(struct emu_dev *d, struct emu_flight *f, uint64_t *inuse, unsigned int 
 	while (out > max && !__atomic_compare_exchange_n(&e->cnt.groups_outstanding_max, &max,
 			out, false, __ATOMIC_RELAXED, __ATOMIC_RELAXED))
 		;
-}
-
-/* Group f has waited EMU_NOPOLL_NS: if nothing read the page request queue since it was
- * sent, the application most likely started no poller. Off the poll path: the device
- * thread, while it sleeps for the answer. */
-static void
-nopoll_check(struct emu_dev *d, const struct emu_flight *f, uint64_t t)
-{
-	struct emu_iommu *e = d->e;
-	bool warn = false;
-
-	if (__atomic_load_n(&e->prq_reads, __ATOMIC_RELAXED) != f->reads0)
-		return;
-	pthread_mutex_lock(&e->devlock);
-	if (e->nopoll_warned_ns == 0 || t - e->nopoll_warned_ns >= EMU_NOPOLL_EVERY_NS) {
-		e->nopoll_warned_ns = t;
-		warn = true;
-	}
-	pthread_mutex_unlock(&e->devlock);
-	if (warn)
-		EMU_LOG(WARNING, "%s: dev 0x%x: page requests have waited %llu ms and nothing "
-			"read the page request queue: is a poller running? Start one with "
-			"sva_poll_lcore_start(), or call sva_iopf_poll() (at most one such warning "
-			"per %llu s)", sva_iommu_name(e->iommu), d->rid, EMU_NOPOLL_NS / 1000000ull,
-			EMU_NOPOLL_EVERY_NS / 1000000000ull);
 }
 
 /*
@@ -590,8 +560,6 @@ grp_collect(struct emu_dev *d, const struct emu_flight *f, uint64_t *inuse, bool
 			for (int i = 0; i < 16; i++)
 				rte_pause();
 		} else {
-			if (t - f->t0 >= EMU_NOPOLL_NS)
-				nopoll_check(d, f, t);
 			sleep_ns(nap);
 			nap = RTE_MIN(nap * 2, (uint64_t)EMU_SLEEP_MAX_NS);
 		}

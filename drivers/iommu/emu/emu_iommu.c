@@ -312,9 +312,16 @@ emu_prq_read(struct sva_iommu *iommu, struct sva_fault *faults, uint16_t n)
 {
 	struct emu_iommu *e = emu_of_iommu(iommu);
 
-	/* one reader at a time: a plain increment, atomic only for the devices' loads */
-	__atomic_store_n(&e->prq_reads, e->prq_reads + 1, __ATOMIC_RELAXED);
 	return e->ops->prq_read(e->q, faults, n);
+}
+
+/* lib/sva's "no poller" check, off the poll path */
+static int
+emu_prq_pending(struct sva_iommu *iommu)
+{
+	struct emu_iommu *e = emu_of_iommu(iommu);
+
+	return e->ops->prq_pending(e->q) ? 1 : 0;
 }
 
 static uint16_t
@@ -386,6 +393,7 @@ const struct sva_iommu_driver emu_driver = {
 	.pasid_table_bind = emu_pasid_table_bind,
 	.pasid_table_unbind = emu_pasid_table_unbind,
 	.prq_read = emu_prq_read,
+	.prq_pending = emu_prq_pending,
 	.evtq_read = emu_evtq_read,
 	.page_response = emu_page_response,
 	.prq_drain = emu_prq_drain,

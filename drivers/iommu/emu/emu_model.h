@@ -113,6 +113,10 @@ struct emu_model_ops {
 	 * tail; SMMUv3: CONS takes PROD's overflow flag). Malformed entries are not
 	 * returned: they are counted in prq_malformed / evtq_malformed. */
 	uint16_t (*prq_read)(void *q, struct sva_fault *out, uint16_t n);
+	/* Whether prq_read would find something: entries between consumer and producer,
+	 * or an overflow not yet reported. Any thread, concurrently with prq_read (atomic
+	 * loads of the indexes only). */
+	bool (*prq_pending)(const void *q);
 	uint16_t (*evtq_read)(void *q, struct sva_fault *out, uint16_t n);
 	/* Encode and write n responses, then one doorbell (tail update) for the batch.
 	 * Returns how many were written (fewer when the response queue is full; no

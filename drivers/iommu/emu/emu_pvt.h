@@ -108,10 +108,6 @@ struct emu_iommu {
 	struct emu_iotlb iotlb[EMU_MAX_DEVS];
 
 	struct sva_emu_counters cnt;   /* .model is filled by counters_get */
-	/* page request queue reads (prq_read calls: one reader at a time, the fault path's
-	 * owner), and when the devices last warned that nobody reads it (under devlock) */
-	uint64_t prq_reads;
-	uint64_t nopoll_warned_ns;
 };
 
 /* ---- walk results ---- */
@@ -180,7 +176,6 @@ enum emu_dev_mode {
 struct emu_flight {
 	uint64_t addr;   /* its first page */
 	uint64_t t0;     /* when its last request was written (ns) */
-	uint64_t reads0; /* emu_iommu.prq_reads then (the "nobody polls" warning) */
 	uint64_t woff, wend; /* copy engine: the job offsets it asks for */
 	struct sva_fault_page_req last; /* its LAST request (for an injected stop marker) */
 	uint32_t idx;    /* PRG index */

@@ -877,6 +877,18 @@ inq_read(void *base, struct smmu_inq *iq, struct sva_fault *out, uint16_t n, uin
 	return k;
 }
 
+static bool
+smmu_prq_pending(const void *qv)
+{
+	const struct smmu_q *q = qv;
+	const struct smmu_inq *iq = &q->priq;
+	const uint32_t wimask = emu_wp_mask(iq->cfg.shift);
+
+	/* PROD != CONS (index and wrap), or an overflow not yet acknowledged */
+	return ((EMU_LOAD_ACQ(&iq->dev.prod) ^ EMU_LOAD_ACQ(&iq->poll.cons)) & wimask) != 0 ||
+		(EMU_LOAD_ACQ(&iq->ovf) & OVF_PENDING) != 0;
+}
+
 static uint16_t
 smmu_prq_read(void *qv, struct sva_fault *out, uint16_t n)
 {
@@ -1105,6 +1117,7 @@ const struct emu_model_ops emu_model_smmuv3 = {
 	.evtq_write = smmu_evtq_write,
 	.resp_read = smmu_resp_read,
 	.prq_read = smmu_prq_read,
+	.prq_pending = smmu_prq_pending,
 	.evtq_read = smmu_evtq_read,
 	.resp_write = smmu_resp_write,
 	.counters_get = smmu_counters_get,

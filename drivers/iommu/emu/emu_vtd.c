@@ -629,6 +629,16 @@ vtd_overflow_record(struct sva_fault *f, uint32_t queue, uint32_t lost)
 	f->overflow.lost = lost;
 }
 
+static bool
+vtd_prq_pending(const void *qv)
+{
+	const struct vtd_q *q = qv;
+
+	/* PQH != PQT, or PRS.PRO not cleared yet (its OVERFLOW record is unread) */
+	return EMU_LOAD_ACQ(&q->poll.pqh) != EMU_LOAD_ACQ(&q->dev.pqt) ||
+		(EMU_LOAD_ACQ(&q->prs) & EMU_VTD_PRS_PRO) != 0;
+}
+
 static uint16_t
 vtd_prq_read(void *qv, struct sva_fault *out, uint16_t n)
 {
@@ -961,6 +971,7 @@ const struct emu_model_ops emu_model_vtd = {
 	.evtq_write = vtd_evtq_write,
 	.resp_read = vtd_resp_read,
 	.prq_read = vtd_prq_read,
+	.prq_pending = vtd_prq_pending,
 	.evtq_read = vtd_evtq_read,
 	.resp_write = vtd_resp_write,
 	.counters_get = vtd_counters_get,

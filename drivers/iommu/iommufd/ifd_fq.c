@@ -183,6 +183,14 @@ fq_fill(struct ifd_fq *fq)
 	return (uint16_t)n;
 }
 
+int
+ifd_fq_kernel_pending(const struct ifd_fq *fq)
+{
+	if (fq->poll_fn == NULL)
+		return -ENOTSUP;
+	return fq->poll_fn(fq->fd) > 0 ? 1 : 0;
+}
+
 uint16_t
 ifd_fq_read(struct ifd_fq *fq, struct sva_fault *out, uint16_t n)
 {

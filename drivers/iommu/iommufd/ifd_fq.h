@@ -130,6 +130,15 @@ uint16_t ifd_fq_read(struct ifd_fq *fq, struct sva_fault *out, uint16_t n);
  */
 int ifd_fq_write(struct ifd_fq *fq, const struct sva_page_response *resp, uint16_t n);
 
+/**
+ * Whether the kernel holds records not read yet (poll_fn: POLLIN with a zero timeout;
+ * the records buffered here do not count). Any thread, concurrently with ifd_fq_read():
+ * it reads only fd and poll_fn, set by ifd_fq_init(). lib/sva's "no poller" check.
+ *
+ * @return 1, 0, or -ENOTSUP (no poll_fn).
+ */
+int ifd_fq_kernel_pending(const struct ifd_fq *fq);
+
 /** Number of records read but not yet handed out. */
 static inline uint16_t
 ifd_fq_pending(const struct ifd_fq *fq)

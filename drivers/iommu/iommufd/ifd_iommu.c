@@ -471,6 +471,17 @@ ifd_prq_read(struct sva_iommu *iommu, struct sva_fault *faults, uint16_t n)
 	return got;
 }
 
+/* lib/sva's "no poller" check, off the poll path: poll() on the fault fd */
+static int
+ifd_prq_pending(struct sva_iommu *iommu)
+{
+	struct ifd_iommu *p = sva_iommu_priv(iommu);
+
+	if (!p->pri)
+		return 0;
+	return ifd_fq_kernel_pending(&p->fq);
+}
+
 static uint16_t
 ifd_evtq_read(struct sva_iommu *iommu, struct sva_fault *faults, uint16_t n)
 {
@@ -571,6 +582,7 @@ const struct sva_iommu_driver ifd_driver = {
 	.pasid_table_bind = NULL,
 	.pasid_table_unbind = NULL,
 	.prq_read = ifd_prq_read,
+	.prq_pending = ifd_prq_pending,
 	.evtq_read = ifd_evtq_read,
 	.page_response = ifd_page_response,
 	.iotlb_inval = ifd_iotlb_inval,
