@@ -80,7 +80,7 @@ ifd_ioas_unmap(void *ctx, uint64_t va, uint64_t len)
 	return ifd_ioctl(p->iommufd, IOMMU_IOAS_UNMAP, &u, p->name);
 }
 
-static void
+void
 ifd_destroy_obj(struct ifd_iommu *p, uint32_t id, const char *what)
 {
 	struct iommu_destroy d = { .size = sizeof(d), .id = id };

@@ -182,18 +182,6 @@ ifd_nested_mark(struct ifd_iommu *p, struct sva_fault *f, uint16_t n)
 
 /* ---- objects ---- */
 
-static void
-destroy_obj(struct ifd_iommu *p, uint32_t id, const char *what)
-{
-	struct iommu_destroy d = { .size = sizeof(d), .id = id };
-	int ret;
-
-	if (id == 0)
-		return;
-	ret = ifd_ioctl(p->iommufd, IOMMU_DESTROY, &d, p->name);
-	if (ret != 0)
-		IFD_LOG(DEBUG, "%s: IOMMU_DESTROY of %s %u: %s", p->name, what, id, strerror(-ret));
-}
 
 static void
 parent_put(struct ifd_iommu *p, uint32_t idx)
@@ -202,8 +190,8 @@ parent_put(struct ifd_iommu *p, uint32_t idx)
 
 	if (np->refs > 0 && --np->refs > 0)
 		return;
-	destroy_obj(p, np->hwpt_id, "nest parent hwpt");
-	destroy_obj(p, np->ioas_id, "guest RAM ioas"); /* unmaps (unpins) guest RAM */
+	ifd_destroy_obj(p, np->hwpt_id, "nest parent hwpt");
+	ifd_destroy_obj(p, np->ioas_id, "guest RAM ioas"); /* unmaps (unpins) guest RAM */
 	IFD_LOG(INFO, "%s: nest parent for guest RAM [%p, +0x%" PRIx64 ") released", p->name,
 		(void *)np->base, np->size);
 	memset(np, 0, sizeof(*np));
@@ -519,7 +507,7 @@ ifd_nested_attach_p(struct ifd_iommu *p, uint32_t pasid, const struct sva_nested
 			ret == -EBUSY ? " (it is attached to another page table: detach it first)" :
 			ret == -EINVAL && with_pasid ? " (the kernel refuses a PASID attach while "
 			"the RID is on a page table without PASID support)" : "");
-		destroy_obj(p, hwpt_id, "nested hwpt");
+		ifd_destroy_obj(p, hwpt_id, "nested hwpt");
 		goto put_parent;
 	}
 	n = &p->nested[p->n_nested++];
@@ -554,7 +542,7 @@ nested_remove(struct ifd_iommu *p, struct ifd_nested *n)
 			with_pasid ? "PASID " : "RID", n->pasid, n->hwpt_id);
 	/* The flag stays: records read before the detach are still first-level faults
 	 * (the next plain attach of this PASID clears it). */
-	destroy_obj(p, n->hwpt_id, "nested hwpt");
+	ifd_destroy_obj(p, n->hwpt_id, "nested hwpt");
 	parent_put(p, n->parent);
 	p->nested_stats.detaches++;
 	*n = p->nested[--p->n_nested];

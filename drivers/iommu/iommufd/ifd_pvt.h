@@ -104,6 +104,10 @@ struct ifd_iommu {
 	struct ifd_nested_stats nested_stats;
 };
 
+/* IOMMU_DESTROY of object id (0: nothing); a failure is logged at DEBUG with what it
+ * was (closing /dev/iommu frees it anyway). ifd_iommu.c */
+void ifd_destroy_obj(struct ifd_iommu *p, uint32_t id, const char *what);
+
 /* dev=mock (ifd_mock.c): open replaces cdev open + bind; attach/detach go through the
  * selftest ops; everything else is the driver's normal path. */
 int ifd_mock_open(struct ifd_iommu *p);
