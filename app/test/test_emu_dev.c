@@ -576,6 +576,22 @@ present_ops_one(void)
 		TEST_ASSERT_EQUAL(dst[3 + i], i % 8 + 1, "fill byte %u", i);
 	TEST_ASSERT_EQUAL(dst[2], src[2], "before the fill");
 	TEST_ASSERT_EQUAL(dst[1003], src[1003], "after the fill");
+	/* a fill longer than two of the device's chunks (256 KiB), at another phase, then
+	 * a short one: each byte follows its own job's pattern and phase (the pattern
+	 * buffer is prepared for the job's length only) */
+	TEST_ASSERT_RET(run_job(SVA_EMU_OP_FILL, 0, (uintptr_t)dst + 5, 600000,
+		0x1817161514131211ull, &c), 0);
+	TEST_ASSERT_EQUAL(c.status, SVA_EMU_STATUS_SUCCESS, "long fill");
+	TEST_ASSERT_EQUAL(c.bytes_done, 600000, "long fill bytes");
+	for (unsigned int i = 0; i < 600000; i++)
+		TEST_ASSERT_EQUAL(dst[5 + i], 0x11 + i % 8, "long fill byte %u", i);
+	TEST_ASSERT_EQUAL(dst[4], 2, "before the long fill (the first fill's byte 1)");
+	TEST_ASSERT_EQUAL(dst[600005], src[600005], "after the long fill");
+	TEST_ASSERT_RET(run_job(SVA_EMU_OP_FILL, 0, (uintptr_t)dst + 262141, 11,
+		0x0807060504030201ull, &c), 0);
+	for (unsigned int i = 0; i < 11; i++)
+		TEST_ASSERT_EQUAL(dst[262141 + i], i % 8 + 1, "short fill byte %u", i);
+	TEST_ASSERT_EQUAL(dst[262152], 0x11 + (262152 - 5) % 8, "after the short fill");
 
 	/* compare: equal, then different at a known offset */
 	memcpy(dst, src, len);
