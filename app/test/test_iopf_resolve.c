@@ -160,6 +160,18 @@ poll_all(void)
 	return r < 0 ? r : total;
 }
 
+/* One single-page group (PRG grp) at addr: sent, polled, answered exactly once; *code
+ * its response code. */
+static int
+one_group(uint32_t grp, uintptr_t addr, uint32_t perm, uint32_t *code)
+{
+	syn_pr(T.iommu, RID, PASID, grp, addr, perm, 1);
+	poll_all();
+	TEST_ASSERT_EQUAL(syn_responses_for(T.iommu, PASID, grp, code), 1,
+		"group %u answered once", grp);
+	return TEST_SUCCESS;
+}
+
 static int
 bond_stats(void)
 {
@@ -262,9 +274,7 @@ test_fault_around_thp_unaligned(void)
 	/* a write in the first THP block, window 16 pages (64 KiB) each side */
 	TEST_ASSERT_SUCCESS(sva_iopf_bond_fault_around_set(T.bond, 16, 16), "window");
 	d = a + 4 * MB;
-	syn_pr(T.iommu, RID, PASID, 1, (uintptr_t)d + 77 * PG, RW, 1);
-	poll_all();
-	TEST_ASSERT_EQUAL(syn_responses_for(T.iommu, PASID, 1, &code), 1, "answered");
+	TEST_ASSERT_SUCCESS(one_group(1, (uintptr_t)d + 77 * PG, RW, &code), "group 1");
 	TEST_ASSERT_EQUAL(code, SVA_PAGE_RESP_SUCCESS, "success");
 	TEST_ASSERT_EQUAL(present(n1, 3 * MB), 0, "N1 untouched");
 	TEST_ASSERT_EQUAL(present(n2, a + 11 * MB - n2), 0, "N2 untouched");
@@ -284,9 +294,7 @@ test_fault_around_thp_unaligned(void)
 	 * O's end; the block below is not wholly inside the window */
 	TEST_ASSERT_SUCCESS(sva_iopf_bond_fault_around_set(T.bond, 512, 512), "window 512");
 	d = a + 8 * MB + 25 * PG;
-	syn_pr(T.iommu, RID, PASID, 2, (uintptr_t)d, RD, 1);
-	poll_all();
-	TEST_ASSERT_EQUAL(syn_responses_for(T.iommu, PASID, 2, &code), 1, "answered");
+	TEST_ASSERT_SUCCESS(one_group(2, (uintptr_t)d, RD, &code), "group 2");
 	TEST_ASSERT_EQUAL(code, SVA_PAGE_RESP_SUCCESS, "success");
 	TEST_ASSERT_EQUAL(present(a + 8 * MB, MB / 2), 128, "the whole tail");
 	TEST_ASSERT_EQUAL(present(a + 6 * MB, HPG), 0, "block below: not wholly in the window");
@@ -319,9 +327,7 @@ test_fault_around_hugetlb(void)
 		MADV_NOHUGEPAGE), "above");
 	TEST_ASSERT_SUCCESS(sva_iopf_maps_refresh(), "refresh");
 	TEST_ASSERT_SUCCESS(sva_iopf_bond_fault_around_set(T.bond, 16, 16), "window");
-	syn_pr(T.iommu, RID, PASID, 1, (uintptr_t)h + HPG + 3 * PG, RW, 1);
-	poll_all();
-	TEST_ASSERT_EQUAL(syn_responses_for(T.iommu, PASID, 1, &code), 1, "answered");
+	TEST_ASSERT_SUCCESS(one_group(1, (uintptr_t)h + HPG + 3 * PG, RW, &code), "group 1");
 	TEST_ASSERT_EQUAL(code, SVA_PAGE_RESP_SUCCESS, "success");
 	TEST_ASSERT_EQUAL(present(h + HPG, HPG), 512, "the demand huge page");
 	TEST_ASSERT_EQUAL(present(h, HPG), 0, "64 KiB window: not the huge page below");
@@ -503,9 +509,7 @@ test_stale_thp_no_widening(void)
 	TEST_ASSERT_SUCCESS(map_at(c, HPG - 16 * PG, PROT_READ | PROT_WRITE, MADV_NOHUGEPAGE),
 		"C");
 	/* no refresh: the snapshot still says O, THP */
-	syn_pr(T.iommu, RID, PASID, 1, (uintptr_t)b, RW, 1);
-	poll_all();
-	TEST_ASSERT_EQUAL(syn_responses_for(T.iommu, PASID, 1, &code), 1, "answered");
+	TEST_ASSERT_SUCCESS(one_group(1, (uintptr_t)b, RW, &code), "group 1");
 	TEST_ASSERT_EQUAL(code, SVA_PAGE_RESP_SUCCESS, "success");
 	TEST_ASSERT_EQUAL(test_page_state(b), TEST_PAGE_WRITTEN, "the page asked for");
 	TEST_ASSERT_EQUAL(present(b, 16 * PG), 1, "nothing else of B");
@@ -516,9 +520,7 @@ test_stale_thp_no_widening(void)
 
 	/* fault-around: the kernel's mapping (B) bounds the window, not the stale O */
 	TEST_ASSERT_SUCCESS(sva_iopf_bond_fault_around_set(T.bond, 0, 64), "window");
-	syn_pr(T.iommu, RID, PASID, 2, (uintptr_t)b + 2 * PG, RW, 1);
-	poll_all();
-	TEST_ASSERT_EQUAL(syn_responses_for(T.iommu, PASID, 2, &code), 1, "answered");
+	TEST_ASSERT_SUCCESS(one_group(2, (uintptr_t)b + 2 * PG, RW, &code), "group 2");
 	TEST_ASSERT_EQUAL(code, SVA_PAGE_RESP_SUCCESS, "success");
 	TEST_ASSERT_EQUAL(present(b, 16 * PG), 1 + 1 + 13, "B: up to its end");
 	TEST_ASSERT_EQUAL(present(c, HPG - 16 * PG), 0, "still nothing of C");
@@ -545,9 +547,7 @@ test_stale_hugetlb_no_widening(void)
 	c = h + 16 * PG;
 	TEST_ASSERT_SUCCESS(map_at(b, 16 * PG, PROT_READ | PROT_WRITE, MADV_NOHUGEPAGE), "B");
 	TEST_ASSERT_SUCCESS(map_at(c, HPG - 16 * PG, PROT_READ, MADV_NOHUGEPAGE), "C");
-	syn_pr(T.iommu, RID, PASID, 1, (uintptr_t)b + 3 * PG, RD, 1);
-	poll_all();
-	TEST_ASSERT_EQUAL(syn_responses_for(T.iommu, PASID, 1, &code), 1, "answered");
+	TEST_ASSERT_SUCCESS(one_group(1, (uintptr_t)b + 3 * PG, RD, &code), "group 1");
 	TEST_ASSERT_EQUAL(code, SVA_PAGE_RESP_SUCCESS, "success");
 	TEST_ASSERT_EQUAL(present(b, 16 * PG), 1, "the page asked for only");
 	TEST_ASSERT_EQUAL(present(c, HPG - 16 * PG), 0, "nothing of C");
@@ -624,9 +624,7 @@ test_overlay_thp(void)
 	o = a + 2 * MB;
 	if (map_fresh(o, 2 * HPG, PROT_READ | PROT_WRITE, MADV_HUGEPAGE) != 0)
 		TEST_SKIP("MADV_HUGEPAGE refused (%s): no THP in this kernel", strerror(errno));
-	syn_pr(T.iommu, RID, PASID, 1, (uintptr_t)o + 5 * PG, RW, 1);
-	poll_all();
-	TEST_ASSERT_EQUAL(syn_responses_for(T.iommu, PASID, 1, &code), 1, "answered");
+	TEST_ASSERT_SUCCESS(one_group(1, (uintptr_t)o + 5 * PG, RW, &code), "group 1");
 	TEST_ASSERT_EQUAL(code, SVA_PAGE_RESP_SUCCESS, "success");
 	TEST_ASSERT_SUCCESS(maps_stats(), "maps stats");
 	TEST_ASSERT_EQUAL(M.lookups, 1, "one lookup");
@@ -634,9 +632,7 @@ test_overlay_thp(void)
 	if (present(o, HPG) != 512)
 		TEST_SKIP("the kernel backed the first block with 4 KiB pages (THP mode never, "
 			"or no free huge page): nothing to learn");
-	syn_pr(T.iommu, RID, PASID, 2, (uintptr_t)o + HPG + 7 * PG, RW, 1);
-	poll_all();
-	TEST_ASSERT_EQUAL(syn_responses_for(T.iommu, PASID, 2, &code), 1, "answered");
+	TEST_ASSERT_SUCCESS(one_group(2, (uintptr_t)o + HPG + 7 * PG, RW, &code), "group 2");
 	TEST_ASSERT_EQUAL(code, SVA_PAGE_RESP_SUCCESS, "success");
 	TEST_ASSERT_EQUAL(present(o + HPG, HPG), 512, "the second block, whole");
 	TEST_ASSERT_EQUAL(test_page_state(o + HPG), TEST_PAGE_WRITTEN, "for write");
@@ -662,13 +658,9 @@ test_overlay_hugetlb(void)
 	if (mmap(h, 2 * HPG, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB |
 			MAP_FIXED, -1, 0) != h)
 		TEST_SKIP("no two free 2 MiB hugepages for MAP_HUGETLB (%s)", strerror(errno));
-	syn_pr(T.iommu, RID, PASID, 1, (uintptr_t)h + 3 * PG, RW, 1);
-	poll_all();
-	TEST_ASSERT_EQUAL(syn_responses_for(T.iommu, PASID, 1, &code), 1, "answered");
+	TEST_ASSERT_SUCCESS(one_group(1, (uintptr_t)h + 3 * PG, RW, &code), "group 1");
 	TEST_ASSERT_EQUAL(code, SVA_PAGE_RESP_SUCCESS, "success");
-	syn_pr(T.iommu, RID, PASID, 2, (uintptr_t)h + HPG + 9 * PG, RD, 1);
-	poll_all();
-	TEST_ASSERT_EQUAL(syn_responses_for(T.iommu, PASID, 2, &code), 1, "answered");
+	TEST_ASSERT_SUCCESS(one_group(2, (uintptr_t)h + HPG + 9 * PG, RD, &code), "group 2");
 	TEST_ASSERT_EQUAL(code, SVA_PAGE_RESP_SUCCESS, "success");
 	TEST_ASSERT_EQUAL(present(h, 2 * HPG), 2 * 512, "both huge pages, whole");
 	TEST_ASSERT_SUCCESS(bond_stats(), "stats");
@@ -773,9 +765,7 @@ test_overlay_full(void)
 	TEST_ASSERT_SUCCESS(maps_stats(), "maps stats");
 	TEST_ASSERT(M.bg_refreshes >= 1, "counted");
 	/* the first mapping again: the snapshot's now, no lookup */
-	syn_pr(T.iommu, RID, PASID, 100, (uintptr_t)a + 3 * 2 * PG, RD, 1);
-	poll_all();
-	TEST_ASSERT_EQUAL(syn_responses_for(T.iommu, PASID, 100, &code), 1, "answered");
+	TEST_ASSERT_SUCCESS(one_group(100, (uintptr_t)a + 3 * 2 * PG, RD, &code), "group 100");
 	TEST_ASSERT_SUCCESS(maps_stats(), "maps stats");
 	TEST_ASSERT_EQUAL(M.lookups, N, "no lookup");
 	TEST_ASSERT_SUCCESS(bond_stats(), "stats");
@@ -798,9 +788,7 @@ test_overlay_no_query_refresh(void)
 	TEST_ASSERT_SUCCESS(map_fresh(a, 16 * PG, PROT_READ, MADV_NOHUGEPAGE), "ro");
 	TEST_ASSERT_EQUAL(sva_iopf_maps_find((uintptr_t)a, &e), -ENOENT, "not in the snapshot");
 	iopf_maps_query_disable(true);
-	syn_pr(T.iommu, RID, PASID, 1, (uintptr_t)a, RX, 1);
-	poll_all();
-	TEST_ASSERT_EQUAL(syn_responses_for(T.iommu, PASID, 1, &code), 1, "answered");
+	TEST_ASSERT_SUCCESS(one_group(1, (uintptr_t)a, RX, &code), "group 1");
 	TEST_ASSERT_EQUAL(code, SVA_PAGE_RESP_INVALID, "exec on unknown memory");
 	TEST_ASSERT_SUCCESS(maps_stats(), "maps stats");
 	TEST_ASSERT_EQUAL(M.lookups, 0, "nothing to ask");
